@@ -1,0 +1,31 @@
+/** Small, strict argument parsing for the CLI: unknown flags and bad numbers are errors, not ignored. */
+import { parseArgs } from 'node:util';
+import { InvalidRequestError } from '../core/errors.js';
+
+export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+export function parseFlags<T extends FlagSpec>(argv: string[], spec: T) {
+  try {
+    return parseArgs({ args: argv, options: spec, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new InvalidRequestError((error as Error).message);
+  }
+}
+
+export function intFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new InvalidRequestError(`--${name} must be an integer (got "${value}").`);
+  return Number(value);
+}
+
+export function floatFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidRequestError(`--${name} must be a number (got "${value}").`);
+  return n;
+}
+
+export function requireFlag(value: string | undefined, name: string): string {
+  if (value === undefined || value === '') throw new InvalidRequestError(`--${name} is required.`);
+  return value;
+}

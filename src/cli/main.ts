@@ -1,0 +1,47 @@
+/**
+ * Command line: generate / tokenize / noise. The engine in Node on onnxruntime-web's wasm backend.
+ *   npm run cli -- generate --prompt "a blue cross on a yellow background" --seed 3 --out cross.png
+ */
+import { SdError } from '../core/errors.js';
+import { generateCommand } from './generate.js';
+import { noiseCommand } from './noise.js';
+import { tokenizeCommand } from './tokenize.js';
+
+const USAGE = `Usage:
+  npm run cli -- generate [--model DIR] --prompt TEXT [--negative-prompt TEXT] [--scheduler NAME]
+                 [--steps N] [--guidance F] [--seed N | --latents FILE.f32] [--width W] [--height H]
+                 --out FILE.png [--raw FILE.f32]
+  npm run cli -- tokenize [--model DIR] TEXT
+  npm run cli -- noise --seed N --shape 1,4,64,64 --out FILE.f32
+
+The default model is the bundled demo, public/models/shapes-sd-fp32.
+Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc.`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'generate':
+      return generateCommand(rest);
+    case 'tokenize':
+      return tokenizeCommand(rest);
+    case 'noise':
+      return noiseCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return;
+    default:
+      throw new SdError(`Unknown command "${command}".\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    const known = error instanceof SdError;
+    console.error(known ? `${error.name}: ${error.message}` : error);
+    process.exit(known ? 2 : 1);
+  },
+);

@@ -1,0 +1,72 @@
+/**
+ * Reads a diffusers ONNX export (model_index.json, scheduler/, tokenizer/, text_encoder/, unet/ with
+ * external weights.pb, vae_decoder/, vae_encoder/) from a ModelSource: configuration only; the
+ * sessions are created by the pipeline. Everything that can be read from the folder is read, with
+ * SD v1.4's values as the documented defaults.
+ */
+import { ModelFileMissingError, ModelFormatError } from '../core/errors.js';
+import { parseSchedulerConfig } from '../core/schedulers/config.js';
+import type { SchedulerConfig } from '../core/schedulers/scheduler.js';
+import type { ModelSource } from './model-source.js';
+
+export const SD_V1_VAE_SCALING_FACTOR = 0.18215;
+export const SD_V1_VAE_SCALE = 8;
+
+export type ModelPart = 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder';
+
+export interface ModelFolder {
+  source: ModelSource;
+  schedulerConfig: SchedulerConfig;
+  /** vae_decoder/config.json's scaling_factor, else SD v1's 0.18215. */
+  vaeScalingFactor: number;
+  /** unet/config.json's sample_size (latent side) when the folder has one. */
+  unetSampleSize: number | null;
+  hasVaeEncoder: boolean;
+}
+
+async function readJson(source: ModelSource, path: string): Promise<Record<string, unknown>> {
+  const text = await source.readText(path);
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new ModelFormatError(`${source.name}/${path} is not valid JSON: the file may be damaged or an error page.`);
+  }
+}
+
+async function readOptionalJson(source: ModelSource, path: string): Promise<Record<string, unknown> | null> {
+  return (await source.has(path)) ? readJson(source, path) : null;
+}
+
+export async function openModelFolder(source: ModelSource): Promise<ModelFolder> {
+  if (!(await source.has('model_index.json'))) {
+    throw new ModelFileMissingError(`"${source.name}" has no model_index.json: point to the root of a diffusers ONNX export (the folder with model_index.json, unet/, vae_decoder/...).`);
+  }
+  const index = await readJson(source, 'model_index.json');
+  for (const part of ['text_encoder', 'unet', 'vae_decoder'] as const) {
+    if (!(part in index) && !(await source.has(`${part}/model.onnx`))) {
+      throw new ModelFormatError(`"${source.name}" is not a Stable Diffusion ONNX export: model_index.json lists no ${part}.`);
+    }
+  }
+  const schedulerConfig = parseSchedulerConfig((await readOptionalJson(source, 'scheduler/scheduler_config.json')) ?? {});
+  const vaeConfig = await readOptionalJson(source, 'vae_decoder/config.json');
+  const unetConfig = await readOptionalJson(source, 'unet/config.json');
+  const scaling = vaeConfig?.scaling_factor;
+  const sampleSize = unetConfig?.sample_size;
+  return {
+    source,
+    schedulerConfig,
+    vaeScalingFactor: typeof scaling === 'number' ? scaling : SD_V1_VAE_SCALING_FACTOR,
+    unetSampleSize: typeof sampleSize === 'number' ? sampleSize : null,
+    hasVaeEncoder: await source.has('vae_encoder/model.onnx'),
+  };
+}
+
+/** The ONNX bytes of one part and its external data (unet/weights.pb in exports over 2 GB, and ours). */
+export async function readModelPart(source: ModelSource, part: ModelPart): Promise<{ model: Uint8Array; externalData?: { path: string; data: Uint8Array }[] }> {
+  const model = await source.readBytes(`${part}/model.onnx`);
+  const weightsPath = `${part}/weights.pb`;
+  if (await source.has(weightsPath)) {
+    return { model, externalData: [{ path: 'weights.pb', data: await source.readBytes(weightsPath) }] };
+  }
+  return { model };
+}

@@ -1,0 +1,43 @@
+/**
+ * The page <-> worker protocol: a discriminated union whose payload follows its tag. Every request
+ * carries an id; the worker answers with any number of `progress` / `preview` events for that id,
+ * then exactly one `result` or `error`. Errors cross as {name, message} and are rebuilt as the same
+ * classes (core/errors.ts). Pixel buffers are transferred, not copied.
+ */
+import type { SerializedError } from '../core/errors.js';
+import type { Capabilities } from '../engine/capabilities.js';
+import type { EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, PreviewOptions, StoredModelInfo } from '../engine/engine.js';
+import type { ModelSpec } from '../engine/model-spec.js';
+import type { GenerationRequest } from '../engine/request.js';
+import type { Tokenized } from '../engine/tokenizer.js';
+
+export type RequestBody =
+  | { type: 'capabilities' }
+  | { type: 'load'; spec: ModelSpec }
+  | { type: 'generate'; request: GenerationRequest; options: PreviewOptions }
+  | { type: 'tokenize'; text: string }
+  | { type: 'list-models' }
+  | { type: 'delete-model'; modelId: string }
+  | { type: 'cancel'; target: number };
+
+/** What each request resolves to. */
+export interface ResultMap {
+  capabilities: Capabilities;
+  load: LoadedModel;
+  generate: ImageResult;
+  tokenize: Tokenized;
+  'list-models': StoredModelInfo[];
+  'delete-model': null;
+  cancel: null;
+}
+
+export type RequestType = RequestBody['type'];
+export type ToWorker = RequestBody & { id: number };
+
+export type FromWorker =
+  | { id: number; type: 'progress'; progress: EngineProgress }
+  | { id: number; type: 'preview'; preview: Preview }
+  | { id: number; type: 'result'; result: ResultMap[RequestType] }
+  | { id: number; type: 'error'; error: SerializedError };
+
+export type { GenerateCallOptions };

@@ -1,0 +1,94 @@
+/**
+ * Which files a Stable Diffusion model folder has, read from its `model_index.json` (diffusers'
+ * ONNX layout, as in `OnnxStableDiffusionPipeline`'s export):
+ *
+ *   model_index.json
+ *   text_encoder/model.onnx
+ *   unet/model.onnx  [unet/weights.pb: external data, ~1.7 GB fp16 in SD v1.4]
+ *   vae_decoder/model.onnx
+ *   [vae_encoder/model.onnx]                               (img2img only)
+ *   tokenizer/vocab.json, tokenizer/merges.txt
+ *   [tokenizer/tokenizer_config.json, special_tokens_map.json, tokenizer.json]
+ *   scheduler/scheduler_config.json
+ *
+ * Bracketed files are optional: downloaded when the manifest lists them or the server has them.
+ * safety_checker and feature_extractor are not used by this engine and are never downloaded.
+ */
+import { ModelFileMissingError, ModelFormatError } from '../core/errors.js';
+import type { Manifest } from './manifest.js';
+
+export const MODEL_INDEX_PATH = 'model_index.json';
+
+export interface ModelFile {
+  /** Relative to the folder root, "/"-separated. */
+  path: string;
+  /** A required file that cannot be fetched fails the download; an optional one is skipped. */
+  required: boolean;
+  /** From the manifest, when the model has one. */
+  size?: number;
+  sha256?: string;
+}
+
+const COMPONENT_FILES: Record<string, { path: string; required: boolean }[]> = {
+  text_encoder: [{ path: 'text_encoder/model.onnx', required: true }],
+  unet: [
+    { path: 'unet/model.onnx', required: true },
+    { path: 'unet/weights.pb', required: false },
+  ],
+  vae_decoder: [{ path: 'vae_decoder/model.onnx', required: true }],
+  vae_encoder: [{ path: 'vae_encoder/model.onnx', required: false }],
+  tokenizer: [
+    { path: 'tokenizer/vocab.json', required: true },
+    { path: 'tokenizer/merges.txt', required: true },
+    { path: 'tokenizer/tokenizer_config.json', required: false },
+    { path: 'tokenizer/special_tokens_map.json', required: false },
+    { path: 'tokenizer/tokenizer.json', required: false },
+  ],
+  scheduler: [{ path: 'scheduler/scheduler_config.json', required: true }],
+};
+
+const REQUIRED_COMPONENTS = ['text_encoder', 'unet', 'vae_decoder', 'tokenizer', 'scheduler'];
+
+/**
+ * The files to fetch besides model_index.json itself. With a manifest, optional files are taken iff
+ * it lists them and every file carries the manifest's size and digest.
+ */
+export function modelFiles(modelIndexText: string, where: string, manifest?: Manifest): ModelFile[] {
+  let index: Record<string, unknown>;
+  try {
+    index = JSON.parse(modelIndexText) as Record<string, unknown>;
+  } catch {
+    throw new ModelFormatError(`${where} is not JSON. Point the URL at a diffusers ONNX folder (the one holding model_index.json).`);
+  }
+  if (typeof index !== 'object' || index === null || Array.isArray(index)) {
+    throw new ModelFormatError(`${where} is not a diffusers model_index.json (expected an object).`);
+  }
+  // A component is listed as "name": ["library", "ClassName"]; [null, null] means absent.
+  const listed = (name: string) => Array.isArray(index[name]) && (index[name] as unknown[])[1] != null;
+  const missing = REQUIRED_COMPONENTS.filter((name) => !listed(name));
+  if (missing.length > 0) {
+    throw new ModelFormatError(
+      `${where} lists no ${missing.join(', ')}: this is not a Stable Diffusion ONNX pipeline. ` +
+        'Use a folder exported with diffusers\' OnnxStableDiffusionPipeline (e.g. the "onnx" revision of CompVis/stable-diffusion-v1-4).',
+    );
+  }
+  const byPath = new Map(manifest?.files.map((entry) => [entry.path, entry]));
+  const files: ModelFile[] = [];
+  for (const [component, list] of Object.entries(COMPONENT_FILES)) {
+    if (!listed(component)) continue;
+    for (const { path, required } of list) {
+      if (!manifest) {
+        files.push({ path, required });
+        continue;
+      }
+      const entry = byPath.get(path);
+      if (entry) files.push({ path, required, size: entry.size, sha256: entry.sha256 });
+      else if (required) {
+        throw new ModelFileMissingError(
+          `The model's manifest.json does not list ${path}, which the model needs. Regenerate the manifest with tools/make-manifest.ts after adding the file.`,
+        );
+      }
+    }
+  }
+  return files;
+}
