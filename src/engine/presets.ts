@@ -29,13 +29,13 @@ export function presets(baseUrl: string): ModelSpec[] {
   return [
     {
       id: 'shapes-sd',
-      label: 'shapes-sd (bundled demo, 14 MB)',
+      label: 'shapes-sd (bundled demo)',
       description:
         'A tiny model with Stable Diffusion v1\'s architecture, trained on pictures of coloured shapes ("a blue cross on a yellow background"). It ships with the app and works offline. For real pictures load Stable Diffusion v1.4.',
       urls: { fp16: `${baseUrl}models/shapes-sd-fp16/`, fp32: `${baseUrl}models/shapes-sd-fp32/` },
       examplePrompts: SHAPES_EXAMPLE_PROMPTS,
       recommended: { scheduler: 'pndm', steps: 20, guidanceScale: 7.5, width: 128, height: 128 },
-      sizeBytes: { fp16: 13_800_000, fp32: 27_200_000 },
+      sizeBytes: { fp16: 19_159_137, fp32: 32_246_366 },
     },
     {
       id: 'sd-v1-4',
