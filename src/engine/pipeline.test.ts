@@ -1,0 +1,130 @@
+/**
+ * The engine against diffusers. Reference data: fixtures/refs (tools/make_fixtures.py: diffusers
+ * StableDiffusionPipeline, torch 2.11 fp32 CPU, on the tiny-sd fixture) and fixtures/shapes-refs
+ * (train_shapes.py: the same pipeline on the trained shapes-sd model). The engine runs on
+ * onnxruntime-web's wasm backend in Node.
+ *
+ * Tolerances (from the issue): text embeddings max abs diff <= 1e-4; txt2img image max abs diff
+ * <= 2e-3 and final latents relative L2 <= 1e-4; shapes-sd picture max abs diff <= 3/255.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TorchGenerator } from '../core/random/torch-generator.js';
+import type { SchedulerName } from '../core/schedulers/scheduler.js';
+import { DirectoryModelSource } from '../node/directory-source.js';
+import { wasmRuntime } from '../node/ort-node.js';
+import { maxAbsDiff, readF32, readJson, relativeL2 } from '../testing/reference-data.js';
+import { StableDiffusionPipeline } from './pipeline.js';
+
+interface ArrayRef { file: string; shape: number[] }
+interface Manifest {
+  latents: ArrayRef;
+  embeddings: (ArrayRef & { prompt: string })[];
+  cases: { scheduler: SchedulerName; steps: number; guidance: number; prompt: string; negative_prompt: string; timesteps: number[]; image: ArrayRef; final_latents: ArrayRef }[];
+}
+
+const manifest = readJson<Manifest>('fixtures/refs/manifest.json');
+const ref = (file: string) => readF32(`fixtures/${file}`);
+
+describe('tiny-sd-fp32 against diffusers', () => {
+  let pipeline: StableDiffusionPipeline;
+  beforeAll(async () => {
+    pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('fixtures/tiny-sd-fp32'), { executionProviders: ['wasm'] });
+  });
+  afterAll(() => pipeline?.dispose());
+
+  it.each(manifest.embeddings.map((e) => [e.prompt, e] as const))('text embeddings for %j (max abs <= 1e-4)', async (_, e) => {
+    const embedding = await pipeline.encodeText(e.prompt);
+    expect(maxAbsDiff(embedding, ref(e.file))).toBeLessThanOrEqual(1e-4);
+  });
+
+  it.each(manifest.cases.map((c) => [`${c.scheduler} ${c.steps} steps, cfg ${c.guidance}`, c] as const))('txt2img %s', async (_, c) => {
+    const result = await pipeline.generate({
+      prompt: c.prompt,
+      negativePrompt: c.negative_prompt,
+      scheduler: c.scheduler,
+      numInferenceSteps: c.steps,
+      guidanceScale: c.guidance,
+      latents: ref(manifest.latents.file),
+      width: 128,
+      height: 128,
+    });
+    const latentsError = relativeL2(result.latents, ref(c.final_latents.file));
+    const imageError = maxAbsDiff(result.image, ref(c.image.file));
+    console.log(`${c.scheduler}: final latents rel L2 ${latentsError.toExponential(2)}, image max abs ${imageError.toExponential(2)}`);
+    expect(latentsError).toBeLessThanOrEqual(1e-4);
+    expect(imageError).toBeLessThanOrEqual(2e-3);
+  });
+
+  it('guidance 1.0 skips the unconditional pass and still runs', async () => {
+    const result = await pipeline.generate({ prompt: 'a cat', guidanceScale: 1, numInferenceSteps: 3, seed: 1, width: 128, height: 128 });
+    expect(result.image.length).toBe(3 * 128 * 128);
+  });
+
+  it('the same seed gives the same image; another seed a different one', async () => {
+    const request = { prompt: 'a cat', numInferenceSteps: 2, width: 64, height: 64 };
+    const a = await pipeline.generate({ ...request, seed: 7 });
+    const b = await pipeline.generate({ ...request, seed: 7 });
+    const c = await pipeline.generate({ ...request, seed: 8 });
+    expect(maxAbsDiff(a.image, b.image)).toBe(0);
+    expect(maxAbsDiff(a.image, c.image)).toBeGreaterThan(0.01);
+    expect(a.parameters.seed).toBe(7);
+  });
+
+  it('stops between steps when cancelled', async () => {
+    const controller = new AbortController();
+    const steps: number[] = [];
+    const run = pipeline.generate(
+      { prompt: 'a cat', numInferenceSteps: 10, seed: 1, width: 64, height: 64 },
+      { signal: controller.signal, onStep: ({ step }) => { steps.push(step); if (step === 2) controller.abort(); } },
+    );
+    await expect(run).rejects.toMatchObject({ name: 'CancelledError' });
+    expect(steps).toEqual([1, 2]);
+  });
+
+  it('rejects bad requests up front', async () => {
+    await expect(pipeline.generate({ prompt: 'x', seed: 1, width: 100 })).rejects.toMatchObject({ name: 'InvalidRequestError', message: expect.stringContaining('multiple of 8') });
+    await expect(pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 0 })).rejects.toMatchObject({ name: 'InvalidRequestError' });
+    await expect(pipeline.generate({ prompt: 'x', seed: 1, scheduler: 'nope' as SchedulerName })).rejects.toMatchObject({ name: 'InvalidRequestError' });
+    await expect(pipeline.generate({ prompt: 'x', latents: new Float32Array(10), width: 128, height: 128 })).rejects.toMatchObject({ name: 'InvalidRequestError' });
+    await expect(pipeline.generate({ prompt: 'x', seed: -1 })).rejects.toMatchObject({ name: 'InvalidRequestError' });
+  });
+});
+
+describe('tiny-sd-fp16 (float16 inputs and outputs, vocab.json + merges.txt tokenizer)', () => {
+  it('runs the pndm case close to the fp32 reference', async () => {
+    const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('fixtures/tiny-sd-fp16'), { executionProviders: ['wasm'] });
+    try {
+      expect(pipeline.floatType).toBe('float16');
+      const c = manifest.cases[0];
+      const result = await pipeline.generate({ prompt: c.prompt, scheduler: c.scheduler, numInferenceSteps: c.steps, guidanceScale: c.guidance, latents: ref(manifest.latents.file), width: 128, height: 128 });
+      const imageError = maxAbsDiff(result.image, ref(c.image.file));
+      const latentsError = relativeL2(result.latents, ref(c.final_latents.file));
+      console.log(`fp16 ${c.scheduler}: final latents rel L2 ${latentsError.toExponential(2)}, image max abs ${imageError.toExponential(2)}`);
+      // fp16 weights and activations against the fp32 reference: half precision has ~3 significant
+      // digits, so the bound is loose; it still catches wrong dtypes, layouts or scaling.
+      expect(latentsError).toBeLessThanOrEqual(2e-2);
+      expect(imageError).toBeLessThanOrEqual(5e-2);
+    } finally {
+      await pipeline.dispose();
+    }
+  });
+});
+
+describe('shapes-sd (the bundled demo) against diffusers', () => {
+  it('reproduces diffusers\' picture for "a red circle on a blue background", seed 0 (max abs <= 3/255)', async () => {
+    const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('public/models/shapes-sd-fp32'), { executionProviders: ['wasm'] });
+    try {
+      const result = await pipeline.generate({ prompt: 'a red circle on a blue background', seed: 0, scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, width: 128, height: 128 });
+      const error = maxAbsDiff(result.image, readF32('fixtures/shapes-refs/prompt0_seed0_torch_cpu.f32'));
+      console.log(`shapes-sd prompt 0 seed 0: image max abs ${error.toExponential(2)}`);
+      expect(error).toBeLessThanOrEqual(3 / 255);
+    } finally {
+      await pipeline.dispose();
+    }
+  });
+
+  it.each([0, 1, 2, 3])('initial latents for seed %i equal latents_seed%i.f32 (max abs <= 1e-6)', (seed) => {
+    const latents = new TorchGenerator(seed).randn([1, 4, 16, 16]);
+    expect(maxAbsDiff(latents, readF32(`fixtures/shapes-refs/latents_seed${seed}.f32`))).toBeLessThanOrEqual(1e-6);
+  });
+});
