@@ -20,7 +20,9 @@ export { crc32 } from './png-crc32.js';
 export type ZlibDeflate = (data: Uint8Array) => Promise<Uint8Array>;
 
 export interface EncodePngOptions {
-  /** Text metadata, keyword -> text, e.g. `{ parameters: formatParameters(p) }`. */
+  /** The generation parameters text (A1111 infotext, see parameters.ts), stored under keyword `parameters`. */
+  parameters?: string;
+  /** Other text metadata, keyword -> text. */
   text?: Readonly<Record<string, string>>;
   /** Defaults to `CompressionStream('deflate')` where available, else `storedDeflate`. */
   deflate?: ZlibDeflate;
@@ -59,8 +61,9 @@ export async function encodePng(
   const deflate = options.deflate ?? defaultDeflate();
   const idat = await deflate(filterRows(rgba, width, height, channels));
 
+  const text = { ...(options.parameters === undefined ? {} : { parameters: options.parameters }), ...options.text };
   const chunks = [chunk('IHDR', ihdr)];
-  for (const [keyword, text] of Object.entries(options.text ?? {})) chunks.push(textChunk(keyword, text));
+  for (const [keyword, value] of Object.entries(text)) chunks.push(textChunk(keyword, value));
   chunks.push(chunk('IDAT', idat), chunk('IEND', new Uint8Array(0)));
   return concat([SIGNATURE, ...chunks]);
 }

@@ -1,0 +1,152 @@
+/**
+ * Generation parameters in AUTOMATIC1111's "infotext" format, the `parameters` text that A1111,
+ * Forge, SD.Next, ComfyUI importers and civitai read from PNGs:
+ *
+ *   <prompt, may span lines>
+ *   Negative prompt: <negative prompt, may span lines>      (omitted when empty)
+ *   Steps: 25, Sampler: Euler a, CFG scale: 7.5, Seed: 42, Size: 512x512, Model: shapes-sd
+ *
+ * Source: stable-diffusion-webui modules/processing.py `create_infotext` (writing) and
+ * modules/infotext_utils.py (formerly generation_parameters_copypaste.py) `quote`, `unquote`,
+ * `re_param` and `parse_generation_parameters` (reading). Like A1111, a value containing a comma,
+ * a colon or a newline is written JSON-quoted; prompt lines are trimmed when read.
+ */
+import { InvalidRequestError } from './errors.js';
+
+export interface GenerationParameters {
+  prompt: string;
+  negativePrompt: string;
+  steps: number;
+  /** A1111 sampler label: 'PNDM', 'DDIM', 'LMS', 'Euler', 'Euler a', 'Heun', 'DPM++ 2M', 'DPM++ 2M Karras', 'UniPC'. */
+  sampler: string;
+  guidanceScale: number;
+  seed: number;
+  width: number;
+  height: number;
+  model: string;
+}
+
+/** What `parseParameters` returns: the known fields plus every other `key: value` of the settings line. */
+export interface ParsedGenerationParameters extends GenerationParameters {
+  /** Other settings in their order, e.g. `{ 'Model hash': '6ce0161689', Version: 'v1.6.0' }`, values unquoted. */
+  extra: Record<string, string>;
+}
+
+/** Settings-line keys of the known fields (A1111's labels). */
+const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', seed: 'Seed', size: 'Size', model: 'Model' } as const;
+const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(KEYS));
+const NEGATIVE_PREFIX = 'Negative prompt:';
+
+/**
+ * A1111's `re_param`: `key: value` where value is a JSON string or runs to the next comma.
+ * Python's `\w` is Unicode-aware, hence `\p{L}\p{N}_` with the `u` flag.
+ */
+const PARAM = /\s*([\p{L}\p{N}_][\p{L}\p{N}_ \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/gu;
+const KEY = /^[\p{L}\p{N}_][\p{L}\p{N}_ \-/]+$/u;
+const SIZE = /^(\d+)x(\d+)$/;
+
+/** A1111's `quote`: JSON-quote a value that contains a comma, a colon or a newline. */
+export function quoteParameterValue(value: string): string {
+  return /[,:\n]/.test(value) ? JSON.stringify(value) : value;
+}
+
+/** A1111's `unquote`: a value in double quotes is JSON; if it does not parse it is kept as written. */
+export function unquoteParameterValue(value: string): string {
+  if (value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return value;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'string' ? parsed : value;
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The infotext for `p`, as A1111's create_infotext writes it. `extra` settings (from a parsed text,
+ * or e.g. `{ Version: '...' }`) follow the known ones in their order.
+ */
+export function formatParameters(p: GenerationParameters & { extra?: Readonly<Record<string, string>> }): string {
+  const settings: [string, string][] = [
+    [KEYS.steps, String(p.steps)],
+    [KEYS.sampler, p.sampler],
+    [KEYS.guidanceScale, String(p.guidanceScale)],
+    [KEYS.seed, String(p.seed)],
+    [KEYS.size, `${p.width}x${p.height}`],
+    [KEYS.model, p.model],
+  ];
+  for (const [key, value] of Object.entries(p.extra ?? {})) {
+    if (KNOWN_KEYS.has(key)) throw new InvalidRequestError(`"${key}" is a known field; set it on the parameters, not in extra.`);
+    if (!KEY.test(key)) throw new InvalidRequestError(`"${key}" cannot be an infotext key (letters, digits, space, _ - / only, at least 2 characters).`);
+    settings.push([key, value]);
+  }
+  const settingsLine = settings.map(([k, v]) => `${k}: ${quoteParameterValue(v)}`).join(', ');
+  const negative = p.negativePrompt ? `\n${NEGATIVE_PREFIX} ${p.negativePrompt}` : '';
+  return `${p.prompt}${negative}\n${settingsLine}`.trim();
+}
+
+/**
+ * Reads an infotext (from this engine or from A1111 and its forks). The last line is the settings
+ * line when it holds at least 3 `key: value` pairs; lines before it are the prompt, and from a line
+ * starting with "Negative prompt:" on, the negative prompt. Steps, Sampler, CFG scale, Seed and Size
+ * are required; Model may be missing ('' then). Everything else lands in `extra`.
+ */
+export function parseParameters(text: string): ParsedGenerationParameters {
+  const lines = text.trim().split('\n');
+  let settingsLine = lines.pop() ?? '';
+  if ([...settingsLine.matchAll(PARAM)].length < 3) {
+    lines.push(settingsLine);
+    settingsLine = '';
+  }
+
+  const prompt: string[] = [];
+  const negative: string[] = [];
+  let inNegative = false;
+  for (const raw of lines) {
+    let line = raw.trim();
+    if (line.startsWith(NEGATIVE_PREFIX)) {
+      inNegative = true;
+      line = line.slice(NEGATIVE_PREFIX.length).trim();
+    }
+    (inNegative ? negative : prompt).push(line);
+  }
+
+  const settings = new Map<string, string>();
+  for (const [, key, value] of settingsLine.matchAll(PARAM)) settings.set(key, unquoteParameterValue(value));
+
+  const required = (key: string): string => {
+    const value = settings.get(key);
+    if (value === undefined) {
+      throw new InvalidRequestError(`These parameters have no "${key}" setting; expected a line like "Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512".`);
+    }
+    return value;
+  };
+  const integer = (key: string): number => {
+    const value = required(key);
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidRequestError(`"${key}: ${value}" is not a whole number.`);
+    return Number(value);
+  };
+  const steps = integer(KEYS.steps);
+  const sampler = required(KEYS.sampler);
+  const cfg = required(KEYS.guidanceScale);
+  const guidanceScale = cfg.trim() === '' ? NaN : Number(cfg);
+  if (!Number.isFinite(guidanceScale)) throw new InvalidRequestError(`"CFG scale: ${cfg}" is not a number.`);
+  const seed = integer(KEYS.seed);
+  const size = SIZE.exec(required(KEYS.size).trim());
+  if (!size) throw new InvalidRequestError(`"Size: ${settings.get(KEYS.size)}" is not WIDTHxHEIGHT.`);
+
+  const extra: Record<string, string> = {};
+  for (const [key, value] of settings) if (!KNOWN_KEYS.has(key)) extra[key] = value;
+
+  return {
+    prompt: prompt.join('\n'),
+    negativePrompt: negative.join('\n'),
+    steps,
+    sampler,
+    guidanceScale,
+    seed,
+    width: Number(size[1]),
+    height: Number(size[2]),
+    model: settings.get(KEYS.model) ?? '',
+    extra,
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * The PNG writer checked by an independent decoder: Node's zlib (inflateSync) plus the PNG spec's
+ * unfiltering, written out below. CRC values are the published check values (PNG spec Annex D /
+ * zlib's crc32: "123456789" -> 0xCBF43926; every IEND chunk ends in AE 42 60 82).
+ */
+import { inflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { InvalidRequestError } from './errors.js';
+import { adler32 } from './png-crc32.js';
+import { formatParameters, parseParameters } from './parameters.js';
+import { crc32, encodePng, readPngTextChunks, storedDeflate, streamDeflate } from './png.js';
+
+interface DecodedPng {
+  width: number;
+  height: number;
+  colorType: number;
+  rgba: Uint8Array;
+  chunkTypes: string[];
+}
+
+/** Minimal independent decoder for 8-bit RGB/RGBA, non-interlaced; verifies every CRC. */
+function decodePng(png: Uint8Array): DecodedPng {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  expect([...png.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+  let pos = 8;
+  let width = 0;
+  let height = 0;
+  let colorType = 0;
+  const idat: Uint8Array[] = [];
+  const chunkTypes: string[] = [];
+  while (pos < png.length) {
+    const length = view.getUint32(pos);
+    const type = String.fromCharCode(...png.subarray(pos + 4, pos + 8));
+    const data = png.subarray(pos + 8, pos + 8 + length);
+    expect(view.getUint32(pos + 8 + length), `CRC of ${type}`).toBe(crc32(png.subarray(pos + 4, pos + 8 + length)));
+    chunkTypes.push(type);
+    if (type === 'IHDR') {
+      width = view.getUint32(pos + 8);
+      height = view.getUint32(pos + 12);
+      expect(data[8]).toBe(8);
+      colorType = data[9];
+      expect([data[10], data[11], data[12]]).toEqual([0, 0, 0]);
+    } else if (type === 'IDAT') idat.push(data);
+    pos += 12 + length;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const bpp = colorType === 6 ? 4 : 3;
+  const stride = width * bpp;
+  expect(raw.length).toBe(height * (stride + 1));
+  const rows = new Uint8Array(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    expect(filter).toBeLessThanOrEqual(4);
+    for (let i = 0; i < stride; i++) {
+      const x = raw[y * (stride + 1) + 1 + i];
+      const a = i >= bpp ? rows[y * stride + i - bpp] : 0;
+      const b = y > 0 ? rows[(y - 1) * stride + i] : 0;
+      const c = i >= bpp && y > 0 ? rows[(y - 1) * stride + i - bpp] : 0;
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const pred = [0, a, b, (a + b) >> 1, paeth][filter];
+      rows[y * stride + i] = (x + pred) & 0xff;
+    }
+  }
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    for (let ch = 0; ch < 4; ch++) rgba[i * 4 + ch] = ch < bpp ? rows[i * bpp + ch] : 255;
+  }
+  return { width, height, colorType, rgba, chunkTypes };
+}
+
+/** A deterministic test picture: gradients, a hard edge and noise-like values, all filters useful. */
+function testImage(width: number, height: number, alpha: (x: number, y: number) => number): Uint8ClampedArray {
+  const px = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      px[i] = (x * 255) / Math.max(1, width - 1);
+      px[i + 1] = x < width / 2 ? 20 : 230;
+      px[i + 2] = (x * 7919 + y * 104729) % 251;
+      px[i + 3] = alpha(x, y);
+    }
+  }
+  return px;
+}
+
+describe('crc32', () => {
+  it('gives the published check values', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new TextEncoder().encode('IEND'))).toBe(0xae426082);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+    const all = new TextEncoder().encode('123456789');
+    expect(crc32(all.subarray(4), crc32(all.subarray(0, 4)))).toBe(0xcbf43926);
+  });
+
+  it('adler32 matches RFC 1950 ("Wikipedia" -> 0x11E60398)', () => {
+    expect(adler32(new TextEncoder().encode('Wikipedia'))).toBe(0x11e60398);
+  });
+});
+
+describe('encodePng', () => {
+  it('writes a valid opaque PNG as RGB whose pixels decode back exactly (CompressionStream)', async () => {
+    const px = testImage(37, 23, () => 255);
+    const png = await encodePng(px, 37, 23, { parameters: 'a cat\nSteps: 20, Seed: 1' });
+    const decoded = decodePng(png);
+    expect(decoded).toMatchObject({ width: 37, height: 23, colorType: 2 });
+    expect(decoded.rgba).toEqual(new Uint8Array(px));
+    expect(decoded.chunkTypes).toEqual(['IHDR', 'tEXt', 'IDAT', 'IEND']);
+    expect(readPngTextChunks(png)).toEqual({ parameters: 'a cat\nSteps: 20, Seed: 1' });
+    // The IEND chunk is constant: length 0, "IEND", CRC AE 42 60 82.
+    expect([...png.subarray(-12)]).toEqual([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+  });
+
+  it('keeps alpha (RGBA) when some pixel is not opaque, and with dropOpaqueAlpha: false', async () => {
+    const px = testImage(16, 9, (x, y) => (x + y) * 10);
+    const decoded = decodePng(await encodePng(px, 16, 9));
+    expect(decoded.colorType).toBe(6);
+    expect(decoded.rgba).toEqual(new Uint8Array(px));
+    const opaque = testImage(4, 4, () => 255);
+    expect(decodePng(await encodePng(opaque, 4, 4, { dropOpaqueAlpha: false })).colorType).toBe(6);
+  });
+
+  it('stored-block fallback gives a valid zlib stream, also across the 65535-byte block limit', async () => {
+    const px = testImage(200, 120, () => 255); // 72 120 filtered bytes: two stored blocks
+    const png = await encodePng(px, 200, 120, { deflate: storedDeflate });
+    expect(decodePng(png).rgba).toEqual(new Uint8Array(px));
+    const empty = await storedDeflate(new Uint8Array(0));
+    expect(inflateSync(empty).length).toBe(0);
+  });
+
+  it('compresses with CompressionStream: a flat image is much smaller than its pixels', async () => {
+    const flat = new Uint8ClampedArray(128 * 128 * 4).fill(200);
+    const png = await encodePng(flat, 128, 128, { deflate: streamDeflate });
+    expect(png.length).toBeLessThan(1000);
+    expect(decodePng(png).rgba).toEqual(new Uint8Array(flat));
+  });
+
+  it('rejects a pixel buffer of the wrong size and bad keywords', async () => {
+    await expect(encodePng(new Uint8Array(15), 2, 2)).rejects.toThrow(InvalidRequestError);
+    await expect(encodePng(new Uint8Array(16), 2, 2, { text: { '': 'x' } })).rejects.toThrow(InvalidRequestError);
+    await expect(encodePng(new Uint8Array(16), 2, 2, { text: { 'k\u0100': 'x' } })).rejects.toThrow(InvalidRequestError);
+  });
+});
+
+describe('readPngTextChunks', () => {
+  it('round-trips Latin-1 text through tEXt and other text through iTXt (UTF-8)', async () => {
+    const text = {
+      parameters: 'crème brûlée, 50° angle\nNegative prompt: blurry\nSteps: 25, Sampler: Euler a',
+      Comment: '猫 on a 🛹 — "quoted"',
+    };
+    const png = await encodePng(testImage(8, 8, () => 255), 8, 8, { text });
+    expect(decodePng(png).chunkTypes).toEqual(['IHDR', 'tEXt', 'iTXt', 'IDAT', 'IEND']);
+    expect(readPngTextChunks(png)).toEqual(text);
+  });
+
+  it('carries generation parameters: format -> PNG -> read -> parse gives them back', async () => {
+    const p = { prompt: 'a 🐱, watercolor', negativePrompt: 'blurry', steps: 25, sampler: 'Euler a', guidanceScale: 7.5, seed: 42, width: 8, height: 8, model: 'shapes-sd' };
+    const png = await encodePng(testImage(8, 8, () => 255), 8, 8, { parameters: formatParameters(p) });
+    expect(decodePng(png).chunkTypes).toContain('iTXt'); // the emoji is not Latin-1
+    expect(parseParameters(readPngTextChunks(png).parameters)).toEqual({ ...p, extra: {} });
+  });
+
+  it('returns {} for a PNG without text and rejects non-PNG bytes', async () => {
+    expect(readPngTextChunks(await encodePng(new Uint8Array(4), 1, 1))).toEqual({});
+    expect(() => readPngTextChunks(new TextEncoder().encode('GIF89a....'))).toThrow(InvalidRequestError);
+  });
+
+  it('rejects a text chunk whose CRC does not match', async () => {
+    const png = await encodePng(new Uint8Array(4), 1, 1, { text: { parameters: 'abc' } });
+    const corrupt = png.slice();
+    corrupt[8 + 25 + 8 + 'parameters'.length + 1] ^= 1; // first text byte of the tEXt after IHDR
+    expect(() => readPngTextChunks(corrupt)).toThrow(/CRC/);
+  });
+
+  it('skips compressed iTXt chunks instead of misreading them', () => {
+    const sig = [137, 80, 78, 71, 13, 10, 26, 10];
+    const body = [...new TextEncoder().encode('iTXtkey'), 0, 1, 0, 0, 0, 0x78, 0x9c];
+    const data = Uint8Array.from(body);
+    const len = data.length - 4;
+    const crc = crc32(data);
+    const bytes = Uint8Array.from([...sig, 0, 0, 0, len, ...data, crc >>> 24, (crc >>> 16) & 255, (crc >>> 8) & 255, crc & 255]);
+    expect(readPngTextChunks(bytes)).toEqual({});
+  });
+});
