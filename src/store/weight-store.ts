@@ -1,0 +1,346 @@
+/**
+ * WeightStore: brings a model folder into the browser once and serves it from IndexedDB after
+ * that, also offline.
+ *
+ *   const store = new WeightStore();
+ *   const source = await store.ensure('https://huggingface.co/ORG/REPO/resolve/main/', { onProgress });
+ *   // → a ModelSource over the stored files; no network on later visits
+ *
+ * download() steps:
+ *   1. manifest.json (optional) → sizes and SHA-256 digests
+ *   2. model_index.json → which files the folder has (model-files.ts); without a manifest, HEAD
+ *      requests find optional files and sizes, so a missing required file fails before 2 GB move
+ *   3. quota check (navigator.storage.estimate) and persist() request
+ *   4. each file streamed into chunks (downloader.ts), smallest first so wrong URLs fail fast
+ *   5. the model record is marked complete only after every file verified
+ *
+ * One download per model at a time across tabs and workers (Web Locks, where available).
+ */
+import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError } from '../core/errors.js';
+import { ChunkStore } from './chunk-store.js';
+import { downloadFile, fetchChunk, storeBytes, type DownloadContext } from './downloader.js';
+import { checkFileStart } from './file-format.js';
+import { contentLength, DEFAULT_RETRY, fetchChecked, withRetry, type FetchLike, type RetryOptions } from './http.js';
+import { forEachChunk, IdbModelSource, type ChunkRepair } from './idb-model-source.js';
+import { MANIFEST_PATH, parseManifest, type Manifest } from './manifest.js';
+import { MODEL_INDEX_PATH, modelFiles, type ModelFile } from './model-files.js';
+import { fileUrl, modelNameFromUrl, normaliseModelUrl } from './model-url.js';
+import { ProgressTracker, type ProgressCallback } from './progress.js';
+import { checkQuota, defaultStorage, requestPersistence, translateQuotaError, type StorageLike } from './quota.js';
+import type { FileRecord, ModelRecord, StoredModel } from './records.js';
+import { Sha256 } from './sha256.js';
+
+/** 16 MiB: far below every browser's per-value limits, large enough that a 1.7 GB file is ~100 records. */
+export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+
+export interface WeightStoreOptions {
+  /** IndexedDB database name (default "sd-weights"). */
+  dbName?: string;
+  /** Bytes per stored chunk (default 16 MiB); tests use tiny chunks. Applies to files started after the change. */
+  chunkSize?: number;
+  fetch?: FetchLike;
+  retry?: Partial<RetryOptions>;
+  /** navigator.storage or a stand-in; null skips quota checks and persist(). */
+  storage?: StorageLike | null;
+  /** Minimum milliseconds between two 'download' progress events (default 100). */
+  progressIntervalMs?: number;
+  /** navigator.locks or a stand-in; null runs without cross-tab locking. */
+  locks?: Pick<LockManager, 'request'> | null;
+}
+
+export interface DownloadOptions {
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+}
+
+export interface OpenOptions {
+  /** Never touch the network, even to repair a damaged chunk (it then fails with IntegrityError). */
+  offline?: boolean;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+}
+
+export interface VerifyResult {
+  /** Chunks that were damaged or missing and have been re-fetched. */
+  repaired: { path: string; chunk: number }[];
+}
+
+export class WeightStore {
+  readonly #store: ChunkStore;
+  readonly #chunkSize: number;
+  readonly #fetch: FetchLike;
+  readonly #retry: RetryOptions;
+  readonly #storage: StorageLike | undefined;
+  readonly #progressIntervalMs: number;
+  readonly #locks: Pick<LockManager, 'request'> | undefined;
+
+  constructor(options: WeightStoreOptions = {}) {
+    this.#store = new ChunkStore(options.dbName);
+    this.#chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    if (!Number.isSafeInteger(this.#chunkSize) || this.#chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${options.chunkSize}`);
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#storage = options.storage === null ? undefined : (options.storage ?? defaultStorage());
+    this.#progressIntervalMs = options.progressIntervalMs ?? 100;
+    this.#locks = options.locks === null ? undefined : (options.locks ?? (globalThis.navigator as { locks?: LockManager } | undefined)?.locks);
+  }
+
+  /** The id a model URL is stored under (its normalised base URL). */
+  static idFor(baseUrl: string): string {
+    return normaliseModelUrl(baseUrl);
+  }
+
+  /** Downloads what is missing of a model, verifies it, and returns a ModelSource over the stored copy. No network when it is complete. */
+  async ensure(baseUrl: string, options: DownloadOptions = {}): Promise<IdbModelSource> {
+    const model = await this.download(baseUrl, options);
+    return this.open(model.id, options.signal ? { signal: options.signal } : {});
+  }
+
+  /** Stores a whole model folder (continuing a partial download); returns it as list() would. */
+  async download(baseUrl: string, options: DownloadOptions = {}): Promise<StoredModel> {
+    const id = normaliseModelUrl(baseUrl);
+    return this.#locked(id, async () => {
+      const existing = await this.#store.getModel(id);
+      if (existing?.complete) {
+        const stored = await this.#describe(existing);
+        options.onProgress?.({ stage: 'done', id, total: stored.sizeBytes, fromCache: true });
+        return stored;
+      }
+      const name = modelNameFromUrl(id);
+      const tracker = new ProgressTracker(id, null, options.onProgress, this.#progressIntervalMs);
+      const ctx: DownloadContext = { store: this.#store, id, baseUrl: id, fetch: this.#fetch, chunkSize: this.#chunkSize, retry: this.#retry, progress: tracker };
+      if (options.signal) ctx.signal = options.signal;
+      let storedBytes = 0;
+      let totalBytes = 0;
+      try {
+        // 1-2. What the folder has.
+        const manifest = await this.#fetchManifest(ctx);
+        const indexEntry = manifest?.files.find((file) => file.path === MODEL_INDEX_PATH);
+        const indexRecord = await downloadFile(ctx, { path: MODEL_INDEX_PATH, required: true, ...indexEntry });
+        const indexText = new TextDecoder().decode(await this.#assemble(id, indexRecord));
+        const files = modelFiles(indexText, fileUrl(id, MODEL_INDEX_PATH), manifest);
+        const stored = new Map((await this.#store.listFiles(id)).map((file) => [file.path, file]));
+        const sizes = await this.#plan(ctx, files, stored, !manifest);
+        const present = files.filter((file) => sizes.has(file.path));
+        const all = [MODEL_INDEX_PATH, ...(manifest ? [MANIFEST_PATH] : []), ...present.map((file) => file.path)];
+        const known = [...sizes.values()].every((size) => size !== null);
+        totalBytes = [...sizes.values()].reduce<number>((sum, size) => sum + (size ?? 0), indexRecord.size ?? 0);
+        storedBytes = present.reduce((sum, file) => sum + (stored.get(file.path)?.storedBytes ?? 0), indexRecord.size ?? 0);
+        const record: ModelRecord = {
+          id,
+          name,
+          baseUrl: id,
+          files: all,
+          totalBytes: known ? totalBytes : null,
+          hasManifest: !!manifest,
+          complete: false,
+          createdAt: existing?.createdAt ?? Date.now(),
+        };
+        await this.#store.putModel(record);
+
+        // 3. Room for it.
+        await checkQuota(totalBytes - storedBytes, name, this.#storage);
+        if (this.#storage) record.persisted = await requestPersistence(this.#storage);
+
+        // 4. The files, smallest first.
+        tracker.setTotal(known ? totalBytes : null);
+        tracker.fileDone(indexRecord.size ?? 0);
+        present.sort((a, b) => (sizes.get(a.path) ?? Infinity) - (sizes.get(b.path) ?? Infinity));
+        for (const file of present) {
+          const before = stored.get(file.path);
+          const done = await this.#downloadVerified(ctx, file);
+          storedBytes += (done.size ?? 0) - (before?.storedBytes ?? 0);
+          tracker.fileDone(done.size ?? 0);
+        }
+
+        // 5. Complete.
+        record.complete = true;
+        record.completedAt = Date.now();
+        await this.#store.putModel(record);
+        const result = await this.#describe(record);
+        options.onProgress?.({ stage: 'done', id, total: result.sizeBytes, fromCache: false });
+        return result;
+      } catch (error) {
+        throw await translateQuotaError(error, { what: name, storedBytes, totalBytes }, this.#storage);
+      }
+    });
+  }
+
+  /** A stored model as a ModelSource. Damaged chunks are re-fetched unless `offline`. */
+  async open(id: string, options: OpenOptions = {}): Promise<IdbModelSource> {
+    const model = await this.#store.getModel(normaliseModelUrl(id));
+    if (!model?.complete) {
+      throw new ModelFileMissingError(
+        model
+          ? `The model ${model.name} is only partly stored. Download it again (it continues where it stopped) before using it.`
+          : `No model is stored under ${id}. Download it first.`,
+      );
+    }
+    const repair = options.offline ? undefined : this.#repairer(model, options);
+    return new IdbModelSource(this.#store, model, await this.#store.listFiles(model.id), repair);
+  }
+
+  /** Stored models (complete or partial) with their sizes. */
+  async list(): Promise<StoredModel[]> {
+    const models = await this.#store.listModels();
+    return Promise.all(models.map((model) => this.#describe(model)));
+  }
+
+  async get(id: string): Promise<StoredModel | undefined> {
+    const model = await this.#store.getModel(normaliseModelUrl(id));
+    return model && this.#describe(model);
+  }
+
+  /** Deletes a stored model (waits for a download of it to stop first). */
+  async delete(id: string): Promise<void> {
+    const key = normaliseModelUrl(id);
+    await this.#locked(key, () => this.#store.deleteModel(key));
+  }
+
+  /**
+   * Re-reads every stored chunk, checks chunk digests and each file's whole SHA-256, and
+   * re-fetches damaged chunks (unless offline). Throws IntegrityError for what cannot be repaired.
+   */
+  async verify(id: string, options: OpenOptions = {}): Promise<VerifyResult> {
+    const model = await this.#store.getModel(normaliseModelUrl(id));
+    if (!model) throw new ModelFileMissingError(`No model is stored under ${id}. Download it first.`);
+    const files = (await this.#store.listFiles(model.id)).filter((file) => file.complete);
+    const total = files.reduce((sum, file) => sum + (file.size ?? 0), 0);
+    const tracker = new ProgressTracker(model.id, total, options.onProgress, this.#progressIntervalMs);
+    const repaired: VerifyResult['repaired'] = [];
+    const repairer = options.offline ? undefined : this.#repairer(model, options);
+    const repair: ChunkRepair | undefined = repairer && (async (record, index) => (repaired.push({ path: record.path, chunk: index }), repairer(record, index)));
+    for (const file of files) {
+      const hasher = new Sha256();
+      await forEachChunk(this.#store, model.id, file, repair, (chunk) => {
+        hasher.update(chunk);
+        tracker.verify(file.path, hasher.length, file.size ?? 0);
+      });
+      if (hasher.hex() !== file.sha256) {
+        throw new IntegrityError(`${file.path} of ${model.name} does not match the SHA-256 recorded when it was stored. Delete the model and download it again.`);
+      }
+      tracker.fileDone(file.size ?? 0);
+    }
+    return { repaired };
+  }
+
+  async #downloadVerified(ctx: DownloadContext, file: ModelFile): Promise<FileRecord> {
+    try {
+      return await downloadFile(ctx, file);
+    } catch (error) {
+      // One fresh attempt after a failed integrity check (the bad copy was discarded); a second failure is reported.
+      if (!(error instanceof IntegrityError)) throw error;
+      return downloadFile(ctx, file);
+    }
+  }
+
+  /** manifest.json, when the folder has one (404, or an HTML fallback page, means none). */
+  async #fetchManifest(ctx: DownloadContext): Promise<Manifest | undefined> {
+    const stored = await this.#store.getFile(ctx.id, MANIFEST_PATH);
+    if (stored?.complete) return parseManifest(new TextDecoder().decode(await this.#assemble(ctx.id, stored)), fileUrl(ctx.id, MANIFEST_PATH));
+    const url = fileUrl(ctx.id, MANIFEST_PATH);
+    const init: RequestInit = { cache: 'no-store' };
+    if (ctx.signal) init.signal = ctx.signal;
+    // First contact with the server: one retry only, so a wrong URL or missing CORS fails quickly.
+    const text = await withRetry(
+      async () => {
+        try {
+          const response = await fetchChecked(ctx.fetch, url, MANIFEST_PATH, init);
+          if ((response.headers.get('content-type') ?? '').includes('text/html')) return undefined;
+          return await response.text();
+        } catch (error) {
+          if (error instanceof ModelFileMissingError) return undefined;
+          throw error;
+        }
+      },
+      { ...this.#retry, attempts: Math.min(1, this.#retry.attempts) },
+      ctx.signal,
+      (attempt, delayMs, reason) => ctx.progress.emit({ stage: 'retry', id: ctx.id, file: MANIFEST_PATH, attempt, maxAttempts: 1, delayMs, reason }),
+    );
+    if (text === undefined || /^\s*</.test(text)) return undefined;
+    const manifest = parseManifest(text, url);
+    await storeBytes(this.#store, ctx.id, MANIFEST_PATH, new TextEncoder().encode(text), this.#chunkSize);
+    return manifest;
+  }
+
+  /**
+   * The files that exist and their sizes (null: unknown). With a manifest, that is the manifest;
+   * without, a HEAD request per file not yet stored.
+   */
+  async #plan(ctx: DownloadContext, files: ModelFile[], stored: Map<string, FileRecord>, probe: boolean): Promise<Map<string, number | null>> {
+    const sizes = new Map<string, number | null>();
+    await Promise.all(
+      files.map(async (file) => {
+        const record = stored.get(file.path);
+        if (file.size !== undefined || record?.complete || !probe) {
+          sizes.set(file.path, file.size ?? record?.size ?? null);
+          return;
+        }
+        const url = fileUrl(ctx.id, file.path);
+        const init: RequestInit = { method: 'HEAD', cache: 'no-store' };
+        if (ctx.signal) init.signal = ctx.signal;
+        try {
+          const response = await fetchChecked(ctx.fetch, url, file.path, init);
+          const type = response.headers.get('content-type') ?? '';
+          if (type.includes('text/html')) {
+            // Static hosts with an SPA fallback answer 200 + index.html for files they lack.
+            if (!file.required) return;
+            checkFileStart(file.path, new TextEncoder().encode('<html>'), url);
+          }
+          sizes.set(file.path, contentLength(response) ?? record?.size ?? null);
+        } catch (error) {
+          if (error instanceof CancelledError || error instanceof ModelFormatError) throw error;
+          if (error instanceof ModelFileMissingError) {
+            if (file.required) throw error;
+            return;
+          }
+          sizes.set(file.path, record?.size ?? null); // HEAD not allowed or flaky: the GET will tell
+        }
+      }),
+    );
+    return sizes;
+  }
+
+  #repairer(model: ModelRecord, options: OpenOptions): ChunkRepair {
+    const ctx: Parameters<typeof fetchChunk>[0] = { fetch: this.#fetch, retry: this.#retry, baseUrl: model.baseUrl };
+    if (options.signal) ctx.signal = options.signal;
+    return async (record, index) => {
+      options.onProgress?.({ stage: 'repair', id: model.id, file: record.path, chunk: index });
+      const bytes = await fetchChunk(ctx, record, index);
+      await this.#store.putChunk(model.id, record.path, index, bytes);
+      return bytes;
+    };
+  }
+
+  async #assemble(id: string, record: FileRecord): Promise<Uint8Array> {
+    const out = new Uint8Array(record.size ?? record.storedBytes);
+    await forEachChunk(this.#store, id, record, undefined, (chunk, index) => out.set(chunk, index * record.chunkSize));
+    return out;
+  }
+
+  async #describe(model: ModelRecord): Promise<StoredModel> {
+    const files = await this.#store.listFiles(model.id);
+    const result: StoredModel = {
+      id: model.id,
+      name: model.name,
+      url: model.baseUrl,
+      complete: model.complete,
+      sizeBytes: files.reduce((sum, file) => sum + file.storedBytes, 0),
+      totalBytes: model.totalBytes,
+      files: files.map((file) => {
+        const entry: StoredModel['files'][number] = { path: file.path, size: file.size, storedBytes: file.storedBytes, complete: file.complete };
+        if (file.sha256) entry.sha256 = file.sha256;
+        return entry;
+      }),
+      createdAt: model.createdAt,
+    };
+    if (model.completedAt !== undefined) result.completedAt = model.completedAt;
+    if (model.persisted !== undefined) result.persisted = model.persisted;
+    return result;
+  }
+
+  #locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.#locks) return fn();
+    return this.#locks.request(`sd-weight-store:${this.#store.dbName}:${id}`, fn) as Promise<T>;
+  }
+}
