@@ -1,0 +1,18 @@
+/**
+ * Events the app dispatches on `document` as it works, typed by name: what the page shows, as data.
+ * Browser tests listen to them (previews before the image, state changes); so could an embedding page.
+ * The current state is also mirrored on `<body data-state>`.
+ */
+import type { RunState } from './progress-view.js';
+
+export interface AppEventMap {
+  'sd-app:state': { state: RunState; message: string };
+  'sd-app:preview': { step: number; totalSteps: number; kind: 'latent' | 'vae'; batchIndex: number };
+  'sd-app:image': { seed: number; batchIndex: number; width: number; height: number };
+  'sd-app:model-loaded': { id: string; backend: 'webgpu' | 'wasm'; precision: 'fp16' | 'fp32' };
+  'sd-app:restored': { source: 'gallery' | 'png'; notes: string[] };
+}
+
+export function emitAppEvent<K extends keyof AppEventMap>(type: K, detail: AppEventMap[K], target: EventTarget = document): void {
+  target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+}

@@ -1,0 +1,101 @@
+/**
+ * The gallery: thumbnails of stored images, newest first. Clicking one restores its parameters;
+ * each has a PNG download (the file carries the `parameters` chunk, so A1111's "PNG Info" reads
+ * it) and a delete button. Owns one object URL per shown image and revokes it when redrawn.
+ */
+import type { GenerationParameters } from '../core/parameters.js';
+import type { GalleryEntry, GalleryStore } from './gallery-store.js';
+
+export interface GalleryViewOptions {
+  list: HTMLOListElement;
+  store: GalleryStore;
+  onRestore(parameters: GenerationParameters, entry: GalleryEntry): void;
+}
+
+export class GalleryView {
+  #options: GalleryViewOptions;
+  #urls: string[] = [];
+
+  constructor(options: GalleryViewOptions) {
+    this.#options = options;
+  }
+
+  /** Redraws from the store; returns the entries shown, newest first. */
+  async refresh(): Promise<GalleryEntry[]> {
+    const entries = await this.#options.store.list();
+    this.dispose();
+    this.#options.list.replaceChildren(...entries.map((entry) => this.#item(entry)));
+    this.#options.list.dataset.count = String(entries.length);
+    return entries;
+  }
+
+  async add(image: Parameters<GalleryStore['add']>[0]): Promise<GalleryEntry> {
+    const entry = await this.#options.store.add(image);
+    await this.refresh();
+    return entry;
+  }
+
+  #item(entry: GalleryEntry): HTMLLIElement {
+    const p = entry.parameters;
+    const url = URL.createObjectURL(entry.png);
+    this.#urls.push(url);
+    const summary = `${p.prompt || '(no prompt)'}. Seed ${p.seed}, ${p.sampler}, ${p.steps} steps, CFG ${p.guidanceScale}, ${p.width}x${p.height}.`;
+
+    const item = document.createElement('li');
+    item.className = 'gallery-item';
+    item.dataset.id = entry.id;
+
+    const restore = document.createElement('button');
+    restore.type = 'button';
+    restore.className = 'thumb';
+    restore.title = `Restore the parameters: ${summary}`;
+    restore.setAttribute('aria-label', `Restore the parameters of: ${summary}`);
+    const img = document.createElement('img');
+    img.src = url;
+    img.alt = '';
+    img.width = entry.width;
+    img.height = entry.height;
+    img.decoding = 'async';
+    restore.append(img);
+    restore.addEventListener('click', () => this.#options.onRestore(p, entry));
+
+    const caption = document.createElement('p');
+    caption.className = 'caption';
+    caption.textContent = `Seed ${p.seed} · ${p.sampler} · ${p.steps} steps`;
+
+    const download = document.createElement('a');
+    download.href = url;
+    download.download = fileName(p);
+    download.className = 'download';
+    download.textContent = 'PNG';
+    download.setAttribute('aria-label', `Download PNG of: ${p.prompt}, seed ${p.seed}`);
+
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'delete';
+    remove.textContent = 'Delete';
+    remove.setAttribute('aria-label', `Delete from the gallery: ${p.prompt}, seed ${p.seed}`);
+    remove.addEventListener('click', async () => {
+      await this.#options.store.delete(entry.id);
+      await this.refresh();
+    });
+
+    const actions = document.createElement('div');
+    actions.className = 'item-actions';
+    actions.append(download, remove);
+    item.append(restore, caption, actions);
+    return item;
+  }
+
+  /** Revokes the object URLs of the images shown. */
+  dispose(): void {
+    for (const url of this.#urls) URL.revokeObjectURL(url);
+    this.#urls = [];
+  }
+}
+
+/** "00042-a-red-circle-on-a-blue-background.png": seed first, like A1111's default file names. */
+export function fileName(p: Pick<GenerationParameters, 'seed' | 'prompt'>): string {
+  const slug = p.prompt.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  return `${String(p.seed).padStart(5, '0')}-${slug || 'image'}.png`;
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { CancelledError } from '../core/errors.js';
+import type { Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
+import type { ModelSpec } from '../engine/model-spec.js';
+import type { GenerationRequest } from '../engine/request.js';
+import { GenerationController } from './generation-controller.js';
+
+const spec: ModelSpec = { id: 'shapes-sd', label: 'shapes-sd', urls: { fp32: 'https://app.example/models/shapes-sd-fp32/' } };
+const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', precision: 'fp32', backend: 'webgpu', defaultWidth: 128, defaultHeight: 128 };
+
+/** An engine that denoises 3 fake steps per image, checking the signal between steps as the real one does. */
+class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
+  loads = 0;
+  generated: number[] = [];
+  onStep: ((step: number) => void) | null = null;
+
+  async load(): Promise<LoadedModel> {
+    this.loads++;
+    return model;
+  }
+
+  async generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
+    for (let step = 1; step <= 3; step++) {
+      await Promise.resolve();
+      if (options.signal?.aborted) throw new CancelledError();
+      options.onProgress?.({ stage: 'denoise', step, totalSteps: 3, itPerSecond: 1, etaSeconds: 3 - step });
+      options.onPreview?.({ step, totalSteps: 3, kind: 'latent', width: 2, height: 2, rgba: new Uint8ClampedArray(16) });
+      this.onStep?.(step);
+    }
+    this.generated.push(request.seed!);
+    return { width: 16, height: 16, rgba: new Uint8ClampedArray(16 * 16 * 4), png: new Uint8Array(8), parameters: {} as ImageResult['parameters'], timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] } };
+  }
+}
+
+const requests = (...seeds: number[]) => seeds.map((seed) => ({ prompt: 'p', seed }));
+
+describe('GenerationController', () => {
+  it('loads, then generates each image of the batch in order, previews before images', async () => {
+    const engine = new FakeEngine();
+    const controller = new GenerationController(engine);
+    const log: string[] = [];
+    const outcome = await controller.generate(spec, requests(5, 6), {}, {
+      onPhase: (phase) => log.push(phase),
+      onLoaded: () => log.push('loaded'),
+      onPreview: (p, batch) => log.push(`preview ${batch.index}:${p.step}`),
+      onImage: (_, batch) => void log.push(`image ${batch.index}`),
+    });
+    expect(outcome).toEqual({ kind: 'done', images: 2 });
+    expect(engine.generated).toEqual([5, 6]);
+    expect(log).toEqual(['loading', 'loaded', 'generating', 'preview 0:1', 'preview 0:2', 'preview 0:3', 'image 0', 'preview 1:1', 'preview 1:2', 'preview 1:3', 'image 1']);
+    expect(controller.busy).toBe(false);
+  });
+
+  it('cancel mid-run is an outcome, not an error, and the next run works', async () => {
+    const engine = new FakeEngine();
+    const controller = new GenerationController(engine);
+    engine.onStep = (step) => step === 2 && controller.cancel();
+    const images: number[] = [];
+    const cancelled = await controller.generate(spec, requests(1, 2), {}, { onImage: (_, b) => void images.push(b.index) });
+    expect(cancelled).toEqual({ kind: 'cancelled', images: 0 });
+    expect(images).toEqual([]);
+    expect(controller.busy).toBe(false);
+
+    engine.onStep = null;
+    expect(await controller.generate(spec, requests(3), {})).toEqual({ kind: 'done', images: 1 });
+    expect(engine.generated).toEqual([3]);
+  });
+
+  it('a load the engine finished despite the cancel still ends the job as cancelled', async () => {
+    const engine = new FakeEngine();
+    const controller = new GenerationController(engine);
+    const run = controller.generate(spec, requests(1), {}, { onPhase: (phase) => phase === 'loading' && controller.cancel() });
+    expect(await run).toEqual({ kind: 'cancelled', images: 0 });
+    expect(engine.generated).toEqual([]);
+  });
+
+  it('reports engine errors and refuses a second job while one runs', async () => {
+    const engine = new FakeEngine();
+    engine.load = async () => {
+      throw new Error('No network');
+    };
+    const controller = new GenerationController(engine);
+    const first = controller.load(spec);
+    expect((await controller.load(spec)).kind).toBe('error');
+    const outcome = await first;
+    expect(outcome.kind).toBe('error');
+    expect(outcome.kind === 'error' && outcome.error.message).toBe('No network');
+  });
+});

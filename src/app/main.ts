@@ -1,0 +1,229 @@
+/**
+ * The app's entry: wires the page (form, model picker, progress, preview canvas, gallery, PNG drop,
+ * capability banner) to the engine, which runs in a web worker behind the typed protocol
+ * (WorkerEngine). Everything here is glue; each piece's logic lives in its own file.
+ */
+import type { GenerationParameters, ParsedGenerationParameters } from '../core/parameters.js';
+import type { Capabilities } from '../engine/capabilities.js';
+import type { ModelSpec } from '../engine/model-spec.js';
+import { presets } from '../engine/presets.js';
+import { WorkerEngine } from '../protocol/worker-engine.js';
+import { emitAppEvent } from './app-events.js';
+import { adviseModel, type ModelAdvice } from './capability-advice.js';
+import { renderCapabilityBanner, renderCapabilityError } from './capability-banner.js';
+import { byId } from './dom.js';
+import { GalleryStore } from './gallery-store.js';
+import { GalleryView } from './gallery-view.js';
+import { GenerationController, type JobHandlers, type JobOutcome } from './generation-controller.js';
+import { GenerationForm } from './form.js';
+import { toRequest, validateForm } from './form-values.js';
+import { isBundled, modelSpecFor, recommendedValues } from './model-choice.js';
+import { ModelPicker } from './model-picker.js';
+import { restoreParameters } from './parameter-restore.js';
+import { attachPngDrop } from './png-drop.js';
+import { PreviewCanvas } from './preview-canvas.js';
+import { ProgressView, type RunState } from './progress-view.js';
+import { batchSeeds, RANDOM_SEED, resolveSeed } from './seed.js';
+import { TokenCounter } from './token-counter.js';
+
+const engine = new WorkerEngine(new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module' }));
+// Absolute URLs: the worker resolves relative ones against its own script, not the page.
+const specs = presets(new URL(import.meta.env.BASE_URL, location.href).href);
+const controller = new GenerationController(engine);
+
+const form = new GenerationForm();
+const progress = new ProgressView(byId('progress', HTMLElement), byId('progress-bar', HTMLProgressElement), byId('progress-text', HTMLElement));
+const canvas = new PreviewCanvas(byId('preview', HTMLCanvasElement));
+const stageCaption = byId('stage-caption', HTMLElement);
+const modelStatus = byId('model-status', HTMLElement);
+const modelAdvice = byId('model-advice', HTMLElement);
+const cancelButton = byId('cancel', HTMLButtonElement);
+const loadButton = byId('load-model', HTMLButtonElement);
+const reuseSeedButton = byId('seed-reuse', HTMLButtonElement);
+const dropMessage = byId('drop-message', HTMLElement);
+const tokenize = (text: string) => engine.tokenize(text);
+const promptTokens = new TokenCounter({ input: form.field('prompt') as HTMLTextAreaElement, output: byId('prompt-tokens', HTMLOutputElement), tokenize });
+const negativeTokens = new TokenCounter({ input: form.field('negativePrompt') as HTMLTextAreaElement, output: byId('negative-prompt-tokens', HTMLOutputElement), tokenize });
+const gallery = new GalleryView({ list: byId('gallery', HTMLOListElement), store: new GalleryStore(), onRestore: (p) => restore(p, 'gallery', 'the gallery image') });
+const picker = new ModelPicker({
+  presets: specs,
+  onChange: () => modelChanged(true),
+  onExample: (prompt) => {
+    form.write({ prompt });
+    promptTokens.refresh();
+  },
+});
+
+let capabilities: Capabilities | null = null;
+let lastSeed: number | null = null;
+
+function setState(state: RunState, message: string): void {
+  const busy = state === 'loading' || state === 'generating' || state === 'cancelling';
+  progress.state(state, message);
+  document.body.dataset.state = state;
+  form.setBusy(busy);
+  cancelButton.disabled = !busy || state === 'cancelling';
+  loadButton.disabled = busy;
+  emitAppEvent('sd-app:state', { state, message });
+}
+
+function selectedSpec(): ModelSpec | null {
+  const { modelId, customUrl } = form.read();
+  return modelSpecFor(modelId, customUrl, specs);
+}
+
+function refreshAdvice(): ModelAdvice {
+  const spec = selectedSpec();
+  const { width, height } = form.read();
+  const advice: ModelAdvice = capabilities && spec ? adviseModel(capabilities, spec, { width: width || 512, height: height || 512 }) : { level: 'ok', message: null };
+  modelAdvice.textContent = advice.message ?? '';
+  modelAdvice.dataset.level = advice.level;
+  modelAdvice.hidden = advice.message === null;
+  return advice;
+}
+
+function handlersFor(spec: ModelSpec): JobHandlers {
+  return {
+    onPhase: (phase) => setState(phase, phase === 'loading' ? `Loading ${spec.label}…` : 'Generating…'),
+    onProgress: (p, batch) => progress.show(p, batch),
+    onLoaded: (model) => {
+      modelStatus.textContent = `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.`;
+      promptTokens.setReady(true);
+      negativeTokens.setReady(true);
+      emitAppEvent('sd-app:model-loaded', { id: model.id, backend: model.backend, precision: model.precision });
+    },
+    onPreview: (p, batch) => {
+      canvas.preview(p);
+      stageCaption.textContent = `Preview, step ${p.step} of ${p.totalSteps}${p.kind === 'vae' ? ' (full decode)' : ''}`;
+      emitAppEvent('sd-app:preview', { step: p.step, totalSteps: p.totalSteps, kind: p.kind, batchIndex: batch.index });
+    },
+    onImage: async (result, batch) => {
+      const p = result.parameters;
+      const description = `${p.prompt}. Seed ${p.seed}, ${p.sampler}, ${p.steps} steps.`;
+      canvas.image(result.rgba, result.width, result.height, description);
+      stageCaption.textContent = `Seed ${p.seed} · ${p.sampler} · ${p.steps} steps · ${(result.timings.totalMs / 1000).toFixed(1)} s`;
+      await gallery.add({ png: result.png, width: result.width, height: result.height, parameters: p });
+      lastSeed = p.seed;
+      reuseSeedButton.disabled = false;
+      emitAppEvent('sd-app:image', { seed: p.seed, batchIndex: batch.index, width: result.width, height: result.height });
+    },
+  };
+}
+
+function finish(outcome: JobOutcome, what: 'load' | 'generate'): void {
+  switch (outcome.kind) {
+    case 'done':
+      setState('done', what === 'load' ? 'Model ready.' : `Done: ${outcome.images} image${outcome.images === 1 ? '' : 's'}.`);
+      break;
+    case 'cancelled':
+      setState('cancelled', `Cancelled${outcome.images > 0 ? ` after ${outcome.images} image${outcome.images === 1 ? '' : 's'}` : ''}. Ready for the next run.`);
+      break;
+    case 'error':
+      setState('error', outcome.error.message);
+      form.showMessage(outcome.error.message);
+      break;
+  }
+}
+
+async function loadSelected(): Promise<void> {
+  const spec = selectedSpec();
+  if (!spec || controller.busy) return;
+  if (refreshAdvice().level === 'refuse') return;
+  form.showMessage('');
+  finish(await controller.load(spec, handlersFor(spec)), 'load');
+}
+
+async function generate(): Promise<void> {
+  if (controller.busy) return;
+  const values = form.read();
+  const errors = validateForm(values);
+  form.showErrors(errors);
+  if (errors.length > 0) return;
+  const spec = selectedSpec()!;
+  const advice = refreshAdvice();
+  if (advice.level === 'refuse') {
+    form.showMessage(advice.message ?? '');
+    return;
+  }
+  const requests = batchSeeds(resolveSeed(values.seed), values.batchCount).map((seed) => toRequest(values, seed));
+  canvas.resize(values.width, values.height);
+  const outcome = await controller.generate(spec, requests, { previewEvery: 1, vaeDecodeEvery: values.vaeDecodeEvery }, handlersFor(spec));
+  finish(outcome, 'generate');
+}
+
+/** A model was picked (by the user, or by restored parameters when `applyRecommended` is false). */
+function modelChanged(applyRecommended: boolean): void {
+  const spec = selectedSpec();
+  if (applyRecommended && spec) form.write(recommendedValues(spec));
+  form.showMessage('');
+  const advice = refreshAdvice();
+  if (spec && isBundled(spec, location.href) && advice.level !== 'refuse') void loadSelected();
+}
+
+function restore(p: GenerationParameters | ParsedGenerationParameters, source: 'gallery' | 'png', what: string): void {
+  const { values, notes } = restoreParameters(p, specs);
+  if (values.modelId && values.modelId !== picker.value) {
+    picker.select(values.modelId);
+    modelChanged(false);
+  }
+  form.write(values);
+  promptTokens.refresh();
+  negativeTokens.refresh();
+  refreshAdvice();
+  dropMessage.textContent = [`Restored the parameters of ${what}.`, ...notes].join(' ');
+  dropMessage.hidden = false;
+  emitAppEvent('sd-app:restored', { source, notes });
+}
+
+form.element.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void generate();
+});
+cancelButton.addEventListener('click', () => {
+  controller.cancel();
+  setState('cancelling', 'Cancelling…');
+});
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && controller.busy) cancelButton.click();
+});
+loadButton.addEventListener('click', () => void loadSelected());
+byId('seed-random', HTMLButtonElement).addEventListener('click', () => form.write({ seed: RANDOM_SEED }));
+reuseSeedButton.addEventListener('click', () => lastSeed !== null && form.write({ seed: lastSeed }));
+for (const name of ['width', 'height', 'customUrl'] as const) form.field(name).addEventListener('change', refreshAdvice);
+attachPngDrop({
+  target: window,
+  input: byId('png-input', HTMLInputElement),
+  overlay: byId('drop-overlay', HTMLElement),
+  onParameters: (p, fileName) => restore(p, 'png', fileName),
+  onError: (message) => {
+    dropMessage.textContent = message;
+    dropMessage.hidden = false;
+  },
+});
+window.addEventListener('pagehide', () => gallery.dispose());
+
+async function start(): Promise<void> {
+  setState('idle', 'Checking what this browser can run…');
+  // The bundled demo is the first preset: selected, with its settings and first example prompt.
+  const first = specs[0];
+  picker.select(first.id);
+  form.write(recommendedValues(first));
+  if (!form.read().prompt) form.write({ prompt: first.examplePrompts?.[0] ?? '' });
+
+  const galleryReady = gallery.refresh().then((entries) => {
+    if (entries.length === 0) return;
+    lastSeed = entries[0].parameters.seed;
+    reuseSeedButton.disabled = false;
+  });
+  try {
+    capabilities = await engine.capabilities();
+    renderCapabilityBanner(byId('capabilities', HTMLElement), capabilities);
+  } catch (error) {
+    renderCapabilityError(byId('capabilities', HTMLElement), error as Error);
+  }
+  await galleryReady.catch((error: Error) => form.showMessage(`The gallery could not be read: ${error.message}`));
+  setState('idle', 'Ready.');
+  modelChanged(false);
+}
+
+void start();

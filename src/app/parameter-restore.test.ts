@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { formatParameters, parseParameters, type GenerationParameters } from '../core/parameters.js';
+import { presets } from '../engine/presets.js';
+import { presetForModel, restoreParameters, schedulerForSampler } from './parameter-restore.js';
+
+const specs = presets('https://app.example/');
+
+const ours: GenerationParameters = {
+  prompt: 'a red circle on a blue background',
+  negativePrompt: 'blurry',
+  steps: 6,
+  sampler: 'Euler a',
+  guidanceScale: 7.5,
+  seed: 1234,
+  width: 128,
+  height: 128,
+  model: 'shapes-sd-fp32',
+};
+
+describe('restoreParameters', () => {
+  it('maps our own parameters back to every form field, model included', () => {
+    expect(restoreParameters(ours, specs)).toEqual({
+      values: {
+        modelId: 'shapes-sd',
+        prompt: 'a red circle on a blue background',
+        negativePrompt: 'blurry',
+        scheduler: 'euler_a',
+        steps: 6,
+        guidanceScale: 7.5,
+        seed: 1234,
+        width: 128,
+        height: 128,
+      },
+      notes: [],
+    });
+  });
+
+  it('round-trips through the PNG text (format, then parse)', () => {
+    expect(restoreParameters(parseParameters(formatParameters(ours)), specs).values.scheduler).toBe('euler_a');
+  });
+
+  it('reads an AUTOMATIC1111 v1.6+ infotext (schedule type apart, extras noted)', () => {
+    const text = [
+      'masterpiece, a lighthouse at dawn',
+      'Negative prompt: lowres, bad anatomy',
+      'Steps: 30, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 3141592653, Size: 512x768, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Clip skip: 2, Version: v1.10.1',
+    ].join('\n');
+    const { values, notes } = restoreParameters(parseParameters(text), specs);
+    expect(values).toMatchObject({ prompt: 'masterpiece, a lighthouse at dawn', negativePrompt: 'lowres, bad anatomy', scheduler: 'dpmpp_2m_karras', steps: 30, guidanceScale: 7, seed: 3141592653, width: 512, height: 768 });
+    expect(values.modelId).toBeUndefined();
+    expect(notes).toEqual([
+      'It was made with the model "v1-5-pruned-emaonly"; the model picker was left as it was, so the picture may differ.',
+      'Settings this engine does not have were ignored: Clip skip.',
+    ]);
+  });
+
+  it('keeps the sampler when it is unknown here, and says so', () => {
+    const { values, notes } = restoreParameters({ ...ours, sampler: 'DPM++ SDE', model: '' }, specs);
+    expect(values.scheduler).toBeUndefined();
+    expect(notes).toEqual(['The sampler "DPM++ SDE" is not available here, so the sampler was left as it was.']);
+  });
+});
+
+describe('schedulerForSampler', () => {
+  it('knows A1111 labels, old and new Karras spellings, and PLMS', () => {
+    expect(schedulerForSampler('Euler a')).toBe('euler_a');
+    expect(schedulerForSampler('DPM++ 2M Karras')).toBe('dpmpp_2m_karras');
+    expect(schedulerForSampler('DPM++ 2M', 'Karras')).toBe('dpmpp_2m_karras');
+    expect(schedulerForSampler('DPM++ 2M', 'Automatic')).toBe('dpmpp_2m');
+    expect(schedulerForSampler('Euler', 'Karras')).toBe('euler');
+    expect(schedulerForSampler('PLMS')).toBe('pndm');
+    expect(schedulerForSampler('unipc')).toBe('unipc');
+    expect(schedulerForSampler('Restart')).toBeNull();
+  });
+});
+
+describe('presetForModel', () => {
+  it('matches a preset by id or by the folder name the weight store reports', () => {
+    expect(presetForModel('shapes-sd-fp16', specs)?.id).toBe('shapes-sd');
+    expect(presetForModel('shapes-sd', specs)?.id).toBe('shapes-sd');
+    expect(presetForModel('sd-v1-4', specs)?.id).toBe('sd-v1-4');
+    expect(presetForModel('shapes', specs)).toBeNull();
+    expect(presetForModel('', specs)).toBeNull();
+  });
+});

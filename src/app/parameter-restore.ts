@@ -1,0 +1,76 @@
+/**
+ * From generation parameters (a gallery entry, or the `parameters` chunk of a PNG made here or by
+ * AUTOMATIC1111) back to form values. A1111 names samplers by label ("Euler a", "DPM++ 2M") and,
+ * since v1.6, writes the noise schedule apart ("Sampler: DPM++ 2M, Schedule type: Karras"); "PLMS"
+ * is its name for the pseudo linear multistep method that diffusers calls PNDM (without the
+ * Runge-Kutta warm-up, as SD's scheduler config sets). What cannot be restored is said, not hidden.
+ */
+import type { GenerationParameters, ParsedGenerationParameters } from '../core/parameters.js';
+import { schedulerFromLabel } from '../core/schedulers/index.js';
+import type { SchedulerName } from '../core/schedulers/scheduler.js';
+import type { ModelSpec } from '../engine/model-spec.js';
+import type { FormValues } from './form-values.js';
+
+export interface RestoreResult {
+  values: Partial<FormValues>;
+  /** Plain sentences about what was not restored. */
+  notes: string[];
+}
+
+/** Settings that only describe the image (or are carried out anyway), not worth a note. */
+const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from', 'Denoising strength']);
+
+const ALIASES: Record<string, SchedulerName> = { plms: 'pndm' };
+
+/** The scheduler for an A1111 sampler label (case-insensitive), honouring "Schedule type". */
+export function schedulerForSampler(sampler: string, scheduleType?: string): SchedulerName | null {
+  const schedule = scheduleType?.trim().toLowerCase();
+  if (schedule && schedule !== 'automatic' && schedule !== 'uniform') {
+    const combined = schedulerFromLabel(`${sampler.trim()} ${schedule}`);
+    if (combined) return combined;
+  }
+  return schedulerFromLabel(sampler) ?? ALIASES[sampler.trim().toLowerCase()] ?? null;
+}
+
+/** The preset whose folder URL ends with the model's name (the weight store names a model by its folder). */
+export function presetForModel(model: string, presets: readonly ModelSpec[]): ModelSpec | null {
+  if (!model) return null;
+  return (
+    presets.find((spec) => spec.id === model || Object.values(spec.urls).some((url) => url !== undefined && trimSlash(url).endsWith(`/${trimSlash(model)}`))) ?? null
+  );
+}
+
+export function restoreParameters(
+  p: GenerationParameters | ParsedGenerationParameters,
+  presets: readonly ModelSpec[],
+): RestoreResult {
+  const extra = 'extra' in p ? p.extra : {};
+  const notes: string[] = [];
+  const values: Partial<FormValues> = {
+    prompt: p.prompt,
+    negativePrompt: p.negativePrompt,
+    steps: p.steps,
+    guidanceScale: p.guidanceScale,
+    seed: p.seed,
+    width: p.width,
+    height: p.height,
+  };
+
+  const scheduler = schedulerForSampler(p.sampler, extra['Schedule type']);
+  if (scheduler) values.scheduler = scheduler;
+  else notes.push(`The sampler "${p.sampler}" is not available here, so the sampler was left as it was.`);
+
+  const preset = presetForModel(p.model, presets);
+  if (preset) values.modelId = preset.id;
+  else if (p.model) notes.push(`It was made with the model "${p.model}"; the model picker was left as it was, so the picture may differ.`);
+
+  if (p.width % 8 !== 0 || p.height % 8 !== 0) notes.push(`Its size ${p.width}x${p.height} is not a multiple of 8: fix width and height before generating.`);
+
+  const ignored = Object.keys(extra).filter((key) => !HARMLESS_EXTRAS.has(key));
+  if (ignored.length > 0) notes.push(`Settings this engine does not have were ignored: ${ignored.join(', ')}.`);
+  return { values, notes };
+}
+
+function trimSlash(text: string): string {
+  return text.replace(/\/+$/, '');
+}

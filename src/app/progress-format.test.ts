@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, formatProgress, formatRate } from './progress-format.js';
+
+describe('formatProgress', () => {
+  it('download: bytes of total, rate and time left', () => {
+    const view = formatProgress({ stage: 'download', file: 'unet/weights.pb', fileLoaded: 1, fileTotal: 2, loaded: 5 * 1024 * 1024, total: 20 * 1024 * 1024, bytesPerSecond: 2.5 * 1024 * 1024, etaSeconds: 6 });
+    expect(view).toEqual({ text: 'Downloading unet/weights.pb: 5.00 MiB of 20.0 MiB, 2.50 MiB/s, 6 s left', fraction: 0.25 });
+  });
+
+  it('download with unknown total: indeterminate', () => {
+    expect(formatProgress({ stage: 'download', file: 'a', fileLoaded: 0, fileTotal: 0, loaded: 100, total: 0, bytesPerSecond: 0, etaSeconds: null }).fraction).toBeNull();
+  });
+
+  it('loading names the part', () => {
+    expect(formatProgress({ stage: 'load', part: 'unet', index: 2, count: 4 })).toEqual({ text: 'Loading the model: UNet (3 of 4)', fraction: 0.5 });
+  });
+
+  it('denoising: step, it/s (or s/it when slow), ETA and the image of a batch', () => {
+    expect(formatProgress({ stage: 'denoise', step: 5, totalSteps: 20, itPerSecond: 2.5, etaSeconds: 6 }, { index: 1, count: 3 })).toEqual({
+      text: 'Step 5 of 20 (image 2 of 3), 2.50 it/s, 6 s left',
+      fraction: 0.25,
+    });
+    expect(formatProgress({ stage: 'denoise', step: 1, totalSteps: 4, itPerSecond: 0.25, etaSeconds: 12 }).text).toBe('Step 1 of 4, 4.00 s/it, 12 s left');
+  });
+
+  it('formats durations and rates', () => {
+    expect(formatDuration(null)).toBe('…');
+    expect(formatDuration(125)).toBe('2 min 5 s');
+    expect(formatDuration(3725)).toBe('1 h 2 min');
+    expect(formatRate(0)).toBe('… it/s');
+  });
+});

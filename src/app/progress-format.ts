@@ -1,0 +1,63 @@
+/**
+ * EngineProgress in words and as a fraction for a <progress> bar: download (bytes, rate, ETA, from
+ * the weight store), verification, model loading (part i of n), denoising (step, it/s, ETA) and decode.
+ */
+import type { EngineProgress } from '../engine/engine.js';
+import { formatBytes } from '../store/quota.js';
+
+export interface ProgressView {
+  text: string;
+  /** 0..1, or null for an indeterminate bar. */
+  fraction: number | null;
+}
+
+const PART_NAMES: Record<string, string> = {
+  tokenizer: 'tokenizer',
+  text_encoder: 'text encoder',
+  unet: 'UNet',
+  vae_decoder: 'VAE decoder',
+  vae_encoder: 'VAE encoder',
+};
+
+/** "4 s", "2 min 5 s", "1 h 3 min"; "…" when unknown. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '…';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** it/s below 1 reads better as s/it, as A1111 shows it. */
+export function formatRate(itPerSecond: number): string {
+  if (!Number.isFinite(itPerSecond) || itPerSecond <= 0) return '… it/s';
+  return itPerSecond >= 1 ? `${itPerSecond.toFixed(2)} it/s` : `${(1 / itPerSecond).toFixed(2)} s/it`;
+}
+
+export function formatProgress(progress: EngineProgress, batch?: { index: number; count: number }): ProgressView {
+  const ofBatch = batch && batch.count > 1 ? ` (image ${batch.index + 1} of ${batch.count})` : '';
+  switch (progress.stage) {
+    case 'download': {
+      const total = progress.total > 0 ? ` of ${formatBytes(progress.total)}` : '';
+      return {
+        text: `Downloading ${progress.file}: ${formatBytes(progress.loaded)}${total}, ${formatBytes(Math.round(progress.bytesPerSecond))}/s, ${formatDuration(progress.etaSeconds)} left`,
+        fraction: progress.total > 0 ? progress.loaded / progress.total : null,
+      };
+    }
+    case 'verify':
+      return { text: `Verifying ${progress.file}`, fraction: null };
+    case 'load':
+      return { text: `Loading the model: ${PART_NAMES[progress.part] ?? progress.part} (${progress.index + 1} of ${progress.count})`, fraction: progress.index / progress.count };
+    case 'denoise':
+      return {
+        text: `Step ${progress.step} of ${progress.totalSteps}${ofBatch}, ${formatRate(progress.itPerSecond)}, ${formatDuration(progress.etaSeconds)} left`,
+        fraction: progress.step / progress.totalSteps,
+      };
+    case 'decode':
+      return { text: `Decoding the image${ofBatch}`, fraction: 1 };
+    default: {
+      const unknown: never = progress;
+      return { text: String((unknown as { stage: string }).stage), fraction: null };
+    }
+  }
+}
