@@ -92,7 +92,7 @@ function printComparison({ accuracy, counts, rows }: ScoreSummary): void {
   };
   const lines = [
     'shapes-sd-fp32, 16 prompts, seed 0, PNDM 20 steps, guidance 7.5',
-    'attribute   engine        diffusers',
+    'attribute   engine       diffusers',
     ...ATTRIBUTES.map((k) => `${k.padEnd(10)}  ${fraction(counts[k].right, counts[k].asked)} ${String(accuracy[k]).padEnd(6)} ${theirs(k)} ${metrics.eval.accuracy_seed0[k]}`),
     'per picture (engine | diffusers), * = differs:',
     ...rows.map((row, i) => {
