@@ -4,6 +4,8 @@
  */
 import type { SerializedError } from '../core/errors.js';
 import type { GenerationParameters } from '../core/parameters.js';
+import type { StoredModel } from '../store/records.js';
+import type { StoreProgress } from '../store/progress.js';
 import type { Capabilities } from './capabilities.js';
 import type { ModelSpec, Precision } from './model-spec.js';
 import type { LoadProgress } from './pipeline.js';
@@ -12,21 +14,9 @@ import type { Tokenized } from './tokenizer.js';
 
 export type { SerializedError };
 
-/** Download progress, from the weight store. */
-export interface DownloadProgress {
-  stage: 'download';
-  file: string;
-  fileLoaded: number;
-  fileTotal: number;
-  loaded: number;
-  total: number;
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-}
-
+/** Weight-store stages (download, retry, verify, repair, done), then model loading, denoising, decoding. */
 export type EngineProgress =
-  | DownloadProgress
-  | { stage: 'verify'; file: string }
+  | StoreProgress
   | LoadProgress
   | { stage: 'denoise'; step: number; totalSteps: number; itPerSecond: number; etaSeconds: number }
   | { stage: 'decode' };
@@ -67,12 +57,7 @@ export interface ImageResult {
   timings: { textEncoderMs: number; denoiseMs: number; vaeDecodeMs: number; totalMs: number; stepMs: number[] };
 }
 
-export interface StoredModelInfo {
-  id: string;
-  url: string;
-  sizeBytes: number;
-  complete: boolean;
-}
+export type StoredModelInfo = StoredModel;
 
 export interface CallOptions {
   signal?: AbortSignal;
