@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ModelFileMissingError, ModelFormatError } from '../core/errors.js';
+import { modelFiles } from './model-files.js';
+
+const INDEX = readFileSync(new URL('../../fixtures/tiny-sd-fp32/model_index.json', import.meta.url), 'utf8');
+
+describe('modelFiles', () => {
+  it('lists the diffusers ONNX layout from model_index.json, marking optional files', () => {
+    const files = modelFiles(INDEX, 'model_index.json');
+    expect(files.filter((f) => f.required).map((f) => f.path)).toEqual([
+      'text_encoder/model.onnx',
+      'unet/model.onnx',
+      'vae_decoder/model.onnx',
+      'tokenizer/vocab.json',
+      'tokenizer/merges.txt',
+      'scheduler/scheduler_config.json',
+    ]);
+    expect(files.filter((f) => !f.required).map((f) => f.path)).toEqual([
+      'unet/weights.pb',
+      'vae_encoder/model.onnx',
+      'tokenizer/tokenizer_config.json',
+      'tokenizer/special_tokens_map.json',
+      'tokenizer/tokenizer.json',
+    ]);
+  });
+
+  it('skips a component listed as [null, null]', () => {
+    const index = { ...JSON.parse(INDEX), vae_encoder: [null, null] };
+    expect(modelFiles(JSON.stringify(index), 'm').map((f) => f.path)).not.toContain('vae_encoder/model.onnx');
+  });
+
+  it('with a manifest: takes optional files iff listed, with sizes and digests', () => {
+    const sha = 'b'.repeat(64);
+    const paths = ['text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt', 'scheduler/scheduler_config.json', 'unet/weights.pb', 'README.md'];
+    const manifest = { version: 1 as const, files: paths.map((path, i) => ({ path, size: i, sha256: sha })) };
+    const files = modelFiles(INDEX, 'm', manifest);
+    expect(files.map((f) => f.path).sort()).toEqual(paths.filter((p) => p !== 'README.md').sort());
+    expect(files.find((f) => f.path === 'unet/weights.pb')).toEqual({ path: 'unet/weights.pb', required: false, size: 6, sha256: sha });
+  });
+
+  it('fails when the manifest lacks a required file', () => {
+    expect(() => modelFiles(INDEX, 'm', { version: 1, files: [] })).toThrow(ModelFileMissingError);
+  });
+
+  it('rejects what is not a Stable Diffusion pipeline, naming what is missing', () => {
+    expect(() => modelFiles('<html>', 'https://h/m/model_index.json')).toThrow(ModelFormatError);
+    expect(() => modelFiles(JSON.stringify({ _class_name: 'X', unet: ['diffusers', 'OnnxRuntimeModel'] }), 'm')).toThrow(/text_encoder, vae_decoder, tokenizer, scheduler/);
+  });
+});

@@ -1,0 +1,447 @@
+/**
+ * WeightStore end to end in Node: fake-indexeddb for IndexedDB, Node's fetch, and the
+ * fault-injecting server from e2e/lib serving the tiny fixture model. Chunks are 100 000 bytes
+ * (not a multiple of 64, so the saved SHA-256 state carries a partial block across chunks).
+ */
+import 'fake-indexeddb/auto';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createStore, del, keys } from 'idb-keyval';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError, NetworkError, QuotaExceededError } from '../core/errors.js';
+import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
+import { makeManifest } from '../../tools/make-manifest.js';
+import { ChunkStore } from './chunk-store.js';
+import { HttpModelSource } from './http-model-source.js';
+import { IdbModelSource } from './idb-model-source.js';
+import type { StoreProgress } from './progress.js';
+import { WeightStore, type WeightStoreOptions } from './weight-store.js';
+
+const FIXTURE = fileURLToPath(new URL('../../fixtures/tiny-sd-fp32/', import.meta.url));
+const CHUNK = 100_000;
+const WEIGHTS = 'unet/weights.pb';
+const fixture = (path: string) => new Uint8Array(readFileSync(FIXTURE + path));
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const WEIGHTS_SIZE = fixture(WEIGHTS).length; // 4 390 912
+const MODEL_FILES = [
+  'model_index.json',
+  'scheduler/scheduler_config.json',
+  'text_encoder/model.onnx',
+  'tokenizer/merges.txt',
+  'tokenizer/tokenizer.json',
+  'tokenizer/tokenizer_config.json',
+  'tokenizer/vocab.json',
+  'unet/model.onnx',
+  'unet/weights.pb',
+  'vae_decoder/model.onnx',
+  'vae_encoder/model.onnx',
+];
+const MODEL_BYTES = MODEL_FILES.reduce((sum, path) => sum + fixture(path).length, 0);
+
+let server: FaultServer;
+let counter = 0;
+
+beforeAll(async () => {
+  server = await startFaultServer({ root: FIXTURE });
+});
+afterAll(() => server.close());
+beforeEach(() => server.clearFaults());
+
+/** A fresh model URL (label) and database per test. */
+function fresh(options: WeightStoreOptions = {}) {
+  const label = `m${++counter}`;
+  const dbName = `store-test-${counter}`;
+  const make = (extra: WeightStoreOptions = {}) =>
+    new WeightStore({ dbName, chunkSize: CHUNK, retry: { baseDelayMs: 1, maxDelayMs: 4 }, storage: null, locks: null, progressIntervalMs: 0, ...options, ...extra });
+  return { label, dbName, url: `${server.url}${label}/`, id: `${server.url}${label}/`, store: make(), make };
+}
+
+const gets = (path: string, label: string) => server.requests(path, label).filter((r) => r.method === 'GET');
+
+/**
+ * fetch that records, per response, the Range asked for and how many body bytes reached the
+ * reader (bytes still in flight when a connection breaks never do). A resumed request must start
+ * exactly where the bytes that reached the store end: nothing received is fetched twice.
+ */
+function countingFetch() {
+  const log: { url: string; range: string | null; status: number; delivered: number }[] = [];
+  const fetchCounted = async (input: string, init?: RequestInit): Promise<Response> => {
+    const range = (init?.headers as Record<string, string> | undefined)?.Range ?? null;
+    const entry = { url: input, range, status: 0, delivered: 0 }; // status 0: no response
+    if (init?.method !== 'HEAD') log.push(entry);
+    const response = await fetch(input, init);
+    entry.status = response.status;
+    if (!response.body || init?.method === 'HEAD') return response;
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) return controller.close();
+          entry.delivered += value.length;
+          controller.enqueue(value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      },
+      { highWaterMark: 0 }, // hand each piece straight to a waiting read: counted = delivered
+    );
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  return { fetch: fetchCounted, log, of: (path: string) => log.filter((entry) => entry.url.endsWith(path)) };
+}
+
+/** Each request after the first starts where the bytes delivered so far end. */
+function expectContinuous(entries: { range: string | null; delivered: number }[]) {
+  let received = 0;
+  for (const [i, entry] of entries.entries()) {
+    expect(entry.range, `request ${i}`).toBe(i === 0 ? null : `bytes=${received}-`);
+    received += entry.delivered;
+  }
+  return received;
+}
+
+async function expectIdentical(source: { readBytes(path: string): Promise<Uint8Array> }, paths = MODEL_FILES) {
+  for (const path of paths) {
+    const bytes = await source.readBytes(path);
+    expect(bytes.length, path).toBe(fixture(path).length);
+    expect(sha(bytes), path).toBe(sha(fixture(path)));
+  }
+}
+
+describe('WeightStore.download', () => {
+  it('stores every file of the folder byte for byte, with sizes, digests and progress', async () => {
+    const { url, label, store } = fresh();
+    const events: StoreProgress[] = [];
+    const model = await store.download(url, { onProgress: (p) => events.push(p) });
+
+    expect(model.complete).toBe(true);
+    expect(model.sizeBytes).toBe(MODEL_BYTES);
+    expect(model.totalBytes).toBe(MODEL_BYTES);
+    expect(model.files.map((f) => f.path).sort()).toEqual(MODEL_FILES);
+    for (const file of model.files) expect(file.sha256, file.path).toBe(sha(fixture(file.path)));
+    // The optional file the fixture lacks was probed (HEAD 404) and skipped, never fetched.
+    expect(gets('tokenizer/special_tokens_map.json', label)).toHaveLength(0);
+    await expectIdentical(await store.open(model.id));
+
+    const downloads = events.filter((e) => e.stage === 'download');
+    const loaded = downloads.map((e) => e.loaded);
+    expect(loaded).toEqual([...loaded].sort((a, b) => a - b));
+    for (const e of downloads.filter((e) => e.file !== 'model_index.json')) {
+      expect(e.total).toBe(MODEL_BYTES); // known once model_index.json is read and HEAD requests answered
+      expect(e.fileLoaded).toBeLessThanOrEqual(e.fileTotal);
+      expect(e.bytesPerSecond).toBeGreaterThanOrEqual(0);
+    }
+    expect(loaded.at(-1)).toBe(MODEL_BYTES);
+    expect(events.filter((e) => e.stage === 'verify').map((e) => e.file).sort()).toEqual(MODEL_FILES.filter((p) => p !== 'model_index.json' && p !== 'scheduler/scheduler_config.json' && p !== 'tokenizer/tokenizer_config.json').concat(['model_index.json', 'scheduler/scheduler_config.json', 'tokenizer/tokenizer_config.json']).sort());
+    expect(events.at(-1)).toEqual({ stage: 'done', id: model.id, total: MODEL_BYTES, fromCache: false });
+  });
+
+  it('resumes after the connection is cut at 10 offsets, never fetching a stored chunk again', async () => {
+    const counting = countingFetch();
+    const { url, label, store } = fresh({ fetch: counting.fetch });
+    const cuts = [150_000, 333_333, 700_001, 1_000_000, 1_500_000, 2_000_017, 2_600_000, 3_100_000, 3_700_000, 4_390_000];
+    server.fault(`${label}/${WEIGHTS}`, { cutAt: cuts });
+    const retries: StoreProgress[] = [];
+    const model = await store.download(url, { onProgress: (p) => p.stage === 'retry' && retries.push(p) });
+
+    const requests = gets(WEIGHTS, label);
+    expect(requests.map((r) => r.cut)).toEqual([...cuts.map(() => true), false]);
+    // The server's side: each request served from its start to the next cut (or the end).
+    const starts = requests.map((r) => r.start);
+    requests.forEach((r, i) => expect(r.bytesSent).toBe((cuts[i] ?? WEIGHTS_SIZE) - starts[i]!));
+    expect(starts.every((start, i) => i === 0 || (start > starts[i - 1]! && start <= cuts[i - 1]!))).toBe(true);
+    // The client's side: every retry asked for exactly the bytes after those it had received.
+    expect(expectContinuous(counting.of(WEIGHTS))).toBe(WEIGHTS_SIZE);
+    expect(retries).toHaveLength(10);
+    expect(model.files.find((f) => f.path === WEIGHTS)?.sha256).toBe(sha(fixture(WEIGHTS)));
+    await expectIdentical(await store.open(model.id), [WEIGHTS]);
+  });
+
+  it('continues in a later session from the last stored chunk (cancelled mid-file)', async () => {
+    const { url, label, id, store, make } = fresh();
+    const controller = new AbortController();
+    const first = store.download(url, {
+      signal: controller.signal,
+      onProgress: (p) => p.stage === 'download' && p.file === WEIGHTS && p.fileLoaded >= 1_234_567 && controller.abort(),
+    });
+    await expect(first).rejects.toThrow(CancelledError);
+    const [partial] = await store.list();
+    expect(partial).toMatchObject({ id, complete: false });
+    const stored = partial!.files.find((f) => f.path === WEIGHTS)!;
+    expect(stored.complete).toBe(false);
+    expect(stored.storedBytes % CHUNK).toBe(0);
+    expect(stored.storedBytes).toBeGreaterThanOrEqual(1_100_000);
+    await expect(store.open(id)).rejects.toThrow(/only partly stored/);
+    const completeBefore = partial!.files.filter((f) => f.complete).map((f) => f.path);
+    const before = server.log.length;
+
+    const model = await make().download(url); // a new WeightStore: as after a reload
+    const later = server.log.slice(before).filter((r) => r.label === label && r.method === 'GET');
+    expect(later.find((r) => r.path === WEIGHTS)?.range).toBe(`bytes=${stored.storedBytes}-`);
+    for (const path of completeBefore) expect(later.some((r) => r.path === path), path).toBe(false);
+    expect(model.complete).toBe(true);
+    await expectIdentical(await make().open(id));
+  });
+
+  it('restarts a file when the server ignores Range (200 instead of 206)', async () => {
+    const counting = countingFetch();
+    const { url, label, store } = fresh({ fetch: counting.fetch });
+    server.fault(`${label}/${WEIGHTS}`, { noRange: true, cutAt: [2_000_000] });
+    const model = await store.download(url);
+    const requests = gets(WEIGHTS, label);
+    expect(requests.map((r) => [r.status, r.bytesSent])).toEqual([
+      [200, 2_000_000],
+      [200, WEIGHTS_SIZE], // asked for a Range, got the whole file, and read it from byte 0
+    ]);
+    const [first, second] = counting.of(WEIGHTS);
+    expect(second?.range).toBe(`bytes=${first!.delivered}-`);
+    await expectIdentical(await store.open(model.id), [WEIGHTS]);
+  });
+
+  it('retries 5xx answers with backoff', async () => {
+    const { url, label, store } = fresh();
+    server.fault(`${label}/${WEIGHTS}`, { status: 503, times: 3 }); // HEAD, GET, GET
+    const retries: StoreProgress[] = [];
+    await store.download(url, { onProgress: (p) => p.stage === 'retry' && retries.push(p) });
+    expect(server.requests(WEIGHTS, label).map((r) => `${r.method} ${r.status}`)).toEqual(['HEAD 503', 'GET 503', 'GET 503', 'GET 200']);
+    expect(retries.map((r) => r.stage === 'retry' && r.delayMs)).toEqual([1, 2]);
+  });
+
+  it('gives up when the server is gone mid-download, keeping what was stored for later', async () => {
+    const counting = countingFetch();
+    const { url, label, store } = fresh({ fetch: counting.fetch });
+    server.fault(`${label}/${WEIGHTS}`, { cutAt: [1_050_000] });
+    const retries: number[] = [];
+    const attempt = store.download(url, {
+      onProgress: (p) => {
+        if (p.stage !== 'retry') return;
+        retries.push(p.attempt);
+        server.fault(`${label}/${WEIGHTS}`, { drop: true }); // from now on the server hangs up at once
+      },
+    });
+    await expect(attempt).rejects.toThrow(NetworkError);
+    await expect(attempt).rejects.toThrow(/Gave up on unet\/weights\.pb at .* after 5 retries.*continues from there/);
+    expect(retries).toEqual([1, 2, 3, 4, 5]);
+    const [first, ...retried] = counting.of(WEIGHTS);
+    expect(retried.map((r) => r.range)).toEqual(new Array(5).fill(`bytes=${first!.delivered}-`));
+
+    server.clearFaults();
+    await store.download(url);
+    expect(gets(WEIGHTS, label).at(-1)?.range).toBe('bytes=1000000-'); // the last stored chunk boundary
+    await expectIdentical(await store.open(url), [WEIGHTS]);
+  });
+
+  it('reports a missing model_index.json or required file as ModelFileMissingError, before any large download', async () => {
+    const a = fresh();
+    server.fault(`${a.label}/model_index.json`, { status: 404 });
+    await expect(a.store.download(a.url)).rejects.toThrow(ModelFileMissingError);
+    await expect(a.store.download(a.url)).rejects.toThrow(/model_index\.json is missing: .*answered 404.*diffusers ONNX model folder/);
+
+    const b = fresh();
+    server.fault(`${b.label}/vae_decoder/model.onnx`, { status: 404 });
+    await expect(b.store.download(b.url)).rejects.toThrow(/vae_decoder\/model\.onnx is missing/);
+    expect(gets(WEIGHTS, b.label)).toHaveLength(0);
+  });
+
+  it.each([
+    ['an HTML page', '<!DOCTYPE html><html><body>Access denied</body></html>', 'text/html', /HTML page/],
+    ['a git-lfs pointer', 'version https://git-lfs.github.com/spec/v1\noid sha256:4c3a\nsize 430034\n', 'text/plain', /git-lfs pointer/],
+    ['a JSON error', '{"error":"Entry not found"}', 'application/json', /JSON instead of the ONNX model/],
+    ['bytes of another format', 'GGUF\u0003\u0000\u0000\u0000 not onnx at all', 'application/octet-stream', /is not an ONNX model/],
+  ])('rejects %s served as unet/model.onnx with ModelFormatError, storing nothing of it', async (_, body, contentType, message) => {
+    const { url, label, store } = fresh();
+    server.fault(`${label}/unet/model.onnx`, { body, contentType });
+    await expect(store.download(url)).rejects.toThrow(ModelFormatError);
+    const [model] = await store.list(); // an HTML Content-Type fails at the HEAD, before a model record exists
+    expect(model?.complete ?? false).toBe(false);
+    expect(model?.files.find((f) => f.path === 'unet/model.onnx')?.storedBytes ?? 0).toBe(0);
+    await expect(fresh().store.download(url)).rejects.toThrow(message);
+  });
+
+  it('fails fast with a CORS / offline explanation when fetch itself throws', async () => {
+    let calls = 0;
+    const { url, store } = fresh({
+      fetch: async () => {
+        calls++;
+        throw new TypeError('Failed to fetch');
+      },
+    });
+    await expect(store.download(url)).rejects.toThrow(NetworkError);
+    await expect(store.download(url)).rejects.toThrow(/unreachable or refused .*CORS.*Access-Control-Allow-Origin/);
+    expect(calls).toBe(4); // two downloads, one retry each
+  });
+
+  it('checks the model against a quota estimate before downloading, with the sizes involved', async () => {
+    let persisted = 0;
+    const { url, label, store } = fresh({
+      storage: { estimate: async () => ({ usage: 1_000_000, quota: 10_000_000 }), persist: async () => (persisted++, true) },
+    });
+    await expect(store.download(url)).rejects.toThrow(QuotaExceededError);
+    await expect(store.download(url)).rejects.toThrow(/needs 16\.\d+ MiB but the browser allows this site only 8\.58 MiB more/);
+    expect(gets(WEIGHTS, label)).toHaveLength(0);
+    expect(persisted).toBe(0);
+
+    const roomy = fresh({ storage: { estimate: async () => ({ usage: 0, quota: 1e12 }), persisted: async () => false, persist: async () => (persisted++, true) } });
+    expect((await roomy.store.download(roomy.url)).persisted).toBe(true);
+    expect(persisted).toBe(1);
+  });
+
+  it('turns a QuotaExceededError from IndexedDB into ours; the stored part stays usable for a resume', async () => {
+    const { url, label, store, id } = fresh();
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (Array.isArray(key) && key[0] === 'c' && key[2] === WEIGHTS && (key[3] as number) >= 5) {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      }
+      return put.call(this, value, key);
+    } as typeof put;
+    try {
+      await expect(store.download(url)).rejects.toThrow(/ran out of storage for m\d+ after .* of 16\.\d+ MiB/);
+      await expect(store.download(url)).rejects.toThrow(QuotaExceededError);
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+    const [partial] = await store.list();
+    expect(partial?.complete).toBe(false);
+    expect(partial?.files.find((f) => f.path === WEIGHTS)).toMatchObject({ storedBytes: 5 * CHUNK, complete: false });
+    await store.download(url);
+    expect(gets(WEIGHTS, label).at(-1)?.range).toBe(`bytes=${5 * CHUNK}-`);
+    await expectIdentical(await store.open(id), [WEIGHTS]);
+  });
+
+  it('lets one download run per model; a concurrent caller gets the stored copy', async () => {
+    const tails = new Map<string, Promise<unknown>>();
+    const locks = {
+      request: ((name: string, fn: () => Promise<unknown>) => {
+        const run = (tails.get(name) ?? Promise.resolve()).then(fn);
+        tails.set(name, run.catch(() => {}));
+        return run;
+      }) as unknown as LockManager['request'],
+    };
+    const { url, label, make } = fresh({ locks });
+    const events: StoreProgress[] = [];
+    const [a, b] = await Promise.all([make().download(url), make().download(url, { onProgress: (p) => events.push(p) })]);
+    expect(a.complete && b.complete).toBe(true);
+    for (const path of MODEL_FILES) expect(gets(path, label), path).toHaveLength(1);
+    expect(events).toEqual([{ stage: 'done', id: a.id, total: MODEL_BYTES, fromCache: true }]);
+  });
+});
+
+describe('WeightStore with a manifest', () => {
+  it('plans from the manifest (no HEAD probes) and checks each file against it', async () => {
+    const { url, label, store } = fresh();
+    server.fault(`${label}/manifest.json`, { body: JSON.stringify(await makeManifest(FIXTURE)) });
+    const model = await store.download(url);
+    expect(server.log.filter((r) => r.label === label && r.method === 'HEAD')).toHaveLength(0);
+    expect(model.files.map((f) => f.path)).toContain('manifest.json');
+    await expectIdentical(await store.open(model.id));
+  });
+
+  it('discards a file whose SHA-256 differs from the manifest, tries once more, then fails with IntegrityError', async () => {
+    const { url, label, store } = fresh();
+    server.fault(`${label}/manifest.json`, { body: JSON.stringify(await makeManifest(FIXTURE)) });
+    const damaged = fixture(WEIGHTS).slice();
+    damaged[3_000_000]! ^= 0xff;
+    server.fault(`${label}/${WEIGHTS}`, { body: damaged });
+    await expect(store.download(url)).rejects.toThrow(IntegrityError);
+    expect(gets(WEIGHTS, label)).toHaveLength(2);
+    const [model] = await store.list();
+    expect(model?.complete).toBe(false);
+    expect(model?.files.find((f) => f.path === WEIGHTS)).toMatchObject({ complete: false, storedBytes: 0 });
+    await expect(store.download(url)).rejects.toThrow(/unet\/weights\.pb failed its integrity check: SHA-256 .* but the manifest says/);
+  });
+
+  it('refuses a file whose size differs from the manifest before storing it', async () => {
+    const { url, label, store } = fresh();
+    const manifest = await makeManifest(FIXTURE);
+    manifest.files.find((f) => f.path === WEIGHTS)!.size += 1;
+    server.fault(`${label}/manifest.json`, { body: JSON.stringify(manifest) });
+    await expect(store.download(url)).rejects.toThrow(/is 4390912 bytes but the model's manifest\.json says 4390913/);
+  });
+});
+
+describe('stored models', () => {
+  it('re-fetches damaged or missing chunks by Range when loading, and never returns damaged bytes', async () => {
+    const { url, label, dbName, store } = fresh();
+    const model = await store.download(url);
+    const chunks = new ChunkStore(dbName);
+    await chunks.putChunk(model.id, WEIGHTS, 3, new Uint8Array(CHUNK).fill(7)); // corrupted
+    await del(['c', model.id, WEIGHTS, 7], createStore(dbName, 'files')); // missing
+    await chunks.putChunk(model.id, WEIGHTS, 43, new Uint8Array(10)); // truncated last chunk
+    const before = server.log.length;
+
+    await expect((await store.open(model.id, { offline: true })).readBytes(WEIGHTS)).rejects.toThrow(IntegrityError);
+    await expect((await store.open(model.id, { offline: true })).readBytes(WEIGHTS)).rejects.toThrow(/Chunk 3 of unet\/weights\.pb .* is damaged/);
+    expect(server.log.length).toBe(before);
+
+    const repairs: StoreProgress[] = [];
+    const source = await store.open(model.id, { onProgress: (p) => repairs.push(p) });
+    await expectIdentical(source, [WEIGHTS]);
+    expect(repairs.map((p) => p.stage === 'repair' && p.chunk)).toEqual([3, 7, 43]);
+    expect(server.log.slice(before).map((r) => `${r.label}/${r.path} ${r.range}`)).toEqual([
+      `${label}/${WEIGHTS} bytes=300000-399999`,
+      `${label}/${WEIGHTS} bytes=700000-799999`,
+      `${label}/${WEIGHTS} bytes=4300000-4390911`,
+    ]);
+    // Repaired in storage: offline reads work again.
+    await expectIdentical(await store.open(model.id, { offline: true }), [WEIGHTS]);
+  });
+
+  it('verify() re-hashes every file and repairs damaged chunks', async () => {
+    const { url, dbName, store } = fresh();
+    const model = await store.download(url);
+    await new ChunkStore(dbName).putChunk(model.id, 'text_encoder/model.onnx', 10, new Uint8Array(CHUNK));
+    expect(await store.verify(model.id)).toEqual({ repaired: [{ path: 'text_encoder/model.onnx', chunk: 10 }] });
+    expect(await store.verify(model.id, { offline: true })).toEqual({ repaired: [] });
+  });
+
+  it('works from IndexedDB alone once stored: no fetch at all', async () => {
+    const { url, dbName, make } = fresh();
+    await make().download(url);
+    const offline = make({
+      fetch: () => {
+        throw new Error('the network was used');
+      },
+    });
+    const events: StoreProgress[] = [];
+    const source = await offline.ensure(url, { onProgress: (p) => events.push(p) });
+    expect(events.map((e) => e.stage)).toEqual(['done']);
+    expect(source.name).toMatch(/^m\d+$/);
+    expect(await source.has('unet/weights.pb')).toBe(true);
+    expect(await source.has('tokenizer/special_tokens_map.json')).toBe(false);
+    await expectIdentical(source);
+    expect(JSON.parse(await source.readText('model_index.json'))._class_name).toBe('OnnxStableDiffusionPipeline');
+    await expectIdentical(await IdbModelSource.open(WeightStore.idFor(url), { dbName }), ['unet/model.onnx']);
+  });
+
+  it('lists models with sizes and deletes one with all its chunks', async () => {
+    const a = fresh();
+    const b = fresh({ dbName: a.dbName });
+    await a.store.download(a.url);
+    await b.store.download(b.url);
+    expect((await a.store.list()).map((m) => [m.id, m.sizeBytes, m.complete])).toEqual([
+      [a.id, MODEL_BYTES, true],
+      [b.id, MODEL_BYTES, true],
+    ]);
+    await a.store.delete(a.url);
+    expect((await a.store.list()).map((m) => m.id)).toEqual([b.id]);
+    const left = await keys<IDBValidKey[]>(createStore(a.dbName, 'files'));
+    expect(left.filter((key) => key[1] === a.id)).toEqual([]);
+    expect(left.filter((key) => key[1] === b.id).length).toBeGreaterThan(MODEL_FILES.length);
+    await expect(a.store.open(a.id)).rejects.toThrow(/No model is stored/);
+  });
+});
+
+describe('HttpModelSource', () => {
+  it('reads files straight from the server with the same checks', async () => {
+    const { url, label } = fresh();
+    const source = new HttpModelSource(url);
+    await expectIdentical(source, ['model_index.json', WEIGHTS]);
+    expect(await source.has('tokenizer/tokenizer.json')).toBe(true);
+    expect(await source.has('tokenizer/special_tokens_map.json')).toBe(false);
+    await expect(source.readBytes('nope/model.onnx')).rejects.toThrow(ModelFileMissingError);
+    server.fault(`${label}/unet/model.onnx`, { body: 'version https://git-lfs.github.com/spec/v1\n' });
+    await expect(source.readBytes('unet/model.onnx')).rejects.toThrow(/git-lfs pointer/);
+  });
+});
