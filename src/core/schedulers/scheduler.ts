@@ -36,6 +36,13 @@ export interface SchedulerConfig {
   skipPrkSteps: boolean; // true
   stepsOffset: number; // 1
   timestepSpacing: 'leading' | 'trailing' | 'linspace';
+  /**
+   * Optional (added later, backward compatible): diffusers `_class_name` of the scheduler_config.json
+   * this came from. `timestepSpacing` is then that class's setting, and a scheduler of another class
+   * uses its own diffusers default instead (see config.ts `timestepSpacingFor`). Absent: the
+   * config's `timestepSpacing` applies to every scheduler.
+   */
+  className?: string;
 }
 
 export interface Scheduler {

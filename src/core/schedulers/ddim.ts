@@ -1,0 +1,55 @@
+/**
+ * DDIM, deterministic (eta = 0): predict x0 from the noise, then move to the previous timestep
+ * along the same noise direction,
+ *   x0 = (x_t - sqrt(1 - a_t) eps) / sqrt(a_t),   x_prev = sqrt(a_prev) x0 + sqrt(1 - a_prev) eps
+ * with a = alphas_cumprod. No clipping of x0 (clip_sample = false, as SD v1.4 configures it).
+ *
+ * Source: diffusers `DDIMScheduler` (src/diffusers/schedulers/scheduling_ddim.py); Song et al. 2020,
+ * "Denoising Diffusion Implicit Models", https://arxiv.org/abs/2010.02502, eq. 12.
+ */
+import { timestepSpacingFor } from './config.js';
+import { alphasCumprod, f32, integerTimesteps } from './schedule.js';
+import type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
+
+export class DdimScheduler implements Scheduler {
+  readonly name: SchedulerName = 'ddim';
+  readonly initNoiseSigma = 1;
+  timesteps: number[] = [];
+  readonly #config: SchedulerConfig;
+  readonly #alphasCumprod: Float32Array;
+  readonly #finalAlphaCumprod: number;
+  #stepRatio = 0;
+
+  constructor(config: SchedulerConfig) {
+    this.#config = config;
+    this.#alphasCumprod = alphasCumprod(config);
+    this.#finalAlphaCumprod = config.setAlphaToOne ? 1 : this.#alphasCumprod[0];
+  }
+
+  setTimesteps(numInferenceSteps: number): void {
+    this.timesteps = integerTimesteps(this.#config, timestepSpacingFor(this.name, this.#config), numInferenceSteps);
+    this.#stepRatio = Math.floor(this.#config.numTrainTimesteps / numInferenceSteps);
+  }
+
+  scaleModelInput(sample: Float32Array): Float32Array {
+    return sample;
+  }
+
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
+    if (this.timesteps.length === 0) throw new Error('DdimScheduler: call setTimesteps before step.');
+    const prevTimestep = timestep - this.#stepRatio;
+    const aT = this.#alphasCumprod[timestep];
+    const aPrev = prevTimestep >= 0 ? this.#alphasCumprod[prevTimestep] : this.#finalAlphaCumprod;
+    const sqrtA = f32(Math.sqrt(aT));
+    const sqrtB = f32(Math.sqrt(f32(1 - aT)));
+    const sqrtAPrev = f32(Math.sqrt(aPrev));
+    const dirCoeff = f32(Math.sqrt(f32(1 - aPrev))); // sqrt(1 - a_prev - std_dev^2), std_dev = 0 at eta = 0
+    const v = this.#config.predictionType === 'v_prediction';
+    return sample.map((x, i) => {
+      const m = modelOutput[i];
+      const x0 = v ? sqrtA * x - sqrtB * m : (x - sqrtB * m) / sqrtA;
+      const eps = v ? sqrtA * m + sqrtB * x : m;
+      return sqrtAPrev * x0 + dirCoeff * eps;
+    });
+  }
+}
