@@ -14,7 +14,7 @@ import type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
 export class DdimScheduler implements Scheduler {
   readonly name: SchedulerName = 'ddim';
   readonly initNoiseSigma = 1;
-  timesteps: number[] = [];
+  timesteps: readonly number[] = [];
   readonly #config: SchedulerConfig;
   readonly #alphasCumprod: Float32Array;
   readonly #finalAlphaCumprod: number;

@@ -48,7 +48,7 @@ export function multistepStartIndex(timesteps: readonly number[], timestep: numb
 export class DpmSolverMultistepScheduler implements Scheduler {
   readonly name: SchedulerName;
   readonly initNoiseSigma = 1;
-  timesteps: number[] = [];
+  timesteps: readonly number[] = [];
   readonly #config: SchedulerConfig;
   readonly #karras: boolean;
   #sigmas: Float32Array = new Float32Array(0);

@@ -17,7 +17,7 @@ import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
 export class EulerAncestralDiscreteScheduler implements Scheduler {
   readonly name = 'euler_a' as const;
-  timesteps: number[] = [];
+  timesteps: readonly number[] = [];
   initNoiseSigma = 1;
   readonly #config: SchedulerConfig;
   #sigmas: Float32Array = new Float32Array(0);

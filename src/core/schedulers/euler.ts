@@ -21,7 +21,7 @@ export function predictOriginal(config: SchedulerConfig, sigma: number, modelOut
 
 export class EulerDiscreteScheduler implements Scheduler {
   readonly name = 'euler' as const;
-  timesteps: number[] = [];
+  timesteps: readonly number[] = [];
   initNoiseSigma = 1;
   readonly #config: SchedulerConfig;
   #sigmas: Float32Array = new Float32Array(0);

@@ -16,7 +16,7 @@ import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
 export class HeunDiscreteScheduler implements Scheduler {
   readonly name = 'heun' as const;
-  timesteps: number[] = [];
+  timesteps: readonly number[] = [];
   initNoiseSigma = 1;
   readonly #config: SchedulerConfig;
   #sigmas: Float32Array = new Float32Array(0); // [s0, s1, s1, ..., s_{n-1}, s_{n-1}, 0]

@@ -38,7 +38,7 @@ export function lmsCoefficient(sigmas: ArrayLike<number>, order: number, i: numb
 
 export class LmsDiscreteScheduler implements Scheduler {
   readonly name = 'lms' as const;
-  timesteps: number[] = [];
+  timesteps: readonly number[] = [];
   initNoiseSigma = 1;
   readonly #config: SchedulerConfig;
   #sigmas: Float32Array = new Float32Array(0);

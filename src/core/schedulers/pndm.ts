@@ -13,7 +13,7 @@ import type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
 export class PndmScheduler implements Scheduler {
   readonly name: SchedulerName = 'pndm';
   readonly initNoiseSigma = 1;
-  timesteps: number[] = [];
+  timesteps: readonly number[] = [];
   readonly #config: SchedulerConfig;
   readonly #alphasCumprod: Float32Array;
   readonly #finalAlphaCumprod: number;

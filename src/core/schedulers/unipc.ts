@@ -34,7 +34,7 @@ function bh2(sFrom: number, sTo: number): { h: number; ratio: number; a: number 
 export class UniPcMultistepScheduler implements Scheduler {
   readonly name = 'unipc' as const;
   readonly initNoiseSigma = 1;
-  timesteps: number[] = [];
+  timesteps: readonly number[] = [];
   readonly #config: SchedulerConfig;
   #sigmas: Float32Array = new Float32Array(0);
   #stepIndex: number | null = null;
