@@ -229,7 +229,15 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
       const ok = res.write(bytes);
       offset += bytes.length;
       entry.bytesSent += bytes.length;
-      if (!ok) await new Promise<void>((r) => res.once('drain', () => r()).once('close', () => r()));
+      if (!ok) {
+        await new Promise<void>((r) => {
+          const done = () => {
+            res.off('drain', done).off('close', done);
+            r();
+          };
+          res.on('drain', done).on('close', done);
+        });
+      }
       if (fault?.bytesPerSecond) {
         const due = began + ((offset - start) / fault.bytesPerSecond) * 1000;
         if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));

@@ -1,0 +1,132 @@
+/**
+ * The weight store inside a module worker, driven by store-page.ts for the browser tests and the
+ * benchmark. Bytes never cross to the test: reads answer with sizes and SHA-256 digests.
+ * Every fetch the store makes goes through a counting wrapper, so tests can check that a resumed
+ * request starts exactly after the bytes that reached the store.
+ */
+import { createStore, del } from 'idb-keyval';
+import { ChunkStore } from '../../src/store/chunk-store.js';
+import { WeightStore, type StoreProgress, type WeightStoreOptions } from '../../src/store/index.js';
+import { sha256Native } from '../../src/store/sha256.js';
+
+export type StoreOp = 'download' | 'read' | 'ensureOffline' | 'corrupt' | 'list' | 'delete' | 'fetchLog' | 'estimate';
+export type StoreReply = { result: unknown; error?: undefined } | { error: { name: string; message: string }; result?: undefined };
+
+interface FetchEntry {
+  url: string;
+  method: string;
+  range: string | null;
+  status: number;
+  delivered: number;
+}
+const fetchLog: FetchEntry[] = [];
+
+async function countingFetch(input: string, init?: RequestInit): Promise<Response> {
+  const method = init?.method ?? 'GET';
+  const entry: FetchEntry = { url: input, method, range: (init?.headers as Record<string, string> | undefined)?.Range ?? null, status: 0, delivered: 0 };
+  fetchLog.push(entry);
+  const response = await fetch(input, init);
+  entry.status = response.status;
+  if (!response.body || method === 'HEAD') return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        entry.delivered += value.length;
+        controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+interface CommonArgs {
+  dbName: string;
+  chunkSize?: number;
+  retryDelayMs?: number;
+  noNetwork?: boolean;
+}
+
+function makeStore({ dbName, chunkSize, retryDelayMs = 10, noNetwork }: CommonArgs): WeightStore {
+  const options: WeightStoreOptions = { dbName, retry: { baseDelayMs: retryDelayMs, maxDelayMs: retryDelayMs * 4 }, progressIntervalMs: 50 };
+  if (chunkSize) options.chunkSize = chunkSize;
+  options.fetch = noNetwork
+    ? async (input) => {
+        fetchLog.push({ url: input, method: 'BLOCKED', range: null, status: 0, delivered: 0 });
+        throw new TypeError('no network in this test');
+      }
+    : countingFetch;
+  return new WeightStore(options);
+}
+
+function post(progress: StoreProgress): void {
+  self.postMessage({ progress });
+}
+
+async function digests(source: { readBytes(path: string): Promise<Uint8Array> }, paths: string[]) {
+  const out: Record<string, { size: number; sha256: string; ms: number }> = {};
+  for (const path of paths) {
+    const t0 = performance.now();
+    const bytes = await source.readBytes(path);
+    const ms = performance.now() - t0;
+    out[path] = { size: bytes.length, sha256: await sha256Native(bytes), ms };
+  }
+  return out;
+}
+
+const ops: Record<StoreOp, (args: never) => Promise<unknown>> = {
+  async download(args: CommonArgs & { url: string }) {
+    const stages: Record<string, number> = {};
+    const t0 = performance.now();
+    const model = await makeStore(args).download(args.url, {
+      onProgress: (p) => {
+        stages[p.stage] = (stages[p.stage] ?? 0) + 1;
+        post(p);
+      },
+    });
+    return { model, stages, seconds: (performance.now() - t0) / 1000 };
+  },
+  async read(args: CommonArgs & { id: string; paths: string[]; offline?: boolean }) {
+    const repairs: number[] = [];
+    const source = await makeStore(args).open(args.id, { offline: !!args.offline, onProgress: (p) => p.stage === 'repair' && repairs.push(p.chunk) });
+    return { files: await digests(source, args.paths), repairs };
+  },
+  /** ensure() with a fetch that fails the test if used: a visit with no server. */
+  async ensureOffline(args: CommonArgs & { url: string; paths: string[] }) {
+    const stages: string[] = [];
+    const source = await makeStore({ ...args, noNetwork: true }).ensure(args.url, { onProgress: (p) => stages.push(p.stage) });
+    return { name: source.name, stages, files: await digests(source, args.paths) };
+  },
+  async corrupt(args: { dbName: string; id: string; path: string; index: number; mode: 'junk' | 'delete' }) {
+    if (args.mode === 'delete') await del(['c', args.id, args.path, args.index], createStore(args.dbName, 'files'));
+    else await new ChunkStore(args.dbName).putChunk(args.id, args.path, args.index, new Uint8Array(1000).fill(0x5a));
+    return null;
+  },
+  async list(args: CommonArgs) {
+    return makeStore(args).list();
+  },
+  async delete(args: CommonArgs & { id: string }) {
+    await makeStore(args).delete(args.id);
+    return null;
+  },
+  async fetchLog() {
+    return fetchLog;
+  },
+  async estimate() {
+    return navigator.storage.estimate();
+  },
+};
+
+self.addEventListener('message', async (event: MessageEvent<{ id: number; op: StoreOp; args: never }>) => {
+  const { id, op, args } = event.data;
+  try {
+    self.postMessage({ id, result: await ops[op](args) });
+  } catch (error) {
+    const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
+    self.postMessage({ id, error: { name, message } });
+  }
+});
