@@ -25,6 +25,8 @@ function ortRuntimeFiles(): Plugin {
         if (!match || !ORT_FILES.includes(match[1])) return next();
         res.setHeader('Content-Type', match[1].endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
         res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+        // The .mjs is also the script of ORT's pthread workers: a worker in a cross-origin isolated page needs COEP on its script.
+        for (const [name, value] of Object.entries(isolationHeaders)) res.setHeader(name, value);
         createReadStream(ORT_DIST + match[1]).pipe(res);
       });
     },
