@@ -7,9 +7,9 @@
 import { createStore, del } from 'idb-keyval';
 import { ChunkStore } from '../../src/store/chunk-store.js';
 import { WeightStore, type StoreProgress, type WeightStoreOptions } from '../../src/store/index.js';
-import { sha256Native } from '../../src/store/sha256.js';
+import { Sha256, sha256Native } from '../../src/store/sha256.js';
 
-export type StoreOp = 'download' | 'read' | 'ensureOffline' | 'corrupt' | 'list' | 'delete' | 'fetchLog' | 'estimate';
+export type StoreOp = 'download' | 'read' | 'ensureOffline' | 'corrupt' | 'list' | 'delete' | 'fetchLog' | 'estimate' | 'parts';
 export type StoreReply = { result: unknown; error?: undefined } | { error: { name: string; message: string }; result?: undefined };
 
 interface FetchEntry {
@@ -49,9 +49,11 @@ interface CommonArgs {
   chunkSize?: number;
   retryDelayMs?: number;
   noNetwork?: boolean;
+  /** The browser's fetch without the counting wrapper (benchmark). */
+  plainFetch?: boolean;
 }
 
-function makeStore({ dbName, chunkSize, retryDelayMs = 10, noNetwork }: CommonArgs): WeightStore {
+function makeStore({ dbName, chunkSize, retryDelayMs = 10, noNetwork, plainFetch }: CommonArgs): WeightStore {
   const options: WeightStoreOptions = { dbName, retry: { baseDelayMs: retryDelayMs, maxDelayMs: retryDelayMs * 4 }, progressIntervalMs: 50 };
   if (chunkSize) options.chunkSize = chunkSize;
   options.fetch = noNetwork
@@ -59,7 +61,9 @@ function makeStore({ dbName, chunkSize, retryDelayMs = 10, noNetwork }: CommonAr
         fetchLog.push({ url: input, method: 'BLOCKED', range: null, status: 0, delivered: 0 });
         throw new TypeError('no network in this test');
       }
-    : countingFetch;
+    : plainFetch
+      ? (input, init) => fetch(input, init)
+      : countingFetch;
   return new WeightStore(options);
 }
 
@@ -67,13 +71,16 @@ function post(progress: StoreProgress): void {
   self.postMessage({ progress });
 }
 
-async function digests(source: { readBytes(path: string): Promise<Uint8Array> }, paths: string[]) {
-  const out: Record<string, { size: number; sha256: string; ms: number }> = {};
+/** Reads each file; `digest: false` skips hashing the result (the benchmark times loading alone). */
+async function digests(source: { readBytes(path: string): Promise<Uint8Array> }, paths: string[], digest = true) {
+  const out: Record<string, { size: number; sha256?: string; ms: number }> = {};
   for (const path of paths) {
     const t0 = performance.now();
-    const bytes = await source.readBytes(path);
+    let bytes: Uint8Array | null = await source.readBytes(path);
     const ms = performance.now() - t0;
-    out[path] = { size: bytes.length, sha256: await sha256Native(bytes), ms };
+    out[path] = { size: bytes.length, ms };
+    if (digest) out[path].sha256 = await sha256Native(bytes);
+    bytes = null;
   }
   return out;
 }
@@ -90,10 +97,10 @@ const ops: Record<StoreOp, (args: never) => Promise<unknown>> = {
     });
     return { model, stages, seconds: (performance.now() - t0) / 1000 };
   },
-  async read(args: CommonArgs & { id: string; paths: string[]; offline?: boolean }) {
+  async read(args: CommonArgs & { id: string; paths: string[]; offline?: boolean; digest?: boolean }) {
     const repairs: number[] = [];
     const source = await makeStore(args).open(args.id, { offline: !!args.offline, onProgress: (p) => p.stage === 'repair' && repairs.push(p.chunk) });
-    return { files: await digests(source, args.paths), repairs };
+    return { files: await digests(source, args.paths, args.digest !== false), repairs };
   },
   /** ensure() with a fetch that fails the test if used: a visit with no server. */
   async ensureOffline(args: CommonArgs & { url: string; paths: string[] }) {
@@ -118,6 +125,38 @@ const ops: Record<StoreOp, (args: never) => Promise<unknown>> = {
   },
   async estimate() {
     return navigator.storage.estimate();
+  },
+  /** Where download time goes (benchmark): each stage alone, in MB/s. */
+  async parts(args: { url: string; chunkSize: number; bytes: number }) {
+    const mbps = (bytes: number, ms: number) => Math.round(bytes / 1e3 / ms);
+    let t = performance.now();
+    const reader = (await fetch(args.url, { cache: 'no-store' })).body!.getReader();
+    let fetched = 0;
+    while (fetched < args.bytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      fetched += value.length;
+    }
+    await reader.cancel();
+    const fetchOnly = mbps(fetched, performance.now() - t);
+    const chunk = new Uint8Array(args.chunkSize).map((_, i) => (i * 2654435761) >>> 24);
+    const rounds = Math.max(1, Math.round(args.bytes / args.chunkSize));
+    t = performance.now();
+    const hasher = new Sha256();
+    for (let i = 0; i < rounds; i++) hasher.update(chunk);
+    const sha256Ts = mbps(rounds * chunk.length, performance.now() - t);
+    t = performance.now();
+    for (let i = 0; i < rounds; i++) await sha256Native(chunk);
+    const sha256Subtle = mbps(rounds * chunk.length, performance.now() - t);
+    const store = new ChunkStore('parts-probe');
+    t = performance.now();
+    for (let i = 0; i < rounds; i++) await store.putChunk('probe', 'x', i, chunk);
+    const idbPut = mbps(rounds * chunk.length, performance.now() - t);
+    t = performance.now();
+    for (let i = 0; i < rounds; i++) await store.getChunk('probe', 'x', i);
+    const idbGet = mbps(rounds * chunk.length, performance.now() - t);
+    await store.deleteModel('probe');
+    return { fetchOnly, sha256Ts, sha256Subtle, idbPut, idbGet };
   },
 };
 

@@ -3,7 +3,8 @@
  * chunks → IndexedDB, with resume, retries and an incremental SHA-256.
  *
  * - Memory: two chunk buffers (one filling from the network while the other is being written),
- *   never the whole file.
+ *   never the whole file. The whole-file SHA-256 is updated as bytes arrive (so the hashing
+ *   overlaps the transfer) and the native per-chunk digest is taken when a chunk is stored.
  * - Resume: each chunk is stored together with the file record listing its digest and the
  *   whole-file hasher's state, so an interrupted download (network drop, reload, closed tab)
  *   continues with `Range: bytes=<stored>-`. Within one session a retry continues from the exact
@@ -34,7 +35,7 @@ import { fileUrl } from './model-url.js';
 import type { ProgressTracker } from './progress.js';
 import { formatBytes } from './quota.js';
 import { emptyFileRecord, type FileRecord } from './records.js';
-import { Sha256, sha256Native } from './sha256.js';
+import { Sha256, sha256Native, type Sha256State } from './sha256.js';
 
 export interface DownloadContext {
   store: ChunkStore;
@@ -210,7 +211,10 @@ class FileDownload {
         buffer = this.#buffers[this.#current] = grown;
       }
       const n = Math.min(buffer.length - this.#fill, bytes.length - pos);
-      buffer.set(bytes.subarray(pos, pos + n), this.#fill);
+      const piece = bytes.subarray(pos, pos + n);
+      buffer.set(piece, this.#fill);
+      // Hash as the bytes arrive, so hashing overlaps the network instead of stalling it per chunk.
+      this.#hasher.update(piece);
       this.#fill += n;
       pos += n;
       if (!this.#sniffed && this.#rec.storedBytes === 0 && this.#pendingBytes === 0 && this.#fill >= SNIFF_BYTES) this.#sniff();
@@ -234,29 +238,22 @@ class FileDownload {
     this.#pendingBytes = n;
     this.#fill = 0;
     this.#current ^= 1;
-    this.#pending = this.#commit(chunk);
+    // The hasher has taken exactly the bytes up to this chunk's end: its state resumes from there.
+    this.#pending = this.#commit(chunk, this.#hasher.save());
     // Keep the rejection for #settle; without this the promise would count as unhandled.
     this.#pending.catch(() => {});
   }
 
-  async #commit(chunk: Uint8Array): Promise<void> {
+  async #commit(chunk: Uint8Array, hash: Sha256State): Promise<void> {
     const { store, id } = this.#ctx;
-    const digest = await sha256Native(chunk);
-    this.#hasher.update(chunk);
     const next: FileRecord = {
       ...this.#rec,
-      chunks: [...this.#rec.chunks, digest],
+      chunks: [...this.#rec.chunks, await sha256Native(chunk)],
       storedBytes: this.#rec.storedBytes + chunk.length,
-      hash: this.#hasher.save(),
+      hash,
     };
-    try {
-      await store.commitChunk(id, next, this.#rec.chunks.length, chunk);
-    } catch (error) {
-      // The hasher already took the chunk; rebuild it from the last stored state.
-      this.#hasher = this.#rec.hash ? Sha256.restore(this.#rec.hash) : new Sha256();
-      this.#pendingBytes = 0;
-      throw error;
-    }
+    // A failed write (quota) ends this download; what was committed before stays consistent.
+    await store.commitChunk(id, next, this.#rec.chunks.length, chunk);
     this.#rec = next;
     this.#pendingBytes = 0;
   }
