@@ -3,27 +3,52 @@
  * float32 out. It reads each input's element type from the session (fp16 models take float16,
  * some exports take an int64 timestep) and converts at the boundary, so the pipeline's maths stays
  * in float32 exactly like diffusers' (which casts the same way).
+ *
+ * Inputs that stay the same over many runs (the UNet's text embeddings and timesteps during a
+ * generation) are converted once with `prepare`, and on WebGPU uploaded once: they then stay in GPU
+ * memory and no run copies or converts them again.
  */
 import { float16ToFloat32, float32ToFloat16 } from '../core/float16.js';
 import { ModelFormatError } from '../core/errors.js';
-import { createSession, inputSpecs, outputSpecs, type CreateSessionOptions, type OrtModule, type OrtSession, type OrtTensor, type TensorSpec } from './ort.js';
+import { createSession, identityModel, inputSpecs, outputSpecs, usesWebGpu, type CreateSessionOptions, type OrtModule, type OrtSession, type OrtTensor, type TensorSpec, type TensorType } from './ort.js';
 
 export interface Feed {
   data: Float32Array | Int32Array;
   dims: readonly number[];
 }
 
+/** An input already in the model's element type, in CPU or GPU memory; fed to any number of runs. Its owner disposes it. */
+export class PreparedInput {
+  constructor(
+    readonly tensor: OrtTensor,
+    readonly location: 'cpu' | 'gpu-buffer',
+  ) {}
+
+  dispose(): void {
+    this.tensor.dispose();
+  }
+}
+
 export class OrtModel {
   readonly inputs: TensorSpec[];
   readonly outputs: TensorSpec[];
+
+  /** Identity sessions that upload prepared inputs to the GPU, one per element type; null where that fails. */
+  private readonly uploaders = new Map<TensorType, Promise<OrtSession | null>>();
 
   private constructor(
     readonly label: string,
     private readonly ort: OrtModule,
     private readonly session: OrtSession,
+    private readonly options: CreateSessionOptions,
   ) {
     this.inputs = inputSpecs(session);
     this.outputs = outputSpecs(session);
+  }
+
+  /** Whether `prepare` keeps inputs in GPU memory (WebGPU, unless turned off). */
+  get gpuResidentInputs(): boolean {
+    return this.options.gpuResidentInputs ?? usesWebGpu(this.options.executionProviders);
   }
 
   static async create(label: string, ort: OrtModule, model: Uint8Array, options: CreateSessionOptions): Promise<OrtModel> {
@@ -34,7 +59,7 @@ export class OrtModel {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ModelFormatError(`Could not load the ${label} model: ${reason}. Check that the file is a complete ONNX model for this runtime (re-download it if it may be damaged).`);
     }
-    return new OrtModel(label, ort, session);
+    return new OrtModel(label, ort, session, options);
   }
 
   input(name: string): TensorSpec {
@@ -48,10 +73,44 @@ export class OrtModel {
     return this.inputs.some((input) => input.type === 'float16') || this.outputs.some((o) => o.type === 'float16') ? 'float16' : 'float32';
   }
 
-  /** Runs the model; returns the named outputs (all outputs when `names` is omitted) as float32. */
-  async run(feeds: Record<string, Feed>, names?: string[]): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
+  /** `feed` as this model's input `name` in CPU memory, converted once (small per-run constants such as a timestep). */
+  prepareOnCpu(name: string, feed: Feed): PreparedInput {
+    return new PreparedInput(this.toTensor(this.input(name), feed), 'cpu');
+  }
+
+  /**
+   * `feed` as this model's input `name`, converted once and, where inputs are GPU-resident, uploaded
+   * once; falls back to CPU memory when the runtime cannot upload.
+   */
+  async prepare(name: string, feed: Feed): Promise<PreparedInput> {
+    const prepared = this.prepareOnCpu(name, feed);
+    if (!this.gpuResidentInputs) return prepared;
+    const uploader = await this.uploader(prepared.tensor.type as TensorType);
+    if (!uploader) return prepared;
+    const { y } = await uploader.run({ x: prepared.tensor });
+    prepared.dispose();
+    return new PreparedInput(y, y.location === 'gpu-buffer' ? 'gpu-buffer' : 'cpu');
+  }
+
+  private uploader(type: TensorType): Promise<OrtSession | null> {
+    let uploader = this.uploaders.get(type);
+    if (!uploader) {
+      uploader = createSession(this.ort, identityModel(type), {
+        executionProviders: this.options.executionProviders,
+        extra: { preferredOutputLocation: 'gpu-buffer' },
+      }).catch(() => null);
+      this.uploaders.set(type, uploader);
+    }
+    return uploader;
+  }
+
+  /**
+   * Runs the model; returns the named outputs (all outputs when `names` is omitted) as float32.
+   * Feeds are float32/int32 arrays converted here, or inputs prepared once (`prepare`).
+   */
+  async run(feeds: Record<string, Feed | PreparedInput>, names?: string[]): Promise<Record<string, { data: Float32Array; dims: number[] }>> {
     const tensors: Record<string, OrtTensor> = {};
-    for (const [name, feed] of Object.entries(feeds)) tensors[name] = this.toTensor(this.input(name), feed);
+    for (const [name, feed] of Object.entries(feeds)) tensors[name] = feed instanceof PreparedInput ? feed.tensor : this.toTensor(this.input(name), feed);
     const wanted = names ?? this.session.outputNames;
     const results = await this.session.run(tensors, wanted);
     const out: Record<string, { data: Float32Array; dims: number[] }> = {};
@@ -84,7 +143,9 @@ export class OrtModel {
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    const uploaders = await Promise.all(this.uploaders.values());
+    this.uploaders.clear();
+    await Promise.all([this.session.release(), ...uploaders.map((u) => u?.release())]);
   }
 }
 

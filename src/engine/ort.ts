@@ -27,6 +27,11 @@ export interface CreateSessionOptions {
   externalData?: { path: string; data: Uint8Array }[];
   /** Extra ORT options (graph optimisation level, freeDimensionOverrides, preferredOutputLocation...). */
   extra?: Partial<OrtSessionOptions>;
+  /**
+   * Keep inputs that are fed unchanged to many runs (OrtModel.prepare) in GPU memory. Default: on
+   * when the providers include WebGPU, the only EP here with GPU-resident tensors.
+   */
+  gpuResidentInputs?: boolean;
 }
 
 export async function createSession(ort: OrtModule, model: Uint8Array, options: CreateSessionOptions): Promise<OrtSession> {
@@ -52,4 +57,35 @@ export function inputSpecs(session: OrtSession): TensorSpec[] {
 
 export function outputSpecs(session: OrtSession): TensorSpec[] {
   return session.outputNames.map((name, i) => readSpec(session.outputMetadata?.[i], name));
+}
+
+/** Whether a provider list asks for WebGPU (as 'webgpu' or { name: 'webgpu', ... }). */
+export function usesWebGpu(providers: OrtSessionOptions['executionProviders']): boolean {
+  return (providers ?? []).some((p) => (typeof p === 'string' ? p : p.name) === 'webgpu');
+}
+
+const ONNX_ELEMENT_TYPE: Record<TensorType, number> = { float32: 1, int32: 6, int64: 7, float16: 10 };
+
+/**
+ * The bytes of a one-node ONNX model, y = Identity(x), any shape, element type `type`. Run on the
+ * WebGPU EP with preferredOutputLocation 'gpu-buffer', it copies a CPU tensor into a GPU buffer that
+ * other sessions take as input. That is the one upload path that works the same in onnxruntime-web
+ * and onnxruntime-node (whose Tensor.fromGpuBuffer cannot wrap a buffer made in JavaScript).
+ */
+export function identityModel(type: TensorType): Uint8Array {
+  const text = (s: string) => [...new TextEncoder().encode(s)];
+  const varint = (n: number) => {
+    const out: number[] = [];
+    for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
+    out.push(n);
+    return out;
+  };
+  // protobuf: field number + wire type, then a varint or a length-prefixed payload.
+  const int = (field: number, n: number) => [...varint(field << 3), ...varint(n)];
+  const bytes = (field: number, payload: number[]) => [...varint((field << 3) | 2), ...varint(payload.length), ...payload];
+  const valueInfo = (name: string) => [...bytes(1, text(name)), ...bytes(2, bytes(1, int(1, ONNX_ELEMENT_TYPE[type])))]; // name, type.tensor_type.elem_type
+  const node = [...bytes(1, text('x')), ...bytes(2, text('y')), ...bytes(3, text('upload')), ...bytes(4, text('Identity'))];
+  const graph = [...bytes(1, node), ...bytes(2, text('upload')), ...bytes(11, valueInfo('x')), ...bytes(12, valueInfo('y'))];
+  const model = [...int(1, 8), ...bytes(8, int(2, 17)), ...bytes(7, graph)]; // ir_version 8, opset 17, graph
+  return new Uint8Array(model);
 }

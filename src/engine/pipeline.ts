@@ -15,7 +15,7 @@ import { createScheduler, SCHEDULER_LABELS } from '../core/schedulers/index.js';
 import type { NoiseSource } from '../core/random/noise-source.js';
 import { openModelFolder, readModelPart, SD_V1_VAE_SCALE, type ModelFolder, type ModelPart } from './model-folder.js';
 import type { ModelSource } from './model-source.js';
-import { OrtModel } from './ort-model.js';
+import { OrtModel, type PreparedInput } from './ort-model.js';
 import type { OrtModule, OrtSessionOptions } from './ort.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request.js';
 import { ClipTokenizer, MAX_LENGTH, type Tokenized } from './tokenizer.js';
@@ -24,6 +24,8 @@ export interface LoadOptions {
   executionProviders: OrtSessionOptions['executionProviders'];
   /** Extra ORT session options per part (e.g. freeDimensionOverrides for the UNet). */
   sessionOptions?: Partial<Record<ModelPart, Partial<OrtSessionOptions>>>;
+  /** Keep per-generation UNet inputs in GPU memory; default: on with WebGPU (false: measure without). */
+  gpuResidentInputs?: boolean;
   onProgress?: (progress: LoadProgress) => void;
 }
 
@@ -57,6 +59,16 @@ export interface GenerationResult {
   timings: { textEncoderMs: number; denoiseMs: number; stepMs: number[]; vaeDecodeMs: number; totalMs: number };
 }
 
+/** UNet inputs made once per generation (see prepareUnetInputs). */
+interface UnetInputs {
+  /** Batch of each UNet call: 2 for CFG in one call, else 1. */
+  batch: number;
+  /** One per UNet call of a step. */
+  encoderHiddenStates: PreparedInput[];
+  timestep: (t: number) => PreparedInput;
+  dispose: () => void;
+}
+
 const now = () => performance.now();
 
 export class StableDiffusionPipeline {
@@ -88,7 +100,7 @@ export class StableDiffusionPipeline {
       for (const [i, part] of parts.entries()) {
         report(part, i + 1);
         const { model, externalData } = await readModelPart(source, part);
-        models.push(await OrtModel.create(part, ort, model, { executionProviders: options.executionProviders, externalData, extra: options.sessionOptions?.[part] }));
+        models.push(await OrtModel.create(part, ort, model, { executionProviders: options.executionProviders, externalData, extra: options.sessionOptions?.[part], gpuResidentInputs: options.gpuResidentInputs }));
       }
     } catch (error) {
       await Promise.all(models.map((m) => m.dispose()));
@@ -137,21 +149,26 @@ export class StableDiffusionPipeline {
     scheduler.setTimesteps(r.numInferenceSteps);
     let latents = scale(noise, scheduler.initNoiseSigma);
 
-    // 3. Denoising loop.
+    // 3. Denoising loop. The UNet's text embeddings are converted (and on WebGPU uploaded) once for all steps.
     const t1 = now();
     const stepMs: number[] = [];
     const timesteps = scheduler.timesteps;
-    for (const [i, t] of timesteps.entries()) {
-      checkCancelled();
-      const ts = now();
-      const modelInput = scheduler.scaleModelInput(latents, t);
-      const noisePred = await this.predictNoise(modelInput, t, embeddings, latentShape, doGuidance, r.guidanceScale);
-      latents = scheduler.step(noisePred, t, latents, generator);
-      stepMs.push(now() - ts);
-      if (hasNonFinite(latents)) {
-        throw new ModelFormatError(`The latents became NaN/Inf at step ${i + 1} (${this.floatType}). fp16 models can overflow on some GPUs: try the fp32 model or another scheduler.`);
+    const unetInputs = await this.prepareUnetInputs(embeddings, doGuidance);
+    try {
+      for (const [i, t] of timesteps.entries()) {
+        checkCancelled();
+        const ts = now();
+        const modelInput = scheduler.scaleModelInput(latents, t);
+        const noisePred = await this.predictNoise(modelInput, t, unetInputs, latentShape, r.guidanceScale);
+        latents = scheduler.step(noisePred, t, latents, generator);
+        stepMs.push(now() - ts);
+        if (hasNonFinite(latents)) {
+          throw new ModelFormatError(`The latents became NaN/Inf at step ${i + 1} (${this.floatType}). fp16 models can overflow on some GPUs: try the fp32 model or another scheduler.`);
+        }
+        await onStep?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, latents, latentWidth, latentHeight });
       }
-      await onStep?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, latents, latentWidth, latentHeight });
+    } finally {
+      unetInputs.dispose();
     }
     const denoiseMs = now() - t1;
 
@@ -190,30 +207,51 @@ export class StableDiffusionPipeline {
     return Object.values(out)[0].data;
   }
 
-  /** eps for one step: the UNet on (2, 4, h, w) = [x ‖ x] with [uncond ‖ cond], then guidance. */
-  private async predictNoise(x: Float32Array, t: number, embeddings: Float32Array, latentShape: number[], doGuidance: boolean, guidanceScale: number): Promise<Float32Array> {
-    const batch = doGuidance ? 2 : 1;
-    const staticBatch = this.unet.input('sample').shape[0];
-    const embeddingSize = embeddings.length / batch;
-    const run = async (n: number, sample: Float32Array, ehs: Float32Array) => {
+  /**
+   * The UNet inputs that stay the same for a whole generation, made once: the text embeddings per
+   * UNet call ([uncond ‖ cond] for CFG in one call; uncond, cond for exports fixed at batch 1; cond
+   * without guidance), in GPU memory on WebGPU, and a timestep tensor per distinct timestep.
+   */
+  private async prepareUnetInputs(embeddings: Float32Array, doGuidance: boolean): Promise<UnetInputs> {
+    const calls = doGuidance && this.unet.input('sample').shape[0] === 1 ? 2 : 1;
+    const batch = doGuidance ? 2 / calls : 1;
+    const size = embeddings.length / (batch * calls); // 77 * d per prompt
+    const states: PreparedInput[] = [];
+    const timesteps = new Map<number, PreparedInput>();
+    const dispose = () => [...states, ...timesteps.values()].forEach((input) => input.dispose());
+    try {
+      for (let c = 0; c < calls; c++) {
+        const data = embeddings.subarray(c * batch * size, (c + 1) * batch * size);
+        states.push(await this.unet.prepare('encoder_hidden_states', { data, dims: [batch, MAX_LENGTH, size / MAX_LENGTH] }));
+      }
+    } catch (error) {
+      dispose();
+      throw error;
+    }
+    const timestep = (t: number) => {
+      let input = timesteps.get(t);
+      if (!input) timesteps.set(t, (input = this.unet.prepareOnCpu('timestep', { data: new Float32Array(batch).fill(t), dims: [batch] })));
+      return input;
+    };
+    return { batch, encoderHiddenStates: states, timestep, dispose };
+  }
+
+  /** eps for one step: the UNet on (2, 4, h, w) = [x ‖ x] with [uncond ‖ cond] (or two batch-1 calls), then guidance. */
+  private async predictNoise(x: Float32Array, t: number, inputs: UnetInputs, latentShape: number[], guidanceScale: number): Promise<Float32Array> {
+    const run = async (sample: Float32Array, encoderHiddenStates: PreparedInput) => {
       const out = await this.unet.run(
-        {
-          sample: { data: sample, dims: [n, ...latentShape.slice(1)] },
-          timestep: { data: new Float32Array(n).fill(t), dims: [n] },
-          encoder_hidden_states: { data: ehs, dims: [n, MAX_LENGTH, embeddingSize / MAX_LENGTH] },
-        },
+        { sample: { data: sample, dims: [inputs.batch, ...latentShape.slice(1)] }, timestep: inputs.timestep(t), encoder_hidden_states: encoderHiddenStates },
         [this.unet.outputs[0].name],
       );
       return Object.values(out)[0].data;
     };
-    if (!doGuidance) return run(1, x, embeddings);
-    if (staticBatch === 1) {
+    const [first, second] = inputs.encoderHiddenStates;
+    if (second) {
       // Exports with a fixed batch of 1: two calls instead of one.
-      const uncond = await run(1, x, embeddings.subarray(0, embeddingSize));
-      const text = await run(1, x, embeddings.subarray(embeddingSize));
-      return classifierFreeGuidance(uncond, text, guidanceScale);
+      return classifierFreeGuidance(await run(x, first), await run(x, second), guidanceScale);
     }
-    const both = await run(2, concat(x, x), embeddings); // (2, 4, h, w): uncond ‖ cond
+    if (inputs.batch === 1) return run(x, first); // no guidance
+    const both = await run(concat(x, x), first); // (2, 4, h, w): uncond ‖ cond
     return classifierFreeGuidance(both.subarray(0, x.length), both.subarray(x.length), guidanceScale);
   }
 
