@@ -32,6 +32,8 @@ export interface FileFault {
   times?: number;
   /** Throttle the body to this many bytes per second. */
   bytesPerSecond?: number;
+  /** Only for these methods (default: all), e.g. ['HEAD'] for a server that refuses HEAD. */
+  methods?: string[];
 }
 
 /** A file that exists only in memory or is generated on demand (for the 1.7 GB benchmark). */
@@ -166,7 +168,8 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
       res.writeHead(204).end();
       return;
     }
-    const fault = faults.get(`${label}/${path}`) ?? faults.get(path);
+    const configured = faults.get(`${label}/${path}`) ?? faults.get(path);
+    const fault = configured && (!configured.methods || configured.methods.includes(req.method ?? 'GET')) ? configured : undefined;
     const applies = (f: FileFault & { used: number }) => f.times === undefined || f.used < f.times;
     if (fault?.drop && applies(fault)) {
       fault.used++;

@@ -91,6 +91,15 @@ export class ChunkStore {
     });
   }
 
+  /** Deletes one file's record and chunks (an optional file the server turned out not to have). */
+  deleteFile(id: string, path: string): Promise<void> {
+    return this.#store('readwrite', (store) => {
+      store.delete(prefixRange('c', id, path));
+      store.delete(fileKey(id, path));
+      return promisifyRequest(store.transaction);
+    });
+  }
+
   /** Deletes a model's records and chunks in one transaction. */
   deleteModel(id: string): Promise<void> {
     return this.#store('readwrite', (store) => {

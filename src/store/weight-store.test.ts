@@ -244,6 +244,20 @@ describe('WeightStore.download', () => {
     expect(gets(WEIGHTS, b.label)).toHaveLength(0);
   });
 
+  it('skips an optional file the server lacks even when HEAD is refused; a 403 on manifest.json means no manifest', async () => {
+    const { url, label, store } = fresh();
+    server.fault(`${label}/manifest.json`, { status: 403 });
+    server.fault(`${label}/tokenizer/tokenizer.json`, { status: 405, methods: ['HEAD'] });
+    const head405 = { status: 405, methods: ['HEAD'] };
+    server.fault(`${label}/tokenizer/special_tokens_map.json`, head405); // absent on disk: the GET answers 404
+    const model = await store.download(url);
+    expect(model.complete).toBe(true);
+    expect(model.files.map((f) => f.path)).not.toContain('tokenizer/special_tokens_map.json');
+    expect(gets('tokenizer/special_tokens_map.json', label).map((r) => r.status)).toEqual([404]);
+    expect(model.files.map((f) => f.path)).toContain('tokenizer/tokenizer.json');
+    expect((await store.open(model.id)).files.map((f) => f.path).sort()).toEqual(MODEL_FILES);
+  });
+
   it.each([
     ['an HTML page', '<!DOCTYPE html><html><body>Access denied</body></html>', 'text/html', /HTML page/],
     ['a git-lfs pointer', 'version https://git-lfs.github.com/spec/v1\noid sha256:4c3a\nsize 430034\n', 'text/plain', /git-lfs pointer/],

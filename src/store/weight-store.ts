@@ -16,7 +16,7 @@
  *
  * One download per model at a time across tabs and workers (Web Locks, where available).
  */
-import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError } from '../core/errors.js';
+import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError, NetworkError } from '../core/errors.js';
 import { ChunkStore } from './chunk-store.js';
 import { downloadFile, fetchChunk, storeBytes, type DownloadContext } from './downloader.js';
 import { checkFileStart } from './file-format.js';
@@ -148,7 +148,16 @@ export class WeightStore {
         present.sort((a, b) => (sizes.get(a.path) ?? Infinity) - (sizes.get(b.path) ?? Infinity));
         for (const file of present) {
           const before = stored.get(file.path);
-          const done = await this.#downloadVerified(ctx, file);
+          let done: FileRecord;
+          try {
+            done = await this.#downloadVerified(ctx, file);
+          } catch (error) {
+            // An optional file whose HEAD was inconclusive (e.g. 405) and whose GET says 404: the folder lacks it.
+            if (file.required || !(error instanceof ModelFileMissingError)) throw error;
+            await this.#store.deleteFile(id, file.path);
+            record.files = record.files.filter((path) => path !== file.path);
+            continue;
+          }
           storedBytes += (done.size ?? 0) - (before?.storedBytes ?? 0);
           tracker.fileDone(done.size ?? 0);
         }
@@ -249,7 +258,9 @@ export class WeightStore {
           if ((response.headers.get('content-type') ?? '').includes('text/html')) return undefined;
           return await response.text();
         } catch (error) {
-          if (error instanceof ModelFileMissingError) return undefined;
+          // 404, or a refusal (S3 answers 403 for objects that do not exist): no manifest. A gated
+          // repository refuses model_index.json too, and that error says so.
+          if (error instanceof ModelFileMissingError || error instanceof NetworkError) return undefined;
           throw error;
         }
       },
