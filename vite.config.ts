@@ -1,22 +1,29 @@
 /**
- * App build (index.html + the engine worker). onnxruntime-web's runtime files are served from our
- * own origin under /ort/ (dev: middleware; build: copied into dist/ort/). COOP/COEP make the page
- * cross-origin isolated for multi-threaded wasm on the dev and preview servers.
+ * App build (index.html + the engine worker + the service worker). onnxruntime-web's runtime files
+ * are served from our own origin under ort/ (dev: middleware; build: copied into dist/ort/). COOP/COEP
+ * make the page cross-origin isolated for multi-threaded wasm on the dev and preview servers (on other
+ * static hosts the service worker adds them, see src/pwa/sw-routes.ts).
+ *
+ * The engine worker's entry is emitted at the root of the build, beside index.html: it resolves
+ * `<BASE_URL>ort/` against its own URL, and with the relative base ('./') that is only the app's
+ * ort/ folder when the worker sits at the base. (The library build does the same under lib/.)
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { serviceWorkerPlugin } from './src/pwa/vite-plugin.js';
 
 const ORT_DIST = fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/', import.meta.url));
 /** The runtime files onnxruntime-web/webgpu loads (its WebGPU EP is built into the asyncify wasm). */
 export const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 
-const isolationHeaders = {
+export const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-function ortRuntimeFiles(): Plugin {
+/** Serves (dev) and emits (build) the ORT runtime files under `<dir>` of the output, `ort/` by default. */
+export function ortRuntimeFiles(dir = 'ort/'): Plugin {
   return {
     name: 'ort-runtime-files',
     configureServer(server) {
@@ -31,20 +38,38 @@ function ortRuntimeFiles(): Plugin {
       });
     },
     generateBundle() {
-      for (const file of ORT_FILES) this.emitFile({ type: 'asset', fileName: `ort/${file}`, source: readFileSync(ORT_DIST + file) });
+      for (const file of ORT_FILES) this.emitFile({ type: 'asset', fileName: `${dir}${file}`, source: readFileSync(ORT_DIST + file) });
+    },
+  };
+}
+
+/**
+ * Dev only: serves the library's URLs from the sources, so examples/element.html (which loads
+ * ../lib/sd-text-to-image.js, as it does from the build) also runs on the dev server.
+ */
+function libraryDevUrls(): Plugin {
+  return {
+    name: 'library-dev-urls',
+    apply: 'serve',
+    configureServer(server) {
+      server.middlewares.use((req, _res, next) => {
+        if (req.url?.startsWith('/lib/sd-text-to-image.js')) req.url = '/src/element/index.ts';
+        else if (req.url?.startsWith('/lib/models/')) req.url = req.url.slice('/lib'.length);
+        next();
+      });
     },
   };
 }
 
 export default defineConfig({
   base: './',
-  plugins: [ortRuntimeFiles()],
-  worker: { format: 'es' },
+  plugins: [ortRuntimeFiles(), libraryDevUrls(), serviceWorkerPlugin({ entry: fileURLToPath(new URL('./src/pwa/service-worker.ts', import.meta.url)) })],
+  worker: { format: 'es', rolldownOptions: { output: { entryFileNames: '[name]-[hash].js' } } },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: {
     target: 'es2022',
-    rollupOptions: { input: { main: fileURLToPath(new URL('./index.html', import.meta.url)) } },
+    rolldownOptions: { input: { main: fileURLToPath(new URL('./index.html', import.meta.url)) } },
   },
 });

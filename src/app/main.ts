@@ -25,6 +25,7 @@ import { PreviewCanvas } from './preview-canvas.js';
 import { ProgressView, type RunState } from './progress-view.js';
 import { batchSeeds, RANDOM_SEED, resolveSeed } from './seed.js';
 import { TokenCounter } from './token-counter.js';
+import '../pwa/register.js'; // PWA: service worker, offline start, update prompt (production builds only)
 
 const engine = new WorkerEngine(new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module' }));
 // Absolute URLs: the worker resolves relative ones against its own script, not the page.

@@ -1,0 +1,75 @@
+/**
+ * The production build for browser tests: `vite build` (app, with sw.js) then `vite build -c
+ * vite.lib.config.ts` (the element library and its example), into a private folder under
+ * node_modules/.cache (never dist/, which others may be using), rebuilt only when an input changed;
+ * served by `vite preview` in-process, with the repo's vite.config.ts (its COOP/COEP headers).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, preview, type PreviewServer } from 'vite';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUILD_DIR = join(REPO_ROOT, 'node_modules/.cache/sd-e2e-production');
+const STAMP = '.inputs-hash';
+const INPUTS = ['src', 'workers', 'public', 'examples', 'index.html', 'vite.config.ts', 'vite.lib.config.ts', 'package-lock.json'];
+
+/** A hash of the build's inputs: contents of small files, size and mtime of large ones (the models). */
+function inputsHash(): string {
+  const hash = createHash('sha256');
+  const visit = (path: string) => {
+    if (!existsSync(path)) return;
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path).sort()) if (!name.endsWith('.test.ts')) visit(join(path, name));
+      return;
+    }
+    hash.update(relative(REPO_ROOT, path) + '\0');
+    hash.update(stat.size > 1 << 20 ? `${stat.size}:${stat.mtimeMs}` : readFileSync(path));
+  };
+  for (const input of INPUTS) visit(join(REPO_ROOT, input));
+  return hash.digest('hex');
+}
+
+/** Builds app + library into the private folder unless it is up to date; returns the folder. */
+export async function productionBuild(): Promise<string> {
+  const key = inputsHash();
+  const stamp = join(BUILD_DIR, STAMP);
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return BUILD_DIR;
+  const common = { root: REPO_ROOT, logLevel: 'warn' as const, clearScreen: false };
+  await build({ ...common, configFile: join(REPO_ROOT, 'vite.config.ts'), build: { outDir: BUILD_DIR, emptyOutDir: true } });
+  await build({ ...common, configFile: join(REPO_ROOT, 'vite.lib.config.ts'), build: { outDir: BUILD_DIR, emptyOutDir: false } });
+  writeFileSync(stamp, key);
+  return BUILD_DIR;
+}
+
+export interface ProductionServer {
+  /** The app's URL, ending in "/". */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** `vite preview` of `outDir` on `port` (0: a free one). */
+export async function startPreview(outDir: string, port = 0): Promise<ProductionServer> {
+  const server: PreviewServer = await preview({
+    root: REPO_ROOT,
+    configFile: join(REPO_ROOT, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir },
+    preview: { host: '127.0.0.1', port, strictPort: port !== 0, open: false },
+  });
+  const address = server.httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // Drop keep-alive connections too, so the port is really closed (the offline test relies on it).
+        (server.httpServer as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.httpServer.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,449 @@
+/**
+ * <sd-text-to-image>: Stable Diffusion text to image on this device, as a vanilla custom element
+ * (shadow DOM, no framework), in the manner of GitHub's custom elements and shoelace.
+ *
+ *   <script type="module" src="lib/sd-text-to-image.js"></script>
+ *   <sd-text-to-image model="shapes-sd" prompt="a red circle on a blue background" steps="20" preview></sd-text-to-image>
+ *
+ * Every element on a page shares one engine (one worker, one loaded model, one stored copy of the
+ * weights, see shared-engine.ts); generations from several elements run one after another.
+ *
+ * @attr model - a preset id ('shapes-sd', the demo shipped next to the library; 'sd-v1-4') or the URL of
+ *   a model folder in diffusers' ONNX layout. Default 'shapes-sd'. Property: `model: string`.
+ * @attr prompt - the text to draw. Property: `prompt: string`. The element's prompt box edits it.
+ * @attr negative-prompt - what to steer away from. Property: `negativePrompt: string`.
+ * @attr scheduler - pndm | ddim | lms | euler | euler_a | heun | dpmpp_2m | dpmpp_2m_karras | unipc. Property: `scheduler: string | null`.
+ * @attr steps - denoising steps (1-1000). Property: `steps: number | null`.
+ * @attr guidance - classifier-free guidance scale (0-50). Property: `guidance: number | null`.
+ * @attr seed - a seed (0 to 2^53-1) that reproduces an image; -1 or absent: a new random seed each time. Property: `seed: number | null`.
+ * @attr width, height - image size in pixels, multiples of 8. Properties: `width`, `height: number | null`.
+ *   Absent number attributes (null properties) mean the model's recommendation, else diffusers' defaults.
+ * @attr preview - on/off (present = on, "off" = off): draw a preview after every step and fire sd-preview. Property: `preview: boolean`.
+ * @attr busy - set by the element while it generates (read-only, for styling `:host([busy])`). Property: `busy: boolean`.
+ *
+ * @fires sd-progress - {stage, step, total, progress}: weight download/verify, model load, each denoising step, decode.
+ * @fires sd-preview - {step, total, kind, width, height, bitmap}: an ImageBitmap, closed once listeners return.
+ * @fires sd-complete - {blob, width, height, parameters}: the PNG (with A1111 parameters) and the seed used.
+ * @fires sd-error - {name, message}: why it failed; name 'CancelledError' after cancel().
+ *
+ * @csspart base - the wrapper of everything
+ * @csspart form - the prompt box and the buttons
+ * @csspart prompt - the prompt <textarea>
+ * @csspart button - the Generate <button>
+ * @csspart cancel-button - the Cancel <button> (shown while generating)
+ * @csspart progress - the <progress> bar (shown while working)
+ * @csspart status - the one-line status text
+ * @csspart stage - the box the picture is drawn in
+ * @csspart image - the finished picture, an <img>
+ * @csspart preview - the preview <canvas> (shown while generating with previews on)
+ *
+ * @cssprop --sd-accent - button and progress colour (#4f46e5)
+ * @cssprop --sd-accent-text - text on the accent colour (#fff)
+ * @cssprop --sd-background, --sd-color, --sd-font - the element's background, text colour and font (transparent, inherit, inherit)
+ * @cssprop --sd-border, --sd-radius, --sd-padding, --sd-gap - frame and spacing
+ * @cssprop --sd-width - the element's max width (32rem)
+ * @cssprop --sd-image-size - the picture's max width (256px); its height follows width/height
+ * @cssprop --sd-image-background - the empty picture box (a faint tint)
+ * @cssprop --sd-input-background - the prompt box background (transparent)
+ * @cssprop --sd-error-color - the status text after an error (#dc2626)
+ */
+import { CancelledError, errorToJSON, InvalidRequestError } from '../core/errors.js';
+import type { EngineProgress, Preview } from '../engine/engine.js';
+import { presets } from '../engine/presets.js';
+import { progressDetail, sdEvent, type SdCompleteDetail, type SdEventDetails } from './events.js';
+import { SharedEngine } from './shared-engine.js';
+import { statusText } from './status-text.js';
+import {
+  cryptoRandomSeed,
+  DEFAULT_MODEL,
+  parseNumberAttribute,
+  parseSwitchAttribute,
+  requestFromAttributes,
+  resolveModel,
+  type AttributeReader,
+  type NumberAttribute,
+} from './settings.js';
+import { ELEMENT_CSS, elementStyles } from './styles.js';
+
+const TEMPLATE = /* html */ `
+<div part="base" class="base">
+  <form part="form">
+    <textarea part="prompt" name="prompt" rows="2" aria-label="Prompt" placeholder="Describe the picture"></textarea>
+    <div class="actions">
+      <button part="button" type="submit">Generate</button>
+      <button part="cancel-button" type="button" hidden>Cancel</button>
+    </div>
+  </form>
+  <progress part="progress" max="1" value="0" aria-label="Progress" hidden></progress>
+  <p part="status" class="status" role="status" aria-live="polite"></p>
+  <div part="stage" class="stage">
+    <img part="image" alt="" hidden />
+    <canvas part="preview" aria-hidden="true" hidden></canvas>
+  </div>
+</div>`;
+
+const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height'] as const;
+const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height', 'preview'] as const;
+
+export class SdTextToImageElement extends HTMLElement {
+  /** Registers the element (once) under `tag`. */
+  static define(tag = 'sd-text-to-image', registry: CustomElementRegistry = customElements): typeof SdTextToImageElement {
+    if (!registry.get(tag)) registry.define(tag, this);
+    return this;
+  }
+
+  static readonly observedAttributes = ['model', 'width', 'height', ...REQUEST_ATTRIBUTES];
+
+  /** The engine every element on the page shares. Tests replace it (before generating) with a fake. */
+  static sharedEngine = new SharedEngine();
+  /** The folder preset ids resolve against: the library's own (set by the entry module), else the page's. */
+  static presetBaseUrl: string = document.baseURI;
+  /** Picks the seed for seed = -1. */
+  static randomSeed: () => number = cryptoRandomSeed;
+
+  readonly #root: ShadowRoot;
+  readonly #form: HTMLFormElement;
+  readonly #prompt: HTMLTextAreaElement;
+  readonly #button: HTMLButtonElement;
+  readonly #cancelButton: HTMLButtonElement;
+  readonly #progress: HTMLProgressElement;
+  readonly #status: HTMLElement;
+  readonly #stage: HTMLElement;
+  readonly #image: HTMLImageElement;
+  readonly #canvas: HTMLCanvasElement;
+
+  /** The engine this element holds a claim on while connected. */
+  #engine: SharedEngine | null = null;
+  #abort: AbortController | null = null;
+  /** Events go out in the order the engine reported them (a preview waits for its bitmap). */
+  #events: Promise<void> = Promise.resolve();
+  #result: SdCompleteDetail | null = null;
+  #imageUrl: string | null = null;
+
+  constructor() {
+    super();
+    this.#root = this.attachShadow({ mode: 'open' });
+    const sheet = elementStyles();
+    if (sheet) this.#root.adoptedStyleSheets = [sheet];
+    this.#root.innerHTML = (sheet ? '' : `<style>${ELEMENT_CSS}</style>`) + TEMPLATE;
+    const part = <T extends Element>(name: string) => this.#root.querySelector<T>(`[part~="${name}"]`)!;
+    this.#form = part('form');
+    this.#prompt = part('prompt');
+    this.#button = part('button');
+    this.#cancelButton = part('cancel-button');
+    this.#progress = part('progress');
+    this.#status = part('status');
+    this.#stage = part('stage');
+    this.#image = part('image');
+    this.#canvas = part('preview');
+
+    this.#form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      // Failures are reported by sd-error and the status line; the promise is for callers of generate().
+      this.generate().catch(() => undefined);
+    });
+    this.#prompt.addEventListener('input', () => (this.prompt = this.#prompt.value));
+    this.#prompt.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        this.#form.requestSubmit();
+      }
+    });
+    this.#cancelButton.addEventListener('click', () => this.cancel());
+  }
+
+  // ---- attribute-backed properties ----
+
+  get model(): string {
+    return this.getAttribute('model') ?? DEFAULT_MODEL;
+  }
+  set model(value: string) {
+    this.setAttribute('model', value);
+  }
+
+  get prompt(): string {
+    return this.getAttribute('prompt') ?? '';
+  }
+  set prompt(value: string) {
+    this.setAttribute('prompt', value);
+  }
+
+  get negativePrompt(): string {
+    return this.getAttribute('negative-prompt') ?? '';
+  }
+  set negativePrompt(value: string) {
+    this.setAttribute('negative-prompt', value);
+  }
+
+  get scheduler(): string | null {
+    return this.getAttribute('scheduler');
+  }
+  set scheduler(value: string | null) {
+    if (value === null) this.removeAttribute('scheduler');
+    else this.setAttribute('scheduler', value);
+  }
+
+  get steps(): number | null {
+    return this.#number('steps');
+  }
+  set steps(value: number | null) {
+    this.#setNumber('steps', value);
+  }
+
+  get guidance(): number | null {
+    return this.#number('guidance');
+  }
+  set guidance(value: number | null) {
+    this.#setNumber('guidance', value);
+  }
+
+  get seed(): number | null {
+    return this.#number('seed');
+  }
+  set seed(value: number | null) {
+    this.#setNumber('seed', value);
+  }
+
+  get width(): number | null {
+    return this.#number('width');
+  }
+  set width(value: number | null) {
+    this.#setNumber('width', value);
+  }
+
+  get height(): number | null {
+    return this.#number('height');
+  }
+  set height(value: number | null) {
+    this.#setNumber('height', value);
+  }
+
+  get preview(): boolean {
+    return parseSwitchAttribute(this.getAttribute('preview'));
+  }
+  set preview(value: boolean) {
+    if (value) this.setAttribute('preview', '');
+    else this.removeAttribute('preview');
+  }
+
+  /** True while a generation runs (mirrored as the `busy` attribute). */
+  get busy(): boolean {
+    return this.#abort !== null;
+  }
+
+  /** The last finished image, or null. */
+  get result(): SdCompleteDetail | null {
+    return this.#result;
+  }
+
+  #number(name: NumberAttribute): number | null {
+    return parseNumberAttribute(this.getAttribute(name));
+  }
+
+  #setNumber(name: NumberAttribute, value: number | null): void {
+    if (value === null || value === undefined) this.removeAttribute(name);
+    else this.setAttribute(name, String(value));
+  }
+
+  // ---- lifecycle ----
+
+  connectedCallback(): void {
+    // Properties set before the element was defined shadow the accessors: re-apply them through them.
+    for (const name of PROPERTIES) {
+      if (Object.prototype.hasOwnProperty.call(this, name)) {
+        const value = (this as Record<string, unknown>)[name];
+        delete (this as Record<string, unknown>)[name];
+        (this as Record<string, unknown>)[name] = value;
+      }
+    }
+    if (!this.#engine) {
+      this.#engine = (this.constructor as typeof SdTextToImageElement).sharedEngine;
+      this.#engine.retain();
+    }
+    if (this.#result && !this.#imageUrl) this.#showImage(this.#result.blob, this.#result.parameters.prompt);
+    this.#syncPrompt();
+    this.#syncAspect(this.width, this.height);
+  }
+
+  disconnectedCallback(): void {
+    this.cancel();
+    this.#engine?.release();
+    this.#engine = null;
+    this.#revokeImage();
+  }
+
+  attributeChangedCallback(name: string): void {
+    if (name === 'prompt') this.#syncPrompt();
+    if (name === 'width' || name === 'height') this.#syncAspect(this.width, this.height);
+  }
+
+  // ---- methods ----
+
+  /**
+   * Generates one image from the current attributes (read once, now). Resolves with what sd-complete
+   * carries; rejects with the error sd-error reports (CancelledError after cancel()). While one runs,
+   * another call rejects at once with InvalidRequestError and fires nothing.
+   */
+  generate(): Promise<SdCompleteDetail> {
+    if (this.#abort) {
+      return Promise.reject(new InvalidRequestError('This element is already generating: wait for sd-complete, or call cancel() first.'));
+    }
+    const abort = new AbortController();
+    this.#abort = abort;
+    this.#setBusy(true);
+    return this.#run(abort.signal).finally(() => {
+      this.#abort = null;
+      this.#setBusy(false);
+    });
+  }
+
+  /** Stops the running generation (between two steps); generate() then rejects with CancelledError. */
+  cancel(): void {
+    this.#abort?.abort();
+  }
+
+  async #run(signal: AbortSignal): Promise<SdCompleteDetail> {
+    const Self = this.constructor as typeof SdTextToImageElement;
+    try {
+      const engine = this.#engine ?? Self.sharedEngine;
+      const spec = resolveModel(this.getAttribute('model'), presets(Self.presetBaseUrl), document.baseURI);
+      // A snapshot of the attributes: changing them while this runs affects the next generate().
+      const snapshot = new Map(REQUEST_ATTRIBUTES.map((name) => [name, this.getAttribute(name)]));
+      const read: AttributeReader = (name) => snapshot.get(name) ?? null;
+      // Check the attributes now, not after a download: the loaded model only fills in default sizes.
+      requestFromAttributes(read, spec, { defaultWidth: 512, defaultHeight: 512 }, () => 0);
+      const previews = this.preview;
+      this.#showStatus('Starting…', 0, 0);
+
+      const { result } = await engine.run({
+        spec,
+        request: (model) => {
+          const request = requestFromAttributes(read, spec, model, Self.randomSeed);
+          this.#syncAspect(request.width ?? null, request.height ?? null);
+          return request;
+        },
+        options: {
+          signal,
+          previewEvery: previews ? 1 : 0,
+          onProgress: (progress) => this.#onProgress(progress),
+          ...(previews ? { onPreview: (preview: Preview) => this.#onPreview(preview) } : {}),
+        },
+      });
+      const detail: SdCompleteDetail = {
+        blob: new Blob([result.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
+        width: result.width,
+        height: result.height,
+        parameters: result.parameters,
+      };
+      await this.#emit('sd-complete', detail, () => {
+        this.#result = detail;
+        this.#showImage(detail.blob, detail.parameters.prompt);
+        const p = detail.parameters;
+        this.#showStatus(`Seed ${p.seed} · ${p.steps} steps · ${(result.timings.totalMs / 1000).toFixed(1)} s`, null, null);
+      });
+      return detail;
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      await this.#emit('sd-error', errorToJSON(error), () => {
+        this.#canvas.hidden = true;
+        const cancelled = error instanceof CancelledError;
+        this.toggleAttribute('data-failed', !cancelled);
+        this.#showStatus(cancelled ? 'Cancelled.' : error.message, null, null);
+      });
+      throw error;
+    }
+  }
+
+  // ---- engine callbacks → view and events ----
+
+  #onProgress(progress: EngineProgress): void {
+    const detail = progressDetail(progress);
+    void this.#emit('sd-progress', detail, () => this.#showStatus(statusText(progress), detail.step, detail.total));
+  }
+
+  #onPreview(preview: Preview): void {
+    const pixels = new ImageData(preview.rgba as Uint8ClampedArray<ArrayBuffer>, preview.width, preview.height);
+    const bitmap = createImageBitmap(pixels);
+    void this.#emit('sd-preview', async () => {
+      const image = await bitmap;
+      this.#drawPreview(image);
+      return { step: preview.step, total: preview.totalSteps, kind: preview.kind, width: preview.width, height: preview.height, bitmap: image };
+    }, undefined, (detail) => detail.bitmap.close());
+  }
+
+  /**
+   * Queues an event after the ones before it. `detail` may be computed (awaited) in turn; `before`
+   * updates the view first, `after` runs once the listeners have returned.
+   */
+  #emit<K extends keyof SdEventDetails>(
+    type: K,
+    detail: SdEventDetails[K] | (() => Promise<SdEventDetails[K]>),
+    before?: () => void,
+    after?: (detail: SdEventDetails[K]) => void,
+  ): Promise<void> {
+    const next = this.#events.then(async () => {
+      const value = typeof detail === 'function' ? await detail() : detail;
+      before?.();
+      try {
+        this.dispatchEvent(sdEvent(type, value));
+      } finally {
+        after?.(value);
+      }
+    });
+    this.#events = next.catch(() => undefined);
+    return this.#events;
+  }
+
+  // ---- view ----
+
+  #setBusy(busy: boolean): void {
+    this.toggleAttribute('busy', busy);
+    if (busy) this.removeAttribute('data-failed');
+    this.#button.disabled = busy;
+    this.#cancelButton.hidden = !busy;
+    this.#progress.hidden = !busy;
+  }
+
+  /** `step`/`total` null: leave the bar; total 0: an indeterminate bar. */
+  #showStatus(text: string, step: number | null, total: number | null): void {
+    this.#status.textContent = text;
+    if (step === null || total === null) return;
+    if (total > 0) this.#progress.value = Math.min(1, step / total);
+    else this.#progress.removeAttribute('value');
+  }
+
+  #syncPrompt(): void {
+    if (this.#prompt.value !== this.prompt) this.#prompt.value = this.prompt;
+  }
+
+  #syncAspect(width: number | null, height: number | null): void {
+    if (width && height && Number.isFinite(width / height)) this.#stage.style.setProperty('--sd-aspect', `${width} / ${height}`);
+  }
+
+  #drawPreview(bitmap: ImageBitmap): void {
+    this.#canvas.width = bitmap.width;
+    this.#canvas.height = bitmap.height;
+    this.#canvas.getContext('2d')?.drawImage(bitmap, 0, 0);
+    this.#canvas.hidden = false;
+  }
+
+  #showImage(blob: Blob, alt: string): void {
+    this.#revokeImage();
+    this.#imageUrl = URL.createObjectURL(blob);
+    this.#image.src = this.#imageUrl;
+    this.#image.alt = alt;
+    this.#image.hidden = false;
+    this.#canvas.hidden = true;
+  }
+
+  #revokeImage(): void {
+    if (this.#imageUrl) URL.revokeObjectURL(this.#imageUrl);
+    this.#imageUrl = null;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sd-text-to-image': SdTextToImageElement;
+  }
+}

@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CancelledError } from '../core/errors.js';
+import type { CallOptions, Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
+import type { ModelSpec } from '../engine/model-spec.js';
+import type { GenerationRequest } from '../engine/request.js';
+import { SharedEngine } from './shared-engine.js';
+
+const spec = (id: string): ModelSpec => ({ id, label: id, urls: { fp32: `https://host/${id}/` } });
+
+/** An engine that records calls; each load/generate waits for `release()` when `manual` is on. */
+class FakeEngine implements Engine {
+  log: string[] = [];
+  loaded: string | null = null;
+  disposed = false;
+  #gates: (() => void)[] = [];
+  manual = false;
+
+  /** Lets the oldest waiting call finish (waiting for one to wait, if none does yet). */
+  async release(): Promise<void> {
+    await vi.waitFor(() => expect(this.#gates.length).toBeGreaterThan(0));
+    this.#gates.shift()!();
+  }
+  async #gate(): Promise<void> {
+    if (this.manual) await new Promise<void>((resolve) => this.#gates.push(resolve));
+  }
+  async capabilities(): Promise<never> {
+    throw new Error('unused');
+  }
+  async load(s: ModelSpec, options: CallOptions = {}): Promise<LoadedModel> {
+    this.log.push(`load ${s.id}`);
+    options.onProgress?.({ stage: 'load', part: 'unet', index: 2, count: 4 });
+    await this.#gate();
+    this.loaded = s.id;
+    return { id: s.id, name: s.id, precision: 'fp32', backend: 'wasm', defaultWidth: 64, defaultHeight: 64 };
+  }
+  async generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
+    this.log.push(`generate ${request.prompt} with ${this.loaded}`);
+    await this.#gate();
+    if (options.signal?.aborted) throw new CancelledError();
+    return { width: 64, height: 64, rgba: new Uint8ClampedArray(0), png: new Uint8Array(0), timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] }, parameters: { prompt: request.prompt, negativePrompt: '', steps: 1, sampler: 'PNDM', guidanceScale: 7.5, seed: request.seed ?? 0, width: 64, height: 64, model: this.loaded ?? '' } };
+  }
+  async tokenize(): Promise<never> {
+    throw new Error('unused');
+  }
+  async listModels() {
+    return [];
+  }
+  async deleteModel(): Promise<void> {}
+  async dispose(): Promise<void> {
+    this.disposed = true;
+  }
+}
+
+const job = (model: string, prompt: string, options: GenerateCallOptions = {}) => ({
+  spec: spec(model),
+  request: (loaded: LoadedModel) => ({ prompt, seed: loaded.defaultWidth }),
+  options,
+});
+
+afterEach(() => vi.useRealTimers());
+
+describe('SharedEngine', () => {
+  it('starts one engine on first use, for every caller', async () => {
+    const factory = vi.fn(() => new FakeEngine());
+    const shared = new SharedEngine(factory);
+    expect(shared.started).toBe(false);
+    await Promise.all([shared.run(job('a', 'one')), shared.run(job('a', 'two'))]);
+    expect(factory).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs load + generate as one job, so a job never generates with another job\'s model', async () => {
+    const engine = new FakeEngine();
+    const shared = new SharedEngine(() => engine);
+    const results = await Promise.all([shared.run(job('a', 'first')), shared.run(job('b', 'second')), shared.run(job('a', 'third'))]);
+    expect(engine.log).toEqual(['load a', 'generate first with a', 'load b', 'generate second with b', 'load a', 'generate third with a']);
+    expect(results.map((r) => r.result.parameters.model)).toEqual(['a', 'b', 'a']);
+    // The request is built from the loaded model (its default size here).
+    expect(results[0].result.parameters.seed).toBe(64);
+  });
+
+  it('rejects a job cancelled while it waits at once, and never runs it', async () => {
+    const engine = new FakeEngine();
+    engine.manual = true;
+    const shared = new SharedEngine(() => engine);
+    const first = shared.run(job('a', 'first'));
+    const abort = new AbortController();
+    const second = shared.run(job('a', 'second', { signal: abort.signal }));
+    await Promise.resolve();
+    abort.abort();
+    await expect(second).rejects.toBeInstanceOf(CancelledError);
+    await engine.release(); // load
+    await engine.release(); // generate
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(engine.log).toEqual(['load a', 'generate first with a']);
+  });
+
+  it('passes progress through and keeps going after a failed job', async () => {
+    const engine = new FakeEngine();
+    const shared = new SharedEngine(() => engine);
+    const onProgress = vi.fn();
+    const bad = { spec: spec('a'), request: () => { throw new Error('bad request'); }, options: { onProgress } };
+    await expect(shared.run(bad)).rejects.toThrow('bad request');
+    expect(onProgress).toHaveBeenCalledWith({ stage: 'load', part: 'unet', index: 2, count: 4 });
+    await expect(shared.run(job('a', 'next'))).resolves.toBeTruthy();
+  });
+
+  it('disposes the engine a while after the last element leaves, not when one moves', async () => {
+    vi.useFakeTimers();
+    const engines: FakeEngine[] = [];
+    const shared = new SharedEngine(() => {
+      engines.push(new FakeEngine());
+      return engines.at(-1)!;
+    }, { releaseDelayMs: 1000 });
+    shared.retain();
+    shared.retain();
+    await shared.run(job('a', 'x'));
+    shared.release();
+    vi.advanceTimersByTime(5000);
+    expect(engines[0].disposed).toBe(false);
+    // The last one is moved: released and retained again within the delay.
+    shared.release();
+    shared.retain();
+    vi.advanceTimersByTime(5000);
+    expect(engines[0].disposed).toBe(false);
+    shared.release();
+    vi.advanceTimersByTime(1000);
+    await Promise.resolve();
+    expect(engines[0].disposed).toBe(true);
+    expect(shared.started).toBe(false);
+    await shared.run(job('a', 'again'));
+    expect(engines).toHaveLength(2);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * One engine per page for every <sd-text-to-image>: one web worker, one loaded pipeline, one copy of
+ * the weights in IndexedDB. Elements take turns: a job is `load(model)` then `generate(request)` as one
+ * unit in a page-wide queue, so an element never generates with a model another element loaded in
+ * between. The worker starts with the first job and is disposed a while after the last element
+ * disconnects (moving an element in the DOM disconnects and reconnects it, which must not kill it).
+ *
+ * The factory is the seam tests use: `new SharedEngine(() => fakeEngine)`.
+ */
+import { CancelledError } from '../core/errors.js';
+import type { Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
+import type { ModelSpec } from '../engine/model-spec.js';
+import type { GenerationRequest } from '../engine/request.js';
+import { WorkerEngine } from '../protocol/worker-engine.js';
+
+export type EngineFactory = () => Engine;
+
+export interface Job {
+  spec: ModelSpec;
+  /** The request, built once the model is loaded (a URL model's default size comes from its folder). */
+  request(model: LoadedModel): GenerationRequest;
+  options?: GenerateCallOptions;
+}
+
+export interface JobResult {
+  model: LoadedModel;
+  result: ImageResult;
+}
+
+/** The engine in a module worker from the same build as this file (the library or the app). */
+export function workerEngine(): Engine {
+  return new WorkerEngine(new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module' }));
+}
+
+export class SharedEngine {
+  readonly #factory: EngineFactory;
+  readonly #releaseDelayMs: number;
+  #engine: Engine | null = null;
+  #users = 0;
+  #releaseTimer: ReturnType<typeof setTimeout> | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(factory: EngineFactory = workerEngine, options: { releaseDelayMs?: number } = {}) {
+    this.#factory = factory;
+    this.#releaseDelayMs = options.releaseDelayMs ?? 10_000;
+  }
+
+  /** The engine, started on first use. */
+  get engine(): Engine {
+    this.#engine ??= this.#factory();
+    return this.#engine;
+  }
+
+  /** Whether the engine (its worker) is running. */
+  get started(): boolean {
+    return this.#engine !== null;
+  }
+
+  /** An element is connected: keep the engine. */
+  retain(): void {
+    this.#users++;
+    if (this.#releaseTimer !== null) clearTimeout(this.#releaseTimer);
+    this.#releaseTimer = null;
+  }
+
+  /** An element is gone: dispose the engine once no element has used it for `releaseDelayMs`. */
+  release(): void {
+    this.#users = Math.max(0, this.#users - 1);
+    if (this.#users > 0 || this.#engine === null) return;
+    if (this.#releaseTimer !== null) clearTimeout(this.#releaseTimer);
+    this.#releaseTimer = setTimeout(() => {
+      this.#releaseTimer = null;
+      if (this.#users === 0) void this.dispose();
+    }, this.#releaseDelayMs);
+  }
+
+  /**
+   * Loads the job's model (a no-op when it is the loaded one) and generates, after every earlier job.
+   * A job cancelled while it waits rejects at once with CancelledError and never runs.
+   */
+  run(job: Job): Promise<JobResult> {
+    const signal = job.options?.signal;
+    const task = async (): Promise<JobResult> => {
+      if (signal?.aborted) throw new CancelledError();
+      const engine = this.engine;
+      const model = await engine.load(job.spec, { onProgress: job.options?.onProgress, signal });
+      if (signal?.aborted) throw new CancelledError();
+      const result = await engine.generate(job.request(model), job.options);
+      return { model, result };
+    };
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => undefined);
+    if (!signal) return run;
+    return new Promise<JobResult>((resolve, reject) => {
+      const onAbort = () => reject(new CancelledError());
+      signal.addEventListener('abort', onAbort, { once: true });
+      run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** Stops the engine (its worker); the next job starts a new one. Weights stay stored. */
+  async dispose(): Promise<void> {
+    const engine = this.#engine;
+    this.#engine = null;
+    await engine?.dispose();
+  }
+}
