@@ -1,0 +1,612 @@
+"""Turns a diffusers Stable Diffusion v1 checkpoint (a local save_pretrained directory) into the
+web-ready ONNX folder the engine runs fastest on WebGPU, in diffusers' ONNX layout:
+
+  model_index.json  scheduler/  tokenizer/ (vocab.json, merges.txt, tokenizer_config.json, special_tokens_map.json)
+  text_encoder/model.onnx   input_ids int32 [batch, sequence] -> last_hidden_state, pooler_output
+  unet/model.onnx + unet/weights.pb   sample [batch, 4, h, w], timestep float32 [batch], encoder_hidden_states -> out_sample
+  vae_decoder/model.onnx    latent_sample -> sample        vae_encoder/model.onnx   sample -> latent_sample (the mean)
+  */config.json             the diffusers configs (the engine reads unet sample_size and the VAE scaling_factor)
+  prepare_model.json        how this folder was made: options, versions, operator counts, fp32 islands
+
+Per model, in this order (tools/README.md says why):
+  1. export fp32 with torch.onnx.export (TorchScript exporter, opset 17, dynamic axes);
+  2. onnxruntime's transformer optimizer on the fp32 graph (optimize_model, opt_level 0) with only the
+     fusions whose fused operators have WebGPU kernels: Attention / MultiHeadAttention with separate
+     Q, K, V (no packed QKV/KV: "not implemented for webgpu"), BiasAdd, BiasSplitGelu, Gelu/BiasGelu,
+     LayerNormalization, SkipLayerNormalization. GroupNorm, SkipGroupNorm and NhwcConv stay off: the
+     WebGPU EP has no kernel for them;
+  3. fp16 (onnxruntime.transformers.float16) keeping in fp32 what loses precision in fp16: the UNet's
+     sinusoidal time embedding (timestep * frequencies, sin, cos: the arguments reach 1000, where
+     fp16 steps by 0.5; PyTorch computes it in fp32 too) and the float32 `timestep` input, plus
+     --keep-fp32-ops;
+  4. optionally static shapes (--static-shapes): every symbolic input dim fixed for one size.
+
+The fused-op check after step 2 fails loudly if the optimizer produced an operator the WebGPU EP
+lacks. numpy >= 2 made int()/float() of one-element arrays an error ("only 0-dimensional arrays can
+be converted to Python scalars"), which stops onnxruntime's optimizer in places (e.g. num_heads
+detection for PyTorch 2 exports): with_numpy_compat() retries with lenient int()/float() in the one
+module that failed, and says so.
+
+  python3 tools/prepare_model.py CHECKPOINT_DIR OUT_DIR [--work-dir DIR] [--disable-fusion attention] ...
+  python3 tools/prepare_model.py --self-test      (the pure helpers; needs numpy only)
+
+Needs torch, diffusers, transformers, onnx and onnxruntime (its Python package has the optimizer).
+"""
+import argparse
+import collections
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+import types
+
+PARTS = ("text_encoder", "unet", "vae_decoder", "vae_encoder")
+OPTIMIZER_MODEL_TYPE = {"text_encoder": "clip", "unet": "unet", "vae_decoder": "vae", "vae_encoder": "vae"}
+
+# Fused operators (domain com.microsoft) with a kernel in onnxruntime's WebGPU EP (1.30; the EP that
+# onnxruntime-web's webgpu build and onnxruntime-node share), each checked there (bench/README.md).
+WEBGPU_CONTRIB_OPS = {
+    "Attention", "MultiHeadAttention", "BiasAdd", "BiasSplitGelu", "BiasGelu", "FastGelu", "Gelu", "QuickGelu",
+    "SkipLayerNormalization", "SkipSimplifiedLayerNormalization", "RotaryEmbedding", "GroupQueryAttention",
+    "MatMulNBits", "FusedConv",
+}
+
+# Our fusion names -> onnxruntime FusionOptions attributes (set where that onnxruntime has them).
+FUSIONS = {
+    "attention": ["enable_attention"],
+    "bias_add": ["enable_bias_add"],
+    "bias_split_gelu": ["enable_bias_splitgelu"],
+    "gelu": ["enable_gelu", "enable_bias_gelu"],
+    "layer_norm": ["enable_layer_norm"],
+    "skip_layer_norm": ["enable_skip_layer_norm", "enable_bias_skip_layer_norm"],
+}
+# Always off: fused operators without WebGPU kernels, or layouts the WebGPU kernels reject.
+FUSIONS_OFF = ["enable_group_norm", "enable_skip_group_norm", "enable_nhwc_conv", "enable_packed_qkv", "enable_packed_kv",
+               "enable_gemm_fast_gelu", "enable_embed_layer_norm", "enable_qordered_matmul", "enable_gelu_approximation"]
+
+# Ops through which the time-embedding walk does not go: the first linear layer and beyond run in fp16.
+TIME_EMBEDDING_STOP_OPS = {"MatMul", "Gemm", "FusedMatMul", "Conv", "Attention", "MultiHeadAttention"}
+
+log = logging.getLogger("prepare_model")
+
+
+# --- numpy >= 2 compatibility for onnxruntime's Python tools -------------------------------------------
+
+class _LenientScalarMeta(type):
+    """int()/float() that accept one-element arrays as numpy < 2 did; everything else as the builtin.
+    isinstance/issubclass and numpy dtype= see the builtin type."""
+
+    def __call__(cls, *args, **kwargs):
+        np = sys.modules.get("numpy")
+        if np is not None and len(args) == 1 and not kwargs and isinstance(args[0], np.ndarray) and args[0].size == 1:
+            args = (args[0].item(),)
+        return cls._builtin(*args, **kwargs)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls._builtin)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls._builtin)
+
+
+def _lenient(builtin):
+    import numpy as np
+    return _LenientScalarMeta(f"lenient_{builtin.__name__}", (builtin,), {"_builtin": builtin, "dtype": np.dtype(builtin)})
+
+
+def _is_scalar_conversion_error(error):
+    text = str(error)
+    return isinstance(error, TypeError) and ("0-dimensional arrays" in text or "size-1 arrays" in text)
+
+
+def _failing_module(tb):
+    """The module of the innermost Python frame of a traceback (the one that called int()/float())."""
+    frame = None
+    while tb is not None:
+        frame, tb = tb.tb_frame, tb.tb_next
+    name = frame.f_globals.get("__name__") if frame else None
+    return (sys.modules.get(name) if name else None), frame
+
+
+def with_numpy_compat(fn, *args, max_patches=12, **kwargs):
+    """fn(*args, **kwargs); on numpy's scalar-conversion TypeError, shadows int/float in the module that
+    raised it with lenient versions and retries (each module at most once)."""
+    patched = set()
+    while True:
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as error:
+            if not _is_scalar_conversion_error(error):
+                raise
+            module, frame = _failing_module(error.__traceback__)
+            if module is None or module.__name__ in patched or len(patched) >= max_patches or module.__name__.startswith("numpy"):
+                raise
+            module.int = _lenient(int)
+            module.float = _lenient(float)
+            patched.add(module.__name__)
+            log.warning("numpy %s: patched int()/float() in %s (%s:%d) for one-element arrays, retrying",
+                        sys.modules["numpy"].__version__, module.__name__, frame.f_code.co_filename, frame.f_lineno)
+
+
+# --- graph helpers (work on onnx NodeProto or anything with name/op_type/input/output) ------------------
+
+def time_embedding_nodes(nodes, input_name="timestep"):
+    """Nodes computing the sinusoidal time embedding: everything reachable from the timestep input
+    before the first linear layer (MatMul/Gemm), which runs in fp16 as in PyTorch."""
+    consumers = collections.defaultdict(list)
+    for node in nodes:
+        for name in node.input:
+            consumers[name].append(node)
+    found, seen, queue = [], set(), [input_name]
+    while queue:
+        for node in consumers.get(queue.pop(), []):
+            if id(node) in seen or node.op_type in TIME_EMBEDDING_STOP_OPS:
+                continue
+            seen.add(id(node))
+            found.append(node)
+            queue.extend(node.output)
+    return found
+
+
+def name_nodes(nodes, prefix):
+    """Gives unnamed nodes unique names (float16 conversion blocks nodes by name) and returns all names."""
+    names = []
+    for i, node in enumerate(nodes):
+        if not node.name:
+            node.name = f"{prefix}_{i}"
+        names.append(node.name)
+    return names
+
+
+def _cast_to(node):
+    return next((a.i for a in node.attribute if a.name == "to"), None) if node.op_type == "Cast" else None
+
+
+def bypass_cast_round_trip(graph, input_name, fp32=1, fp16=10):
+    """float16 conversion keeps a float32 graph input (keep_io_types) by casting it to fp16 at once, and
+    casts that back to fp32 for the fp32 nodes after it: a round trip that rounds 957.37 to 957.5.
+    Feeds those nodes the input itself instead; returns how many casts were bypassed."""
+    nodes = list(graph.node)
+    first = [n for n in nodes if _cast_to(n) == fp16 and list(n.input) == [input_name]]
+    bypassed = 0
+    for cast16 in first:
+        for cast32 in [n for n in nodes if _cast_to(n) == fp32 and list(n.input) == [cast16.output[0]]]:
+            for node in nodes:
+                for i, name in enumerate(node.input):
+                    if name == cast32.output[0]:
+                        node.input[i] = input_name
+            graph.node.remove(cast32)
+            bypassed += 1
+        if not any(cast16.output[0] in n.input for n in graph.node):
+            graph.node.remove(cast16)
+    return bypassed
+
+
+def webgpu_problems(nodes):
+    """Operators the WebGPU EP cannot run, as readable lines (empty when all is well)."""
+    problems = []
+    for node in nodes:
+        if node.domain != "com.microsoft":
+            continue
+        if node.op_type not in WEBGPU_CONTRIB_OPS:
+            problems.append(f"{node.op_type} ({node.name}): no WebGPU kernel")
+        elif node.op_type == "MultiHeadAttention" and (len(node.input) < 3 or not node.input[1] or not node.input[2]):
+            problems.append(f"MultiHeadAttention ({node.name}) with packed QKV or KV: not implemented for WebGPU")
+    return problems
+
+
+def op_counts(nodes):
+    return dict(sorted(collections.Counter(f"{n.domain + '.' if n.domain else ''}{n.op_type}" for n in nodes).items()))
+
+
+def static_dim_values(part, batch, height, width, latent_channels=4):
+    """The size of each symbolic dim (as this tool names them at export) for one request size."""
+    latent = dict(channels=latent_channels, height=height // 8, width=width // 8)
+    return {
+        "text_encoder": dict(batch=1, sequence=77),
+        "unet": dict(batch=batch, sequence=77, **latent),
+        "vae_decoder": dict(batch=1, **latent),
+        "vae_encoder": dict(batch=1, channels=3, height=height, width=width),
+    }[part]
+
+
+def fix_dims(graph, values):
+    """Replaces symbolic dims by fixed sizes in the graph's inputs, outputs and value_info."""
+    fixed = 0
+    for value in list(graph.input) + list(graph.output) + list(graph.value_info):
+        for dim in value.type.tensor_type.shape.dim:
+            if dim.dim_param in values:
+                size = values[dim.dim_param]
+                dim.ClearField("dim_param")
+                dim.dim_value = size
+                fixed += 1
+    return fixed
+
+
+# --- export, optimise, convert -------------------------------------------------------------------------
+
+def load_components(checkpoint):
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import CLIPTextModel
+    return {
+        "text_encoder": lambda: CLIPTextModel.from_pretrained(checkpoint, subfolder="text_encoder", attn_implementation="eager"),
+        "unet": lambda: UNet2DConditionModel.from_pretrained(checkpoint, subfolder="unet"),
+        "vae": lambda: AutoencoderKL.from_pretrained(checkpoint, subfolder="vae"),
+    }
+
+
+def export_fp32(part, components, path, opset, device):
+    """torch.onnx.export of one part in fp32, with diffusers' ONNX tensor names and dynamic axes."""
+    import torch
+
+    class Unet(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, sample, timestep, encoder_hidden_states):
+            return self.m(sample, timestep, encoder_hidden_states, return_dict=False)[0]
+
+    class TextEncoder(Unet):
+        def forward(self, input_ids):
+            out = self.m(input_ids, return_dict=False)
+            return out[0], out[1]
+
+    class VaeDecoder(Unet):
+        def forward(self, latent_sample):
+            return self.m.decode(latent_sample, return_dict=False)[0]
+
+    class VaeEncoder(Unet):
+        def forward(self, sample):
+            return self.m.encode(sample).latent_dist.mean
+
+    image = dict(batch=0, channels=1, height=2, width=3)
+    nchw = {i: n for n, i in image.items()}
+    if part == "unet":
+        m = components["unet"]()
+        c = m.config
+        side = c.sample_size if isinstance(c.sample_size, int) else c.sample_size[0]
+        model = Unet(m)
+        args = (torch.randn(2, c.in_channels, side, side), torch.tensor([999.0, 999.0]), torch.randn(2, 77, c.cross_attention_dim))
+        names = (["sample", "timestep", "encoder_hidden_states"], ["out_sample"])
+        axes = {"sample": nchw, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "out_sample": nchw}
+    elif part == "text_encoder":
+        model = TextEncoder(components["text_encoder"]())
+        args = (torch.zeros(1, 77, dtype=torch.int32),)
+        names = (["input_ids"], ["last_hidden_state", "pooler_output"])
+        axes = {"input_ids": {0: "batch", 1: "sequence"}, "last_hidden_state": {0: "batch", 1: "sequence"}, "pooler_output": {0: "batch"}}
+    else:
+        vae = components["vae"]()
+        c = vae.config
+        side = c.sample_size if isinstance(c.sample_size, int) else c.sample_size[0]
+        if part == "vae_decoder":
+            model = VaeDecoder(vae)
+            args = (torch.randn(1, c.latent_channels, side // 8, side // 8),)
+            names = (["latent_sample"], ["sample"])
+            axes = {"latent_sample": nchw, "sample": nchw}
+        else:
+            model = VaeEncoder(vae)
+            args = (torch.randn(1, c.in_channels, side, side),)
+            names = (["sample"], ["latent_sample"])
+            axes = {"sample": nchw, "latent_sample": nchw}
+    model = model.eval().to(device)
+    args = tuple(a.to(device) for a in args)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with torch.no_grad():
+        torch.onnx.export(model, args, path, dynamo=False, input_names=names[0], output_names=names[1], dynamic_axes=axes,
+                          opset_version=opset, do_constant_folding=True)
+    del model
+
+
+def fusion_options(model_type, disabled):
+    from onnxruntime.transformers.fusion_options import FusionOptions
+    options = FusionOptions(model_type)
+    applied = {}
+    for fusion, attrs in FUSIONS.items():
+        for attr in attrs:
+            if hasattr(options, attr):
+                setattr(options, attr, fusion not in disabled)
+                applied[attr] = fusion not in disabled
+    for attr in FUSIONS_OFF:
+        if hasattr(options, attr):
+            setattr(options, attr, False)
+            applied[attr] = False
+    if hasattr(options, "use_multi_head_attention"):
+        options.use_multi_head_attention = False  # self-attention as Attention (merged QKV weights)
+    return options, applied
+
+
+def optimize_fp32(path, model_type, disabled):
+    import importlib
+    from onnxruntime.transformers.optimizer import optimize_model
+    options, applied = fusion_options(model_type, disabled)
+    # Some onnxruntime versions convert Conv to NhwcConv in the UNet (and VAE) whatever the options say.
+    # The optimizer imports its modules by bare name (onnxruntime/transformers is put on sys.path), a
+    # second copy of each: patch both.
+    for name in ("onnx_model_unet", "onnxruntime.transformers.onnx_model_unet"):
+        try:
+            module = sys.modules.get(name) or importlib.import_module(name)
+            module.UnetOnnxModel.convert_conv_to_nhwc = lambda self: None
+        except (ImportError, AttributeError):
+            pass
+    model = with_numpy_compat(optimize_model, path, model_type=model_type, num_heads=0, hidden_size=0, opt_level=0,
+                              optimization_options=options, use_gpu=False)
+    return model, applied
+
+
+class _WarningCatcher(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def convert_fp16(model, part, keep_fp32_ops):
+    """onnxruntime's float16 conversion with the fp32 islands; returns the names of the fp32 nodes and
+    warnings (a failed type inference: the conversion may then miss casts, which the parity run shows)."""
+    from onnxruntime.transformers import float16
+    graph = model.model.graph
+    blocked = name_nodes(time_embedding_nodes(graph.node), "time_embedding") if part == "unet" else []
+    warnings = []
+    try:
+        from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
+        # Run it here first, under the numpy guard: inside the conversion a failure is only logged,
+        # and the conversion then goes on without type information.
+        with_numpy_compat(SymbolicShapeInference.infer_shapes, model.model, auto_merge=True, guess_output_rank=False)
+    except ImportError:
+        pass
+    except Exception as error:  # noqa: BLE001 - reported, and the parity run judges the result
+        warnings.append(f"symbolic shape inference: {error.__class__.__name__}: {error}")
+        log.warning("%s: %s", part, warnings[-1])
+    catcher = _WarningCatcher()
+    logging.getLogger().addHandler(catcher)
+    try:
+        with_numpy_compat(model.convert_float_to_float16, keep_io_types=["timestep"] if part == "unet" else False,
+                          op_block_list=list(float16.DEFAULT_OP_BLOCK_LIST) + list(keep_fp32_ops), node_block_list=blocked)
+    finally:
+        logging.getLogger().removeHandler(catcher)
+    warnings += [f"fp16 conversion: {m}" for m in catcher.messages if "symbolic shape inference" in m.lower()]
+    if part == "unet":
+        bypass_cast_round_trip(model.model.graph, "timestep")
+    return blocked, warnings
+
+
+def save(model_proto, out_dir, part, external):
+    import onnx
+    directory = os.path.join(out_dir, part)
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory)
+    path = os.path.join(directory, "model.onnx")
+    if external:  # one weights.pb beside model.onnx, like diffusers' UNet export
+        onnx.save_model(model_proto, path, save_as_external_data=True, all_tensors_to_one_file=True, location="weights.pb",
+                        size_threshold=1024, convert_attribute=False)
+    else:
+        onnx.save_model(model_proto, path)
+    return {f: os.path.getsize(os.path.join(directory, f)) for f in os.listdir(directory)}
+
+
+def copy_configs(checkpoint, out_dir):
+    for source, targets in {"scheduler": ["scheduler"], "tokenizer": ["tokenizer"], "text_encoder": ["text_encoder"],
+                            "unet": ["unet"], "vae": ["vae_decoder", "vae_encoder"]}.items():
+        src = os.path.join(checkpoint, source)
+        for target in targets:
+            os.makedirs(os.path.join(out_dir, target), exist_ok=True)
+            for name in os.listdir(src):
+                if name.endswith((".json", ".txt")):
+                    shutil.copyfile(os.path.join(src, name), os.path.join(out_dir, target, name))
+    with open(os.path.join(out_dir, "model_index.json"), "w") as f:
+        json.dump({"_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": "0.36.0",
+                   "scheduler": ["diffusers", "PNDMScheduler"], "text_encoder": ["diffusers", "OnnxRuntimeModel"],
+                   "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "OnnxRuntimeModel"],
+                   "vae_decoder": ["diffusers", "OnnxRuntimeModel"], "vae_encoder": ["diffusers", "OnnxRuntimeModel"],
+                   "safety_checker": [None, None], "feature_extractor": [None, None], "requires_safety_checker": False}, f, indent=2)
+
+
+def prepare(args):
+    import onnx
+    import onnxruntime
+    import torch
+    t0 = time.time()
+    components = load_components(args.checkpoint)
+    work = args.work_dir or os.path.join(args.out, ".fp32")
+    copy_configs(args.checkpoint, args.out)
+    report = {"checkpoint": os.path.abspath(args.checkpoint), "onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__,
+              "torch": torch.__version__, "numpy": sys.modules["numpy"].__version__, "opset": args.opset,
+              "precision": "fp32" if args.fp32 else "fp16", "optimize": not args.no_optimize, "disabled_fusions": sorted(args.disable_fusion),
+              "keep_fp32_ops": args.keep_fp32_ops, "static_shapes": None, "parts": {}}
+    for part in args.parts:
+        info = report["parts"][part] = {}
+        fp32_path = os.path.join(work, part, "model.onnx")
+        if os.path.exists(fp32_path) and not args.re_export:
+            log.info("%s: reusing the fp32 export %s", part, fp32_path)
+        else:
+            shutil.rmtree(os.path.dirname(fp32_path), ignore_errors=True)
+            export_fp32(part, components, fp32_path, args.opset, args.device)
+            log.info("%s: exported fp32 (%.0f s)", part, time.time() - t0)
+        if args.no_optimize:
+            from onnxruntime.transformers.onnx_model import OnnxModel
+            model = OnnxModel(onnx.load_model(fp32_path, load_external_data=True))
+        else:
+            model, info["fusion_options"] = optimize_fp32(fp32_path, OPTIMIZER_MODEL_TYPE[part], args.disable_fusion)
+            problems = webgpu_problems(model.model.graph.node)
+            if problems:
+                raise SystemExit(f"{part}: the optimised graph has operators the WebGPU EP cannot run:\n  " + "\n  ".join(problems) +
+                                 "\nTurn the fusion off (--disable-fusion NAME) or report the onnxruntime version.")
+            log.info("%s: optimised (%.0f s)", part, time.time() - t0)
+        info["ops"] = op_counts(model.model.graph.node)
+        if not args.fp32:
+            info["fp32_nodes"], info["fp16_warnings"] = convert_fp16(model, part, args.keep_fp32_ops)
+            log.info("%s: fp16, %d nodes kept in fp32 (%.0f s)", part, len(info["fp32_nodes"]), time.time() - t0)
+        if args.static_shapes:
+            values = static_dim_values(part, args.batch, args.height, args.width)
+            info["static_dims"] = values
+            info["fixed_dims"] = fix_dims(model.model.graph, values)
+            report["static_shapes"] = {"batch": args.batch, "height": args.height, "width": args.width}
+        info["files"] = save(model.model, args.out, part, external=(part == "unet"))
+        log.info("%s: saved %s (%.0f s)", part, info["files"], time.time() - t0)
+        del model
+    report["seconds"] = round(time.time() - t0, 1)
+    with open(os.path.join(args.out, "prepare_model.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    print(json.dumps({"out": args.out, "seconds": report["seconds"],
+                      "ops": {p: {k: v for k, v in i["ops"].items() if k.startswith("com.microsoft")} for p, i in report["parts"].items()}}))
+
+
+# --- self-test (numpy only) ----------------------------------------------------------------------------
+
+def self_test():
+    import unittest
+    import numpy as np
+
+    Node = types.SimpleNamespace
+
+    class Tests(unittest.TestCase):
+        def test_numpy_compat_patches_only_the_failing_module(self):
+            module = types.ModuleType("fake_fusion")
+            exec("import numpy as np\n"
+                 "def heads(v):\n    n = int(v)\n    return n if isinstance(n, int) else -1\n"
+                 "def eps(v):\n    return float(v)\n"
+                 "def zeros():\n    return np.zeros(2, dtype=int).dtype, np.zeros(2, dtype=float).dtype\n", module.__dict__)
+            sys.modules["fake_fusion"] = module
+            try:
+                with self.assertRaises(TypeError):  # numpy >= 2 refuses int() of a (1,) array
+                    int(np.array([8]))
+                self.assertEqual(with_numpy_compat(module.heads, np.array([8])), 8)
+                self.assertEqual(with_numpy_compat(module.eps, np.array([1e-5], dtype=np.float32)), float(np.float32(1e-5)))
+                self.assertEqual(module.zeros(), (np.dtype(np.int64), np.dtype(np.float64)))
+                self.assertEqual(module.int("12"), 12)
+                self.assertTrue(isinstance(True, module.int) and not isinstance(1.5, module.int))
+                with self.assertRaises(TypeError):  # more than one element stays an error
+                    module.int(np.array([1, 2]))
+            finally:
+                del sys.modules["fake_fusion"]
+
+        def test_numpy_compat_leaves_other_errors(self):
+            def bad():
+                raise TypeError("something else")
+            with self.assertRaises(TypeError):
+                with_numpy_compat(bad)
+
+        def test_time_embedding_stops_at_the_first_linear_layer(self):
+            nodes = [
+                Node(name="/Expand", op_type="Expand", input=["timestep", "shape"], output=["t"]),
+                Node(name="/time_proj/Unsqueeze", op_type="Unsqueeze", input=["t"], output=["t1"]),
+                Node(name="/time_proj/Mul", op_type="Mul", input=["t1", "freqs"], output=["arg"]),
+                Node(name="/time_proj/Sin", op_type="Sin", input=["arg"], output=["s"]),
+                Node(name="", op_type="Cos", input=["arg"], output=["c"]),
+                Node(name="/time_proj/Concat", op_type="Concat", input=["c", "s"], output=["emb"]),
+                Node(name="/time_embedding/linear_1/Gemm", op_type="Gemm", input=["emb", "w", "b"], output=["h"]),
+                Node(name="/time_embedding/act/Sigmoid", op_type="Sigmoid", input=["h"], output=["h1"]),
+                Node(name="/conv_in/Conv", op_type="Conv", input=["sample", "cw"], output=["x"]),
+            ]
+            found = time_embedding_nodes(nodes)
+            self.assertEqual(sorted(n.op_type for n in found), ["Concat", "Cos", "Expand", "Mul", "Sin", "Unsqueeze"])
+            names = name_nodes(found, "time_embedding")
+            self.assertNotIn("", names)
+            self.assertEqual(len(set(names)), len(names))
+
+        def test_timestep_cast_round_trip_is_bypassed(self):
+            cast = lambda name, src, dst, to: Node(name=name, op_type="Cast", input=[src], output=[dst],
+                                                   attribute=[types.SimpleNamespace(name="to", i=to)])
+            graph = types.SimpleNamespace(node=[
+                cast("graph_input_cast_1", "timestep", "t16", 10),
+                cast("back_to_fp32", "t16", "t32", 1),
+                Node(name="/time_proj/Mul", op_type="Mul", input=["t32", "freqs"], output=["arg"], attribute=[]),
+                Node(name="/conv_in/Conv", op_type="Conv", input=["sample", "w"], output=["x"], attribute=[]),
+            ])
+            self.assertEqual(bypass_cast_round_trip(graph, "timestep"), 1)
+            self.assertEqual([n.name for n in graph.node], ["/time_proj/Mul", "/conv_in/Conv"])
+            self.assertEqual(graph.node[0].input, ["timestep", "freqs"])
+
+        def test_webgpu_problems(self):
+            ok = [Node(name="a", op_type="Attention", domain="com.microsoft", input=["x", "w", "b"]),
+                  Node(name="m", op_type="MultiHeadAttention", domain="com.microsoft", input=["q", "k", "v", "bias"]),
+                  Node(name="c", op_type="Conv", domain="", input=["x", "w"])]
+            self.assertEqual(webgpu_problems(ok), [])
+            bad = [Node(name="g", op_type="GroupNorm", domain="com.microsoft", input=["x", "g", "b"]),
+                   Node(name="p", op_type="MultiHeadAttention", domain="com.microsoft", input=["q", "kv"])]
+            self.assertEqual(len(webgpu_problems(bad)), 2)
+
+        def test_static_dims(self):
+            self.assertEqual(static_dim_values("unet", 2, 512, 512), dict(batch=2, sequence=77, channels=4, height=64, width=64))
+            self.assertEqual(static_dim_values("vae_decoder", 2, 512, 768), dict(batch=1, channels=4, height=64, width=96))
+            class Dim:  # the part of onnx's TensorShapeProto.Dimension fix_dims uses
+                def __init__(self, param="", value=0):
+                    self.dim_param, self.dim_value = param, value
+
+                def ClearField(self, field):
+                    setattr(self, field, "")
+
+            dims = [Dim("batch"), Dim(value=4), Dim("height"), Dim("width")]
+            value = types.SimpleNamespace(type=types.SimpleNamespace(tensor_type=types.SimpleNamespace(shape=types.SimpleNamespace(dim=dims))))
+            graph = types.SimpleNamespace(input=[value], output=[], value_info=[])
+            self.assertEqual(fix_dims(graph, dict(batch=2, height=64, width=64)), 3)
+            self.assertEqual([d.dim_value for d in dims], [2, 4, 64, 64])
+            self.assertEqual([d.dim_param for d in dims], ["", "", "", ""])
+
+        def test_fusion_table_has_no_fused_op_without_webgpu_kernel(self):
+            self.assertNotIn("enable_group_norm", sum(FUSIONS.values(), []))
+            self.assertIn("enable_group_norm", FUSIONS_OFF)
+            self.assertIn("enable_packed_qkv", FUSIONS_OFF)
+
+    result = unittest.TextTestRunner(verbosity=2).run(unittest.defaultTestLoader.loadTestsFromTestCase(Tests))
+    return 0 if result.wasSuccessful() else 1
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint", nargs="?", help="diffusers StableDiffusionPipeline directory (save_pretrained)")
+    p.add_argument("out", nargs="?", help="output folder (diffusers ONNX layout)")
+    p.add_argument("--parts", default=",".join(PARTS), help="comma-separated subset of " + ",".join(PARTS))
+    p.add_argument("--fp32", action="store_true", help="stop after optimisation, keep fp32")
+    p.add_argument("--no-optimize", action="store_true", help="skip the transformer optimizer (plain export, for A/B)")
+    p.add_argument("--disable-fusion", default="", help="comma-separated: " + ",".join(FUSIONS))
+    p.add_argument("--keep-fp32-ops", default="", help="comma-separated op types to keep in fp32 as well (e.g. Softmax)")
+    p.add_argument("--static-shapes", action="store_true", help="fix every symbolic input dim for --batch/--width/--height")
+    p.add_argument("--batch", type=int, default=2, help="UNet batch for --static-shapes (2: CFG in one call)")
+    p.add_argument("--width", type=int, default=512)
+    p.add_argument("--height", type=int, default=512)
+    p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--device", default="cpu", help="device for the export trace (cpu or cuda)")
+    p.add_argument("--work-dir", help="where the fp32 exports go (reused by later runs; default OUT/.fp32)")
+    p.add_argument("--re-export", action="store_true", help="export again even if the work dir has the fp32 model")
+    p.add_argument("--self-test", action="store_true", help="test the pure helpers (numpy only) and exit")
+    args = p.parse_args(argv)
+    if not args.self_test and not (args.checkpoint and args.out):
+        p.error("CHECKPOINT_DIR and OUT_DIR are required")
+    args.parts = [s for s in args.parts.split(",") if s]
+    unknown = set(args.parts) - set(PARTS)
+    if unknown:
+        p.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    args.disable_fusion = {s for s in args.disable_fusion.split(",") if s}
+    if args.disable_fusion - set(FUSIONS):
+        p.error(f"unknown fusions: {', '.join(sorted(args.disable_fusion - set(FUSIONS)))} (known: {', '.join(FUSIONS)})")
+    args.keep_fp32_ops = [s for s in args.keep_fp32_ops.split(",") if s]
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.self_test:
+        return self_test()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    try:
+        import numpy  # noqa: F401
+        import onnx  # noqa: F401
+        import onnxruntime.transformers  # noqa: F401
+        import torch  # noqa: F401
+        import diffusers  # noqa: F401
+    except ImportError as error:
+        raise SystemExit(f"{error}: prepare_model.py needs torch, diffusers, transformers, onnx and onnxruntime "
+                         "(on the GPU machine: source .gpu/setup.sh, with diffusers packed by prepare-carry.sh)")
+    os.makedirs(args.out, exist_ok=True)
+    prepare(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
