@@ -23,6 +23,7 @@ import { restoreParameters } from './parameter-restore.js';
 import { attachPngDrop } from './png-drop.js';
 import { PreviewCanvas } from './preview-canvas.js';
 import { ProgressView, type RunState } from './progress-view.js';
+import { formatBytes } from '../store/quota.js';
 import { batchSeeds, RANDOM_SEED, resolveSeed } from './seed.js';
 import { TokenCounter } from './token-counter.js';
 import '../pwa/register.js'; // PWA: service worker, offline start, update prompt (production builds only)
@@ -57,6 +58,8 @@ const picker = new ModelPicker({
 
 let capabilities: Capabilities | null = null;
 let lastSeed: number | null = null;
+/** The engine's current model, and the picker entry it came from. */
+let loaded: { specId: string; text: string } | null = null;
 
 function setState(state: RunState, message: string): void {
   const busy = state === 'loading' || state === 'generating' || state === 'cancelling';
@@ -88,7 +91,8 @@ function handlersFor(spec: ModelSpec): JobHandlers {
     onPhase: (phase) => setState(phase, phase === 'loading' ? `Loading ${spec.label}…` : 'Generating…'),
     onProgress: (p, batch) => progress.show(p, batch),
     onLoaded: (model) => {
-      modelStatus.textContent = `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.`;
+      loaded = { specId: spec.id, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.` };
+      modelStatus.textContent = loaded.text;
       promptTokens.setReady(true);
       negativeTokens.setReady(true);
       emitAppEvent('sd-app:model-loaded', { id: model.id, backend: model.backend, precision: model.precision });
@@ -148,6 +152,8 @@ async function generate(): Promise<void> {
   }
   const requests = batchSeeds(resolveSeed(values.seed), values.batchCount).map((seed) => toRequest(values, seed));
   canvas.resize(values.width, values.height);
+  // On a phone the output sits below the form: bring the progress into view.
+  byId('progress', HTMLElement).scrollIntoView({ block: 'nearest' });
   const outcome = await controller.generate(spec, requests, { previewEvery: 1, vaeDecodeEvery: values.vaeDecodeEvery }, handlersFor(spec));
   finish(outcome, 'generate');
 }
@@ -158,6 +164,12 @@ function modelChanged(applyRecommended: boolean): void {
   if (applyRecommended && spec) form.write(recommendedValues(spec));
   form.showMessage('');
   const advice = refreshAdvice();
+  if (spec && loaded?.specId !== spec.id) {
+    const size = spec.sizeBytes ? ` (a download of ${formatBytes(Math.max(...Object.values(spec.sizeBytes)))} the first time)` : '';
+    modelStatus.textContent = `${loaded ? `${loaded.text} ` : ''}${spec.label} loads when you press Load or Generate${size}.`;
+  } else if (loaded) {
+    modelStatus.textContent = loaded.text;
+  }
   if (spec && isBundled(spec, location.href) && advice.level !== 'refuse') void loadSelected();
 }
 

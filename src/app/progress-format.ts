@@ -1,6 +1,6 @@
 /**
- * EngineProgress in words and as a fraction for a <progress> bar: download (bytes, rate, ETA, from
- * the weight store), verification, model loading (part i of n), denoising (step, it/s, ETA) and decode.
+ * EngineProgress in words and as a fraction for a <progress> bar: the weight store's download (bytes,
+ * rate, ETA), retries, checks and repairs; model loading (part i of n); denoising (step, it/s, ETA) and decode.
  */
 import type { EngineProgress } from '../engine/engine.js';
 import { formatBytes } from '../store/quota.js';
@@ -44,15 +44,25 @@ export function formatProgress(progress: EngineProgress, batch?: { index: number
         fraction: progress.total > 0 ? progress.loaded / progress.total : null,
       };
     }
+    case 'retry':
+      return {
+        text: `The download of ${progress.file} was interrupted (${progress.reason}); retrying in ${formatDuration(progress.delayMs / 1000)} (attempt ${progress.attempt} of ${progress.maxAttempts})`,
+        fraction: null,
+      };
     case 'verify':
-      return { text: `Verifying ${progress.file}`, fraction: null };
+      return { text: `Checking ${progress.file}`, fraction: progress.total > 0 ? progress.loaded / progress.total : null };
+    case 'repair':
+      return { text: `Downloading again a damaged part of ${progress.file}`, fraction: null };
+    case 'done':
+      return { text: progress.fromCache ? 'Model files found in this browser\'s storage.' : `Downloaded ${formatBytes(progress.total)}.`, fraction: 1 };
     case 'load':
       return { text: `Loading the model: ${PART_NAMES[progress.part] ?? progress.part} (${progress.index + 1} of ${progress.count})`, fraction: progress.index / progress.count };
-    case 'denoise':
-      return {
-        text: `Step ${progress.step} of ${progress.totalSteps}${ofBatch}, ${formatRate(progress.itPerSecond)}, ${formatDuration(progress.etaSeconds)} left`,
-        fraction: progress.step / progress.totalSteps,
-      };
+    case 'denoise': {
+      const rate = `Step ${progress.step} of ${progress.totalSteps}${ofBatch}, ${formatRate(progress.itPerSecond)}`;
+      // The engine reports 'decode' once decoding is over, so the last step announces it.
+      const after = progress.step === progress.totalSteps ? 'decoding the image…' : `${formatDuration(progress.etaSeconds)} left`;
+      return { text: `${rate}; ${after}`, fraction: progress.step / progress.totalSteps };
+    }
     case 'decode':
       return { text: `Decoding the image${ofBatch}`, fraction: 1 };
     default: {

@@ -1,0 +1,29 @@
+/**
+ * Serves the app for browser tests: Vite's dev server, started in-process with the repo's
+ * vite.config.ts on a free port. Dependencies the worker imports are pre-bundled up front so Vite
+ * does not discover them mid-test and reload the page.
+ */
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { createServer, type ViteDevServer } from 'vite';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface AppServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startAppServer(): Promise<AppServer> {
+  const server: ViteDevServer = await createServer({
+    root: REPO_ROOT,
+    configFile: `${REPO_ROOT}vite.config.ts`,
+    logLevel: 'warn',
+    clearScreen: false,
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+    optimizeDeps: { include: ['@huggingface/transformers', 'idb-keyval'] },
+  });
+  await server.listen();
+  const { port } = server.httpServer!.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+}
