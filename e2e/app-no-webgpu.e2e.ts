@@ -1,6 +1,6 @@
 /**
  * The app in a Chromium without WebGPU: the banner explains in plain words what is missing and what
- * to do, the bundled demo still runs on the CPU (wasm), and Stable Diffusion v1.4 is refused there
+ * to do, the bundled demo still runs (and generates) on the CPU (wasm), and Stable Diffusion v1.4 is refused there
  * with a clear message before anything is downloaded.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -46,6 +46,12 @@ describe('the app without WebGPU', () => {
     await page.waitForFunction(() => (window as unknown as { __loaded?: unknown }).__loaded !== undefined, null, { timeout: 300_000 });
     expect(await page.evaluate(() => (window as unknown as { __loaded: unknown }).__loaded)).toEqual({ id: 'shapes-sd', backend: 'wasm', precision: 'fp32' });
     expect(await page.textContent('#model-status')).toBe('Loaded: shapes-sd-fp32 on the CPU (wasm), fp32.');
+    await page.getByRole('button', { name: 'a blue cross on a yellow background', exact: true }).click();
+    await page.fill('#steps', '20');
+    await page.fill('#seed', '1234');
+    await page.click('#generate');
+    await page.waitForFunction(() => document.body.dataset.state === 'done' && document.querySelectorAll('#gallery > li').length === 1, null, { timeout: 300_000 });
+    expect(await page.locator('#gallery .caption').allTextContents()).toEqual(['Seed 1234 · PNDM · 20 steps']);
 
     // Stable Diffusion v1.4 is refused up front, with what to do instead.
     await page.selectOption('#model', 'sd-v1-4');
@@ -54,10 +60,13 @@ describe('the app without WebGPU', () => {
     expect(await advice.getAttribute('data-level')).toBe('refuse');
     expect(await advice.textContent()).toContain('too big for the CPU (wasm) backend');
     await page.click('#generate');
-    expect(await page.textContent('#form-errors')).toContain('Open this page in a browser with WebGPU');
+    expect(await advice.textContent()).toContain('Open this page in a browser with WebGPU');
+    expect(await page.textContent('#form-errors')).toBe('Stable Diffusion v1.4 (ONNX, Hugging Face) cannot run in this browser: see the note under the model picker.');
+    expect(await page.textContent('#model-status')).toBe('Loaded: shapes-sd-fp32 on the CPU (wasm), fp32.');
     expect(await page.evaluate(() => document.body.dataset.state)).not.toBe('loading');
     expect(requested.some((url) => url.includes('huggingface.co'))).toBe(false);
 
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: new URL('./screenshots/app-no-webgpu.png', import.meta.url).pathname, fullPage: true });
   });
 });

@@ -105,6 +105,11 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
     expect(await page.textContent('#model-status')).toBe('Loaded: shapes-sd-fp32 on WebGPU, fp32.');
     // SwiftShader has no shader-f16: the banner says so, and why fp32 is used.
     expect(await page.textContent('#capabilities')).toContain('shader-f16');
+    // Every form control has a label (the accessible name comes from <label for>).
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')].filter((el) => (el.labels?.length ?? 0) === 0).map((el) => el.id),
+    );
+    expect(unlabelled).toEqual([]);
     // Every scheduler of the engine is offered.
     expect(await page.locator('#scheduler option').count()).toBe(9);
     // The live token counter counts with the model's tokenizer once loaded.

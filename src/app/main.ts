@@ -147,7 +147,7 @@ async function generate(): Promise<void> {
   const spec = selectedSpec()!;
   const advice = refreshAdvice();
   if (advice.level === 'refuse') {
-    form.showMessage(advice.message ?? '');
+    form.showMessage(`${spec.label} cannot run in this browser: see the note under the model picker.`);
     return;
   }
   const requests = batchSeeds(resolveSeed(values.seed), values.batchCount).map((seed) => toRequest(values, seed));
@@ -164,11 +164,11 @@ function modelChanged(applyRecommended: boolean): void {
   if (applyRecommended && spec) form.write(recommendedValues(spec));
   form.showMessage('');
   const advice = refreshAdvice();
-  if (spec && loaded?.specId !== spec.id) {
+  if (spec && loaded?.specId !== spec.id && advice.level !== 'refuse') {
     const size = spec.sizeBytes ? ` (a download of ${formatBytes(Math.max(...Object.values(spec.sizeBytes)))} the first time)` : '';
     modelStatus.textContent = `${loaded ? `${loaded.text} ` : ''}${spec.label} loads when you press Load or Generate${size}.`;
-  } else if (loaded) {
-    modelStatus.textContent = loaded.text;
+  } else {
+    modelStatus.textContent = loaded?.text ?? 'Not loaded yet.';
   }
   if (spec && isBundled(spec, location.href) && advice.level !== 'refuse') void loadSelected();
 }
