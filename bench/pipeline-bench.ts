@@ -35,6 +35,8 @@ const USAGE = `Usage: npm run bench -- --model DIR [options]
   --static-dims         pin every symbolic input dim with freeDimensionOverrides (read from the ONNX files)
   --no-resident         do not keep per-generation UNet inputs on the GPU (to measure what it saves)
   --ort-verbose         ORT verbose logs (node placement per EP)
+  --webgpu-option K=V   a WebGPU EP option (repeatable), e.g. validationMode=disabled, preferredLayout=NHWC
+  --session-config K=V  an ORT session config entry for every model (repeatable)
   --json-out FILE       also write the JSON result to FILE
   --compare-torch       run tools/bench_diffusers.py (PyTorch + diffusers) here too, same request
     --torch-checkpoint DIR  a saved diffusers checkpoint (default: the same architecture, random weights)
@@ -60,6 +62,8 @@ const FLAGS = {
   'static-dims': { type: 'boolean', default: false },
   'no-resident': { type: 'boolean', default: false },
   'ort-verbose': { type: 'boolean', default: false },
+  'webgpu-option': { type: 'string', multiple: true },
+  'session-config': { type: 'string', multiple: true },
   'json-out': { type: 'string' },
   'compare-torch': { type: 'boolean', default: false },
   'torch-checkpoint': { type: 'string' },
@@ -75,6 +79,18 @@ type Runtime = 'wasm' | 'node-webgpu' | 'node-cpu';
 function int(value: string, name: string, min: number): number {
   if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidRequestError(`--${name} must be an integer >= ${min} (got "${value}").`);
   return Number(value);
+}
+
+/** K=V pairs; "true"/"false" become booleans (the WebGPU EP's boolean options want them). */
+function keyValues(pairs: string[], flag: string, booleans: boolean): Record<string, string | boolean> {
+  const out: Record<string, string | boolean> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new InvalidRequestError(`--${flag} wants KEY=VALUE (got "${pair}").`);
+    const value = pair.slice(at + 1);
+    out[pair.slice(0, at)] = booleans && (value === 'true' || value === 'false') ? value === 'true' : value;
+  }
+  return out;
 }
 
 async function loadRuntime(runtime: Runtime): Promise<{ ort: OrtModule; executionProviders: OrtSessionOptions['executionProviders']; label: string }> {
@@ -148,9 +164,22 @@ async function main(argv: string[]): Promise<void> {
   const height = values.height ? int(values.height, 'height', 8) : typeof h === 'number' ? h * 8 : side;
   const batch = guidance > 1 ? 2 : 1;
 
-  const { ort, executionProviders, label } = await loadRuntime(runtime);
+  const loaded = await loadRuntime(runtime);
+  const { ort } = loaded;
+  let { executionProviders, label } = loaded;
+  const webgpuOptions = keyValues(values['webgpu-option'] ?? [], 'webgpu-option', true);
+  if (Object.keys(webgpuOptions).length) {
+    if (runtime !== 'node-webgpu') throw new InvalidRequestError('--webgpu-option needs --runtime node-webgpu.');
+    executionProviders = [{ name: 'webgpu', ...webgpuOptions } as NonNullable<OrtSessionOptions['executionProviders']>[number]];
+    label += ` ${JSON.stringify(webgpuOptions)}`;
+  }
   const timed = new TimedRuntime(ort);
   const sessionOptions = values['static-dims'] ? await staticDims(source.root, batch, height / 8, width / 8) : {};
+  const sessionConfig = keyValues(values['session-config'] ?? [], 'session-config', false);
+  if (Object.keys(sessionConfig).length) {
+    for (const part of ['text_encoder', 'unet', 'vae_decoder'] as const) sessionOptions[part] = { ...sessionOptions[part], extra: sessionConfig };
+    label += ` config ${JSON.stringify(sessionConfig)}`;
+  }
   if (values['ort-verbose']) {
     for (const part of ['text_encoder', 'unet', 'vae_decoder'] as const) sessionOptions[part] = { ...sessionOptions[part], logSeverityLevel: 0, logVerbosityLevel: 0 };
   }
@@ -261,7 +290,7 @@ async function main(argv: string[]): Promise<void> {
   const json = {
     model: source.root, runtime, runtimeLabel: label, device, floatType: pipeline.floatType, width, height, steps,
     scheduler: values.scheduler, guidance, warmup, staticDims: values['static-dims'], gpuResidentInputs: !values['no-resident'],
-    engine: { ...engine, unetRunTotalMs: sum(runs.unet) }, torch, torchSkipped, ratios,
+    webgpuOptions, sessionConfig, engine: { ...engine, unetRunTotalMs: sum(runs.unet) }, torch, torchSkipped, ratios,
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
   if (values['json-out']) await writeFile(values['json-out'], JSON.stringify(json, null, 2));

@@ -21,7 +21,10 @@ import numpy as np
 
 
 def read_f32(path, shape=None):
-    data = np.fromfile(path, dtype="<f4")
+    try:
+        data = np.fromfile(path, dtype="<f4")
+    except FileNotFoundError:
+        raise SystemExit(f"{path}: no such file (did the run that writes it fail? see its log)") from None
     if shape is not None:
         if data.size != int(np.prod(shape)):
             raise SystemExit(f"{path}: {data.size} floats, expected {int(np.prod(shape))} for shape {shape}")

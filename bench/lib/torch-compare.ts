@@ -72,7 +72,7 @@ export async function runTorchBench(request: TorchRequest): Promise<{ ok: true; 
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      process.stderr.write(chunk.split('\n').filter((l) => l && !l.startsWith('TORCH_JSON ')).map((l) => `  [torch] ${l}\n`).join(''));
+      process.stderr.write(chunk.split('\n').filter((l) => l && !l.startsWith('TORCH_JSON ') && !l.startsWith('TORCH_UNAVAILABLE ')).map((l) => `  [torch] ${l}\n`).join(''));
     });
     child.on('error', (error) => resolve({ ok: false, reason: `could not start ${request.python}: ${error.message}` }));
     child.on('close', (code) => {
