@@ -8,6 +8,7 @@ import type { Capabilities } from '../engine/capabilities.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import { presets } from '../engine/presets.js';
 import { WorkerEngine } from '../protocol/worker-engine.js';
+import { formatBytes } from '../store/quota.js';
 import { emitAppEvent } from './app-events.js';
 import { adviseModel, type ModelAdvice } from './capability-advice.js';
 import { renderCapabilityBanner, renderCapabilityError } from './capability-banner.js';
@@ -23,7 +24,6 @@ import { restoreParameters } from './parameter-restore.js';
 import { attachPngDrop } from './png-drop.js';
 import { PreviewCanvas } from './preview-canvas.js';
 import { ProgressView, type RunState } from './progress-view.js';
-import { formatBytes } from '../store/quota.js';
 import { batchSeeds, RANDOM_SEED, resolveSeed } from './seed.js';
 import { TokenCounter } from './token-counter.js';
 import '../pwa/register.js'; // PWA: service worker, offline start, update prompt (production builds only)
