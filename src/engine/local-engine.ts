@@ -7,11 +7,11 @@ import { latentToRgba } from '../core/latent-preview.js';
 import { formatParameters } from '../core/parameters.js';
 import { encodePng } from '../core/png.js';
 import { detectCapabilities, type Capabilities } from './capabilities.js';
-import type { CallOptions, Engine, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, StoredModelInfo } from './engine.js';
+import type { CallOptions, Engine, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, StoredModelInfo } from './engine.js';
 import type { ModelSource } from './model-source.js';
 import { choosePrecision, type ModelSpec } from './model-spec.js';
 import type { OrtModule } from './ort.js';
-import { StableDiffusionPipeline } from './pipeline.js';
+import { StableDiffusionPipeline, type StepProgress } from './pipeline.js';
 import type { GenerationRequest } from './request.js';
 import type { Tokenized } from './tokenizer.js';
 
@@ -86,19 +86,24 @@ export class LocalEngine implements Engine {
           const elapsed = (performance.now() - started) / 1000;
           const itPerSecond = step / elapsed;
           onProgress?.({ stage: 'denoise', step, totalSteps, itPerSecond, etaSeconds: (totalSteps - step) / itPerSecond });
-          if (!onPreview) return;
-          if (vaeDecodeEvery > 0 && step % vaeDecodeEvery === 0 && step < totalSteps) {
-            const { rgba } = await pipeline.decode(latents, latentWidth * 8, latentHeight * 8);
-            onPreview({ step, totalSteps, kind: 'vae', width: latentWidth * 8, height: latentHeight * 8, rgba });
-          } else if (previewEvery > 0 && step % previewEvery === 0) {
-            onPreview({ step, totalSteps, kind: 'latent', width: latentWidth, height: latentHeight, rgba: latentToRgba(latents, latentWidth, latentHeight) });
-          }
+          if (onPreview) await this.#preview(pipeline, onPreview, { step, totalSteps, latents, latentWidth, latentHeight }, previewEvery, vaeDecodeEvery);
+          if (step === totalSteps) onProgress?.({ stage: 'decode' }); // the pipeline decodes right after the last step
         },
       });
-      onProgress?.({ stage: 'decode' });
       const png = await encodePng(result.rgba, result.width, result.height, { parameters: formatParameters(result.parameters) });
       return { width: result.width, height: result.height, rgba: result.rgba, png, parameters: result.parameters, timings: result.timings };
     });
+  }
+
+  /** A latent preview every `previewEvery` steps, or a full VAE decode every `vaeDecodeEvery` (not on the last step: the result follows). */
+  async #preview(pipeline: StableDiffusionPipeline, onPreview: (preview: Preview) => void, s: Omit<StepProgress, 'timestep'>, previewEvery: number, vaeDecodeEvery: number): Promise<void> {
+    const { step, totalSteps, latents, latentWidth, latentHeight } = s;
+    if (vaeDecodeEvery > 0 && step % vaeDecodeEvery === 0 && step < totalSteps) {
+      const { rgba } = await pipeline.decode(latents, latentWidth * 8, latentHeight * 8);
+      onPreview({ step, totalSteps, kind: 'vae', width: latentWidth * 8, height: latentHeight * 8, rgba });
+    } else if (previewEvery > 0 && step % previewEvery === 0) {
+      onPreview({ step, totalSteps, kind: 'latent', width: latentWidth, height: latentHeight, rgba: latentToRgba(latents, latentWidth, latentHeight) });
+    }
   }
 
   async tokenize(text: string): Promise<Tokenized> {

@@ -71,6 +71,13 @@ interface UnetInputs {
 
 const now = () => performance.now();
 
+/** Lets queued events (a cancel message, a UI update) run: scheduler.yield where the platform has it, else a macrotask. */
+function yieldToEventLoop(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  if (scheduler?.yield) return scheduler.yield();
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 export class StableDiffusionPipeline {
   private constructor(
     readonly folder: ModelFolder,
@@ -127,13 +134,16 @@ export class StableDiffusionPipeline {
     const r = resolveRequest(request, this.defaultSize);
     this.checkStaticSize(r);
     const { signal, onStep } = options;
-    const checkCancelled = () => {
+    // Cancellation arrives as a message (worker) or timer; runtimes whose run() settles in microtasks
+    // (wasm) would never let it in, so each check first yields to the event loop.
+    const checkCancelled = async () => {
+      await yieldToEventLoop();
       if (signal?.aborted) throw new CancelledError();
     };
     const doGuidance = r.guidanceScale > 1;
 
     // 1. Text embeddings: (2, 77, d) = uncond ‖ cond, or (1, 77, d) without guidance.
-    checkCancelled();
+    await checkCancelled();
     const t0 = now();
     const cond = await this.encodeText(r.prompt);
     const embeddings = doGuidance ? concat(await this.encodeText(r.negativePrompt), cond) : cond;
@@ -156,7 +166,7 @@ export class StableDiffusionPipeline {
     const unetInputs = await this.prepareUnetInputs(embeddings, doGuidance);
     try {
       for (const [i, t] of timesteps.entries()) {
-        checkCancelled();
+        await checkCancelled();
         const ts = now();
         const modelInput = scheduler.scaleModelInput(latents, t);
         const noisePred = await this.predictNoise(modelInput, t, unetInputs, latentShape, r.guidanceScale);
@@ -173,7 +183,7 @@ export class StableDiffusionPipeline {
     const denoiseMs = now() - t1;
 
     // 4. Decode.
-    checkCancelled();
+    await checkCancelled();
     const t2 = now();
     const { image, rgba } = await this.decode(latents, r.width, r.height);
     const vaeDecodeMs = now() - t2;

@@ -1,0 +1,94 @@
+/**
+ * The page <-> worker protocol end to end in Node: a LocalEngine (wasm backend, the bundled fp32
+ * shapes-sd from disk) served on one end of a MessageChannel, a WorkerEngine on the other.
+ * Checks ordering of events, transfer of pixel buffers, cancellation and error classes.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidRequestError } from '../core/errors.js';
+import { readPngTextChunks } from '../core/png.js';
+import type { EngineProgress, Preview } from '../engine/engine.js';
+import { LocalEngine, type ModelStoreLike } from '../engine/local-engine.js';
+import type { ModelSpec } from '../engine/model-spec.js';
+import { DirectoryModelSource } from '../node/directory-source.js';
+import { wasmRuntime } from '../node/ort-node.js';
+import { serveEngine, type PortLike } from './worker-host.js';
+import { WorkerEngine } from './worker-engine.js';
+
+/** A store that reads model folders from disk (the browser's WeightStore is tested in src/store). */
+const diskStore: ModelStoreLike = {
+  async ensure(url) {
+    return new DirectoryModelSource(url);
+  },
+  async list() {
+    return [];
+  },
+  async delete() {},
+};
+
+const spec: ModelSpec = { id: 'shapes-sd', label: 'shapes-sd', urls: { fp16: 'public/models/shapes-sd-fp16', fp32: 'public/models/shapes-sd-fp32' } };
+const noGpu = async () => ({ webgpu: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm' as const, explanation: 'no WebGPU in Node' });
+
+describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
+  const channel = new MessageChannel();
+  let engine: WorkerEngine;
+
+  beforeAll(() => {
+    serveEngine(new LocalEngine({ ort: wasmRuntime(), store: diskStore, detect: noGpu }), channel.port1 as unknown as PortLike);
+    engine = new WorkerEngine({
+      postMessage: (message) => channel.port2.postMessage(message),
+      addEventListener: (type, listener) => channel.port2.on(type, (data) => listener({ data } as MessageEvent)),
+      terminate: () => channel.port2.close(),
+    });
+  });
+  afterAll(() => {
+    channel.port1.close();
+    channel.port2.close();
+  });
+
+  it('refuses to generate before a model is loaded, as the same error class', async () => {
+    await expect(engine.generate({ prompt: 'x', seed: 1 })).rejects.toBeInstanceOf(InvalidRequestError);
+  });
+
+  it('loads fp32 on wasm and reports the default size', async () => {
+    const loaded = await engine.load(spec);
+    expect(loaded).toMatchObject({ id: 'shapes-sd', precision: 'fp32', backend: 'wasm', defaultWidth: 128, defaultHeight: 128 });
+    expect((await engine.tokenize('a red circle')).tokenCount).toBe(3);
+  });
+
+  it('streams denoise progress and previews, then decode, then the PNG', async () => {
+    const events: string[] = [];
+    const previews: Preview[] = [];
+    const result = await engine.generate(
+      { prompt: 'a blue cross on a yellow background', seed: 3, numInferenceSteps: 3 },
+      {
+        onProgress: (p: EngineProgress) => events.push(p.stage === 'denoise' ? `denoise ${p.step}/${p.totalSteps}` : p.stage),
+        onPreview: (p) => { previews.push(p); events.push(`preview ${p.step}`); },
+      },
+    );
+    // PNDM: 3 steps are 4 UNet calls (its first step is repeated).
+    expect(events).toEqual(['denoise 1/4', 'preview 1', 'denoise 2/4', 'preview 2', 'denoise 3/4', 'preview 3', 'denoise 4/4', 'preview 4', 'decode']);
+    expect(previews[0]).toMatchObject({ kind: 'latent', width: 16, height: 16 });
+    expect(previews[0].rgba.length).toBe(16 * 16 * 4);
+    expect(result.rgba.length).toBe(128 * 128 * 4);
+    expect(readPngTextChunks(result.png).parameters).toContain('Seed: 3');
+    expect(result.parameters).toMatchObject({ seed: 3, steps: 3, sampler: 'PNDM', width: 128, height: 128 });
+  });
+
+  it('cancels a running generation and stays ready for the next one', async () => {
+    const controller = new AbortController();
+    const cancelled = engine.generate({ prompt: 'a red square', seed: 1, numInferenceSteps: 20 }, {
+      signal: controller.signal,
+      onProgress: (p) => { if (p.stage === 'denoise' && p.step === 2) controller.abort(); },
+    });
+    await expect(cancelled).rejects.toMatchObject({ name: 'CancelledError' });
+    const next = await engine.generate({ prompt: 'a red square', seed: 1, numInferenceSteps: 2 });
+    expect(next.parameters.seed).toBe(1);
+  });
+
+  it('runs concurrent requests one after another with identical results for identical requests', async () => {
+    const request = { prompt: 'a green star', seed: 5, numInferenceSteps: 2 };
+    const [a, b] = await Promise.all([engine.generate(request), engine.generate(request)]);
+    expect(Buffer.from(a.rgba).equals(Buffer.from(b.rgba))).toBe(true);
+  });
+});
