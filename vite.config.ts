@@ -64,12 +64,13 @@ function libraryDevUrls(): Plugin {
 export default defineConfig({
   base: './',
   plugins: [ortRuntimeFiles(), libraryDevUrls(), serviceWorkerPlugin({ entry: fileURLToPath(new URL('./src/pwa/service-worker.ts', import.meta.url)) })],
-  worker: { format: 'es', rolldownOptions: { output: { entryFileNames: '[name]-[hash].js' } } },
+  // keepNames: errors cross the worker boundary by class name (core/errors.ts) and are matched by it.
+  worker: { format: 'es', rolldownOptions: { output: { entryFileNames: '[name]-[hash].js', keepNames: true } } },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: {
     target: 'es2022',
-    rolldownOptions: { input: { main: fileURLToPath(new URL('./index.html', import.meta.url)) } },
+    rolldownOptions: { input: { main: fileURLToPath(new URL('./index.html', import.meta.url)) }, output: { keepNames: true } },
   },
 });

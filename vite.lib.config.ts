@@ -47,7 +47,7 @@ export default defineConfig({
   plugins: [ortRuntimeFiles(`${LIB}/ort/`), libraryFolders()],
   worker: {
     format: 'es',
-    rolldownOptions: { output: { entryFileNames: `${LIB}/[name]-[hash].js`, chunkFileNames: `${LIB}/assets/[name]-[hash].js`, assetFileNames: `${LIB}/assets/[name]-[hash][extname]` } },
+    rolldownOptions: { output: { entryFileNames: `${LIB}/[name]-[hash].js`, chunkFileNames: `${LIB}/assets/[name]-[hash].js`, assetFileNames: `${LIB}/assets/[name]-[hash][extname]`, keepNames: true } },
   },
   preview: { headers: isolationHeaders },
   build: {
@@ -59,7 +59,8 @@ export default defineConfig({
     rolldownOptions: {
       input: { 'sd-text-to-image': fileURLToPath(new URL('./src/element/index.ts', import.meta.url)) },
       preserveEntrySignatures: 'strict',
-      output: { entryFileNames: `${LIB}/[name].js`, chunkFileNames: `${LIB}/assets/[name]-[hash].js`, assetFileNames: `${LIB}/assets/[name]-[hash][extname]` },
+      // keepNames: errors cross the worker boundary by class name (core/errors.ts) and are matched by it.
+      output: { entryFileNames: `${LIB}/[name].js`, chunkFileNames: `${LIB}/assets/[name]-[hash].js`, assetFileNames: `${LIB}/assets/[name]-[hash][extname]`, keepNames: true },
     },
   },
 });

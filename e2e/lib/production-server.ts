@@ -14,11 +14,13 @@ import { build, preview, type PreviewServer } from 'vite';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_DIR = join(REPO_ROOT, 'node_modules/.cache/sd-e2e-production');
 const STAMP = '.inputs-hash';
+/** Bump to rebuild when the way of building changes. */
+const RECIPE = 2;
 const INPUTS = ['src', 'workers', 'public', 'examples', 'index.html', 'vite.config.ts', 'vite.lib.config.ts', 'package-lock.json'];
 
 /** A hash of the build's inputs: contents of small files, size and mtime of large ones (the models). */
 function inputsHash(): string {
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(`recipe ${RECIPE}\n`);
   const visit = (path: string) => {
     if (!existsSync(path)) return;
     const stat = statSync(path);
@@ -38,9 +40,16 @@ export async function productionBuild(): Promise<string> {
   const key = inputsHash();
   const stamp = join(BUILD_DIR, STAMP);
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return BUILD_DIR;
-  const common = { root: REPO_ROOT, logLevel: 'warn' as const, clearScreen: false };
-  await build({ ...common, configFile: join(REPO_ROOT, 'vite.config.ts'), build: { outDir: BUILD_DIR, emptyOutDir: true } });
-  await build({ ...common, configFile: join(REPO_ROOT, 'vite.lib.config.ts'), build: { outDir: BUILD_DIR, emptyOutDir: false } });
+  const common = { root: REPO_ROOT, mode: 'production', logLevel: 'warn' as const, clearScreen: false };
+  // Vitest sets NODE_ENV=test, and Vite then builds with import.meta.env.PROD false (no service worker).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ ...common, configFile: join(REPO_ROOT, 'vite.config.ts'), build: { outDir: BUILD_DIR, emptyOutDir: true } });
+    await build({ ...common, configFile: join(REPO_ROOT, 'vite.lib.config.ts'), build: { outDir: BUILD_DIR, emptyOutDir: false } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
   writeFileSync(stamp, key);
   return BUILD_DIR;
 }

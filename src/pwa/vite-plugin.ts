@@ -1,18 +1,18 @@
 /**
- * Build side of the PWA (runs in Node, from vite.config.ts): builds src/pwa/service-worker.ts to a
- * fixed URL, `sw.js` at the app root (its scope is then the whole app), and writes this build's
- * precache manifest into it: the files `isPrecached` picks from the bundle and the public folder, and
- * a version that hashes their bytes. Any change to a precached file changes sw.js, so browsers
+ * Build side of the PWA (runs in Node, from vite.config.ts): bundles src/pwa/service-worker.ts into
+ * one classic script at a fixed URL, `sw.js` at the app root (its scope is then the whole app), and
+ * writes this build's precache manifest into it: the files `isPrecached` picks from the bundle and
+ * the public folder, and a version that hashes their bytes. Any change to a precached file changes sw.js, so browsers
  * install the new version (and the page offers a reload, see register.ts).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type { Plugin } from 'vite';
+import { build, type Plugin, type Rolldown } from 'vite';
 import { isPrecached, type PrecacheManifest } from './precache.js';
 
 export const SERVICE_WORKER_FILE = 'sw.js';
-const ENTRY_NAME = 'service-worker';
+type RolldownOutput = Rolldown.RolldownOutput;
 
 export interface ServiceWorkerPluginOptions {
   /** The service worker's source. */
@@ -43,30 +43,15 @@ export function precacheManifest(files: ReadonlyMap<string, string | Uint8Array>
 
 export function serviceWorkerPlugin(options: ServiceWorkerPluginOptions): Plugin {
   let publicDir = '';
-  let assetsDir = 'assets';
   let manifest: PrecacheManifest | null = null;
   return {
     name: 'sd-service-worker',
     apply: 'build',
     enforce: 'post',
-    config(config) {
-      const input = config.build?.rolldownOptions?.input ?? config.build?.rollupOptions?.input;
-      const named = typeof input === 'string' ? { main: input } : Array.isArray(input) ? Object.fromEntries(input.map((file, i) => [`entry${i}`, file])) : (input ?? {});
-      const dir = config.build?.assetsDir ?? 'assets';
-      return {
-        build: {
-          rolldownOptions: {
-            input: { ...named, [ENTRY_NAME]: options.entry },
-            output: { entryFileNames: (chunk) => (chunk.name === ENTRY_NAME ? SERVICE_WORKER_FILE : `${dir}/[name]-[hash].js`) },
-          },
-        },
-      };
-    },
     configResolved(config) {
       publicDir = config.publicDir;
-      assetsDir = config.build.assetsDir;
     },
-    generateBundle(_output, bundle) {
+    async generateBundle(_output, bundle) {
       const files = new Map<string, string | Uint8Array>();
       for (const [fileName, output] of Object.entries(bundle)) {
         if (isPrecached(fileName)) files.set(fileName, output.type === 'chunk' ? output.code : output.source);
@@ -76,12 +61,33 @@ export function serviceWorkerPlugin(options: ServiceWorkerPluginOptions): Plugin
         if (isPrecached(fileName)) files.set(fileName, readFileSync(path));
       }
       manifest = precacheManifest(files);
-      const worker = bundle[SERVICE_WORKER_FILE];
-      if (!worker || worker.type !== 'chunk') this.error(`${SERVICE_WORKER_FILE} is missing from the bundle (assets in ${assetsDir}/).`);
-      worker.code = `self.__SD_PRECACHE_MANIFEST__ = ${JSON.stringify(manifest)};\n${worker.code}`;
+      const code = await bundleServiceWorker(options.entry);
+      this.emitFile({ type: 'asset', fileName: SERVICE_WORKER_FILE, source: `self.__SD_PRECACHE_MANIFEST__ = ${JSON.stringify(manifest)};\n${code}` });
     },
     closeBundle() {
       if (manifest) this.info(`${SERVICE_WORKER_FILE}: precache version ${manifest.version}, ${manifest.urls.length} files`);
     },
   };
+}
+
+/**
+ * The service worker as one classic script, bundled on its own (not as an entry of the app's build,
+ * whose shared chunks, such as rolldown's runtime, it would then import).
+ */
+async function bundleServiceWorker(entry: string): Promise<string> {
+  const result = await build({
+    configFile: false,
+    logLevel: 'warn',
+    publicDir: false,
+    build: {
+      write: false,
+      target: 'es2022',
+      minify: true,
+      lib: { entry, formats: ['iife'], name: 'sdServiceWorker', fileName: () => SERVICE_WORKER_FILE },
+    },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]) as RolldownOutput[];
+  const chunk = outputs.flatMap((output) => output.output).find((file) => file.type === 'chunk');
+  if (!chunk || chunk.type !== 'chunk') throw new Error(`Bundling ${entry} produced no script.`);
+  return chunk.code;
 }
