@@ -256,7 +256,7 @@ describe('<sd-text-to-image> (production build, library only)', () => {
   it('cancel() stops a generation between steps: generate() rejects with CancelledError, sd-error says so, and the element works again', async () => {
     await takeRecorded();
     const outcome = await page.evaluate(() => {
-      const element = document.getElementById('first')!;
+      const element = document.getElementById('first') as HTMLElementTagNameMap['sd-text-to-image'];
       element.addEventListener('sd-progress', (event) => event.detail.stage === 'denoise' && element.cancel(), { once: false });
       return window.run('first', { steps: '3', scheduler: 'ddim', guidance: '1', seed: '1' });
     });
@@ -289,7 +289,7 @@ describe('<sd-text-to-image> (production build, library only)', () => {
     expect(status).toMatch(/Unknown model "shapes"/);
 
     const overlap = await page.evaluate(async () => {
-      const element = document.getElementById('second')!;
+      const element = document.getElementById('second') as HTMLElementTagNameMap['sd-text-to-image'];
       element.setAttribute('model', 'shapes-sd');
       const running = element.generate();
       const second = await element.generate().then(() => 'resolved', (error: Error) => `${error.name}: ${error.message}`);
