@@ -48,9 +48,13 @@ export function ortRuntimeFiles(dir = 'ort/'): Plugin {
  * ../lib/sd-text-to-image.js, as it does from the build) also runs on the dev server.
  */
 function libraryDevUrls(): Plugin {
+  const entry = fileURLToPath(new URL('./src/element/index.ts', import.meta.url));
   return {
     name: 'library-dev-urls',
     apply: 'serve',
+    resolveId(id) {
+      return id === '/lib/sd-text-to-image.js' ? entry : null;
+    },
     configureServer(server) {
       server.middlewares.use((req, _res, next) => {
         if (req.url?.startsWith('/lib/sd-text-to-image.js')) req.url = '/src/element/index.ts';

@@ -293,11 +293,17 @@ describe('<sd-text-to-image> (production build, library only)', () => {
       element.setAttribute('model', 'shapes-sd');
       const running = element.generate();
       const second = await element.generate().then(() => 'resolved', (error: Error) => `${error.name}: ${error.message}`);
-      element.cancel();
+      // Moving the element (disconnect + connect) does not stop it; removing it does.
+      element.parentElement!.append(element);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const busyAfterMove = element.busy;
+      const parent = element.parentElement!;
+      element.remove();
       const first = await running.then(() => 'resolved', (error: Error) => error.name);
-      return { second, first };
+      parent.append(element);
+      return { second, busyAfterMove, first };
     });
-    expect(overlap).toEqual({ second: 'InvalidRequestError: This element is already generating: wait for sd-complete, or call cancel() first.', first: 'CancelledError' });
+    expect(overlap).toEqual({ second: 'InvalidRequestError: This element is already generating: wait for sd-complete, or call cancel() first.', busyAfterMove: true, first: 'CancelledError' });
     expect(pageErrors).toEqual([]);
   });
 });

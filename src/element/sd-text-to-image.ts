@@ -266,10 +266,14 @@ export class SdTextToImageElement extends HTMLElement {
   }
 
   disconnectedCallback(): void {
-    this.cancel();
-    this.#engine?.release();
-    this.#engine = null;
-    this.#revokeImage();
+    // Moving the element disconnects and reconnects it at once: only an element that stays out stops.
+    queueMicrotask(() => {
+      if (this.isConnected) return;
+      this.cancel();
+      this.#engine?.release();
+      this.#engine = null;
+      this.#revokeImage();
+    });
   }
 
   attributeChangedCallback(name: string): void {
