@@ -2,25 +2,40 @@
  * Errors that teach: each names what happened and, in one sentence, what the user can do.
  * They cross the worker boundary as `{ name, message }` and are rebuilt by `errorFromJSON`.
  */
+/** Names are spelled out (not `constructor.name`) so they survive minification across the worker boundary. */
 export class SdError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+  override name = 'SdError';
 }
 
 /** A request parameter is out of range or malformed (checked up front, never silently corrected). */
-export class InvalidRequestError extends SdError {}
+export class InvalidRequestError extends SdError {
+  override name = 'InvalidRequestError';
+}
 /** The model folder lacks a file, or a file is not what the layout says it should be. */
-export class ModelFileMissingError extends SdError {}
-export class ModelFormatError extends SdError {}
-export class NetworkError extends SdError {}
-export class IntegrityError extends SdError {}
-export class QuotaExceededError extends SdError {}
-export class WebGpuUnavailableError extends SdError {}
-export class ShaderF16UnsupportedError extends SdError {}
+export class ModelFileMissingError extends SdError {
+  override name = 'ModelFileMissingError';
+}
+export class ModelFormatError extends SdError {
+  override name = 'ModelFormatError';
+}
+export class NetworkError extends SdError {
+  override name = 'NetworkError';
+}
+export class IntegrityError extends SdError {
+  override name = 'IntegrityError';
+}
+export class QuotaExceededError extends SdError {
+  override name = 'QuotaExceededError';
+}
+export class WebGpuUnavailableError extends SdError {
+  override name = 'WebGpuUnavailableError';
+}
+export class ShaderF16UnsupportedError extends SdError {
+  override name = 'ShaderF16UnsupportedError';
+}
 /** The caller cancelled; not a failure. */
 export class CancelledError extends SdError {
+  override name = 'CancelledError';
   constructor(message = 'Generation was cancelled.') {
     super(message);
   }
