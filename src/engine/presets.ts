@@ -41,7 +41,7 @@ export function presets(baseUrl: string): ModelSpec[] {
       id: 'sd-v1-4',
       label: 'Stable Diffusion v1.4 (ONNX, Hugging Face)',
       description:
-        'CompVis/stable-diffusion-v1-4, the ONNX export on its "onnx" branch (fp32, about 4 GB: needs a desktop GPU with WebGPU). For the faster fp16 folder, run tools/prepare_model.py and load the result by URL.',
+        'CompVis/stable-diffusion-v1-4, the ONNX export on its "onnx" branch. That export is fp32: its UNet weights (3.4 GB) exceed what a browser can load as one buffer, and the engine says so before downloading. Convert it to fp16 (about 2 GB in all) with tools/prepare_model.py, host the folder (any static host with CORS, or a Hugging Face repository) and load it by URL.',
       urls: { fp32: 'https://huggingface.co/CompVis/stable-diffusion-v1-4/resolve/onnx/' },
       examplePrompts: ['a photograph of an astronaut riding a horse', 'a watercolor painting of a lighthouse at dawn'],
       recommended: { scheduler: 'pndm', steps: 25, guidanceScale: 7.5, width: 512, height: 512 },

@@ -301,6 +301,15 @@ describe('WeightStore.download', () => {
     expect(persisted).toBe(1);
   });
 
+  it('refuses a file too large for one browser buffer before downloading it', async () => {
+    // The limit is scaled down to the fixture: text_encoder/model.onnx (6.4 MB) stands for an fp32 SD v1.4 UNet (3.4 GB > 2 GiB).
+    const { url, label, store } = fresh({ maxFileBytes: 5_000_000 });
+    await expect(store.download(url)).rejects.toThrow(ModelFormatError);
+    await expect(store.download(url)).rejects.toThrow(/text_encoder\/model\.onnx is 6\.\d+ MiB, more than the 4\.\d+ MiB a browser can load as one buffer/);
+    expect(gets('text_encoder/model.onnx', label)).toHaveLength(0);
+    expect(gets(WEIGHTS, label)).toHaveLength(0);
+  });
+
   it('turns a QuotaExceededError from IndexedDB into ours; the stored part stays usable for a resume', async () => {
     const { url, label, store, id } = fresh();
     const put = IDBObjectStore.prototype.put;

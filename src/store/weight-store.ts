@@ -26,7 +26,7 @@ import { MANIFEST_PATH, parseManifest, type Manifest } from './manifest.js';
 import { MODEL_INDEX_PATH, modelFiles, type ModelFile } from './model-files.js';
 import { fileUrl, modelNameFromUrl, normaliseModelUrl } from './model-url.js';
 import { ProgressTracker, type ProgressCallback } from './progress.js';
-import { checkQuota, defaultStorage, requestPersistence, translateQuotaError, type StorageLike } from './quota.js';
+import { checkQuota, defaultStorage, formatBytes, requestPersistence, translateQuotaError, type StorageLike } from './quota.js';
 import type { FileRecord, ModelRecord, StoredModel } from './records.js';
 import { Sha256 } from './sha256.js';
 
@@ -46,7 +46,16 @@ export interface WeightStoreOptions {
   progressIntervalMs?: number;
   /** navigator.locks or a stand-in; null runs without cross-tab locking. */
   locks?: Pick<LockManager, 'request'> | null;
+  /** Largest single file the browser can hand to ORT (default MAX_FILE_BYTES). */
+  maxFileBytes?: number;
 }
+
+/**
+ * 2 GiB: Chromium cannot allocate one ArrayBuffer much larger (about 2.15 GB), and onnxruntime-web
+ * stages external data through one buffer; a bigger file (e.g. an fp32 SD v1.4 UNet's 3.4 GB
+ * weights.pb) would download for minutes and then fail to load, so it is refused up front.
+ */
+export const MAX_FILE_BYTES = 2 ** 31;
 
 export interface DownloadOptions {
   onProgress?: ProgressCallback;
@@ -73,6 +82,7 @@ export class WeightStore {
   readonly #storage: StorageLike | undefined;
   readonly #progressIntervalMs: number;
   readonly #locks: Pick<LockManager, 'request'> | undefined;
+  readonly #maxFileBytes: number;
 
   constructor(options: WeightStoreOptions = {}) {
     this.#store = new ChunkStore(options.dbName);
@@ -83,11 +93,23 @@ export class WeightStore {
     this.#storage = options.storage === null ? undefined : (options.storage ?? defaultStorage());
     this.#progressIntervalMs = options.progressIntervalMs ?? 100;
     this.#locks = options.locks === null ? undefined : (options.locks ?? (globalThis.navigator as { locks?: LockManager } | undefined)?.locks);
+    this.#maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
   }
 
   /** The id a model URL is stored under (its normalised base URL). */
   static idFor(baseUrl: string): string {
     return normaliseModelUrl(baseUrl);
+  }
+
+  #checkFileSizes(name: string, sizes: Map<string, number | null>): void {
+    for (const [path, size] of sizes) {
+      if (size !== null && size > this.#maxFileBytes) {
+        throw new ModelFormatError(
+          `${name}/${path} is ${formatBytes(size)}, more than the ${formatBytes(this.#maxFileBytes)} a browser can load as one buffer. ` +
+            'Use an fp16 export of this model (tools/prepare_model.py makes one) or one whose weights are split into smaller files.',
+        );
+      }
+    }
   }
 
   /** Downloads what is missing of a model, verifies it, and returns a ModelSource over the stored copy. No network when it is complete. */
@@ -137,6 +159,7 @@ export class WeightStore {
           createdAt: existing?.createdAt ?? Date.now(),
         };
         await this.#store.putModel(record);
+        this.#checkFileSizes(name, sizes);
 
         // 3. Room for it.
         await checkQuota(totalBytes - storedBytes, name, this.#storage);
