@@ -10,12 +10,21 @@
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import { serviceWorkerPlugin } from './src/pwa/vite-plugin.js';
 
 const ORT_DIST = fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/', import.meta.url));
 /** The runtime files onnxruntime-web/webgpu loads (its WebGPU EP is built into the asyncify wasm). */
 export const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+
+/**
+ * onnxruntime-web's "extern wasm" builds load their runtime from env.wasm.wasmPaths (our ort/) instead of
+ * bundling another 27 MB copy; dedupe gives @huggingface/transformers (imported for the tokenizer) our copy.
+ */
+export const ortResolve = {
+  conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
+  dedupe: ['onnxruntime-web'],
+};
 
 export const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -73,6 +82,7 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
+  resolve: ortResolve,
   build: {
     target: 'es2022',
     rolldownOptions: { input: { main: fileURLToPath(new URL('./index.html', import.meta.url)) }, output: { keepNames: true } },

@@ -17,7 +17,7 @@ import { cpSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
-import { isolationHeaders, ortRuntimeFiles } from './vite.config.js';
+import { isolationHeaders, ortResolve, ortRuntimeFiles } from './vite.config.js';
 
 const root = fileURLToPath(new URL('./', import.meta.url));
 const LIB = 'lib';
@@ -42,6 +42,7 @@ function libraryFolders(): Plugin {
 }
 
 export default defineConfig({
+  resolve: ortResolve,
   base: './',
   publicDir: false,
   plugins: [ortRuntimeFiles(`${LIB}/ort/`), libraryFolders()],
