@@ -8,6 +8,7 @@ import type { Capabilities } from '../engine/capabilities.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import { presets } from '../engine/presets.js';
 import { WorkerEngine } from '../protocol/worker-engine.js';
+import { normaliseModelUrl } from '../store/model-url.js';
 import { formatBytes } from '../store/quota.js';
 import { emitAppEvent } from './app-events.js';
 import { adviseModel, type ModelAdvice } from './capability-advice.js';
@@ -21,6 +22,7 @@ import { toRequest, validateForm } from './form-values.js';
 import { isBundled, modelSpecFor, recommendedValues } from './model-choice.js';
 import { ModelPicker } from './model-picker.js';
 import { restoreParameters } from './parameter-restore.js';
+import { StoredModelsView } from './stored-models-view.js';
 import { attachPngDrop } from './png-drop.js';
 import { PreviewCanvas } from './preview-canvas.js';
 import { ProgressView, type RunState } from './progress-view.js';
@@ -47,6 +49,13 @@ const tokenize = (text: string) => engine.tokenize(text);
 const promptTokens = new TokenCounter({ input: form.field('prompt') as HTMLTextAreaElement, output: byId('prompt-tokens', HTMLOutputElement), tokenize });
 const negativeTokens = new TokenCounter({ input: form.field('negativePrompt') as HTMLTextAreaElement, output: byId('negative-prompt-tokens', HTMLOutputElement), tokenize });
 const gallery = new GalleryView({ list: byId('gallery', HTMLOListElement), store: new GalleryStore(), onRestore: (p) => restore(p, 'gallery', 'the gallery image') });
+const storedModels = new StoredModelsView({
+  list: byId('stored-models', HTMLUListElement),
+  summary: byId('stored-models-summary', HTMLElement),
+  estimate: byId('storage-estimate', HTMLElement),
+  message: byId('stored-models-message', HTMLElement),
+  engine,
+});
 const picker = new ModelPicker({
   presets: specs,
   onChange: () => modelChanged(true),
@@ -68,6 +77,7 @@ function setState(state: RunState, message: string): void {
   form.setBusy(busy);
   cancelButton.disabled = !busy || state === 'cancelling';
   loadButton.disabled = busy;
+  storedModels.setBusy(busy);
   emitAppEvent('sd-app:state', { state, message });
 }
 
@@ -93,6 +103,7 @@ function handlersFor(spec: ModelSpec): JobHandlers {
     onLoaded: (model) => {
       loaded = { specId: spec.id, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.` };
       modelStatus.textContent = loaded.text;
+      storedModels.setInUse(normaliseModelUrl(spec.urls[model.precision]!));
       promptTokens.setReady(true);
       negativeTokens.setReady(true);
       emitAppEvent('sd-app:model-loaded', { id: model.id, backend: model.backend, precision: model.precision });
@@ -116,6 +127,8 @@ function handlersFor(spec: ModelSpec): JobHandlers {
 }
 
 function finish(outcome: JobOutcome, what: 'load' | 'generate'): void {
+  // A load stores (or partly stores, when cancelled or failed) a model: show what the store holds now.
+  void storedModels.refresh();
   switch (outcome.kind) {
     case 'done':
       setState('done', what === 'load' ? 'Model ready.' : `Done: ${outcome.images} image${outcome.images === 1 ? '' : 's'}.`);
@@ -223,6 +236,7 @@ async function start(): Promise<void> {
   form.write(recommendedValues(first));
   if (!form.read().prompt) form.write({ prompt: first.examplePrompts?.[0] ?? '' });
 
+  void storedModels.refresh();
   const galleryReady = gallery.refresh().then((entries) => {
     if (entries.length === 0) return;
     lastSeed = entries[0].parameters.seed;
