@@ -32,6 +32,20 @@ describe('Sha256', () => {
     }
   });
 
+  it('gives node:crypto\'s digest for 3 MiB of random bytes fed in irregular pieces', () => {
+    const data = randomBytes(3 * 1024 * 1024);
+    const pieces = [1, 63, 64, 65, 1024 * 1024 + 7, 0, 127, 128, 129, 3, 4096, 1024 * 1024 - 5, 55, 56, 57, 100_001];
+    const hasher = new Sha256();
+    let pos = 0;
+    for (let i = 0; pos < data.length; i++) {
+      const step = pieces[i % pieces.length]!;
+      hasher.update(data.subarray(pos, pos + step));
+      pos += step;
+    }
+    expect(hasher.length).toBe(data.length);
+    expect(hasher.hex()).toBe(nodeHex(data));
+  });
+
   it('resumes from a saved state (structured-cloned, as IndexedDB stores it) at any offset', () => {
     const data = randomBytes(10_000);
     for (const cut of [0, 1, 63, 64, 100, 4096, 9999]) {
