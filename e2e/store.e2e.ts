@@ -13,6 +13,7 @@ import { launchChromium } from './lib/browser.js';
 import { startFaultServer, type FaultServer } from './lib/fault-server.js';
 import { openStorePage, REPO_ROOT, startStorePageServer, storeCall, storeError, type PageServer } from './store-harness.js';
 import type { StoredModel } from '../src/store/index.js';
+import type { FetchEntry } from '../src/testing/counting-fetch.js';
 
 const FIXTURE = `${REPO_ROOT}fixtures/tiny-sd-fp32/`;
 const CHUNK = 100_000;
@@ -34,13 +35,6 @@ const fixture = (path: string) => readFileSync(FIXTURE + path);
 const EXPECTED = Object.fromEntries(FILES.map((path) => [path, { size: fixture(path).length, sha256: createHash('sha256').update(fixture(path)).digest('hex') }]));
 const WEIGHTS_SIZE = EXPECTED[WEIGHTS]!.size;
 
-interface FetchEntry {
-  url: string;
-  method: string;
-  range: string | null;
-  status: number;
-  delivered: number;
-}
 type Read = { files: Record<string, { size: number; sha256: string }>; repairs: number[] };
 
 let browser: Browser;

@@ -8,41 +8,13 @@ import { createStore, del } from 'idb-keyval';
 import { ChunkStore } from '../../src/store/chunk-store.js';
 import { WeightStore, type StoreProgress, type WeightStoreOptions } from '../../src/store/index.js';
 import { Sha256, sha256Native } from '../../src/store/sha256.js';
+import { countingFetch, type FetchEntry } from '../../src/testing/counting-fetch.js';
 
 export type StoreOp = 'download' | 'read' | 'ensureOffline' | 'corrupt' | 'list' | 'delete' | 'fetchLog' | 'estimate' | 'parts';
 export type StoreReply = { result: unknown; error?: undefined } | { error: { name: string; message: string }; result?: undefined };
 
-interface FetchEntry {
-  url: string;
-  method: string;
-  range: string | null;
-  status: number;
-  delivered: number;
-}
 const fetchLog: FetchEntry[] = [];
-
-async function countingFetch(input: string, init?: RequestInit): Promise<Response> {
-  const method = init?.method ?? 'GET';
-  const entry: FetchEntry = { url: input, method, range: (init?.headers as Record<string, string> | undefined)?.Range ?? null, status: 0, delivered: 0 };
-  fetchLog.push(entry);
-  const response = await fetch(input, init);
-  entry.status = response.status;
-  if (!response.body || method === 'HEAD') return response;
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) return controller.close();
-        entry.delivered += value.length;
-        controller.enqueue(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-}
+const countedFetch = countingFetch(fetchLog);
 
 interface CommonArgs {
   dbName: string;
@@ -63,7 +35,7 @@ function makeStore({ dbName, chunkSize, retryDelayMs = 10, noNetwork, plainFetch
       }
     : plainFetch
       ? (input, init) => fetch(input, init)
-      : countingFetch;
+      : countedFetch;
   return new WeightStore(options);
 }
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError, NetworkError, QuotaExceededError } from '../core/errors.js';
 import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
 import { makeManifest } from '../../tools/make-manifest.js';
+import { countingFetch, type FetchEntry } from '../testing/counting-fetch.js';
 import { ChunkStore } from './chunk-store.js';
 import { HttpModelSource } from './http-model-source.js';
 import { IdbModelSource } from './idb-model-source.js';
@@ -59,36 +60,10 @@ function fresh(options: WeightStoreOptions = {}) {
 
 const gets = (path: string, label: string) => server.requests(path, label).filter((r) => r.method === 'GET');
 
-/**
- * fetch that records, per response, the Range asked for and how many body bytes reached the
- * reader (bytes still in flight when a connection breaks never do). A resumed request must start
- * exactly where the bytes that reached the store end: nothing received is fetched twice.
- */
-function countingFetch() {
-  const log: { url: string; range: string | null; status: number; delivered: number }[] = [];
-  const fetchCounted = async (input: string, init?: RequestInit): Promise<Response> => {
-    const range = (init?.headers as Record<string, string> | undefined)?.Range ?? null;
-    const entry = { url: input, range, status: 0, delivered: 0 }; // status 0: no response
-    if (init?.method !== 'HEAD') log.push(entry);
-    const response = await fetch(input, init);
-    entry.status = response.status;
-    if (!response.body || init?.method === 'HEAD') return response;
-    const reader = response.body.getReader();
-    const body = new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          const { done, value } = await reader.read();
-          if (done) return controller.close();
-          entry.delivered += value.length;
-          controller.enqueue(value);
-        },
-        cancel: (reason) => reader.cancel(reason),
-      },
-      { highWaterMark: 0 }, // hand each piece straight to a waiting read: counted = delivered
-    );
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  };
-  return { fetch: fetchCounted, log, of: (path: string) => log.filter((entry) => entry.url.endsWith(path)) };
+/** Counted GET requests (HEAD probes left out), by file. */
+function countingGets() {
+  const log: FetchEntry[] = [];
+  return { fetch: countingFetch(log), of: (path: string) => log.filter((entry) => entry.method !== 'HEAD' && entry.url.endsWith(path)) };
 }
 
 /** Each request after the first starts where the bytes delivered so far end. */
@@ -138,7 +113,7 @@ describe('WeightStore.download', () => {
   });
 
   it('resumes after the connection is cut at 10 offsets, never fetching a stored chunk again', async () => {
-    const counting = countingFetch();
+    const counting = countingGets();
     const { url, label, store } = fresh({ fetch: counting.fetch });
     const cuts = [150_000, 333_333, 700_001, 1_000_000, 1_500_000, 2_000_017, 2_600_000, 3_100_000, 3_700_000, 4_390_000];
     server.fault(`${label}/${WEIGHTS}`, { cutAt: cuts });
@@ -185,7 +160,7 @@ describe('WeightStore.download', () => {
   });
 
   it('restarts a file when the server ignores Range (200 instead of 206)', async () => {
-    const counting = countingFetch();
+    const counting = countingGets();
     const { url, label, store } = fresh({ fetch: counting.fetch });
     server.fault(`${label}/${WEIGHTS}`, { noRange: true, cutAt: [2_000_000] });
     const model = await store.download(url);
@@ -209,7 +184,7 @@ describe('WeightStore.download', () => {
   });
 
   it('gives up when the server is gone mid-download, keeping what was stored for later', async () => {
-    const counting = countingFetch();
+    const counting = countingGets();
     const { url, label, store } = fresh({ fetch: counting.fetch });
     server.fault(`${label}/${WEIGHTS}`, { cutAt: [1_050_000] });
     const retries: number[] = [];
