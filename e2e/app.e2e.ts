@@ -12,11 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatParameters, parseParameters } from '../src/core/parameters.js';
 import { encodePng, readPngTextChunks } from '../src/core/png.js';
+import { decodePng } from '../src/testing/png-decode.js';
 import { startAppServer, REPO_ROOT, type AppServer } from './lib/app-server.js';
 import { launchChromium } from './lib/browser.js';
 
@@ -141,8 +141,8 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
     const parameters = parseParameters(readPngTextChunks(appPng).parameters);
     expect(parameters).toMatchObject({ prompt: PROMPT, negativePrompt: '', steps: STEPS, sampler: 'PNDM', guidanceScale: 7.5, seed: SEED, width: 128, height: 128, model: 'shapes-sd-fp32' });
 
-    const pixels = decodePng(appPng);
-    const cli = decodePng(reference.png);
+    const pixels = decodeRgb(appPng);
+    const cli = decodeRgb(reference.png);
     expect([pixels.width, pixels.height]).toEqual([128, 128]);
     const vsFloat = maxAbsDiffToFloat(pixels, reference.image);
     const vsCliPng = maxAbsDiff(pixels.rgb, cli.rgb);
@@ -240,52 +240,12 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
   });
 });
 
-/** 8-bit RGB/RGBA, non-interlaced PNGs (what encodePng writes) to RGB bytes. */
-function decodePng(bytes: Uint8Array): { width: number; height: number; rgb: Uint8Array } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pos = 8;
-  let width = 0;
-  let height = 0;
-  let channels = 0;
-  const idat: Uint8Array[] = [];
-  while (pos < bytes.length) {
-    const length = view.getUint32(pos);
-    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
-    const data = bytes.subarray(pos + 8, pos + 8 + length);
-    if (type === 'IHDR') {
-      width = view.getUint32(pos + 8);
-      height = view.getUint32(pos + 12);
-      if (data[8] !== 8 || data[12] !== 0) throw new Error('decodePng: only 8-bit non-interlaced PNGs');
-      channels = data[9] === 6 ? 4 : data[9] === 2 ? 3 : 0;
-      if (!channels) throw new Error(`decodePng: colour type ${data[9]} not supported`);
-    } else if (type === 'IDAT') idat.push(data);
-    pos += 12 + length;
-  }
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const out = new Uint8Array(height * stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    const row = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? out[y * stride + x - channels] : 0;
-      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
-      const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels] : 0;
-      const predictor = [0, a, b, (a + b) >> 1, paeth(a, b, c)][filter];
-      out[y * stride + x] = (row[x] + predictor) & 0xff;
-    }
-  }
+/** A PNG's RGB bytes, through the tests' independent decoder (src/testing/png-decode.ts). */
+function decodeRgb(bytes: Uint8Array): { width: number; height: number; rgb: Uint8Array } {
+  const { width, height, rgba } = decodePng(bytes);
   const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0; i < width * height; i++) rgb.set(out.subarray(i * channels, i * channels + 3), i * 3);
+  for (let i = 0; i < width * height; i++) rgb.set(rgba.subarray(i * 4, i * 4 + 3), i * 3);
   return { width, height, rgb };
-}
-
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
 /** Page RGB bytes vs the CLI's float image (1, 3, H, W) in [0, 1], in units of 1/255. */
