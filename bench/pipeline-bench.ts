@@ -10,7 +10,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { InvalidRequestError, SdError } from '../src/core/errors.js';
+import { InvalidRequestError } from '../src/core/errors.js';
 import type { SchedulerName } from '../src/core/schedulers/scheduler.js';
 import { openModelFolder, type ModelPart } from '../src/engine/model-folder.js';
 import type { OrtModule, OrtSessionOptions } from '../src/engine/ort.js';
@@ -22,6 +22,7 @@ import { freeDimensionOverrides, graphInputs } from './lib/onnx-graph-inputs.js'
 import { median, sum, table, type Row } from './lib/report.js';
 import { TimedRuntime, type Part } from './lib/timed-runtime.js';
 import { runTorchBench, type TorchResult } from './lib/torch-compare.js';
+import { runMain } from '../src/node/run-main.js';
 
 const USAGE = `Usage: npm run bench -- --model DIR [options]
   --runtime R           wasm (onnxruntime-web, default) | node-webgpu | node-cpu (onnxruntime-node)
@@ -296,11 +297,4 @@ async function main(argv: string[]): Promise<void> {
   if (values['json-out']) await writeFile(values['json-out'], JSON.stringify(json, null, 2));
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    const known = error instanceof SdError;
-    console.error(known ? `${error.name}: ${error.message}` : error);
-    process.exit(known ? 2 : 1);
-  },
-);
+runMain(() => main(process.argv.slice(2)));

@@ -6,6 +6,7 @@ import { SdError } from '../core/errors.js';
 import { generateCommand } from './generate.js';
 import { noiseCommand } from './noise.js';
 import { tokenizeCommand } from './tokenize.js';
+import { runMain } from '../node/run-main.js';
 
 const USAGE = `Usage:
   npm run cli -- generate [--model DIR] --prompt TEXT [--negative-prompt TEXT] [--scheduler NAME]
@@ -37,11 +38,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    const known = error instanceof SdError;
-    console.error(known ? `${error.name}: ${error.message}` : error);
-    process.exit(known ? 2 : 1);
-  },
-);
+runMain(() => main(process.argv.slice(2)));
