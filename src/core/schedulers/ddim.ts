@@ -8,12 +8,14 @@
  * "Denoising Diffusion Implicit Models", https://arxiv.org/abs/2010.02502, eq. 12.
  */
 import { timestepSpacingFor } from './config.js';
-import { alphasCumprod, f32, integerTimesteps } from './schedule.js';
+import { InvalidRequestError } from '../errors.js';
+import { addAlphaNoise, alphasCumprod, checkBeginIndex, f32, integerTimesteps } from './schedule.js';
 import type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
 
 export class DdimScheduler implements Scheduler {
   readonly name: SchedulerName = 'ddim';
   readonly initNoiseSigma = 1;
+  readonly order = 1;
   timesteps: readonly number[] = [];
   readonly #config: SchedulerConfig;
   readonly #alphasCumprod: Float32Array;
@@ -29,6 +31,17 @@ export class DdimScheduler implements Scheduler {
   setTimesteps(numInferenceSteps: number): void {
     this.timesteps = integerTimesteps(this.#config, timestepSpacingFor(this.name, this.#config), numInferenceSteps);
     this.#stepRatio = Math.floor(this.#config.numTrainTimesteps / numInferenceSteps);
+  }
+
+  setBeginIndex(index: number): void {
+    checkBeginIndex(index, this.timesteps.length, 'DdimScheduler'); // no step index to set: step() only reads the timestep
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    if (!Number.isInteger(timestep) || timestep < 0 || timestep >= this.#alphasCumprod.length) {
+      throw new InvalidRequestError(`DdimScheduler.addNoise: timestep must be an integer training timestep (got ${timestep}).`);
+    }
+    return addAlphaNoise(original, noise, this.#alphasCumprod[timestep]);
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {

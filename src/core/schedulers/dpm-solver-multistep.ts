@@ -22,6 +22,8 @@ import {
   roundHalfEven,
   sigmaToT,
   trainSigmas,
+  addNoiseIndex,
+  checkBeginIndex,
 } from './schedule.js';
 import type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
 
@@ -39,6 +41,13 @@ export function dataPrediction(config: SchedulerConfig, s: number, modelOutput: 
   return sample.map((x, i) => (x - sigma * modelOutput[i]) / alpha);
 }
 
+/** alpha x + sigma n for noise level s (DPM-Solver's and UniPC's add_noise), float32 per op as torch. */
+export function addVpNoise(original: Float32Array, noise: Float32Array, s: number): Float32Array {
+  if (original.length !== noise.length) throw new Error(`addNoise: original has ${original.length} values, noise ${noise.length}.`);
+  const { alpha, sigma } = alphaSigmaLambda(s);
+  return original.map((x, i) => f32(alpha * x) + f32(sigma * noise[i]));
+}
+
 /** Where a multistep chain starts; diffusers takes a timestep missing from the schedule as the last step. */
 export function multistepStartIndex(timesteps: readonly number[], timestep: number): number {
   const index = indexForTimestep(timesteps, timestep);
@@ -48,11 +57,13 @@ export function multistepStartIndex(timesteps: readonly number[], timestep: numb
 export class DpmSolverMultistepScheduler implements Scheduler {
   readonly name: SchedulerName;
   readonly initNoiseSigma = 1;
+  readonly order = 1;
   timesteps: readonly number[] = [];
   readonly #config: SchedulerConfig;
   readonly #karras: boolean;
   #sigmas: Float32Array = new Float32Array(0);
   #stepIndex: number | null = null;
+  #beginIndex: number | null = null;
   #previousX0: Float32Array | null = null; // data prediction of the previous step (null: first step, first order)
 
   constructor(config: SchedulerConfig, options: { karras?: boolean } = {}) {
@@ -75,7 +86,18 @@ export class DpmSolverMultistepScheduler implements Scheduler {
       this.#sigmas = interpolatedSigmas(byT, timesteps);
     }
     this.#stepIndex = null;
+    this.#beginIndex = null;
     this.#previousX0 = null;
+  }
+
+  setBeginIndex(index: number): void {
+    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'DpmSolverMultistepScheduler');
+  }
+
+  /** alpha x + sigma n at the noise level s of the step: alpha = 1 / sqrt(1 + s^2), sigma = s alpha. */
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => multistepStartIndex(this.timesteps, timestep));
+    return addVpNoise(original, noise, this.#sigmas[i]);
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {
@@ -84,7 +106,7 @@ export class DpmSolverMultistepScheduler implements Scheduler {
 
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
     if (this.timesteps.length === 0) throw new Error('DpmSolverMultistepScheduler: call setTimesteps before step.');
-    const i = (this.#stepIndex ??= multistepStartIndex(this.timesteps, timestep));
+    const i = (this.#stepIndex ??= this.#beginIndex ?? multistepStartIndex(this.timesteps, timestep));
     const x0 = dataPrediction(this.#config, this.#sigmas[i], modelOutput, sample);
     const next = alphaSigmaLambda(this.#sigmas[i + 1]);
     const cur = alphaSigmaLambda(this.#sigmas[i]);

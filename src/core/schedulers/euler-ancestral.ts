@@ -12,16 +12,18 @@
 import type { NoiseSource } from '../random/noise-source.js';
 import { timestepSpacingFor } from './config.js';
 import { predictOriginal } from './euler.js';
-import { f32, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
+import { addNoiseIndex, addSigmaNoise, checkBeginIndex, f32, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
 export class EulerAncestralDiscreteScheduler implements Scheduler {
   readonly name = 'euler_a' as const;
   timesteps: readonly number[] = [];
   initNoiseSigma = 1;
+  readonly order = 1;
   readonly #config: SchedulerConfig;
   #sigmas: Float32Array = new Float32Array(0);
   #stepIndex: number | null = null;
+  #beginIndex: number | null = null;
 
   constructor(config: SchedulerConfig) {
     this.#config = config;
@@ -33,6 +35,16 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
     this.#sigmas = s.sigmas;
     this.initNoiseSigma = s.initNoiseSigma;
     this.#stepIndex = null;
+    this.#beginIndex = null;
+  }
+
+  setBeginIndex(index: number): void {
+    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'EulerAncestralDiscreteScheduler');
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => firstStepIndex(this.timesteps, timestep, 'EulerAncestralDiscreteScheduler'));
+    return addSigmaNoise(original, noise, this.#sigmas[i]);
   }
 
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
@@ -57,6 +69,6 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
   }
 
   #index(timestep: number): number {
-    return (this.#stepIndex ??= firstStepIndex(this.timesteps, timestep, 'EulerAncestralDiscreteScheduler'));
+    return (this.#stepIndex ??= this.#beginIndex ?? firstStepIndex(this.timesteps, timestep, 'EulerAncestralDiscreteScheduler'));
   }
 }

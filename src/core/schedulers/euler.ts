@@ -8,7 +8,7 @@
  * https://arxiv.org/abs/2206.00364, Algorithm 2 with S_churn = 0.
  */
 import { timestepSpacingFor } from './config.js';
-import { f32, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
+import { addNoiseIndex, addSigmaNoise, checkBeginIndex, f32, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
 /** x0 predicted from the model output at noise level sigma (epsilon or v prediction), sigma space. */
@@ -23,9 +23,11 @@ export class EulerDiscreteScheduler implements Scheduler {
   readonly name = 'euler' as const;
   timesteps: readonly number[] = [];
   initNoiseSigma = 1;
+  readonly order = 1;
   readonly #config: SchedulerConfig;
   #sigmas: Float32Array = new Float32Array(0);
   #stepIndex: number | null = null;
+  #beginIndex: number | null = null;
 
   constructor(config: SchedulerConfig) {
     this.#config = config;
@@ -37,6 +39,16 @@ export class EulerDiscreteScheduler implements Scheduler {
     this.#sigmas = s.sigmas;
     this.initNoiseSigma = s.initNoiseSigma;
     this.#stepIndex = null;
+    this.#beginIndex = null;
+  }
+
+  setBeginIndex(index: number): void {
+    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'EulerDiscreteScheduler');
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => firstStepIndex(this.timesteps, timestep, 'EulerDiscreteScheduler'));
+    return addSigmaNoise(original, noise, this.#sigmas[i]);
   }
 
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
@@ -53,6 +65,6 @@ export class EulerDiscreteScheduler implements Scheduler {
   }
 
   #index(timestep: number): number {
-    return (this.#stepIndex ??= firstStepIndex(this.timesteps, timestep, 'EulerDiscreteScheduler'));
+    return (this.#stepIndex ??= this.#beginIndex ?? firstStepIndex(this.timesteps, timestep, 'EulerDiscreteScheduler'));
   }
 }

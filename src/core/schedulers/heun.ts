@@ -11,16 +11,18 @@
  */
 import { timestepSpacingFor } from './config.js';
 import { predictOriginal } from './euler.js';
-import { f32, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
+import { addNoiseIndex, addSigmaNoise, checkBeginIndex, f32, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
 export class HeunDiscreteScheduler implements Scheduler {
   readonly name = 'heun' as const;
   timesteps: readonly number[] = [];
   initNoiseSigma = 1;
+  readonly order = 2;
   readonly #config: SchedulerConfig;
   #sigmas: Float32Array = new Float32Array(0); // [s0, s1, s1, ..., s_{n-1}, s_{n-1}, 0]
   #stepIndex: number | null = null;
+  #beginIndex: number | null = null;
   // state between the two calls of a step; null while in the first-order (predictor) call
   #first: { derivative: Float32Array; dt: number; sample: Float32Array } | null = null;
 
@@ -35,7 +37,17 @@ export class HeunDiscreteScheduler implements Scheduler {
     this.timesteps = [s.timesteps[0], ...s.timesteps.slice(1).flatMap((t) => [t, t])];
     this.initNoiseSigma = s.initNoiseSigma;
     this.#stepIndex = null;
+    this.#beginIndex = null;
     this.#first = null;
+  }
+
+  setBeginIndex(index: number): void {
+    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'HeunDiscreteScheduler');
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => firstStepIndex(this.timesteps, timestep, 'HeunDiscreteScheduler'));
+    return addSigmaNoise(original, noise, this.#sigmas[i]);
   }
 
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
@@ -66,6 +78,6 @@ export class HeunDiscreteScheduler implements Scheduler {
   }
 
   #index(timestep: number): number {
-    return (this.#stepIndex ??= firstStepIndex(this.timesteps, timestep, 'HeunDiscreteScheduler'));
+    return (this.#stepIndex ??= this.#beginIndex ?? firstStepIndex(this.timesteps, timestep, 'HeunDiscreteScheduler'));
   }
 }

@@ -12,7 +12,7 @@
  */
 import { timestepSpacingFor } from './config.js';
 import { predictOriginal } from './euler.js';
-import { firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
+import { addNoiseIndex, addSigmaNoise, checkBeginIndex, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
 const ORDER = 4;
@@ -40,9 +40,11 @@ export class LmsDiscreteScheduler implements Scheduler {
   readonly name = 'lms' as const;
   timesteps: readonly number[] = [];
   initNoiseSigma = 1;
+  readonly order = 1;
   readonly #config: SchedulerConfig;
   #sigmas: Float32Array = new Float32Array(0);
   #stepIndex: number | null = null;
+  #beginIndex: number | null = null;
   #derivatives: Float32Array[] = []; // oldest first, at most ORDER
 
   constructor(config: SchedulerConfig) {
@@ -55,7 +57,17 @@ export class LmsDiscreteScheduler implements Scheduler {
     this.#sigmas = s.sigmas;
     this.initNoiseSigma = s.initNoiseSigma;
     this.#stepIndex = null;
+    this.#beginIndex = null;
     this.#derivatives = [];
+  }
+
+  setBeginIndex(index: number): void {
+    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'LmsDiscreteScheduler');
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => firstStepIndex(this.timesteps, timestep, 'LmsDiscreteScheduler'));
+    return addSigmaNoise(original, noise, this.#sigmas[i]);
   }
 
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
@@ -77,6 +89,6 @@ export class LmsDiscreteScheduler implements Scheduler {
   }
 
   #index(timestep: number): number {
-    return (this.#stepIndex ??= firstStepIndex(this.timesteps, timestep, 'LmsDiscreteScheduler'));
+    return (this.#stepIndex ??= this.#beginIndex ?? firstStepIndex(this.timesteps, timestep, 'LmsDiscreteScheduler'));
   }
 }

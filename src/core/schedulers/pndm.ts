@@ -7,12 +7,14 @@
  * "Pseudo Numerical Methods for Diffusion Models on Manifolds", https://arxiv.org/abs/2202.09778.
  */
 import { timestepSpacingFor } from './config.js';
-import { alphasCumprod, f32, integerTimesteps } from './schedule.js';
+import { InvalidRequestError } from '../errors.js';
+import { addAlphaNoise, alphasCumprod, checkBeginIndex, f32, integerTimesteps } from './schedule.js';
 import type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
 
 export class PndmScheduler implements Scheduler {
   readonly name: SchedulerName = 'pndm';
   readonly initNoiseSigma = 1;
+  readonly order = 1;
   timesteps: readonly number[] = [];
   readonly #config: SchedulerConfig;
   readonly #alphasCumprod: Float32Array;
@@ -50,6 +52,17 @@ export class PndmScheduler implements Scheduler {
     this.#counter = 0;
     this.#curSample = null;
     this.#curModelOutput = null;
+  }
+
+  setBeginIndex(index: number): void {
+    checkBeginIndex(index, this.timesteps.length, 'PndmScheduler'); // no step index to set: step() only reads the timestep
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    if (!Number.isInteger(timestep) || timestep < 0 || timestep >= this.#alphasCumprod.length) {
+      throw new InvalidRequestError(`PndmScheduler.addNoise: timestep must be an integer training timestep (got ${timestep}).`);
+    }
+    return addAlphaNoise(original, noise, this.#alphasCumprod[timestep]);
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {

@@ -216,3 +216,42 @@ export function firstStepIndex(timesteps: readonly number[], t: number, schedule
   if (index < 0) throw new InvalidRequestError(`${scheduler}: timestep ${t} is not in the schedule; pass one of scheduler.timesteps.`);
   return index;
 }
+
+// ---------------------------------------------------------------- add_noise (img2img, inpainting)
+
+/** Throws unless `index` is a valid place to start in a schedule of `length` entries. */
+export function checkBeginIndex(index: number, length: number, scheduler: string): number {
+  if (length === 0) throw new Error(`${scheduler}: call setTimesteps before setBeginIndex.`);
+  if (!Number.isInteger(index) || index < 0 || index >= length) {
+    throw new InvalidRequestError(`${scheduler}: begin index must be an integer from 0 to ${length - 1} (got ${index}).`);
+  }
+  return index;
+}
+
+/**
+ * The schedule index diffusers' `add_noise` reads for sigma-space and multistep samplers: without a
+ * begin index, where `t` sits (`lookup`); with one, the current step index once the loop has begun
+ * (inpainting's per-step re-noising), else the begin index (img2img's start).
+ */
+export function addNoiseIndex(stepIndex: number | null, beginIndex: number | null, lookup: () => number): number {
+  if (beginIndex === null) return lookup();
+  return stepIndex ?? beginIndex;
+}
+
+/** x + sigma n, float32 per op as torch: `original_samples + noise * sigma`. */
+export function addSigmaNoise(original: Float32Array, noise: Float32Array, sigma: number): Float32Array {
+  checkSameLength(original, noise);
+  return original.map((x, i) => x + f32(noise[i] * sigma));
+}
+
+/** sqrt(a_t) x + sqrt(1 - a_t) n with a = alphas_cumprod (DDPM's forward process, PNDM / DDIM), float32 per op as torch. */
+export function addAlphaNoise(original: Float32Array, noise: Float32Array, alphaCumprod: number): Float32Array {
+  checkSameLength(original, noise);
+  const sqrtA = f32(Math.sqrt(alphaCumprod));
+  const sqrtB = f32(Math.sqrt(f32(1 - alphaCumprod)));
+  return original.map((x, i) => f32(sqrtA * x) + f32(sqrtB * noise[i]));
+}
+
+function checkSameLength(original: Float32Array, noise: Float32Array): void {
+  if (original.length !== noise.length) throw new Error(`addNoise: original has ${original.length} values, noise ${noise.length}.`);
+}

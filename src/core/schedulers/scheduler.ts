@@ -9,6 +9,13 @@
  *     x = scheduler.step(eps, t, x, noise)
  *   }
  *
+ * Image-to-image starts part-way, as diffusers' img2img and inpaint pipelines do:
+ *
+ *   scheduler.setTimesteps(numInferenceSteps)
+ *   const begin = tStart * scheduler.order; scheduler.setBeginIndex(begin)
+ *   x = scheduler.addNoise(imageLatents, noise, scheduler.timesteps[begin])
+ *   for (const t of scheduler.timesteps.slice(begin)) ...
+ *
  * One algorithm per file. Arrays are flat float32 latents (any shape; the schedulers are
  * element-wise). `step` returns a new array and never mutates its inputs.
  */
@@ -50,7 +57,23 @@ export interface Scheduler {
   /** Timesteps of the current schedule, in the order the model is called (duplicates allowed: PNDM, Heun). */
   readonly timesteps: readonly number[];
   readonly initNoiseSigma: number;
+  /** diffusers' `order`: entries of `timesteps` per inference step (Heun 2, the rest 1). */
+  readonly order: number;
+  /** Resets the schedule (and the begin index) for a new run. */
   setTimesteps(numInferenceSteps: number): void;
+  /**
+   * diffusers' `set_begin_index`: the run starts at `timesteps[index]` (img2img), so the sigma-space
+   * and multistep samplers take their step index from it instead of searching for the timestep.
+   * PNDM and DDIM have no step index in diffusers; for them this only bounds-checks.
+   */
+  setBeginIndex(index: number): void;
+  /**
+   * diffusers' `add_noise` for one sample: `original` noised to the level of `timestep`
+   * (sqrt(a_t) x + sqrt(1 - a_t) n for PNDM / DDIM, x + sigma n in sigma space, alpha x + sigma n for
+   * DPM-Solver / UniPC). As in diffusers, once a begin index is set the sigma-space and multistep
+   * samplers ignore `timestep` and use the current step index (the begin index before the first step).
+   */
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array;
   /** `noise` is required by ancestral samplers (euler_a) and ignored by the rest. */
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array;

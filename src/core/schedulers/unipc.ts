@@ -14,8 +14,8 @@
  * Algorithms 2 and 3.
  */
 import { timestepSpacingFor } from './config.js';
-import { alphaSigmaLambda, dataPrediction, multistepStartIndex } from './dpm-solver-multistep.js';
-import { alphasCumprod, f32, interpolatedSigmas, multistepTimesteps, trainSigmas } from './schedule.js';
+import { addVpNoise, alphaSigmaLambda, dataPrediction, multistepStartIndex } from './dpm-solver-multistep.js';
+import { addNoiseIndex, alphasCumprod, checkBeginIndex, f32, interpolatedSigmas, multistepTimesteps, trainSigmas } from './schedule.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
 const SOLVER_ORDER = 2;
@@ -34,10 +34,12 @@ function bh2(sFrom: number, sTo: number): { h: number; ratio: number; a: number 
 export class UniPcMultistepScheduler implements Scheduler {
   readonly name = 'unipc' as const;
   readonly initNoiseSigma = 1;
+  readonly order = 1;
   timesteps: readonly number[] = [];
   readonly #config: SchedulerConfig;
   #sigmas: Float32Array = new Float32Array(0);
   #stepIndex: number | null = null;
+  #beginIndex: number | null = null;
   #modelOutputs: Float32Array[] = []; // data predictions, oldest first, at most SOLVER_ORDER
   #lastSample: Float32Array | null = null; // the sample the last predictor started from
   #lowerOrderNums = 0;
@@ -51,10 +53,21 @@ export class UniPcMultistepScheduler implements Scheduler {
     this.timesteps = multistepTimesteps(this.#config, timestepSpacingFor(this.name, this.#config), numInferenceSteps);
     this.#sigmas = interpolatedSigmas(trainSigmas(alphasCumprod(this.#config)), this.timesteps);
     this.#stepIndex = null;
+    this.#beginIndex = null;
     this.#modelOutputs = [];
     this.#lastSample = null;
     this.#lowerOrderNums = 0;
     this.#thisOrder = 1;
+  }
+
+  setBeginIndex(index: number): void {
+    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'UniPcMultistepScheduler');
+  }
+
+  /** alpha x + sigma n at the noise level s of the step: alpha = 1 / sqrt(1 + s^2), sigma = s alpha. */
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => multistepStartIndex(this.timesteps, timestep));
+    return addVpNoise(original, noise, this.#sigmas[i]);
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {
@@ -63,7 +76,7 @@ export class UniPcMultistepScheduler implements Scheduler {
 
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
     if (this.timesteps.length === 0) throw new Error('UniPcMultistepScheduler: call setTimesteps before step.');
-    const i = (this.#stepIndex ??= multistepStartIndex(this.timesteps, timestep));
+    const i = (this.#stepIndex ??= this.#beginIndex ?? multistepStartIndex(this.timesteps, timestep));
     const m = dataPrediction(this.#config, this.#sigmas[i], modelOutput, sample);
     let x = sample;
     if (i > 0 && this.#lastSample !== null) x = this.#correct(i, m, this.#lastSample, this.#thisOrder);
