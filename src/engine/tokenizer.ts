@@ -5,7 +5,10 @@
  * (normaliser, pre-tokeniser and post-processor of CLIP's tokenizer.json).
  */
 import { CLIPTokenizer } from '@huggingface/transformers';
-import { ModelFileMissingError } from '../core/errors.js';
+import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
+import { chunkPrompt, CHUNK_LENGTH, type ChunkTokens, type SpecialTokens } from '../core/prompt-chunks.js';
+import { parsePromptAttention } from '../core/prompt-parser.js';
+import { MAX_PROMPT_CHUNKS, type PromptSyntax } from '../core/prompt-syntax.js';
 import type { ModelSource } from './model-source.js';
 
 export const MAX_LENGTH = 77;
@@ -13,11 +16,23 @@ export const BOS_TOKEN_ID = 49406;
 export const EOS_TOKEN_ID = 49407;
 
 export interface Tokenized {
-  /** Always MAX_LENGTH ids: BOS, tokens, EOS, padded with EOS (pad = EOS for CLIP). */
+  /** Always MAX_LENGTH ids: BOS, tokens, EOS, padded with EOS (pad = EOS for CLIP); a1111: the first chunk's. */
   inputIds: Int32Array;
-  /** Tokens of the prompt itself (without BOS/EOS), before truncation. */
+  /** Tokens of the prompt itself (without BOS/EOS), before truncation; a1111: A1111's count (75 per chunk before the last). */
   tokenCount: number;
-  /** How many prompt tokens fit (MAX_LENGTH - 2). */
+  /** How many prompt tokens fit: 75 (plain); a1111: 75 x chunks, A1111's "N/150". */
+  maxTokens: number;
+  /** plain only: tokens after the 75th are cut off. */
+  truncated: boolean;
+  /** Each 77-token chunk's own prompt tokens and their text (decoded, lower case), to show where chunks break. */
+  chunks: { tokenCount: number; text: string }[];
+}
+
+/** A prompt as the text encoder reads it: 77-token chunks with a weight per token. */
+export interface PromptTokens {
+  syntax: PromptSyntax;
+  chunks: ChunkTokens[];
+  tokenCount: number;
   maxTokens: number;
   truncated: boolean;
 }
@@ -42,14 +57,50 @@ export class ClipTokenizer {
     return new ClipTokenizer(new CLIPTokenizer(json, { ...plainConfig(config), model_max_length: MAX_LENGTH }));
   }
 
-  tokenize(text: string): Tokenized {
-    const ids = this.tokenizer.encode(text, { add_special_tokens: false });
-    const maxTokens = MAX_LENGTH - 2;
-    const kept = ids.slice(0, maxTokens);
-    const inputIds = new Int32Array(MAX_LENGTH).fill(EOS_TOKEN_ID);
-    inputIds[0] = BOS_TOKEN_ID;
-    inputIds.set(kept, 1);
-    return { inputIds, tokenCount: ids.length, maxTokens, truncated: ids.length > maxTokens };
+  /** The counter's view of a prompt: ids of the first chunk, counts, and where chunks break. */
+  tokenize(text: string, syntax: PromptSyntax = 'plain'): Tokenized {
+    const prompt = this.promptTokens(text, syntax);
+    const chunks = prompt.chunks.map((chunk) => ({ tokenCount: chunk.tokenCount, text: this.decode(chunk.ids.slice(1, 1 + chunk.tokenCount)) }));
+    const { tokenCount, maxTokens, truncated } = prompt;
+    return { inputIds: Int32Array.from(prompt.chunks[0].ids), tokenCount, maxTokens, truncated, chunks };
+  }
+
+  /**
+   * The chunks the text encoder reads. plain: one chunk, the first 75 tokens, weights 1 (diffusers).
+   * a1111: A1111's emphasis and chunking (src/core/prompt-parser.ts, prompt-chunks.ts).
+   */
+  promptTokens(text: string, syntax: PromptSyntax): PromptTokens {
+    if (syntax === 'a1111') {
+      const { chunks, tokenCount, maxTokens } = chunkPrompt(parsePromptAttention(text), (fragment) => this.encode(fragment), this.specialTokens);
+      return { syntax, chunks, tokenCount, maxTokens, truncated: false };
+    }
+    const ids = this.encode(text);
+    const kept = ids.slice(0, CHUNK_LENGTH);
+    const padding = new Array<number>(CHUNK_LENGTH - kept.length).fill(EOS_TOKEN_ID);
+    const chunk: ChunkTokens = { ids: [BOS_TOKEN_ID, ...kept, ...padding, EOS_TOKEN_ID], weights: new Array<number>(MAX_LENGTH).fill(1), tokenCount: kept.length };
+    return { syntax, chunks: [chunk], tokenCount: ids.length, maxTokens: CHUNK_LENGTH, truncated: ids.length > CHUNK_LENGTH };
+  }
+
+  /** One text's ids without BOS/EOS and without truncation (A1111 tokenises each fragment so). */
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false });
+  }
+
+  decode(ids: readonly number[]): string {
+    return ids.length === 0 ? '' : this.tokenizer.decode([...ids], { skip_special_tokens: true });
+  }
+
+  get specialTokens(): SpecialTokens {
+    return { bos: BOS_TOKEN_ID, eos: EOS_TOKEN_ID, comma: this.tokenizer.get_vocab().get(',</w>') ?? -1 };
+  }
+}
+
+/** Refuses, before any work, a prompt with more chunks than the engine takes (MAX_PROMPT_CHUNKS). */
+export function checkPromptLength(prompt: PromptTokens, label: string): void {
+  if (prompt.chunks.length > MAX_PROMPT_CHUNKS) {
+    throw new InvalidRequestError(
+      `The ${label} needs ${prompt.chunks.length} chunks of 75 tokens (${prompt.tokenCount} tokens); the limit is ${MAX_PROMPT_CHUNKS} chunks (${MAX_PROMPT_CHUNKS * CHUNK_LENGTH} tokens). Shorten it.`,
+    );
   }
 }
 
