@@ -33,6 +33,14 @@ export class WebGpuUnavailableError extends SdError {
 export class ShaderF16UnsupportedError extends SdError {
   override name = 'ShaderF16UnsupportedError';
 }
+/** A model folder prepared for one backend (e.g. WebGPU's fused operators) loaded on another (wasm, CPU). */
+export class BackendMismatchError extends SdError {
+  override name = 'BackendMismatchError';
+}
+/** The model cannot fit this backend's memory (wasm heap) or buffer limits (GPU); said before downloading. */
+export class ModelTooLargeError extends SdError {
+  override name = 'ModelTooLargeError';
+}
 /** The caller cancelled; not a failure. */
 export class CancelledError extends SdError {
   override name = 'CancelledError';
@@ -51,6 +59,8 @@ const classes = {
   QuotaExceededError,
   WebGpuUnavailableError,
   ShaderF16UnsupportedError,
+  BackendMismatchError,
+  ModelTooLargeError,
   CancelledError,
 } as const;
 

@@ -10,6 +10,9 @@
  */
 import { float16ToFloat32, float32ToFloat16 } from '../core/float16.js';
 import { ModelFormatError } from '../core/errors.js';
+import { backendOf, checkOperators } from './model-fit.js';
+import { summarizeGraph, type GraphSummary } from './onnx-graph.js';
+import { explainSessionError } from './session-errors.js';
 import { createSession, identityModel, inputSpecs, outputSpecs, usesWebGpu, type CreateSessionOptions, type OrtModule, type OrtSession, type OrtTensor, type TensorSpec, type TensorType } from './ort.js';
 
 export interface Feed {
@@ -52,12 +55,15 @@ export class OrtModel {
   }
 
   static async create(label: string, ort: OrtModule, model: Uint8Array, options: CreateSessionOptions): Promise<OrtModel> {
+    const backend = backendOf(options.executionProviders as (string | { name: string })[] | undefined);
+    // Operators the backend lacks are named before onnxruntime reads any weight.
+    const graph = readableGraph(model, label);
+    if (graph) checkOperators(label, graph, backend);
     let session: OrtSession;
     try {
       session = await createSession(ort, model, options);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ModelFormatError(`Could not load the ${label} model: ${reason}. Check that the file is a complete ONNX model for this runtime (re-download it if it may be damaged).`);
+      throw explainSessionError(label, backend, error, graph?.floatType ?? null);
     }
     return new OrtModel(label, ort, session, options);
   }
@@ -146,6 +152,15 @@ export class OrtModel {
     const uploaders = await Promise.all(this.uploaders.values());
     this.uploaders.clear();
     await Promise.all([this.session.release(), ...uploaders.map((u) => u?.release())]);
+  }
+}
+
+/** The graph's summary, or null when the bytes are not readable as ONNX (onnxruntime then says why). */
+function readableGraph(model: Uint8Array, label: string): GraphSummary | null {
+  try {
+    return summarizeGraph(model, `the ${label} model`);
+  } catch {
+    return null;
   }
 }
 

@@ -1,0 +1,130 @@
+/**
+ * Whether a model folder can run on a backend, decided from what its graphs and file sizes say,
+ * before its weights are downloaded or handed to ONNX Runtime. Each refusal names the limit, the
+ * sizes and what to do instead:
+ *
+ * - operators: tools/prepare_model.py's `webgpu` target fuses SD's attention, GroupNorm and GEGLU
+ *   into com.microsoft operators (BiasSplitGelu, BiasAdd, GroupNorm, ...) that only onnxruntime's
+ *   WebGPU (and CUDA) kernels implement; the wasm backend and the CPU EP have none.
+ * - shader-f16: an fp16 graph on WebGPU needs the adapter's `shader-f16` feature.
+ * - the wasm heap: wasm32 addresses 4 GiB; onnxruntime-web copies every weight of every session
+ *   into it, and the runtime, activations and the model protobufs need room too (WASM_HEADROOM).
+ * - GPU buffers: each initializer becomes one GPU buffer bound as storage, so the largest weight
+ *   tensor must fit both `maxBufferSize` and `maxStorageBufferBindingSize`.
+ */
+import { BackendMismatchError, ModelTooLargeError, ShaderF16UnsupportedError } from '../core/errors.js';
+import { formatBytes } from '../store/quota.js';
+import type { ModelPart } from './model-folder.js';
+import type { GraphSummary, OnnxOperator } from './onnx-graph.js';
+
+export type Backend = 'webgpu' | 'wasm' | 'cpu';
+
+export interface BackendTarget {
+  backend: Backend;
+  /** WebGPU only: whether the adapter has `shader-f16`. */
+  shaderF16?: boolean;
+  maxBufferSize?: number | null;
+  maxStorageBufferBindingSize?: number | null;
+}
+
+/** One part of a folder as planned: its graph and the bytes of model.onnx plus its external data. */
+export interface PartPlan {
+  part: ModelPart;
+  bytes: number;
+  graph: GraphSummary;
+}
+
+/** wasm32's address space: onnxruntime-web's heap can grow to 4 GiB and no further. */
+export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
+/** Room the runtime needs besides the weights: code, arena, activations (2 x 4 x 64 x 64 UNet at 512x512), protobuf copies. */
+export const WASM_HEADROOM = 512 * 1024 ** 2;
+
+/**
+ * com.microsoft operators that only onnxruntime's GPU EPs (WebGPU, CUDA) implement: what
+ * onnxruntime's transformer optimizer writes for SD's UNet and VAE. (Attention, MultiHeadAttention,
+ * SkipLayerNormalization, FastGelu... have CPU kernels in float32 and are not listed.)
+ */
+export const GPU_ONLY_OPERATORS: ReadonlySet<string> = new Set(['BiasSplitGelu', 'BiasAdd', 'GroupNorm', 'SkipGroupNorm', 'NhwcConv']);
+
+const BACKEND_LABEL: Record<Backend, string> = {
+  webgpu: 'WebGPU',
+  wasm: "onnxruntime-web's wasm (CPU)",
+  cpu: "onnxruntime-node's CPU",
+};
+
+/** Which backend a provider list runs on (the first it names). */
+export function backendOf(providers: readonly (string | { name: string })[] | undefined): Backend {
+  const names = (providers ?? []).map((p) => (typeof p === 'string' ? p : p.name));
+  if (names.includes('webgpu')) return 'webgpu';
+  if (names.includes('cpu')) return 'cpu';
+  return 'wasm';
+}
+
+const opName = (op: OnnxOperator) => (op.domain ? `${op.domain}.${op.opType}` : op.opType);
+
+/** The "use this instead" sentence for a folder made for WebGPU. */
+export const PORTABLE_ADVICE =
+  'Load this folder in a browser with WebGPU, or make a portable folder for the CPU with tools/prepare_model.py --target portable (no WebGPU-only fusions).';
+
+/** Throws BackendMismatchError when the graph uses operators `backend` has no kernel for. */
+export function checkOperators(label: string, graph: GraphSummary, backend: Backend): void {
+  if (backend === 'webgpu') return;
+  const gpuOnly = graph.operators.filter((op) => op.domain === 'com.microsoft' && GPU_ONLY_OPERATORS.has(op.opType));
+  if (gpuOnly.length === 0) return;
+  throw new BackendMismatchError(
+    `The ${label} model was prepared for WebGPU: it uses ${gpuOnly.map(opName).join(', ')}, which ${BACKEND_LABEL[backend]} backend has no kernel for (nothing is damaged). ${PORTABLE_ADVICE}`,
+  );
+}
+
+/** Throws ShaderF16UnsupportedError for an fp16 graph on a WebGPU adapter without shader-f16. */
+export function checkPrecision(label: string, graph: GraphSummary, target: BackendTarget): void {
+  if (target.backend !== 'webgpu' || graph.floatType !== 'float16' || target.shaderF16 !== false) return;
+  throw new ShaderF16UnsupportedError(shaderF16Message(label));
+}
+
+export function shaderF16Message(what: string): string {
+  return (
+    `${what} is fp16, and this GPU adapter lacks WebGPU's shader-f16 feature, so it cannot run here ` +
+    '(software WebGPU such as SwiftShader never has it; Chrome on Linux blocklists it on NVIDIA GPUs). ' +
+    'Use a browser and GPU with shader-f16 (Chrome or Edge on Windows or macOS, recent GPUs; chrome://gpu lists it), ' +
+    'or load an fp32 folder (tools/prepare_model.py --fp32: twice the download and GPU memory).'
+  );
+}
+
+/** Throws ModelTooLargeError when the folder cannot fit the backend's memory or buffer limits. */
+export function checkSizes(modelName: string, parts: readonly PartPlan[], target: BackendTarget): void {
+  if (target.backend === 'wasm') {
+    const total = parts.reduce((sum, p) => sum + p.bytes, 0);
+    if (total + WASM_HEADROOM > WASM_HEAP_BYTES) {
+      throw new ModelTooLargeError(
+        `${modelName} has ${formatBytes(total)} of weights (${parts.map((p) => `${p.part} ${formatBytes(p.bytes)}`).join(', ')}); ` +
+          `the wasm backend keeps them all in its heap, which holds at most ${formatBytes(WASM_HEAP_BYTES)} (with ${formatBytes(WASM_HEADROOM)} needed to run). ` +
+          'Use a browser with WebGPU, or a smaller (fp16) export of the model.',
+      );
+    }
+  }
+  if (target.backend === 'webgpu') {
+    const limits = [
+      ['maxBufferSize', target.maxBufferSize],
+      ['maxStorageBufferBindingSize', target.maxStorageBufferBindingSize],
+    ] as const;
+    for (const p of parts) {
+      for (const [limit, value] of limits) {
+        if (value != null && p.graph.largestTensorBytes > value) {
+          throw new ModelTooLargeError(
+            `The ${p.part} of ${modelName} has a weight tensor of ${formatBytes(p.graph.largestTensorBytes)} (${p.graph.largestTensorName ?? 'unnamed'}), ` +
+              `more than this GPU's ${limit} (${formatBytes(value)}), so WebGPU cannot hold it in one buffer. ` +
+              'Use an fp16 export (half the size) or a GPU with larger buffer limits (chrome://gpu lists them).',
+          );
+        }
+      }
+    }
+  }
+}
+
+/** All checks, in the order a user should hear about them. */
+export function checkModelFits(modelName: string, parts: readonly PartPlan[], target: BackendTarget): void {
+  for (const p of parts) checkOperators(p.part, p.graph, target.backend);
+  for (const p of parts) checkPrecision(`${modelName}'s ${p.part}`, p.graph, target);
+  checkSizes(modelName, parts, target);
+}
