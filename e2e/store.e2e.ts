@@ -190,6 +190,41 @@ describe('weight store in Chromium (module worker, IndexedDB)', () => {
     await second.close();
   });
 
+  it('a file changed on the server between two tabs (Last-Modified, no ETag) is stored whole from its new version, never mixed', async () => {
+    const m = fresh();
+    const v1 = { etag: false as const, lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT' };
+    server.fault(`${m.label}/${WEIGHTS}`, { ...v1, bytesPerSecond: 1_500_000 });
+    const first = await openStorePage(context, pages);
+    void first.evaluate((args) => window.storeCall('download', args), m).catch(() => {}); // dies with the tab
+    await first.waitForFunction(
+      (path) => {
+        const p = window.storeProgress as { stage: string; file: string; fileLoaded: number } | null;
+        return p?.stage === 'download' && p.file === path && p.fileLoaded > 1_600_000;
+      },
+      WEIGHTS,
+      { polling: 20 },
+    );
+    await first.close();
+    // The new version differs inside the part already stored (byte 500 000) and after it.
+    const v2 = fixture(WEIGHTS);
+    for (const at of [500_000, 3_000_000]) v2[at]! ^= 0xff;
+    server.fault(`${m.label}/${WEIGHTS}`, { body: v2, etag: false, lastModified: 'Wed, 25 Nov 2026 10:00:00 GMT' });
+
+    const second = await openStorePage(context, pages);
+    const [partial] = await storeCall<StoredModel[]>(second, 'list', m);
+    const stored = partial!.files.find((f) => f.path === WEIGHTS)!;
+    expect(stored).toMatchObject({ complete: false });
+    expect(stored.storedBytes).toBeGreaterThanOrEqual(1_500_000);
+    const seen = server.log.length;
+    const { model } = await storeCall<{ model: StoredModel }>(second, 'download', m);
+    const later = server.log.slice(seen).filter((r) => r.label === m.label && r.method === 'GET' && r.path === WEIGHTS);
+    // The resume names the stored version; the server answers with the whole new file.
+    expect(later.map((r) => [r.range, r.ifRange, r.status])).toEqual([[`bytes=${stored.storedBytes}-`, v1.lastModified, 200]]);
+    const read = await storeCall<Read>(second, 'read', { ...m, id: model.id, paths: [WEIGHTS] });
+    expect(read.files[WEIGHTS]).toMatchObject({ size: WEIGHTS_SIZE, sha256: createHash('sha256').update(v2).digest('hex') });
+    await second.close();
+  });
+
   it('finds corrupted and missing chunks when loading and re-fetches just those by Range', async () => {
     const page = await openStorePage(context, pages);
     const m = fresh();

@@ -34,6 +34,14 @@ export interface FileFault {
   bytesPerSecond?: number;
   /** Only for these methods (default: all), e.g. ['HEAD'] for a server that refuses HEAD. */
   methods?: string[];
+  /** Send this ETag instead of the file's own; false: send none (a server without ETags). */
+  etag?: string | false;
+  /** Send this Last-Modified instead of the file's own (files from `root` have their mtime); false: send none. */
+  lastModified?: string | false;
+  /** Send the body without Content-Length and end it by closing the connection (HTTP/1.0 style). */
+  closeDelimited?: boolean;
+  /** Ignore If-Range (answer 206 even when the validator does not match), as some servers do. */
+  ignoreIfRange?: boolean;
 }
 
 /** A file that exists only in memory or is generated on demand (for the 1.7 GB benchmark). */
@@ -48,6 +56,7 @@ export interface RequestLog {
   path: string;
   label: string;
   range: string | null;
+  ifRange: string | null;
   status: number;
   /** Body bytes written (before a cut). */
   bytesSent: number;
@@ -115,7 +124,14 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
   const log: RequestLog[] = [];
   const sockets = new Set<import('node:net').Socket>();
 
-  async function resolve(path: string): Promise<{ size: number; etag: string; read: (offset: number, length: number) => Promise<Uint8Array> } | null> {
+  interface Resolved {
+    size: number;
+    etag: string;
+    lastModified?: string;
+    read: (offset: number, length: number) => Promise<Uint8Array>;
+  }
+
+  async function resolve(path: string): Promise<Resolved | null> {
     const file = files.get(path);
     if (file instanceof Uint8Array) {
       return { size: file.length, etag: `"mem-${file.length}"`, read: async (o, n) => file.subarray(o, o + n) };
@@ -130,6 +146,7 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
       return {
         size: info.size,
         etag: `"${info.size}-${Math.floor(info.mtimeMs)}"`,
+        lastModified: new Date(info.mtimeMs).toUTCString(),
         read: async (offset, length) => {
           const handle = await open(full, 'r');
           try {
@@ -149,7 +166,7 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
   function setCors(res: ServerResponse): void {
     if (options.cors === false) return;
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag, Accept-Ranges');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag, Last-Modified, Accept-Ranges');
     res.setHeader('Access-Control-Allow-Headers', 'Range, If-Range, Content-Type');
     res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
@@ -160,7 +177,7 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
     const segments = decodeURIComponent(url.pathname).split('/').filter(Boolean);
     const label = segments[0] ?? '';
     const path = segments.slice(1).join('/');
-    const entry: RequestLog = { method: req.method ?? 'GET', path, label, range: req.headers.range ?? null, status: 0, bytesSent: 0, start: 0, cut: false };
+    const entry: RequestLog = { method: req.method ?? 'GET', path, label, range: req.headers.range ?? null, ifRange: typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : null, status: 0, bytesSent: 0, start: 0, cut: false };
     log.push(entry);
     setCors(res);
     if (req.method === 'OPTIONS') {
@@ -184,7 +201,7 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
       return;
     }
     const body = fault?.body;
-    const file = body !== undefined
+    const file: Resolved | null = body !== undefined
       ? (() => {
           const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
           return { size: bytes.length, etag: `"fault-${bytes.length}"`, read: async (o: number, n: number) => bytes.subarray(o, o + n) };
@@ -195,13 +212,19 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
+    const etag = fault?.etag === undefined ? file.etag : fault.etag;
+    const lastModified = fault?.lastModified === undefined ? file.lastModified : fault.lastModified;
+    // If-Range (RFC 9110 13.1.5): the Range applies only while the validator still matches the file.
+    const ifRange = typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : undefined;
+    const stale = !!ifRange && !fault?.ignoreIfRange && ifRange !== (ifRange.startsWith('"') || ifRange.startsWith('W/') ? etag : lastModified);
     const noRange = options.noRange || fault?.noRange;
-    const range = noRange ? null : parseRange(req.headers.range, file.size);
+    const range = noRange || stale ? null : parseRange(req.headers.range, file.size);
     const headers: Record<string, string | number> = {
       'Content-Type': fault?.contentType ?? contentType(path),
-      ETag: file.etag,
       'Cache-Control': 'no-cache',
     };
+    if (etag) headers['ETag'] = etag;
+    if (lastModified) headers['Last-Modified'] = lastModified;
     if (!noRange) headers['Accept-Ranges'] = 'bytes';
     if (range === 'unsatisfiable') {
       entry.status = 416;
@@ -212,7 +235,12 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
     const end = range ? range.end + 1 : file.size;
     entry.start = start;
     entry.status = range ? 206 : 200;
-    headers['Content-Length'] = end - start;
+    if (fault?.closeDelimited) {
+      res.useChunkedEncodingByDefault = false; // no Content-Length, no chunks: the body ends when the connection closes
+      res.shouldKeepAlive = false;
+    } else {
+      headers['Content-Length'] = end - start;
+    }
     if (range) headers['Content-Range'] = `bytes ${start}-${end - 1}/${file.size}`;
     res.writeHead(entry.status, headers);
     if (req.method === 'HEAD') {

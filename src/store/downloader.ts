@@ -8,8 +8,16 @@
  * - Resume: each chunk is stored together with the file record listing its digest and the
  *   whole-file hasher's state, so an interrupted download (network drop, reload, closed tab)
  *   continues with `Range: bytes=<stored>-`. Within one session a retry continues from the exact
- *   byte where the connection broke (the partial chunk is still in memory). A server that answers
- *   200 instead of 206 restarts the file (reading that 200 response from its first byte).
+ *   byte where the connection broke (the partial chunk is still in memory).
+ * - One version of the file (RFC 9110 validators): every resume sends `If-Range` with the strong
+ *   ETag or Last-Modified the first response carried. The stored part is kept only when the 206
+ *   carries the same validators and the same total size (`Content-Range: bytes N-M/TOTAL`);
+ *   otherwise, and on a 200 (the server ignores Range, or If-Range found the file changed), the
+ *   file starts again from byte 0. Without a validator a stored part cannot be tied to the
+ *   server's current file, so it is not resumed at all unless the manifest's SHA-256 will check it.
+ * - Size: the expected size (manifest, HEAD probe, Content-Length, Content-Range total) must be
+ *   reached exactly; a body that ends early (also a close-delimited one without Content-Length)
+ *   leaves the file partial and is resumed.
  * - Integrity: the whole-file SHA-256 is checked against the manifest when there is one, and
  *   recorded otherwise; the file record is marked complete only after that.
  * - Repair: `fetchChunk` re-fetches one stored chunk by Range and checks it against its digest.
@@ -51,9 +59,35 @@ export interface DownloadContext {
 /** How often one file may restart from byte 0 (server without Range support) before we give up. */
 const MAX_RESTARTS = 3;
 
-/** Downloads `file` unless it is already complete; returns its complete record. */
-export function downloadFile(ctx: DownloadContext, file: ModelFile): Promise<FileRecord> {
-  return new FileDownload(ctx, file).run();
+/**
+ * Downloads `file` unless it is already complete; returns its complete record. `probedSize` is
+ * the size a HEAD request reported this session (the file must reach it unless a later response
+ * gives another).
+ */
+export function downloadFile(ctx: DownloadContext, file: ModelFile, probedSize: number | null = null): Promise<FileRecord> {
+  return new FileDownload(ctx, file, probedSize).run();
+}
+
+/** The validators a response carries (Last-Modified is CORS-safelisted; ETag needs Access-Control-Expose-Headers). */
+function validatorsOf(response: Response): Pick<FileRecord, 'etag' | 'lastModified'> {
+  const out: Pick<FileRecord, 'etag' | 'lastModified'> = {};
+  const etag = response.headers.get('etag');
+  const lastModified = response.headers.get('last-modified');
+  if (etag) out.etag = etag;
+  if (lastModified) out.lastModified = lastModified;
+  return out;
+}
+
+/** What `If-Range` may carry: a strong ETag, else Last-Modified (weak ETags are not allowed there). */
+function ifRangeValidator(record: FileRecord): string | undefined {
+  return record.etag && !record.etag.startsWith('W/') ? record.etag : record.lastModified;
+}
+
+/** Whether a 206 comes from the version whose start is stored: a shared validator matches and none differs. */
+function sameVersion(record: FileRecord, response: Response): boolean {
+  const now = validatorsOf(response);
+  const pairs = (['etag', 'lastModified'] as const).filter((key) => record[key] !== undefined && now[key] !== undefined);
+  return pairs.length > 0 && pairs.every((key) => record[key] === now[key]);
 }
 
 class FileDownload {
@@ -70,11 +104,14 @@ class FileDownload {
   #pendingBytes = 0;
   #sniffed = false;
   #restarts = 0;
+  /** The size expected before any GET: the manifest's, else this session's HEAD. */
+  readonly #expectedSize: number | null;
 
-  constructor(ctx: DownloadContext, file: ModelFile) {
+  constructor(ctx: DownloadContext, file: ModelFile, probedSize: number | null) {
     this.#ctx = ctx;
     this.#file = file;
     this.#url = fileUrl(ctx.baseUrl, file.path);
+    this.#expectedSize = file.size ?? probedSize;
   }
 
   /** Bytes of the file we hold: committed, being committed, and in the filling buffer. */
@@ -87,19 +124,28 @@ class FileDownload {
     const { path, size, sha256 } = this.#file;
     const stored = await store.getFile(id, path);
     if (stored?.complete && (!sha256 || stored.sha256 === sha256)) return stored;
-    if (stored && stored.chunkSize === chunkSize && stored.expectedSha256 === sha256 && (size === undefined || stored.size === size)) {
+    const expected = this.#expectedSize;
+    if (
+      stored &&
+      !stored.complete &&
+      stored.chunkSize === chunkSize &&
+      stored.expectedSha256 === sha256 &&
+      (expected === null || stored.size === null || stored.size === expected) &&
+      (stored.storedBytes === 0 || sha256 !== undefined || ifRangeValidator(stored) !== undefined)
+    ) {
       this.#rec = stored;
+      if (stored.size === null && expected !== null) this.#rec.size = expected;
     } else {
-      // New file, or a different chunk size or manifest than the stored part was made with.
-      this.#rec = emptyFileRecord(path, chunkSize, size ?? null, sha256);
+      // New file; a different chunk size or manifest than the stored part was made with; a size
+      // that changed on the server since; or a part that no validator ties to the server's file.
+      this.#rec = emptyFileRecord(path, chunkSize, expected, sha256);
       await store.resetFile(id, this.#rec);
     }
     this.#hasher = this.#rec.hash ? Sha256.restore(this.#rec.hash) : new Sha256();
     this.#sniffed = this.#rec.storedBytes > 0;
     progress.download(path, this.#offset, this.#rec.size, true);
 
-    for (let failures = 0; ; ) {
-      const before = this.#offset;
+    for (let failures = 0, reached = this.#offset; ; ) {
       try {
         await this.#request();
         return await this.#finish();
@@ -107,7 +153,12 @@ class FileDownload {
         await this.#settle();
         if (signal?.aborted || isAbort(error)) throw cancelled();
         if (!(error instanceof TransientError)) throw error;
-        if (this.#offset > before) failures = 0; // bytes arrived: the server is alive
+        if (this.#offset > reached) {
+          // Further than ever before: the server is alive (a file that restarts from byte 0 and
+          // breaks at the same place again counts as failing).
+          failures = 0;
+          reached = this.#offset;
+        }
         if (failures >= retry.attempts) {
           throw new NetworkError(
             `${error.message} Gave up on ${path} at ${formatBytes(this.#rec.storedBytes)}` +
@@ -126,40 +177,62 @@ class FileDownload {
   /** One HTTP request from the current offset to the end of the file (or until the connection breaks). */
   async #request(): Promise<void> {
     const { fetch, signal } = this.#ctx;
+    const validator = ifRangeValidator(this.#rec);
+    if (this.#offset > 0 && validator === undefined && !this.#file.sha256) {
+      // Nothing would tell whether the server still has the file whose start we hold.
+      await this.#restart('the server sends no ETag or Last-Modified to resume against', false);
+    }
     const offset = this.#offset;
-    const headers: Record<string, string> = offset > 0 ? { Range: `bytes=${offset}-` } : {};
+    const headers: Record<string, string> = {};
+    if (offset > 0) {
+      headers['Range'] = `bytes=${offset}-`;
+      if (validator !== undefined) headers['If-Range'] = validator;
+    }
     const init: RequestInit = { headers, cache: 'no-store' };
     if (signal) init.signal = signal;
     const response = await fetchChecked(fetch, this.#url, this.#file.path, init);
     let total: number | null;
     if (response.status === 206) {
       const range = parseContentRange(response.headers.get('content-range'));
-      const start = range?.start ?? offset;
       const length = contentLength(response);
-      total = range?.total ?? (length !== null ? start + length : null);
-      const etag = response.headers.get('etag');
-      if (start !== offset || (etag && this.#rec.etag && etag !== this.#rec.etag)) {
-        // A different range than asked for, or the file changed on the server since we stored its start.
+      total = range?.total ?? (range && length !== null ? range.start + length : null);
+      if (this.#file.size !== undefined) this.#checkSize(total);
+      const problem =
+        range?.start !== offset
+          ? 'the server sent another range than requested'
+          : !this.#file.sha256 && !sameVersion(this.#rec, response)
+            ? 'the file changed on the server (its ETag / Last-Modified differ)'
+            : total !== null && this.#rec.size !== null && total !== this.#rec.size
+              ? `the file changed on the server (now ${total} bytes, was ${this.#rec.size})`
+              : undefined;
+      if (problem) {
         await response.body?.cancel();
-        await this.#restart(start !== offset ? 'the server sent another range than requested' : 'the file changed on the server');
-        throw new TransientError(new NetworkError(`Restarting ${this.#file.path} from its first byte.`));
+        await this.#restart(problem, true, total !== null && range?.start === offset ? total : undefined);
+        throw new TransientError(new NetworkError(`Restarting ${this.#file.path} from its first byte: ${problem}.`));
       }
     } else if (response.status === 416) {
       await response.body?.cancel();
-      if (this.#rec.size !== null && offset === this.#rec.size) return; // everything is here already
+      const total = parseContentRange(response.headers.get('content-range'))?.total ?? null;
+      // Everything is here already (this resume only confirms the end), unless the server's file has another size.
+      if (this.#rec.size !== null && offset === this.#rec.size && (total === null || total === offset)) return;
       await this.#restart('the server refused the range');
       throw new TransientError(new NetworkError(`${this.#url} refused the range request (416); restarting the file.`));
     } else {
-      if (offset > 0) await this.#restart('the server does not support Range requests'); // and read this 200 from byte 0
+      // 200: the whole file from byte 0 (the server ignores Range, or If-Range found the file changed).
+      if (offset > 0) await this.#restart('the server answered the Range request with the whole file');
       total = contentLength(response);
-      const etag = response.headers.get('etag');
+      const { etag, lastModified } = validatorsOf(response);
+      delete this.#rec.etag;
+      delete this.#rec.lastModified;
       if (etag) this.#rec.etag = etag;
+      if (lastModified) this.#rec.lastModified = lastModified;
     }
     this.#checkSize(total);
     if (!response.body) throw new TransientError(new NetworkError(`${this.#url} answered without a body.`));
     await this.#stream(response.body);
   }
 
+  /** A size the server announced: checked against the manifest, else it becomes the size to reach. */
   #checkSize(total: number | null): void {
     const expected = this.#file.size;
     if (expected !== undefined && total !== null && total !== expected) {
@@ -195,6 +268,12 @@ class FileDownload {
     }
     if (this.#rec.size !== null && this.#offset < this.#rec.size) {
       throw new TransientError(new NetworkError(`${this.#url} ended early, at ${formatBytes(this.#offset)} of ${formatBytes(this.#rec.size)}.`));
+    }
+    if (this.#rec.size !== null && this.#offset > this.#rec.size) {
+      // More bytes than announced (a HEAD size, then a close-delimited body of another version).
+      const problem = `the server sent ${this.#offset} bytes of a file announced as ${this.#rec.size}`;
+      await this.#restart(problem, true, null);
+      throw new TransientError(new NetworkError(`Restarting ${this.#file.path} from its first byte: ${problem}.`));
     }
   }
 
@@ -265,13 +344,17 @@ class FileDownload {
     await pending;
   }
 
-  async #restart(reason: string): Promise<void> {
+  /**
+   * Discards what is stored of the file. `counted` restarts (the server misbehaves or the file keeps
+   * changing) are limited; `size` replaces the expected size when the server announced a new one.
+   */
+  async #restart(reason: string, counted = true, size: number | null = this.#expectedSize): Promise<void> {
     await this.#settle();
-    if (++this.#restarts > MAX_RESTARTS) {
+    if (counted && ++this.#restarts > MAX_RESTARTS) {
       throw new NetworkError(`${this.#url} had to be restarted ${MAX_RESTARTS} times (${reason}). The server is unreliable; try again later or use another host.`);
     }
-    const { size, sha256 } = this.#file;
-    this.#rec = emptyFileRecord(this.#file.path, this.#ctx.chunkSize, size ?? null, sha256);
+    const { sha256 } = this.#file;
+    this.#rec = emptyFileRecord(this.#file.path, this.#ctx.chunkSize, this.#file.size ?? size, sha256);
     await this.#ctx.store.resetFile(this.#ctx.id, this.#rec);
     this.#hasher = new Sha256();
     this.#fill = 0;
@@ -286,6 +369,9 @@ class FileDownload {
     if (this.#fill > 0) await this.#flush();
     await this.#settle();
     const size = this.#rec.storedBytes;
+    if (this.#rec.size !== null && size !== this.#rec.size && this.#file.size === undefined) {
+      throw new TransientError(new NetworkError(`${this.#url} ended at ${formatBytes(size)} of ${formatBytes(this.#rec.size)}.`));
+    }
     if (this.#file.size !== undefined && size !== this.#file.size) {
       throw new IntegrityError(`${this.#url} sent ${size} bytes but the manifest says ${this.#file.size}. Regenerate the manifest or report it to the model's publisher.`);
     }

@@ -40,8 +40,13 @@ export interface FileRecord {
   storedBytes: number;
   /** The incremental whole-file hasher's state after `storedBytes`, so a resumed download continues it. */
   hash?: Sha256State;
-  /** The server's validator for the file, to notice a file that changed between two sessions of a resumed download. */
+  /**
+   * The server's validators for the version whose bytes are stored (from the 200 that started the
+   * file): sent as If-Range on every resume and compared with each 206, so a file that changed on
+   * the server is never continued with bytes of another version.
+   */
   etag?: string;
+  lastModified?: string;
   /** The whole file's SHA-256 (hex), set when complete. */
   sha256?: string;
   complete: boolean;

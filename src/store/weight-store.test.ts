@@ -326,6 +326,146 @@ describe('WeightStore.download', () => {
   });
 });
 
+/**
+ * A model without a manifest whose weights file changes on the server between two sessions. The
+ * first session stores about 1.1 MB of the original and is cancelled; the second must end with the
+ * server's new version byte for byte, never a mix of both (issue 12, item 1).
+ */
+describe('a file that changes on the server (no manifest)', () => {
+  /** The new version: the fixture with bytes changed inside the part the first session stored (and after it). */
+  function changed(extra = 0): Uint8Array {
+    const bytes = new Uint8Array(WEIGHTS_SIZE + extra);
+    bytes.set(fixture(WEIGHTS));
+    for (const at of [500_000, 3_000_000]) bytes[at]! ^= 0xff;
+    for (let i = WEIGHTS_SIZE; i < bytes.length; i++) bytes[i] = i % 251;
+    return bytes;
+  }
+
+  /** Session one: stops once ~1.1 MB of the weights are stored; returns what was stored. */
+  async function storePart(store: WeightStore, url: string): Promise<number> {
+    const controller = new AbortController();
+    const first = store.download(url, {
+      signal: controller.signal,
+      onProgress: (p) => p.stage === 'download' && p.file === WEIGHTS && p.fileLoaded >= 1_150_000 && controller.abort(),
+    });
+    await expect(first).rejects.toThrow(CancelledError);
+    const stored = (await store.list())[0]!.files.find((f) => f.path === WEIGHTS)!;
+    expect(stored).toMatchObject({ complete: false });
+    expect(stored.storedBytes).toBeGreaterThanOrEqual(1_100_000);
+    return stored.storedBytes;
+  }
+
+  async function expectStored(store: WeightStore, url: string, expected: Uint8Array) {
+    const model = await store.download(url);
+    expect(model.complete).toBe(true);
+    const bytes = await (await store.open(model.id)).readBytes(WEIGHTS);
+    expect(bytes.length).toBe(expected.length);
+    expect(sha(bytes)).toBe(sha(expected));
+    expect(model.files.find((f) => f.path === WEIGHTS)?.sha256).toBe(sha(expected));
+    await expect(store.verify(model.id, { offline: true })).resolves.toEqual({ repaired: [] });
+  }
+
+  it('with a new ETag: the resume carries If-Range and takes the new version from the 200 it gets', async () => {
+    const { url, label, make } = fresh();
+    const storedBytes = await storePart(make(), url);
+    const oldEtag = gets(WEIGHTS, label)[0]!;
+    const v2 = changed();
+    server.fault(`${label}/${WEIGHTS}`, { body: v2, etag: '"v2"' });
+    const before = gets(WEIGHTS, label).length;
+    await expectStored(make(), url, v2);
+    const later = gets(WEIGHTS, label).slice(before);
+    // One request: the server saw the stale validator and answered the whole new file.
+    expect(later.map((r) => [r.range, r.ifRange, r.status])).toEqual([[`bytes=${storedBytes}-`, expect.stringMatching(/^"\d+-\d+"$/), 200]]);
+    expect(oldEtag.status).toBe(200);
+  });
+
+  it.each([
+    ['honours If-Range', false],
+    ['ignores If-Range', true],
+  ])('without ETag, Last-Modified only (a server that %s): the stale part is never mixed with the new version', async (_, ignoreIfRange) => {
+    const { url, label, make } = fresh();
+    const lastModified = 'Tue, 24 Nov 2026 10:00:00 GMT';
+    server.fault(`${label}/${WEIGHTS}`, { etag: false, lastModified, ignoreIfRange });
+    const storedBytes = await storePart(make(), url);
+    const v2 = changed();
+    server.fault(`${label}/${WEIGHTS}`, { body: v2, etag: false, lastModified: 'Wed, 25 Nov 2026 10:00:00 GMT', ignoreIfRange });
+    const before = gets(WEIGHTS, label).length;
+    await expectStored(make(), url, v2);
+    const resume = gets(WEIGHTS, label)[before]!;
+    expect([resume.range, resume.ifRange]).toEqual([`bytes=${storedBytes}-`, lastModified]);
+  });
+
+  it('without any validator: a stored part cannot be matched to the server, so the file starts again from byte 0', async () => {
+    const { url, label, make } = fresh();
+    server.fault(`${label}/${WEIGHTS}`, { etag: false, lastModified: false });
+    await storePart(make(), url);
+    const v2 = changed();
+    server.fault(`${label}/${WEIGHTS}`, { body: v2, etag: false, lastModified: false });
+    const before = gets(WEIGHTS, label).length;
+    await expectStored(make(), url, v2);
+    expect(gets(WEIGHTS, label).slice(before).map((r) => [r.range, r.status])).toEqual([[null, 200]]);
+  });
+
+  it('with a new size between two sessions: the HEAD size differs from the stored part, so the file starts again', async () => {
+    const { url, label, make } = fresh();
+    const lastModified = 'Tue, 24 Nov 2026 10:00:00 GMT';
+    server.fault(`${label}/${WEIGHTS}`, { etag: false, lastModified, ignoreIfRange: true });
+    await storePart(make(), url);
+    const v2 = changed(300_000); // 4 690 912 bytes; the same Last-Modified, so only the size tells
+    server.fault(`${label}/${WEIGHTS}`, { body: v2, etag: false, lastModified, ignoreIfRange: true });
+    const before = gets(WEIGHTS, label).length;
+    await expectStored(make(), url, v2);
+    expect(gets(WEIGHTS, label).slice(before).map((r) => [r.status, r.range])).toEqual([[200, null]]);
+  });
+
+  it('with a new size during a session (a server that ignores If-Range): the Content-Range total restarts the file', async () => {
+    const { url, label, store } = fresh();
+    const lastModified = 'Tue, 24 Nov 2026 10:00:00 GMT';
+    server.fault(`${label}/${WEIGHTS}`, { etag: false, lastModified, ignoreIfRange: true, cutAt: [1_500_000] });
+    const v2 = changed(300_000);
+    const onProgress = (p: StoreProgress) => {
+      // Between the cut and the retry the file is replaced (same Last-Modified: only the size tells).
+      if (p.stage === 'retry') server.fault(`${label}/${WEIGHTS}`, { body: v2, etag: false, lastModified, ignoreIfRange: true });
+    };
+    await store.download(url, { onProgress });
+    expect(gets(WEIGHTS, label).map((r) => [r.status, r.range, r.cut])).toEqual([
+      [200, null, true],
+      [206, expect.stringMatching(/^bytes=\d+-$/), false], // bytes N-4690911/4690912: not the file whose start is held
+      [200, null, false],
+    ]);
+    await expectStored(store, url, v2);
+  });
+
+  it('a close-delimited body (no Content-Length) that ends early stays partial: the size from HEAD must be reached', async () => {
+    const counting = countingGets();
+    const { url, label, store } = fresh({ fetch: counting.fetch });
+    server.fault(`${label}/${WEIGHTS}`, { closeDelimited: true, cutAt: [2_000_000], methods: ['GET'] });
+    const model = await store.download(url);
+    expect(gets(WEIGHTS, label).map((r) => [r.status, r.bytesSent, r.cut])).toEqual([
+      [200, 2_000_000, true], // ended by closing the connection: to the client a normal end
+      [206, WEIGHTS_SIZE - 2_000_000, false],
+    ]);
+    expect(expectContinuous(counting.of(WEIGHTS))).toBe(WEIGHTS_SIZE);
+    expect(model.files.find((f) => f.path === WEIGHTS)).toMatchObject({ size: WEIGHTS_SIZE, sha256: sha(fixture(WEIGHTS)) });
+    await expectIdentical(await store.open(model.id), [WEIGHTS]);
+  });
+
+  it('a 200 to a Range request restarts cleanly from byte 0, and a short close-delimited 200 is not taken as the whole file', async () => {
+    const { url, label, make } = fresh();
+    await storePart(make(), url);
+    server.fault(`${label}/${WEIGHTS}`, { noRange: true, closeDelimited: true, cutAt: [2_000_000], methods: ['GET'] });
+    const before = gets(WEIGHTS, label).length;
+    const store = make();
+    const model = await store.download(url);
+    expect(gets(WEIGHTS, label).slice(before).map((r) => [r.status, r.bytesSent, r.range !== null])).toEqual([
+      [200, 2_000_000, true], // Range asked, the whole file started from byte 0, cut
+      [200, WEIGHTS_SIZE, true], // asked to resume at 2 000 000, got byte 0 again: restarted once more
+    ]);
+    expect(model.files.find((f) => f.path === WEIGHTS)).toMatchObject({ size: WEIGHTS_SIZE, sha256: sha(fixture(WEIGHTS)), complete: true });
+    await expectIdentical(await store.open(model.id), [WEIGHTS]);
+  });
+});
+
 describe('WeightStore with a manifest', () => {
   it('plans from the manifest (no HEAD probes) and checks each file against it', async () => {
     const { url, label, store } = fresh();

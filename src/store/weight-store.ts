@@ -142,7 +142,8 @@ export class WeightStore {
         const indexText = new TextDecoder().decode(await this.#assemble(id, indexRecord));
         const files = modelFiles(indexText, fileUrl(id, MODEL_INDEX_PATH), manifest);
         const stored = new Map((await this.#store.listFiles(id)).map((file) => [file.path, file]));
-        const sizes = await this.#plan(ctx, files, stored, !manifest);
+        const probed = new Map<string, number>();
+        const sizes = await this.#plan(ctx, files, stored, !manifest, probed);
         const present = files.filter((file) => sizes.has(file.path));
         const all = [MODEL_INDEX_PATH, ...(manifest ? [MANIFEST_PATH] : []), ...present.map((file) => file.path)];
         const known = [...sizes.values()].every((size) => size !== null);
@@ -173,7 +174,7 @@ export class WeightStore {
           const before = stored.get(file.path);
           let done: FileRecord;
           try {
-            done = await this.#downloadVerified(ctx, file);
+            done = await this.#downloadVerified(ctx, file, probed.get(file.path) ?? null);
           } catch (error) {
             // An optional file whose HEAD was inconclusive (e.g. 405) and whose GET says 404: the folder lacks it.
             if (file.required || !(error instanceof ModelFileMissingError)) throw error;
@@ -256,13 +257,13 @@ export class WeightStore {
     return { repaired };
   }
 
-  async #downloadVerified(ctx: DownloadContext, file: ModelFile): Promise<FileRecord> {
+  async #downloadVerified(ctx: DownloadContext, file: ModelFile, probedSize: number | null): Promise<FileRecord> {
     try {
-      return await downloadFile(ctx, file);
+      return await downloadFile(ctx, file, probedSize);
     } catch (error) {
       // One fresh attempt after a failed integrity check (the bad copy was discarded); a second failure is reported.
       if (!(error instanceof IntegrityError)) throw error;
-      return downloadFile(ctx, file);
+      return downloadFile(ctx, file, probedSize);
     }
   }
 
@@ -299,9 +300,10 @@ export class WeightStore {
 
   /**
    * The files that exist and their sizes (null: unknown). With a manifest, that is the manifest;
-   * without, a HEAD request per file not yet stored.
+   * without, a HEAD request per file not yet stored, whose Content-Length goes into `probed` (the
+   * size the download must reach).
    */
-  async #plan(ctx: DownloadContext, files: ModelFile[], stored: Map<string, FileRecord>, probe: boolean): Promise<Map<string, number | null>> {
+  async #plan(ctx: DownloadContext, files: ModelFile[], stored: Map<string, FileRecord>, probe: boolean, probed: Map<string, number>): Promise<Map<string, number | null>> {
     const sizes = new Map<string, number | null>();
     await Promise.all(
       files.map(async (file) => {
@@ -321,7 +323,9 @@ export class WeightStore {
             if (!file.required) return;
             checkFileStart(file.path, new TextEncoder().encode('<html>'), url);
           }
-          sizes.set(file.path, contentLength(response) ?? record?.size ?? null);
+          const size = contentLength(response);
+          if (size !== null) probed.set(file.path, size);
+          sizes.set(file.path, size ?? record?.size ?? null);
         } catch (error) {
           if (error instanceof CancelledError || error instanceof ModelFormatError) throw error;
           if (error instanceof ModelFileMissingError) {
