@@ -54,20 +54,25 @@ export function ortRuntimeFiles(dir = 'ort/'): Plugin {
 
 /**
  * Dev only: serves the library's URLs from the sources, so examples/element.html (which loads
- * ../lib/sd-text-to-image.js, as it does from the build) also runs on the dev server.
+ * ../lib/define.js, as it does from the build) also runs on the dev server.
  */
 function libraryDevUrls(): Plugin {
-  const entry = fileURLToPath(new URL('./src/element/index.ts', import.meta.url));
+  const sources: Record<string, string> = {
+    '/lib/sd-text-to-image.js': '/src/element/index.ts',
+    '/lib/define.js': '/src/element/define.ts',
+    '/lib/engine.worker.js': '/workers/engine.worker.ts',
+  };
   return {
     name: 'library-dev-urls',
     apply: 'serve',
     resolveId(id) {
-      return id === '/lib/sd-text-to-image.js' ? entry : null;
+      return id in sources ? fileURLToPath(new URL(`.${sources[id]}`, import.meta.url)) : null;
     },
     configureServer(server) {
       server.middlewares.use((req, _res, next) => {
-        if (req.url?.startsWith('/lib/sd-text-to-image.js')) req.url = '/src/element/index.ts';
-        else if (req.url?.startsWith('/lib/models/')) req.url = req.url.slice('/lib'.length);
+        const path = req.url?.split('?')[0] ?? '';
+        if (path in sources) req.url = sources[path];
+        else if (path.startsWith('/lib/models/')) req.url = req.url!.slice('/lib'.length);
         next();
       });
     },

@@ -1,13 +1,16 @@
 /**
- * Library build: <sd-text-to-image> as one ES module that any page loads with one script tag,
- * `<script type="module" src="lib/sd-text-to-image.js">`, self-contained under dist/lib/:
+ * Library build: <sd-text-to-image> as ES modules that any page loads with one script tag,
+ * `<script type="module" src="lib/define.js">`, self-contained under dist/lib/ (the package's
+ * 'sd-web/element' and 'sd-web/element/define'):
  *
- *   lib/sd-text-to-image.js       the element (entry; exports SdTextToImageElement, SharedEngine)
- *   lib/engine.worker-HASH.js     the engine's module worker (beside the entry: it finds ort/ from there)
- *   lib/assets/…                  chunks and assets of the worker
+ *   lib/sd-text-to-image.js       the element (entry, no side effects; exports defineSdTextToImage, SdTextToImageElement, …)
+ *   lib/define.js                 side-effect entry: defines <sd-text-to-image> with its files beside it
+ *   lib/engine.worker.js          the engine's module worker: an entry with a fixed name, which the element starts
+ *                                 from a run-time URL (assetsUrl + engine.worker.js); it finds ort/ beside itself
+ *   lib/assets/…                  chunks shared by the entries
  *   lib/ort/…                     onnxruntime-web's runtime (.mjs + .wasm), served from the page's origin
  *   lib/models/shapes-sd-fp16|32/ the bundled demo model, which model="shapes-sd" resolves to
- *   examples/element.html         a page that embeds the element (loads ../lib/sd-text-to-image.js)
+ *   examples/element.html         a page that embeds the element (loads ../lib/define.js)
  *
  * Runs after the app build (`npm run build`) into the same dist/ and replaces only lib/ and examples/.
  * A normal Vite build with a JS entry, not `build.lib`: library mode inlines assets, and the worker's
@@ -58,7 +61,11 @@ export default defineConfig({
     copyPublicDir: false,
     assetsDir: `${LIB}/assets`,
     rolldownOptions: {
-      input: { 'sd-text-to-image': fileURLToPath(new URL('./src/element/index.ts', import.meta.url)) },
+      input: {
+        'sd-text-to-image': fileURLToPath(new URL('./src/element/index.ts', import.meta.url)),
+        define: fileURLToPath(new URL('./src/element/define.ts', import.meta.url)),
+        'engine.worker': fileURLToPath(new URL('./workers/engine.worker.ts', import.meta.url)),
+      },
       preserveEntrySignatures: 'strict',
       // keepNames: errors cross the worker boundary by class name (core/errors.ts) and are matched by it.
       output: { entryFileNames: `${LIB}/[name].js`, chunkFileNames: `${LIB}/assets/[name]-[hash].js`, assetFileNames: `${LIB}/assets/[name]-[hash][extname]`, keepNames: true },

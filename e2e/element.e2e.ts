@@ -1,6 +1,6 @@
 /**
  * <sd-text-to-image> in Chromium, against the production build served by `vite preview`: the page is
- * the library's own example (dist/examples/element.html), which loads only dist/lib/sd-text-to-image.js;
+ * the library's own example (dist/examples/element.html), which loads only dist/lib/define.js;
  * the model is the bundled shapes-sd that the library ships next to itself (fp32: SwiftShader has no
  * shader-f16), 128x128, 1-3 DDIM steps (SwiftShader takes seconds per UNet call).
  *
@@ -244,7 +244,7 @@ describe('<sd-text-to-image> (production build, library only)', () => {
     // The weights are already stored (and the model loaded): no weight-store traffic at all.
     expect(events.filter(isStore)).toEqual([]);
 
-    const engineWorkers = page.workers().filter((worker) => /\/lib\/engine\.worker-[\w-]+\.js$/.test(worker.url()));
+    const engineWorkers = page.workers().filter((worker) => /\/lib\/engine\.worker\.js$/.test(worker.url()));
     expect(engineWorkers).toHaveLength(1);
     // The library module the page loaded (same URL, same module): its page-wide engine. (A string, so vitest leaves import() alone.)
     const stored = await page.evaluate(`import(new URL('../lib/sd-text-to-image.js', location.href).href)

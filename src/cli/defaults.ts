@@ -1,4 +1,2 @@
-import { fileURLToPath } from 'node:url';
-
-/** The bundled demo model (shapes-sd, fp32: the wasm backend's best fit). */
-export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../public/models/shapes-sd-fp32', import.meta.url));
+/** The model the commands use without --model: the bundled demo (shapes-sd fp32), see src/node/bundled-model.ts. */
+export { bundledModelDir as defaultModelDir } from '../node/bundled-model.js';

@@ -8,7 +8,7 @@ import { StableDiffusionPipeline } from '../engine/pipeline.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { floatFlag, intFlag, parseFlags, requireFlag } from './args.js';
-import { DEFAULT_MODEL_DIR } from './defaults.js';
+import { defaultModelDir } from './defaults.js';
 
 const FLAGS = {
   model: { type: 'string' },
@@ -33,7 +33,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const latents = values.latents === undefined ? undefined : await readFloat32(values.latents);
   const seed = intFlag(values.seed, 'seed') ?? (latents ? undefined : 0);
 
-  const source = new DirectoryModelSource(values.model ?? DEFAULT_MODEL_DIR);
+  const source = new DirectoryModelSource(values.model ?? defaultModelDir());
   const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), source, { executionProviders: ['wasm'] });
   try {
     const result = await pipeline.generate(

@@ -1,5 +1,7 @@
+#!/usr/bin/env node
 /**
  * Command line: generate / tokenize / noise. The engine in Node on onnxruntime-web's wasm backend.
+ * The package's `sd-web` bin (compiled to dist/esm/cli/main.js by scripts/build-package.mjs).
  *   npm run cli -- generate --prompt "a blue cross on a yellow background" --seed 3 --out cross.png
  */
 import { SdError } from '../core/errors.js';
@@ -15,7 +17,8 @@ const USAGE = `Usage:
   npm run cli -- tokenize [--model DIR] TEXT
   npm run cli -- noise --seed N --shape 1,4,64,64 --out FILE.f32
 
-The default model is the bundled demo, public/models/shapes-sd-fp32.
+The default model is the bundled demo, shapes-sd fp32 (public/models/ here, dist/lib/models/ in
+the installed package, where the command is \`npx sd-web generate ...\`).
 Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc.`;
 
 async function main(argv: string[]): Promise<void> {

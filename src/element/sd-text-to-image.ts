@@ -2,7 +2,7 @@
  * <sd-text-to-image>: Stable Diffusion text to image on this device, as a vanilla custom element
  * (shadow DOM, no framework), in the manner of GitHub's custom elements and shoelace.
  *
- *   <script type="module" src="lib/sd-text-to-image.js"></script>
+ *   <script type="module" src="lib/define.js"></script>
  *   <sd-text-to-image model="shapes-sd" prompt="a red circle on a blue background" steps="20" preview></sd-text-to-image>
  *
  * Every element on a page shares one engine (one worker, one loaded model, one stored copy of the
@@ -51,7 +51,7 @@ import { CancelledError, errorToJSON, InvalidRequestError } from '../core/errors
 import type { EngineProgress, Preview } from '../engine/engine.js';
 import { presets } from '../engine/presets.js';
 import { progressDetail, sdEvent, type SdCompleteDetail, type SdEventDetails } from './events.js';
-import { SharedEngine } from './shared-engine.js';
+import { SharedEngine, WORKER_FILE, workerEngine } from './shared-engine.js';
 import { statusText } from './status-text.js';
 import {
   cryptoRandomSeed,
@@ -85,7 +85,13 @@ const TEMPLATE = /* html */ `
 const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height'] as const;
 const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height', 'preview'] as const;
 
-export class SdTextToImageElement extends HTMLElement {
+/**
+ * HTMLElement where there is a DOM; elsewhere (Node: SSR, tests) a stand-in, so that importing this
+ * module never throws. Only constructing the element needs a DOM.
+ */
+const ElementBase: typeof HTMLElement = globalThis.HTMLElement ?? (class {} as unknown as typeof HTMLElement);
+
+export class SdTextToImageElement extends ElementBase {
   /** Registers the element (once) under `tag`. */
   static define(tag = 'sd-text-to-image', registry: CustomElementRegistry = customElements): typeof SdTextToImageElement {
     if (!registry.get(tag)) registry.define(tag, this);
@@ -94,12 +100,20 @@ export class SdTextToImageElement extends HTMLElement {
 
   static readonly observedAttributes = ['model', 'width', 'height', ...REQUEST_ATTRIBUTES];
 
-  /** The engine every element on the page shares. Tests replace it (before generating) with a fake. */
-  static sharedEngine = new SharedEngine();
-  /** The folder preset ids resolve against: the library's own (set by the entry module), else the page's. */
-  static presetBaseUrl: string = document.baseURI;
+  /**
+   * The folder holding the library's files (engine.worker.js, ort/, models/ that preset ids resolve
+   * to): set by defineSdTextToImage() (index.ts), by default to the library module's own folder;
+   * null means the page's folder. Read when a generation starts, never at import.
+   */
+  static assetsUrl: string | null = null;
+  /** The engine every element on the page shares (its worker starts with the first job). Tests replace it (before generating) with a fake. */
+  static sharedEngine: SharedEngine = new SharedEngine(() => workerEngine(new URL(WORKER_FILE, SdTextToImageElement.#assets())));
   /** Picks the seed for seed = -1. */
   static randomSeed: () => number = cryptoRandomSeed;
+
+  static #assets(): string {
+    return SdTextToImageElement.assetsUrl ?? document.baseURI;
+  }
 
   readonly #root: ShadowRoot;
   readonly #form: HTMLFormElement;
@@ -310,7 +324,7 @@ export class SdTextToImageElement extends HTMLElement {
     const Self = this.constructor as typeof SdTextToImageElement;
     try {
       const engine = this.#engine ?? Self.sharedEngine;
-      const spec = resolveModel(this.getAttribute('model'), presets(Self.presetBaseUrl), document.baseURI);
+      const spec = resolveModel(this.getAttribute('model'), presets(SdTextToImageElement.#assets()), document.baseURI);
       // A snapshot of the attributes: changing them while this runs affects the next generate().
       const snapshot = new Map(REQUEST_ATTRIBUTES.map((name) => [name, this.getAttribute(name)]));
       const read: AttributeReader = (name) => snapshot.get(name) ?? null;

@@ -27,9 +27,15 @@ export interface JobResult {
   result: ImageResult;
 }
 
-/** The engine in a module worker from the same build as this file (the library or the app). */
-export function workerEngine(): Engine {
-  return new WorkerEngine(new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module' }));
+/** The library build's name for workers/engine.worker.ts (vite.lib.config.ts): beside the element's module, ort/ and models/. */
+export const WORKER_FILE = 'engine.worker.js';
+
+/**
+ * The engine in a module worker started from `workerUrl` (a URL known only at run time, so that
+ * bundlers of pages that use the package leave the library's own worker file alone).
+ */
+export function workerEngine(workerUrl: string | URL): Engine {
+  return new WorkerEngine(new Worker(workerUrl, { type: 'module' }));
 }
 
 export class SharedEngine {
@@ -40,7 +46,7 @@ export class SharedEngine {
   #releaseTimer: ReturnType<typeof setTimeout> | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(factory: EngineFactory = workerEngine, options: { releaseDelayMs?: number } = {}) {
+  constructor(factory: EngineFactory, options: { releaseDelayMs?: number } = {}) {
     this.#factory = factory;
     this.#releaseDelayMs = options.releaseDelayMs ?? 10_000;
   }

@@ -3,9 +3,10 @@
  * Vulkan), the same WebGPU kernels that onnxruntime-web's `webgpu` build runs in the browser. The GPU
  * benchmark uses it where no browser exists (bench/README.md); locally WebGPU runs on SwiftShader.
  *
- * It is not one of our dependencies (it arrives with @huggingface/transformers here, and through
- * NODE_PATH on the GPU machine, see ../shared/gpu/setup.sh), so it is loaded at run time with
- * createRequire (it is CommonJS) and a missing package is an error that says where to get it.
+ * It is an optional peer dependency of the package (package.json: most users run the wasm backend
+ * and need not download its native binaries; on the GPU machine it comes through NODE_PATH, see
+ * ../shared/gpu/setup.sh), so it is loaded at run time with createRequire (it is CommonJS) and a
+ * missing package is an error that says where to get it.
  */
 import { createRequire } from 'node:module';
 import { WebGpuUnavailableError } from '../core/errors.js';
@@ -32,7 +33,7 @@ export function nativeRuntime(provider: NativeProvider): NativeRuntime {
   } catch (error) {
     throw new WebGpuUnavailableError(
       `onnxruntime-node could not be loaded (${(error as Error).message.split('\n')[0]}). ` +
-        'Install it with ONNXRUNTIME_NODE_INSTALL=skip, or on the GPU machine `source .gpu/setup.sh` so that NODE_PATH finds it.',
+        'Install it (`npm install onnxruntime-node`, an optional peer dependency), or on the GPU machine `source .gpu/setup.sh` so that NODE_PATH finds it.',
     );
   }
   ort.env.logLevel = 'error';

@@ -1,0 +1,31 @@
+/**
+ * The engine's public API, the package's 'sd-web/engine': the txt2img pipeline and the Engine
+ * contract, platform-neutral. The ONNX runtime is injected (an OrtModule): in Node 'sd-web/node'
+ * gives onnxruntime-web's wasm backend or onnxruntime-node; in a browser pass `onnxruntime-web/webgpu`.
+ *
+ *   const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource(dir), { executionProviders: ['wasm'] });
+ *   const { rgba, width, height, parameters } = await pipeline.generate({ prompt: 'a red circle', seed: 1 });
+ */
+export { StableDiffusionPipeline, type GenerateOptions, type GenerationResult, type LoadOptions, type LoadProgress, type StepProgress } from './pipeline.js';
+export type { CallOptions, Engine, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, PreviewOptions } from './engine.js';
+export { LocalEngine, type LocalEngineOptions, type ModelStoreLike } from './local-engine.js';
+export type { GenerationRequest } from './request.js';
+export type { ModelSource } from './model-source.js';
+export type { ModelSpec, Precision } from './model-spec.js';
+export type { OrtModule } from './ort.js';
+export { ClipTokenizer, type Tokenized } from './tokenizer.js';
+export { detectCapabilities, type Capabilities } from './capabilities.js';
+export { isSchedulerName, SCHEDULER_NAMES, type SchedulerName } from '../core/schedulers/index.js';
+export { encodePng, readPngTextChunks } from '../core/png.js';
+export { formatParameters, parseParameters, type GenerationParameters } from '../core/parameters.js';
+export {
+  CancelledError,
+  IntegrityError,
+  InvalidRequestError,
+  ModelFileMissingError,
+  ModelFormatError,
+  NetworkError,
+  QuotaExceededError,
+  SdError,
+  WebGpuUnavailableError,
+} from '../core/errors.js';
