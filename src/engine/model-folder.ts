@@ -1,6 +1,6 @@
 /**
  * Reads a diffusers ONNX export (model_index.json, scheduler/, tokenizer/, text_encoder/, unet/ with
- * external weights.pb, vae_decoder/, vae_encoder/) from a ModelSource: configuration only; the
+ * external data files named in its graph, vae_decoder/, vae_encoder/) from a ModelSource: configuration only; the
  * sessions are created by the pipeline. Everything that can be read from the folder is read, with
  * SD v1.4's values as the documented defaults.
  */
@@ -8,6 +8,8 @@ import { ModelFileMissingError, ModelFormatError } from '../core/errors.js';
 import { parseSchedulerConfig } from '../core/schedulers/config.js';
 import type { SchedulerConfig } from '../core/schedulers/scheduler.js';
 import type { ModelSource } from './model-source.js';
+import { externalDataFiles } from './onnx-external-data.js';
+import type { ExternalDataEntry } from './ort.js';
 
 export const SD_V1_VAE_SCALING_FACTOR = 0.18215;
 export const SD_V1_VAE_SCALE = 8;
@@ -61,12 +63,34 @@ export async function openModelFolder(source: ModelSource): Promise<ModelFolder>
   };
 }
 
-/** The ONNX bytes of one part and its external data (unet/weights.pb in exports over 2 GB, and ours). */
-export async function readModelPart(source: ModelSource, part: ModelPart): Promise<{ model: Uint8Array; externalData?: { path: string; data: Uint8Array }[] }> {
-  const model = await source.readBytes(`${part}/model.onnx`);
-  const weightsPath = `${part}/weights.pb`;
-  if (await source.has(weightsPath)) {
-    return { model, externalData: [{ path: 'weights.pb', data: await source.readBytes(weightsPath) }] };
+/** The ONNX bytes of one part, where it lies on disk when it does, and its external-data files. */
+export interface ModelPartFiles {
+  model: Uint8Array;
+  /** A local path of model.onnx (Node folders): runtimes that open files read the model and its external data from there. */
+  modelFile?: string;
+  /**
+   * Each external-data file the graph names (TensorProto.external_data `location`), by that name:
+   * its bytes, or its local path where the source is on disk (never read into one buffer here, so
+   * files over 2 GiB load; onnxruntime reads them itself).
+   */
+  externalData: ExternalDataEntry[];
+}
+
+export async function readModelPart(source: ModelSource, part: ModelPart): Promise<ModelPartFiles> {
+  const modelPath = `${part}/model.onnx`;
+  const model = await source.readBytes(modelPath);
+  const files = externalDataFiles(model, `${source.name}/${modelPath}`);
+  const externalData: ExternalDataEntry[] = [];
+  for (const file of files) {
+    const path = `${part}/${file.location}`;
+    const local = source.localPath?.(path);
+    if (local !== undefined) {
+      if (!(await source.has(path))) throw new ModelFileMissingError(`${source.name}/${modelPath} keeps its weights in ${file.location}, which is missing: copy every file of ${part}/ (model.onnx and ${files.map((f) => f.location).join(', ')}).`);
+      externalData.push({ path: file.location, data: local });
+    } else {
+      externalData.push({ path: file.location, data: await source.readBytes(path) });
+    }
   }
-  return { model };
+  const modelFile = source.localPath?.(modelPath);
+  return { model, externalData, ...(modelFile !== undefined ? { modelFile } : {}) };
 }

@@ -6,7 +6,13 @@
  */
 import type * as OrtWeb from 'onnxruntime-web';
 
-export type OrtModule = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'>;
+export type OrtModule = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'> & {
+  /**
+   * The runtime opens a model file by path and reads the external data beside it itself
+   * (onnxruntime-node). Others (onnxruntime-web) are given each external-data file (bytes or path).
+   */
+  readonly opensModelFiles?: boolean;
+};
 export type OrtSession = OrtWeb.InferenceSession;
 export type OrtTensor = OrtWeb.Tensor;
 export type OrtSessionOptions = OrtWeb.InferenceSession.SessionOptions;
@@ -21,10 +27,21 @@ export interface TensorSpec {
   shape: readonly (number | string)[];
 }
 
+/**
+ * One external-data file for onnxruntime: `path` is the location as the graph names it; `data` its
+ * bytes, or a path (Node) / URL (browser) that onnxruntime-web reads itself, streaming files over 2 GiB.
+ */
+export interface ExternalDataEntry {
+  path: string;
+  data: Uint8Array | string;
+}
+
 export interface CreateSessionOptions {
   executionProviders: OrtSessionOptions['executionProviders'];
-  /** Bytes of external data files, by the location name the graph refers to (e.g. "weights.pb"). */
-  externalData?: { path: string; data: Uint8Array }[];
+  /** The external-data files, by the location name the graph refers to (e.g. "weights.pb"). */
+  externalData?: ExternalDataEntry[];
+  /** The model's local path (Node folders): a runtime that opens files (onnxruntime-node) loads it and its external data from there. */
+  modelFile?: string;
   /** Extra ORT options (graph optimisation level, freeDimensionOverrides, preferredOutputLocation...). */
   extra?: Partial<OrtSessionOptions>;
   /**
@@ -35,12 +52,11 @@ export interface CreateSessionOptions {
 }
 
 export async function createSession(ort: OrtModule, model: Uint8Array, options: CreateSessionOptions): Promise<OrtSession> {
-  return ort.InferenceSession.create(model, {
-    executionProviders: options.executionProviders,
-    graphOptimizationLevel: 'all',
-    ...(options.externalData ? { externalData: options.externalData } : {}),
-    ...options.extra,
-  });
+  const sessionOptions: OrtSessionOptions = { executionProviders: options.executionProviders, graphOptimizationLevel: 'all', ...options.extra };
+  // onnxruntime-node reads the external data beside the file itself (no 2 GiB buffers in JavaScript).
+  if (ort.opensModelFiles && options.modelFile) return ort.InferenceSession.create(options.modelFile, sessionOptions);
+  const externalData = options.externalData?.length ? options.externalData : undefined;
+  return ort.InferenceSession.create(model, { ...sessionOptions, ...(externalData ? { externalData } : {}) });
 }
 
 function readSpec(meta: OrtSession['inputMetadata'][number] | undefined, name: string): TensorSpec {

@@ -106,8 +106,8 @@ export class StableDiffusionPipeline {
       const parts = ['text_encoder', 'unet', 'vae_decoder'] as const;
       for (const [i, part] of parts.entries()) {
         report(part, i + 1);
-        const { model, externalData } = await readModelPart(source, part);
-        models.push(await OrtModel.create(part, ort, model, { executionProviders: options.executionProviders, externalData, extra: options.sessionOptions?.[part], gpuResidentInputs: options.gpuResidentInputs }));
+        const { model, externalData, modelFile } = await readModelPart(source, part);
+        models.push(await OrtModel.create(part, ort, model, { executionProviders: options.executionProviders, externalData, modelFile, extra: options.sessionOptions?.[part], gpuResidentInputs: options.gpuResidentInputs }));
       }
     } catch (error) {
       await Promise.all(models.map((m) => m.dispose()));

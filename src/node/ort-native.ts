@@ -37,7 +37,8 @@ export function nativeRuntime(provider: NativeProvider): NativeRuntime {
     );
   }
   ort.env.logLevel = 'error';
-  return { ort, version, executionProviders: [provider] };
+  // It opens model files by path and reads their external data itself (any size, no JavaScript buffers).
+  return { ort: { InferenceSession: ort.InferenceSession, Tensor: ort.Tensor, opensModelFiles: true }, version, executionProviders: [provider] };
 }
 
 /**
