@@ -40,7 +40,7 @@ export class TimedRuntime {
       timings.create.push({ part, ms: performance.now() - t0 });
       return timedSession(session, (ms) => timings.runs[part].push(ms));
     };
-    this.ort = { Tensor: inner.Tensor, InferenceSession: { ...inner.InferenceSession, create } as unknown as OrtModule['InferenceSession'] };
+    this.ort = { Tensor: inner.Tensor, InferenceSession: { ...inner.InferenceSession, create } as unknown as OrtModule['InferenceSession'], opensModelFiles: inner.opensModelFiles };
   }
 
   /** Forgets the runs so far (warm-up), keeping session creation times. */
