@@ -1,0 +1,9 @@
+import { defineSdTextToImage } from 'sd-web/element';
+
+// The element's files are served at /sd-web/ (vite.config.js).
+defineSdTextToImage({ assetsUrl: `${import.meta.env.BASE_URL}sd-web/` });
+
+const element = document.querySelector('sd-text-to-image');
+element.addEventListener('sd-complete', (event) => {
+  document.querySelector('#log').textContent = `seed ${event.detail.parameters.seed}, ${event.detail.blob.size} bytes`;
+});
