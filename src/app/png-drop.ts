@@ -14,11 +14,23 @@ export interface PngDropOptions {
   onError(message: string): void;
 }
 
+/**
+ * The longest `parameters` text read from a dropped PNG. Parsing is linear (a 1 MB text takes
+ * ~5-10 ms, `npm run bench:parameters`), so this runs on the main thread; the bound keeps a crafted
+ * file from holding the page anyway. Real infotexts are a few thousand characters at most.
+ */
+export const MAX_PARAMETERS_CHARS = 200_000;
+
 /** The parameters in a PNG's bytes; throws an error that says what is wrong with the file. */
 export function parametersFromPng(bytes: Uint8Array): ParsedGenerationParameters {
   const text = readPngTextChunks(bytes).parameters;
   if (text === undefined) {
     throw new Error('This PNG has no generation parameters (no "parameters" text chunk). Images saved by this app or by AUTOMATIC1111 have one; most image editors remove it when they save.');
+  }
+  if (text.length > MAX_PARAMETERS_CHARS) {
+    throw new Error(
+      `This PNG's generation parameters are ${text.length.toLocaleString('en-US')} characters long, more than the ${MAX_PARAMETERS_CHARS.toLocaleString('en-US')} this app reads; it was not made by a Stable Diffusion UI. Type the settings instead.`,
+    );
   }
   return parseParameters(text);
 }

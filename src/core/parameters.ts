@@ -12,6 +12,7 @@
  * a colon or a newline is written JSON-quoted; prompt lines are trimmed when read.
  */
 import { InvalidRequestError } from './errors.js';
+import { settingsPairs } from './infotext-settings.js';
 
 export interface GenerationParameters {
   prompt: string;
@@ -37,11 +38,7 @@ const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', s
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(KEYS));
 const NEGATIVE_PREFIX = 'Negative prompt:';
 
-/**
- * A1111's `re_param`: `key: value` where value is a JSON string or runs to the next comma.
- * Python's `\w` is Unicode-aware, hence `\p{L}\p{N}_` with the `u` flag.
- */
-const PARAM = /\s*([\p{L}\p{N}_][\p{L}\p{N}_ \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/gu;
+/** A settings key as A1111's `re_param` reads it (Python's Unicode `\w`, hence `\p{L}\p{N}_`). */
 const KEY = /^[\p{L}\p{N}_][\p{L}\p{N}_ \-/]+$/u;
 const SIZE = /^(\d+)x(\d+)$/;
 
@@ -92,11 +89,10 @@ export function formatParameters(p: GenerationParameters & { extra?: Readonly<Re
  */
 export function parseParameters(text: string): ParsedGenerationParameters {
   const lines = text.trim().split('\n');
-  let settingsLine = lines.pop() ?? '';
-  if ([...settingsLine.matchAll(PARAM)].length < 3) {
-    lines.push(settingsLine);
-    settingsLine = '';
-  }
+  // Linear in the text's length (infotext-settings.ts): a dropped PNG cannot freeze the page.
+  let pairs = settingsPairs(lines.at(-1) ?? '');
+  if (pairs.length >= 3) lines.pop();
+  else pairs = [];
 
   const prompt: string[] = [];
   const negative: string[] = [];
@@ -111,7 +107,7 @@ export function parseParameters(text: string): ParsedGenerationParameters {
   }
 
   const settings = new Map<string, string>();
-  for (const [, key, value] of settingsLine.matchAll(PARAM)) settings.set(key, unquoteParameterValue(value));
+  for (const [key, value] of pairs) settings.set(key, unquoteParameterValue(value));
 
   const required = (key: string): string => {
     const value = settings.get(key);
