@@ -8,7 +8,9 @@
  *
  * Prints a table and one `BENCH_JSON {...}` line. Recipes and numbers: bench/README.md.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidRequestError } from '../src/core/errors.js';
 import type { SchedulerName } from '../src/core/schedulers/scheduler.js';
@@ -23,6 +25,7 @@ import { median, sum, table, type Row } from './lib/report.js';
 import { TimedRuntime, type Part } from './lib/timed-runtime.js';
 import { runTorchBench, type TorchResult } from './lib/torch-compare.js';
 import { runMain } from '../src/node/run-main.js';
+import { maxAbsDiff, relativeL2 } from '../src/testing/reference-data.js';
 
 const USAGE = `Usage: npm run bench -- --model DIR [options]
   --runtime R           wasm (onnxruntime-web, default) | node-webgpu | node-cpu (onnxruntime-node)
@@ -33,6 +36,7 @@ const USAGE = `Usage: npm run bench -- --model DIR [options]
   --prompt TEXT         --negative-prompt TEXT
   --latents-in FILE     initial latents, raw float32 (1,4,h/8,w/8), instead of --seed
   --latents-out FILE    write the final latents (raw float32), e.g. for tools/check_parity.py
+  --image-out FILE      write the decoded image (raw float32 NCHW in [0, 1])
   --static-dims         pin every symbolic input dim with freeDimensionOverrides (read from the ONNX files)
   --no-resident         do not keep per-generation UNet inputs on the GPU (to measure what it saves)
   --ort-verbose         ORT verbose logs (node placement per EP)
@@ -44,6 +48,8 @@ const USAGE = `Usage: npm run bench -- --model DIR [options]
     --torch-device D        cuda | cpu (default: cuda when available)
     --torch-dtype T         fp16 (default) | fp32
     --torch-latents-out F   final latents of the PyTorch run
+    --torch-image-out F     its decoded image (float32 NCHW in [0, 1])
+                            With both runs done, parity is printed: final latents relative L2, image max abs diff
     --python CMD            default python3`;
 
 const FLAGS = {
@@ -60,6 +66,7 @@ const FLAGS = {
   'negative-prompt': { type: 'string', default: '' },
   'latents-in': { type: 'string' },
   'latents-out': { type: 'string' },
+  'image-out': { type: 'string' },
   'static-dims': { type: 'boolean', default: false },
   'no-resident': { type: 'boolean', default: false },
   'ort-verbose': { type: 'boolean', default: false },
@@ -71,6 +78,7 @@ const FLAGS = {
   'torch-device': { type: 'string' },
   'torch-dtype': { type: 'string', default: 'fp16' },
   'torch-latents-out': { type: 'string' },
+  'torch-image-out': { type: 'string' },
   python: { type: 'string', default: 'python3' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -218,6 +226,7 @@ async function main(argv: string[]): Promise<void> {
   const gpu = gpuMemory.stop();
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   if (values['latents-out']) await writeFile(values['latents-out'], new Uint8Array(result.latents.buffer, result.latents.byteOffset, result.latents.byteLength));
+  if (values['image-out']) await writeFile(values['image-out'], new Uint8Array(result.image.buffer, result.image.byteOffset, result.image.byteLength));
 
   const created = (part: Part) => timed.timings.create.filter((c) => c.part === part).reduce((a, c) => a + c.ms, 0);
   const { timings } = result;
@@ -242,7 +251,11 @@ async function main(argv: string[]): Promise<void> {
 
   let torch: TorchResult | null = null;
   let torchSkipped: string | null = null;
+  let parity: Parity | null = null;
   if (values['compare-torch']) {
+    const scratch = await mkdtemp(join(tmpdir(), 'sd-bench-'));
+    const torchLatents = values['torch-latents-out'] ?? join(scratch, 'torch-latents.f32');
+    const torchImage = values['torch-image-out'] ?? join(scratch, 'torch-image.f32');
     console.error('PyTorch (diffusers) on the same request: tools/bench_diffusers.py');
     const outcome = await runTorchBench({
       python: values.python,
@@ -256,10 +269,16 @@ async function main(argv: string[]): Promise<void> {
       negativePrompt: values['negative-prompt'],
       seed,
       latentsIn: values['latents-in'],
-      latentsOut: values['torch-latents-out'],
+      latentsOut: torchLatents,
+      imageOut: torchImage,
     });
-    if (outcome.ok) torch = outcome.result;
-    else torchSkipped = outcome.reason;
+    if (outcome.ok) {
+      torch = outcome.result;
+      parity = compareWithTorch(result, await readFloat32(torchLatents), await readFloat32(torchImage));
+    } else {
+      torchSkipped = outcome.reason;
+    }
+    await rm(scratch, { recursive: true, force: true });
   }
 
   const rows: Row[] = [
@@ -280,6 +299,10 @@ async function main(argv: string[]): Promise<void> {
     (torch ? ` | PyTorch ${torch.torch} ${torch.device} ${torch.dtype} (${torch.weights})` : ''));
   console.log(table(rows, torch !== null));
   if (torchSkipped) console.log(`\nPyTorch comparison skipped: ${torchSkipped}.`);
+  if (parity) {
+    console.log(`\nparity with PyTorch: final latents relative L2 ${parity.latentsRelativeL2.toExponential(2)}, max abs ${parity.latentsMaxAbs.toExponential(2)}; ` +
+      `image max abs ${parity.imageMaxAbs.toExponential(2)}`);
+  }
   const ratios = torch
     ? {
         textEncoder: engine.textEncoderMs / torch.text_encoder_ms,
@@ -291,10 +314,24 @@ async function main(argv: string[]): Promise<void> {
   const json = {
     model: source.root, runtime, runtimeLabel: label, device, floatType: pipeline.floatType, width, height, steps,
     scheduler: values.scheduler, guidance, warmup, staticDims: values['static-dims'], gpuResidentInputs: !values['no-resident'],
-    webgpuOptions, sessionConfig, engine: { ...engine, unetRunTotalMs: sum(runs.unet) }, torch, torchSkipped, ratios,
+    webgpuOptions, sessionConfig, engine: { ...engine, unetRunTotalMs: sum(runs.unet) }, torch, torchSkipped, ratios, parity,
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
   if (values['json-out']) await writeFile(values['json-out'], JSON.stringify(json, null, 2));
+}
+
+interface Parity {
+  latentsRelativeL2: number;
+  latentsMaxAbs: number;
+  imageMaxAbs: number;
+}
+
+/** The engine's final latents and image against PyTorch's (the reference): ||e - t|| / ||t||, max |e - t|. */
+function compareWithTorch(engine: { latents: Float32Array; image: Float32Array }, latents: Float32Array, image: Float32Array): Parity {
+  if (latents.length !== engine.latents.length || image.length !== engine.image.length) {
+    throw new InvalidRequestError(`PyTorch wrote ${latents.length} latents and ${image.length} pixels for the engine's ${engine.latents.length} and ${engine.image.length}: not the same request.`);
+  }
+  return { latentsRelativeL2: relativeL2(engine.latents, latents), latentsMaxAbs: maxAbsDiff(engine.latents, latents), imageMaxAbs: maxAbsDiff(engine.image, image) };
 }
 
 runMain(() => main(process.argv.slice(2)));

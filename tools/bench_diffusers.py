@@ -74,6 +74,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--latents-in", help="initial latents, raw float32 (1, 4, height/8, width/8)")
     p.add_argument("--latents-out", help="write the final latents here, raw float32")
+    p.add_argument("--image-out", help="write the decoded image here, raw float32 NCHW in [0, 1] (output_type=\"np\" before quantisation)")
     return p.parse_args(argv)
 
 
@@ -190,9 +191,11 @@ def main(argv=None):
         generate(min(args.steps, 3))
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    text_ms, step_ms, decode_ms, total_ms, latents, _ = generate(args.steps)
+    text_ms, step_ms, decode_ms, total_ms, latents, image = generate(args.steps)
     if args.latents_out:
         latents.float().cpu().numpy().astype("<f4").tofile(args.latents_out)
+    if args.image_out:
+        image.astype("<f4").tofile(args.image_out)
     result = {
         "torch": torch.__version__,
         "diffusers": diffusers.__version__,

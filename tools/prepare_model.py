@@ -318,9 +318,31 @@ def fusion_options(model_type, disabled):
     return options, applied
 
 
+class weights_beside:
+    """Runs a block in the directory of an ONNX file loaded without its external data: onnx's
+    numpy_helper.to_array then finds each external tensor's file there (relative `location`), so the
+    optimizer and converters read only the few weights they look at, never the whole model."""
+
+    def __init__(self, model_path):
+        self.directory = os.path.dirname(os.path.abspath(model_path))
+
+    def __enter__(self):
+        self.previous = os.getcwd()
+        os.chdir(self.directory)
+
+    def __exit__(self, *exc):
+        os.chdir(self.previous)
+
+
+def load_graph(path):
+    """The ONNX model at `path` without its external data (the weights stay in their files)."""
+    import onnx
+    return onnx.load_model(path, load_external_data=False)
+
+
 def optimize_fp32(path, model_type, disabled):
     import importlib
-    from onnxruntime.transformers.optimizer import optimize_model
+    from onnxruntime.transformers.optimizer import optimize_by_fusion
     options, applied = fusion_options(model_type, disabled)
     # Some onnxruntime versions convert Conv to NhwcConv in the UNet (and VAE) whatever the options say.
     # The optimizer imports its modules by bare name (onnxruntime/transformers is put on sys.path), a
@@ -331,9 +353,41 @@ def optimize_fp32(path, model_type, disabled):
             module.UnetOnnxModel.convert_conv_to_nhwc = lambda self: None
         except (ImportError, AttributeError):
             pass
-    model = with_numpy_compat(optimize_model, path, model_type=model_type, num_heads=0, hidden_size=0, opt_level=0,
-                              optimization_options=options, use_gpu=False)
+    # optimize_model(opt_level=0) is load + optimize_by_fusion; loading the graph without its weights
+    # keeps the UNet's 3.4 GB out of memory (the optimizer reached 23.9 GB with them loaded).
+    with weights_beside(path):
+        model = with_numpy_compat(optimize_by_fusion, load_graph(path), model_type=model_type, num_heads=0, hidden_size=0,
+                                  optimization_options=options)
     return model, applied
+
+
+def cast_weights_to_fp16(graph, threshold=1024):
+    """Portable fp16 weights: each float32 initializer of `threshold` bytes or more is stored as float16
+    and widened back by a Cast at the top of the graph, so the model computes in fp32 on any EP (the
+    CPU EP and wasm lack most fp16 kernels) while its files are half the size. onnxruntime folds the
+    Casts when it loads the model. Returns how many initializers were cast."""
+    import numpy as np
+    import onnx
+    from onnx import helper
+    casts = []
+    for tensor in graph.initializer:
+        count = 1
+        for d in tensor.dims:
+            count *= d
+        if tensor.data_type != onnx.TensorProto.FLOAT or count * 4 < threshold:
+            continue
+        name = tensor.name
+        tensor.name = f"{name}/fp16"
+        tensor.data_type = onnx.TensorProto.FLOAT16
+        if tensor.HasField("raw_data"):
+            tensor.raw_data = fp16_bytes(tensor.raw_data)
+        elif tensor.float_data:
+            tensor.raw_data = fp16_bytes(np.asarray(tensor.float_data, dtype=np.float32).tobytes())
+            tensor.ClearField("float_data")
+        casts.append(helper.make_node("Cast", [tensor.name], [name], name=f"{name}/widen", to=onnx.TensorProto.FLOAT))
+    for cast in reversed(casts):
+        graph.node.insert(0, cast)
+    return len(casts)
 
 
 class _WarningCatcher(logging.Handler):
@@ -348,7 +402,11 @@ class _WarningCatcher(logging.Handler):
 def convert_fp16(model, part, keep_fp32_ops):
     """onnxruntime's float16 conversion with the fp32 islands; returns the names of the fp32 nodes and
     warnings (a failed type inference: the conversion may then miss casts, which the parity run shows)."""
+    from onnx import helper
     from onnxruntime.transformers import float16
+    # float16's make_value_info_from_tensor reads a tensor's data for its shape; the dims say it without
+    # loading weights that are still in the export's files (and that the save converts one at a time).
+    float16.make_value_info_from_tensor = lambda t: helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
     graph = model.model.graph
     blocked = name_nodes(time_embedding_nodes(graph.node), "time_embedding") if part == "unet" else []
     warnings = []
@@ -375,18 +433,123 @@ def convert_fp16(model, part, keep_fp32_ops):
     return blocked, warnings
 
 
-def save(model_proto, out_dir, part, external):
+# --- streaming save: weights copied tensor by tensor into files of at most --max-file-bytes ------------------
+
+def plan_shards(sizes, max_bytes, align=64):
+    """Where each tensor goes: [(file index, offset)] for tensors of `sizes` bytes, in order, each at an
+    offset that is a multiple of `align`, a new file whenever the next tensor would pass `max_bytes`
+    (a tensor larger than max_bytes gets a file of its own)."""
+    placed, file, end = [], 0, 0
+    for size in sizes:
+        offset = -(-end // align) * align
+        if end > 0 and offset + size > max_bytes:
+            file, offset = file + 1, 0
+        placed.append((file, offset))
+        end = offset + size
+    return placed
+
+
+def shard_name(index):
+    """weights.pb, weights-2.pb, weights-3.pb, ...: the first keeps the name older loaders know."""
+    return "weights.pb" if index == 0 else f"weights-{index + 1}.pb"
+
+
+def fp16_bytes(fp32_bytes):
+    """float32 bytes -> float16 bytes as onnxruntime's float16 converter does (clamped to fp16's range)."""
+    import numpy as np
+    from onnxruntime.transformers.float16 import convert_np_to_float16
+    return convert_np_to_float16(np.frombuffer(fp32_bytes, dtype=np.float32)).tobytes()
+
+
+def _external_info(tensor):
+    info = {e.key: e.value for e in tensor.external_data}
+    return info["location"], int(info.get("offset", 0)), (int(info["length"]) if "length" in info else None)
+
+
+def tensor_bytes(tensor, source_dir):
+    """The bytes of a tensor in its (possibly converted) element type, read from wherever they are: inline
+    raw_data, typed fields, or the export's external file (read for this tensor only). An fp32 tensor that
+    the fp16 conversion retyped without touching its data (it was external) is converted here."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+    if tensor.HasField("raw_data"):
+        data = tensor.raw_data
+    elif tensor.data_location == onnx.TensorProto.EXTERNAL:
+        location, offset, length = _external_info(tensor)
+        with open(os.path.join(source_dir, location), "rb") as f:
+            f.seek(offset)
+            data = f.read(length) if length is not None else f.read()
+    else:
+        return numpy_helper.to_array(tensor).tobytes()
+    count = int(np.prod(tensor.dims)) if len(tensor.dims) else 1
+    if tensor.data_type == onnx.TensorProto.FLOAT16 and len(data) == 4 * count:
+        data = fp16_bytes(data)
+    return data
+
+
+def all_tensors(graph):
+    """Initializers and tensor attributes (Constant values), subgraphs included."""
+    for tensor in graph.initializer:
+        yield tensor
+    for node in graph.node:
+        for attribute in node.attribute:
+            if attribute.HasField("t"):
+                yield attribute.t
+            yield from attribute.tensors
+            if attribute.HasField("g"):
+                yield from all_tensors(attribute.g)
+            for g in attribute.graphs:
+                yield from all_tensors(g)
+
+
+def save(model_proto, out_dir, part, external, source_dir, max_file_bytes, threshold=1024):
+    """Writes PART/model.onnx; with `external`, every tensor of `threshold` bytes or more goes, one at a time,
+    into weights.pb, weights-2.pb, ... of at most max_file_bytes each (one browser buffer holds ~2 GB; ORT
+    takes several files). Tensors still in the export's external files are read from source_dir, so the
+    whole model is never in memory. Returns {file: bytes}."""
     import onnx
     directory = os.path.join(out_dir, part)
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory)
-    path = os.path.join(directory, "model.onnx")
-    if external:  # one weights.pb beside model.onnx, like diffusers' UNet export
-        onnx.save_model(model_proto, path, save_as_external_data=True, all_tensors_to_one_file=True, location="weights.pb",
-                        size_threshold=1024, convert_attribute=False)
-    else:
-        onnx.save_model(model_proto, path)
-    return {f: os.path.getsize(os.path.join(directory, f)) for f in os.listdir(directory)}
+    tensors = list(all_tensors(model_proto.graph))
+    # Sizes first (from dims and type, without reading data) so that the files can be planned.
+    def size_of(t):
+        if t.HasField("raw_data"):
+            return len(t.raw_data)
+        if t.data_location == onnx.TensorProto.EXTERNAL:
+            n = 1
+            for d in t.dims:
+                n *= d
+            return n * onnx.helper.tensor_dtype_to_np_dtype(t.data_type).itemsize
+        return 0  # typed fields: small constants, kept inline
+    big = [t for t in tensors if external and size_of(t) >= threshold]
+    placed = plan_shards([size_of(t) for t in big], max_file_bytes)
+    handles = {}
+    try:
+        for tensor in tensors:
+            if tensor.data_location == onnx.TensorProto.EXTERNAL and not any(tensor is t for t in big):
+                data = tensor_bytes(tensor, source_dir)  # small: back inline
+                del tensor.external_data[:]
+                tensor.data_location = onnx.TensorProto.DEFAULT
+                tensor.raw_data = data
+        for tensor, (index, offset) in zip(big, placed):
+            data = tensor_bytes(tensor, source_dir)
+            name = shard_name(index)
+            f = handles.get(name) or handles.setdefault(name, open(os.path.join(directory, name), "wb"))
+            f.seek(offset)
+            f.write(data)
+            tensor.ClearField("raw_data")
+            del tensor.external_data[:]
+            for key, value in (("location", name), ("offset", str(offset)), ("length", str(len(data)))):
+                entry = tensor.external_data.add()
+                entry.key, entry.value = key, value
+            tensor.data_location = onnx.TensorProto.EXTERNAL
+    finally:
+        for f in handles.values():
+            f.close()
+    onnx.save_model(model_proto, os.path.join(directory, "model.onnx"))
+    return {f: os.path.getsize(os.path.join(directory, f)) for f in sorted(os.listdir(directory))}
 
 
 def copy_configs(checkpoint, out_dir):
@@ -406,54 +569,108 @@ def copy_configs(checkpoint, out_dir):
                    "safety_checker": [None, None], "feature_extractor": [None, None], "requires_safety_checker": False}, f, indent=2)
 
 
-def prepare(args):
+def peak_rss_mb():
+    import resource
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # Linux: kilobytes
+
+
+def prepare_part(args, part):
+    """One part, start to end, in this process (prepare() runs each in a child to measure its own peak memory)."""
+    import onnx
+    t0 = time.time()
+    info = {"stages": {}}
+
+    def stage(name, since):
+        info["stages"][name] = round(time.time() - since, 1)
+        log.info("%s: %s (%.0f s, peak RSS %d MB)", part, name, time.time() - since, peak_rss_mb())
+        return time.time()
+
+    fp32_path = os.path.join(args.work_dir, part, "model.onnx")
+    t = time.time()
+    if os.path.exists(fp32_path) and not args.re_export:
+        log.info("%s: reusing the fp32 export %s", part, fp32_path)
+    else:
+        shutil.rmtree(os.path.dirname(fp32_path), ignore_errors=True)
+        export_fp32(part, load_components(args.checkpoint), fp32_path, args.opset, args.device)
+        t = stage("export fp32", t)
+    if args.target == "webgpu" and not args.no_optimize:
+        model, info["fusion_options"] = optimize_fp32(fp32_path, OPTIMIZER_MODEL_TYPE[part], args.disable_fusion)
+        problems = webgpu_problems(model.model.graph.node)
+        if problems:
+            raise SystemExit(f"{part}: the optimised graph has operators the WebGPU EP cannot run:\n  " + "\n  ".join(problems) +
+                             "\nTurn the fusion off (--disable-fusion NAME) or report the onnxruntime version.")
+        t = stage("optimise", t)
+    else:
+        from onnxruntime.transformers.onnx_model import OnnxModel
+        model = OnnxModel(load_graph(fp32_path))
+    info["ops"] = op_counts(model.model.graph.node)
+    if args.precision == "fp16":
+        with weights_beside(fp32_path):
+            info["fp32_nodes"], info["fp16_warnings"] = convert_fp16(model, part, args.keep_fp32_ops)
+        t = stage("fp16", t)
+    elif args.precision == "fp16-weights":
+        info["fp16_weights"] = cast_weights_to_fp16(model.model.graph)
+    if args.static_shapes:
+        values = static_dim_values(part, args.batch, args.height, args.width)
+        info["static_dims"] = values
+        info["fixed_dims"] = fix_dims(model.model.graph, values)
+    info["files"] = save(model.model, args.out, part, external=(part == "unet"), source_dir=os.path.dirname(fp32_path),
+                         max_file_bytes=args.max_file_bytes)
+    stage("save", t)
+    info["seconds"] = round(time.time() - t0, 1)
+    info["peak_rss_mb"] = peak_rss_mb()
+    del model
+    return info
+
+
+def child_argv(argv, part, report):
+    """The command line for one part in a child process: the same options, one part."""
+    return [sys.executable, os.path.abspath(__file__), *argv, "--parts", part, "--child-report", report]
+
+
+def prepare(args, argv):
+    import subprocess
+    import tempfile
     import onnx
     import onnxruntime
     import torch
     t0 = time.time()
-    components = load_components(args.checkpoint)
-    work = args.work_dir or os.path.join(args.out, ".fp32")
     copy_configs(args.checkpoint, args.out)
-    report = {"checkpoint": os.path.abspath(args.checkpoint), "onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__,
+    report = {"target": args.target, "precision": args.precision, "max_file_bytes": args.max_file_bytes,
+              "checkpoint": args.checkpoint, "onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__,
               "torch": torch.__version__, "numpy": sys.modules["numpy"].__version__, "opset": args.opset,
-              "precision": "fp32" if args.fp32 else "fp16", "optimize": not args.no_optimize, "disabled_fusions": sorted(args.disable_fusion),
-              "keep_fp32_ops": args.keep_fp32_ops, "static_shapes": None, "parts": {}}
+              "optimize": args.target == "webgpu" and not args.no_optimize, "disabled_fusions": sorted(args.disable_fusion),
+              "keep_fp32_ops": args.keep_fp32_ops, "parts": {},
+              "static_shapes": {"batch": args.batch, "height": args.height, "width": args.width} if args.static_shapes else None}
     for part in args.parts:
-        info = report["parts"][part] = {}
-        fp32_path = os.path.join(work, part, "model.onnx")
-        if os.path.exists(fp32_path) and not args.re_export:
-            log.info("%s: reusing the fp32 export %s", part, fp32_path)
-        else:
-            shutil.rmtree(os.path.dirname(fp32_path), ignore_errors=True)
-            export_fp32(part, components, fp32_path, args.opset, args.device)
-            log.info("%s: exported fp32 (%.0f s)", part, time.time() - t0)
-        if args.no_optimize:
-            from onnxruntime.transformers.onnx_model import OnnxModel
-            model = OnnxModel(onnx.load_model(fp32_path, load_external_data=True))
-        else:
-            model, info["fusion_options"] = optimize_fp32(fp32_path, OPTIMIZER_MODEL_TYPE[part], args.disable_fusion)
-            problems = webgpu_problems(model.model.graph.node)
-            if problems:
-                raise SystemExit(f"{part}: the optimised graph has operators the WebGPU EP cannot run:\n  " + "\n  ".join(problems) +
-                                 "\nTurn the fusion off (--disable-fusion NAME) or report the onnxruntime version.")
-            log.info("%s: optimised (%.0f s)", part, time.time() - t0)
-        info["ops"] = op_counts(model.model.graph.node)
-        if not args.fp32:
-            info["fp32_nodes"], info["fp16_warnings"] = convert_fp16(model, part, args.keep_fp32_ops)
-            log.info("%s: fp16, %d nodes kept in fp32 (%.0f s)", part, len(info["fp32_nodes"]), time.time() - t0)
-        if args.static_shapes:
-            values = static_dim_values(part, args.batch, args.height, args.width)
-            info["static_dims"] = values
-            info["fixed_dims"] = fix_dims(model.model.graph, values)
-            report["static_shapes"] = {"batch": args.batch, "height": args.height, "width": args.width}
-        info["files"] = save(model.model, args.out, part, external=(part == "unet"))
-        log.info("%s: saved %s (%.0f s)", part, info["files"], time.time() - t0)
-        del model
+        if args.in_process:
+            report["parts"][part] = prepare_part(args, part)
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            child_report = os.path.join(tmp, "part.json")
+            result = subprocess.run(child_argv(argv, part, child_report))
+            if result.returncode != 0:
+                raise SystemExit(f"{part}: preparing it failed (exit {result.returncode}; -9 or 137: killed for memory). See the log above.")
+            with open(child_report) as f:
+                report["parts"][part] = json.load(f)
     report["seconds"] = round(time.time() - t0, 1)
     with open(os.path.join(args.out, "prepare_model.json"), "w") as f:
         json.dump(report, f, indent=2)
-    print(json.dumps({"out": args.out, "seconds": report["seconds"],
+    print(summary_table(report))
+    print(json.dumps({"out": args.out, "target": args.target, "precision": args.precision, "seconds": report["seconds"],
                       "ops": {p: {k: v for k, v in i["ops"].items() if k.startswith("com.microsoft")} for p, i in report["parts"].items()}}))
+
+
+def summary_table(report):
+    """Per part: seconds, peak RSS, output files and sizes (a Markdown table)."""
+    rows = ["| part | seconds | stages | peak RSS | files |", "| --- | ---: | --- | ---: | --- |"]
+    for part, info in report["parts"].items():
+        stages = ", ".join(f"{k} {v} s" for k, v in info.get("stages", {}).items())
+        files = ", ".join(f"{name} {size / 1e6:,.1f} MB" for name, size in info["files"].items())
+        rows.append(f"| {part} | {info['seconds']} | {stages} | {info['peak_rss_mb'] / 1000:.2f} GB | {files} |")
+    total = sum(sum(i["files"].values()) for i in report["parts"].values())
+    rows.append(f"| total | {report['seconds']} | | {max(i['peak_rss_mb'] for i in report['parts'].values()) / 1000:.2f} GB (max) | {total / 1e6:,.1f} MB |")
+    return "\n".join(rows)
 
 
 # --- self-test (numpy only) ----------------------------------------------------------------------------
@@ -548,6 +765,21 @@ def self_test():
             self.assertEqual([d.dim_value for d in dims], [2, 4, 64, 64])
             self.assertEqual([d.dim_param for d in dims], ["", "", "", ""])
 
+        def test_shards_never_pass_the_limit_and_stay_aligned(self):
+            # 40-byte tensors, 32-byte alignment, files of 110: two fit (0, 64: 104 bytes), the third starts a new file
+            self.assertEqual(plan_shards([40, 40, 40], 110, align=32), [(0, 0), (0, 64), (1, 0)])
+            self.assertEqual(plan_shards([40, 40], 100, align=32), [(0, 0), (1, 0)])  # 64 + 40 > 100
+            sizes = [300, 5, 700, 1000, 1, 1, 999, 2000, 3]
+            placed = plan_shards(sizes, 1024, align=64)
+            for (file, offset), size in zip(placed, sizes):
+                self.assertEqual(offset % 64, 0)
+                self.assertTrue(offset + size <= 1024 or offset == 0)  # only a tensor larger than a file gets one of its own
+            ends = collections.defaultdict(int)
+            for (file, offset), size in zip(placed, sizes):
+                self.assertGreaterEqual(offset, ends[file])  # no overlap, in order
+                ends[file] = offset + size
+            self.assertEqual([shard_name(i) for i in range(3)], ["weights.pb", "weights-2.pb", "weights-3.pb"])
+
         def test_fusion_table_has_no_fused_op_without_webgpu_kernel(self):
             self.assertNotIn("enable_group_norm", sum(FUSIONS.values(), []))
             self.assertIn("enable_group_norm", FUSIONS_OFF)
@@ -562,7 +794,16 @@ def parse_args(argv=None):
     p.add_argument("checkpoint", nargs="?", help="diffusers StableDiffusionPipeline directory (save_pretrained)")
     p.add_argument("out", nargs="?", help="output folder (diffusers ONNX layout)")
     p.add_argument("--parts", default=",".join(PARTS), help="comma-separated subset of " + ",".join(PARTS))
-    p.add_argument("--fp32", action="store_true", help="stop after optimisation, keep fp32")
+    p.add_argument("--target", choices=["webgpu", "portable"], default="webgpu",
+                   help="webgpu: fused operators with WebGPU kernels, fp16 (default). portable: no fused operators, runs on "
+                        "onnxruntime-web wasm and onnxruntime-node's CPU EP (fp32, or --fp16-weights)")
+    p.add_argument("--fp32", action="store_true", help="keep fp32 (webgpu: stop after optimisation; portable: the default)")
+    p.add_argument("--fp16-weights", action="store_true",
+                   help="portable: store weights as fp16 (half the download), widened to fp32 by Casts that onnxruntime folds at load")
+    p.add_argument("--max-file-bytes", type=int, default=1 << 30,
+                   help="largest external-data file (default 1 GiB; one browser buffer holds ~2 GB)")
+    p.add_argument("--in-process", action="store_true", help="all parts in this process (default: one child per part, for its peak memory)")
+    p.add_argument("--child-report", help=argparse.SUPPRESS)
     p.add_argument("--no-optimize", action="store_true", help="skip the transformer optimizer (plain export, for A/B)")
     p.add_argument("--disable-fusion", default="", help="comma-separated: " + ",".join(FUSIONS))
     p.add_argument("--keep-fp32-ops", default="", help="comma-separated op types to keep in fp32 as well (e.g. Softmax)")
@@ -586,6 +827,14 @@ def parse_args(argv=None):
     if args.disable_fusion - set(FUSIONS):
         p.error(f"unknown fusions: {', '.join(sorted(args.disable_fusion - set(FUSIONS)))} (known: {', '.join(FUSIONS)})")
     args.keep_fp32_ops = [s for s in args.keep_fp32_ops.split(",") if s]
+    if args.fp16_weights and args.target != "portable":
+        p.error("--fp16-weights is for --target portable (the webgpu target computes in fp16)")
+    if args.target == "portable" and args.disable_fusion | set(args.keep_fp32_ops):
+        p.error("--disable-fusion and --keep-fp32-ops are for --target webgpu (portable has no fusions and computes in fp32)")
+    args.precision = ("fp16-weights" if args.fp16_weights else "fp32") if args.target == "portable" else ("fp32" if args.fp32 else "fp16")
+    if not args.self_test:
+        args.checkpoint, args.out = os.path.abspath(args.checkpoint), os.path.abspath(args.out)
+        args.work_dir = os.path.abspath(args.work_dir or os.path.join(args.out, ".fp32"))
     return args
 
 
@@ -604,7 +853,12 @@ def main(argv=None):
         raise SystemExit(f"{error}: prepare_model.py needs torch, diffusers, transformers, onnx and onnxruntime "
                          "(on the GPU machine: source .gpu/setup.sh, with diffusers packed by prepare-carry.sh)")
     os.makedirs(args.out, exist_ok=True)
-    prepare(args)
+    if args.child_report:
+        info = prepare_part(args, args.parts[0])
+        with open(args.child_report, "w") as f:
+            json.dump(info, f)
+        return 0
+    prepare(args, sys.argv[1:] if argv is None else list(argv))
     return 0
 
 

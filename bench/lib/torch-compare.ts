@@ -41,6 +41,8 @@ export interface TorchRequest {
   seed: number;
   latentsIn?: string;
   latentsOut?: string;
+  /** Where the decoded image goes (raw float32 NCHW in [0, 1]). */
+  imageOut?: string;
 }
 
 export async function runTorchBench(request: TorchRequest): Promise<{ ok: true; result: TorchResult } | { ok: false; reason: string }> {
@@ -53,6 +55,7 @@ export async function runTorchBench(request: TorchRequest): Promise<{ ok: true; 
   if (request.device) args.push('--device', request.device);
   if (request.latentsIn) args.push('--latents-in', request.latentsIn);
   if (request.latentsOut) args.push('--latents-out', request.latentsOut);
+  if (request.imageOut) args.push('--image-out', request.imageOut);
   if (request.checkpoint) {
     args.push('--checkpoint', request.checkpoint);
   } else {

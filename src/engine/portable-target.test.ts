@@ -1,0 +1,82 @@
+/**
+ * tools/prepare_model.py's portable target against diffusers: the tiny fixture's UNet as that tool
+ * wrote it (fixtures/tiny-sd-portable: plain fp32 graph, weights split over three external files),
+ * with the text encoder, VAE decoder and tokenizer of fixtures/tiny-sd-fp32 (the same weights), run
+ * on onnxruntime-web's wasm backend and on onnxruntime-node's CPU EP.
+ *
+ * Reference: fixtures/refs (diffusers StableDiffusionPipeline, torch fp32 CPU, the tiny fixture's
+ * weights; ../shared/tools/make_fixtures.py). Tolerances as for the fp32 fixture (pipeline.test.ts):
+ * final latents relative L2 <= 1e-4, image max abs <= 2e-3.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SchedulerName } from '../core/schedulers/scheduler.js';
+import { DirectoryModelSource } from '../node/directory-source.js';
+import { nativeRuntime } from '../node/ort-native.js';
+import { wasmRuntime } from '../node/ort-node.js';
+import { maxAbsDiff, readF32, readJson, relativeL2 } from '../testing/reference-data.js';
+import { readModelPart } from './model-folder.js';
+import type { ModelSource } from './model-source.js';
+import type { OrtModule } from './ort.js';
+import { StableDiffusionPipeline } from './pipeline.js';
+
+interface ArrayRef { file: string }
+interface Manifest {
+  latents: ArrayRef;
+  cases: { scheduler: SchedulerName; steps: number; guidance: number; prompt: string; negative_prompt: string; image: ArrayRef; final_latents: ArrayRef }[];
+}
+const manifest = readJson<Manifest>('fixtures/refs/manifest.json');
+const ref = (file: string) => readF32(`fixtures/${file}`);
+
+/** unet/ and the top-level files from the portable folder, everything else from the fp32 fixture. */
+function portableTiny(): ModelSource {
+  const portable = new DirectoryModelSource('fixtures/tiny-sd-portable');
+  const fp32 = new DirectoryModelSource('fixtures/tiny-sd-fp32');
+  const pick = (path: string) => (path.startsWith('unet/') || !path.includes('/') || path.startsWith('scheduler/') ? portable : fp32);
+  return {
+    name: 'tiny-sd-portable',
+    has: (path) => pick(path).has(path),
+    readBytes: (path) => pick(path).readBytes(path),
+    readText: (path) => pick(path).readText(path),
+    localPath: (path) => pick(path).localPath(path),
+  };
+}
+
+it('the portable UNet has no fused operators and keeps its weights in the three files its graph names', async () => {
+  const report = readJson<{ target: string; parts: { unet: { ops: Record<string, number> } } }>('fixtures/tiny-sd-portable/prepare_model.json');
+  expect(report.target).toBe('portable');
+  expect(Object.keys(report.parts.unet.ops).filter((op) => op.includes('.'))).toEqual([]); // no com.microsoft.*
+  const part = await readModelPart(portableTiny(), 'unet');
+  expect(part.externalData.map((e) => e.path).sort()).toEqual(['weights-2.pb', 'weights-3.pb', 'weights.pb']);
+});
+
+// Every reference case on wasm; two (a multistep and a single-step sampler) on the CPU EP.
+const runtimes: [string, () => OrtModule, 'wasm' | 'cpu', Manifest['cases']][] = [
+  ['onnxruntime-web wasm', wasmRuntime, 'wasm', manifest.cases],
+  ['onnxruntime-node CPU EP', () => nativeRuntime('cpu').ort, 'cpu', manifest.cases.filter((c) => c.scheduler === 'pndm' || c.scheduler === 'euler')],
+];
+
+describe.each(runtimes)('tiny-sd portable target on %s against diffusers', (label, runtime, provider, cases) => {
+  let pipeline: StableDiffusionPipeline;
+  beforeAll(async () => {
+    pipeline = await StableDiffusionPipeline.load(runtime(), portableTiny(), { executionProviders: [provider] });
+  });
+  afterAll(() => pipeline?.dispose());
+
+  it.each(cases.map((c) => [`${c.scheduler} ${c.steps} steps, cfg ${c.guidance}`, c] as const))('txt2img %s: latents rel L2 <= 1e-4, image max abs <= 2e-3', async (_, c) => {
+    const result = await pipeline.generate({
+      prompt: c.prompt,
+      negativePrompt: c.negative_prompt,
+      scheduler: c.scheduler,
+      numInferenceSteps: c.steps,
+      guidanceScale: c.guidance,
+      latents: ref(manifest.latents.file),
+      width: 128,
+      height: 128,
+    });
+    const latentsError = relativeL2(result.latents, ref(c.final_latents.file));
+    const imageError = maxAbsDiff(result.image, ref(c.image.file));
+    console.log(`${label} ${c.scheduler}: final latents rel L2 ${latentsError.toExponential(2)}, image max abs ${imageError.toExponential(2)}`);
+    expect(latentsError).toBeLessThanOrEqual(1e-4);
+    expect(imageError).toBeLessThanOrEqual(2e-3);
+  });
+});
