@@ -4,13 +4,15 @@
  * several shards). A small protobuf walker over onnx.proto3: it visits every TensorProto that can
  * hold weights (graph initializers, sparse initializers, Constant-node and other tensor attributes,
  * subgraphs of If/Loop/Scan, model-local functions) and reads each one's `external_data` entries
- * (`location`, `offset`, `length`). Large fields (raw_data) are skipped, not copied, so scanning a
- * model that embeds its weights costs no more than reading its bytes.
+ * (`location`, `offset`, `length`), over the wire-format reader in protobuf.ts. Large fields
+ * (raw_data) are skipped, not copied, so scanning a model that embeds its weights costs no more
+ * than reading its bytes.
  *
  * Field numbers are onnx.proto3's (onnx 1.17+), e.g. ModelProto.graph = 7, GraphProto.initializer = 5,
  * TensorProto.external_data = 13, StringStringEntryProto key = 1 / value = 2.
  */
 import { ModelFormatError } from '../core/errors.js';
+import { protobufFields as fields, ProtobufError, type ProtobufField as Field } from './protobuf.js';
 
 /** One tensor stored outside model.onnx. */
 export interface ExternalDataReference {
@@ -55,68 +57,7 @@ const ENTRY_KEY = 1;
 const ENTRY_VALUE = 2;
 
 const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
 const WIRE_BYTES = 2;
-const WIRE_FIXED32 = 5;
-
-/** A field of one protobuf message: its number and either a varint value or the [start, end) of its payload. */
-interface Field {
-  number: number;
-  wire: number;
-  value: number;
-  start: number;
-  end: number;
-}
-
-class ProtobufError extends Error {}
-
-function readVarint(bytes: Uint8Array, at: number): [value: number, next: number] {
-  let value = 0;
-  let scale = 1;
-  for (let i = at; i < bytes.length && i < at + 10; i++) {
-    const byte = bytes[i];
-    value += (byte & 0x7f) * scale; // arithmetic, not bit ops: lengths and offsets may pass 2^31
-    if (byte < 0x80) return [value, i + 1];
-    scale *= 128;
-  }
-  throw new ProtobufError(`truncated varint at byte ${at}`);
-}
-
-/** The fields of the message in bytes[start, end), in order. */
-function* fields(bytes: Uint8Array, start: number, end: number): Generator<Field> {
-  let at = start;
-  while (at < end) {
-    const [key, afterKey] = readVarint(bytes, at);
-    const number = Math.floor(key / 8);
-    const wire = key % 8;
-    at = afterKey;
-    switch (wire) {
-      case WIRE_VARINT: {
-        const [value, next] = readVarint(bytes, at);
-        yield { number, wire, value, start: at, end: next };
-        at = next;
-        break;
-      }
-      case WIRE_FIXED64:
-      case WIRE_FIXED32: {
-        const size = wire === WIRE_FIXED64 ? 8 : 4;
-        yield { number, wire, value: 0, start: at, end: at + size };
-        at += size;
-        break;
-      }
-      case WIRE_BYTES: {
-        const [length, payload] = readVarint(bytes, at);
-        at = payload + length;
-        if (at > end) throw new ProtobufError(`field ${number} runs past its message (byte ${payload} + ${length} > ${end})`);
-        yield { number, wire, value: length, start: payload, end: at };
-        break;
-      }
-      default:
-        throw new ProtobufError(`unsupported wire type ${wire} (field ${number}) at byte ${afterKey}`);
-    }
-    if (at > end) throw new ProtobufError(`message ends inside field ${number}`);
-  }
-}
 
 const decoder = new TextDecoder();
 const text = (bytes: Uint8Array, f: Field) => decoder.decode(bytes.subarray(f.start, f.end));
