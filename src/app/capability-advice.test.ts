@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../engine/capabilities.js';
-import { presets } from '../engine/presets.js';
+import { presets } from '../presets/presets.js';
 import { adviseModel, attentionBufferBytes, describeCapabilities } from './capability-advice.js';
 
 const [shapes, sd14] = presets('https://app.example/');

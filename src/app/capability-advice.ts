@@ -10,7 +10,8 @@
  *   whose maxBufferSize is smaller will fail mid-run, so we warn and suggest a smaller size.
  */
 import type { Capabilities } from '../engine/capabilities.js';
-import { choosePrecision, type ModelSpec } from '../engine/model-spec.js';
+import { choosePrecision } from '../engine/model-spec.js';
+import type { ModelPreset } from '../presets/model-preset.js';
 import { formatBytes } from '../store/quota.js';
 
 export const WASM_MAX_MODEL_BYTES = 512 * 1024 * 1024;
@@ -31,7 +32,7 @@ export function attentionBufferBytes(width: number, height: number, bytesPerFloa
   return batch * SD_V1_HEADS * tokens * tokens * bytesPerFloat;
 }
 
-export function adviseModel(caps: Capabilities, spec: ModelSpec, size: { width: number; height: number }): ModelAdvice {
+export function adviseModel(caps: Capabilities, spec: ModelPreset, size: { width: number; height: number }): ModelAdvice {
   const precision = choosePrecision(spec, caps.backend === 'webgpu' && caps.shaderF16);
   const modelBytes = spec.sizeBytes?.[precision];
 

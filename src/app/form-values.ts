@@ -1,13 +1,14 @@
 /**
- * The generation form as plain data: its values, their validation (concise messages, never silent
- * correction, as the engine's resolveRequest does) and the engine request one image of a batch makes.
- * No DOM here: form.ts reads and writes these values from the page.
+ * The generation form as plain data: its values, their validation and the engine request one image
+ * of a batch makes. The request fields are checked by the engine's one validator (validateRequest,
+ * the same limits and words as the CLI and the element), against the loaded model's geometry (its
+ * size multiple); the form adds only its own fields (custom URL, batch count, VAE preview interval).
+ * The form's names map to the request's once, here (steps -> numInferenceSteps). No DOM here.
  */
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
-import type { GenerationRequest } from '../engine/request.js';
-import { MAX_SEED } from '../engine/request.js';
+import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model-geometry.js';
+import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest } from '../engine/request.js';
 import { normaliseModelUrl } from '../store/model-url.js';
-import { RANDOM_SEED } from './seed.js';
 
 /** The model picker's value for "a folder at a URL I type". */
 export const CUSTOM_MODEL_ID = 'custom';
@@ -35,18 +36,33 @@ export interface FieldError {
   message: string;
 }
 
-export const LIMITS = {
-  steps: { min: 1, max: 150 },
-  guidanceScale: { min: 0, max: 30 },
-  size: { min: 64, max: 2048 },
+/** The form's own limits (the request's are the engine's LIMITS). */
+export const FORM_LIMITS = {
   batchCount: { min: 1, max: 16 },
-  vaeDecodeEvery: { min: 0, max: 150 },
+  vaeDecodeEvery: { min: 0, max: 1000 },
 } as const;
 
-export function validateForm(v: FormValues): FieldError[] {
+/** Request field -> form field (the one mapping between the two vocabularies). */
+const FORM_FIELD: Record<RequestField, keyof FormValues> = {
+  prompt: 'prompt',
+  negativePrompt: 'negativePrompt',
+  scheduler: 'scheduler',
+  numInferenceSteps: 'steps',
+  guidanceScale: 'guidanceScale',
+  seed: 'seed',
+  latents: 'seed',
+  width: 'width',
+  height: 'height',
+};
+
+/**
+ * Every problem with the form, for a model of `model`'s geometry (before one is loaded: what every
+ * SD v1 model shares; the engine checks the loaded model's again before any work).
+ */
+export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEOMETRY): FieldError[] {
   const errors: FieldError[] = [];
-  const integerIn = (field: keyof FormValues, label: string, value: number, min: number, max: number) => {
-    if (!Number.isInteger(value) || value < min || value > max) errors.push({ field, message: `${label} must be a whole number from ${min} to ${max}.` });
+  const integerIn = (field: keyof FormValues, label: string, value: number, { min, max }: { min: number; max: number }) => {
+    if (!Number.isInteger(value) || value < min || value > max) errors.push({ field, message: `${label} must be a whole number from ${min} to ${max} (got ${value}).` });
   };
   if (v.modelId === CUSTOM_MODEL_ID) {
     if (v.customUrl.trim() === '') errors.push({ field: 'customUrl', message: 'Type the URL of a model folder (the folder holding model_index.json).' });
@@ -58,22 +74,11 @@ export function validateForm(v: FormValues): FieldError[] {
       }
     }
   }
-  if (v.prompt.trim() === '') errors.push({ field: 'prompt', message: 'Write a prompt: what the picture should show.' });
-  integerIn('steps', 'Steps', v.steps, LIMITS.steps.min, LIMITS.steps.max);
-  if (!Number.isFinite(v.guidanceScale) || v.guidanceScale < LIMITS.guidanceScale.min || v.guidanceScale > LIMITS.guidanceScale.max) {
-    errors.push({ field: 'guidanceScale', message: `Guidance scale must be a number from ${LIMITS.guidanceScale.min} to ${LIMITS.guidanceScale.max}.` });
-  }
-  for (const [field, label] of [['width', 'Width'], ['height', 'Height']] as const) {
-    const value = v[field];
-    integerIn(field, label, value, LIMITS.size.min, LIMITS.size.max);
-    if (Number.isInteger(value) && value % 8 !== 0) {
-      const down = Math.max(LIMITS.size.min, value - (value % 8));
-      errors.push({ field, message: `${label} must be a multiple of 8 (the VAE works on 8x8 blocks): try ${down} or ${down + 8}.` });
-    }
-  }
-  if (v.seed !== RANDOM_SEED) integerIn('seed', 'Seed', v.seed, 0, MAX_SEED);
-  integerIn('batchCount', 'Batch count', v.batchCount, LIMITS.batchCount.min, LIMITS.batchCount.max);
-  integerIn('vaeDecodeEvery', 'VAE decode interval', v.vaeDecodeEvery, LIMITS.vaeDecodeEvery.min, LIMITS.vaeDecodeEvery.max);
+  // RANDOM_SEED is the form's way to ask for a seed; any drawn seed is valid, so check with 0.
+  const request = toRequest(v, v.seed === RANDOM_SEED ? 0 : v.seed);
+  for (const error of validateRequest(request, model)) errors.push({ field: FORM_FIELD[error.field], message: error.message });
+  integerIn('batchCount', 'Batch count', v.batchCount, FORM_LIMITS.batchCount);
+  integerIn('vaeDecodeEvery', 'VAE decode interval', v.vaeDecodeEvery, FORM_LIMITS.vaeDecodeEvery);
   return errors;
 }
 
@@ -89,4 +94,19 @@ export function toRequest(v: FormValues, seed: number): GenerationRequest {
     width: v.width,
     height: v.height,
   };
+}
+
+/** The form values a request stands for (a gallery entry, a preset's recommendation). */
+export function fromRequest(r: Partial<ResolvedRequest>): Partial<FormValues> {
+  const values: Partial<FormValues> = {
+    prompt: r.prompt,
+    negativePrompt: r.negativePrompt,
+    scheduler: r.scheduler,
+    steps: r.numInferenceSteps,
+    guidanceScale: r.guidanceScale,
+    seed: r.seed ?? undefined,
+    width: r.width,
+    height: r.height,
+  };
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<FormValues>;
 }

@@ -1,11 +1,14 @@
 /**
  * The gallery's history in IndexedDB (idb-keyval, in a database of its own, apart from the model
- * weights): each image as its PNG (which carries the A1111 `parameters` chunk) plus the parameters as
- * data, newest first. PNGs are stored as Blobs, which browsers keep out of line, so listing the
+ * weights): each image as its PNG (which carries the A1111 `parameters` chunk) plus the request that
+ * made it and the model's name, newest first. Entries stored before the request model (with A1111
+ * `parameters` instead) are read as requests. PNGs are stored as Blobs, which browsers keep out of line, so listing the
  * history does not read every image into memory. The oldest entries go past `maxEntries`.
  */
 import { createStore, del, delMany, entries, set, type UseStore } from 'idb-keyval';
 import type { GenerationParameters } from '../core/parameters.js';
+import type { ResolvedRequest } from '../engine/request.js';
+import { schedulerForSampler } from './parameter-restore.js';
 
 export interface GalleryEntry {
   id: string;
@@ -13,9 +16,23 @@ export interface GalleryEntry {
   createdAt: number;
   width: number;
   height: number;
-  parameters: GenerationParameters;
+  /** What made the image (diffusers' names, every default filled in). */
+  request: ResolvedRequest;
+  /** The model's name (its folder). */
+  model: string;
   /** image/png with the `parameters` text chunk. */
   png: Blob;
+}
+
+/** An entry as older versions stored it (A1111 parameters, sampler as a label). */
+type LegacyEntry = Omit<GalleryEntry, 'request' | 'model'> & { parameters: GenerationParameters };
+
+function fromLegacy(entry: GalleryEntry | LegacyEntry): GalleryEntry {
+  if (!('parameters' in entry)) return entry;
+  const { parameters: p, ...rest } = entry;
+  const scheduler = schedulerForSampler(p.sampler) ?? 'pndm';
+  const request: ResolvedRequest = { prompt: p.prompt, negativePrompt: p.negativePrompt, scheduler, numInferenceSteps: p.steps, guidanceScale: p.guidanceScale, seed: p.seed < 0 ? null : p.seed, width: p.width, height: p.height };
+  return { ...rest, request, model: p.model };
 }
 
 export interface GalleryStoreOptions {
@@ -42,9 +59,9 @@ export class GalleryStore {
     this.#now = options.now ?? (() => Date.now());
   }
 
-  async add(image: { png: Uint8Array | Blob; width: number; height: number; parameters: GenerationParameters }): Promise<GalleryEntry> {
+  async add(image: { png: Uint8Array | Blob; width: number; height: number; request: ResolvedRequest; model: string }): Promise<GalleryEntry> {
     const png = image.png instanceof Blob ? image.png : new Blob([image.png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
-    const entry: GalleryEntry = { id: this.#newId(), createdAt: this.#now(), width: image.width, height: image.height, parameters: image.parameters, png };
+    const entry: GalleryEntry = { id: this.#newId(), createdAt: this.#now(), width: image.width, height: image.height, request: image.request, model: image.model, png };
     await set(entry.id, entry, this.#store);
     await this.#prune();
     return entry;
@@ -52,8 +69,8 @@ export class GalleryStore {
 
   /** Every entry, newest first. */
   async list(): Promise<GalleryEntry[]> {
-    const all = await entries<string, GalleryEntry>(this.#store);
-    return all.map(([, entry]) => entry).sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+    const all = await entries<string, GalleryEntry | LegacyEntry>(this.#store);
+    return all.map(([, entry]) => fromLegacy(entry)).sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
   }
 
   delete(id: string): Promise<void> {

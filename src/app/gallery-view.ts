@@ -3,13 +3,14 @@
  * each has a PNG download (the file carries the `parameters` chunk, so A1111's "PNG Info" reads
  * it) and a delete button. Owns one object URL per shown image and revokes it when redrawn.
  */
-import type { GenerationParameters } from '../core/parameters.js';
+import { SCHEDULER_LABELS } from '../core/schedulers/index.js';
+import type { ResolvedRequest } from '../engine/request.js';
 import type { GalleryEntry, GalleryStore } from './gallery-store.js';
 
 export interface GalleryViewOptions {
   list: HTMLOListElement;
   store: GalleryStore;
-  onRestore(parameters: GenerationParameters, entry: GalleryEntry): void;
+  onRestore(entry: GalleryEntry): void;
 }
 
 export class GalleryView {
@@ -36,10 +37,10 @@ export class GalleryView {
   }
 
   #item(entry: GalleryEntry): HTMLLIElement {
-    const p = entry.parameters;
+    const r = entry.request;
     const url = URL.createObjectURL(entry.png);
     this.#urls.push(url);
-    const summary = `${p.prompt || '(no prompt)'}. Seed ${p.seed}, ${p.sampler}, ${p.steps} steps, CFG ${p.guidanceScale}, ${p.width}x${p.height}.`;
+    const summary = `${r.prompt || '(no prompt)'}. Seed ${r.seed ?? 'from latents'}, ${SCHEDULER_LABELS[r.scheduler]}, ${r.numInferenceSteps} steps, CFG ${r.guidanceScale}, ${r.width}x${r.height}.`;
 
     const item = document.createElement('li');
     item.className = 'gallery-item';
@@ -57,24 +58,24 @@ export class GalleryView {
     img.height = entry.height;
     img.decoding = 'async';
     restore.append(img);
-    restore.addEventListener('click', () => this.#options.onRestore(p, entry));
+    restore.addEventListener('click', () => this.#options.onRestore(entry));
 
     const caption = document.createElement('p');
     caption.className = 'caption';
-    caption.textContent = `Seed ${p.seed} · ${p.sampler} · ${p.steps} steps`;
+    caption.textContent = `Seed ${r.seed ?? '–'} · ${SCHEDULER_LABELS[r.scheduler]} · ${r.numInferenceSteps} steps`;
 
     const download = document.createElement('a');
     download.href = url;
-    download.download = fileName(p);
+    download.download = fileName(r);
     download.className = 'download';
     download.textContent = 'PNG';
-    download.setAttribute('aria-label', `Download PNG of: ${p.prompt}, seed ${p.seed}`);
+    download.setAttribute('aria-label', `Download PNG of: ${r.prompt}, seed ${r.seed}`);
 
     const remove = document.createElement('button');
     remove.type = 'button';
     remove.className = 'delete';
     remove.textContent = 'Delete';
-    remove.setAttribute('aria-label', `Delete from the gallery: ${p.prompt}, seed ${p.seed}`);
+    remove.setAttribute('aria-label', `Delete from the gallery: ${r.prompt}, seed ${r.seed}`);
     remove.addEventListener('click', async () => {
       await this.#options.store.delete(entry.id);
       await this.refresh();
@@ -95,7 +96,7 @@ export class GalleryView {
 }
 
 /** "00042-a-red-circle-on-a-blue-background.png": seed first, like A1111's default file names. */
-export function fileName(p: Pick<GenerationParameters, 'seed' | 'prompt'>): string {
+export function fileName(p: Pick<ResolvedRequest, 'seed' | 'prompt'>): string {
   const slug = p.prompt.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
-  return `${String(p.seed).padStart(5, '0')}-${slug || 'image'}.png`;
+  return `${String(p.seed ?? 'latents').padStart(5, '0')}-${slug || 'image'}.png`;
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../core/errors.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
+import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import type { GenerationRequest } from '../engine/request.js';
 import { GenerationController } from './generation-controller.js';
 
-const spec: ModelSpec = { id: 'shapes-sd', label: 'shapes-sd', urls: { fp32: 'https://app.example/models/shapes-sd-fp32/' } };
-const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', precision: 'fp32', backend: 'webgpu', defaultWidth: 128, defaultHeight: 128 };
+const spec: ModelSpec = { id: 'shapes-sd', urls: { fp32: 'https://app.example/models/shapes-sd-fp32/' } };
+const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', precision: 'fp32', backend: 'webgpu', geometry: SD_V1_GEOMETRY };
 
 /** An engine that denoises 3 fake steps per image, checking the signal between steps as the real one does. */
 class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
@@ -28,7 +29,7 @@ class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
       this.onStep?.(step);
     }
     this.generated.push(request.seed!);
-    return { width: 16, height: 16, rgba: new Uint8ClampedArray(16 * 16 * 4), png: new Uint8Array(8), parameters: {} as ImageResult['parameters'], timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] } };
+    return { width: 16, height: 16, rgba: new Uint8ClampedArray(16 * 16 * 4), png: new Uint8Array(8), request: { prompt: request.prompt, negativePrompt: '', scheduler: 'pndm', numInferenceSteps: 3, guidanceScale: 7.5, seed: request.seed!, width: 16, height: 16 }, model: 'fake', timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] } };
   }
 }
 

@@ -3,11 +3,14 @@
  * capability banner) to the engine, which runs in a web worker behind the typed protocol
  * (WorkerEngine). Everything here is glue; each piece's logic lives in its own file.
  */
-import type { GenerationParameters, ParsedGenerationParameters } from '../core/parameters.js';
+import type { ParsedGenerationParameters } from '../core/parameters.js';
+import { SCHEDULER_LABELS } from '../core/schedulers/index.js';
 import type { Capabilities } from '../engine/capabilities.js';
-import type { ModelSpec } from '../engine/model-spec.js';
-import { presets } from '../engine/presets.js';
-import { WorkerEngine } from '../protocol/worker-engine.js';
+import type { LoadedModel } from '../engine/engine.js';
+import { batchSeeds, RANDOM_SEED, resolveSeed } from '../engine/seed.js';
+import { createWorkerEngine } from '../protocol/create-worker-engine.js';
+import type { ModelPreset } from '../presets/model-preset.js';
+import { presets } from '../presets/presets.js';
 import { normaliseModelUrl } from '../store/model-url.js';
 import { formatBytes } from '../store/quota.js';
 import { emitAppEvent } from './app-events.js';
@@ -21,16 +24,15 @@ import { GenerationForm } from './form.js';
 import { toRequest, validateForm } from './form-values.js';
 import { isBundled, modelSpecFor, recommendedValues } from './model-choice.js';
 import { ModelPicker } from './model-picker.js';
-import { restoreParameters } from './parameter-restore.js';
+import { restoreParameters, restoreRequest, type RestoreResult } from './parameter-restore.js';
 import { StoredModelsView } from './stored-models-view.js';
 import { attachPngDrop } from './png-drop.js';
 import { PreviewCanvas } from './preview-canvas.js';
 import { ProgressView, type RunState } from './progress-view.js';
-import { batchSeeds, RANDOM_SEED, resolveSeed } from './seed.js';
 import { TokenCounter } from './token-counter.js';
 import '../pwa/register.js'; // PWA: service worker, offline start, update prompt (production builds only)
 
-const engine = new WorkerEngine(new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module' }));
+const engine = createWorkerEngine();
 // Absolute URLs: the worker resolves relative ones against its own script, not the page.
 const specs = presets(new URL(import.meta.env.BASE_URL, location.href).href);
 const controller = new GenerationController(engine);
@@ -48,7 +50,7 @@ const dropMessage = byId('drop-message', HTMLElement);
 const tokenize = (text: string) => engine.tokenize(text);
 const promptTokens = new TokenCounter({ input: form.field('prompt') as HTMLTextAreaElement, output: byId('prompt-tokens', HTMLOutputElement), tokenize });
 const negativeTokens = new TokenCounter({ input: form.field('negativePrompt') as HTMLTextAreaElement, output: byId('negative-prompt-tokens', HTMLOutputElement), tokenize });
-const gallery = new GalleryView({ list: byId('gallery', HTMLOListElement), store: new GalleryStore(), onRestore: (p) => restore(p, 'gallery', 'the gallery image') });
+const gallery = new GalleryView({ list: byId('gallery', HTMLOListElement), store: new GalleryStore(), onRestore: (entry) => restore(restoreRequest(entry.request, entry.model, specs), 'gallery', 'the gallery image') });
 const storedModels = new StoredModelsView({
   list: byId('stored-models', HTMLUListElement),
   summary: byId('stored-models-summary', HTMLElement),
@@ -68,7 +70,7 @@ const picker = new ModelPicker({
 let capabilities: Capabilities | null = null;
 let lastSeed: number | null = null;
 /** The engine's current model, and the picker entry it came from. */
-let loaded: { specId: string; text: string } | null = null;
+let loaded: { specId: string; text: string; model: LoadedModel } | null = null;
 
 function setState(state: RunState, message: string): void {
   const busy = state === 'loading' || state === 'generating' || state === 'cancelling';
@@ -81,7 +83,7 @@ function setState(state: RunState, message: string): void {
   emitAppEvent('sd-app:state', { state, message });
 }
 
-function selectedSpec(): ModelSpec | null {
+function selectedSpec(): ModelPreset | null {
   const { modelId, customUrl } = form.read();
   return modelSpecFor(modelId, customUrl, specs);
 }
@@ -96,12 +98,12 @@ function refreshAdvice(): ModelAdvice {
   return advice;
 }
 
-function handlersFor(spec: ModelSpec): JobHandlers {
+function handlersFor(spec: ModelPreset): JobHandlers {
   return {
     onPhase: (phase) => setState(phase, phase === 'loading' ? `Loading ${spec.label}…` : 'Generating…'),
     onProgress: (p, batch) => progress.show(p, batch),
     onLoaded: (model) => {
-      loaded = { specId: spec.id, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.` };
+      loaded = { specId: spec.id, model, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.` };
       modelStatus.textContent = loaded.text;
       storedModels.setInUse(normaliseModelUrl(spec.urls[model.precision]!));
       promptTokens.setReady(true);
@@ -114,14 +116,15 @@ function handlersFor(spec: ModelSpec): JobHandlers {
       emitAppEvent('sd-app:preview', { step: p.step, totalSteps: p.totalSteps, kind: p.kind, batchIndex: batch.index });
     },
     onImage: async (result, batch) => {
-      const p = result.parameters;
-      const description = `${p.prompt}. Seed ${p.seed}, ${p.sampler}, ${p.steps} steps.`;
+      const r = result.request;
+      const sampler = SCHEDULER_LABELS[r.scheduler];
+      const description = `${r.prompt}. Seed ${r.seed}, ${sampler}, ${r.numInferenceSteps} steps.`;
       canvas.image(result.rgba, result.width, result.height, description);
-      stageCaption.textContent = `Seed ${p.seed} · ${p.sampler} · ${p.steps} steps · ${(result.timings.totalMs / 1000).toFixed(1)} s`;
-      await gallery.add({ png: result.png, width: result.width, height: result.height, parameters: p });
-      lastSeed = p.seed;
+      stageCaption.textContent = `Seed ${r.seed} · ${sampler} · ${r.numInferenceSteps} steps · ${(result.timings.totalMs / 1000).toFixed(1)} s`;
+      await gallery.add({ png: result.png, width: result.width, height: result.height, request: r, model: result.model });
+      if (r.seed !== null) lastSeed = r.seed;
       reuseSeedButton.disabled = false;
-      emitAppEvent('sd-app:image', { seed: p.seed, batchIndex: batch.index, width: result.width, height: result.height });
+      emitAppEvent('sd-app:image', { seed: r.seed, batchIndex: batch.index, width: result.width, height: result.height });
     },
   };
 }
@@ -154,10 +157,12 @@ async function loadSelected(): Promise<void> {
 async function generate(): Promise<void> {
   if (controller.busy) return;
   const values = form.read();
-  const errors = validateForm(values);
+  const spec = selectedSpec();
+  // The loaded model's size rule when it is the selected one; else what every SD v1 model shares
+  // (the engine checks the loaded model's rule again before any work).
+  const errors = validateForm(values, spec && loaded?.specId === spec.id ? loaded.model.geometry : undefined);
   form.showErrors(errors);
-  if (errors.length > 0) return;
-  const spec = selectedSpec()!;
+  if (errors.length > 0 || !spec) return;
   const advice = refreshAdvice();
   if (advice.level === 'refuse') {
     form.showMessage(`${spec.label} cannot run in this browser: see the note under the model picker.`);
@@ -186,8 +191,7 @@ function modelChanged(applyRecommended: boolean): void {
   if (spec && isBundled(spec, location.href) && advice.level !== 'refuse') void loadSelected();
 }
 
-function restore(p: GenerationParameters | ParsedGenerationParameters, source: 'gallery' | 'png', what: string): void {
-  const { values, notes } = restoreParameters(p, specs);
+function restore({ values, notes }: RestoreResult, source: 'gallery' | 'png', what: string): void {
   if (values.modelId && values.modelId !== picker.value) {
     picker.select(values.modelId);
     modelChanged(false);
@@ -220,7 +224,7 @@ attachPngDrop({
   target: window,
   input: byId('png-input', HTMLInputElement),
   overlay: byId('drop-overlay', HTMLElement),
-  onParameters: (p, fileName) => restore(p, 'png', fileName),
+  onParameters: (p: ParsedGenerationParameters, fileName) => restore(restoreParameters(p, specs), 'png', fileName),
   onError: (message) => {
     dropMessage.textContent = message;
     dropMessage.hidden = false;
@@ -239,8 +243,8 @@ async function start(): Promise<void> {
   void storedModels.refresh();
   const galleryReady = gallery.refresh().then((entries) => {
     if (entries.length === 0) return;
-    lastSeed = entries[0].parameters.seed;
-    reuseSeedButton.disabled = false;
+    lastSeed = entries[0].request.seed;
+    reuseSeedButton.disabled = lastSeed === null;
   });
   try {
     capabilities = await engine.capabilities();

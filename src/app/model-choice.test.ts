@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { presets } from '../engine/presets.js';
+import { presets } from '../presets/presets.js';
 import { CUSTOM_MODEL_ID } from './form-values.js';
 import { isBundled, modelSpecFor, recommendedValues } from './model-choice.js';
 

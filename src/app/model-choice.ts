@@ -3,12 +3,12 @@
  * precision is unknown, so it is offered as fp32 (the engine loads whatever the folder holds; the
  * ONNX files' own input types decide fp16 vs fp32 at run time).
  */
-import { isSchedulerName } from '../core/schedulers/index.js';
 import type { ModelSpec } from '../engine/model-spec.js';
+import type { ModelPreset } from '../presets/model-preset.js';
 import { modelNameFromUrl, normaliseModelUrl } from '../store/model-url.js';
-import { CUSTOM_MODEL_ID, type FormValues } from './form-values.js';
+import { CUSTOM_MODEL_ID, fromRequest, type FormValues } from './form-values.js';
 
-export function modelSpecFor(modelId: string, customUrl: string, presets: readonly ModelSpec[]): ModelSpec | null {
+export function modelSpecFor(modelId: string, customUrl: string, presets: readonly ModelPreset[]): ModelPreset | null {
   if (modelId === CUSTOM_MODEL_ID) {
     let url: string;
     try {
@@ -27,11 +27,7 @@ export function isBundled(spec: ModelSpec, pageUrl: string): boolean {
   return Object.values(spec.urls).every((url) => url === undefined || new URL(url, pageUrl).origin === origin);
 }
 
-/** The form values a model recommends (a scheduler name the engine lacks is left out). */
-export function recommendedValues(spec: ModelSpec): Partial<FormValues> {
-  if (!spec.recommended) return {};
-  const { scheduler, steps, guidanceScale, width, height } = spec.recommended;
-  const values: Partial<FormValues> = { steps, guidanceScale, width, height };
-  if (isSchedulerName(scheduler)) values.scheduler = scheduler;
-  return values;
+/** The form values a model recommends. */
+export function recommendedValues(spec: ModelPreset): Partial<FormValues> {
+  return spec.recommended ? fromRequest(spec.recommended) : {};
 }

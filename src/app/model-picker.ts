@@ -2,13 +2,13 @@
  * The model picker: presets (the bundled demo first, selected by default) plus "a folder at a URL";
  * under it, what the selected model is and its example prompts as buttons.
  */
-import type { ModelSpec } from '../engine/model-spec.js';
+import type { ModelPreset } from '../presets/model-preset.js';
 import { formatBytes } from '../store/quota.js';
 import { byId } from './dom.js';
 import { CUSTOM_MODEL_ID } from './form-values.js';
 
 export interface ModelPickerOptions {
-  presets: readonly ModelSpec[];
+  presets: readonly ModelPreset[];
   /** The user picked another model (not called for `select` from code). */
   onChange(modelId: string): void;
   /** An example prompt was chosen. */
@@ -74,7 +74,7 @@ export class ModelPicker {
   }
 }
 
-function sizeNote(spec: ModelSpec): string {
+function sizeNote(spec: ModelPreset): string {
   const sizes = Object.values(spec.sizeBytes ?? {}).filter((n): n is number => typeof n === 'number');
   return sizes.length > 0 ? ` – ${formatBytes(Math.max(...sizes))}` : '';
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatParameters, parseParameters, type GenerationParameters } from '../core/parameters.js';
-import { presets } from '../engine/presets.js';
+import { presets } from '../presets/presets.js';
 import { presetForModel, restoreParameters, schedulerForSampler } from './parameter-restore.js';
 
 const specs = presets('https://app.example/');

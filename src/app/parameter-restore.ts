@@ -1,6 +1,6 @@
 /**
- * From generation parameters (a gallery entry, or the `parameters` chunk of a PNG made here or by
- * AUTOMATIC1111) back to form values. A1111 names samplers by label ("Euler a", "DPM++ 2M") and,
+ * Back to form values: from a request (a gallery entry: no parsing, the request is at hand) or from
+ * the `parameters` chunk of a PNG made here or by AUTOMATIC1111. A1111 names samplers by label ("Euler a", "DPM++ 2M") and,
  * since v1.6, writes the noise schedule apart ("Sampler: DPM++ 2M, Schedule type: Karras"); "PLMS"
  * is its name for the pseudo linear multistep method that diffusers calls PNDM (without the
  * Runge-Kutta warm-up, as SD's scheduler config sets). What cannot be restored is said, not hidden.
@@ -8,8 +8,9 @@
 import type { GenerationParameters, ParsedGenerationParameters } from '../core/parameters.js';
 import { schedulerFromLabel } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
-import type { ModelSpec } from '../engine/model-spec.js';
-import type { FormValues } from './form-values.js';
+import type { ResolvedRequest } from '../engine/request.js';
+import type { ModelPreset } from '../presets/model-preset.js';
+import { fromRequest, type FormValues } from './form-values.js';
 
 export interface RestoreResult {
   values: Partial<FormValues>;
@@ -33,17 +34,26 @@ export function schedulerForSampler(sampler: string, scheduleType?: string): Sch
 }
 
 /** The preset whose folder URL ends with the model's name (the weight store names a model by its folder). */
-export function presetForModel(model: string, presets: readonly ModelSpec[]): ModelSpec | null {
+export function presetForModel(model: string, presets: readonly ModelPreset[]): ModelPreset | null {
   if (!model) return null;
   return (
     presets.find((spec) => spec.id === model || Object.values(spec.urls).some((url) => url !== undefined && trimSlash(url).endsWith(`/${trimSlash(model)}`))) ?? null
   );
 }
 
-export function restoreParameters(
-  p: GenerationParameters | ParsedGenerationParameters,
-  presets: readonly ModelSpec[],
-): RestoreResult {
+/** Form values for a request this app made (a gallery entry), model included. */
+export function restoreRequest(request: ResolvedRequest, model: string, presets: readonly ModelPreset[]): RestoreResult {
+  const values = fromRequest(request);
+  const notes: string[] = [];
+  if (request.seed === null) notes.push('It was made from given initial latents, not a seed: the seed was left as it was.');
+  const preset = presetForModel(model, presets);
+  if (preset) values.modelId = preset.id;
+  else if (model) notes.push(`It was made with the model "${model}"; the model picker was left as it was, so the picture may differ.`);
+  return { values, notes };
+}
+
+/** Form values for AUTOMATIC1111 infotext (this app's PNGs, or A1111's and its forks'). */
+export function restoreParameters(p: GenerationParameters | ParsedGenerationParameters, presets: readonly ModelPreset[]): RestoreResult {
   const extra = 'extra' in p ? p.extra : {};
   const notes: string[] = [];
   const values: Partial<FormValues> = {

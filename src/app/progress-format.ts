@@ -57,9 +57,10 @@ export function formatProgress(progress: EngineProgress, batch?: { index: number
       return { text: progress.fromCache ? 'Model files found in this browser\'s storage.' : `Downloaded ${formatBytes(progress.total)}.`, fraction: 1 };
     case 'load':
       return { text: `Loading the model: ${PART_NAMES[progress.part] ?? progress.part} (${progress.index + 1} of ${progress.count})`, fraction: progress.index / progress.count };
+    case 'encode':
+      return { text: `Reading the prompt${ofBatch}`, fraction: 0 };
     case 'denoise': {
       const rate = `Step ${progress.step} of ${progress.totalSteps}${ofBatch}, ${formatRate(progress.itPerSecond)}`;
-      // The engine reports 'decode' once decoding is over, so the last step announces it.
       const after = progress.step === progress.totalSteps ? 'decoding the image…' : `${formatDuration(progress.etaSeconds)} left`;
       return { text: `${rate}; ${after}`, fraction: progress.step / progress.totalSteps };
     }

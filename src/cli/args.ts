@@ -18,10 +18,11 @@ export function intFlag(value: string | undefined, name: string): number | undef
   return Number(value);
 }
 
-export function floatFlag(value: string | undefined, name: string): number | undefined {
+/** A number flag, for the request validator to judge (it says what range and kind it needs). */
+export function numberFlag(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidRequestError(`--${name} must be a number (got "${value}").`);
+  if (value.trim() === '' || Number.isNaN(n)) throw new InvalidRequestError(`--${name} must be a number (got "${value}").`);
   return n;
 }
 

@@ -1,13 +1,20 @@
-/** `generate`: one image from the command line, written as a PNG with A1111-style `parameters`. */
-import { readFile, writeFile } from 'node:fs/promises';
+/**
+ * `generate`: one image from the command line, written as a PNG with A1111-style `parameters`.
+ * Everything the user gave is checked before any work: the flags (mapped once to the engine's
+ * request and checked by its one validator against the model folder's size rule), the output
+ * folders and the latents file. Outputs are written to temporary names and renamed, so a failure
+ * (a full disk, a NaN image) leaves no file behind.
+ */
+import { readFile } from 'node:fs/promises';
 import { InvalidRequestError } from '../core/errors.js';
-import { formatParameters } from '../core/parameters.js';
-import { encodePng } from '../core/png.js';
-import type { SchedulerName } from '../core/schedulers/scheduler.js';
+import { folderGeometry, openModelFolder } from '../engine/model-folder.js';
 import { StableDiffusionPipeline } from '../engine/pipeline.js';
+import { encodeImagePng } from '../engine/png-file.js';
+import { validateRequest, type GenerationRequest, type RequestField } from '../engine/request.js';
+import { checkOutputPath, writeFilesAtomically } from '../node/atomic-write.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
-import { floatFlag, intFlag, parseFlags, requireFlag } from './args.js';
+import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
 
 const FLAGS = {
@@ -25,36 +32,66 @@ const FLAGS = {
   raw: { type: 'string' },
 } as const;
 
+/** Request field -> the flag that sets it (the one mapping between the two vocabularies). */
+export const FLAG_FOR_FIELD: Record<RequestField, string> = {
+  prompt: 'prompt',
+  negativePrompt: 'negative-prompt',
+  scheduler: 'scheduler',
+  numInferenceSteps: 'steps',
+  guidanceScale: 'guidance',
+  seed: 'seed',
+  latents: 'latents',
+  width: 'width',
+  height: 'height',
+};
+
 export async function generateCommand(argv: string[]): Promise<void> {
+  // 1. Flags, output paths and the latents file: bad input fails here, before any work.
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (positionals.length > 0) throw new InvalidRequestError(`Unexpected argument "${positionals[0]}" (quote the prompt: --prompt "...").`);
+  if (values.prompt === undefined) throw new InvalidRequestError('--prompt is required (--prompt "" generates without one, unconditionally).', 'prompt');
   const out = requireFlag(values.out, 'out');
-  if (values.seed !== undefined && values.latents !== undefined) throw new InvalidRequestError('Give --seed or --latents, not both.');
+  await checkOutputPath(out, 'out');
+  if (values.raw !== undefined) {
+    await checkOutputPath(values.raw, 'raw');
+    if (values.raw === out) throw new InvalidRequestError('--raw and --out name the same file.');
+  }
   const latents = values.latents === undefined ? undefined : await readFloat32(values.latents);
-  const seed = intFlag(values.seed, 'seed') ?? (latents ? undefined : 0);
+  const request: GenerationRequest = {
+    prompt: values.prompt,
+    negativePrompt: values['negative-prompt'],
+    scheduler: values.scheduler as GenerationRequest['scheduler'],
+    numInferenceSteps: numberFlag(values.steps, 'steps'),
+    guidanceScale: numberFlag(values.guidance, 'guidance'),
+    seed: numberFlag(values.seed, 'seed') ?? (latents ? undefined : 0),
+    latents,
+    width: numberFlag(values.width, 'width'),
+    height: numberFlag(values.height, 'height'),
+  };
 
+  // 2. The request against the model folder's rules (size multiple, latent shape), before loading it.
   const source = new DirectoryModelSource(values.model ?? defaultModelDir());
+  const [invalid] = validateRequest(request, folderGeometry(await openModelFolder(source)));
+  if (invalid) throw new InvalidRequestError(`--${FLAG_FOR_FIELD[invalid.field]}: ${invalid.message}`, invalid.field);
+
+  // 3. Load, warn about what the text encoder cannot see, generate.
   const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), source, { executionProviders: ['wasm'] });
   try {
-    const result = await pipeline.generate(
-      {
-        prompt: requireFlag(values.prompt, 'prompt'),
-        negativePrompt: values['negative-prompt'],
-        scheduler: values.scheduler as SchedulerName | undefined,
-        numInferenceSteps: intFlag(values.steps, 'steps'),
-        guidanceScale: floatFlag(values.guidance, 'guidance'),
-        seed,
-        latents,
-        width: intFlag(values.width, 'width'),
-        height: intFlag(values.height, 'height'),
-      },
-      { onStep: ({ step, totalSteps }) => void process.stderr.write(`\rstep ${step}/${totalSteps}`) },
-    );
+    for (const [flag, text] of [['prompt', request.prompt], ['negative-prompt', request.negativePrompt ?? '']] as const) {
+      const { tokenCount, maxTokens, truncated } = pipeline.tokenize(text);
+      if (truncated) process.stderr.write(`warning: --${flag} has ${tokenCount} tokens; the text encoder reads the first ${maxTokens}, the rest is cut (as in diffusers).\n`);
+    }
+    const result = await pipeline.generate(request, {
+      onProgress: (p) => void (p.stage === 'denoise' && process.stderr.write(`\rstep ${p.step}/${p.totalSteps}`)),
+    });
     process.stderr.write('\n');
-    await writeFile(out, await encodePng(result.rgba, result.width, result.height, { parameters: formatParameters(result.parameters) }));
-    if (values.raw) await writeFile(values.raw, bytesOf(result.image));
-    const { timings } = result;
-    console.error(`${out}: ${result.width}x${result.height}, ${result.parameters.sampler} ${result.parameters.steps} steps, seed ${result.parameters.seed}; ` +
+
+    // 4. Every output, or none.
+    const files = [{ path: out, data: await encodeImagePng(result) }];
+    if (values.raw) files.push({ path: values.raw, data: bytesOf(result.image) });
+    await writeFilesAtomically(files);
+    const { timings, request: r } = result;
+    console.error(`${out}: ${result.width}x${result.height}, ${r.scheduler} ${r.numInferenceSteps} steps, seed ${r.seed ?? '(given latents)'}; ` +
       `${(timings.denoiseMs / timings.stepMs.length).toFixed(0)} ms/step, total ${(timings.totalMs / 1000).toFixed(2)} s`);
   } finally {
     await pipeline.dispose();
@@ -62,8 +99,10 @@ export async function generateCommand(argv: string[]): Promise<void> {
 }
 
 async function readFloat32(path: string): Promise<Float32Array> {
-  const bytes = await readFile(path);
-  if (bytes.byteLength % 4 !== 0) throw new InvalidRequestError(`${path} is not raw float32 data (${bytes.byteLength} bytes is not a multiple of 4).`);
+  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+    throw new InvalidRequestError(`--latents ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`, 'latents');
+  });
+  if (bytes.byteLength % 4 !== 0) throw new InvalidRequestError(`--latents ${path} is not raw float32 data (${bytes.byteLength} bytes is not a multiple of 4).`, 'latents');
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 

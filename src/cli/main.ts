@@ -4,7 +4,7 @@
  * The package's `sd-web` bin (compiled to dist/esm/cli/main.js by scripts/build-package.mjs).
  *   npm run cli -- generate --prompt "a blue cross on a yellow background" --seed 3 --out cross.png
  */
-import { SdError } from '../core/errors.js';
+import { InvalidRequestError } from '../core/errors.js';
 import { generateCommand } from './generate.js';
 import { noiseCommand } from './noise.js';
 import { tokenizeCommand } from './tokenize.js';
@@ -19,7 +19,12 @@ const USAGE = `Usage:
 
 The default model is the bundled demo, shapes-sd fp32 (public/models/ here, dist/lib/models/ in
 the installed package, where the command is \`npx sd-web generate ...\`).
-Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc.`;
+Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc.
+--prompt "" generates unconditionally. Width and height: multiples of the model's size multiple
+(8 x 2^UNet down-samplings: 32 for shapes-sd, 64 for SD v1.4).
+Exit status: 0 done, 2 bad input (flags, request, model folder, output paths), 1 failure at run time
+(NaN output, a full disk). Errors print as one line (SD_DEBUG=1 adds the stack); outputs are written
+whole or not at all.`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -37,7 +42,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(USAGE);
       return;
     default:
-      throw new SdError(`Unknown command "${command}".\n\n${USAGE}`);
+      throw new InvalidRequestError(`Unknown command "${command}": use generate, tokenize or noise (npm run cli -- help).`);
   }
 }
 

@@ -10,6 +10,12 @@ export class SdError extends Error {
 /** A request parameter is out of range or malformed (checked up front, never silently corrected). */
 export class InvalidRequestError extends SdError {
   override name = 'InvalidRequestError';
+  /** The request field at fault (diffusers' names, e.g. 'numInferenceSteps'), when one is. */
+  readonly field?: string;
+  constructor(message: string, field?: string) {
+    super(message);
+    if (field !== undefined) this.field = field;
+  }
 }
 /** The model folder lacks a file, or a file is not what the layout says it should be. */
 export class ModelFileMissingError extends SdError {
@@ -32,6 +38,10 @@ export class WebGpuUnavailableError extends SdError {
 }
 export class ShaderF16UnsupportedError extends SdError {
   override name = 'ShaderF16UnsupportedError';
+}
+/** A stage produced NaN/Inf (an fp16 model overflowing on a GPU, damaged weights): no image is made. */
+export class NonFiniteOutputError extends SdError {
+  override name = 'NonFiniteOutputError';
 }
 /** A model folder prepared for one backend (e.g. WebGPU's fused operators) loaded on another (wasm, CPU). */
 export class BackendMismatchError extends SdError {
@@ -61,21 +71,26 @@ const classes = {
   ShaderF16UnsupportedError,
   BackendMismatchError,
   ModelTooLargeError,
+  NonFiniteOutputError,
   CancelledError,
 } as const;
 
 export interface SerializedError {
   name: string;
   message: string;
+  /** InvalidRequestError's field. */
+  field?: string;
 }
 
 export function errorToJSON(error: unknown): SerializedError {
+  if (error instanceof InvalidRequestError && error.field !== undefined) return { name: error.name, message: error.message, field: error.field };
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
 }
 
 /** Rebuilds the same class on the other side of a worker boundary (plain Error for unknown names). */
-export function errorFromJSON({ name, message }: SerializedError): Error {
+export function errorFromJSON({ name, message, field }: SerializedError): Error {
+  if (name === 'InvalidRequestError') return new InvalidRequestError(message, field);
   const Class = (classes as Record<string, new (message: string) => Error>)[name];
   const error = Class ? new Class(message) : new Error(message);
   if (!Class) error.name = name;

@@ -137,3 +137,18 @@ describe('quote / unquote', () => {
     expect(unquoteParameterValue('plain')).toBe('plain');
   });
 });
+
+describe('a prompt line that starts with "Negative prompt:" (issue 12, item 7)', () => {
+  it.each([
+    ['the whole prompt', 'Negative prompt: a sign that says so', ''],
+    ['a later line, with a negative prompt', 'a poster\nNegative prompt: on the poster', 'blurry'],
+    ['a later line, no negative prompt', 'a poster\nNegative prompt: on the poster\nin red', ''],
+  ])('%s reads back as the prompt, not the negative prompt', (_, prompt, negativePrompt) => {
+    const parsed = parseParameters(formatParameters({ ...base, prompt, negativePrompt }));
+    expect({ prompt: parsed.prompt, negativePrompt: parsed.negativePrompt }).toEqual({ prompt, negativePrompt });
+  });
+
+  it('an empty prompt round-trips', () => {
+    expect(parseParameters(formatParameters({ ...base, prompt: '', negativePrompt: '' }))).toMatchObject({ prompt: '', negativePrompt: '', steps: 25 });
+  });
+});

@@ -78,17 +78,21 @@ export function formatParameters(p: GenerationParameters & { extra?: Readonly<Re
   }
   const settingsLine = settings.map(([k, v]) => `${k}: ${quoteParameterValue(v)}`).join(', ');
   const negative = p.negativePrompt ? `\n${NEGATIVE_PREFIX} ${p.negativePrompt}` : '';
-  return `${p.prompt}${negative}\n${settingsLine}`.trim();
+  // A prompt line that itself starts with "Negative prompt:" is written indented by one space: the
+  // reader takes only an unindented one as the start of the negative prompt (and trims lines).
+  const prompt = p.prompt.replace(/^Negative prompt:/gm, ` ${NEGATIVE_PREFIX}`);
+  return `${prompt}${negative}\n${settingsLine}`.replace(/^\n+/, '').trimEnd();
 }
 
 /**
  * Reads an infotext (from this engine or from A1111 and its forks). The last line is the settings
  * line when it holds at least 3 `key: value` pairs; lines before it are the prompt, and from a line
- * starting with "Negative prompt:" on, the negative prompt. Steps, Sampler, CFG scale, Seed and Size
+ * starting with "Negative prompt:" (unindented: formatParameters indents a prompt line that starts
+ * so) on, the negative prompt. Steps, Sampler, CFG scale, Seed and Size
  * are required; Model may be missing ('' then). Everything else lands in `extra`.
  */
 export function parseParameters(text: string): ParsedGenerationParameters {
-  const lines = text.trim().split('\n');
+  const lines = text.replace(/^(?:[ \t\r]*\n)+/, '').trimEnd().split('\n');
   // Linear in the text's length (infotext-settings.ts): a dropped PNG cannot freeze the page.
   let pairs = settingsPairs(lines.at(-1) ?? '');
   if (pairs.length >= 3) lines.pop();
@@ -99,7 +103,7 @@ export function parseParameters(text: string): ParsedGenerationParameters {
   let inNegative = false;
   for (const raw of lines) {
     let line = raw.trim();
-    if (line.startsWith(NEGATIVE_PREFIX)) {
+    if (raw.startsWith(NEGATIVE_PREFIX)) {
       inNegative = true;
       line = line.slice(NEGATIVE_PREFIX.length).trim();
     }

@@ -84,6 +84,29 @@ describe('encodePng', () => {
   });
 });
 
+describe('text chunks never carry NUL (forbidden by the PNG specification; issue 12, item 7)', () => {
+  it.each([['tEXt', 'a cat\0 on a mat'], ['iTXt', 'a cat\0 in 東京']])('%s: NUL dropped, one separator left', async (type, text) => {
+    const png = await encodePng(new Uint8Array(4).fill(255), 1, 1, { parameters: text });
+    const view = new DataView(png.buffer, png.byteOffset);
+    let pos = 8;
+    let found = false;
+    while (pos < png.length) {
+      const length = view.getUint32(pos);
+      const chunkType = String.fromCharCode(...png.subarray(pos + 4, pos + 8));
+      if (chunkType === type) {
+        const data = png.subarray(pos + 8, pos + 8 + length);
+        const nuls = data.filter((b) => b === 0).length;
+        // tEXt: keyword \0 text; iTXt: keyword \0 flag method language\0 translated\0 text (flag and method are 0 bytes).
+        expect(nuls).toBe(type === 'tEXt' ? 1 : 5);
+        found = true;
+      }
+      pos += 12 + length;
+    }
+    expect(found).toBe(true);
+    expect(readPngTextChunks(png).parameters).toBe(text.replace('\0', ''));
+  });
+});
+
 describe('readPngTextChunks', () => {
   it('round-trips Latin-1 text through tEXt and other text through iTXt (UTF-8)', async () => {
     const text = {

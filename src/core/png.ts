@@ -198,8 +198,12 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** tEXt for Latin-1 text, else iTXt (uncompressed, UTF-8), as PIL's PngInfo.add_text decides. */
-function textChunk(keyword: string, text: string): Uint8Array {
+/**
+ * tEXt for Latin-1 text, else iTXt (uncompressed, UTF-8), as PIL's PngInfo.add_text decides. The
+ * PNG specification forbids NUL in text (it separates the fields), so NUL characters are dropped.
+ */
+function textChunk(keyword: string, value: string): Uint8Array {
+  const text = value.replaceAll('\0', '');
   // PNG keywords: 1-79 Latin-1 printable characters, no leading, trailing or double spaces.
   if (!/^[\x20-\x7e\xa1-\xff]{1,79}$/.test(keyword) || /^ | $| {2}/.test(keyword)) {
     throw new InvalidRequestError(`"${keyword}" is not a valid PNG text keyword (1-79 Latin-1 characters, no edge or double spaces).`);

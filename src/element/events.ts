@@ -8,8 +8,8 @@
  * step one sd-progress followed by its sd-preview (when previews are on), one sd-progress 'decode',
  * then exactly one of sd-complete or sd-error.
  */
-import type { GenerationParameters } from '../core/parameters.js';
 import type { EngineProgress } from '../engine/engine.js';
+import type { ResolvedRequest } from '../engine/request.js';
 
 export interface SdProgressDetail {
   /** Weight store: 'download' | 'retry' | 'verify' | 'repair' | 'done'; then 'load', 'denoise', 'decode'. */
@@ -38,8 +38,10 @@ export interface SdCompleteDetail {
   blob: Blob;
   width: number;
   height: number;
-  /** Everything that reproduces the image, including the seed that was used. */
-  parameters: GenerationParameters;
+  /** What was generated, every default filled in (diffusers' names), including the seed that was used: with `model`, it reproduces the image. */
+  request: ResolvedRequest;
+  /** The model's name (its folder). */
+  model: string;
 }
 
 export interface SdErrorDetail {
@@ -84,6 +86,8 @@ export function progressDetail(progress: EngineProgress): SdProgressDetail {
         return [progress.index, progress.count];
       case 'denoise':
         return [progress.step, progress.totalSteps];
+      case 'encode':
+        return [0, 1];
       case 'decode':
         return [0, 1];
       default: {

@@ -13,17 +13,17 @@
  * @attr prompt - the text to draw. Property: `prompt: string`. The element's prompt box edits it.
  * @attr negative-prompt - what to steer away from. Property: `negativePrompt: string`.
  * @attr scheduler - pndm | ddim | lms | euler | euler_a | heun | dpmpp_2m | dpmpp_2m_karras | unipc. Property: `scheduler: string | null`.
- * @attr steps - denoising steps (1-1000). Property: `steps: number | null`.
- * @attr guidance - classifier-free guidance scale (0-50). Property: `guidance: number | null`.
+ * @attr steps - denoising steps (1-1000; the request's numInferenceSteps). Property: `steps: number | null`.
+ * @attr guidance - classifier-free guidance scale (0-50; the request's guidanceScale). Property: `guidance: number | null`.
  * @attr seed - a seed (0 to 2^53-1) that reproduces an image; -1 or absent: a new random seed each time. Property: `seed: number | null`.
- * @attr width, height - image size in pixels, multiples of 8. Properties: `width`, `height: number | null`.
+ * @attr width, height - image size in pixels, multiples of the model's size multiple (8 x 2^UNet down-samplings: 32 for shapes-sd, 64 for SD v1.4). Properties: `width`, `height: number | null`.
  *   Absent number attributes (null properties) mean the model's recommendation, else diffusers' defaults.
  * @attr preview - on/off (present = on, "off" = off): draw a preview after every step and fire sd-preview. Property: `preview: boolean`.
  * @attr busy - set by the element while it generates (read-only, for styling `:host([busy])`). Property: `busy: boolean`.
  *
- * @fires sd-progress - {stage, step, total, progress}: weight download/verify, model load, each denoising step, decode.
+ * @fires sd-progress - {stage, step, total, progress}: weight download/verify, model load, prompt encoding, each denoising step, decode.
  * @fires sd-preview - {step, total, kind, width, height, bitmap}: an ImageBitmap, closed once listeners return.
- * @fires sd-complete - {blob, width, height, parameters}: the PNG (with A1111 parameters) and the seed used.
+ * @fires sd-complete - {blob, width, height, request, model}: the PNG (with A1111 parameters) and the request that made it (diffusers' names, the seed used included).
  * @fires sd-error - {name, message}: why it failed; name 'CancelledError' after cancel().
  *
  * @csspart base - the wrapper of everything
@@ -49,12 +49,12 @@
  */
 import { CancelledError, errorToJSON, InvalidRequestError } from '../core/errors.js';
 import type { EngineProgress, Preview } from '../engine/engine.js';
-import { presets } from '../engine/presets.js';
+import { randomSeed } from '../engine/seed.js';
+import { presets } from '../presets/presets.js';
 import { progressDetail, sdEvent, type SdCompleteDetail, type SdEventDetails } from './events.js';
 import { SharedEngine, WORKER_FILE, workerEngine } from './shared-engine.js';
 import { statusText } from './status-text.js';
 import {
-  cryptoRandomSeed,
   DEFAULT_MODEL,
   parseNumberAttribute,
   parseSwitchAttribute,
@@ -109,7 +109,7 @@ export class SdTextToImageElement extends ElementBase {
   /** The engine every element on the page shares (its worker starts with the first job). Tests replace it (before generating) with a fake. */
   static sharedEngine: SharedEngine = new SharedEngine(() => workerEngine(new URL(WORKER_FILE, SdTextToImageElement.#assets())));
   /** Picks the seed for seed = -1. */
-  static randomSeed: () => number = cryptoRandomSeed;
+  static randomSeed: () => number = () => randomSeed();
 
   static #assets(): string {
     return SdTextToImageElement.assetsUrl ?? document.baseURI;
@@ -274,7 +274,7 @@ export class SdTextToImageElement extends ElementBase {
       this.#engine = (this.constructor as typeof SdTextToImageElement).sharedEngine;
       this.#engine.retain();
     }
-    if (this.#result && !this.#imageUrl) this.#showImage(this.#result.blob, this.#result.parameters.prompt);
+    if (this.#result && !this.#imageUrl) this.#showImage(this.#result.blob, this.#result.request.prompt);
     this.#syncPrompt();
     this.#syncAspect(this.width, this.height);
   }
@@ -328,18 +328,16 @@ export class SdTextToImageElement extends ElementBase {
       // A snapshot of the attributes: changing them while this runs affects the next generate().
       const snapshot = new Map(REQUEST_ATTRIBUTES.map((name) => [name, this.getAttribute(name)]));
       const read: AttributeReader = (name) => snapshot.get(name) ?? null;
-      // Check the attributes now, not after a download: the loaded model only fills in default sizes.
-      requestFromAttributes(read, spec, { defaultWidth: 512, defaultHeight: 512 }, () => 0);
+      // The request, checked now (not after a download) by the engine's validator; the engine checks it
+      // again against the loaded model (its size multiple) before any work.
+      const request = requestFromAttributes(read, spec, Self.randomSeed);
+      this.#syncAspect(request.width ?? null, request.height ?? null);
       const previews = this.preview;
       this.#showStatus('Starting…', 0, 0);
 
       const { result } = await engine.run({
         spec,
-        request: (model) => {
-          const request = requestFromAttributes(read, spec, model, Self.randomSeed);
-          this.#syncAspect(request.width ?? null, request.height ?? null);
-          return request;
-        },
+        request,
         options: {
           signal,
           previewEvery: previews ? 1 : 0,
@@ -347,17 +345,19 @@ export class SdTextToImageElement extends ElementBase {
           ...(previews ? { onPreview: (preview: Preview) => this.#onPreview(preview) } : {}),
         },
       });
+      this.#syncAspect(result.width, result.height);
       const detail: SdCompleteDetail = {
         blob: new Blob([result.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
         width: result.width,
         height: result.height,
-        parameters: result.parameters,
+        request: result.request,
+        model: result.model,
       };
       await this.#emit('sd-complete', detail, () => {
         this.#result = detail;
-        this.#showImage(detail.blob, detail.parameters.prompt);
-        const p = detail.parameters;
-        this.#showStatus(`Seed ${p.seed} · ${p.steps} steps · ${(result.timings.totalMs / 1000).toFixed(1)} s`, null, null);
+        this.#showImage(detail.blob, detail.request.prompt);
+        const r = detail.request;
+        this.#showStatus(`Seed ${r.seed} · ${r.numInferenceSteps} steps · ${(result.timings.totalMs / 1000).toFixed(1)} s`, null, null);
       });
       return detail;
     } catch (caught) {

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../core/errors.js';
-import { presets } from '../engine/presets.js';
-import { DEFAULTS } from '../engine/request.js';
+import { presets } from '../presets/presets.js';
+import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
 import { parseNumberAttribute, parseSwitchAttribute, requestFromAttributes, resolveModel, type AttributeReader } from './settings.js';
 
 const LIB = 'https://cdn.example/app/lib/';
 const PAGE = 'https://site.example/blog/post.html';
 const specs = presets(LIB);
 const shapes = specs[0];
-const model = { defaultWidth: 512, defaultHeight: 512 };
 const reader = (attributes: Record<string, string>): AttributeReader => (name) => attributes[name] ?? null;
 
 describe('attribute parsing', () => {
@@ -49,19 +48,18 @@ describe('resolveModel', () => {
 
 describe('requestFromAttributes', () => {
   it("fills absent attributes from the preset's recommendation", () => {
-    const request = requestFromAttributes(reader({ prompt: 'a red circle' }), shapes, model, () => 123);
+    const request = requestFromAttributes(reader({ prompt: 'a red circle' }), shapes, () => 123);
     expect(request).toEqual({ prompt: 'a red circle', negativePrompt: '', scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, seed: 123, width: 128, height: 128 });
   });
 
-  it("uses the loaded model's size and diffusers' defaults for a URL model", () => {
+  it('leaves what a URL model does not recommend to the engine (its defaults, the loaded model\'s size)', () => {
     const spec = resolveModel('https://host.example/m/', specs, PAGE);
-    const request = requestFromAttributes(reader({}), spec, { defaultWidth: 512, defaultHeight: 768 }, () => 1);
-    expect(request).toMatchObject({ scheduler: DEFAULTS.scheduler, numInferenceSteps: DEFAULTS.numInferenceSteps, guidanceScale: DEFAULTS.guidanceScale, width: 512, height: 768 });
+    expect(requestFromAttributes(reader({}), spec, () => 1)).toEqual({ prompt: '', negativePrompt: '', seed: 1 });
   });
 
-  it('takes every attribute as given', () => {
+  it('takes every attribute as given, in the request\'s names', () => {
     const attributes = { prompt: 'p', 'negative-prompt': 'n', scheduler: 'euler_a', steps: '4', guidance: '1.5', seed: '42', width: '64', height: '96' };
-    expect(requestFromAttributes(reader(attributes), shapes, model, () => 0)).toEqual({
+    expect(requestFromAttributes(reader(attributes), shapes, () => 0)).toEqual({
       prompt: 'p', negativePrompt: 'n', scheduler: 'euler_a', numInferenceSteps: 4, guidanceScale: 1.5, seed: 42, width: 64, height: 96,
     });
   });
@@ -69,20 +67,33 @@ describe('requestFromAttributes', () => {
   it('draws a seed for seed=-1 and for no seed', () => {
     let drawn = 0;
     const draw = () => ++drawn;
-    expect(requestFromAttributes(reader({ seed: '-1' }), shapes, model, draw).seed).toBe(1);
-    expect(requestFromAttributes(reader({}), shapes, model, draw).seed).toBe(2);
+    expect(requestFromAttributes(reader({ seed: '-1' }), shapes, draw).seed).toBe(1);
+    expect(requestFromAttributes(reader({}), shapes, draw).seed).toBe(2);
+  });
+
+  it('checks sizes against the model geometry it is given (the loaded model\'s size multiple)', () => {
+    const geometry = { ...SD_V1_GEOMETRY, sizeMultiple: 32, unetDownsamplings: 2 };
+    expect(() => requestFromAttributes(reader({ width: '120' }), shapes, () => 0, geometry)).toThrow('Width must be a multiple of 32 for this model (the VAE\'s factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 120).');
+    expect(requestFromAttributes(reader({ width: '120' }), shapes, () => 0).width).toBe(120); // before loading: multiples of 8
   });
 
   it.each([
-    [{ steps: 'abc' }, /The steps attribute must be a whole number from 1 to 1000 \(got "abc"\)/],
-    [{ steps: '2.5' }, /steps attribute must be a whole number/],
-    [{ steps: '0' }, /steps attribute/],
-    [{ guidance: '-1' }, /The guidance attribute must be a number from 0 to 50/],
-    [{ seed: '-2' }, /The seed attribute .* \(-1: a random seed\) \(got "-2"\)/],
-    [{ width: '100' }, /The width attribute must be a multiple of 8 \(got 100\)/],
-    [{ height: '4096' }, /height attribute must be a whole number from 8 to 2048/],
-    [{ scheduler: 'k_lms' }, /The scheduler attribute must be one of pndm, .* \(got "k_lms"\)/],
-  ])('refuses %j with an error naming the attribute', (attributes, message) => {
-    expect(() => requestFromAttributes(reader(attributes as Record<string, string>), shapes, model, () => 0)).toThrow(message);
+    [{ steps: 'abc' }, 'numInferenceSteps', 'The steps attribute must be a number (got "abc").'],
+    [{ steps: '2.5' }, 'numInferenceSteps', 'Steps must be a whole number from 1 to 1000 (got 2.5).'],
+    [{ steps: '0' }, 'numInferenceSteps', 'Steps must be a whole number from 1 to 1000 (got 0).'],
+    [{ guidance: '-1' }, 'guidanceScale', 'Guidance scale must be a number from 0 to 50 (got -1).'],
+    [{ seed: '-2' }, 'seed', 'Seed must be a whole number from 0 to 9007199254740991 (got -2).'],
+    [{ width: '100' }, 'width', "Width must be a multiple of 8 for this model (the VAE's factor 8 x 2^0 UNet down-samplings): try 96 or 104 (got 100)."],
+    [{ height: '4096' }, 'height', 'Height must be a whole number from 8 to 2048 (got 4096).'],
+    [{ scheduler: 'k_lms' }, 'scheduler', 'Scheduler must be one of pndm, ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc (got "k_lms").'],
+  ])('refuses %j with the field and the validator\'s words', (attributes, field, message) => {
+    let caught: unknown;
+    try {
+      requestFromAttributes(reader(attributes as Record<string, string>), shapes, () => 0);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidRequestError);
+    expect(caught).toMatchObject({ field, message });
   });
 });

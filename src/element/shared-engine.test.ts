@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../core/errors.js';
 import type { CallOptions, Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
+import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import type { GenerationRequest } from '../engine/request.js';
 import { SharedEngine } from './shared-engine.js';
 
-const spec = (id: string): ModelSpec => ({ id, label: id, urls: { fp32: `https://host/${id}/` } });
+const spec = (id: string): ModelSpec => ({ id, urls: { fp32: `https://host/${id}/` } });
 
 /** An engine that records calls; each load/generate waits for `release()` when `manual` is on. */
 class FakeEngine implements Engine {
@@ -14,6 +15,7 @@ class FakeEngine implements Engine {
   disposed = false;
   #gates: (() => void)[] = [];
   manual = false;
+  failOn: string | null = null;
 
   /** Lets the oldest waiting call finish (waiting for one to wait, if none does yet). */
   async release(): Promise<void> {
@@ -31,13 +33,14 @@ class FakeEngine implements Engine {
     options.onProgress?.({ stage: 'load', part: 'unet', index: 2, count: 4 });
     await this.#gate();
     this.loaded = s.id;
-    return { id: s.id, name: s.id, precision: 'fp32', backend: 'wasm', defaultWidth: 64, defaultHeight: 64 };
+    return { id: s.id, name: s.id, precision: 'fp32', backend: 'wasm', geometry: SD_V1_GEOMETRY };
   }
   async generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     this.log.push(`generate ${request.prompt} with ${this.loaded}`);
+    if (request.prompt === this.failOn) throw new Error('bad request');
     await this.#gate();
     if (options.signal?.aborted) throw new CancelledError();
-    return { width: 64, height: 64, rgba: new Uint8ClampedArray(0), png: new Uint8Array(0), timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] }, parameters: { prompt: request.prompt, negativePrompt: '', steps: 1, sampler: 'PNDM', guidanceScale: 7.5, seed: request.seed ?? 0, width: 64, height: 64, model: this.loaded ?? '' } };
+    return { width: 64, height: 64, rgba: new Uint8ClampedArray(0), png: new Uint8Array(0), timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] }, request: { prompt: request.prompt, negativePrompt: '', scheduler: 'pndm', numInferenceSteps: 1, guidanceScale: 7.5, seed: request.seed ?? 0, width: 64, height: 64 }, model: this.loaded ?? '' };
   }
   async tokenize(): Promise<never> {
     throw new Error('unused');
@@ -53,7 +56,7 @@ class FakeEngine implements Engine {
 
 const job = (model: string, prompt: string, options: GenerateCallOptions = {}) => ({
   spec: spec(model),
-  request: (loaded: LoadedModel) => ({ prompt, seed: loaded.defaultWidth }),
+  request: { prompt, seed: 64 },
   options,
 });
 
@@ -73,9 +76,8 @@ describe('SharedEngine', () => {
     const shared = new SharedEngine(() => engine);
     const results = await Promise.all([shared.run(job('a', 'first')), shared.run(job('b', 'second')), shared.run(job('a', 'third'))]);
     expect(engine.log).toEqual(['load a', 'generate first with a', 'load b', 'generate second with b', 'load a', 'generate third with a']);
-    expect(results.map((r) => r.result.parameters.model)).toEqual(['a', 'b', 'a']);
-    // The request is built from the loaded model (its default size here).
-    expect(results[0].result.parameters.seed).toBe(64);
+    expect(results.map((r) => r.result.model)).toEqual(['a', 'b', 'a']);
+    expect(results[0].result.request.seed).toBe(64);
   });
 
   it('rejects a job cancelled while it waits at once, and never runs it', async () => {
@@ -99,7 +101,8 @@ describe('SharedEngine', () => {
     const engine = new FakeEngine();
     const shared = new SharedEngine(() => engine);
     const onProgress = vi.fn();
-    const bad = { spec: spec('a'), request: () => { throw new Error('bad request'); }, options: { onProgress } };
+    const bad = { spec: spec('a'), request: { prompt: 'bad' }, options: { onProgress } };
+    engine.failOn = 'bad';
     await expect(shared.run(bad)).rejects.toThrow('bad request');
     expect(onProgress).toHaveBeenCalledWith({ stage: 'load', part: 'unet', index: 2, count: 4 });
     await expect(shared.run(job('a', 'next'))).resolves.toBeTruthy();

@@ -8,6 +8,7 @@
  * The factory is the seam tests use: `new SharedEngine(() => fakeEngine)`.
  */
 import { CancelledError } from '../core/errors.js';
+import { SerialQueue } from '../core/serial-queue.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import type { GenerationRequest } from '../engine/request.js';
@@ -17,8 +18,8 @@ export type EngineFactory = () => Engine;
 
 export interface Job {
   spec: ModelSpec;
-  /** The request, built once the model is loaded (a URL model's default size comes from its folder). */
-  request(model: LoadedModel): GenerationRequest;
+  /** Fields left out get the loaded model's defaults (a URL model's size comes from its folder). */
+  request: GenerationRequest;
   options?: GenerateCallOptions;
 }
 
@@ -44,7 +45,7 @@ export class SharedEngine {
   #engine: Engine | null = null;
   #users = 0;
   #releaseTimer: ReturnType<typeof setTimeout> | null = null;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new SerialQueue();
 
   constructor(factory: EngineFactory, options: { releaseDelayMs?: number } = {}) {
     this.#factory = factory;
@@ -91,11 +92,10 @@ export class SharedEngine {
       const engine = this.engine;
       const model = await engine.load(job.spec, { onProgress: job.options?.onProgress, signal });
       if (signal?.aborted) throw new CancelledError();
-      const result = await engine.generate(job.request(model), job.options);
+      const result = await engine.generate(job.request, job.options);
       return { model, result };
     };
-    const run = this.#queue.then(task, task);
-    this.#queue = run.catch(() => undefined);
+    const run = this.#queue.run(task);
     if (!signal) return run;
     return new Promise<JobResult>((resolve, reject) => {
       const onAbort = () => reject(new CancelledError());

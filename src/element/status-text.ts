@@ -20,6 +20,8 @@ export function statusText(progress: EngineProgress): string {
       return progress.fromCache ? 'Model found on this device.' : 'Model downloaded and stored on this device.';
     case 'load':
       return `Loading the model (${progress.index + 1} of ${progress.count})…`;
+    case 'encode':
+      return 'Reading the prompt…';
     case 'denoise':
       return `Step ${progress.step} of ${progress.totalSteps}`;
     case 'decode':

@@ -1,25 +1,25 @@
 /**
  * The Engine contract the surfaces (app, web component, CLI) program against. `LocalEngine` runs it
  * in the current thread (the worker); `WorkerEngine` is a proxy that runs it in a web worker.
+ * Everything it speaks is defined in the engine (ports.ts for what adapters implement).
  */
 import type { SerializedError } from '../core/errors.js';
-import type { GenerationParameters } from '../core/parameters.js';
-import type { StoredModel } from '../store/records.js';
-import type { StoreProgress } from '../store/progress.js';
 import type { Capabilities } from './capabilities.js';
+import type { ModelGeometry } from './model-geometry.js';
 import type { ModelSpec, Precision } from './model-spec.js';
-import type { LoadProgress } from './pipeline.js';
-import type { GenerationRequest } from './request.js';
+import type { GenerationProgress, LoadProgress } from './pipeline.js';
+import type { DownloadProgress, StoredModelInfo } from './ports.js';
+import type { GenerationRequest, ResolvedRequest } from './request.js';
 import type { Tokenized } from './tokenizer.js';
 
-export type { SerializedError };
+export type { SerializedError, StoredModelInfo };
 
-/** Weight-store stages (download, retry, verify, repair, done), then model loading, denoising, decoding. */
+/** Download stages (download, retry, verify, repair, done), then model loading, encoding, each denoising step, decoding. */
 export type EngineProgress =
-  | StoreProgress
+  | DownloadProgress
   | LoadProgress
-  | { stage: 'denoise'; step: number; totalSteps: number; itPerSecond: number; etaSeconds: number }
-  | { stage: 'decode' };
+  | Exclude<GenerationProgress, { stage: 'denoise' }>
+  | (Extract<GenerationProgress, { stage: 'denoise' }> & { itPerSecond: number; etaSeconds: number });
 
 export interface Preview {
   step: number;
@@ -43,8 +43,8 @@ export interface LoadedModel {
   name: string;
   precision: Precision;
   backend: 'webgpu' | 'wasm';
-  defaultWidth: number;
-  defaultHeight: number;
+  /** What requests for this model must satisfy (size multiple, default size, latent channels). */
+  geometry: ModelGeometry;
 }
 
 export interface ImageResult {
@@ -53,11 +53,12 @@ export interface ImageResult {
   rgba: Uint8ClampedArray;
   /** PNG bytes with the A1111 `parameters` text chunk. */
   png: Uint8Array;
-  parameters: GenerationParameters;
+  /** What was generated, every default filled in: with `model`, what reproduces it. */
+  request: ResolvedRequest;
+  /** The model's name (its folder). */
+  model: string;
   timings: { textEncoderMs: number; denoiseMs: number; vaeDecodeMs: number; totalMs: number; stepMs: number[] };
 }
-
-export type StoredModelInfo = StoredModel;
 
 export interface CallOptions {
   signal?: AbortSignal;

@@ -7,12 +7,12 @@
 import { ModelFileMissingError, ModelFormatError } from '../core/errors.js';
 import { parseSchedulerConfig } from '../core/schedulers/config.js';
 import type { SchedulerConfig } from '../core/schedulers/scheduler.js';
+import { geometry, SD_V1_GEOMETRY, type ModelGeometry, unetDownsamplingsFromConfig, unetDownsamplingsFromGraph, vaeScaleFactorFromConfig } from './model-geometry.js';
 import type { ModelSource } from './model-source.js';
 import { externalDataFiles } from './onnx-external-data.js';
 import type { ExternalDataEntry } from './ort.js';
 
 export const SD_V1_VAE_SCALING_FACTOR = 0.18215;
-export const SD_V1_VAE_SCALE = 8;
 
 export type ModelPart = 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder';
 
@@ -23,6 +23,12 @@ export interface ModelFolder {
   vaeScalingFactor: number;
   /** unet/config.json's sample_size (latent side) when the folder has one. */
   unetSampleSize: number | null;
+  /** 2^(VAE blocks - 1) from vae_decoder/config.json, else SD v1's 8. */
+  vaeScaleFactor: number;
+  /** From unet/config.json's down blocks, else the UNet graph's node names, else SD v1's 3. */
+  unetDownsamplings: number;
+  /** unet/config.json's in_channels, else the VAE's latent_channels, else 4. */
+  latentChannels: number;
   hasVaeEncoder: boolean;
 }
 
@@ -54,13 +60,27 @@ export async function openModelFolder(source: ModelSource): Promise<ModelFolder>
   const unetConfig = await readOptionalJson(source, 'unet/config.json');
   const scaling = vaeConfig?.scaling_factor;
   const sampleSize = unetConfig?.sample_size;
+  const channels = [unetConfig?.in_channels, vaeConfig?.latent_channels].find((c) => typeof c === 'number');
+  const downsamplings =
+    unetDownsamplingsFromConfig(unetConfig) ??
+    ((await source.has('unet/model.onnx')) ? unetDownsamplingsFromGraph(await source.readBytes('unet/model.onnx')) : null) ??
+    SD_V1_GEOMETRY.unetDownsamplings;
   return {
     source,
     schedulerConfig,
     vaeScalingFactor: typeof scaling === 'number' ? scaling : SD_V1_VAE_SCALING_FACTOR,
     unetSampleSize: typeof sampleSize === 'number' ? sampleSize : null,
+    vaeScaleFactor: vaeScaleFactorFromConfig(vaeConfig) ?? SD_V1_GEOMETRY.vaeScaleFactor,
+    unetDownsamplings: downsamplings,
+    latentChannels: typeof channels === 'number' ? channels : SD_V1_GEOMETRY.latentChannels,
     hasVaeEncoder: await source.has('vae_encoder/model.onnx'),
   };
+}
+
+/** The folder's geometry; `fixedLatent`: the latent size of a UNet exported with static dims. */
+export function folderGeometry(folder: ModelFolder, fixedLatent: { width: number; height: number } | null = null): ModelGeometry {
+  const { vaeScaleFactor, unetDownsamplings, latentChannels } = folder;
+  return geometry({ vaeScaleFactor, unetDownsamplings, latentChannels, sampleSize: folder.unetSampleSize ?? SD_V1_GEOMETRY.defaultWidth / SD_V1_GEOMETRY.vaeScaleFactor, fixedLatent });
 }
 
 /** The ONNX bytes of one part, where it lies on disk when it does, and its external-data files. */

@@ -1,20 +1,14 @@
 /**
  * Which model to load: a folder in diffusers' ONNX layout at a URL (our own origin for the bundled
- * demo, a Hugging Face `.../resolve/main/` URL, any static host). A preset may offer an fp16 and an
- * fp32 variant: fp16 needs WebGPU's `shader-f16`; software WebGPU and wasm get fp32.
+ * demo, a Hugging Face `.../resolve/main/` URL, any static host). A spec may offer an fp16 and an
+ * fp32 variant: fp16 needs WebGPU's `shader-f16`; software WebGPU and wasm get fp32. What a picker
+ * shows about a model (labels, example prompts) belongs to the surfaces (src/presets).
  */
 export interface ModelSpec {
   /** Stable id for the UI and the weight store (e.g. "shapes-sd"). */
   id: string;
-  label: string;
-  description?: string;
   /** Base URLs of the model folder (ending with "/"), by precision. At least one. */
   urls: { fp16?: string; fp32?: string };
-  /** Example prompts the UI offers. */
-  examplePrompts?: string[];
-  recommended?: { scheduler: string; steps: number; guidanceScale: number; width: number; height: number };
-  /** Approximate download size in bytes, for the picker. */
-  sizeBytes?: { fp16?: number; fp32?: number };
 }
 
 export type Precision = 'fp16' | 'fp32';

@@ -13,6 +13,8 @@ import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { maxAbsDiff, readF32, readJson, relativeL2 } from '../testing/reference-data.js';
+import type { ModelSource } from './model-source.js';
+import type { OrtModule, OrtSession } from './ort.js';
 import { StableDiffusionPipeline } from './pipeline.js';
 
 interface ArrayRef { file: string; shape: number[] }
@@ -67,7 +69,7 @@ describe('tiny-sd-fp32 against diffusers', () => {
     const c = await pipeline.generate({ ...request, seed: 8 });
     expect(maxAbsDiff(a.image, b.image)).toBe(0);
     expect(maxAbsDiff(a.image, c.image)).toBeGreaterThan(0.01);
-    expect(a.parameters.seed).toBe(7);
+    expect(a.request).toEqual({ prompt: 'a cat', negativePrompt: '', scheduler: 'pndm', numInferenceSteps: 2, guidanceScale: 7.5, seed: 7, width: 64, height: 64 });
   });
 
   it('stops between steps when cancelled', async () => {
@@ -82,13 +84,96 @@ describe('tiny-sd-fp32 against diffusers', () => {
   });
 
   it('rejects bad requests up front', async () => {
-    await expect(pipeline.generate({ prompt: 'x', seed: 1, width: 100 })).rejects.toMatchObject({ name: 'InvalidRequestError', message: expect.stringContaining('multiple of 8') });
+    await expect(pipeline.generate({ prompt: 'x', seed: 1, width: 100 })).rejects.toMatchObject({ name: 'InvalidRequestError', field: 'width', message: expect.stringContaining('multiple of 16') });
     await expect(pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 0 })).rejects.toMatchObject({ name: 'InvalidRequestError' });
     await expect(pipeline.generate({ prompt: 'x', seed: 1, scheduler: 'nope' as SchedulerName })).rejects.toMatchObject({ name: 'InvalidRequestError' });
     await expect(pipeline.generate({ prompt: 'x', latents: new Float32Array(10), width: 128, height: 128 })).rejects.toMatchObject({ name: 'InvalidRequestError' });
     await expect(pipeline.generate({ prompt: 'x', seed: -1 })).rejects.toMatchObject({ name: 'InvalidRequestError' });
   });
 });
+
+describe('issue 12: refused before any work, or stopped with the stage named (tiny-sd-fp32)', () => {
+  const load = (source: ModelSource, ort: OrtModule = wasmRuntime()) => StableDiffusionPipeline.load(ort, source, { executionProviders: ['wasm'] });
+
+  it('a size the UNet cannot take (a multiple of 8, not of 16: 1 down-sampling) is refused with the nearest sizes, not an ORT Concat error', async () => {
+    const pipeline = await load(new DirectoryModelSource('fixtures/tiny-sd-fp32'));
+    try {
+      const stages: string[] = [];
+      const run = pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 1, width: 120, height: 128 }, { onProgress: (p) => stages.push(p.stage) });
+      await expect(run).rejects.toMatchObject({ name: 'InvalidRequestError', field: 'width', message: "Width must be a multiple of 16 for this model (the VAE's factor 8 x 2^1 UNet down-samplings): try 112 or 128 (got 120)." });
+      expect(stages).toEqual([]);
+      // The nearest sizes it names do run.
+      expect((await pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 1, width: 112, height: 128 })).image.length).toBe(3 * 112 * 128);
+    } finally {
+      await pipeline.dispose();
+    }
+  });
+
+  it('reports its own stages: encode, each denoising step, decode', async () => {
+    const pipeline = await load(new DirectoryModelSource('fixtures/tiny-sd-fp32'));
+    try {
+      const stages: string[] = [];
+      await pipeline.generate({ prompt: 'x', seed: 1, scheduler: 'ddim', numInferenceSteps: 2, width: 64, height: 64 }, { onProgress: (p) => stages.push(p.stage === 'denoise' ? `denoise ${p.step}/${p.totalSteps}` : p.stage) });
+      expect(stages).toEqual(['encode', 'denoise 1/2', 'denoise 2/2', 'decode']);
+    } finally {
+      await pipeline.dispose();
+    }
+  });
+
+  it('a NaN VAE output (scaling_factor 0, as an fp16 VAE overflowing gives) is an error naming the VAE decoder, not a black picture', async () => {
+    const source = withFile(new DirectoryModelSource('fixtures/tiny-sd-fp32'), 'vae_decoder/config.json', JSON.stringify({ scaling_factor: 0, block_out_channels: [8, 16, 16, 16] }));
+    const pipeline = await load(source);
+    try {
+      const run = pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 1, width: 64, height: 64 });
+      await expect(run).rejects.toMatchObject({ name: 'NonFiniteOutputError', message: expect.stringMatching(/^The VAE decoder \(stage: decode\) produced NaN\/Inf pixels \(float32\)\. .*scaling_factor \(0\).*use the fp32 VAE.* No image was made\.$/) });
+    } finally {
+      await pipeline.dispose();
+    }
+  });
+
+  it('NaN text embeddings stop the run before the UNet, naming the text encoder', async () => {
+    const pipeline = await load(new DirectoryModelSource('fixtures/tiny-sd-fp32'), nanOutputs('last_hidden_state'));
+    try {
+      const stages: string[] = [];
+      const run = pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 1, width: 64, height: 64 }, { onProgress: (p) => stages.push(p.stage) });
+      await expect(run).rejects.toMatchObject({ name: 'NonFiniteOutputError', message: expect.stringMatching(/^The text encoder \(stage: encode\) produced NaN\/Inf text embeddings/) });
+      expect(stages).toEqual(['encode']);
+    } finally {
+      await pipeline.dispose();
+    }
+  });
+});
+
+/** `source` with one file's text replaced (or added). */
+function withFile(source: ModelSource, path: string, text: string): ModelSource {
+  return {
+    name: source.name,
+    has: async (p) => p === path || source.has(p),
+    readBytes: async (p) => (p === path ? new TextEncoder().encode(text) : source.readBytes(p)),
+    readText: async (p) => (p === path ? text : source.readText(p)),
+  };
+}
+
+/** The wasm runtime, except that sessions with output `name` return it filled with NaN (an overflowing fp16 model). */
+function nanOutputs(name: string): OrtModule {
+  const ort = wasmRuntime();
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (model: Uint8Array, options?: object) => Promise<OrtSession>;
+  const InferenceSession = {
+    create: async (model: Uint8Array, options?: object) => {
+      const session = await create(model, options);
+      if (!session.outputNames.includes(name)) return session;
+      const run = session.run.bind(session);
+      return Object.assign(Object.create(session) as OrtSession, {
+        run: async (...args: Parameters<OrtSession['run']>) => {
+          const results = await run(...args);
+          if (results[name]) (results[name].data as Float32Array).fill(NaN);
+          return results;
+        },
+      });
+    },
+  };
+  return { ...ort, InferenceSession } as unknown as OrtModule;
+}
 
 describe('tiny-sd-fp16 (float16 inputs and outputs, vocab.json + merges.txt tokenizer)', () => {
   it('runs the pndm case close to the fp32 reference', async () => {

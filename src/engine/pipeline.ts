@@ -1,19 +1,22 @@
 /**
  * Stable Diffusion v1 text-to-image, step by step as diffusers' StableDiffusionPipeline computes it:
+ *   0. the request checked against the model (sizes, steps, ...) before any work
  *   1. tokenize prompt and negative prompt, encode both with the text encoder
  *   2. initial latents: torch-compatible randn(seed) (or given), times the scheduler's initNoiseSigma
  *   3. the sampler loop: UNet on [uncond ‖ cond], classifier-free guidance, scheduler.step
  *   4. VAE decode of latents / scaling factor, image to [0, 1] and RGBA8
+ * Each stage reports itself (encode / denoise / decode), and a non-finite value (NaN/Inf, as an
+ * overflowing fp16 model gives) stops it with an error naming the stage instead of a black picture.
  * The runtime is injected (OrtModule), so the same code runs on WebGPU in the page and on wasm in Node.
  */
-import { CancelledError, InvalidRequestError, ModelFormatError } from '../core/errors.js';
+import { CancelledError, NonFiniteOutputError } from '../core/errors.js';
 import { imageToRgba, vaeOutputToUnit } from '../core/image.js';
 import { classifierFreeGuidance, concat, divide, hasNonFinite, scale } from '../core/latents.js';
-import type { GenerationParameters } from '../core/parameters.js';
 import { TorchGenerator } from '../core/random/torch-generator.js';
-import { createScheduler, SCHEDULER_LABELS } from '../core/schedulers/index.js';
+import { createScheduler } from '../core/schedulers/index.js';
 import type { NoiseSource } from '../core/random/noise-source.js';
-import { openModelFolder, readModelPart, SD_V1_VAE_SCALE, type ModelFolder, type ModelPart } from './model-folder.js';
+import { folderGeometry, openModelFolder, readModelPart, type ModelFolder, type ModelPart } from './model-folder.js';
+import type { ModelGeometry } from './model-geometry.js';
 import type { ModelSource } from './model-source.js';
 import { OrtModel, type PreparedInput } from './ort-model.js';
 import type { OrtModule, OrtSessionOptions } from './ort.js';
@@ -31,17 +34,26 @@ export interface LoadOptions {
 
 export type LoadProgress = { stage: 'load'; part: ModelPart | 'tokenizer'; index: number; count: number };
 
+/** The stages of one generation, as the pipeline enters them (denoise: after each step). */
+export type GenerationProgress =
+  | { stage: 'encode' }
+  | { stage: 'denoise'; step: number; totalSteps: number }
+  | { stage: 'decode' };
+
 export interface StepProgress {
   step: number; // 1-based
   totalSteps: number;
   timestep: number;
-  /** The latents after this step, (1, 4, h, w). */
+  /** The latents after this step, (1, C, h, w). */
   latents: Float32Array;
   latentWidth: number;
   latentHeight: number;
 }
 
 export interface GenerateOptions {
+  /** Each stage as it starts (denoise: after each step). */
+  onProgress?: (progress: GenerationProgress) => void;
+  /** After each step, with its latents (previews); awaited. */
   onStep?: (progress: StepProgress) => void | Promise<void>;
   signal?: AbortSignal;
 }
@@ -53,9 +65,11 @@ export interface GenerationResult {
   rgba: Uint8ClampedArray;
   /** The decoded image as float32 NCHW in [0, 1] (diffusers' output_type="np", before quantisation). */
   image: Float32Array;
-  /** The latents after the last step, (1, 4, h, w). */
+  /** The latents after the last step, (1, C, h, w). */
   latents: Float32Array;
-  parameters: GenerationParameters;
+  /** What was generated, defaults filled in: with `model`, what reproduces it. */
+  request: ResolvedRequest;
+  model: string;
   timings: { textEncoderMs: number; denoiseMs: number; stepMs: number[]; vaeDecodeMs: number; totalMs: number };
 }
 
@@ -121,19 +135,21 @@ export class StableDiffusionPipeline {
     return this.tokenizer.tokenize(text);
   }
 
-  /** The UNet's static latent size x 8 where the export fixes it, else unet/config.json's sample_size x 8, else 512. */
-  get defaultSize(): { width: number; height: number } {
+  /**
+   * What this model takes: the size multiple, default size, latent channels and VAE factor from its
+   * folder, and the fixed size of a UNet exported with static dims.
+   */
+  get geometry(): ModelGeometry {
     const [, , h, w] = this.unet.input('sample').shape;
-    if (typeof h === 'number' && typeof w === 'number') return { width: w * SD_V1_VAE_SCALE, height: h * SD_V1_VAE_SCALE };
-    const side = (this.folder.unetSampleSize ?? 64) * SD_V1_VAE_SCALE;
-    return { width: side, height: side };
+    const fixed = typeof h === 'number' && typeof w === 'number' ? { width: w, height: h } : null;
+    return folderGeometry(this.folder, fixed);
   }
 
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
     const started = now();
-    const r = resolveRequest(request, this.defaultSize);
-    this.checkStaticSize(r);
-    const { signal, onStep } = options;
+    const geometry = this.geometry;
+    const r = resolveRequest(request, geometry);
+    const { signal, onStep, onProgress } = options;
     // Cancellation arrives as a message (worker) or timer; runtimes whose run() settles in microtasks
     // (wasm) would never let it in, so each check first yields to the event loop.
     const checkCancelled = async () => {
@@ -144,17 +160,19 @@ export class StableDiffusionPipeline {
 
     // 1. Text embeddings: (2, 77, d) = uncond ‖ cond, or (1, 77, d) without guidance.
     await checkCancelled();
+    onProgress?.({ stage: 'encode' });
     const t0 = now();
     const cond = await this.encodeText(r.prompt);
     const embeddings = doGuidance ? concat(await this.encodeText(r.negativePrompt), cond) : cond;
+    if (hasNonFinite(embeddings)) throw this.nonFinite('The text encoder (stage: encode)', 'text embeddings', 'text encoder');
     const textEncoderMs = now() - t0;
 
-    // 2. Initial latents (1, 4, h, w), from the same generator the ancestral samplers draw from.
-    const latentHeight = r.height / SD_V1_VAE_SCALE;
-    const latentWidth = r.width / SD_V1_VAE_SCALE;
-    const latentShape = [1, 4, latentHeight, latentWidth];
+    // 2. Initial latents (1, C, h, w), from the same generator the ancestral samplers draw from.
+    const latentHeight = r.height / geometry.vaeScaleFactor;
+    const latentWidth = r.width / geometry.vaeScaleFactor;
+    const latentShape = [1, geometry.latentChannels, latentHeight, latentWidth];
     const generator: NoiseSource = new TorchGenerator(r.seed ?? 0);
-    const noise = r.latents ?? generator.randn(latentShape);
+    const noise = request.latents ?? generator.randn(latentShape);
     const scheduler = createScheduler(r.scheduler, this.folder.schedulerConfig);
     scheduler.setTimesteps(r.numInferenceSteps);
     let latents = scale(noise, scheduler.initNoiseSigma);
@@ -172,9 +190,8 @@ export class StableDiffusionPipeline {
         const noisePred = await this.predictNoise(modelInput, t, unetInputs, latentShape, r.guidanceScale);
         latents = scheduler.step(noisePred, t, latents, generator);
         stepMs.push(now() - ts);
-        if (hasNonFinite(latents)) {
-          throw new ModelFormatError(`The latents became NaN/Inf at step ${i + 1} (${this.floatType}). fp16 models can overflow on some GPUs: try the fp32 model or another scheduler.`);
-        }
+        if (hasNonFinite(latents)) throw this.nonFinite(`The UNet (stage: denoise, step ${i + 1})`, 'latents', 'UNet', ' or another scheduler');
+        onProgress?.({ stage: 'denoise', step: i + 1, totalSteps: timesteps.length });
         await onStep?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, latents, latentWidth, latentHeight });
       }
     } finally {
@@ -184,30 +201,29 @@ export class StableDiffusionPipeline {
 
     // 4. Decode.
     await checkCancelled();
+    onProgress?.({ stage: 'decode' });
     const t2 = now();
     const { image, rgba } = await this.decode(latents, r.width, r.height);
     const vaeDecodeMs = now() - t2;
-
-    const parameters: GenerationParameters = {
-      prompt: r.prompt,
-      negativePrompt: r.negativePrompt,
-      steps: r.numInferenceSteps,
-      sampler: SCHEDULER_LABELS[r.scheduler],
-      guidanceScale: r.guidanceScale,
-      seed: r.seed ?? -1,
-      width: r.width,
-      height: r.height,
-      model: this.name,
-    };
-    return { width: r.width, height: r.height, rgba, image, latents, parameters, timings: { textEncoderMs, denoiseMs, stepMs, vaeDecodeMs, totalMs: now() - started } };
+    return { width: r.width, height: r.height, rgba, image, latents, request: r, model: this.name, timings: { textEncoderMs, denoiseMs, stepMs, vaeDecodeMs, totalMs: now() - started } };
   }
 
-  /** VAE decode of final (or intermediate) latents (1, 4, h, w): [0, 1] NCHW float image and RGBA8. */
+  /** VAE decode of final (or intermediate) latents (1, C, h, w): [0, 1] NCHW float image and RGBA8. Throws NonFiniteOutputError for NaN/Inf pixels. */
   async decode(latents: Float32Array, width: number, height: number): Promise<{ image: Float32Array; rgba: Uint8ClampedArray }> {
-    const dims = [1, 4, height / SD_V1_VAE_SCALE, width / SD_V1_VAE_SCALE];
+    const { vaeScaleFactor: f, latentChannels } = this.geometry;
+    const dims = [1, latentChannels, height / f, width / f];
     const decoded = await this.vaeDecoder.run({ latent_sample: { data: divide(latents, this.folder.vaeScalingFactor), dims } });
     const sample = Object.values(decoded)[0].data; // (1, 3, H, W) in [-1, 1]
+    if (hasNonFinite(sample)) throw this.nonFinite('The VAE decoder (stage: decode)', 'pixels', 'VAE');
     return { image: vaeOutputToUnit(sample), rgba: imageToRgba(sample, width, height) };
+  }
+
+  /** The error for NaN/Inf out of a stage: which stage, and the likely cause for this model's precision. */
+  private nonFinite(stage: string, what: string, part: string, alternative = ''): NonFiniteOutputError {
+    const overflow = `an fp16 ${part} overflowing on this GPU (use the fp32 ${part}: load the fp32 model${alternative})`;
+    const config = part === 'VAE' ? `, or vae_decoder/config.json's scaling_factor (${this.folder.vaeScalingFactor}) being wrong` : '';
+    const cause = this.floatType === 'float16' ? `Likely cause: ${overflow}${config}.` : `Likely cause: damaged ${part} weights (re-download the model)${config}; with fp16 models, ${overflow}.`;
+    return new NonFiniteOutputError(`${stage} produced NaN/Inf ${what} (${this.floatType}). ${cause} No image was made.`);
   }
 
   /** last_hidden_state (1, 77, d) for one prompt. */
@@ -263,13 +279,6 @@ export class StableDiffusionPipeline {
     if (inputs.batch === 1) return run(x, first); // no guidance
     const both = await run(concat(x, x), first); // (2, 4, h, w): uncond ‖ cond
     return classifierFreeGuidance(both.subarray(0, x.length), both.subarray(x.length), guidanceScale);
-  }
-
-  private checkStaticSize(r: ResolvedRequest): void {
-    const [, , h, w] = this.unet.input('sample').shape;
-    if ((typeof h === 'number' && h * 8 !== r.height) || (typeof w === 'number' && w * 8 !== r.width)) {
-      throw new InvalidRequestError(`This model's UNet was exported for ${Number(w) * 8}x${Number(h) * 8} only (got ${r.width}x${r.height}).`);
-    }
   }
 
   async dispose(): Promise<void> {

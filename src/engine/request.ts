@@ -1,12 +1,18 @@
 /**
- * A text-to-image request in diffusers' vocabulary, validated up front with concise errors
- * instead of silent correction.
+ * The one request model: a text-to-image request in diffusers' vocabulary (prompt, negativePrompt,
+ * numInferenceSteps, guidanceScale, scheduler, seed, width, height), one set of limits and one
+ * validator that returns field errors. Every surface maps its own names to these once (the CLI's
+ * flags, the app's form, the element's attributes) and shows these errors; the engine runs the same
+ * validator again against the loaded model before any work. Limits that depend on the model (the
+ * size multiple, the default size, latent channels) come from its ModelGeometry.
  */
 import { InvalidRequestError } from '../core/errors.js';
-import { SCHEDULER_NAMES } from '../core/schedulers/index.js';
+import { isSchedulerName, SCHEDULER_NAMES } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
+import type { ModelGeometry } from './model-geometry.js';
 
 export interface GenerationRequest {
+  /** May be empty: an empty prompt generates unconditionally, as in diffusers and AUTOMATIC1111. */
   prompt: string;
   negativePrompt?: string;
   scheduler?: SchedulerName;
@@ -15,40 +21,121 @@ export interface GenerationRequest {
   guidanceScale?: number;
   /** Seeds torch.Generator().manual_seed(seed): same seed, same image as diffusers on CPU. */
   seed?: number;
-  /** N(0,1) initial latents (1 x 4 x H/8 x W/8), used instead of a seed; scaled by initNoiseSigma. */
+  /** N(0,1) initial latents (1 x C x H/f x W/f), used instead of a seed; scaled by initNoiseSigma. */
   latents?: Float32Array;
   width?: number;
   height?: number;
 }
 
-export type ResolvedRequest = Required<Omit<GenerationRequest, 'latents' | 'seed'>> & { seed: number | null; latents: Float32Array | null };
+/** A request with every default filled in: what a result carries and what reproduces it. */
+export interface ResolvedRequest {
+  prompt: string;
+  negativePrompt: string;
+  scheduler: SchedulerName;
+  numInferenceSteps: number;
+  guidanceScale: number;
+  /** null when the request gave initial latents instead of a seed. */
+  seed: number | null;
+  width: number;
+  height: number;
+}
+
+export type RequestField = keyof GenerationRequest;
+
+/** One problem with one field, in words a user can act on (the same words on every surface). */
+export interface RequestFieldError {
+  field: RequestField;
+  message: string;
+}
 
 /** AUTOMATIC1111's defaults (20 steps is also shapes-sd's recommended setting); diffusers' default is 50 steps. */
-export const DEFAULTS = { scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5 } as const;
+export const DEFAULTS = { scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5 } as const satisfies Partial<ResolvedRequest>;
+
 export const MAX_SEED = 2 ** 53 - 1;
 
-export function resolveRequest(request: GenerationRequest, defaultSize: { width: number; height: number }): ResolvedRequest {
-  const fail = (message: string): never => {
-    throw new InvalidRequestError(message);
+/** The limits every surface uses (the size multiple comes from the model). */
+export const LIMITS = {
+  /** SD's schedulers have 1000 training timesteps. */
+  numInferenceSteps: { min: 1, max: 1000 },
+  guidanceScale: { min: 0, max: 50 },
+  /** Largest side; the smallest is the model's size multiple. */
+  maxSize: 2048,
+  seed: { min: 0, max: MAX_SEED },
+} as const;
+
+/** What the form and the element offer to mean "a new random seed each time", as in AUTOMATIC1111. */
+export const RANDOM_SEED = -1;
+
+const LABELS: Record<RequestField, string> = {
+  prompt: 'The prompt',
+  negativePrompt: 'The negative prompt',
+  scheduler: 'Scheduler',
+  numInferenceSteps: 'Steps',
+  guidanceScale: 'Guidance scale',
+  seed: 'Seed',
+  latents: 'Initial latents',
+  width: 'Width',
+  height: 'Height',
+};
+
+/** The multiples of `multiple` nearest to `value` (one below, one above, within the limits). */
+export function nearestSizes(value: number, multiple: number): number[] {
+  const below = Math.max(multiple, Math.floor(value / multiple) * multiple);
+  const above = Math.min(Math.floor(LIMITS.maxSize / multiple) * multiple, Math.ceil(value / multiple) * multiple);
+  return [...new Set([below, above])];
+}
+
+/** Every problem with `request` for a model of this geometry (empty: valid). Nothing is corrected. */
+export function validateRequest(request: GenerationRequest, model: ModelGeometry): RequestFieldError[] {
+  const errors: RequestFieldError[] = [];
+  const add = (field: RequestField, message: string) => errors.push({ field, message });
+  const integerIn = (field: RequestField, value: number | undefined, { min, max }: { min: number; max: number }) => {
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) add(field, `${LABELS[field]} must be a whole number from ${min} to ${max} (got ${value}).`);
   };
-  if (typeof request.prompt !== 'string') fail('prompt must be a string.');
-  const negativePrompt = request.negativePrompt ?? '';
-  const scheduler = request.scheduler ?? DEFAULTS.scheduler;
-  if (!SCHEDULER_NAMES.includes(scheduler)) fail(`Unknown scheduler "${scheduler}": use one of ${SCHEDULER_NAMES.join(', ')}.`);
-  const numInferenceSteps = request.numInferenceSteps ?? DEFAULTS.numInferenceSteps;
-  if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1 || numInferenceSteps > 1000) fail(`numInferenceSteps must be an integer from 1 to 1000 (got ${numInferenceSteps}).`);
-  const guidanceScale = request.guidanceScale ?? DEFAULTS.guidanceScale;
-  if (!Number.isFinite(guidanceScale) || guidanceScale < 0 || guidanceScale > 50) fail(`guidanceScale must be a number from 0 to 50 (got ${guidanceScale}).`);
-  const width = request.width ?? defaultSize.width;
-  const height = request.height ?? defaultSize.height;
-  for (const [name, value] of [['width', width], ['height', height]] as const) {
-    if (!Number.isInteger(value) || value < 8 || value > 2048 || value % 8 !== 0) fail(`${name} must be a multiple of 8 from 8 to 2048 (got ${value}).`);
+  if (typeof request.prompt !== 'string') add('prompt', `${LABELS.prompt} must be text.`);
+  if (request.negativePrompt !== undefined && typeof request.negativePrompt !== 'string') add('negativePrompt', `${LABELS.negativePrompt} must be text.`);
+  if (request.scheduler !== undefined && !isSchedulerName(request.scheduler)) add('scheduler', `${LABELS.scheduler} must be one of ${SCHEDULER_NAMES.join(', ')} (got "${String(request.scheduler)}").`);
+  integerIn('numInferenceSteps', request.numInferenceSteps, LIMITS.numInferenceSteps);
+  const g = request.guidanceScale;
+  if (g !== undefined && (!Number.isFinite(g) || g < LIMITS.guidanceScale.min || g > LIMITS.guidanceScale.max)) {
+    add('guidanceScale', `${LABELS.guidanceScale} must be a number from ${LIMITS.guidanceScale.min} to ${LIMITS.guidanceScale.max} (got ${g}).`);
   }
-  const seed = request.seed ?? null;
-  const latents = request.latents ?? null;
-  if (seed === null && latents === null) fail('Give a seed or initial latents.');
-  if (seed !== null && (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)) fail(`seed must be an integer from 0 to ${MAX_SEED} (got ${seed}).`);
-  const expected = 4 * (height / 8) * (width / 8);
-  if (latents !== null && latents.length !== expected) fail(`latents must have 1x4x${height / 8}x${width / 8} = ${expected} values for ${width}x${height} (got ${latents.length}).`);
-  return { prompt: request.prompt, negativePrompt, scheduler, numInferenceSteps, guidanceScale, width, height, seed, latents };
+  const size = { width: request.width ?? model.defaultWidth, height: request.height ?? model.defaultHeight };
+  for (const field of ['width', 'height'] as const) {
+    const value = size[field];
+    const m = model.sizeMultiple;
+    if (!Number.isInteger(value) || value < m || value > LIMITS.maxSize) add(field, `${LABELS[field]} must be a whole number from ${m} to ${LIMITS.maxSize} (got ${value}).`);
+    else if (value % m !== 0) add(field, `${LABELS[field]} must be a multiple of ${m} for this model (the VAE's factor ${model.vaeScaleFactor} x 2^${model.unetDownsamplings} UNet down-samplings): try ${nearestSizes(value, m).join(' or ')} (got ${value}).`);
+    else if (model.fixedSize && model.fixedSize[field] !== value) add(field, `This model's UNet was exported for ${model.fixedSize.width}x${model.fixedSize.height} only (got ${field} ${value}).`);
+  }
+  if (request.seed !== undefined) integerIn('seed', request.seed, LIMITS.seed);
+  if (request.latents !== undefined) {
+    if (request.seed !== undefined) add('latents', 'Give a seed or initial latents, not both.');
+    const { width, height } = size;
+    const f = model.vaeScaleFactor;
+    const c = model.latentChannels;
+    const expected = c * Math.floor(height / f) * Math.floor(width / f);
+    if (!(request.latents instanceof Float32Array) || request.latents.length !== expected) {
+      add('latents', `${LABELS.latents} must have 1x${c}x${height / f}x${width / f} = ${expected} values for ${width}x${height} (got ${request.latents?.length ?? 'none'}).`);
+    }
+  } else if (request.seed === undefined) {
+    add('seed', 'Give a seed or initial latents.');
+  }
+  return errors;
+}
+
+/** `request` with defaults filled in, or InvalidRequestError naming the first bad field. */
+export function resolveRequest(request: GenerationRequest, model: ModelGeometry): ResolvedRequest {
+  const [error] = validateRequest(request, model);
+  if (error) throw new InvalidRequestError(error.message, error.field);
+  return {
+    prompt: request.prompt,
+    negativePrompt: request.negativePrompt ?? '',
+    scheduler: request.scheduler ?? DEFAULTS.scheduler,
+    numInferenceSteps: request.numInferenceSteps ?? DEFAULTS.numInferenceSteps,
+    guidanceScale: request.guidanceScale ?? DEFAULTS.guidanceScale,
+    seed: request.seed ?? null,
+    width: request.width ?? model.defaultWidth,
+    height: request.height ?? model.defaultHeight,
+  };
 }

@@ -1,13 +1,24 @@
-/** Entry-point wrapper for Node commands: our errors print as one line and exit 2, anything else with its stack and exit 1. */
-import { SdError } from '../core/errors.js';
+/**
+ * Entry-point wrapper for Node commands: every error prints as one line (`Name: message`; the stack
+ * only with SD_DEBUG=1) and sets the exit status: 2 for bad input (a flag, a request field, a model
+ * folder that is missing or malformed), 1 for a failure at run time (NaN output, a full disk, ...).
+ */
+import { InvalidRequestError, ModelFileMissingError, ModelFormatError } from '../core/errors.js';
+
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_RUNTIME_FAILURE = 1;
+
+export function exitCodeFor(error: unknown): number {
+  return error instanceof InvalidRequestError || error instanceof ModelFileMissingError || error instanceof ModelFormatError ? EXIT_BAD_INPUT : EXIT_RUNTIME_FAILURE;
+}
 
 export function runMain(main: () => Promise<void>): void {
   main().then(
     () => process.exit(0),
     (error: unknown) => {
-      const known = error instanceof SdError;
-      console.error(known ? `${error.name}: ${error.message}` : error);
-      process.exit(known ? 2 : 1);
+      const line = error instanceof Error ? `${error.name}: ${error.message}` : `Error: ${String(error)}`;
+      console.error(process.env.SD_DEBUG === '1' && error instanceof Error ? error.stack : line.replace(/\s*\n\s*/g, ' '));
+      process.exit(exitCodeFor(error));
     },
   );
 }

@@ -8,15 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../core/errors.js';
 import { readPngTextChunks } from '../core/png.js';
 import type { EngineProgress, Preview } from '../engine/engine.js';
-import { LocalEngine, type ModelStoreLike } from '../engine/local-engine.js';
+import { LocalEngine } from '../engine/local-engine.js';
 import type { ModelSpec } from '../engine/model-spec.js';
+import type { ModelStore } from '../engine/ports.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { serveEngine, type PortLike } from './worker-host.js';
 import { WorkerEngine } from './worker-engine.js';
 
 /** A store that reads model folders from disk (the browser's WeightStore is tested in src/store). */
-const diskStore: ModelStoreLike = {
+const diskStore: ModelStore = {
   async ensure(url) {
     return new DirectoryModelSource(url);
   },
@@ -26,7 +27,7 @@ const diskStore: ModelStoreLike = {
   async delete() {},
 };
 
-const spec: ModelSpec = { id: 'shapes-sd', label: 'shapes-sd', urls: { fp16: 'public/models/shapes-sd-fp16', fp32: 'public/models/shapes-sd-fp32' } };
+const spec: ModelSpec = { id: 'shapes-sd', urls: { fp16: 'public/models/shapes-sd-fp16', fp32: 'public/models/shapes-sd-fp32' } };
 const noGpu = async () => ({ webgpu: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm' as const, explanation: 'no WebGPU in Node' });
 
 describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
@@ -52,7 +53,7 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
 
   it('loads fp32 on wasm and reports the default size', async () => {
     const loaded = await engine.load(spec);
-    expect(loaded).toMatchObject({ id: 'shapes-sd', precision: 'fp32', backend: 'wasm', defaultWidth: 128, defaultHeight: 128 });
+    expect(loaded).toMatchObject({ id: 'shapes-sd', precision: 'fp32', backend: 'wasm', geometry: { defaultWidth: 128, defaultHeight: 128, sizeMultiple: 32, latentChannels: 4, vaeScaleFactor: 8 } });
     expect((await engine.tokenize('a red circle')).tokenCount).toBe(3);
   });
 
@@ -67,12 +68,13 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
       },
     );
     // PNDM: 3 steps are 4 UNet calls (its first step is repeated).
-    expect(events).toEqual(['denoise 1/4', 'preview 1', 'denoise 2/4', 'preview 2', 'denoise 3/4', 'preview 3', 'denoise 4/4', 'preview 4', 'decode']);
+    expect(events).toEqual(['encode', 'denoise 1/4', 'preview 1', 'denoise 2/4', 'preview 2', 'denoise 3/4', 'preview 3', 'denoise 4/4', 'preview 4', 'decode']);
     expect(previews[0]).toMatchObject({ kind: 'latent', width: 16, height: 16 });
     expect(previews[0].rgba.length).toBe(16 * 16 * 4);
     expect(result.rgba.length).toBe(128 * 128 * 4);
     expect(readPngTextChunks(result.png).parameters).toContain('Seed: 3');
-    expect(result.parameters).toMatchObject({ seed: 3, steps: 3, sampler: 'PNDM', width: 128, height: 128 });
+    expect(result.request).toMatchObject({ seed: 3, numInferenceSteps: 3, scheduler: 'pndm', width: 128, height: 128 });
+    expect(result.model).toBe('shapes-sd-fp32');
   });
 
   it('cancels a running generation and stays ready for the next one', async () => {
@@ -83,7 +85,7 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
     });
     await expect(cancelled).rejects.toMatchObject({ name: 'CancelledError' });
     const next = await engine.generate({ prompt: 'a red square', seed: 1, numInferenceSteps: 2 });
-    expect(next.parameters.seed).toBe(1);
+    expect(next.request.seed).toBe(1);
   });
 
   it('runs concurrent requests one after another with identical results for identical requests', async () => {

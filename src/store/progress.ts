@@ -4,24 +4,10 @@
  * bytes fetched in this session (bytes resumed from storage do not inflate it).
  */
 
-export type StoreProgress =
-  | {
-      stage: 'download';
-      id: string;
-      file: string;
-      fileLoaded: number;
-      /** 0 when the server did not say. */
-      fileTotal: number;
-      loaded: number;
-      /** 0 when some file's size is unknown (no manifest, no Content-Length). */
-      total: number;
-      bytesPerSecond: number;
-      etaSeconds: number | null;
-    }
-  | { stage: 'retry'; id: string; file: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
-  | { stage: 'verify'; id: string; file: string; fileLoaded: number; fileTotal: number; loaded: number; total: number }
-  | { stage: 'repair'; id: string; file: string; chunk: number }
-  | { stage: 'done'; id: string; total: number; fromCache: boolean };
+import type { DownloadProgress } from '../engine/ports.js';
+
+/** The engine's DownloadProgress port, which the store reports. */
+export type StoreProgress = DownloadProgress;
 
 export type ProgressCallback = (progress: StoreProgress) => void;
 

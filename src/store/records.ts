@@ -7,6 +7,7 @@
  *   manifest gives one, matched;
  * - `ModelRecord.complete` is set only after every file of the model is complete.
  */
+import type { StoredModelInfo } from '../engine/ports.js';
 import type { Sha256State } from './sha256.js';
 
 export interface ModelRecord {
@@ -52,22 +53,8 @@ export interface FileRecord {
   complete: boolean;
 }
 
-/** A stored model as `WeightStore.list()` reports it. */
-export interface StoredModel {
-  id: string;
-  name: string;
-  /** The model folder's URL (normalised; the same as `id`). */
-  url: string;
-  complete: boolean;
-  /** Bytes stored so far (all of them once complete). */
-  sizeBytes: number;
-  /** The whole model's size, where known. */
-  totalBytes: number | null;
-  files: { path: string; size: number | null; storedBytes: number; sha256?: string; complete: boolean }[];
-  createdAt: number;
-  completedAt?: number;
-  persisted?: boolean;
-}
+/** A stored model as `WeightStore.list()` reports it: the engine's StoredModelInfo port. */
+export type StoredModel = StoredModelInfo;
 
 export function emptyFileRecord(path: string, chunkSize: number, size: number | null, expectedSha256?: string): FileRecord {
   const record: FileRecord = { path, chunkSize, size, chunks: [], storedBytes: 0, complete: false };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SEED } from '../engine/request.js';
+import { MAX_SEED } from './request.js';
 import { batchSeeds, RANDOM_SEED, randomSeed, resolveSeed } from './seed.js';
 
 describe('seeds', () => {

@@ -1,11 +1,12 @@
 /**
- * Seeds for the form: -1 means "random", drawn from crypto.getRandomValues (never Math.random, so
- * nothing in the app pretends to be reproducible when it is not); a batch counts up from its first
- * seed as AUTOMATIC1111 does, so each image of a batch can be regenerated alone.
+ * Seeds as the surfaces pick them: RANDOM_SEED (-1) means "random", drawn from
+ * crypto.getRandomValues (never Math.random: the engine itself never picks a seed, and nothing
+ * pretends to be reproducible when it is not); a batch counts up from its first seed as
+ * AUTOMATIC1111 does, so each image of a batch can be regenerated alone.
  */
-import { MAX_SEED } from '../engine/request.js';
+import { MAX_SEED, RANDOM_SEED } from './request.js';
 
-export const RANDOM_SEED = -1;
+export { RANDOM_SEED };
 
 type FillRandom = (array: Uint32Array) => Uint32Array;
 
@@ -16,7 +17,7 @@ export function randomSeed(fill: FillRandom = cryptoFill): number {
   return fill(new Uint32Array(1))[0];
 }
 
-/** The first seed of a run: the field's value, or a fresh random one for RANDOM_SEED. */
+/** The seed a field asks for: its value, or a fresh random one for RANDOM_SEED. */
 export function resolveSeed(field: number, fill: FillRandom = cryptoFill): number {
   return field === RANDOM_SEED ? randomSeed(fill) : field;
 }

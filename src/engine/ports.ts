@@ -1,0 +1,54 @@
+/**
+ * The engine's ports: what it needs from the outside, defined here and implemented elsewhere (the
+ * weight store in src/store implements ModelStore and reports DownloadProgress; Node's directory
+ * source and the store's sources implement ModelSource, in model-source.ts). The engine imports
+ * nothing from its adapters.
+ */
+import type { ModelSource } from './model-source.js';
+
+export type { ModelSource };
+
+/** Progress of getting a model's files onto this device, as a typed union (tag: `stage`). */
+export type DownloadProgress =
+  | {
+      stage: 'download';
+      id: string;
+      file: string;
+      fileLoaded: number;
+      /** 0 when the server did not say. */
+      fileTotal: number;
+      loaded: number;
+      /** 0 when some file's size is unknown (no manifest, no Content-Length). */
+      total: number;
+      bytesPerSecond: number;
+      etaSeconds: number | null;
+    }
+  | { stage: 'retry'; id: string; file: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
+  | { stage: 'verify'; id: string; file: string; fileLoaded: number; fileTotal: number; loaded: number; total: number }
+  | { stage: 'repair'; id: string; file: string; chunk: number }
+  | { stage: 'done'; id: string; total: number; fromCache: boolean };
+
+/** A model kept on this device, as a store lists it. */
+export interface StoredModelInfo {
+  id: string;
+  name: string;
+  /** The model folder's URL (normalised; the same as `id`). */
+  url: string;
+  complete: boolean;
+  /** Bytes stored so far (all of them once complete). */
+  sizeBytes: number;
+  /** The whole model's size, where known. */
+  totalBytes: number | null;
+  files: { path: string; size: number | null; storedBytes: number; sha256?: string; complete: boolean }[];
+  createdAt: number;
+  completedAt?: number;
+  persisted?: boolean;
+}
+
+/** Where models live on this device (the browser's weight store; a folder on disk in Node tests). */
+export interface ModelStore {
+  /** Downloads what is missing (resuming), verifies, and returns a source that reads the local copy. */
+  ensure(url: string, options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal }): Promise<ModelSource>;
+  list(): Promise<StoredModelInfo[]>;
+  delete(id: string): Promise<void>;
+}
