@@ -71,7 +71,7 @@ describe('the same bad request on every surface', () => {
     const form = validateForm({ ...formValues, ...c.form }, geometry);
     expect(form).toEqual([{ field: Object.keys(c.form)[0], message: expected.message }]);
 
-    const element = caught(() => requestFromAttributes((name) => ({ prompt: 'a red circle', seed: '1', ...c.attributes })[name] ?? null, shapes, () => 0, geometry));
+    const element = caught(() => requestFromAttributes((name) => ({ prompt: 'a red circle', seed: '1', ...c.attributes } as Record<string, string>)[name] ?? null, shapes, () => 0, geometry));
     expect(element).toMatchObject({ name: 'InvalidRequestError', field: c.field, message: expected.message });
   });
 
