@@ -4,12 +4,17 @@
  * gives onnxruntime-web's wasm backend or onnxruntime-node; in a browser pass `onnxruntime-web/webgpu`.
  *
  *   const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource(dir), { executionProviders: ['wasm'] });
- *   const { rgba, width, height, parameters } = await pipeline.generate({ prompt: 'a red circle', seed: 1 });
+ *   const { rgba, width, height, request } = await pipeline.generate({ prompt: 'a red circle', seed: 1 });
  */
-export { StableDiffusionPipeline, type GenerateOptions, type GenerationResult, type LoadOptions, type LoadProgress, type StepProgress } from './pipeline.js';
+export { StableDiffusionPipeline, type GenerateOptions, type GenerationProgress, type GenerationResult, type LoadOptions, type LoadProgress, type StepProgress } from './pipeline.js';
 export type { CallOptions, Engine, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, PreviewOptions } from './engine.js';
-export { LocalEngine, type LocalEngineOptions, type ModelStoreLike } from './local-engine.js';
-export type { GenerationRequest } from './request.js';
+export { LocalEngine, type LocalEngineOptions } from './local-engine.js';
+export type { DownloadProgress, ModelStore, StoredModelInfo } from './ports.js';
+export { DEFAULTS, LIMITS, MAX_SEED, RANDOM_SEED, nearestSizes, resolveRequest, validateRequest, type GenerationRequest, type RequestField, type RequestFieldError, type ResolvedRequest } from './request.js';
+export { ANY_SD_V1_GEOMETRY, SD_V1_GEOMETRY, type ModelGeometry } from './model-geometry.js';
+export { folderGeometry, openModelFolder } from './model-folder.js';
+export { batchSeeds, randomSeed, resolveSeed } from './seed.js';
+export { encodeImagePng, infotextParameters } from './png-file.js';
 export type { ModelSource } from './model-source.js';
 export type { ModelSpec, Precision } from './model-spec.js';
 export type { OrtModule } from './ort.js';
@@ -25,6 +30,7 @@ export {
   ModelFileMissingError,
   ModelFormatError,
   NetworkError,
+  NonFiniteOutputError,
   QuotaExceededError,
   SdError,
   WebGpuUnavailableError,
