@@ -128,7 +128,7 @@ describe('the npm package (packed, installed into an empty project)', () => {
     const run = inProject(process.execPath, ['generate.mjs', join(REPO_ROOT, 'fixtures/tiny-sd-fp32'), 'request.json', 'out']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ width: 128, height: 128, parameters: { prompt: c.prompt, steps: c.steps, guidanceScale: c.guidance } });
+    expect(JSON.parse(run.stdout)).toMatchObject({ width: 128, height: 128, request: { prompt: c.prompt, numInferenceSteps: c.steps, guidanceScale: c.guidance } });
     expect(relativeL2(readF32(join(project, 'out.latents.f32')), readF32(join('fixtures', c.final_latents.file)))).toBeLessThan(1e-4);
     expect(maxAbsDiff(readF32(join(project, 'out.image.f32')), readF32(join('fixtures', c.image.file)))).toBeLessThan(2e-3);
   });

@@ -22,7 +22,7 @@ export function page(): void {
   });
   element.addEventListener('sd-complete', (event) => {
     const detail: SdCompleteDetail = event.detail;
-    console.log(detail.blob.size, detail.parameters.seed);
+    console.log(detail.blob.size, detail.request.seed);
     // @ts-expect-error the detail has no such field
     console.log(event.detail.nonsense);
   });

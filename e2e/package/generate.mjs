@@ -1,7 +1,7 @@
 // Runs in the folder the packed package was installed into, importing only the package's public
 // entries: `node generate.mjs MODEL_DIR REQUEST.json OUT_PREFIX` generates one image with the
 // engine API on onnxruntime-web's wasm backend and writes OUT_PREFIX.image.f32 and .latents.f32
-// (float32 NCHW), printing {width, height, parameters}. REQUEST.json may name a `latentsFile`.
+// (float32 NCHW), printing {width, height, request, model}. REQUEST.json may name a `latentsFile`.
 import { readFile, writeFile } from 'node:fs/promises';
 import { StableDiffusionPipeline } from 'sd-web/engine';
 import { DirectoryModelSource, wasmRuntime } from 'sd-web/node';
@@ -18,7 +18,7 @@ try {
   const bytes = (array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   await writeFile(`${outPrefix}.image.f32`, bytes(result.image));
   await writeFile(`${outPrefix}.latents.f32`, bytes(result.latents));
-  console.log(JSON.stringify({ width: result.width, height: result.height, parameters: result.parameters }));
+  console.log(JSON.stringify({ width: result.width, height: result.height, request: result.request, model: result.model }));
 } finally {
   await pipeline.dispose();
 }

@@ -5,5 +5,5 @@ defineSdTextToImage({ assetsUrl: `${import.meta.env.BASE_URL}sd-web/` });
 
 const element = document.querySelector('sd-text-to-image');
 element.addEventListener('sd-complete', (event) => {
-  document.querySelector('#log').textContent = `seed ${event.detail.parameters.seed}, ${event.detail.blob.size} bytes`;
+  document.querySelector('#log').textContent = `seed ${event.detail.request.seed}, ${event.detail.blob.size} bytes`;
 });
