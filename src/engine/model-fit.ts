@@ -13,7 +13,7 @@
  *   tensor must fit both `maxBufferSize` and `maxStorageBufferBindingSize`.
  */
 import { BackendMismatchError, ModelTooLargeError, ShaderF16UnsupportedError } from '../core/errors.js';
-import { formatBytes } from '../store/quota.js';
+import { formatBytes } from '../core/format-bytes.js';
 import type { ModelPart } from './model-folder.js';
 import type { GraphSummary, OnnxOperator } from './onnx-graph.js';
 

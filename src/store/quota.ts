@@ -7,6 +7,7 @@
  * `persist()` is requested before a 2 GB download.
  */
 import { QuotaExceededError } from '../core/errors.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 /** The part of `navigator.storage` we use (injectable for tests; absent in Node). */
 export interface StorageLike {
@@ -22,17 +23,7 @@ export function defaultStorage(): StorageLike | undefined {
 /** Room kept free besides the model's own bytes: IndexedDB's per-value overhead and other data. */
 export const QUOTA_MARGIN_BYTES = 16 * 1024 * 1024;
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
+export { formatBytes };
 
 const ADVICE =
   'Free space by deleting stored models you no longer use or clearing this site\'s data; private windows allow much less storage.';
