@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError } from '../core/errors.js';
+import { CancelledError, NonFiniteOutputError } from '../core/errors.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
 import type { ModelSpec } from '../engine/model-spec.js';
@@ -86,5 +86,18 @@ describe('GenerationController', () => {
     const outcome = await first;
     expect(outcome.kind).toBe('error');
     expect(outcome.kind === 'error' && outcome.error.message).toBe('No network');
+  });
+
+  it('a NaN image (NonFiniteOutputError from the engine) ends the batch as an error: nothing reaches the gallery (issue 12, item 2)', async () => {
+    const engine = new FakeEngine();
+    const generate = engine.generate.bind(engine);
+    engine.generate = async (request, options) => {
+      if (request.seed === 2) throw new NonFiniteOutputError('The VAE decoder (stage: decode) produced NaN/Inf pixels (float16).');
+      return generate(request, options);
+    };
+    const images: number[] = [];
+    const outcome = await new GenerationController(engine).generate(spec, requests(1, 2, 3), {}, { onImage: (result) => void images.push(result.request.seed!) });
+    expect(outcome).toMatchObject({ kind: 'error', images: 1, error: { name: 'NonFiniteOutputError' } });
+    expect(images).toEqual([1]);
   });
 });
