@@ -1,5 +1,5 @@
 /**
- * The app's "Stored models" panel in Chromium (WebGPU on SwiftShader, fp32 shapes-sd): after the
+ * The app's "Stored models" panel in Chromium (fp32 shapes-sd, on wasm: SwiftShader is a software adapter): after the
  * bundled model loads, the panel lists it with its size; Delete (after a confirmation) removes it
  * from the list and from IndexedDB while the loaded model keeps working; a reload downloads and
  * stores it again. No images are generated (SwiftShader is slow): loading alone stores the model.

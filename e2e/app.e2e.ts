@@ -51,6 +51,9 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.addInitScript(recordAppEvents);
+  // This suite's point is WebGPU (SwiftShader) against the CLI on wasm: force WebGPU, which the app
+  // otherwise leaves for the CPU on a software adapter (e2e/app-software-gpu.e2e.ts).
+  await context.addInitScript(() => localStorage.setItem('sd-web:force-webgpu', 'true'));
   page = await context.newPage();
 });
 
@@ -103,6 +106,7 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
     expect(await page.textContent('#model-description')).toContain('For real pictures load Stable Diffusion v1.4');
     expect(await page.locator('#example-list button').count()).toBe(16);
     expect(await page.textContent('#model-status')).toBe('Loaded: shapes-sd-fp32 on WebGPU, fp32.');
+    expect(await page.isChecked('#force-webgpu')).toBe(true);
     // SwiftShader has no shader-f16: the banner says so, and why fp32 is used.
     expect(await page.textContent('#capabilities')).toContain('shader-f16');
     // Every form control has a label (the accessible name comes from <label for>).

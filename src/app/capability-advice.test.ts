@@ -4,8 +4,8 @@ import { presets } from '../presets/presets.js';
 import { adviseModel, attentionBufferBytes, describeCapabilities } from './capability-advice.js';
 
 const [shapes, sd14] = presets('https://app.example/');
-const wasm: Capabilities = { webgpu: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation: 'no WebGPU' };
-const gpu = (maxBufferSize: number, shaderF16 = false): Capabilities => ({ webgpu: true, shaderF16, maxBufferSize, maxStorageBufferBindingSize: maxBufferSize, adapterInfo: 'google swiftshader', backend: 'webgpu', explanation: null });
+const wasm: Capabilities = { webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation: 'no WebGPU' };
+const gpu = (maxBufferSize: number, shaderF16 = false): Capabilities => ({ webgpu: true, softwareAdapter: false, shaderF16, maxBufferSize, maxStorageBufferBindingSize: maxBufferSize, adapterInfo: 'google swiftshader', backend: 'webgpu', explanation: null });
 const GiB = 1024 ** 3;
 
 describe('adviseModel', () => {

@@ -4,6 +4,7 @@
  * denoising steps or between images of a batch. A cancelled job is an outcome, not an error, and
  * leaves the engine ready for the next one (the engine finishes or drops the step it was in).
  */
+import type { BackendPreference } from '../engine/backend-choice.js';
 import { CancelledError } from '../core/errors.js';
 import type { Engine, EngineProgress, ImageResult, LoadedModel, Preview, PreviewOptions } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model-spec.js';
@@ -31,6 +32,9 @@ export type JobOutcome =
 export class GenerationController {
   #engine: Pick<Engine, 'load' | 'generate'>;
   #abort: AbortController | null = null;
+
+  /** The backend setting every load passes on ('auto': backend-choice.ts decides). */
+  backend: BackendPreference = 'auto';
 
   constructor(engine: Pick<Engine, 'load' | 'generate'>) {
     this.#engine = engine;
@@ -71,7 +75,7 @@ export class GenerationController {
 
   async #load(spec: ModelSpec, signal: AbortSignal, handlers: JobHandlers): Promise<void> {
     handlers.onPhase?.('loading');
-    const model = await this.#engine.load(spec, { signal, onProgress: (progress) => handlers.onProgress?.(progress, undefined) });
+    const model = await this.#engine.load(spec, { signal, backend: this.backend, onProgress: (progress) => handlers.onProgress?.(progress, undefined) });
     // The engine may finish a load it could not interrupt (compiling a session); the job still stops here.
     if (signal.aborted) throw new CancelledError();
     handlers.onLoaded?.(model);

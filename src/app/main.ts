@@ -103,7 +103,8 @@ function handlersFor(spec: ModelPreset): JobHandlers {
     onPhase: (phase) => setState(phase, phase === 'loading' ? `Loading ${spec.label}…` : 'Generating…'),
     onProgress: (p, batch) => progress.show(p, batch),
     onLoaded: (model) => {
-      loaded = { specId: spec.id, model, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.` };
+      const reason = model.backendReason ? ` ${model.backendReason}` : '';
+      loaded = { specId: spec.id, model, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.${reason}` };
       modelStatus.textContent = loaded.text;
       storedModels.setInUse(normaliseModelUrl(spec.urls[model.precision]!));
       promptTokens.setReady(true);
@@ -217,6 +218,17 @@ document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape' && controller.busy) cancelButton.click();
 });
 loadButton.addEventListener('click', () => void loadSelected());
+// WebGPU on a software adapter is opt-in (backend-choice.ts); the choice is kept across visits.
+const FORCE_WEBGPU_KEY = 'sd-web:force-webgpu';
+const forceWebGpu = byId('force-webgpu', HTMLInputElement);
+forceWebGpu.checked = localStorage.getItem(FORCE_WEBGPU_KEY) === 'true';
+controller.backend = forceWebGpu.checked ? 'webgpu' : 'auto';
+forceWebGpu.addEventListener('change', () => {
+  localStorage.setItem(FORCE_WEBGPU_KEY, String(forceWebGpu.checked));
+  controller.backend = forceWebGpu.checked ? 'webgpu' : 'auto';
+  // Reload what is loaded on the new backend (the engine keys its model by URL and backend).
+  if (loaded && !controller.busy) void loadSelected();
+});
 byId('seed-random', HTMLButtonElement).addEventListener('click', () => form.write({ seed: RANDOM_SEED }));
 reuseSeedButton.addEventListener('click', () => lastSeed !== null && form.write({ seed: lastSeed }));
 for (const name of ['width', 'height', 'customUrl'] as const) form.field(name).addEventListener('change', refreshAdvice);
@@ -249,6 +261,7 @@ async function start(): Promise<void> {
   try {
     capabilities = await engine.capabilities();
     renderCapabilityBanner(byId('capabilities', HTMLElement), capabilities);
+    byId('force-webgpu-row', HTMLElement).hidden = !capabilities.softwareAdapter;
   } catch (error) {
     renderCapabilityError(byId('capabilities', HTMLElement), error as Error);
   }

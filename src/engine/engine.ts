@@ -4,6 +4,7 @@
  * Everything it speaks is defined in the engine (ports.ts for what adapters implement).
  */
 import type { SerializedError } from '../core/errors.js';
+import type { BackendPreference } from './backend-choice.js';
 import type { Capabilities } from './capabilities.js';
 import type { ModelGeometry } from './model-geometry.js';
 import type { ModelSpec, Precision } from './model-spec.js';
@@ -45,6 +46,8 @@ export interface LoadedModel {
   backend: 'webgpu' | 'wasm';
   /** What requests for this model must satisfy (size multiple, default size, latent channels). */
   geometry: ModelGeometry;
+  /** Why `backend` is not the browser's best one (a software WebGPU adapter, a setting); null when it is. */
+  backendReason: string | null;
 }
 
 export interface ImageResult {
@@ -65,13 +68,18 @@ export interface CallOptions {
   onProgress?: (progress: EngineProgress) => void;
 }
 
+export interface LoadOptions extends CallOptions {
+  /** Default 'auto' (backend-choice.ts: small models on wasm when WebGPU is software-only). */
+  backend?: BackendPreference;
+}
+
 export interface GenerateCallOptions extends CallOptions, PreviewOptions {
   onPreview?: (preview: Preview) => void;
 }
 
 export interface Engine {
   capabilities(): Promise<Capabilities>;
-  load(spec: ModelSpec, options?: CallOptions): Promise<LoadedModel>;
+  load(spec: ModelSpec, options?: LoadOptions): Promise<LoadedModel>;
   generate(request: GenerationRequest, options?: GenerateCallOptions): Promise<ImageResult>;
   tokenize(text: string): Promise<Tokenized>;
   listModels(): Promise<StoredModelInfo[]>;

@@ -6,8 +6,9 @@
 import { InvalidRequestError } from '../core/errors.js';
 import { latentToRgba } from '../core/latent-preview.js';
 import { SerialQueue } from '../core/serial-queue.js';
+import { chooseBackend } from './backend-choice.js';
 import { detectCapabilities, type Capabilities } from './capabilities.js';
-import type { CallOptions, Engine, GenerateCallOptions, ImageResult, LoadedModel, Preview } from './engine.js';
+import type { Engine, GenerateCallOptions, ImageResult, LoadedModel, LoadOptions, Preview } from './engine.js';
 import { choosePrecision, type ModelSpec } from './model-spec.js';
 import type { OrtModule } from './ort.js';
 import { StableDiffusionPipeline, type StepProgress } from './pipeline.js';
@@ -41,20 +42,21 @@ export class LocalEngine implements Engine {
     return this.#capabilities;
   }
 
-  load(spec: ModelSpec, options: CallOptions = {}): Promise<LoadedModel> {
+  load(spec: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
     return this.#queue.run(async () => {
       const caps = await this.capabilities();
-      const precision = choosePrecision(spec, caps.backend === 'webgpu' && caps.shaderF16);
+      const { backend, reason } = chooseBackend(caps, spec, options.backend);
+      const precision = choosePrecision(spec, backend === 'webgpu' && caps.shaderF16);
       const url = spec.urls[precision]!;
-      const key = `${url}|${caps.backend}`;
+      const key = `${url}|${backend}`;
       if (this.#loaded?.key === key) return this.#loaded.info;
       const source = await this.#store.ensure(url, { onProgress: options.onProgress, signal: options.signal });
       const pipeline = await StableDiffusionPipeline.load(this.#ort, source, {
-        executionProviders: [caps.backend],
+        executionProviders: [backend],
         onProgress: options.onProgress,
       });
       await this.#loaded?.pipeline.dispose();
-      const info: LoadedModel = { id: spec.id, name: source.name, precision, backend: caps.backend, geometry: pipeline.geometry };
+      const info: LoadedModel = { id: spec.id, name: source.name, precision, backend, backendReason: reason, geometry: pipeline.geometry };
       this.#loaded = { key, pipeline, info };
       return info;
     });

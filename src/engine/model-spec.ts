@@ -9,6 +9,8 @@ export interface ModelSpec {
   id: string;
   /** Base URLs of the model folder (ending with "/"), by precision. At least one. */
   urls: { fp16?: string; fp32?: string };
+  /** Approximate download size in bytes by precision, when known: on a software WebGPU adapter it decides the backend (backend-choice.ts). */
+  sizeBytes?: { fp16?: number; fp32?: number };
 }
 
 export type Precision = 'fp16' | 'fp32';

@@ -9,6 +9,4 @@ export interface ModelPreset extends ModelSpec {
   examplePrompts?: string[];
   /** Settings that suit the model, in the request's vocabulary. */
   recommended?: Pick<ResolvedRequest, 'scheduler' | 'numInferenceSteps' | 'guidanceScale' | 'width' | 'height'>;
-  /** Approximate download size in bytes, for the picker. */
-  sizeBytes?: { fp16?: number; fp32?: number };
 }

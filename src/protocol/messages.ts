@@ -5,6 +5,7 @@
  * classes (core/errors.ts). Pixel buffers are transferred, not copied.
  */
 import type { SerializedError } from '../core/errors.js';
+import type { BackendPreference } from '../engine/backend-choice.js';
 import type { Capabilities } from '../engine/capabilities.js';
 import type { EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, PreviewOptions, StoredModelInfo } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model-spec.js';
@@ -13,7 +14,7 @@ import type { Tokenized } from '../engine/tokenizer.js';
 
 export type RequestBody =
   | { type: 'capabilities' }
-  | { type: 'load'; spec: ModelSpec }
+  | { type: 'load'; spec: ModelSpec; backend: BackendPreference }
   | { type: 'generate'; request: GenerationRequest; options: PreviewOptions }
   | { type: 'tokenize'; text: string }
   | { type: 'list-models' }

@@ -28,7 +28,7 @@ const diskStore: ModelStore = {
 };
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp16: 'public/models/shapes-sd-fp16', fp32: 'public/models/shapes-sd-fp32' } };
-const noGpu = async () => ({ webgpu: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm' as const, explanation: 'no WebGPU in Node' });
+const noGpu = async () => ({ webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm' as const, explanation: 'no WebGPU in Node' });
 
 describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
   const channel = new MessageChannel();

@@ -4,7 +4,7 @@
  */
 import { CancelledError, errorFromJSON } from '../core/errors.js';
 import type { Capabilities } from '../engine/capabilities.js';
-import type { CallOptions, Engine, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, StoredModelInfo } from '../engine/engine.js';
+import type { Engine, LoadOptions, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, StoredModelInfo } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import type { GenerationRequest } from '../engine/request.js';
 import type { Tokenized } from '../engine/tokenizer.js';
@@ -73,8 +73,8 @@ export class WorkerEngine implements Engine {
     return this.#call({ type: 'capabilities' });
   }
 
-  load(spec: ModelSpec, options: CallOptions = {}): Promise<LoadedModel> {
-    return this.#call({ type: 'load', spec }, options);
+  load(spec: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
+    return this.#call({ type: 'load', spec, backend: options.backend ?? 'auto' }, options);
   }
 
   generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
