@@ -5,16 +5,17 @@
  * `npm test -- --unit` runs only the unit tests.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { describeSuite, summarizeSuite } from './test-summary.mjs';
 
 const unitOnly = process.argv.includes('--unit');
 const reports = 'test-results';
 rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
 
-function run(cmd, args) {
+function run(cmd, args, env = {}) {
   console.log(`\n$ ${cmd} ${args.join(' ')}`);
-  return spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
+  return spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
 }
 
 let failedRuns = 0;
@@ -28,15 +29,14 @@ let passed = 0;
 let failed = 0;
 for (const [name, extra] of suites) {
   const out = `${reports}/${name}.json`;
-  const status = run('npx', ['vitest', 'run', ...extra, '--reporter=default', '--reporter=json', `--outputFile=${out}`]);
+  const lostOut = `${reports}/${name}-lost.json`;
+  const reporters = ['--reporter=default', '--reporter=json', `--outputFile=${out}`, '--reporter=./scripts/lost-tests-reporter.mjs'];
+  const status = run('npx', ['vitest', 'run', ...extra, ...reporters], { LOST_TESTS_OUT: lostOut });
   try {
-    const report = JSON.parse(readFileSync(out, 'utf8'));
-    passed += report.numPassedTests;
-    failed += report.numFailedTests;
-    // A suite that fails to load counts its file as a failure.
-    const brokenFiles = report.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
-    failed += brokenFiles;
-    console.log(`${name}: ${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles} failed, ${report.numPendingTests} skipped`);
+    const summary = summarizeSuite(out, lostOut);
+    passed += summary.passed;
+    failed += summary.failed;
+    for (const line of describeSuite(name, summary)) console.log(line);
   } catch {
     console.log(`${name}: no report (vitest exited with ${status})`);
     failed++;
