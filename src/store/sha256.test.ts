@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { generate, OUTPUT } from '../../tools/gen-sha256-compress.js';
 import { Sha256, sha256Native } from './sha256.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -66,5 +68,11 @@ describe('Sha256', () => {
   it('sha256Native (WebCrypto, used per chunk) agrees', async () => {
     const data = randomBytes(70_000);
     expect(await sha256Native(data)).toBe(nodeHex(data));
+  });
+});
+
+describe('sha256-compress.ts', () => {
+  it('is exactly what tools/gen-sha256-compress.ts writes (regenerate with npm run gen:sha256)', () => {
+    expect(readFileSync(OUTPUT, 'utf8')).toBe(generate());
   });
 });
