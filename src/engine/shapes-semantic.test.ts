@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
-import { ATTRIBUTES, score, type ScoreRow, type ScoreSummary } from '../testing/shape-metric.js';
+import { ATTRIBUTES, score, type ScoreRow, type ScoreSummary } from '../testing/shape-metric/index.js';
 import { StableDiffusionPipeline } from './pipeline.js';
 
 interface Metrics {

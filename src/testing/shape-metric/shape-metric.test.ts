@@ -10,7 +10,7 @@
  * cx, cy, iou.
  */
 import { describe, expect, it } from 'vitest';
-import { readF32, readJson } from './reference-data.js';
+import { readF32, readJson } from '../reference-data.js';
 import {
   analyze,
   caption,
@@ -29,7 +29,7 @@ import {
   type PositionName,
   type PromptSpec,
   type ScoreRow,
-} from './shape-metric.js';
+} from './index.js';
 
 interface Metrics {
   data: { colors: Record<string, number[]>; shapes: string[]; position_words: string[] };
