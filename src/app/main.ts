@@ -9,7 +9,7 @@ import type { Capabilities } from '../engine/capabilities.js';
 import type { LoadedModel } from '../engine/engine.js';
 import { batchSeeds, RANDOM_SEED, resolveSeed } from '../engine/seed.js';
 import { createWorkerEngine } from '../protocol/create-worker-engine.js';
-import type { ModelPreset } from '../presets/model-preset.js';
+import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
 import { presets } from '../presets/presets.js';
 import { normaliseModelUrl } from '../store/model-url.js';
 import { formatBytes } from '../store/quota.js';
@@ -159,9 +159,9 @@ async function generate(): Promise<void> {
   if (controller.busy) return;
   const values = form.read();
   const spec = selectedSpec();
-  // The loaded model's size rule when it is the selected one; else what every SD v1 model shares
-  // (the engine checks the loaded model's rule again before any work).
-  const errors = validateForm(values, spec && loaded?.specId === spec.id ? loaded.model.geometry : undefined);
+  // The loaded model's size rule when it is the selected one; else the preset's declared one, or what
+  // every SD v1 model shares (the engine checks the loaded model's rule again before any work).
+  const errors = validateForm(values, spec && loaded?.specId === spec.id ? loaded.model.geometry : spec ? presetGeometry(spec) : undefined);
   form.showErrors(errors);
   if (errors.length > 0 || !spec) return;
   const advice = refreshAdvice();

@@ -74,7 +74,9 @@ describe('requestFromAttributes', () => {
   it('checks sizes against the model geometry it is given (the loaded model\'s size multiple)', () => {
     const geometry = { ...SD_V1_GEOMETRY, sizeMultiple: 32, unetDownsamplings: 2 };
     expect(() => requestFromAttributes(reader({ width: '120' }), shapes, () => 0, geometry)).toThrow('Width must be a multiple of 32 for this model (the VAE\'s factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 120).');
-    expect(requestFromAttributes(reader({ width: '120' }), shapes, () => 0).width).toBe(120); // before loading: multiples of 8
+    // Before loading, the preset's declared rule (shapes-sd: 2 down-samplings); a URL model: multiples of 8.
+    expect(() => requestFromAttributes(reader({ width: '120' }), shapes, () => 0)).toThrow('Width must be a multiple of 32 for this model');
+    expect(requestFromAttributes(reader({ width: '120' }), resolveModel('https://host.example/m/', specs, PAGE), () => 0).width).toBe(120);
   });
 
   it.each([
@@ -83,8 +85,8 @@ describe('requestFromAttributes', () => {
     [{ steps: '0' }, 'numInferenceSteps', 'Steps must be a whole number from 1 to 1000 (got 0).'],
     [{ guidance: '-1' }, 'guidanceScale', 'Guidance scale must be a number from 0 to 50 (got -1).'],
     [{ seed: '-2' }, 'seed', 'Seed must be a whole number from 0 to 9007199254740991 (got -2).'],
-    [{ width: '100' }, 'width', "Width must be a multiple of 8 for this model (the VAE's factor 8 x 2^0 UNet down-samplings): try 96 or 104 (got 100)."],
-    [{ height: '4096' }, 'height', 'Height must be a whole number from 8 to 2048 (got 4096).'],
+    [{ width: '100' }, 'width', "Width must be a multiple of 32 for this model (the VAE's factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 100)."],
+    [{ height: '4096' }, 'height', 'Height must be a whole number from 32 to 2048 (got 4096).'],
     [{ scheduler: 'k_lms' }, 'scheduler', 'Scheduler must be one of pndm, ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc (got "k_lms").'],
   ])('refuses %j with the field and the validator\'s words', (attributes, field, message) => {
     let caught: unknown;

@@ -7,9 +7,9 @@
  * (for the size: the loaded model's default size).
  */
 import { InvalidRequestError } from '../core/errors.js';
-import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model-geometry.js';
+import type { ModelGeometry } from '../engine/model-geometry.js';
 import { RANDOM_SEED, validateRequest, type GenerationRequest } from '../engine/request.js';
-import type { ModelPreset } from '../presets/model-preset.js';
+import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
 import { modelNameFromUrl, normaliseModelUrl } from '../store/model-url.js';
 
 /** The preset an element without a `model` attribute uses: the demo bundled with the library. */
@@ -51,10 +51,11 @@ export interface AttributeReader {
 /**
  * The request an element's attributes describe for `preset`; `randomSeed` picks the seed for
  * seed=-1 (or no seed). Throws InvalidRequestError (with the request field) for an attribute that is
- * not a number, or the validator's first field error against `model` (before loading, the geometry
- * every SD v1 model shares; the engine checks the loaded model's again before any work).
+ * not a number, or the validator's first field error against `model` (before loading, the preset's
+ * declared size rule, else what every SD v1 model shares; the engine checks the loaded model's again
+ * before any work).
  */
-export function requestFromAttributes(read: AttributeReader, preset: ModelPreset, randomSeed: () => number, model: ModelGeometry = ANY_SD_V1_GEOMETRY): GenerationRequest {
+export function requestFromAttributes(read: AttributeReader, preset: ModelPreset, randomSeed: () => number, model: ModelGeometry = presetGeometry(preset)): GenerationRequest {
   const recommended = preset.recommended;
   const number = (name: NumberAttribute, field: keyof GenerationRequest): number | undefined => {
     const raw = read(name);

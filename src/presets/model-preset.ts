@@ -1,4 +1,5 @@
 /** A model as the surfaces offer it: the engine's ModelSpec plus what a picker shows and recommends. */
+import { ANY_SD_V1_GEOMETRY, geometry, type ModelGeometry } from '../engine/model-geometry.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import type { ResolvedRequest } from '../engine/request.js';
 
@@ -9,4 +10,16 @@ export interface ModelPreset extends ModelSpec {
   examplePrompts?: string[];
   /** Settings that suit the model, in the request's vocabulary. */
   recommended?: Pick<ResolvedRequest, 'scheduler' | 'numInferenceSteps' | 'guidanceScale' | 'width' | 'height'>;
+  /**
+   * The UNet's down-samplings as its unet/config.json says (2 for shapes-sd, 3 for SD v1.4), so the
+   * size rule is checked before anything is downloaded; the loaded model's own is checked again.
+   */
+  unetDownsamplings?: number;
+}
+
+/** What requests for `preset` must satisfy before it is loaded (its declared size rule, else every SD v1 model's). */
+export function presetGeometry(preset: ModelPreset): ModelGeometry {
+  if (preset.unetDownsamplings === undefined) return ANY_SD_V1_GEOMETRY;
+  const side = (preset.recommended?.width ?? 512) / 8;
+  return geometry({ vaeScaleFactor: 8, unetDownsamplings: preset.unetDownsamplings, latentChannels: 4, sampleSize: side });
 }

@@ -38,6 +38,7 @@ export function presets(baseUrl: string): ModelPreset[] {
       examplePrompts: SHAPES_EXAMPLE_PROMPTS,
       recommended: { scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, width: 128, height: 128 },
       sizeBytes: { fp16: 19_159_137, fp32: 32_246_366 },
+      unetDownsamplings: 2,
     },
     {
       id: 'sd-v1-4',
@@ -48,6 +49,7 @@ export function presets(baseUrl: string): ModelPreset[] {
       examplePrompts: ['a photograph of an astronaut riding a horse', 'a watercolor painting of a lighthouse at dawn'],
       recommended: { scheduler: 'pndm', numInferenceSteps: 25, guidanceScale: 7.5, width: 512, height: 512 },
       sizeBytes: { fp32: 4_270_000_000 },
+      unetDownsamplings: 3,
     },
   ];
 }
