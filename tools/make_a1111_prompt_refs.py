@@ -13,7 +13,7 @@ usage: PYTHONPATH=/work/diffusers/src /work/venv/bin/python tools/make_a1111_pro
 import json, os, re, sys
 import numpy as np, torch, onnxruntime as ort
 from transformers import CLIPTokenizer
-from diffusers import PNDMScheduler, EulerAncestralDiscreteScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler, DDIMScheduler
+from diffusers import PNDMScheduler, EulerAncestralDiscreteScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler, DDIMScheduler, LMSDiscreteScheduler
 
 # ---- make_a1111_refs.py, verbatim ------------------------------------------------------------------------------
 re_attention = re.compile(r"""\\\(|\\\)|\\\[|\\]|\\\\|\\|\(|\[|:([+-]?[.\d]+)\)|\)|]|[^\\()\[\]:]+|:""", re.X)
@@ -89,11 +89,13 @@ def encode(line):
     return torch.cat(zs, dim=1)
 
 SCHED = {"pndm": PNDMScheduler, "euler_a": EulerAncestralDiscreteScheduler, "dpmpp_2m": DPMSolverMultistepScheduler,
-         "euler": EulerDiscreteScheduler, "ddim": DDIMScheduler}
+         "euler": EulerDiscreteScheduler, "ddim": DDIMScheduler, "lms": LMSDiscreteScheduler}
 @torch.no_grad()
-def generate(prompt, negative, scheduler, steps, guidance, seed):
+def generate(prompt, negative, scheduler, steps, guidance, seed, spacing=None):
     base = PNDMScheduler.from_pretrained(MODEL, subfolder="scheduler")
-    sched = base if scheduler == "pndm" else SCHED[scheduler].from_config(base.config)
+    # spacing=None: make_a1111_refs.py's from_config (keeps the file's "leading"); "linspace": the class default,
+    # which is what the engine gives Euler a / DPM++ (see fixtures/a1111-prompts/README.md)
+    sched = base if scheduler == "pndm" else SCHED[scheduler].from_config(base.config, **({"timestep_spacing": spacing} if spacing else {}))
     c, u = encode(prompt), encode(negative)
     g = torch.Generator().manual_seed(seed)
     lat = torch.randn((1, 4, 16, 16), generator=g) * 1.0
@@ -134,9 +136,9 @@ LONG_NEG = ", ".join(["a yellow triangle on a white background"] * 11) + ", a bl
 COMMA_75 = ", ".join(["a red circle"] * 18) + " on a blue background, a green square on a white background"
 CASES = [
     dict(id="long_negative", prompt="a (blue:1.2) cross on a yellow background", negative_prompt=LONG_NEG, scheduler="pndm", steps=20, guidance=7.5, seed=3),
-    dict(id="break_edges", prompt="BREAK a red circle BREAK on a blue background BREAK", negative_prompt="", scheduler="dpmpp_2m", steps=15, guidance=7.5, seed=4),
-    dict(id="nested_euler_a", prompt="a ((purple:1.3) star:0.9) on an [[orange]] background, (sharp)", negative_prompt="(blurry:-0.5)", scheduler="euler_a", steps=15, guidance=6.0, seed=5),
-    dict(id="comma_backtrack", prompt=COMMA_75, negative_prompt=LONG_NEG, scheduler="euler", steps=12, guidance=7.0, seed=6),
+    dict(id="break_edges", prompt="BREAK a red circle BREAK on a blue background BREAK", negative_prompt="", scheduler="lms", steps=15, guidance=7.5, seed=4, spacing="linspace"),
+    dict(id="nested_euler_a", prompt="a ((purple:1.3) star:0.9) on an [[orange]] background, (sharp)", negative_prompt="(blurry:-0.5)", scheduler="euler_a", steps=15, guidance=6.0, seed=5, spacing="linspace"),
+    dict(id="comma_backtrack", prompt=COMMA_75, negative_prompt=LONG_NEG, scheduler="dpmpp_2m", steps=12, guidance=7.0, seed=6, spacing="linspace"),
 ]
 ENCODE = ["", r"a \(red\) circle on a [blue:1.2] background", "日本 (赤い:1.3) 円", "BREAK",
           "(red:0) circle", "(((((((red))))))) circle"]
@@ -154,12 +156,17 @@ if __name__ == "__main__":
         if z is None: continue
         z.numpy().astype(np.float32).tofile(os.path.join(OUT, f"enc_{i}.f32")); man["encode"].append(dict(prompt=p, shape=list(z.shape), file=f"enc_{i}.f32"))
     for c in CASES:
-        cond, unc, lat, img = generate(c["prompt"], c["negative_prompt"], c["scheduler"], c["steps"], c["guidance"], c["seed"])
+        cond, unc, lat, img = generate(c["prompt"], c["negative_prompt"], c["scheduler"], c["steps"], c["guidance"], c["seed"], c.get("spacing"))
         for name, arr in (("cond", cond), ("uncond", unc), ("lat", lat), ("img", img)):
             arr.numpy().astype(np.float32).tofile(os.path.join(OUT, f"{name}_{c['id']}.f32"))
         e = dict(c); e.update(cond_shape=list(cond.shape), uncond_shape=list(unc.shape), cond=f"cond_{c['id']}.f32", uncond=f"uncond_{c['id']}.f32",
                               latents=f"lat_{c['id']}.f32", image=f"img_{c['id']}.f32")
         man["cases"].append(e); print(c["id"], e["cond_shape"], e["uncond_shape"], float(img.mean()), flush=True)
+    # torch's float32 sum (the emphasis divides by means of ~1e-5, so the engine sums in torch's order)
+    rng = np.random.default_rng(15); man["sums"] = []
+    for n in (37, 1000, 4928, 9856):
+        x = (rng.standard_normal(n) * 0.7 + 1e-3).astype(np.float32); x.tofile(os.path.join(OUT, f"sum_{n}.f32"))
+        man["sums"].append(dict(n=n, file=f"sum_{n}.f32", sum=torch.from_numpy(x).sum().item(), mean=torch.from_numpy(x).mean().item()))
     json.dump(man, open(os.path.join(OUT, "manifest.json"), "w"), indent=1, ensure_ascii=False)
     if CHECK:
         pub = json.load(open(os.path.join(CHECK, "manifest.json")))

@@ -16,11 +16,13 @@ import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
+import { promptSyntaxFlag } from './prompt-commands.js';
 
 const FLAGS = {
   model: { type: 'string' },
   prompt: { type: 'string' },
   'negative-prompt': { type: 'string' },
+  'prompt-syntax': { type: 'string' },
   scheduler: { type: 'string' },
   steps: { type: 'string' },
   guidance: { type: 'string' },
@@ -36,6 +38,7 @@ const FLAGS = {
 export const FLAG_FOR_FIELD: Record<RequestField, string> = {
   prompt: 'prompt',
   negativePrompt: 'negative-prompt',
+  promptSyntax: 'prompt-syntax',
   scheduler: 'scheduler',
   numInferenceSteps: 'steps',
   guidanceScale: 'guidance',
@@ -57,9 +60,11 @@ export async function generateCommand(argv: string[]): Promise<void> {
     if (values.raw === out) throw new InvalidRequestError('--raw and --out name the same file.');
   }
   const latents = values.latents === undefined ? undefined : await readFloat32(values.latents);
+  const promptSyntax = promptSyntaxFlag(values['prompt-syntax']);
   const request: GenerationRequest = {
     prompt: values.prompt,
     negativePrompt: values['negative-prompt'],
+    promptSyntax,
     scheduler: values.scheduler as GenerationRequest['scheduler'],
     numInferenceSteps: numberFlag(values.steps, 'steps'),
     guidanceScale: numberFlag(values.guidance, 'guidance'),
@@ -78,8 +83,8 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), source, { executionProviders: ['wasm'] });
   try {
     for (const [flag, text] of [['prompt', request.prompt], ['negative-prompt', request.negativePrompt ?? '']] as const) {
-      const { tokenCount, maxTokens, truncated } = pipeline.tokenize(text);
-      if (truncated) process.stderr.write(`warning: --${flag} has ${tokenCount} tokens; the text encoder reads the first ${maxTokens}, the rest is cut (as in diffusers).\n`);
+      const { tokenCount, maxTokens, truncated } = pipeline.tokenize(text, promptSyntax);
+      if (truncated) process.stderr.write(`warning: --${flag} has ${tokenCount} tokens; the text encoder reads the first ${maxTokens}, the rest is cut (as in diffusers; --prompt-syntax a1111 reads it all, in chunks).\n`);
     }
     const result = await pipeline.generate(request, {
       onProgress: (p) => void (p.stage === 'denoise' && process.stderr.write(`\rstep ${p.step}/${p.totalSteps}`)),

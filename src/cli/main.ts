@@ -7,18 +7,23 @@
 import { InvalidRequestError } from '../core/errors.js';
 import { generateCommand } from './generate.js';
 import { noiseCommand } from './noise.js';
+import { encodeCommand, parsePromptCommand } from './prompt-commands.js';
 import { tokenizeCommand } from './tokenize.js';
 import { runMain } from '../node/run-main.js';
 
 const USAGE = `Usage:
   npm run cli -- generate [--model DIR] --prompt TEXT [--negative-prompt TEXT] [--scheduler NAME]
                  [--steps N] [--guidance F] [--seed N | --latents FILE.f32] [--width W] [--height H]
-                 --out FILE.png [--raw FILE.f32]
+                 [--prompt-syntax plain|a1111] --out FILE.png [--raw FILE.f32]
+  npm run cli -- parse-prompt TEXT
+  npm run cli -- encode [--model DIR] [--prompt-syntax plain|a1111] --out FILE.f32 TEXT
   npm run cli -- tokenize [--model DIR] TEXT
   npm run cli -- noise --seed N --shape 1,4,64,64 --out FILE.f32
 
 The default model is the bundled demo, shapes-sd fp32 (public/models/ here, dist/lib/models/ in
 the installed package, where the command is \`npx sd-web generate ...\`).
+Prompt syntax: plain (default: diffusers, one 77-token chunk, cut at 75 tokens) or a1111
+(AUTOMATIC1111: (word:1.3), [word], \\( literals, BREAK, up to 8 chunks of 75 tokens).
 Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc.
 --prompt "" generates unconditionally. Width and height: multiples of the model's size multiple
 (8 x 2^UNet down-samplings: 32 for shapes-sd, 64 for SD v1.4).
@@ -35,6 +40,10 @@ async function main(argv: string[]): Promise<void> {
       return tokenizeCommand(rest);
     case 'noise':
       return noiseCommand(rest);
+    case 'parse-prompt':
+      return parsePromptCommand(rest);
+    case 'encode':
+      return encodeCommand(rest);
     case undefined:
     case 'help':
     case '--help':

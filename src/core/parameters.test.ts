@@ -61,6 +61,7 @@ describe('parseParameters', () => {
       width: 512,
       height: 768,
       model: 'v1-5-pruned-emaonly',
+      promptSyntax: 'a1111', // an A1111 PNG: its prompt is in A1111's syntax
       extra: { 'Model hash': '6ce0161689', Version: 'v1.6.0' },
     });
   });
@@ -111,10 +112,20 @@ describe('parseParameters', () => {
       { ...base, prompt: 'line one\nline two, with: colon', negativePrompt: 'neg one\nneg two', sampler: 'UniPC' },
       { ...base, model: 'weird, "model": name', extra: { 'Model hash': 'abc123', Version: 'sd-web 0.1.0' } },
       { ...base, prompt: 'ünïcödé 猫 🛹', seed: 4294967295, guidanceScale: 0.25 },
+      { ...base, prompt: 'a (red:1.3) circle BREAK [blue]', promptSyntax: 'plain' },
+      { ...base, promptSyntax: 'a1111' },
     ];
     for (const p of cases) {
-      expect(parseParameters(formatParameters(p))).toEqual({ ...p, extra: p.extra ?? {} });
+      expect(parseParameters(formatParameters(p))).toEqual({ promptSyntax: 'a1111', ...p, extra: p.extra ?? {} });
     }
+  });
+
+  it('records the prompt syntax, and reads a text without it as A1111 syntax', () => {
+    expect(formatParameters({ ...base, promptSyntax: 'plain' })).toMatch(/, Model: [^,]+, Prompt syntax: plain$/);
+    expect(formatParameters(base)).not.toContain('Prompt syntax');
+    expect(parseParameters(formatParameters({ ...base, promptSyntax: 'plain' })).promptSyntax).toBe('plain');
+    expect(parseParameters(formatParameters(base)).promptSyntax).toBe('a1111');
+    expect(() => parseParameters('p\nSteps: 2, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 8x8, Prompt syntax: nai')).toThrow('"Prompt syntax: nai" is not one of plain, a1111.');
   });
 
   it('explains what is missing or malformed', () => {

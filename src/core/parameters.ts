@@ -10,9 +10,12 @@
  * modules/infotext_utils.py (formerly generation_parameters_copypaste.py) `quote`, `unquote`,
  * `re_param` and `parse_generation_parameters` (reading). Like A1111, a value containing a comma,
  * a colon or a newline is written JSON-quoted; prompt lines are trimmed when read.
+ * `Prompt syntax: plain` (or `a1111`) records how the prompt was read; A1111 writes no such key, and
+ * its prompts are in its own syntax, so a text without it reads as `a1111`.
  */
 import { InvalidRequestError } from './errors.js';
 import { settingsPairs } from './infotext-settings.js';
+import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from './prompt-syntax.js';
 
 export interface GenerationParameters {
   prompt: string;
@@ -25,16 +28,20 @@ export interface GenerationParameters {
   width: number;
   height: number;
   model: string;
+  /** How the prompts were read; written as `Prompt syntax: ...` when given. */
+  promptSyntax?: PromptSyntax;
 }
 
 /** What `parseParameters` returns: the known fields plus every other `key: value` of the settings line. */
 export interface ParsedGenerationParameters extends GenerationParameters {
+  /** From `Prompt syntax:`, else 'a1111' (A1111's own PNGs have no such key). */
+  promptSyntax: PromptSyntax;
   /** Other settings in their order, e.g. `{ 'Model hash': '6ce0161689', Version: 'v1.6.0' }`, values unquoted. */
   extra: Record<string, string>;
 }
 
 /** Settings-line keys of the known fields (A1111's labels). */
-const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', seed: 'Seed', size: 'Size', model: 'Model' } as const;
+const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', seed: 'Seed', size: 'Size', model: 'Model', promptSyntax: 'Prompt syntax' } as const;
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(KEYS));
 const NEGATIVE_PREFIX = 'Negative prompt:';
 
@@ -71,6 +78,7 @@ export function formatParameters(p: GenerationParameters & { extra?: Readonly<Re
     [KEYS.size, `${p.width}x${p.height}`],
     [KEYS.model, p.model],
   ];
+  if (p.promptSyntax !== undefined) settings.push([KEYS.promptSyntax, p.promptSyntax]);
   for (const [key, value] of Object.entries(p.extra ?? {})) {
     if (KNOWN_KEYS.has(key)) throw new InvalidRequestError(`"${key}" is a known field; set it on the parameters, not in extra.`);
     if (!KEY.test(key)) throw new InvalidRequestError(`"${key}" cannot be an infotext key (letters, digits, space, _ - / only, at least 2 characters).`);
@@ -134,6 +142,9 @@ export function parseParameters(text: string): ParsedGenerationParameters {
   const size = SIZE.exec(required(KEYS.size).trim());
   if (!size) throw new InvalidRequestError(`"Size: ${settings.get(KEYS.size)}" is not WIDTHxHEIGHT.`);
 
+  const syntax = settings.get(KEYS.promptSyntax)?.trim() ?? 'a1111';
+  if (!isPromptSyntax(syntax)) throw new InvalidRequestError(`"${KEYS.promptSyntax}: ${syntax}" is not one of ${PROMPT_SYNTAXES.join(', ')}.`);
+
   const extra: Record<string, string> = {};
   for (const [key, value] of settings) if (!KNOWN_KEYS.has(key)) extra[key] = value;
 
@@ -147,6 +158,7 @@ export function parseParameters(text: string): ParsedGenerationParameters {
     width: Number(size[1]),
     height: Number(size[2]),
     model: settings.get(KEYS.model) ?? '',
+    promptSyntax: syntax,
     extra,
   };
 }

@@ -1,17 +1,20 @@
 /**
  * Stable Diffusion v1 text-to-image, step by step as diffusers' StableDiffusionPipeline computes it:
  *   0. the request checked against the model (sizes, steps, ...) before any work
- *   1. tokenize prompt and negative prompt, encode both with the text encoder
+ *   1. tokenize prompt and negative prompt (plain: diffusers' one 77-token chunk; a1111: AUTOMATIC1111's
+ *      emphasis and 77-token chunks), encode both with the text encoder (conditioning.ts)
  *   2. initial latents: torch-compatible randn(seed) (or given), times the scheduler's initNoiseSigma
- *   3. the sampler loop: UNet on [uncond ‖ cond], classifier-free guidance, scheduler.step
+ *   3. the sampler loop: UNet on [uncond ‖ cond] (or on each alone when their lengths differ, as A1111
+ *      does without padding), classifier-free guidance, scheduler.step
  *   4. VAE decode of latents / scaling factor, image to [0, 1] and RGBA8
  * Each stage reports itself (encode / denoise / decode), and a non-finite value (NaN/Inf, as an
  * overflowing fp16 model gives) stops it with an error naming the stage instead of a black picture.
  * The runtime is injected (OrtModule), so the same code runs on WebGPU in the page and on wasm in Node.
  */
-import { CancelledError, NonFiniteOutputError } from '../core/errors.js';
+import { CancelledError, InvalidRequestError, NonFiniteOutputError } from '../core/errors.js';
 import { imageToRgba, vaeOutputToUnit } from '../core/image.js';
 import { classifierFreeGuidance, concat, divide, hasNonFinite, scale } from '../core/latents.js';
+import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { TorchGenerator } from '../core/random/torch-generator.js';
 import { createScheduler } from '../core/schedulers/index.js';
 import type { NoiseSource } from '../core/random/noise-source.js';
@@ -21,7 +24,9 @@ import type { ModelSource } from './model-source.js';
 import { OrtModel, type PreparedInput } from './ort-model.js';
 import type { OrtModule, OrtSessionOptions } from './ort.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request.js';
-import { ClipTokenizer, MAX_LENGTH, type Tokenized } from './tokenizer.js';
+import type { Conditioning } from './conditioning.js';
+import { TextConditioner } from './text-conditioner.js';
+import { ClipTokenizer, MAX_LENGTH, type PromptTokens, type Tokenized } from './tokenizer.js';
 
 export interface LoadOptions {
   executionProviders: OrtSessionOptions['executionProviders'];
@@ -93,13 +98,17 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 export class StableDiffusionPipeline {
+  private readonly conditioner: TextConditioner;
+
   private constructor(
     readonly folder: ModelFolder,
     readonly tokenizer: ClipTokenizer,
     private readonly textEncoder: OrtModel,
     private readonly unet: OrtModel,
     private readonly vaeDecoder: OrtModel,
-  ) {}
+  ) {
+    this.conditioner = new TextConditioner(tokenizer, textEncoder);
+  }
 
   get name(): string {
     return this.folder.source.name;
@@ -131,8 +140,8 @@ export class StableDiffusionPipeline {
     return new StableDiffusionPipeline(folder, tokenizer, textEncoder, unet, vaeDecoder);
   }
 
-  tokenize(text: string): Tokenized {
-    return this.tokenizer.tokenize(text);
+  tokenize(text: string, syntax: PromptSyntax = 'plain'): Tokenized {
+    return this.tokenizer.tokenize(text, syntax);
   }
 
   /**
@@ -158,13 +167,15 @@ export class StableDiffusionPipeline {
     };
     const doGuidance = r.guidanceScale > 1;
 
-    // 1. Text embeddings: (2, 77, d) = uncond ‖ cond, or (1, 77, d) without guidance.
+    // 1. Text embeddings: cond (1, 77k, d) and uncond (1, 77m, d) (none without guidance). Too long is refused before any work.
+    const promptTokens = this.promptTokens(r.prompt, r.promptSyntax, 'prompt');
+    const negativeTokens = doGuidance ? this.promptTokens(r.negativePrompt, r.promptSyntax, 'negative prompt') : null;
     await checkCancelled();
     onProgress?.({ stage: 'encode' });
     const t0 = now();
-    const cond = await this.encodeText(r.prompt);
-    const embeddings = doGuidance ? concat(await this.encodeText(r.negativePrompt), cond) : cond;
-    if (hasNonFinite(embeddings)) throw this.nonFinite('The text encoder (stage: encode)', 'text embeddings', 'text encoder');
+    const cond = await this.conditioner.encodeTokens(promptTokens);
+    const uncond = negativeTokens && (await this.conditioner.encodeTokens(negativeTokens));
+    if (hasNonFinite(cond.data) || (uncond !== null && hasNonFinite(uncond.data))) throw this.nonFinite('The text encoder (stage: encode)', 'text embeddings', 'text encoder');
     const textEncoderMs = now() - t0;
 
     // 2. Initial latents (1, C, h, w), from the same generator the ancestral samplers draw from.
@@ -181,7 +192,7 @@ export class StableDiffusionPipeline {
     const t1 = now();
     const stepMs: number[] = [];
     const timesteps = scheduler.timesteps;
-    const unetInputs = await this.prepareUnetInputs(embeddings, doGuidance);
+    const unetInputs = await this.prepareUnetInputs(cond, uncond);
     try {
       for (const [i, t] of timesteps.entries()) {
         await checkCancelled();
@@ -226,29 +237,45 @@ export class StableDiffusionPipeline {
     return new NonFiniteOutputError(`${stage} produced NaN/Inf ${what} (${this.floatType}). ${cause} No image was made.`);
   }
 
-  /** last_hidden_state (1, 77, d) for one prompt. */
+  /** last_hidden_state (1, 77, d) for one prompt, plain syntax (diffusers). */
   async encodeText(text: string): Promise<Float32Array> {
-    const { inputIds } = this.tokenizer.tokenize(text);
-    const out = await this.textEncoder.run({ input_ids: { data: inputIds, dims: [1, MAX_LENGTH] } }, [this.textEncoder.outputs[0].name]);
-    return Object.values(out)[0].data;
+    return (await this.encodePrompt(text, 'plain')).data;
+  }
+
+  /** The conditioning (1, 77k, d) for one prompt in the given syntax; refuses a prompt too long for the model first. */
+  async encodePrompt(text: string, syntax: PromptSyntax): Promise<Conditioning> {
+    return this.conditioner.encodeTokens(this.promptTokens(text, syntax, 'prompt'));
+  }
+
+  /** Chunks for `text`, checked against the chunk limit and a UNet exported for a fixed sequence length. */
+  private promptTokens(text: string, syntax: PromptSyntax, label: string): PromptTokens {
+    const tokens = this.conditioner.promptTokens(text, syntax, label);
+    const fixed = this.unet.input('encoder_hidden_states').shape[1];
+    if (typeof fixed === 'number' && fixed !== tokens.chunks.length * MAX_LENGTH) {
+      throw new InvalidRequestError(`This model's UNet was exported for ${fixed} text tokens only; the ${label} needs ${tokens.chunks.length * MAX_LENGTH} (${tokens.chunks.length} chunks). Shorten it to 75 tokens without BREAK, or use the plain syntax.`);
+    }
+    return tokens;
   }
 
   /**
    * The UNet inputs that stay the same for a whole generation, made once: the text embeddings per
-   * UNet call ([uncond ‖ cond] for CFG in one call; uncond, cond for exports fixed at batch 1; cond
-   * without guidance), in GPU memory on WebGPU, and a timestep tensor per distinct timestep.
+   * UNet call ([uncond ‖ cond] for CFG in one call; uncond, cond in two calls for exports fixed at
+   * batch 1 or when the two differ in length, A1111's default; cond without guidance), in GPU memory
+   * on WebGPU, and a timestep tensor per distinct timestep.
    */
-  private async prepareUnetInputs(embeddings: Float32Array, doGuidance: boolean): Promise<UnetInputs> {
-    const calls = doGuidance && this.unet.input('sample').shape[0] === 1 ? 2 : 1;
-    const batch = doGuidance ? 2 / calls : 1;
-    const size = embeddings.length / (batch * calls); // 77 * d per prompt
+  private async prepareUnetInputs(cond: Conditioning, uncond: Conditioning | null): Promise<UnetInputs> {
+    const separate = uncond !== null && (this.unet.input('sample').shape[0] === 1 || uncond.sequenceLength !== cond.sequenceLength);
+    const perCall: { data: Float32Array; batch: number; c: Conditioning }[] =
+      uncond === null ? [{ data: cond.data, batch: 1, c: cond }]
+      : separate ? [{ data: uncond.data, batch: 1, c: uncond }, { data: cond.data, batch: 1, c: cond }]
+      : [{ data: concat(uncond.data, cond.data), batch: 2, c: cond }]; // (2, 77k, d): uncond ‖ cond
+    const batch = perCall[0].batch;
     const states: PreparedInput[] = [];
     const timesteps = new Map<number, PreparedInput>();
     const dispose = () => [...states, ...timesteps.values()].forEach((input) => input.dispose());
     try {
-      for (let c = 0; c < calls; c++) {
-        const data = embeddings.subarray(c * batch * size, (c + 1) * batch * size);
-        states.push(await this.unet.prepare('encoder_hidden_states', { data, dims: [batch, MAX_LENGTH, size / MAX_LENGTH] }));
+      for (const { data, batch: b, c } of perCall) {
+        states.push(await this.unet.prepare('encoder_hidden_states', { data, dims: [b, c.sequenceLength, c.width] }));
       }
     } catch (error) {
       dispose();
@@ -262,7 +289,7 @@ export class StableDiffusionPipeline {
     return { batch, encoderHiddenStates: states, timestep, dispose };
   }
 
-  /** eps for one step: the UNet on (2, 4, h, w) = [x ‖ x] with [uncond ‖ cond] (or two batch-1 calls), then guidance. */
+  /** eps for one step: the UNet on (2, 4, h, w) = [x ‖ x] with [uncond ‖ cond] (or two batch-1 calls, uncond then cond), then guidance. */
   private async predictNoise(x: Float32Array, t: number, inputs: UnetInputs, latentShape: number[], guidanceScale: number): Promise<Float32Array> {
     const run = async (sample: Float32Array, encoderHiddenStates: PreparedInput) => {
       const out = await this.unet.run(
@@ -273,7 +300,7 @@ export class StableDiffusionPipeline {
     };
     const [first, second] = inputs.encoderHiddenStates;
     if (second) {
-      // Exports with a fixed batch of 1: two calls instead of one.
+      // Exports with a fixed batch of 1, or cond and uncond of different lengths: two calls instead of one.
       return classifierFreeGuidance(await run(x, first), await run(x, second), guidanceScale);
     }
     if (inputs.batch === 1) return run(x, first); // no guidance

@@ -7,6 +7,7 @@
  * size multiple, the default size, latent channels) come from its ModelGeometry.
  */
 import { InvalidRequestError } from '../core/errors.js';
+import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../core/prompt-syntax.js';
 import { isSchedulerName, SCHEDULER_NAMES } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import type { ModelGeometry } from './model-geometry.js';
@@ -15,6 +16,8 @@ export interface GenerationRequest {
   /** May be empty: an empty prompt generates unconditionally, as in diffusers and AUTOMATIC1111. */
   prompt: string;
   negativePrompt?: string;
+  /** How prompt texts are read: 'plain' (diffusers, the default here) or 'a1111' (emphasis, BREAK, long prompts). */
+  promptSyntax?: PromptSyntax;
   scheduler?: SchedulerName;
   numInferenceSteps?: number;
   /** Classifier-free guidance; <= 1 skips the unconditional pass. */
@@ -31,6 +34,7 @@ export interface GenerationRequest {
 export interface ResolvedRequest {
   prompt: string;
   negativePrompt: string;
+  promptSyntax: PromptSyntax;
   scheduler: SchedulerName;
   numInferenceSteps: number;
   guidanceScale: number;
@@ -49,7 +53,7 @@ export interface RequestFieldError {
 }
 
 /** AUTOMATIC1111's defaults (20 steps is also shapes-sd's recommended setting); diffusers' default is 50 steps. */
-export const DEFAULTS = { scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5 } as const satisfies Partial<ResolvedRequest>;
+export const DEFAULTS = { scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, promptSyntax: 'plain' } as const satisfies Partial<ResolvedRequest>;
 
 export const MAX_SEED = 2 ** 53 - 1;
 
@@ -69,6 +73,7 @@ export const RANDOM_SEED = -1;
 const LABELS: Record<RequestField, string> = {
   prompt: 'The prompt',
   negativePrompt: 'The negative prompt',
+  promptSyntax: 'Prompt syntax',
   scheduler: 'Scheduler',
   numInferenceSteps: 'Steps',
   guidanceScale: 'Guidance scale',
@@ -94,6 +99,7 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
   };
   if (typeof request.prompt !== 'string') add('prompt', `${LABELS.prompt} must be text.`);
   if (request.negativePrompt !== undefined && typeof request.negativePrompt !== 'string') add('negativePrompt', `${LABELS.negativePrompt} must be text.`);
+  if (request.promptSyntax !== undefined && !isPromptSyntax(request.promptSyntax)) add('promptSyntax', `${LABELS.promptSyntax} must be one of ${PROMPT_SYNTAXES.join(', ')} (got "${String(request.promptSyntax)}").`);
   if (request.scheduler !== undefined && !isSchedulerName(request.scheduler)) add('scheduler', `${LABELS.scheduler} must be one of ${SCHEDULER_NAMES.join(', ')} (got "${String(request.scheduler)}").`);
   integerIn('numInferenceSteps', request.numInferenceSteps, LIMITS.numInferenceSteps);
   const g = request.guidanceScale;
@@ -131,6 +137,7 @@ export function resolveRequest(request: GenerationRequest, model: ModelGeometry)
   return {
     prompt: request.prompt,
     negativePrompt: request.negativePrompt ?? '',
+    promptSyntax: request.promptSyntax ?? DEFAULTS.promptSyntax,
     scheduler: request.scheduler ?? DEFAULTS.scheduler,
     numInferenceSteps: request.numInferenceSteps ?? DEFAULTS.numInferenceSteps,
     guidanceScale: request.guidanceScale ?? DEFAULTS.guidanceScale,
