@@ -119,9 +119,15 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
     // The live token counter counts with the model's tokenizer once loaded.
     await page.fill('#prompt', 'a red circle');
     await page.waitForFunction(() => document.querySelector('#prompt-tokens')?.textContent === '3/75');
+    // Prompts are read in AUTOMATIC1111's syntax by default: a long one takes a second chunk (e2e/app-prompts.e2e.ts);
+    // the plain syntax cuts at 75 and says so.
+    expect(await page.inputValue('#prompt-syntax')).toBe('a1111');
     await page.fill('#prompt', 'red '.repeat(80));
+    await page.waitForFunction(() => document.querySelector('#prompt-tokens')?.textContent === '80/150');
+    await page.selectOption('#prompt-syntax', 'plain');
     await page.waitForFunction(() => document.querySelector('#prompt-tokens')?.getAttribute('data-level') === 'over');
-    expect(await page.textContent('.token-warning')).toBe('80 tokens: the limit is 75, so the last 5 are ignored. Shorten the prompt.');
+    expect(await page.textContent('.token-warning')).toBe('80 tokens: the limit is 75, so the last 5 are ignored. Shorten the prompt, or use the AUTOMATIC1111 syntax, which reads long prompts in chunks.');
+    await page.selectOption('#prompt-syntax', 'a1111');
   });
 
   it('generates an example prompt end to end, previews first, and matches the CLI picture', async () => {
@@ -230,6 +236,7 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
       width: await page.inputValue('#width'),
       height: await page.inputValue('#height'),
     }).toEqual({ prompt: 'a lighthouse at dawn, watercolor', negativePrompt: 'lowres, blurry', scheduler: 'dpmpp_2m_karras', steps: '30', guidanceScale: '6.5', seed: '3141592653', width: '512', height: '768' });
+    expect(await page.inputValue('#prompt-syntax')).toBe('a1111'); // an A1111 PNG's prompt is in A1111's syntax
     const message = await page.textContent('#drop-message');
     expect(message).toContain('made with the model "v1-5-pruned-emaonly"');
     expect(message).toContain('ignored: Clip skip');

@@ -7,6 +7,7 @@ const valid: FormValues = {
   customUrl: '',
   prompt: 'a red circle on a blue background',
   negativePrompt: '',
+  promptSyntax: 'a1111',
   scheduler: 'pndm',
   steps: 20,
   guidanceScale: 7.5,
@@ -25,6 +26,7 @@ describe('validateForm', () => {
   it('names each bad field with what to do', () => {
     const errors = validateForm({ ...valid, steps: 0, guidanceScale: NaN, width: 130, batchCount: 1.5, seed: -2 });
     expect(errors.map((e) => e.field)).toEqual(['steps', 'guidanceScale', 'width', 'seed', 'batchCount']);
+    expect(validateForm({ ...valid, promptSyntax: 'nai' as 'plain' })).toEqual([{ field: 'promptSyntax', message: 'Prompt syntax must be one of plain, a1111 (got "nai").' }]);
     expect(errors.find((e) => e.field === 'width')?.message).toBe("Width must be a multiple of 8 for this model (the VAE's factor 8 x 2^0 UNet down-samplings): try 128 or 136 (got 130).");
   });
 
@@ -52,6 +54,7 @@ describe('toRequest', () => {
     expect(toRequest({ ...valid, negativePrompt: 'blurry', scheduler: 'euler_a' }, 1234)).toEqual({
       prompt: 'a red circle on a blue background',
       negativePrompt: 'blurry',
+      promptSyntax: 'a1111',
       scheduler: 'euler_a',
       numInferenceSteps: 20,
       guidanceScale: 7.5,

@@ -5,6 +5,7 @@
  * size multiple); the form adds only its own fields (custom URL, batch count, VAE preview interval).
  * The form's names map to the request's once, here (steps -> numInferenceSteps). No DOM here.
  */
+import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model-geometry.js';
 import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest } from '../engine/request.js';
@@ -19,6 +20,8 @@ export interface FormValues {
   customUrl: string;
   prompt: string;
   negativePrompt: string;
+  /** How the prompts are read; the app's default is 'a1111' (what users paste). */
+  promptSyntax: PromptSyntax;
   scheduler: SchedulerName;
   steps: number;
   guidanceScale: number;
@@ -46,6 +49,7 @@ export const FORM_LIMITS = {
 const FORM_FIELD: Record<RequestField, keyof FormValues> = {
   prompt: 'prompt',
   negativePrompt: 'negativePrompt',
+  promptSyntax: 'promptSyntax',
   scheduler: 'scheduler',
   numInferenceSteps: 'steps',
   guidanceScale: 'guidanceScale',
@@ -87,6 +91,7 @@ export function toRequest(v: FormValues, seed: number): GenerationRequest {
   return {
     prompt: v.prompt,
     negativePrompt: v.negativePrompt,
+    promptSyntax: v.promptSyntax,
     scheduler: v.scheduler,
     numInferenceSteps: v.steps,
     guidanceScale: v.guidanceScale,
@@ -101,6 +106,7 @@ export function fromRequest(r: Partial<ResolvedRequest>): Partial<FormValues> {
   const values: Partial<FormValues> = {
     prompt: r.prompt,
     negativePrompt: r.negativePrompt,
+    promptSyntax: r.promptSyntax,
     scheduler: r.scheduler,
     steps: r.numInferenceSteps,
     guidanceScale: r.guidanceScale,

@@ -3,6 +3,7 @@
  * parameters, a model's recommended settings). Validation messages are shown next to the buttons
  * and on each field (aria-invalid), and the first invalid field gets focus.
  */
+import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { SCHEDULER_LABELS, SCHEDULER_NAMES } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { byId } from './dom.js';
@@ -25,6 +26,7 @@ export class GenerationForm {
       customUrl: byId('custom-url', HTMLInputElement, root),
       prompt: byId('prompt', HTMLTextAreaElement, root),
       negativePrompt: byId('negative-prompt', HTMLTextAreaElement, root),
+      promptSyntax: byId('prompt-syntax', HTMLSelectElement, root),
       scheduler: byId('scheduler', HTMLSelectElement, root),
       steps: byId('steps', HTMLInputElement, root),
       guidanceScale: byId('guidance-scale', HTMLInputElement, root),
@@ -60,6 +62,7 @@ export class GenerationForm {
       customUrl: f.customUrl.value.trim(),
       prompt: f.prompt.value,
       negativePrompt: f.negativePrompt.value,
+      promptSyntax: f.promptSyntax.value as PromptSyntax,
       scheduler: f.scheduler.value as SchedulerName,
       steps: number(f.steps),
       guidanceScale: number(f.guidanceScale),

@@ -7,6 +7,7 @@ import { GalleryStore } from './gallery-store.js';
 const request = (seed: number): ResolvedRequest => ({
   prompt: 'a red circle on a blue background',
   negativePrompt: '',
+  promptSyntax: 'a1111',
   scheduler: 'euler_a',
   numInferenceSteps: 6,
   guidanceScale: 7.5,

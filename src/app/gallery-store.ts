@@ -31,7 +31,7 @@ function fromLegacy(entry: GalleryEntry | LegacyEntry): GalleryEntry {
   if (!('parameters' in entry)) return entry;
   const { parameters: p, ...rest } = entry;
   const scheduler = schedulerForSampler(p.sampler) ?? 'pndm';
-  const request: ResolvedRequest = { prompt: p.prompt, negativePrompt: p.negativePrompt, scheduler, numInferenceSteps: p.steps, guidanceScale: p.guidanceScale, seed: p.seed < 0 ? null : p.seed, width: p.width, height: p.height };
+  const request: ResolvedRequest = { prompt: p.prompt, negativePrompt: p.negativePrompt, promptSyntax: p.promptSyntax ?? 'plain', scheduler, numInferenceSteps: p.steps, guidanceScale: p.guidanceScale, seed: p.seed < 0 ? null : p.seed, width: p.width, height: p.height };
   return { ...rest, request, model: p.model };
 }
 

@@ -29,7 +29,7 @@ class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
       this.onStep?.(step);
     }
     this.generated.push(request.seed!);
-    return { width: 16, height: 16, rgba: new Uint8ClampedArray(16 * 16 * 4), png: new Uint8Array(8), request: { prompt: request.prompt, negativePrompt: '', scheduler: 'pndm', numInferenceSteps: 3, guidanceScale: 7.5, seed: request.seed!, width: 16, height: 16 }, model: 'fake', timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] } };
+    return { width: 16, height: 16, rgba: new Uint8ClampedArray(16 * 16 * 4), png: new Uint8Array(8), request: { prompt: request.prompt, negativePrompt: '', promptSyntax: 'plain', scheduler: 'pndm', numInferenceSteps: 3, guidanceScale: 7.5, seed: request.seed!, width: 16, height: 16 }, model: 'fake', timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] } };
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ParsedGenerationParameters } from '../core/parameters.js';
 import { SCHEDULER_LABELS } from '../core/schedulers/index.js';
+import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Capabilities } from '../engine/capabilities.js';
 import type { LoadedModel } from '../engine/engine.js';
 import { batchSeeds, RANDOM_SEED, resolveSeed } from '../engine/seed.js';
@@ -47,9 +48,14 @@ const cancelButton = byId('cancel', HTMLButtonElement);
 const loadButton = byId('load-model', HTMLButtonElement);
 const reuseSeedButton = byId('seed-reuse', HTMLButtonElement);
 const dropMessage = byId('drop-message', HTMLElement);
-const tokenize = (text: string) => engine.tokenize(text);
-const promptTokens = new TokenCounter({ input: form.field('prompt') as HTMLTextAreaElement, output: byId('prompt-tokens', HTMLOutputElement), tokenize });
-const negativeTokens = new TokenCounter({ input: form.field('negativePrompt') as HTMLTextAreaElement, output: byId('negative-prompt-tokens', HTMLOutputElement), tokenize });
+const tokenize = (text: string, syntax: PromptSyntax) => engine.tokenize(text, syntax);
+const syntax = () => form.read().promptSyntax;
+const promptTokens = new TokenCounter({ input: form.field('prompt') as HTMLTextAreaElement, output: byId('prompt-tokens', HTMLOutputElement), tokenize, syntax });
+const negativeTokens = new TokenCounter({ input: form.field('negativePrompt') as HTMLTextAreaElement, output: byId('negative-prompt-tokens', HTMLOutputElement), tokenize, syntax });
+form.field('promptSyntax').addEventListener('change', () => {
+  promptTokens.refresh();
+  negativeTokens.refresh();
+});
 const gallery = new GalleryView({ list: byId('gallery', HTMLOListElement), store: new GalleryStore(), onRestore: (entry) => restore(restoreRequest(entry.request, entry.model, specs), 'gallery', 'the gallery image') });
 const storedModels = new StoredModelsView({
   list: byId('stored-models', HTMLUListElement),

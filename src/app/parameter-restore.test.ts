@@ -24,6 +24,7 @@ describe('restoreParameters', () => {
         modelId: 'shapes-sd',
         prompt: 'a red circle on a blue background',
         negativePrompt: 'blurry',
+        promptSyntax: 'plain', // an entry without the setting was made before it existed, with the plain syntax
         scheduler: 'euler_a',
         steps: 6,
         guidanceScale: 7.5,
@@ -37,6 +38,9 @@ describe('restoreParameters', () => {
 
   it('round-trips through the PNG text (format, then parse)', () => {
     expect(restoreParameters(parseParameters(formatParameters(ours)), specs).values.scheduler).toBe('euler_a');
+    for (const promptSyntax of ['plain', 'a1111'] as const) {
+      expect(restoreParameters(parseParameters(formatParameters({ ...ours, promptSyntax })), specs).values.promptSyntax).toBe(promptSyntax);
+    }
   });
 
   it('reads an AUTOMATIC1111 v1.6+ infotext (schedule type apart, extras noted)', () => {
@@ -46,7 +50,7 @@ describe('restoreParameters', () => {
       'Steps: 30, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 3141592653, Size: 512x768, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Clip skip: 2, Version: v1.10.1',
     ].join('\n');
     const { values, notes } = restoreParameters(parseParameters(text), specs);
-    expect(values).toMatchObject({ prompt: 'masterpiece, a lighthouse at dawn', negativePrompt: 'lowres, bad anatomy', scheduler: 'dpmpp_2m_karras', steps: 30, guidanceScale: 7, seed: 3141592653, width: 512, height: 768 });
+    expect(values).toMatchObject({ prompt: 'masterpiece, a lighthouse at dawn', negativePrompt: 'lowres, bad anatomy', promptSyntax: 'a1111', scheduler: 'dpmpp_2m_karras', steps: 30, guidanceScale: 7, seed: 3141592653, width: 512, height: 768 });
     expect(values.modelId).toBeUndefined();
     expect(notes).toEqual([
       'It was made with the model "v1-5-pruned-emaonly"; the model picker was left as it was, so the picture may differ.',

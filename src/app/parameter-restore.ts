@@ -43,7 +43,8 @@ export function presetForModel(model: string, presets: readonly ModelPreset[]): 
 
 /** Form values for a request this app made (a gallery entry), model included. */
 export function restoreRequest(request: ResolvedRequest, model: string, presets: readonly ModelPreset[]): RestoreResult {
-  const values = fromRequest(request);
+  // Entries saved before the prompt-syntax setting existed were generated with the plain syntax.
+  const values = { ...fromRequest(request), promptSyntax: request.promptSyntax ?? 'plain' };
   const notes: string[] = [];
   if (request.seed === null) notes.push('It was made from given initial latents, not a seed: the seed was left as it was.');
   const preset = presetForModel(model, presets);
@@ -59,6 +60,8 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
   const values: Partial<FormValues> = {
     prompt: p.prompt,
     negativePrompt: p.negativePrompt,
+    // A PNG's text says its syntax (A1111's own mean a1111); gallery entries made before the setting existed were plain.
+    promptSyntax: p.promptSyntax ?? 'plain',
     steps: p.steps,
     guidanceScale: p.guidanceScale,
     seed: p.seed,

@@ -122,7 +122,7 @@ describe('readPngTextChunks', () => {
     const p = { prompt: 'a 🐱, watercolor', negativePrompt: 'blurry', steps: 25, sampler: 'Euler a', guidanceScale: 7.5, seed: 42, width: 8, height: 8, model: 'shapes-sd' };
     const png = await encodePng(testImage(8, 8, () => 255), 8, 8, { parameters: formatParameters(p) });
     expect(decodePng(png).chunkTypes).toContain('iTXt'); // the emoji is not Latin-1
-    expect(parseParameters(readPngTextChunks(png).parameters)).toEqual({ ...p, extra: {} });
+    expect(parseParameters(readPngTextChunks(png).parameters)).toEqual({ ...p, promptSyntax: 'a1111', extra: {} }); // no 'Prompt syntax' key: read as A1111's
   });
 
   it('returns {} for a PNG without text and rejects non-PNG bytes', async () => {

@@ -12,6 +12,8 @@
  *   a model folder in diffusers' ONNX layout. Default 'shapes-sd'. Property: `model: string`.
  * @attr prompt - the text to draw. Property: `prompt: string`. The element's prompt box edits it.
  * @attr negative-prompt - what to steer away from. Property: `negativePrompt: string`.
+ * @attr prompt-syntax - a1111 (default: AUTOMATIC1111's `(word:1.3)`, `[word]`, BREAK, prompts past 75 tokens in
+ *   77-token chunks) | plain (diffusers: the text as written, cut at 75 tokens). Property: `promptSyntax: string`.
  * @attr scheduler - pndm | ddim | lms | euler | euler_a | heun | dpmpp_2m | dpmpp_2m_karras | unipc. Property: `scheduler: string | null`.
  * @attr steps - denoising steps (1-1000; the request's numInferenceSteps). Property: `steps: number | null`.
  * @attr guidance - classifier-free guidance scale (0-50; the request's guidanceScale). Property: `guidance: number | null`.
@@ -56,6 +58,7 @@ import { SharedEngine, WORKER_FILE, workerEngine } from './shared-engine.js';
 import { statusText } from './status-text.js';
 import {
   DEFAULT_MODEL,
+  DEFAULT_PROMPT_SYNTAX,
   parseNumberAttribute,
   parseSwitchAttribute,
   requestFromAttributes,
@@ -82,8 +85,8 @@ const TEMPLATE = /* html */ `
   </div>
 </div>`;
 
-const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height'] as const;
-const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height', 'preview'] as const;
+const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'prompt-syntax', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height'] as const;
+const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'promptSyntax', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height', 'preview'] as const;
 
 /**
  * HTMLElement where there is a DOM; elsewhere (Node: SSR, tests) a stand-in, so that importing this
@@ -187,6 +190,14 @@ export class SdTextToImageElement extends ElementBase {
   }
   set negativePrompt(value: string) {
     this.setAttribute('negative-prompt', value);
+  }
+
+  /** 'a1111' unless the attribute says otherwise. */
+  get promptSyntax(): string {
+    return this.getAttribute('prompt-syntax') ?? DEFAULT_PROMPT_SYNTAX;
+  }
+  set promptSyntax(value: string) {
+    this.setAttribute('prompt-syntax', value);
   }
 
   get scheduler(): string | null {

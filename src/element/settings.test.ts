@@ -49,18 +49,18 @@ describe('resolveModel', () => {
 describe('requestFromAttributes', () => {
   it("fills absent attributes from the preset's recommendation", () => {
     const request = requestFromAttributes(reader({ prompt: 'a red circle' }), shapes, () => 123);
-    expect(request).toEqual({ prompt: 'a red circle', negativePrompt: '', scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, seed: 123, width: 128, height: 128 });
+    expect(request).toEqual({ prompt: 'a red circle', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, seed: 123, width: 128, height: 128 });
   });
 
   it('leaves what a URL model does not recommend to the engine (its defaults, the loaded model\'s size)', () => {
     const spec = resolveModel('https://host.example/m/', specs, PAGE);
-    expect(requestFromAttributes(reader({}), spec, () => 1)).toEqual({ prompt: '', negativePrompt: '', seed: 1 });
+    expect(requestFromAttributes(reader({}), spec, () => 1)).toEqual({ prompt: '', negativePrompt: '', promptSyntax: 'a1111', seed: 1 });
   });
 
   it('takes every attribute as given, in the request\'s names', () => {
-    const attributes = { prompt: 'p', 'negative-prompt': 'n', scheduler: 'euler_a', steps: '4', guidance: '1.5', seed: '42', width: '64', height: '96' };
+    const attributes = { prompt: 'p', 'negative-prompt': 'n', 'prompt-syntax': 'plain', scheduler: 'euler_a', steps: '4', guidance: '1.5', seed: '42', width: '64', height: '96' };
     expect(requestFromAttributes(reader(attributes), shapes, () => 0)).toEqual({
-      prompt: 'p', negativePrompt: 'n', scheduler: 'euler_a', numInferenceSteps: 4, guidanceScale: 1.5, seed: 42, width: 64, height: 96,
+      prompt: 'p', negativePrompt: 'n', promptSyntax: 'plain', scheduler: 'euler_a', numInferenceSteps: 4, guidanceScale: 1.5, seed: 42, width: 64, height: 96,
     });
   });
 
@@ -87,6 +87,7 @@ describe('requestFromAttributes', () => {
     [{ seed: '-2' }, 'seed', 'Seed must be a whole number from 0 to 9007199254740991 (got -2).'],
     [{ width: '100' }, 'width', "Width must be a multiple of 32 for this model (the VAE's factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 100)."],
     [{ height: '4096' }, 'height', 'Height must be a whole number from 32 to 2048 (got 4096).'],
+    [{ 'prompt-syntax': 'nai' }, 'promptSyntax', 'Prompt syntax must be one of plain, a1111 (got "nai").'],
     [{ scheduler: 'k_lms' }, 'scheduler', 'Scheduler must be one of pndm, ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc (got "k_lms").'],
   ])('refuses %j with the field and the validator\'s words', (attributes, field, message) => {
     let caught: unknown;

@@ -7,6 +7,7 @@
  * (for the size: the loaded model's default size).
  */
 import { InvalidRequestError } from '../core/errors.js';
+import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { ModelGeometry } from '../engine/model-geometry.js';
 import { RANDOM_SEED, validateRequest, type GenerationRequest } from '../engine/request.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
@@ -14,6 +15,9 @@ import { modelNameFromUrl, normaliseModelUrl } from '../store/model-url.js';
 
 /** The preset an element without a `model` attribute uses: the demo bundled with the library. */
 export const DEFAULT_MODEL = 'shapes-sd';
+
+/** Elements read prompts as users paste them: AUTOMATIC1111's syntax (the CLI's default is plain). */
+export const DEFAULT_PROMPT_SYNTAX: PromptSyntax = 'a1111';
 
 /** The attributes that hold numbers. */
 export type NumberAttribute = 'steps' | 'guidance' | 'seed' | 'width' | 'height';
@@ -45,7 +49,7 @@ export function resolveModel(value: string | null, presets: readonly ModelPreset
 }
 
 export interface AttributeReader {
-  (name: 'prompt' | 'negative-prompt' | 'scheduler' | NumberAttribute): string | null;
+  (name: 'prompt' | 'negative-prompt' | 'prompt-syntax' | 'scheduler' | NumberAttribute): string | null;
 }
 
 /**
@@ -68,6 +72,7 @@ export function requestFromAttributes(read: AttributeReader, preset: ModelPreset
   const request: GenerationRequest = {
     prompt: read('prompt') ?? '',
     negativePrompt: read('negative-prompt') ?? '',
+    promptSyntax: (read('prompt-syntax')?.trim() || DEFAULT_PROMPT_SYNTAX) as PromptSyntax,
     scheduler: (read('scheduler')?.trim() || recommended?.scheduler) as GenerationRequest['scheduler'],
     numInferenceSteps: number('steps', 'numInferenceSteps') ?? recommended?.numInferenceSteps,
     guidanceScale: number('guidance', 'guidanceScale') ?? recommended?.guidanceScale,

@@ -40,7 +40,7 @@ class FakeEngine implements Engine {
     if (request.prompt === this.failOn) throw new Error('bad request');
     await this.#gate();
     if (options.signal?.aborted) throw new CancelledError();
-    return { width: 64, height: 64, rgba: new Uint8ClampedArray(0), png: new Uint8Array(0), timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] }, request: { prompt: request.prompt, negativePrompt: '', scheduler: 'pndm', numInferenceSteps: 1, guidanceScale: 7.5, seed: request.seed ?? 0, width: 64, height: 64 }, model: this.loaded ?? '' };
+    return { width: 64, height: 64, rgba: new Uint8ClampedArray(0), png: new Uint8Array(0), timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] }, request: { prompt: request.prompt, negativePrompt: '', promptSyntax: 'plain', scheduler: 'pndm', numInferenceSteps: 1, guidanceScale: 7.5, seed: request.seed ?? 0, width: 64, height: 64 }, model: this.loaded ?? '' };
   }
   async tokenize(): Promise<never> {
     throw new Error('unused');

@@ -86,7 +86,7 @@ describe('A1111 prompts on shapes-sd against the Python reference', () => {
     const imageError = maxAbsDiff(result.image, readF32(`${c.dir}/${c.image}`));
     const latentsError = relativeL2(result.latents, readF32(`${c.dir}/${c.latents}`));
     console.log(`${id} (${c.scheduler} ${c.steps}, cond ${c.cond_shape[1]} / uncond ${c.uncond_shape[1]} tokens): image max abs ${imageError.toExponential(2)}, latents rel L2 ${latentsError.toExponential(2)}`);
-    expect(result.parameters.promptSyntax).toBe('a1111');
+    expect(result.request.promptSyntax).toBe('a1111');
     expect(imageError).toBeLessThanOrEqual(2e-3);
     expect(latentsError).toBeLessThanOrEqual(1e-3);
   });

@@ -11,6 +11,7 @@ import type { ModelSpec, Precision } from './model-spec.js';
 import type { GenerationProgress, LoadProgress } from './pipeline.js';
 import type { DownloadProgress, StoredModelInfo } from './ports.js';
 import type { GenerationRequest, ResolvedRequest } from './request.js';
+import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from './tokenizer.js';
 
 export type { SerializedError, StoredModelInfo };
@@ -81,7 +82,8 @@ export interface Engine {
   capabilities(): Promise<Capabilities>;
   load(spec: ModelSpec, options?: LoadOptions): Promise<LoadedModel>;
   generate(request: GenerationRequest, options?: GenerateCallOptions): Promise<ImageResult>;
-  tokenize(text: string): Promise<Tokenized>;
+  /** The prompt's tokens as the counter shows them, in `syntax` (default plain). */
+  tokenize(text: string, syntax?: PromptSyntax): Promise<Tokenized>;
   listModels(): Promise<StoredModelInfo[]>;
   deleteModel(id: string): Promise<void>;
   dispose(): Promise<void>;

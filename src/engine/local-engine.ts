@@ -15,6 +15,7 @@ import { StableDiffusionPipeline, type StepProgress } from './pipeline.js';
 import { encodeImagePng } from './png-file.js';
 import type { ModelStore, StoredModelInfo } from './ports.js';
 import type { GenerationRequest } from './request.js';
+import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from './tokenizer.js';
 
 export interface LocalEngineOptions {
@@ -93,8 +94,8 @@ export class LocalEngine implements Engine {
     }
   }
 
-  async tokenize(text: string): Promise<Tokenized> {
-    return this.#requirePipeline().tokenize(text);
+  async tokenize(text: string, syntax: PromptSyntax = 'plain'): Promise<Tokenized> {
+    return this.#requirePipeline().tokenize(text, syntax);
   }
 
   listModels(): Promise<StoredModelInfo[]> {

@@ -20,6 +20,7 @@ export function infotextParameters(request: ResolvedRequest, model: string): Gen
     width: request.width,
     height: request.height,
     model,
+    promptSyntax: request.promptSyntax,
   };
 }
 

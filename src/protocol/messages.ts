@@ -10,13 +10,14 @@ import type { Capabilities } from '../engine/capabilities.js';
 import type { EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, PreviewOptions, StoredModelInfo } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import type { GenerationRequest } from '../engine/request.js';
+import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from '../engine/tokenizer.js';
 
 export type RequestBody =
   | { type: 'capabilities' }
   | { type: 'load'; spec: ModelSpec; backend: BackendPreference }
   | { type: 'generate'; request: GenerationRequest; options: PreviewOptions }
-  | { type: 'tokenize'; text: string }
+  | { type: 'tokenize'; text: string; syntax: PromptSyntax }
   | { type: 'list-models' }
   | { type: 'delete-model'; modelId: string }
   | { type: 'cancel'; target: number };

@@ -7,6 +7,7 @@ import type { Capabilities } from '../engine/capabilities.js';
 import type { Engine, LoadOptions, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, StoredModelInfo } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import type { GenerationRequest } from '../engine/request.js';
+import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from '../engine/tokenizer.js';
 import type { FromWorker, RequestBody, ResultMap, ToWorker } from './messages.js';
 
@@ -82,8 +83,8 @@ export class WorkerEngine implements Engine {
     return this.#call({ type: 'generate', request, options: { previewEvery, vaeDecodeEvery } }, rest);
   }
 
-  tokenize(text: string): Promise<Tokenized> {
-    return this.#call({ type: 'tokenize', text });
+  tokenize(text: string, syntax: PromptSyntax = 'plain'): Promise<Tokenized> {
+    return this.#call({ type: 'tokenize', text, syntax });
   }
 
   listModels(): Promise<StoredModelInfo[]> {

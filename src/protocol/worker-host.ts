@@ -31,7 +31,7 @@ export function serveEngine(engine: Engine, port: PortLike): void {
           onPreview: (preview) => port.postMessage({ id, type: 'preview', preview }, [preview.rgba.buffer]),
         });
       case 'tokenize':
-        return engine.tokenize(message.text);
+        return engine.tokenize(message.text, message.syntax);
       case 'list-models':
         return engine.listModels();
       case 'delete-model':
