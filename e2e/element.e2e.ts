@@ -196,7 +196,7 @@ describe('<sd-text-to-image> (production build, library only)', () => {
     const events = (await takeRecorded()).filter((e) => e.target === 'first');
     expect(outcome.error).toBeUndefined();
     expect(outcome).toMatchObject({ ok: true, width: 128, height: 128, type: 'image/png' });
-    expect(outcome.request).toEqual({ prompt: 'a red circle on a blue background', negativePrompt: '', seed: 42, numInferenceSteps: 2, scheduler: 'ddim', width: 128, height: 128, guidanceScale: 7.5 });
+    expect(outcome.request).toEqual({ prompt: 'a red circle on a blue background', negativePrompt: '', promptSyntax: 'a1111', seed: 42, numInferenceSteps: 2, scheduler: 'ddim', width: 128, height: 128, guidanceScale: 7.5 });
 
     const png = Uint8Array.from(outcome.png!);
     const image = decodePng(png);

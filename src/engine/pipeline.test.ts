@@ -69,7 +69,7 @@ describe('tiny-sd-fp32 against diffusers', () => {
     const c = await pipeline.generate({ ...request, seed: 8 });
     expect(maxAbsDiff(a.image, b.image)).toBe(0);
     expect(maxAbsDiff(a.image, c.image)).toBeGreaterThan(0.01);
-    expect(a.request).toEqual({ prompt: 'a cat', negativePrompt: '', scheduler: 'pndm', numInferenceSteps: 2, guidanceScale: 7.5, seed: 7, width: 64, height: 64 });
+    expect(a.request).toEqual({ prompt: 'a cat', negativePrompt: '', promptSyntax: 'plain', scheduler: 'pndm', numInferenceSteps: 2, guidanceScale: 7.5, seed: 7, width: 64, height: 64 });
   });
 
   it('stops between steps when cancelled', async () => {

@@ -77,7 +77,7 @@ describe('validateRequest', () => {
   });
 
   it('resolveRequest fills the defaults and the model\'s size, or throws with the field', () => {
-    expect(resolveRequest({ prompt: 'x', seed: 3 }, shapes)).toEqual({ prompt: 'x', negativePrompt: '', scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, seed: 3, width: 128, height: 128 });
+    expect(resolveRequest({ prompt: 'x', seed: 3 }, shapes)).toEqual({ prompt: 'x', negativePrompt: '', promptSyntax: 'plain', scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, seed: 3, width: 128, height: 128 });
     expect(() => resolveRequest({ prompt: 'x', seed: 3, height: 100 }, shapes)).toThrow(InvalidRequestError);
     try {
       resolveRequest({ prompt: 'x', seed: 3, height: 100 }, shapes);
