@@ -11,6 +11,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngTextChunks } from '../src/core/png.js';
 import type { ResolvedRequest } from '../src/engine/request.js';
+import { StableDiffusionPipeline } from '../src/engine/pipeline.js';
+import { DirectoryModelSource } from '../src/node/directory-source.js';
+import { wasmRuntime } from '../src/node/ort-node.js';
 import { decodePng } from '../src/testing/png-decode.js';
 import { launchChromium } from './lib/browser.js';
 import { productionBuild, startPreview, type ProductionServer } from './lib/production-server.js';
@@ -100,6 +103,14 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
+
+/** Largest difference between two RGBA byte arrays of the same size, in 0-255 levels. */
+function maxLevelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
 
 async function takeRecorded(): Promise<Recorded[]> {
   return page.evaluate(() => window.recorded.splice(0));
@@ -217,6 +228,31 @@ describe('<sd-text-to-image> (production build, library only)', () => {
     expect(view).toMatchObject({ busy: false, alt: 'a red circle on a blue background', hidden: false, naturalWidth: 128, progressHidden: true });
     expect(view.src).toMatch(/^blob:/);
     expect(view.status).toMatch(/^Seed 42 · 2 steps/);
+
+    // Pixels. The element shows exactly the PNG it returned (its <img> drawn into a canvas and read back)...
+    const shown = await page.evaluate(() => {
+      const img = document.getElementById('first')!.shadowRoot!.querySelector<HTMLImageElement>('[part="image"]')!;
+      const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+      const context = canvas.getContext('2d')!;
+      context.drawImage(img, 0, 0);
+      return Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data);
+    });
+    const decoded = Array.from(image.rgba);
+    expect(maxLevelDiff(shown, decoded)).toBe(0);
+    // ...and that PNG is the engine's picture for this request: the same pipeline in Node (onnxruntime-web's
+    // wasm, as the element uses on SwiftShader, see backend-choice.ts) within 3/255, pipeline.test.ts's
+    // tolerance for shapes-sd pictures (up to that much if a hardware GPU ran the element on WebGPU).
+    const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('public/models/shapes-sd-fp32'), { executionProviders: ['wasm'] });
+    try {
+      const reference = await pipeline.generate({ ...outcome.request!, seed: outcome.request!.seed ?? undefined });
+      const levels = maxLevelDiff(decoded, Array.from(reference.rgba));
+      console.log(`[element.e2e] the element's picture vs the Node pipeline (wasm): max ${levels} level(s)`);
+      expect(levels).toBeLessThanOrEqual(3);
+      // Not a blank or uniform picture: the levels spread (the tiny model draws a shape on a background).
+      expect(Math.max(...decoded) - Math.min(...decoded)).toBeGreaterThan(100);
+    } finally {
+      await pipeline.dispose();
+    }
   });
 
   it('two elements on one page: one worker, one stored copy of the weights, taking turns', async () => {
