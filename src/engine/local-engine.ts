@@ -3,12 +3,13 @@
  * queue: one generation at a time on one GPU, however many callers share it. Models come through
  * the ModelStore port (the browser's weight store); progress is the pipeline's own, plus rate and ETA.
  */
-import { InvalidRequestError } from '../core/errors.js';
+import { InvalidRequestError, ShaderF16UnsupportedError } from '../core/errors.js';
 import { latentToRgba } from '../core/latent-preview.js';
 import { SerialQueue } from '../core/serial-queue.js';
 import { chooseBackend } from './backend-choice.js';
 import { detectCapabilities, type Capabilities } from './capabilities.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel, LoadOptions, Preview } from './engine.js';
+import { checkFolderPlan, shaderF16Message, type BackendTarget } from './model-fit.js';
 import { choosePrecision, type ModelSpec } from './model-spec.js';
 import type { OrtModule } from './ort.js';
 import { StableDiffusionPipeline, type StepProgress } from './pipeline.js';
@@ -48,10 +49,14 @@ export class LocalEngine implements Engine {
       const caps = await this.capabilities();
       const { backend, reason } = chooseBackend(caps, spec, options.backend);
       const precision = choosePrecision(spec, backend === 'webgpu' && caps.shaderF16);
+      // An fp16-only model on WebGPU without shader-f16: refused before anything is downloaded.
+      if (precision === 'fp16' && backend === 'webgpu' && !caps.shaderF16) throw new ShaderF16UnsupportedError(shaderF16Message(`The model ${spec.id}`));
       const url = spec.urls[precision]!;
       const key = `${url}|${backend}`;
       if (this.#loaded?.key === key) return this.#loaded.info;
-      const source = await this.#store.ensure(url, { onProgress: options.onProgress, signal: options.signal });
+      const target: BackendTarget = { backend, shaderF16: caps.shaderF16, maxBufferSize: caps.maxBufferSize, maxStorageBufferBindingSize: caps.maxStorageBufferBindingSize };
+      // The folder's graphs are read before its weights move: wrong backend, fp16 without shader-f16 or too large is said first.
+      const source = await this.#store.ensure(url, { onProgress: options.onProgress, signal: options.signal, check: (plan) => checkFolderPlan(plan, target) });
       const pipeline = await StableDiffusionPipeline.load(this.#ort, source, {
         executionProviders: [backend],
         onProgress: options.onProgress,

@@ -15,7 +15,7 @@
 import { BackendMismatchError, ModelTooLargeError, ShaderF16UnsupportedError } from '../core/errors.js';
 import { formatBytes } from '../core/format-bytes.js';
 import type { ModelPart } from './model-folder.js';
-import type { GraphSummary, OnnxOperator } from './onnx-graph.js';
+import { summarizeGraph, type GraphSummary, type OnnxOperator } from './onnx-graph.js';
 
 export type Backend = 'webgpu' | 'wasm' | 'cpu';
 
@@ -127,4 +127,26 @@ export function checkModelFits(modelName: string, parts: readonly PartPlan[], ta
   for (const p of parts) checkOperators(p.part, p.graph, target.backend);
   for (const p of parts) checkPrecision(`${modelName}'s ${p.part}`, p.graph, target);
   checkSizes(modelName, parts, target);
+}
+
+/** A folder as the weight store plans it: every file with its size (null: unknown) and its stored graphs. */
+export interface FolderPlan {
+  name: string;
+  files: ReadonlyMap<string, number | null>;
+  read(path: string): Promise<Uint8Array>;
+}
+
+const PARTS = ['text_encoder', 'unet', 'vae_decoder'] as const;
+
+/** Reads each part's graph and sizes from the plan (model.onnx and the other non-JSON files beside it), then checkModelFits. */
+export async function checkFolderPlan(plan: FolderPlan, target: BackendTarget): Promise<void> {
+  const parts: PartPlan[] = [];
+  for (const part of PARTS) {
+    const path = `${part}/model.onnx`;
+    if (!plan.files.has(path)) continue;
+    let bytes = 0;
+    for (const [file, size] of plan.files) if (file.startsWith(`${part}/`) && !file.endsWith('.json')) bytes += size ?? 0;
+    parts.push({ part, bytes, graph: summarizeGraph(await plan.read(path), `${plan.name}/${path}`) });
+  }
+  checkModelFits(plan.name, parts, target);
 }

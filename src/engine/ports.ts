@@ -4,6 +4,7 @@
  * source and the store's sources implement ModelSource, in model-source.ts). The engine imports
  * nothing from its adapters.
  */
+import type { FolderPlan } from './model-fit.js';
 import type { ModelSource } from './model-source.js';
 
 export type { ModelSource };
@@ -48,7 +49,11 @@ export interface StoredModelInfo {
 /** Where models live on this device (the browser's weight store; a folder on disk in Node tests). */
 export interface ModelStore {
   /** Downloads what is missing (resuming), verifies, and returns a source that reads the local copy. */
-  ensure(url: string, options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal }): Promise<ModelSource>;
+  /**
+   * `check` sees the folder's files, sizes and graphs before its weights download (and for a stored
+   * model before it is opened); throwing refuses the model (see model-fit.ts).
+   */
+  ensure(url: string, options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal; check?: (plan: FolderPlan) => Promise<void> }): Promise<ModelSource>;
   list(): Promise<StoredModelInfo[]>;
   delete(id: string): Promise<void>;
 }

@@ -60,6 +60,21 @@ export const MAX_FILE_BYTES = 2 ** 31;
 export interface DownloadOptions {
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
+  /**
+   * Called once the folder's files and sizes are known and its graphs (each `.onnx` file) are
+   * stored, before the quota check and before any other file is downloaded; also for a model that is
+   * already complete. Throwing refuses the model (e.g. too large for this backend): only the graphs
+   * moved.
+   */
+  check?: (plan: DownloadPlan) => void | Promise<void>;
+}
+
+/** What `check` sees: every file of the folder with its size (null: unknown), and a reader for the stored graphs. */
+export interface DownloadPlan {
+  name: string;
+  files: ReadonlyMap<string, number | null>;
+  /** The bytes of a stored file (every `.onnx` file is stored when `check` runs). */
+  read(path: string): Promise<Uint8Array>;
 }
 
 export interface OpenOptions {
@@ -125,6 +140,7 @@ export class WeightStore {
       const existing = await this.#store.getModel(id);
       if (existing?.complete) {
         const stored = await this.#describe(existing);
+        await options.check?.(this.#storedPlan(existing, stored));
         options.onProgress?.({ stage: 'done', id, total: stored.sizeBytes, fromCache: true });
         return stored;
       }
@@ -161,6 +177,17 @@ export class WeightStore {
         };
         await this.#store.putModel(record);
         this.#checkFileSizes(name, sizes);
+
+        // 2b. The graphs (small where the weights are external data), so that `check` can refuse a
+        // model this backend cannot run before its weights move.
+        if (options.check) {
+          for (const file of present.filter((f) => f.path.endsWith('.onnx'))) {
+            const done = await this.#downloadVerified(ctx, file, probed.get(file.path) ?? null);
+            storedBytes += (done.size ?? 0) - (stored.get(file.path)?.storedBytes ?? 0);
+            stored.set(file.path, done);
+          }
+          await options.check({ name, files: sizes, read: async (path) => this.#assemble(id, (await this.#store.getFile(id, path)) ?? missing(path)) });
+        }
 
         // 3. Room for it.
         await checkQuota(totalBytes - storedBytes, name, this.#storage);
@@ -350,6 +377,15 @@ export class WeightStore {
     };
   }
 
+  /** The plan of a complete model, for `check`. */
+  #storedPlan(model: ModelRecord, stored: StoredModel): DownloadPlan {
+    return {
+      name: model.name,
+      files: new Map(stored.files.map((file) => [file.path, file.size])),
+      read: async (path) => this.#assemble(model.id, (await this.#store.getFile(model.id, path)) ?? missing(path)),
+    };
+  }
+
   async #assemble(id: string, record: FileRecord): Promise<Uint8Array> {
     const out = new Uint8Array(record.size ?? record.storedBytes);
     await forEachChunk(this.#store, id, record, undefined, (chunk, index) => out.set(chunk, index * record.chunkSize));
@@ -381,4 +417,8 @@ export class WeightStore {
     if (!this.#locks) return fn();
     return this.#locks.request(`sd-weight-store:${this.#store.dbName}:${id}`, fn) as Promise<T>;
   }
+}
+
+function missing(path: string): never {
+  throw new ModelFileMissingError(`The model has no ${path}.`);
 }
