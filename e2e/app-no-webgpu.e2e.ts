@@ -61,7 +61,7 @@ describe('the app without WebGPU', () => {
     expect(await advice.textContent()).toContain('too big for the CPU (wasm) backend');
     await page.click('#generate');
     expect(await advice.textContent()).toContain('Open this page in a browser with WebGPU');
-    expect(await page.textContent('#form-errors')).toBe('Stable Diffusion v1.4 (ONNX, Hugging Face) cannot run in this browser: see the note under the model picker.');
+    expect(await page.textContent('#form-errors')).toBe('Stable Diffusion v1.4 (your folder, by URL) cannot run in this browser: see the note under the model picker.');
     expect(await page.textContent('#model-status')).toBe('Loaded: shapes-sd-fp32 on the CPU (wasm), fp32.');
     expect(await page.evaluate(() => document.body.dataset.state)).not.toBe('loading');
     expect(requested.some((url) => url.includes('huggingface.co'))).toBe(false);

@@ -10,6 +10,7 @@
  *   whose maxBufferSize is smaller will fail mid-run, so we warn and suggest a smaller size.
  */
 import type { Capabilities } from '../engine/capabilities.js';
+import { shaderF16Message } from '../engine/model-fit.js';
 import { choosePrecision } from '../engine/model-spec.js';
 import type { ModelPreset } from '../presets/model-preset.js';
 import { formatBytes } from '../store/quota.js';
@@ -49,11 +50,21 @@ export function adviseModel(caps: Capabilities, spec: ModelPreset, size: { width
     return { level: 'ok', message: null };
   }
 
+  // Without shader-f16 only fp32 runs (src/engine/model-fit.ts refuses fp16 graphs before their weights download).
+  if (!caps.shaderF16 && precision === 'fp16') {
+    return { level: 'refuse', message: shaderF16Message(spec.label) };
+  }
   const needed = attentionBufferBytes(size.width, size.height, precision === 'fp16' ? 2 : 4);
   if (caps.maxBufferSize !== null && needed > caps.maxBufferSize) {
     return {
       level: 'warn',
       message: `At ${size.width}x${size.height} this model needs a GPU buffer of about ${formatBytes(needed)}, but this GPU allows at most ${formatBytes(caps.maxBufferSize)}: generation will probably fail. Try a smaller size${precision === 'fp32' ? ' or a GPU with shader-f16 (fp16 halves it)' : ''}.`,
+    };
+  }
+  if (!caps.shaderF16 && spec.askUrl) {
+    return {
+      level: 'warn',
+      message: `This GPU lacks shader-f16, so ${spec.label} needs an fp32 folder here (tools/prepare_model.py --target portable or --fp32: ${modelBytes ? `about ${formatBytes(modelBytes)}` : 'twice the fp16 size'} to download and as much GPU memory); an fp16 folder is refused once its graphs are read, before its weights download.`,
     };
   }
   return { level: 'ok', message: null };

@@ -61,14 +61,15 @@ const FORM_FIELD: Record<RequestField, keyof FormValues> = {
 
 /**
  * Every problem with the form, for a model of `model`'s geometry (before one is loaded: what every
- * SD v1 model shares; the engine checks the loaded model's again before any work).
+ * SD v1 model shares; the engine checks the loaded model's again before any work). `urlNeeded`: the
+ * choice needs a typed folder URL (a folder by URL, or a preset with `askUrl`; see needsUrl).
  */
-export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEOMETRY): FieldError[] {
+export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEOMETRY, urlNeeded = v.modelId === CUSTOM_MODEL_ID): FieldError[] {
   const errors: FieldError[] = [];
   const integerIn = (field: keyof FormValues, label: string, value: number, { min, max }: { min: number; max: number }) => {
     if (!Number.isInteger(value) || value < min || value > max) errors.push({ field, message: `${label} must be a whole number from ${min} to ${max} (got ${value}).` });
   };
-  if (v.modelId === CUSTOM_MODEL_ID) {
+  if (urlNeeded) {
     if (v.customUrl.trim() === '') errors.push({ field: 'customUrl', message: 'Type the URL of a model folder (the folder holding model_index.json).' });
     else {
       try {

@@ -23,7 +23,7 @@ import { GalleryView } from './gallery-view.js';
 import { GenerationController, type JobHandlers, type JobOutcome } from './generation-controller.js';
 import { GenerationForm } from './form.js';
 import { toRequest, validateForm } from './form-values.js';
-import { isBundled, modelSpecFor, recommendedValues } from './model-choice.js';
+import { isBundled, modelSpecFor, needsUrl, recommendedValues } from './model-choice.js';
 import { ModelPicker } from './model-picker.js';
 import { restoreParameters, restoreRequest, type RestoreResult } from './parameter-restore.js';
 import { StoredModelsView } from './stored-models-view.js';
@@ -94,8 +94,13 @@ function selectedSpec(): ModelPreset | null {
   return modelSpecFor(modelId, customUrl, specs);
 }
 
+/** The selected spec, or the preset itself while its folder URL (askUrl) is not typed yet: for advice and labels. */
+function chosenSpec(): ModelPreset | null {
+  return selectedSpec() ?? specs.find((s) => s.id === form.read().modelId) ?? null;
+}
+
 function refreshAdvice(): ModelAdvice {
-  const spec = selectedSpec();
+  const spec = chosenSpec();
   const { width, height } = form.read();
   const advice: ModelAdvice = capabilities && spec ? adviseModel(capabilities, spec, { width: width || 512, height: height || 512 }) : { level: 'ok', message: null };
   modelAdvice.textContent = advice.message ?? '';
@@ -112,7 +117,7 @@ function handlersFor(spec: ModelPreset): JobHandlers {
       const reason = model.backendReason ? ` ${model.backendReason}` : '';
       loaded = { specId: spec.id, model, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.${reason}` };
       modelStatus.textContent = loaded.text;
-      storedModels.setInUse(normaliseModelUrl(spec.urls[model.precision]!));
+      storedModels.setInUse(normaliseModelUrl(model.url));
       promptTokens.setReady(true);
       negativeTokens.setReady(true);
       emitAppEvent('sd-app:model-loaded', { id: model.id, backend: model.backend, precision: model.precision });
@@ -164,17 +169,18 @@ async function loadSelected(): Promise<void> {
 async function generate(): Promise<void> {
   if (controller.busy) return;
   const values = form.read();
+  // A model this browser cannot run is said before asking for anything else (e.g. its folder URL).
+  if (refreshAdvice().level === 'refuse') {
+    form.showMessage(`${chosenSpec()?.label ?? 'This model'} cannot run in this browser: see the note under the model picker.`);
+    return;
+  }
   const spec = selectedSpec();
   // The loaded model's size rule when it is the selected one; else the preset's declared one, or what
   // every SD v1 model shares (the engine checks the loaded model's rule again before any work).
-  const errors = validateForm(values, spec && loaded?.specId === spec.id ? loaded.model.geometry : spec ? presetGeometry(spec) : undefined);
+  const preset = chosenSpec();
+  const errors = validateForm(values, spec && loaded?.specId === spec.id ? loaded.model.geometry : preset ? presetGeometry(preset) : undefined, needsUrl(values.modelId, specs));
   form.showErrors(errors);
   if (errors.length > 0 || !spec) return;
-  const advice = refreshAdvice();
-  if (advice.level === 'refuse') {
-    form.showMessage(`${spec.label} cannot run in this browser: see the note under the model picker.`);
-    return;
-  }
   const requests = batchSeeds(resolveSeed(values.seed), values.batchCount).map((seed) => toRequest(values, seed));
   canvas.resize(values.width, values.height);
   // On a phone the output sits below the form: bring the progress into view.
@@ -186,7 +192,9 @@ async function generate(): Promise<void> {
 /** A model was picked (by the user, or by restored parameters when `applyRecommended` is false). */
 function modelChanged(applyRecommended: boolean): void {
   const spec = selectedSpec();
-  if (applyRecommended && spec) form.write(recommendedValues(spec));
+  // A preset that asks for its folder's URL recommends its settings before the URL is typed.
+  const preset = chosenSpec();
+  if (applyRecommended && preset) form.write(recommendedValues(preset));
   form.showMessage('');
   const advice = refreshAdvice();
   if (spec && loaded?.specId !== spec.id && advice.level !== 'refuse') {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { presets } from '../presets/presets.js';
 import { CUSTOM_MODEL_ID } from './form-values.js';
-import { isBundled, modelSpecFor, recommendedValues } from './model-choice.js';
+import { validateForm, type FormValues } from './form-values.js';
+import { isBundled, modelSpecFor, needsUrl, recommendedValues } from './model-choice.js';
 
 const specs = presets('https://app.example/sd/');
 
@@ -11,9 +12,25 @@ describe('model choice', () => {
     expect(modelSpecFor(CUSTOM_MODEL_ID, 'https://huggingface.co/org/repo', specs)).toEqual({
       id: 'custom:https://huggingface.co/org/repo/resolve/main/',
       label: 'org/repo',
-      urls: { fp32: 'https://huggingface.co/org/repo/resolve/main/' },
+      urls: { fp16: 'https://huggingface.co/org/repo/resolve/main/', fp32: 'https://huggingface.co/org/repo/resolve/main/' },
     });
     expect(modelSpecFor(CUSTOM_MODEL_ID, 'not a url', specs)).toBeNull();
+  });
+
+  it('Stable Diffusion v1.4 is a preset for the user\'s own folder: it asks for the URL and brings its settings', () => {
+    const sd = specs.find((spec) => spec.id === 'sd-v1-4')!;
+    expect(sd.urls).toEqual({});
+    expect(sd.askUrl).toContain('tools/prepare_model.py');
+    expect(sd.description).toContain('3.4 GB'); // why CompVis' own export cannot be used
+    expect(needsUrl('sd-v1-4', specs)).toBe(true);
+    expect(needsUrl('shapes-sd', specs)).toBe(false);
+    expect(needsUrl(CUSTOM_MODEL_ID, specs)).toBe(true);
+    expect(modelSpecFor('sd-v1-4', '', specs)).toBeNull();
+    const url = 'https://models.example/sd14-fp16/';
+    expect(modelSpecFor('sd-v1-4', url, specs)).toMatchObject({ id: `sd-v1-4:${url}`, label: sd.label, urls: { fp16: url, fp32: url }, recommended: { width: 512, height: 512 } });
+    const values = { modelId: 'sd-v1-4', customUrl: '', prompt: 'a lighthouse', negativePrompt: '', scheduler: 'pndm', steps: 25, guidanceScale: 7.5, seed: 1, width: 512, height: 512, batchCount: 1, vaeDecodeEvery: 0, promptSyntax: 'a1111' } satisfies FormValues;
+    expect(validateForm(values, undefined, needsUrl('sd-v1-4', specs)).map((e) => e.field)).toEqual(['customUrl']);
+    expect(validateForm({ ...values, customUrl: url }, undefined, true)).toEqual([]);
   });
 
   it('only the bundled demo is served by the app itself', () => {

@@ -19,6 +19,8 @@ export class ModelPicker {
   #select: HTMLSelectElement;
   #description: HTMLElement;
   #customRow: HTMLElement;
+  #customHint: HTMLElement;
+  #defaultHint: string;
   #examples: HTMLElement;
   #exampleList: HTMLElement;
   #options: ModelPickerOptions;
@@ -28,6 +30,8 @@ export class ModelPicker {
     this.#select = byId('model', HTMLSelectElement, root);
     this.#description = byId('model-description', HTMLElement, root);
     this.#customRow = byId('custom-url-row', HTMLElement, root);
+    this.#customHint = byId('custom-url-hint', HTMLElement, root);
+    this.#defaultHint = this.#customHint.textContent ?? '';
     this.#examples = byId('examples', HTMLElement, root);
     this.#exampleList = byId('example-list', HTMLElement, root);
     this.#select.replaceChildren(
@@ -53,7 +57,8 @@ export class ModelPicker {
   #render(): void {
     const spec = this.#options.presets.find((s) => s.id === this.#select.value);
     const custom = this.#select.value === CUSTOM_MODEL_ID;
-    this.#customRow.hidden = !custom;
+    this.#customRow.hidden = !custom && !spec?.askUrl;
+    this.#customHint.textContent = spec?.askUrl ?? this.#defaultHint;
     this.#description.textContent = custom
       ? 'Any Stable Diffusion v1 folder in diffusers\' ONNX layout. Big models need WebGPU and download once into this browser\'s storage.'
       : (spec?.description ?? '');

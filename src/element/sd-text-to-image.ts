@@ -8,8 +8,8 @@
  * Every element on a page shares one engine (one worker, one loaded model, one stored copy of the
  * weights, see shared-engine.ts); generations from several elements run one after another.
  *
- * @attr model - a preset id ('shapes-sd', the demo shipped next to the library; 'sd-v1-4') or the URL of
- *   a model folder in diffusers' ONNX layout. Default 'shapes-sd'. Property: `model: string`.
+ * @attr model - a preset id ('shapes-sd', the demo shipped next to the library) or the URL of a model
+ *   folder in diffusers' ONNX layout (Stable Diffusion v1.4: your folder made with tools/prepare_model.py). Default 'shapes-sd'. Property: `model: string`.
  * @attr prompt - the text to draw. Property: `prompt: string`. The element's prompt box edits it.
  * @attr negative-prompt - what to steer away from. Property: `negativePrompt: string`.
  * @attr prompt-syntax - a1111 (default: AUTOMATIC1111's `(word:1.3)`, `[word]`, BREAK, prompts past 75 tokens in

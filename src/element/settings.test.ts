@@ -44,6 +44,11 @@ describe('resolveModel', () => {
     expect(() => resolveModel('shapes', specs, PAGE)).toThrow(InvalidRequestError);
     expect(() => resolveModel('shapes', specs, PAGE)).toThrow(/shapes-sd, sd-v1-4/);
   });
+
+  it('asks for the folder URL for sd-v1-4, whose weights are not hosted here', () => {
+    expect(() => resolveModel('sd-v1-4', specs, PAGE)).toThrow(InvalidRequestError);
+    expect(() => resolveModel('sd-v1-4', specs, PAGE)).toThrow(/set model to the URL of your own folder \(URL of your Stable Diffusion v1\.4 folder \(made with tools\/prepare_model\.py/);
+  });
 });
 
 describe('requestFromAttributes', () => {

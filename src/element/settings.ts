@@ -40,6 +40,9 @@ export function parseSwitchAttribute(value: string | null): boolean {
 export function resolveModel(value: string | null, presets: readonly ModelPreset[], pageUrl: string): ModelPreset {
   const name = value?.trim() || DEFAULT_MODEL;
   const preset = presets.find((spec) => spec.id === name);
+  if (preset?.askUrl) {
+    throw new InvalidRequestError(`The ${name} preset has no folder we can serve: set model to the URL of your own folder (${preset.askUrl})`);
+  }
   if (preset) return preset;
   if (!name.includes('/')) {
     throw new InvalidRequestError(`Unknown model "${name}": use a preset (${presets.map((spec) => spec.id).join(', ')}) or the URL of a model folder.`);

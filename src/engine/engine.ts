@@ -43,6 +43,9 @@ export interface PreviewOptions {
 export interface LoadedModel {
   id: string;
   name: string;
+  /** The folder's URL as the weight store keys it. */
+  url: string;
+  /** What the folder's graphs compute in (not what the spec asked for: a folder typed by URL may be either). */
   precision: Precision;
   backend: 'webgpu' | 'wasm';
   /** What requests for this model must satisfy (size multiple, default size, latent channels). */

@@ -23,8 +23,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const SWIFTSHADER: Capabilities = { webgpu: true, shaderF16: false, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31, adapterInfo: 'google swiftshader', backend: 'webgpu', explanation: null };
-const WASM: Capabilities = { webgpu: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation: null };
+const SWIFTSHADER: Capabilities = { webgpu: true, shaderF16: false, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31, adapterInfo: 'google swiftshader', softwareAdapter: true, backend: 'webgpu', explanation: null };
+const WASM: Capabilities = { webgpu: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, softwareAdapter: false, backend: 'wasm', explanation: null };
 
 function engineFor(caps: Capabilities) {
   const label = `e${++counter}`;

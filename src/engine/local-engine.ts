@@ -51,7 +51,8 @@ export class LocalEngine implements Engine {
       const precision = choosePrecision(spec, backend === 'webgpu' && caps.shaderF16);
       // An fp16-only model on WebGPU without shader-f16: refused before anything is downloaded.
       if (precision === 'fp16' && backend === 'webgpu' && !caps.shaderF16) throw new ShaderF16UnsupportedError(shaderF16Message(`The model ${spec.id}`));
-      const url = spec.urls[precision]!;
+      const url = spec.urls[precision];
+      if (!url) throw new InvalidRequestError(`The model ${spec.id} has no folder URL: give the URL of the model folder (the one holding model_index.json).`);
       const key = `${url}|${backend}`;
       if (this.#loaded?.key === key) return this.#loaded.info;
       const target: BackendTarget = { backend, shaderF16: caps.shaderF16, maxBufferSize: caps.maxBufferSize, maxStorageBufferBindingSize: caps.maxStorageBufferBindingSize };
@@ -62,7 +63,7 @@ export class LocalEngine implements Engine {
         onProgress: options.onProgress,
       });
       await this.#loaded?.pipeline.dispose();
-      const info: LoadedModel = { id: spec.id, name: source.name, precision, backend, backendReason: reason, geometry: pipeline.geometry };
+      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry };
       this.#loaded = { key, pipeline, info };
       return info;
     });

@@ -15,6 +15,12 @@ export interface ModelPreset extends ModelSpec {
    * size rule is checked before anything is downloaded; the loaded model's own is checked again.
    */
   unetDownsamplings?: number;
+  /**
+   * The folder is the user's own (e.g. one made with tools/prepare_model.py, since we cannot host
+   * SD v1.4's weights): `urls` is empty and the picker asks for the folder's URL with this hint; the
+   * preset brings the rest (see modelSpecFor in src/app/model-choice.ts).
+   */
+  askUrl?: string;
 }
 
 /** What requests for `preset` must satisfy before it is loaded (its declared size rule, else every SD v1 model's). */

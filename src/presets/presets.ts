@@ -1,6 +1,6 @@
 /**
  * The model picker's presets. The bundled demo (shapes-sd, served from our own origin and precached)
- * is the default; Stable Diffusion v1.4 is the real model, loaded by URL from Hugging Face.
+ * is the default; Stable Diffusion v1.4 is the real model, from a folder the user makes and hosts (its URL).
  */
 import type { ModelPreset } from './model-preset.js';
 
@@ -42,13 +42,17 @@ export function presets(baseUrl: string): ModelPreset[] {
     },
     {
       id: 'sd-v1-4',
-      label: 'Stable Diffusion v1.4 (ONNX, Hugging Face)',
+      label: 'Stable Diffusion v1.4 (your folder, by URL)',
       description:
-        'CompVis/stable-diffusion-v1-4, the ONNX export on its "onnx" branch. That export is fp32: its UNet weights (3.4 GB) exceed what a browser can load as one buffer, and the engine says so before downloading. Convert it to fp16 (about 2 GB in all) with tools/prepare_model.py, host the folder (any static host with CORS, or a Hugging Face repository) and load it by URL.',
-      urls: { fp32: 'https://huggingface.co/CompVis/stable-diffusion-v1-4/resolve/onnx/' },
+        'CompVis/stable-diffusion-v1-4: 512x512 pictures of anything. Its weights are licensed (CreativeML OpenRAIL-M) and not bundled: ' +
+        'make a web folder from the diffusers checkpoint with tools/prepare_model.py (fp16 for WebGPU with shader-f16, about 2.1 GB; ' +
+        '--target portable or --fp32 for GPUs without it, about 4.3 GB, weights split into files under 2 GB), host it with CORS (a static server or a Hugging Face repository) and paste its URL. ' +
+        "CompVis' own ONNX export (its \"onnx\" branch) keeps the fp32 UNet in one 3.4 GB file, more than a browser can hold in one buffer, so it cannot be used directly.",
+      urls: {},
+      askUrl: 'URL of your Stable Diffusion v1.4 folder (made with tools/prepare_model.py; see README "Stable Diffusion v1.4 in the browser").',
       examplePrompts: ['a photograph of an astronaut riding a horse', 'a watercolor painting of a lighthouse at dawn'],
       recommended: { scheduler: 'pndm', numInferenceSteps: 25, guidanceScale: 7.5, width: 512, height: 512 },
-      sizeBytes: { fp32: 4_270_000_000 },
+      sizeBytes: { fp16: 2_130_000_000, fp32: 4_265_000_000 },
       unetDownsamplings: 3,
     },
   ];
