@@ -1,7 +1,8 @@
 /**
- * WeightStore.download's `check` hook: it sees every file with its size and the stored graphs
- * before any weight moves; a refusal leaves a partial model that a later download continues.
- * fake-indexeddb + the fault server over fixtures/tiny-sd-fp32.
+ * WeightStore.download reads each part's graph before its weights: the external-data files it
+ * names (any names, several files) are what gets downloaded, and the `check` hook sees every file
+ * with its size and the stored graphs before any weight moves; a refusal leaves a partial model that
+ * a later download continues. fake-indexeddb + the fault server over fixtures/tiny-sd-fp32.
  */
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
 import { ModelTooLargeError } from '../core/errors.js';
+import { externalTensor, graph, model, node } from '../testing/onnx-proto.js';
 import { WeightStore, type DownloadPlan } from './weight-store.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/tiny-sd-fp32/', import.meta.url));
@@ -45,5 +47,57 @@ describe('WeightStore.download check', () => {
     await expect(store.download(url, { check: refuse })).rejects.toThrow('too large for this test');
     expect(checks).toEqual(['c1']);
     expect((await store.get(url))!.complete).toBe(true);
+  });
+});
+
+describe('external-data files named by the graph', () => {
+  const data = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+  /** A unet/model.onnx whose two weights live in "unet.onnx_data" (16 bytes) and "shards/part-2.bin" (8 bytes). */
+  const unet = model(
+    graph({
+      nodes: [node({ op: 'Add', inputs: ['a', 'b'], outputs: ['y'] })],
+      initializers: [externalTensor({ name: 'a', dims: [4], location: 'unet.onnx_data', offset: 0, length: 16 }), externalTensor({ name: 'b', dims: [2], location: './shards/part-2.bin', offset: 0, length: 8 })],
+      outputs: [{ name: 'y', dims: [4] }],
+    }),
+  );
+
+  it('stores every file the graph names, whatever its name, and not the unused layout default', async () => {
+    const sharded = await startFaultServer({ root: FIXTURE, files: { 'unet/model.onnx': unet, 'unet/unet.onnx_data': data(16, 1), 'unet/shards/part-2.bin': data(8, 2) } });
+    try {
+      const store = new WeightStore({ dbName: 'check-2', chunkSize: 1 << 20, storage: null, locks: null });
+      const url = `${sharded.url}s1/`;
+      let planned: ReadonlyMap<string, number | null> = new Map();
+      const model = await store.download(url, { check: (plan) => void (planned = new Map(plan.files)) });
+      expect(planned.get('unet/unet.onnx_data')).toBe(16);
+      expect(planned.get('unet/shards/part-2.bin')).toBe(8);
+      const paths = model.files.map((f) => f.path);
+      expect(paths).toEqual(expect.arrayContaining(['unet/model.onnx', 'unet/unet.onnx_data', 'unet/shards/part-2.bin']));
+      expect(paths).not.toContain('unet/weights.pb'); // on the server, but this graph does not use it
+      expect(sharded.requests('unet/weights.pb', 's1').filter((r) => r.method === 'GET')).toEqual([]);
+      const source = await store.open(url);
+      expect([...(await source.readBytes('unet/shards/part-2.bin'))]).toEqual([...data(8, 2)]);
+      expect(model.totalBytes).toBe(model.sizeBytes);
+    } finally {
+      await sharded.close();
+    }
+  });
+
+  it('refuses a named file that is missing or shorter than the graph reads, before any weights move', async () => {
+    const short = await startFaultServer({ root: FIXTURE, files: { 'unet/model.onnx': unet, 'unet/unet.onnx_data': data(16, 1), 'unet/shards/part-2.bin': data(4, 2) } });
+    try {
+      const store = new WeightStore({ dbName: 'check-3', chunkSize: 1 << 20, storage: null, locks: null });
+      const error = await store.download(`${short.url}s2/`).then(() => null, (e: unknown) => e as Error);
+      expect(error?.name).toBe('ModelFormatError');
+      expect(error?.message).toBe(`s2/unet/shards/part-2.bin is 4 B but unet/model.onnx reads 8 B from it: the server's copy is incomplete or from another export. Upload the folder again.`);
+      expect(short.requests('unet/shards/part-2.bin', 's2').filter((r) => r.method === 'GET')).toEqual([]);
+      expect(short.requests('unet/unet.onnx_data', 's2').filter((r) => r.method === 'GET')).toEqual([]);
+
+      short.fault('unet/shards/part-2.bin', { status: 404 });
+      const missing = await store.download(`${short.url}s3/`).then(() => null, (e: unknown) => e as Error);
+      expect(missing?.name).toBe('ModelFileMissingError');
+      expect(missing?.message).toContain('unet/shards/part-2.bin');
+    } finally {
+      await short.close();
+    }
   });
 });

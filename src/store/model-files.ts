@@ -4,7 +4,7 @@
  *
  *   model_index.json
  *   text_encoder/model.onnx
- *   unet/model.onnx  [unet/weights.pb: external data, ~1.7 GB fp16 in SD v1.4]
+ *   unet/model.onnx  [unet/weights.pb, or the external-data files its graph names: ~1.7 GB fp16 in SD v1.4]
  *   vae_decoder/model.onnx
  *   [vae_encoder/model.onnx]                               (img2img only)
  *   tokenizer/vocab.json, tokenizer/merges.txt
@@ -12,6 +12,7 @@
  *   scheduler/scheduler_config.json
  *
  * Bracketed files are optional: downloaded when the manifest lists them or the server has them.
+ * External-data files are read from each graph by WeightStore (any names, several files per part).
  * safety_checker and feature_extractor are not used by this engine and are never downloaded.
  */
 import { ModelFileMissingError, ModelFormatError } from '../core/errors.js';

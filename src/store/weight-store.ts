@@ -11,7 +11,11 @@
  *   2. model_index.json → which files the folder has (model-files.ts); without a manifest, HEAD
  *      requests find optional files and sizes, so a missing required file fails before 2 GB move
  *   3. quota check (navigator.storage.estimate) and persist() request
- *   4. each file streamed into chunks (downloader.ts), smallest first so wrong URLs fail fast
+ *   4a. each part's graph (model.onnx) first: the external-data files it names (any names, several
+ *      files, src/engine/onnx-external-data.ts) join the plan, files shorter than the graph reads are
+ *      refused, and the caller's `check` (e.g. the engine's: wrong backend, fp16 without shader-f16,
+ *      too large for the wasm heap or a GPU buffer) may refuse the model before its weights move
+ *   4b. the other files streamed into chunks (downloader.ts), smallest first so wrong URLs fail fast
  *   5. the model record is marked complete only after every file verified
  *
  * One download per model at a time across tabs and workers (Web Locks, where available).
@@ -19,6 +23,7 @@
 import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError, NetworkError } from '../core/errors.js';
 import { ChunkStore } from './chunk-store.js';
 import { downloadFile, fetchChunk, storeBytes, type DownloadContext } from './downloader.js';
+import { externalDataFiles } from '../engine/onnx-external-data.js';
 import { checkFileStart } from './file-format.js';
 import { contentLength, DEFAULT_RETRY, fetchChecked, withRetry, type FetchLike, type RetryOptions } from './http.js';
 import { forEachChunk, IdbModelSource, type ChunkRepair } from './idb-model-source.js';
@@ -161,43 +166,75 @@ export class WeightStore {
         const probed = new Map<string, number>();
         const sizes = await this.#plan(ctx, files, stored, !manifest, probed);
         const present = files.filter((file) => sizes.has(file.path));
-        const all = [MODEL_INDEX_PATH, ...(manifest ? [MANIFEST_PATH] : []), ...present.map((file) => file.path)];
-        const known = [...sizes.values()].every((size) => size !== null);
-        totalBytes = [...sizes.values()].reduce<number>((sum, size) => sum + (size ?? 0), indexRecord.size ?? 0);
-        storedBytes = present.reduce((sum, file) => sum + (stored.get(file.path)?.storedBytes ?? 0), indexRecord.size ?? 0);
+        const storedSoFar = () => present.reduce((sum, file) => sum + (stored.get(file.path)?.storedBytes ?? 0), indexRecord.size ?? 0);
         const record: ModelRecord = {
           id,
           name,
           baseUrl: id,
-          files: all,
-          totalBytes: known ? totalBytes : null,
+          files: [],
+          totalBytes: null,
           hasManifest: !!manifest,
           complete: false,
           createdAt: existing?.createdAt ?? Date.now(),
         };
-        await this.#store.putModel(record);
-        this.#checkFileSizes(name, sizes);
+        const describeFiles = async () => {
+          record.files = [MODEL_INDEX_PATH, ...(manifest ? [MANIFEST_PATH] : []), ...present.map((file) => file.path)];
+          totalBytes = [...sizes.values()].reduce<number>((sum, size) => sum + (size ?? 0), indexRecord.size ?? 0);
+          record.totalBytes = [...sizes.values()].every((size) => size !== null) ? totalBytes : null;
+          await this.#store.putModel(record);
+          this.#checkFileSizes(name, sizes);
+        };
+        await describeFiles();
 
-        // 2b. The graphs (small where the weights are external data), so that `check` can refuse a
-        // model this backend cannot run before its weights move.
-        if (options.check) {
-          for (const file of present.filter((f) => f.path.endsWith('.onnx'))) {
-            const done = await this.#downloadVerified(ctx, file, probed.get(file.path) ?? null);
-            storedBytes += (done.size ?? 0) - (stored.get(file.path)?.storedBytes ?? 0);
-            stored.set(file.path, done);
-          }
-          await options.check({ name, files: sizes, read: async (path) => this.#assemble(id, (await this.#store.getFile(id, path)) ?? missing(path)) });
-        }
-
-        // 3. Room for it.
-        await checkQuota(totalBytes - storedBytes, name, this.#storage);
+        // 3. Room for it (again below for external-data files found in the graphs).
+        await checkQuota(totalBytes - storedSoFar(), name, this.#storage);
         if (this.#storage) record.persisted = await requestPersistence(this.#storage);
-
-        // 4. The files, smallest first.
-        tracker.setTotal(known ? totalBytes : null);
+        tracker.setTotal(record.totalBytes);
         tracker.fileDone(indexRecord.size ?? 0);
+
+        // 4a. The graphs (small where the weights are external data), then the external-data files
+        // they name (any names, any number), so that `check` can refuse a model this backend cannot
+        // run before its weights move.
+        const graphs = new Map<string, Uint8Array>();
+        for (const file of present.filter((f) => f.path.endsWith('.onnx'))) {
+          let done: FileRecord;
+          try {
+            done = await this.#downloadVerified(ctx, file, probed.get(file.path) ?? null);
+          } catch (error) {
+            if (file.required || !(error instanceof ModelFileMissingError)) throw error;
+            await this.#store.deleteFile(id, file.path); // optional and absent (HEAD was inconclusive)
+            present.splice(present.indexOf(file), 1);
+            sizes.delete(file.path);
+            continue;
+          }
+          stored.set(file.path, done);
+          graphs.set(file.path, await this.#assemble(id, done));
+          tracker.fileDone(done.size ?? 0);
+        }
+        const named = externalFilesOf(graphs, present, manifest);
+        // The layout's optional unet/weights.pb is only fetched when the graph names it.
+        for (const file of present.filter((f) => !f.required && f.path.endsWith('/weights.pb') && graphs.has(f.path.replace(/weights\.pb$/, 'model.onnx')))) {
+          present.splice(present.indexOf(file), 1);
+          sizes.delete(file.path);
+          await describeFiles();
+        }
+        if (named.length > 0) {
+          for (const [path, size] of await this.#plan(ctx, named, stored, !manifest, probed)) sizes.set(path, size);
+          present.push(...named.filter((file) => sizes.has(file.path)));
+          await describeFiles();
+          await checkQuota(totalBytes - storedSoFar(), name, this.#storage);
+          tracker.setTotal(record.totalBytes);
+        }
+        checkExternalSizes(name, graphs, sizes);
+        await options.check?.({ name, files: sizes, read: async (path) => graphs.get(path) ?? this.#assemble(id, (await this.#store.getFile(id, path)) ?? missing(path)) });
+        const fetchedGraphs = new Set(graphs.keys());
+        graphs.clear();
+        storedBytes = storedSoFar();
+
+        // 4b. The other files, smallest first.
         present.sort((a, b) => (sizes.get(a.path) ?? Infinity) - (sizes.get(b.path) ?? Infinity));
         for (const file of present) {
+          if (fetchedGraphs.has(file.path)) continue;
           const before = stored.get(file.path);
           let done: FileRecord;
           try {
@@ -421,4 +458,50 @@ export class WeightStore {
 
 function missing(path: string): never {
   throw new ModelFileMissingError(`The model has no ${path}.`);
+}
+
+/**
+ * The external-data files the graphs name (`<part>/<location>`) that the folder's fixed layout does
+ * not already list, required; with a manifest each must be in it (size and digest).
+ */
+function externalFilesOf(graphs: ReadonlyMap<string, Uint8Array>, listed: readonly ModelFile[], manifest: Manifest | undefined): ModelFile[] {
+  const known = new Set(listed.map((file) => file.path));
+  const out: ModelFile[] = [];
+  for (const [graphPath, bytes] of graphs) {
+    const folder = graphPath.slice(0, graphPath.lastIndexOf('/') + 1);
+    for (const { location } of externalDataFiles(bytes, graphPath)) {
+      const path = folder + location;
+      if (known.has(path)) {
+        const entry = listed.find((file) => file.path === path)!;
+        entry.required = true; // e.g. unet/weights.pb, optional in the layout, named by this graph
+        continue;
+      }
+      known.add(path);
+      if (!manifest) {
+        out.push({ path, required: true });
+        continue;
+      }
+      const entry = manifest.files.find((file) => file.path === path);
+      if (!entry) {
+        throw new ModelFileMissingError(`${graphPath} keeps weights in ${location}, which the model's manifest.json does not list. Regenerate the manifest with tools/make-manifest.ts.`);
+      }
+      out.push({ path, required: true, size: entry.size, sha256: entry.sha256 });
+    }
+  }
+  return out;
+}
+
+/** A file shorter than the bytes its graph reads from it is refused before it is downloaded. */
+function checkExternalSizes(name: string, graphs: ReadonlyMap<string, Uint8Array>, sizes: ReadonlyMap<string, number | null>): void {
+  for (const [graphPath, bytes] of graphs) {
+    const folder = graphPath.slice(0, graphPath.lastIndexOf('/') + 1);
+    for (const { location, bytesUsed } of externalDataFiles(bytes, graphPath)) {
+      const size = sizes.get(folder + location);
+      if (size != null && bytesUsed !== null && size < bytesUsed) {
+        throw new ModelFormatError(
+          `${name}/${folder}${location} is ${formatBytes(size)} but ${graphPath} reads ${formatBytes(bytesUsed)} from it: the server's copy is incomplete or from another export. Upload the folder again.`,
+        );
+      }
+    }
+  }
 }
