@@ -15,11 +15,12 @@
  * IndexedDB's backend. RSS includes shared pages, so the sum over-counts slightly.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../lib/browser.js';
+import { memorySampler } from '../lib/memory-sampler.js';
 import { startFaultServer, type VirtualFile } from '../lib/fault-server.js';
 import { openStorePage, REPO_ROOT, startStorePageServer, storeCall } from '../store-harness.js';
 import type { StoredModel } from '../../src/store/index.js';
@@ -68,62 +69,6 @@ function sha256Of(file: VirtualFile): string {
   const hash = createHash('sha256');
   for (let offset = 0; offset < file.size; offset += 16 << 20) hash.update(file.read(offset, 16 << 20) as Uint8Array);
   return hash.digest('hex');
-}
-
-/** RSS sampler for the Chromium processes of one profile, by process type. */
-function memorySampler(profileDir: string) {
-  const peaks: Record<string, number> = {};
-  let peakTotal = 0;
-  const sample = () => {
-    const byType: Record<string, number> = {};
-    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try {
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (!cmdline.includes(profileDir) && !cmdline.includes('--type=')) continue;
-        if (!cmdline.includes(CHROMIUM_PATH.split('/').pop()!) && !cmdline.includes('chrom')) continue;
-        const type = /--type=([\w-]+)/.exec(cmdline)?.[1] ?? 'browser';
-        if (type !== 'browser' && !ownedBy(pid, profileDir)) continue;
-        const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-        byType[type] = (byType[type] ?? 0) + rss;
-      } catch {
-        // the process exited between readdir and read
-      }
-    }
-    let total = 0;
-    for (const [type, rss] of Object.entries(byType)) {
-      peaks[type] = Math.max(peaks[type] ?? 0, rss);
-      total += rss;
-    }
-    peakTotal = Math.max(peakTotal, total);
-    return total;
-  };
-  const timer = setInterval(sample, 100);
-  return {
-    sample,
-    reset() {
-      for (const key of Object.keys(peaks)) delete peaks[key];
-      peakTotal = 0;
-      sample();
-    },
-    peaks: () => ({ ...peaks, total: peakTotal }),
-    stop: () => clearInterval(timer),
-  };
-}
-
-/** Child processes of this profile's browser process carry no profile path; walk up their parents. */
-function ownedBy(pid: string, profileDir: string): boolean {
-  for (let current = pid, depth = 0; current && current !== '1' && depth < 5; depth++) {
-    const ppid = /PPid:\s+(\d+)/.exec(readFileSync(`/proc/${current}/status`, 'utf8'))?.[1];
-    if (!ppid) return false;
-    try {
-      const cmdline = readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
-      if (cmdline.includes(profileDir) && !cmdline.includes('--type=')) return true;
-    } catch {
-      return false;
-    }
-    current = ppid;
-  }
-  return false;
 }
 
 const fmt = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
