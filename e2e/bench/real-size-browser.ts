@@ -13,8 +13,10 @@
  * load time per part (from the app's progress text), generation time, peak RSS of Chromium's
  * processes per phase (e2e/lib/memory-sampler.ts), the storage estimate; what failed and its message.
  * Heavy (the fp32 folder is 4.3 GB; SwiftShader keeps GPU buffers in CPU memory): run it alone.
+ * It stops by itself, reporting how far it got, when the machine's MemAvailable drops below
+ * --min-available-mb (default 2500).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -36,6 +38,8 @@ const STEPS = Number(arg('steps', '1'));
 const SCHEDULER = arg('scheduler', 'ddim');
 const PROMPT = arg('prompt', 'a photograph of an astronaut riding a horse');
 const TIMEOUT_MS = Number(arg('timeout-min', '50')) * 60_000;
+/** The machine is shared: stop (and report how far it got) when less than this much memory is left. */
+const MIN_AVAILABLE_MB = Number(arg('min-available-mb', '2500'));
 const MB = 1e6;
 const GB = 1e9;
 
@@ -63,6 +67,7 @@ const now = (page: Page) => page.evaluate(() => performance.now());
 const settled = (page: Page) => page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.body.dataset.state ?? ''), null, { timeout: TIMEOUT_MS, polling: 500 });
 const state = (page: Page) => page.evaluate(() => ({ state: document.body.dataset.state ?? '', errors: document.getElementById('form-errors')?.textContent ?? '', status: document.getElementById('model-status')?.textContent ?? '', caption: document.getElementById('stage-caption')?.textContent ?? '' }));
 const fmtGB = (bytes: number) => `${(bytes / GB).toFixed(2)} GB`;
+const availableMb = () => Number(/MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024;
 
 async function main(): Promise<void> {
   console.log(`real-size browser run: ${MODEL_DIR}, ${WIDTH}x${HEIGHT}, ${SCHEDULER} ${STEPS} step(s), Chromium ${CHROMIUM_PATH}`);
@@ -73,6 +78,15 @@ async function main(): Promise<void> {
   const memory = memorySampler(profile);
   const phases: Record<string, Record<string, number>> = {};
   const report: Record<string, unknown> = {};
+  let phase = 'start';
+  const guard = setInterval(() => {
+    const mb = availableMb();
+    if (mb < MIN_AVAILABLE_MB && !report.stopped) {
+      report.stopped = `MemAvailable ${mb.toFixed(0)} MB < ${MIN_AVAILABLE_MB} MB during ${phase}: stopped (the machine is shared)`;
+      phases[phase] = memory.peaks();
+      void context.close();
+    }
+  }, 1000);
   try {
     await context.addInitScript(recordProgress);
     const page = await context.newPage();
@@ -88,6 +102,7 @@ async function main(): Promise<void> {
     await page.dispatchEvent('#custom-url', 'change');
     console.log(`advice: ${(await page.textContent('#model-advice'))?.trim() || '(none)'}`);
     memory.reset();
+    phase = 'download';
     const t0 = await now(page);
     const wall0 = Date.now();
     await page.click('#load-model');
@@ -99,6 +114,8 @@ async function main(): Promise<void> {
         downloadEnd = Date.now();
         phases.download = memory.peaks();
         memory.reset();
+        phase = 'load';
+        console.log(`download done after ${((downloadEnd - wall0) / 1000).toFixed(0)} s; peak RSS ${JSON.stringify(Object.fromEntries(Object.entries(phases.download).map(([k, v]) => [k, fmtGB(v)])))}`);
       }
     }).catch(() => undefined), 500);
     await settled(page);
@@ -132,6 +149,7 @@ async function main(): Promise<void> {
       await page.fill('#seed', '1');
       await page.fill('#batch-count', '1');
       memory.reset();
+      phase = 'generate';
       const g0 = await now(page);
       await page.click('#generate');
       await page.waitForFunction(() => document.body.dataset.state === 'generating', null, { timeout: 60_000 }).catch(() => undefined);
@@ -141,11 +159,16 @@ async function main(): Promise<void> {
       report.generate = { seconds: (g.at(-1)!.t - g0) / 1000, result: await state(page), progress: g.map((e) => `${((e.t - g0) / 1000).toFixed(1)} s ${e.text}`).slice(-12) };
     }
     report.progress = log.map((e) => `${((e.t - t0) / 1000).toFixed(1)} s ${e.text}`).filter((line, i, all) => !line.includes('Downloading') || i % 20 === 0 || !all[i + 1]?.includes('Downloading'));
+  } catch (error) {
+    report.error = report.stopped ? undefined : String(error).slice(0, 600);
   } finally {
+    clearInterval(guard);
     memory.stop();
+    const gets = files.log.filter((e) => e.method === 'GET');
+    report.served = { bytes: gets.reduce((sum, e) => sum + e.bytesSent, 0), requests: gets.length, lastFile: gets.at(-1)?.path ?? null };
     report.peakRss = Object.fromEntries(Object.entries(phases).map(([phase, peaks]) => [phase, Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, fmtGB(v)]))]));
     console.log(JSON.stringify(report, null, 2));
-    await context.close();
+    await context.close().catch(() => undefined);
     await Promise.all([app.close(), files.close()]);
     rmSync(profile, { recursive: true, force: true });
   }

@@ -42,7 +42,7 @@ describe('a model this browser cannot run is refused before its weights download
     const error = await engine.load(spec).then(() => new Error('loaded'), (e: unknown) => e as Error);
     expect(error.name).toBe('ShaderF16UnsupportedError');
     expect(error.message).toMatch(/^The model sd-fp16 is fp16, and this GPU adapter lacks WebGPU's shader-f16 feature/);
-    expect(error.message).toContain('tools/prepare_model.py --fp32');
+    expect(error.message).toContain('tools/prepare_model.py --target webgpu --fp32, or --target portable');
     expect(fetched()).toEqual([]);
   });
 

@@ -84,7 +84,7 @@ describe('a folder prepared for WebGPU on the CPU', () => {
 
 const graph = (floatType: GraphSummary['floatType'], largestTensorBytes: number, name = 'w'): GraphSummary => ({ operators: [], floatType, largestTensorBytes, largestTensorName: name });
 
-/** SD v1.4 fp32 as prepare_model.py --fp32 writes it (unet/weights.pb from issue 10; model.onnx files about 1 MB). */
+/** SD v1.4 fp32 as prepare_model.py --target portable writes it (unet/weights.pb from issue 10; model.onnx files about 1 MB). */
 const SD14_FP32: PartPlan[] = [
   { part: 'text_encoder', bytes: 492_000_000, graph: graph(null, 151_781_376, 'text_model.embeddings.token_embedding.weight') },
   { part: 'unet', bytes: 3_438_000_000, graph: graph('float32', 117_964_800, 'up_blocks.0.resnets.0.conv1.weight') },

@@ -87,7 +87,7 @@ export function shaderF16Message(what: string): string {
     `${what} is fp16, and this GPU adapter lacks WebGPU's shader-f16 feature, so it cannot run here ` +
     '(software WebGPU such as SwiftShader never has it; Chrome on Linux blocklists it on NVIDIA GPUs). ' +
     'Use a browser and GPU with shader-f16 (Chrome or Edge on Windows or macOS, recent GPUs; chrome://gpu lists it), ' +
-    'or load an fp32 folder (tools/prepare_model.py --fp32, or --target portable: twice the download and GPU memory).'
+    'or load an fp32 folder (tools/prepare_model.py --target webgpu --fp32, or --target portable: twice the download and GPU memory).'
   );
 }
 

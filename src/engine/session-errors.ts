@@ -25,7 +25,7 @@ export function explainSessionError(label: string, backend: Backend, error: unkn
     const advice = fused
       ? PORTABLE_ADVICE
       : floatType === 'float16'
-        ? 'This backend lacks that operator in fp16: use an fp32 folder (tools/prepare_model.py --fp32).'
+        ? 'This backend lacks that operator in fp16: use a portable fp32 folder (tools/prepare_model.py --target portable).'
         : 'Use a folder exported for onnxruntime-web (tools/prepare_model.py), or another backend.';
     return new BackendMismatchError(
       `The ${label} model uses the operator ${op} (opset ${match[2]}), which ${BACKEND_LABEL[backend]} has no kernel for${floatType === 'float16' ? ' in fp16' : ''}: the folder was prepared for another backend (nothing is damaged). ${advice}`,
