@@ -9,14 +9,14 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, preview, type PreviewServer } from 'vite';
+import { build, preview, type Plugin, type PreviewServer } from 'vite';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_DIR = join(REPO_ROOT, 'node_modules/.cache/sd-e2e-production');
 const STAMP = '.inputs-hash';
 /** Bump to rebuild when the way of building changes. */
 const RECIPE = 2;
-const INPUTS = ['src', 'workers', 'public', 'examples', 'index.html', 'vite.config.ts', 'vite.lib.config.ts', 'package-lock.json'];
+const INPUTS = ['src', 'workers', 'public', 'examples', 'index.html', 'vite.config.ts', 'vite.lib.config.ts', 'package.json', 'package-lock.json'];
 
 /** A hash of the build's inputs: contents of small files, size and mtime of large ones (the models). */
 function inputsHash(): string {
@@ -61,12 +61,22 @@ export interface ProductionServer {
   close(): Promise<void>;
 }
 
-/** `vite preview` of `outDir` on `port` (0: a free one). */
-export async function startPreview(outDir: string, port = 0): Promise<ProductionServer> {
+/** `vite preview` of `outDir` on `port` (0: a free one); `onRequest` hears every request's path (with query). */
+export async function startPreview(outDir: string, port = 0, onRequest?: (url: string) => void): Promise<ProductionServer> {
+  const requestLog: Plugin = {
+    name: 'e2e-request-log',
+    configurePreviewServer(server) {
+      server.middlewares.use((req, _res, next) => {
+        onRequest?.(req.url ?? '');
+        next();
+      });
+    },
+  };
   const server: PreviewServer = await preview({
     root: REPO_ROOT,
     configFile: join(REPO_ROOT, 'vite.config.ts'),
     logLevel: 'warn',
+    plugins: onRequest ? [requestLog] : [],
     build: { outDir },
     preview: { host: '127.0.0.1', port, strictPort: port !== 0, open: false },
   });

@@ -15,6 +15,8 @@ export interface PrecacheManifest {
   version: string;
   /** Paths relative to the service worker's scope (the app root), e.g. "index.html", "ort/…wasm". */
   urls: string[];
+  /** Path → its revision, the first 16 hex digits of the SHA-256 of its bytes: an update fetches only files whose revision changed (precache-install.ts). */
+  revisions: Record<string, string>;
 }
 
 /** Cache names: one per version, so an update installs beside the running version and replaces it on activation. */

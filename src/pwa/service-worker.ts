@@ -2,30 +2,28 @@
  * The app's service worker, built to `sw.js` at the app root (src/pwa/vite-plugin.ts writes this
  * build's precache manifest into it). It makes the app start offline and keeps updates safe:
  *
- *   install:  precache this version's app shell + ORT runtime in its own cache. No skipWaiting():
- *             a new version waits, so a page that is generating keeps the files it started with.
+ *   install:  precache this version's app shell + ORT runtime in its own cache, copying every file
+ *             whose revision (content hash) an older version's cache holds and fetching only new or
+ *             changed files (precache-install.ts). No skipWaiting(): a new version waits, so a page
+ *             that is generating keeps the files it started with.
  *   message:  {type: 'skip-waiting'} from the page (sent when it is idle and the user chose Reload).
  *   activate: delete other versions' caches, take control of open pages.
  *   fetch:    see sw-routes.ts (cache-first shell, weights untouched, COOP/COEP on documents/workers).
  *
- * No imports but sw-routes.ts and types, so the bundle is one classic script.
+ * Bundled into one classic script (vite-plugin.ts).
  */
+import { installPrecache } from './precache-install.js';
 import { cacheName, CACHE_PREFIX, type PrecacheManifest } from './precache.js';
 import { routeFor, withIsolationHeaders, type Route } from './sw-routes.js';
 
 const sw = self as unknown as ServiceWorkerGlobalScope & { __SD_PRECACHE_MANIFEST__?: PrecacheManifest };
 /** Set by the build; an unbuilt worker (never registered in dev) precaches nothing. */
-const manifest: PrecacheManifest = sw.__SD_PRECACHE_MANIFEST__ ?? { version: 'dev', urls: [] };
+const manifest: PrecacheManifest = sw.__SD_PRECACHE_MANIFEST__ ?? { version: 'dev', urls: [], revisions: {} };
 const currentCache = cacheName(manifest.version);
 const precached = new Set(manifest.urls.map((path) => new URL(path, sw.registration.scope).href));
 
 sw.addEventListener('install', (event) => {
-  event.waitUntil(
-    caches.open(currentCache).then((cache) =>
-      // 'reload': fresh from the server, not from the HTTP cache (which may hold the previous version).
-      cache.addAll([...precached].map((url) => new Request(url, { cache: 'reload' }))),
-    ),
-  );
+  event.waitUntil(installPrecache(caches, manifest, sw.registration.scope, (request) => fetch(request)));
 });
 
 sw.addEventListener('activate', (event) => {

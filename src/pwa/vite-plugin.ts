@@ -37,8 +37,10 @@ const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).
 /** The manifest for `files` (path relative to the output folder → bytes; those `isPrecached` rejects are left out). */
 export function precacheManifest(files: ReadonlyMap<string, string | Uint8Array>): PrecacheManifest {
   const urls = [...files.keys()].filter(isPrecached).sort();
-  const version = sha256(urls.map((path) => `${path} ${sha256(files.get(path)!)}\n`).join('')).slice(0, 16);
-  return { version, urls };
+  // A revision as the service worker checks it (precache-install.ts revisionOf).
+  const revisions = Object.fromEntries(urls.map((path) => [path, sha256(files.get(path)!).slice(0, 16)]));
+  const version = sha256(urls.map((path) => `${path} ${revisions[path]}\n`).join('')).slice(0, 16);
+  return { version, urls, revisions };
 }
 
 export function serviceWorkerPlugin(options: ServiceWorkerPluginOptions): Plugin {
