@@ -355,9 +355,10 @@ def optimize_fp32(path, model_type, disabled):
             pass
     # optimize_model(opt_level=0) is load + optimize_by_fusion; loading the graph without its weights
     # keeps the UNet's 3.4 GB out of memory (the optimizer reached 23.9 GB with them loaded).
+    # A retry after a numpy patch starts again from the file: the failed attempt may have fused part of the graph.
     with weights_beside(path):
-        model = with_numpy_compat(optimize_by_fusion, load_graph(path), model_type=model_type, num_heads=0, hidden_size=0,
-                                  optimization_options=options)
+        model = with_numpy_compat(lambda: optimize_by_fusion(load_graph(path), model_type=model_type, num_heads=0, hidden_size=0,
+                                                             optimization_options=options))
     return model, applied
 
 
@@ -402,11 +403,19 @@ class _WarningCatcher(logging.Handler):
 def convert_fp16(model, part, keep_fp32_ops):
     """onnxruntime's float16 conversion with the fp32 islands; returns the names of the fp32 nodes and
     warnings (a failed type inference: the conversion may then miss casts, which the parity run shows)."""
+    import importlib
     from onnx import helper
     from onnxruntime.transformers import float16
-    # float16's make_value_info_from_tensor reads a tensor's data for its shape; the dims say it without
-    # loading weights that are still in the export's files (and that the save converts one at a time).
-    float16.make_value_info_from_tensor = lambda t: helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
+    # float16's make_value_info_from_tensor reads a tensor's data for its shape (and reads an external
+    # fp32 tensor retyped to fp16 as twice as many elements); the dims say it without loading weights
+    # that are still in the export's files (the save converts those one at a time). onnxruntime's tools
+    # import the module twice (by bare name too, as onnx_model.py does): patch both copies.
+    for name in ("float16", "onnxruntime.transformers.float16"):
+        try:
+            module = sys.modules.get(name) or importlib.import_module(name)
+        except ImportError:
+            continue
+        module.make_value_info_from_tensor = lambda t: helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
     graph = model.model.graph
     blocked = name_nodes(time_embedding_nodes(graph.node), "time_embedding") if part == "unet" else []
     warnings = []

@@ -4,13 +4,16 @@
  * kernel). The user must read what the folder is and what to make instead, in one line, exit code 2;
  * not onnxruntime's "Failed to find kernel" nor "re-download it if it may be damaged".
  * The folder: the tiny fp32 fixture with fixtures/webgpu-ops/bias-split-gelu-fp32.onnx as its UNet.
+ * And --runtime cpu (onnxruntime-node's CPU EP, for real-size portable folders) against diffusers'
+ * reference image for the tiny fixture (fixtures/refs, make_fixtures.py), bound 2e-3 as cli.test.ts.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import { maxAbsDiff, readF32 } from '../testing/reference-data.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-webgpu-folder-'));
@@ -30,4 +33,21 @@ it('generate on a WebGPU-only folder says what the folder is and how to make a p
   expect(lines[0]).toMatch(/^BackendMismatchError: The unet model was prepared for WebGPU: it uses com\.microsoft\.BiasSplitGelu/);
   expect(lines[0]).toContain('--target portable');
   expect(lines[0]).not.toMatch(/re-download|may be damaged/);
+}, 120_000);
+
+interface Manifest { latents: { file: string }; cases: { scheduler: string; steps: number; guidance: number; prompt: string; image: { file: string } }[] }
+
+it('--runtime cpu (onnxruntime-node) matches diffusers on the tiny fixture (raw image max abs <= 2e-3); an unknown runtime is exit 2', async () => {
+  const manifest = JSON.parse(readFileSync('fixtures/refs/manifest.json', 'utf8')) as Manifest;
+  const c = manifest.cases[0]!;
+  const raw = join(dir, 'cpu.f32');
+  await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'generate', '--runtime', 'cpu', '--model', 'fixtures/tiny-sd-fp32', '--prompt', c.prompt,
+    '--scheduler', c.scheduler, '--steps', String(c.steps), '--guidance', String(c.guidance), '--latents', `fixtures/${manifest.latents.file}`,
+    '--width', '128', '--height', '128', '--out', join(dir, 'cpu.png'), '--raw', raw]);
+  const error = maxAbsDiff(readF32(raw), readF32(`fixtures/${c.image.file}`));
+  console.log(`CLI --runtime cpu, ${c.scheduler}: raw image max abs ${error.toExponential(2)}`);
+  expect(error).toBeLessThanOrEqual(2e-3);
+  const bad = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'generate', '--runtime', 'gpu', '--prompt', 'x', '--out', join(dir, 'bad.png')])
+    .then(() => null, (e: { code: number; stderr: string }) => e);
+  expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--runtime must be wasm or cpu') });
 }, 120_000);

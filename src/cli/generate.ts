@@ -13,7 +13,9 @@ import { encodeImagePng } from '../engine/png-file.js';
 import { validateRequest, type GenerationRequest, type RequestField } from '../engine/request.js';
 import { checkOutputPath, writeFilesAtomically } from '../node/atomic-write.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
+import { nativeRuntime } from '../node/ort-native.js';
 import { wasmRuntime } from '../node/ort-node.js';
+import type { OrtModule, OrtSessionOptions } from '../engine/ort.js';
 import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';
@@ -32,6 +34,7 @@ const FLAGS = {
   height: { type: 'string' },
   out: { type: 'string' },
   raw: { type: 'string' },
+  runtime: { type: 'string' },
 } as const;
 
 /** Request field -> the flag that sets it (the one mapping between the two vocabularies). */
@@ -80,7 +83,8 @@ export async function generateCommand(argv: string[]): Promise<void> {
   if (invalid) throw new InvalidRequestError(`--${FLAG_FOR_FIELD[invalid.field]}: ${invalid.message}`, invalid.field);
 
   // 3. Load, warn about what the text encoder cannot see, generate.
-  const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), source, { executionProviders: ['wasm'] });
+  const { ort, executionProviders } = cliRuntime(values.runtime);
+  const pipeline = await StableDiffusionPipeline.load(ort, source, { executionProviders });
   try {
     for (const [flag, text] of [['prompt', request.prompt], ['negative-prompt', request.negativePrompt ?? '']] as const) {
       const { tokenCount, maxTokens, truncated } = pipeline.tokenize(text, promptSyntax);
@@ -113,4 +117,14 @@ async function readFloat32(path: string): Promise<Float32Array> {
 
 function bytesOf(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * --runtime wasm (default: onnxruntime-web, as in the browser; one 4 GB heap) or cpu (onnxruntime-node's
+ * CPU EP: reads the external data files itself, no heap limit; for real-size SD v1.4 portable folders).
+ */
+function cliRuntime(runtime: string | undefined): { ort: OrtModule; executionProviders: OrtSessionOptions['executionProviders'] } {
+  if (runtime === undefined || runtime === 'wasm') return { ort: wasmRuntime(), executionProviders: ['wasm'] };
+  if (runtime === 'cpu') return { ort: nativeRuntime('cpu').ort, executionProviders: ['cpu'] };
+  throw new InvalidRequestError(`--runtime must be wasm or cpu (got "${runtime}").`);
 }

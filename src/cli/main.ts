@@ -14,7 +14,7 @@ import { runMain } from '../node/run-main.js';
 const USAGE = `Usage:
   npm run cli -- generate [--model DIR] --prompt TEXT [--negative-prompt TEXT] [--scheduler NAME]
                  [--steps N] [--guidance F] [--seed N | --latents FILE.f32] [--width W] [--height H]
-                 [--prompt-syntax plain|a1111] --out FILE.png [--raw FILE.f32]
+                 [--prompt-syntax plain|a1111] --out FILE.png [--raw FILE.f32] [--runtime wasm|cpu]
   npm run cli -- parse-prompt TEXT
   npm run cli -- encode [--model DIR] [--prompt-syntax plain|a1111] --out FILE.f32 TEXT
   npm run cli -- tokenize [--model DIR] TEXT
@@ -25,6 +25,8 @@ the installed package, where the command is \`npx sd-web generate ...\`).
 Prompt syntax: plain (default: diffusers, one 77-token chunk, cut at 75 tokens) or a1111
 (AUTOMATIC1111: (word:1.3), [word], \\( literals, BREAK, up to 8 chunks of 75 tokens).
 Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc.
+--runtime: wasm (onnxruntime-web, default; a 4 GB heap) or cpu (onnxruntime-node's CPU EP, for real-size
+SD v1.4 folders made with tools/prepare_model.py --target portable).
 --prompt "" generates unconditionally. Width and height: multiples of the model's size multiple
 (8 x 2^UNet down-samplings: 32 for shapes-sd, 64 for SD v1.4).
 Exit status: 0 done, 2 bad input (flags, request, model folder, output paths), 1 failure at run time
