@@ -640,14 +640,15 @@ def child_argv(argv, part, report):
 def prepare(args, argv):
     import subprocess
     import tempfile
+    import importlib.metadata
+    import numpy
     import onnx
     import onnxruntime
-    import torch
     t0 = time.time()
     copy_configs(args.checkpoint, args.out)
     report = {"target": args.target, "precision": args.precision, "max_file_bytes": args.max_file_bytes,
               "checkpoint": args.checkpoint, "onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__,
-              "torch": torch.__version__, "numpy": sys.modules["numpy"].__version__, "opset": args.opset,
+              "torch": importlib.metadata.version("torch"), "numpy": numpy.__version__, "opset": args.opset,
               "optimize": args.target == "webgpu" and not args.no_optimize, "disabled_fusions": sorted(args.disable_fusion),
               "keep_fp32_ops": args.keep_fp32_ops, "parts": {},
               "static_shapes": {"batch": args.batch, "height": args.height, "width": args.width} if args.static_shapes else None}
@@ -852,14 +853,12 @@ def main(argv=None):
     if args.self_test:
         return self_test()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    try:
-        import numpy  # noqa: F401
-        import onnx  # noqa: F401
-        import onnxruntime.transformers  # noqa: F401
-        import torch  # noqa: F401
-        import diffusers  # noqa: F401
-    except ImportError as error:
-        raise SystemExit(f"{error}: prepare_model.py needs torch, diffusers, transformers, onnx and onnxruntime "
+    import importlib.util
+    # Found, not imported: torch and diffusers take a while to import, and a part whose fp32 export
+    # exists (a second target, a child process) never needs them.
+    missing = [m for m in ("numpy", "onnx", "onnxruntime", "torch", "diffusers", "transformers") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SystemExit(f"No module named {', '.join(missing)}: prepare_model.py needs torch, diffusers, transformers, onnx and onnxruntime "
                          "(on the GPU machine: source .gpu/setup.sh, with diffusers packed by prepare-carry.sh)")
     os.makedirs(args.out, exist_ok=True)
     if args.child_report:
