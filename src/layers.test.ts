@@ -7,11 +7,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-function sources(dir: string): string[] {
+function sources(dir: string, tests = false): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
+    if (entry.isDirectory()) return sources(path, tests);
+    return entry.name.endsWith('.ts') && entry.name.endsWith('.test.ts') === tests ? [path] : [];
   });
 }
 
@@ -28,6 +28,11 @@ describe('layers', () => {
     ['src/store', ['core', 'engine']],
   ])('%s imports only from %j (and itself)', (dir, allowed) => {
     const offending = sources(dir).flatMap((file) => importedFolders(file).filter((folder) => folder !== relative('src', dir) && !allowed.includes(folder)).map((folder) => `${file} -> ${folder}`));
+    expect(offending).toEqual([]);
+  });
+
+  it("src/engine's tests do not reach into src/store either (tests that wire the engine to the real store live in src/store)", () => {
+    const offending = sources('src/engine', true).filter((file) => importedFolders(file).includes('store'));
     expect(offending).toEqual([]);
   });
 });

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
 import { wasmRuntime } from '../node/ort-node.js';
-import { WeightStore } from '../store/weight-store.js';
-import type { Capabilities } from './capabilities.js';
-import { LocalEngine } from './local-engine.js';
-import type { ModelSpec } from './model-spec.js';
+import type { Capabilities } from '../engine/capabilities.js';
+import { LocalEngine } from '../engine/local-engine.js';
+import type { ModelSpec } from '../engine/model-spec.js';
+import { WeightStore } from './weight-store.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 let server: FaultServer;
