@@ -57,6 +57,11 @@ const FORM_FIELD: Record<RequestField, keyof FormValues> = {
   latents: 'seed',
   width: 'width',
   height: 'height',
+  // the picture, mask and strength live in the "Start from a picture" panel (image-input.ts), which
+  // checks them itself; a size problem of the picture is shown at the size fields it sets
+  initImage: 'width',
+  mask: 'width',
+  strength: 'steps',
 };
 
 /**

@@ -6,7 +6,7 @@
  * (a full disk, a NaN image) leaves no file behind.
  */
 import { readFile } from 'node:fs/promises';
-import { InvalidRequestError } from '../core/errors.js';
+import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
 import { folderGeometry, openModelFolder } from '../engine/model-folder.js';
 import { StableDiffusionPipeline } from '../engine/pipeline.js';
 import { encodeImagePng } from '../engine/png-file.js';
@@ -19,6 +19,7 @@ import type { OrtModule, OrtSessionOptions } from '../engine/ort.js';
 import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';
+import { readImageFlags } from './image-flags.js';
 
 const FLAGS = {
   model: { type: 'string' },
@@ -32,6 +33,9 @@ const FLAGS = {
   latents: { type: 'string' },
   width: { type: 'string' },
   height: { type: 'string' },
+  'init-image': { type: 'string' },
+  mask: { type: 'string' },
+  strength: { type: 'string' },
   out: { type: 'string' },
   raw: { type: 'string' },
   runtime: { type: 'string' },
@@ -49,6 +53,9 @@ export const FLAG_FOR_FIELD: Record<RequestField, string> = {
   latents: 'latents',
   width: 'width',
   height: 'height',
+  initImage: 'init-image',
+  mask: 'mask',
+  strength: 'strength',
 };
 
 export async function generateCommand(argv: string[]): Promise<void> {
@@ -75,12 +82,15 @@ export async function generateCommand(argv: string[]): Promise<void> {
     latents,
     width: numberFlag(values.width, 'width'),
     height: numberFlag(values.height, 'height'),
+    ...(await readImageFlags(values['init-image'], values.mask, numberFlag(values.strength, 'strength'))),
   };
 
   // 2. The request against the model folder's rules (size multiple, latent shape), before loading it.
   const source = new DirectoryModelSource(values.model ?? defaultModelDir());
-  const [invalid] = validateRequest(request, folderGeometry(await openModelFolder(source)));
+  const folder = await openModelFolder(source);
+  const [invalid] = validateRequest(request, folderGeometry(folder));
   if (invalid) throw new InvalidRequestError(`--${FLAG_FOR_FIELD[invalid.field]}: ${invalid.message}`, invalid.field);
+  if (request.initImage && !folder.hasVaeEncoder) throw new ModelFileMissingError(`"${source.name}" has no vae_encoder/model.onnx, which --init-image needs: use a model folder exported with its VAE encoder.`);
 
   // 3. Load, warn about what the text encoder cannot see, generate.
   const { ort, executionProviders } = cliRuntime(values.runtime);

@@ -30,6 +30,8 @@ export interface GenerationParameters {
   model: string;
   /** How the prompts were read; written as `Prompt syntax: ...` when given. */
   promptSyntax?: PromptSyntax;
+  /** img2img / inpainting only: A1111's "Denoising strength" (the request's strength). */
+  denoisingStrength?: number;
 }
 
 /** What `parseParameters` returns: the known fields plus every other `key: value` of the settings line. */
@@ -41,7 +43,7 @@ export interface ParsedGenerationParameters extends GenerationParameters {
 }
 
 /** Settings-line keys of the known fields (A1111's labels). */
-const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', seed: 'Seed', size: 'Size', model: 'Model', promptSyntax: 'Prompt syntax' } as const;
+const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', seed: 'Seed', size: 'Size', model: 'Model', promptSyntax: 'Prompt syntax', denoisingStrength: 'Denoising strength' } as const;
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(KEYS));
 const NEGATIVE_PREFIX = 'Negative prompt:';
 
@@ -79,6 +81,7 @@ export function formatParameters(p: GenerationParameters & { extra?: Readonly<Re
     [KEYS.model, p.model],
   ];
   if (p.promptSyntax !== undefined) settings.push([KEYS.promptSyntax, p.promptSyntax]);
+  if (p.denoisingStrength !== undefined) settings.push([KEYS.denoisingStrength, String(p.denoisingStrength)]);
   for (const [key, value] of Object.entries(p.extra ?? {})) {
     if (KNOWN_KEYS.has(key)) throw new InvalidRequestError(`"${key}" is a known field; set it on the parameters, not in extra.`);
     if (!KEY.test(key)) throw new InvalidRequestError(`"${key}" cannot be an infotext key (letters, digits, space, _ - / only, at least 2 characters).`);
@@ -144,6 +147,9 @@ export function parseParameters(text: string): ParsedGenerationParameters {
 
   const syntax = settings.get(KEYS.promptSyntax)?.trim() ?? 'a1111';
   if (!isPromptSyntax(syntax)) throw new InvalidRequestError(`"${KEYS.promptSyntax}: ${syntax}" is not one of ${PROMPT_SYNTAXES.join(', ')}.`);
+  const strengthText = settings.get(KEYS.denoisingStrength);
+  const denoisingStrength = strengthText === undefined || strengthText.trim() === '' ? undefined : Number(strengthText);
+  if (denoisingStrength !== undefined && !Number.isFinite(denoisingStrength)) throw new InvalidRequestError(`"Denoising strength: ${strengthText}" is not a number.`);
 
   const extra: Record<string, string> = {};
   for (const [key, value] of settings) if (!KNOWN_KEYS.has(key)) extra[key] = value;
@@ -159,6 +165,7 @@ export function parseParameters(text: string): ParsedGenerationParameters {
     height: Number(size[2]),
     model: settings.get(KEYS.model) ?? '',
     promptSyntax: syntax,
+    ...(denoisingStrength === undefined ? {} : { denoisingStrength }),
     extra,
   };
 }

@@ -29,6 +29,9 @@ export interface ModelFolder {
   unetDownsamplings: number;
   /** unet/config.json's in_channels, else the VAE's latent_channels, else 4. */
   latentChannels: number;
+  /** unet/config.json's in_channels when it has one: 4, or 9 for inpainting UNets (latents + mask + masked-image latents). */
+  unetInChannels: number | null;
+  /** Whether vae_encoder/model.onnx exists (needed for img2img and inpainting only). */
   hasVaeEncoder: boolean;
 }
 
@@ -60,7 +63,9 @@ export async function openModelFolder(source: ModelSource): Promise<ModelFolder>
   const unetConfig = await readOptionalJson(source, 'unet/config.json');
   const scaling = vaeConfig?.scaling_factor;
   const sampleSize = unetConfig?.sample_size;
-  const channels = [unetConfig?.in_channels, vaeConfig?.latent_channels].find((c) => typeof c === 'number');
+  const inChannels = typeof unetConfig?.in_channels === 'number' ? unetConfig.in_channels : null;
+  // an inpainting UNet's 9 input channels are latents (4) + mask (1) + masked-image latents (4)
+  const channels = [inChannels === 9 ? null : inChannels, vaeConfig?.latent_channels, inChannels === 9 ? 4 : null].find((c) => typeof c === 'number');
   const downsamplings =
     unetDownsamplingsFromConfig(unetConfig) ??
     ((await source.has('unet/model.onnx')) ? unetDownsamplingsFromGraph(await source.readBytes('unet/model.onnx')) : null) ??
@@ -73,6 +78,7 @@ export async function openModelFolder(source: ModelSource): Promise<ModelFolder>
     vaeScaleFactor: vaeScaleFactorFromConfig(vaeConfig) ?? SD_V1_GEOMETRY.vaeScaleFactor,
     unetDownsamplings: downsamplings,
     latentChannels: typeof channels === 'number' ? channels : SD_V1_GEOMETRY.latentChannels,
+    unetInChannels: inChannels,
     hasVaeEncoder: await source.has('vae_encoder/model.onnx'),
   };
 }

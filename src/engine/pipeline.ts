@@ -3,7 +3,8 @@
  *   0. the request checked against the model (sizes, steps, ...) before any work
  *   1. tokenize prompt and negative prompt (plain: diffusers' one 77-token chunk; a1111: AUTOMATIC1111's
  *      emphasis and 77-token chunks), encode both with the text encoder (conditioning.ts)
- *   2. initial latents: torch-compatible randn(seed) (or given), times the scheduler's initNoiseSigma
+ *   2. initial latents: torch-compatible randn(seed) (or given), times the scheduler's initNoiseSigma;
+ *      img2img / inpainting start part-way from the encoded init image instead (img2img.ts)
  *   3. the sampler loop: UNet on [uncond ‖ cond] (or on each alone when their lengths differ, as A1111
  *      does without padding), classifier-free guidance, scheduler.step
  *   4. VAE decode of latents / scaling factor, image to [0, 1] and RGBA8
@@ -11,13 +12,14 @@
  * overflowing fp16 model gives) stops it with an error naming the stage instead of a black picture.
  * The runtime is injected (OrtModule), so the same code runs on WebGPU in the page and on wasm in Node.
  */
-import { CancelledError, InvalidRequestError, NonFiniteOutputError } from '../core/errors.js';
+import { CancelledError, InvalidRequestError, ModelFileMissingError, NonFiniteOutputError } from '../core/errors.js';
 import { imageToRgba, vaeOutputToUnit } from '../core/image.js';
 import { classifierFreeGuidance, concat, divide, hasNonFinite, scale } from '../core/latents.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { TorchGenerator } from '../core/random/torch-generator.js';
 import { createScheduler } from '../core/schedulers/index.js';
 import type { NoiseSource } from '../core/random/noise-source.js';
+import { imageToImageStart, textToImageStart, type SamplerStart } from './img2img.js';
 import { folderGeometry, openModelFolder, readModelPart, type ModelFolder, type ModelPart } from './model-folder.js';
 import type { ModelGeometry } from './model-geometry.js';
 import type { ModelSource } from './model-source.js';
@@ -99,8 +101,12 @@ function yieldToEventLoop(): Promise<void> {
 
 export class StableDiffusionPipeline {
   private readonly conditioner: TextConditioner;
+  /** Created on the first img2img / inpainting request (text-to-image never loads it). */
+  private vaeEncoder: Promise<OrtModel> | null = null;
 
   private constructor(
+    private readonly ort: OrtModule,
+    private readonly loadOptions: LoadOptions,
     readonly folder: ModelFolder,
     readonly tokenizer: ClipTokenizer,
     private readonly textEncoder: OrtModel,
@@ -137,7 +143,7 @@ export class StableDiffusionPipeline {
       throw error;
     }
     const [textEncoder, unet, vaeDecoder] = models;
-    return new StableDiffusionPipeline(folder, tokenizer, textEncoder, unet, vaeDecoder);
+    return new StableDiffusionPipeline(ort, options, folder, tokenizer, textEncoder, unet, vaeDecoder);
   }
 
   tokenize(text: string, syntax: PromptSyntax = 'plain'): Tokenized {
@@ -158,6 +164,9 @@ export class StableDiffusionPipeline {
     const started = now();
     const geometry = this.geometry;
     const r = resolveRequest(request, geometry);
+    if (request.initImage && !this.folder.hasVaeEncoder) {
+      throw new ModelFileMissingError(`"${this.name}" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.`);
+    }
     const { signal, onStep, onProgress } = options;
     // Cancellation arrives as a message (worker) or timer; runtimes whose run() settles in microtasks
     // (wasm) would never let it in, so each check first yields to the event loop.
@@ -178,7 +187,8 @@ export class StableDiffusionPipeline {
     if (hasNonFinite(cond.data) || (uncond !== null && hasNonFinite(uncond.data))) throw this.nonFinite('The text encoder (stage: encode)', 'text embeddings', 'text encoder');
     const textEncoderMs = now() - t0;
 
-    // 2. Initial latents (1, C, h, w), from the same generator the ancestral samplers draw from.
+    // 2. Initial latents (1, C, h, w): noise from the same generator the ancestral samplers draw from,
+    //    scaled (txt2img) or added to the encoded init image (img2img / inpainting, see img2img.ts).
     const latentHeight = r.height / geometry.vaeScaleFactor;
     const latentWidth = r.width / geometry.vaeScaleFactor;
     const latentShape = [1, geometry.latentChannels, latentHeight, latentWidth];
@@ -186,20 +196,27 @@ export class StableDiffusionPipeline {
     const noise = request.latents ?? generator.randn(latentShape);
     const scheduler = createScheduler(r.scheduler, this.folder.schedulerConfig);
     scheduler.setTimesteps(r.numInferenceSteps);
-    let latents = scale(noise, scheduler.initNoiseSigma);
+    const imageInputs = request.initImage ? { initImage: request.initImage, mask: request.mask ?? null, strength: r.strength ?? 1 } : null;
+    const start: SamplerStart = imageInputs
+      ? await imageToImageStart(imageInputs, r.numInferenceSteps, { scheduler, noise, encode: (pixels) => this.encodeImage(pixels, r.width, r.height), unetInChannels: this.unetInChannels, vaeScale: geometry.vaeScaleFactor })
+      : textToImageStart(scheduler, noise);
+    let latents = start.latents;
+    const conditioning = start.unetConditioning; // (1, 5, h, w) for 9-channel inpainting UNets
+    const sampleShape = [1, geometry.latentChannels + (conditioning ? conditioning.length / (latentHeight * latentWidth) : 0), latentHeight, latentWidth];
 
     // 3. Denoising loop. The UNet's text embeddings are converted (and on WebGPU uploaded) once for all steps.
     const t1 = now();
     const stepMs: number[] = [];
-    const timesteps = scheduler.timesteps;
+    const timesteps = start.timesteps;
     const unetInputs = await this.prepareUnetInputs(cond, uncond);
     try {
       for (const [i, t] of timesteps.entries()) {
         await checkCancelled();
         const ts = now();
-        const modelInput = scheduler.scaleModelInput(latents, t);
-        const noisePred = await this.predictNoise(modelInput, t, unetInputs, latentShape, r.guidanceScale);
-        latents = scheduler.step(noisePred, t, latents, generator);
+        const scaled = scheduler.scaleModelInput(latents, t);
+        const modelInput = conditioning ? concat(scaled, conditioning) : scaled;
+        const noisePred = await this.predictNoise(modelInput, t, unetInputs, sampleShape, r.guidanceScale);
+        latents = start.afterStep(i, scheduler.step(noisePred, t, latents, generator));
         stepMs.push(now() - ts);
         if (hasNonFinite(latents)) throw this.nonFinite(`The UNet (stage: denoise, step ${i + 1})`, 'latents', 'UNet', ' or another scheduler');
         onProgress?.({ stage: 'denoise', step: i + 1, totalSteps: timesteps.length });
@@ -235,6 +252,33 @@ export class StableDiffusionPipeline {
     const config = part === 'VAE' ? `, or vae_decoder/config.json's scaling_factor (${this.folder.vaeScalingFactor}) being wrong` : '';
     const cause = this.floatType === 'float16' ? `Likely cause: ${overflow}${config}.` : `Likely cause: damaged ${part} weights (re-download the model)${config}; with fp16 models, ${overflow}.`;
     return new NonFiniteOutputError(`${stage} produced NaN/Inf ${what} (${this.floatType}). ${cause} No image was made.`);
+  }
+
+  /** The UNet's input channels: its static `sample` dim 1, else unet/config.json's in_channels, else the latent channels. */
+  get unetInChannels(): number {
+    const channels = this.unet.input('sample').shape[1];
+    return typeof channels === 'number' ? channels : (this.folder.unetInChannels ?? this.folder.latentChannels);
+  }
+
+  /** VAE encode of a (1, 3, H, W) image in [-1, 1]: scaling_factor * the latent distribution's mean, (1, C, h, w). */
+  async encodeImage(image: Float32Array, width: number, height: number): Promise<Float32Array> {
+    const encoder = await (this.vaeEncoder ??= this.loadVaeEncoder());
+    const out = await encoder.run({ sample: { data: image, dims: [1, 3, height, width] } }, [encoder.outputs[0].name]);
+    const latents = Object.values(out)[0].data;
+    if (hasNonFinite(latents)) throw this.nonFinite('The VAE encoder (stage: encode)', 'latents', 'VAE encoder');
+    return scale(latents, this.folder.vaeScalingFactor);
+  }
+
+  private loadVaeEncoder(): Promise<OrtModel> {
+    const load = async () => {
+      const { model, externalData, modelFile } = await readModelPart(this.folder.source, 'vae_encoder');
+      const o = this.loadOptions;
+      return OrtModel.create('vae_encoder', this.ort, model, { executionProviders: o.executionProviders, externalData, modelFile, extra: o.sessionOptions?.vae_encoder, gpuResidentInputs: o.gpuResidentInputs });
+    };
+    return load().catch((error: unknown) => {
+      this.vaeEncoder = null; // a later request may try again
+      throw error;
+    });
   }
 
   /** last_hidden_state (1, 77, d) for one prompt, plain syntax (diffusers). */
@@ -290,10 +334,10 @@ export class StableDiffusionPipeline {
   }
 
   /** eps for one step: the UNet on (2, 4, h, w) = [x ‖ x] with [uncond ‖ cond] (or two batch-1 calls, uncond then cond), then guidance. */
-  private async predictNoise(x: Float32Array, t: number, inputs: UnetInputs, latentShape: number[], guidanceScale: number): Promise<Float32Array> {
+  private async predictNoise(x: Float32Array, t: number, inputs: UnetInputs, sampleShape: number[], guidanceScale: number): Promise<Float32Array> {
     const run = async (sample: Float32Array, encoderHiddenStates: PreparedInput) => {
       const out = await this.unet.run(
-        { sample: { data: sample, dims: [inputs.batch, ...latentShape.slice(1)] }, timestep: inputs.timestep(t), encoder_hidden_states: encoderHiddenStates },
+        { sample: { data: sample, dims: [inputs.batch, ...sampleShape.slice(1)] }, timestep: inputs.timestep(t), encoder_hidden_states: encoderHiddenStates },
         [this.unet.outputs[0].name],
       );
       return Object.values(out)[0].data;
@@ -305,10 +349,13 @@ export class StableDiffusionPipeline {
     }
     if (inputs.batch === 1) return run(x, first); // no guidance
     const both = await run(concat(x, x), first); // (2, 4, h, w): uncond ‖ cond
-    return classifierFreeGuidance(both.subarray(0, x.length), both.subarray(x.length), guidanceScale);
+    const half = both.length / 2; // (2, C, h, w) out, whatever the input channels
+    return classifierFreeGuidance(both.subarray(0, half), both.subarray(half), guidanceScale);
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.textEncoder.dispose(), this.unet.dispose(), this.vaeDecoder.dispose()]);
+    const encoder = this.vaeEncoder;
+    this.vaeEncoder = null;
+    await Promise.all([this.textEncoder.dispose(), this.unet.dispose(), this.vaeDecoder.dispose(), encoder?.then((e) => e.dispose(), () => undefined)]);
   }
 }

@@ -21,6 +21,7 @@ export function infotextParameters(request: ResolvedRequest, model: string): Gen
     height: request.height,
     model,
     promptSyntax: request.promptSyntax,
+    ...(request.strength === undefined ? {} : { denoisingStrength: request.strength }),
   };
 }
 

@@ -11,8 +11,10 @@ import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../core/prom
 import { isSchedulerName, SCHEDULER_NAMES } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import type { ModelGeometry } from './model-geometry.js';
+import { checkImageFields, DEFAULT_STRENGTH, type ImageRequestFields } from './image-request.js';
 
-export interface GenerationRequest {
+/** img2img / inpainting add `initImage`, `mask` and `strength` (image-request.ts). */
+export interface GenerationRequest extends ImageRequestFields {
   /** May be empty: an empty prompt generates unconditionally, as in diffusers and AUTOMATIC1111. */
   prompt: string;
   negativePrompt?: string;
@@ -42,6 +44,8 @@ export interface ResolvedRequest {
   seed: number | null;
   width: number;
   height: number;
+  /** img2img / inpainting only (A1111's "Denoising strength"); absent for text-to-image. */
+  strength?: number;
 }
 
 export type RequestField = keyof GenerationRequest;
@@ -81,6 +85,9 @@ const LABELS: Record<RequestField, string> = {
   latents: 'Initial latents',
   width: 'Width',
   height: 'Height',
+  initImage: 'The init image',
+  mask: 'The mask',
+  strength: 'Strength',
 };
 
 /** The multiples of `multiple` nearest to `value` (one below, one above, within the limits). */
@@ -106,7 +113,8 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
   if (g !== undefined && (!Number.isFinite(g) || g < LIMITS.guidanceScale.min || g > LIMITS.guidanceScale.max)) {
     add('guidanceScale', `${LABELS.guidanceScale} must be a number from ${LIMITS.guidanceScale.min} to ${LIMITS.guidanceScale.max} (got ${g}).`);
   }
-  const size = { width: request.width ?? model.defaultWidth, height: request.height ?? model.defaultHeight };
+  const size = { width: request.width ?? request.initImage?.width ?? model.defaultWidth, height: request.height ?? request.initImage?.height ?? model.defaultHeight };
+  checkImageFields(request, model, request.numInferenceSteps ?? DEFAULTS.numInferenceSteps, LIMITS.maxSize, add);
   for (const field of ['width', 'height'] as const) {
     const value = size[field];
     const m = model.sizeMultiple;
@@ -142,7 +150,8 @@ export function resolveRequest(request: GenerationRequest, model: ModelGeometry)
     numInferenceSteps: request.numInferenceSteps ?? DEFAULTS.numInferenceSteps,
     guidanceScale: request.guidanceScale ?? DEFAULTS.guidanceScale,
     seed: request.seed ?? null,
-    width: request.width ?? model.defaultWidth,
-    height: request.height ?? model.defaultHeight,
+    width: request.width ?? request.initImage?.width ?? model.defaultWidth,
+    height: request.height ?? request.initImage?.height ?? model.defaultHeight,
+    ...(request.initImage ? { strength: request.strength ?? DEFAULT_STRENGTH } : {}),
   };
 }

@@ -35,8 +35,15 @@ describe('parseSchedulerConfig', () => {
     expect(parseSchedulerConfig(SD14_HUB_JSON)).toEqual(SD_V1_4_SCHEDULER_CONFIG);
   });
 
-  it("fills every missing key with SD v1.4's value", () => {
-    expect(parseSchedulerConfig({})).toEqual(SD_V1_4_SCHEDULER_CONFIG);
+  it("fills every missing key with SD v1.4's value, except clip_sample: absent, DDIM takes its diffusers default", () => {
+    const { clipSample: _, ...rest } = SD_V1_4_SCHEDULER_CONFIG;
+    expect(parseSchedulerConfig({})).toEqual(rest);
+  });
+
+  it("reads clip_sample (DDIM's x0 clamp); a file without it gives DDIM diffusers' default, true", () => {
+    expect(parseSchedulerConfig({ clip_sample: true }).clipSample).toBe(true);
+    expect(parseSchedulerConfig({ clip_sample: false }).clipSample).toBe(false);
+    expect(parseSchedulerConfig({ _class_name: 'PNDMScheduler' }).clipSample).toBeUndefined();
   });
 
   it('reads the supported keys', () => {
@@ -64,6 +71,7 @@ describe('parseSchedulerConfig', () => {
       stepsOffset: 0,
       timestepSpacing: 'trailing',
       className: 'EulerDiscreteScheduler',
+      timestepSpacingSet: true,
     });
   });
 
@@ -83,7 +91,8 @@ describe('parseSchedulerConfig', () => {
     ['beta order', { beta_start: 0.02, beta_end: 0.01 }, /must be below "beta_end"/],
     ['set_alpha_to_one', { set_alpha_to_one: 'no' }, /true or false/],
     ['trained_betas', { trained_betas: [0.1, 0.2] }, /trained_betas/],
-    ['clip_sample', { clip_sample: true }, /clip_sample/],
+    ['clip_sample', { clip_sample: 'yes' }, /clip_sample/],
+    ['clip_sample_range', { clip_sample_range: 2 }, /clip_sample_range/],
     ['thresholding', { thresholding: true }, /thresholding/],
   ];
   for (const [what, json, message] of bad) {
@@ -110,10 +119,14 @@ describe('timestepSpacingFor: the spacing belongs to the class that wrote it', (
       unipc: 'linspace',
     });
   });
-  it("a file written by the scheduler's own class keeps its setting", () => {
+  it('a file that sets timestep_spacing gives it to every class, as from_config passes keys the file set', () => {
+    // diffusers 0.40: EulerDiscreteScheduler / DPMSolverMultistepScheduler.from_config(PNDMScheduler.from_pretrained(
+    // shapes-sd-fp32/scheduler).config).config.timestep_spacing == "leading" (the file sets it)
     const eulerFile = parseSchedulerConfig({ _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'leading' });
     expect(timestepSpacingFor('euler', eulerFile)).toBe('leading');
-    expect(timestepSpacingFor('dpmpp_2m', eulerFile)).toBe('linspace');
+    expect(timestepSpacingFor('dpmpp_2m', eulerFile)).toBe('leading');
+    const shapesFile = parseSchedulerConfig(readJson('../../../public/models/shapes-sd-fp32/scheduler/scheduler_config.json'));
+    for (const name of SCHEDULER_NAMES) expect(timestepSpacingFor(name, shapesFile)).toBe('leading');
   });
   it('a config without className applies its spacing to every scheduler', () => {
     const { className: _, ...plain } = SD_V1_4_SCHEDULER_CONFIG;

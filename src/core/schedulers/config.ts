@@ -5,9 +5,10 @@
  * Timestep spacing follows the scheduler class, as in diffusers: SD v1.4's file has no
  * `timestep_spacing`, so each diffusers class applies its own default (PNDM and DDIM "leading",
  * the others "linspace"), also through `OtherScheduler.from_config(pipe.scheduler.config)`, which
- * drops defaulted keys (`_use_default_values`). A file that names the key belongs to its
- * `_class_name`; `timestepSpacingFor` gives other classes their default, which is what the
- * project's reference outputs were computed with (each class built from SD v1.4's settings).
+ * drops defaulted keys (`_use_default_values`). A file that names the key (e.g. one written by
+ * `save_pretrained`, like shapes-sd's) passes it to every class the same way, so all take its
+ * spacing (`timestepSpacingSet`). `clip_sample` likewise: SD v1.4's file sets false; a file without
+ * it gives DDIM its class default, true.
  */
 import { InvalidRequestError } from '../errors.js';
 import type { SchedulerConfig, SchedulerName } from './scheduler.js';
@@ -25,6 +26,7 @@ export const SD_V1_4_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = {
   stepsOffset: 1,
   timestepSpacing: 'leading',
   className: 'PNDMScheduler',
+  clipSample: false,
 };
 
 /** The diffusers class each name stands for. */
@@ -55,7 +57,7 @@ const DEFAULT_SPACING_BY_CLASS: Readonly<Record<string, Spacing>> = {
 /** The spacing scheduler `name` runs with under `config` (see the file comment). */
 export function timestepSpacingFor(name: SchedulerName, config: SchedulerConfig): Spacing {
   const own = DIFFUSERS_CLASS_NAMES[name];
-  if (config.className === undefined || config.className === own) return config.timestepSpacing;
+  if (config.className === undefined || config.className === own || config.timestepSpacingSet) return config.timestepSpacing;
   return DEFAULT_SPACING_BY_CLASS[own];
 }
 
@@ -84,7 +86,6 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
   const j = json as Record<string, unknown>;
   const d = SD_V1_4_SCHEDULER_CONFIG;
   if (j.trained_betas !== undefined && j.trained_betas !== null) fail('"trained_betas" is not supported; use beta_start / beta_end.');
-  if (j.clip_sample === true) fail('"clip_sample": true is not supported (SD v1 models use false); set it to false.');
   if (j.thresholding === true) fail('"thresholding": true is not supported (SD v1 models use false); set it to false.');
   const className = read(j, '_class_name', d.className as string, (v) => typeof v === 'string', 'a string');
   const defaultSpacing = DEFAULT_SPACING_BY_CLASS[className] ?? d.timestepSpacing;
@@ -99,7 +100,10 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
     stepsOffset: read(j, 'steps_offset', d.stepsOffset, isNonNegativeInteger, 'a non-negative integer'),
     timestepSpacing: read(j, 'timestep_spacing', defaultSpacing, isOneOf('leading', 'trailing', 'linspace'), '"leading", "trailing" or "linspace"'),
     className,
+    ...(j.timestep_spacing === undefined || j.timestep_spacing === null ? {} : { timestepSpacingSet: true }),
+    ...(j.clip_sample === undefined || j.clip_sample === null ? {} : { clipSample: read(j, 'clip_sample', false, isBoolean, 'true or false') }),
   };
+  if (j.clip_sample_range !== undefined && j.clip_sample_range !== 1) fail('"clip_sample_range" other than 1 is not supported.');
   if (config.betaStart >= config.betaEnd) fail(`"beta_start" (${config.betaStart}) must be below "beta_end" (${config.betaEnd}).`);
   return config;
 }

@@ -50,6 +50,17 @@ export interface SchedulerConfig {
    * config's `timestepSpacing` applies to every scheduler.
    */
   className?: string;
+  /**
+   * Optional: true when the scheduler_config.json sets `timestep_spacing` itself. diffusers'
+   * `OtherScheduler.from_config(pipe.scheduler.config)` passes every key the file set (it drops only
+   * defaulted ones), so every class then takes that spacing.
+   */
+  timestepSpacingSet?: boolean;
+  /**
+   * Optional: DDIM's `clip_sample` (x0 clamped to [-1, 1]). Absent: DDIM's diffusers default, true
+   * (what `DDIMScheduler.from_config` of a file without the key, e.g. a PNDM file, gives).
+   */
+  clipSample?: boolean;
 }
 
 export interface Scheduler {

