@@ -90,8 +90,18 @@ describe('parseParameters', () => {
     expect(p.extra).toEqual({
       'Lora hashes': 'add_detail: 7c6bad76eb54, more_details: 3b8aa1d351ef',
       'Schedule type': 'Karras',
-      'Denoising strength': '0.4',
     });
+    expect(p.denoisingStrength).toBe(0.4); // img2img's strength, a known field
+  });
+
+  it('writes and reads Denoising strength (img2img) after Model, as A1111 does; txt2img omits it', () => {
+    const base = { prompt: 'p', negativePrompt: '', steps: 20, sampler: 'Euler', guidanceScale: 7.5, seed: 1, width: 128, height: 128, model: 'm' };
+    const text = formatParameters({ ...base, denoisingStrength: 0.75 });
+    expect(text).toBe('p\nSteps: 20, Sampler: Euler, CFG scale: 7.5, Seed: 1, Size: 128x128, Model: m, Denoising strength: 0.75');
+    expect(parseParameters(text).denoisingStrength).toBe(0.75);
+    expect(formatParameters(base)).not.toContain('Denoising');
+    expect(parseParameters(formatParameters(base)).denoisingStrength).toBeUndefined();
+    expect(() => parseParameters('p\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 8x8, Denoising strength: lots')).toThrow(/Denoising strength: lots/);
   });
 
   it('handles an empty prompt, Windows line ends and a prompt without negative', () => {
