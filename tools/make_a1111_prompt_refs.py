@@ -93,8 +93,8 @@ SCHED = {"pndm": PNDMScheduler, "euler_a": EulerAncestralDiscreteScheduler, "dpm
 @torch.no_grad()
 def generate(prompt, negative, scheduler, steps, guidance, seed, spacing=None):
     base = PNDMScheduler.from_pretrained(MODEL, subfolder="scheduler")
-    # spacing=None: make_a1111_refs.py's from_config (keeps the file's "leading"); "linspace": the class default,
-    # which is what the engine gives Euler a / DPM++ (see fixtures/a1111-prompts/README.md)
+    # spacing=None: make_a1111_refs.py's from_config (keeps the file's "leading", as the engine does since issue 11);
+    # "linspace": the class default (what the engine gave these samplers before issue 11)
     sched = base if scheduler == "pndm" else SCHED[scheduler].from_config(base.config, **({"timestep_spacing": spacing} if spacing else {}))
     c, u = encode(prompt), encode(negative)
     g = torch.Generator().manual_seed(seed)
@@ -136,9 +136,9 @@ LONG_NEG = ", ".join(["a yellow triangle on a white background"] * 11) + ", a bl
 COMMA_75 = ", ".join(["a red circle"] * 18) + " on a blue background, a green square on a white background"
 CASES = [
     dict(id="long_negative", prompt="a (blue:1.2) cross on a yellow background", negative_prompt=LONG_NEG, scheduler="pndm", steps=20, guidance=7.5, seed=3),
-    dict(id="break_edges", prompt="BREAK a red circle BREAK on a blue background BREAK", negative_prompt="", scheduler="lms", steps=15, guidance=7.5, seed=4, spacing="linspace"),
-    dict(id="nested_euler_a", prompt="a ((purple:1.3) star:0.9) on an [[orange]] background, (sharp)", negative_prompt="(blurry:-0.5)", scheduler="euler_a", steps=15, guidance=6.0, seed=5, spacing="linspace"),
-    dict(id="comma_backtrack", prompt=COMMA_75, negative_prompt=LONG_NEG, scheduler="dpmpp_2m", steps=12, guidance=7.0, seed=6, spacing="linspace"),
+    dict(id="break_edges", prompt="BREAK a red circle BREAK on a blue background BREAK", negative_prompt="", scheduler="lms", steps=15, guidance=7.5, seed=4),
+    dict(id="nested_euler_a", prompt="a ((purple:1.3) star:0.9) on an [[orange]] background, (sharp)", negative_prompt="(blurry:-0.5)", scheduler="euler_a", steps=15, guidance=6.0, seed=5),
+    dict(id="comma_backtrack", prompt=COMMA_75, negative_prompt=LONG_NEG, scheduler="dpmpp_2m", steps=12, guidance=7.0, seed=6),
 ]
 ENCODE = ["", r"a \(red\) circle on a [blue:1.2] background", "日本 (赤い:1.3) 円", "BREAK",
           "(red:0) circle", "(((((((red))))))) circle"]
