@@ -89,8 +89,15 @@ describe('external-data files named by the graph', () => {
       const error = await store.download(`${short.url}s2/`).then(() => null, (e: unknown) => e as Error);
       expect(error?.name).toBe('ModelFormatError');
       expect(error?.message).toBe(`s2/unet/shards/part-2.bin is 4 B but unet/model.onnx reads 8 B from it: the server's copy is incomplete or from another export. Upload the folder again.`);
-      expect(short.requests('unet/shards/part-2.bin', 's2').filter((r) => r.method === 'GET')).toEqual([]);
+      // A stand-in this small (<= 1 KiB) is fetched once to see what it is; the weights never move.
+      expect(short.requests('unet/shards/part-2.bin', 's2').filter((r) => r.method === 'GET')).toHaveLength(1);
       expect(short.requests('unet/unet.onnx_data', 's2').filter((r) => r.method === 'GET')).toEqual([]);
+
+      // A git-lfs pointer where the weights should be is named as one (not as an incomplete copy).
+      short.fault('unet/shards/part-2.bin', { body: 'version https://git-lfs.github.com/spec/v1\noid sha256:4c3a\nsize 8\n' });
+      const pointer = await store.download(`${short.url}s4/`).then(() => null, (e: unknown) => e as Error);
+      expect(pointer?.name).toBe('ModelFormatError');
+      expect(pointer?.message).toContain('git-lfs pointer');
 
       short.fault('unet/shards/part-2.bin', { status: 404 });
       const missing = await store.download(`${short.url}s3/`).then(() => null, (e: unknown) => e as Error);

@@ -225,7 +225,15 @@ export class WeightStore {
           await checkQuota(totalBytes - storedSoFar(), name, this.#storage);
           tracker.setTotal(record.totalBytes);
         }
-        checkExternalSizes(name, graphs, sizes);
+        const short = shortExternalFile(graphs, sizes);
+        if (short) {
+          // A tiny stand-in (a git-lfs pointer, an HTML page) is fetched so the error names what it is.
+          const file = present.find((f) => f.path === short.path);
+          if (file && short.size <= STAND_IN_MAX_BYTES) await this.#downloadVerified(ctx, file, short.size);
+          throw new ModelFormatError(
+            `${name}/${short.path} is ${formatBytes(short.size)} but ${short.graphPath} reads ${formatBytes(short.bytesUsed)} from it: the server's copy is incomplete or from another export. Upload the folder again.`,
+          );
+        }
         await options.check?.({ name, files: sizes, read: async (path) => graphs.get(path) ?? this.#assemble(id, (await this.#store.getFile(id, path)) ?? missing(path)) });
         const fetchedGraphs = new Set(graphs.keys());
         graphs.clear();
@@ -491,17 +499,21 @@ function externalFilesOf(graphs: ReadonlyMap<string, Uint8Array>, listed: readon
   return out;
 }
 
-/** A file shorter than the bytes its graph reads from it is refused before it is downloaded. */
-function checkExternalSizes(name: string, graphs: ReadonlyMap<string, Uint8Array>, sizes: ReadonlyMap<string, number | null>): void {
+/** Files this small that stand where weights should be are sniffed for what they are (git-lfs pointers are ~130 bytes). */
+const STAND_IN_MAX_BYTES = 1024;
+
+/** The first external-data file shorter than the bytes its graph reads from it (refused before its weights download). */
+function shortExternalFile(
+  graphs: ReadonlyMap<string, Uint8Array>,
+  sizes: ReadonlyMap<string, number | null>,
+): { path: string; size: number; bytesUsed: number; graphPath: string } | undefined {
   for (const [graphPath, bytes] of graphs) {
     const folder = graphPath.slice(0, graphPath.lastIndexOf('/') + 1);
     for (const { location, bytesUsed } of externalDataFiles(bytes, graphPath)) {
-      const size = sizes.get(folder + location);
-      if (size != null && bytesUsed !== null && size < bytesUsed) {
-        throw new ModelFormatError(
-          `${name}/${folder}${location} is ${formatBytes(size)} but ${graphPath} reads ${formatBytes(bytesUsed)} from it: the server's copy is incomplete or from another export. Upload the folder again.`,
-        );
-      }
+      const path = folder + location;
+      const size = sizes.get(path);
+      if (size != null && bytesUsed !== null && size < bytesUsed) return { path, size, bytesUsed, graphPath };
     }
   }
+  return undefined;
 }
