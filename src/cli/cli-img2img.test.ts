@@ -13,21 +13,13 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
-import { decodePng } from '../testing/png-decode.js';
+import { pngLevelError } from '../testing/png-decode.js';
 import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
 import { boundsFor, type Img2ImgCase } from '../testing/img2img-cases.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-i2i-'));
 const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
-
-function pngLevelError(png: Uint8Array, reference: Float32Array): number {
-  const { width, height, rgba } = decodePng(png);
-  const plane = width * height;
-  let max = 0;
-  for (let c = 0; c < 3; c++) for (let i = 0; i < plane; i++) max = Math.max(max, Math.abs(rgba[i * 4 + c] - Math.round(reference[c * plane + i] * 255)));
-  return max;
-}
 
 const fixtures = 'fixtures/img2img/public/';
 const { cases } = readJson<{ cases: Img2ImgCase[] }>(`${fixtures}manifest.json`);

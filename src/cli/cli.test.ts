@@ -12,21 +12,12 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
-import { decodePng } from '../testing/png-decode.js';
+import { pngLevelError } from '../testing/png-decode.js';
 import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-'));
 const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
-
-/** Max difference in 8-bit levels between the PNG's RGB and the [0,1] NCHW reference. */
-function pngLevelError(png: Uint8Array, reference: Float32Array): number {
-  const { width, height, rgba } = decodePng(png);
-  const plane = width * height;
-  let max = 0;
-  for (let c = 0; c < 3; c++) for (let i = 0; i < plane; i++) max = Math.max(max, Math.abs(rgba[i * 4 + c] - Math.round(reference[c * plane + i] * 255)));
-  return max;
-}
 
 const manifest = readJson<{ latents: { file: string }; cases: { scheduler: string; steps: number; guidance: number; prompt: string; image: { file: string } }[] }>('fixtures/refs/manifest.json');
 

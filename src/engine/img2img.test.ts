@@ -25,7 +25,7 @@ import { DirectoryModelSource } from '../node/directory-source.js';
 import { decodeImage } from '../node/decode-image.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { boundsFor, type Img2ImgCase } from '../testing/img2img-cases.js';
-import { maxAbsDiff, readF32, readJson, relativeL2 } from '../testing/reference-data.js';
+import { readF32, readJson, resultParity } from '../testing/reference-data.js';
 import { StableDiffusionPipeline } from './pipeline.js';
 import { infotextParameters } from './png-file.js';
 
@@ -49,11 +49,9 @@ for (const { set, dir, cases } of sets) {
           { prompt: c.prompt, negativePrompt: c.negative_prompt ?? undefined, scheduler: c.scheduler, numInferenceSteps: c.steps, guidanceScale: c.guidance, seed: c.seed, initImage, mask, strength: c.strength },
           { onStep: ({ step }) => void steps.push(step) },
         );
-        const latents = relativeL2(result.latents, readF32(dir + c.latents));
-        const image = maxAbsDiff(result.image, readF32(dir + c.image));
-        console.log(`${set}/${c.id}: latents rel L2 ${latents.toExponential(2)}, image max abs ${image.toExponential(2)}`);
-        expect(latents).toBeLessThanOrEqual(bounds.latents);
-        expect(image).toBeLessThanOrEqual(bounds.image);
+        const error = resultParity(`${set}/${c.id}`, result, readF32(dir + c.latents), readF32(dir + c.image));
+        expect(error.latents).toBeLessThanOrEqual(bounds.latents);
+        expect(error.image).toBeLessThanOrEqual(bounds.image);
         // numbered steps: the part of the schedule that runs (Heun: two model calls per step)
         // diffusers' timesteps[t_start * order:]: PLMS lists n + 1 timesteps, Heun 2n - 1 (order 2)
         const tStart = c.steps - Math.min(Math.floor(c.steps * c.strength), c.steps);

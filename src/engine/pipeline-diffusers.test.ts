@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
-import { maxAbsDiff, readF32, readJson, relativeL2 } from '../testing/reference-data.js';
+import { readF32, readJson, resultParity } from '../testing/reference-data.js';
 import { StableDiffusionPipeline } from './pipeline.js';
 
 interface ArrayRef { file: string; shape: number[] }
@@ -58,10 +58,8 @@ describe('tiny-sd-fp32 against diffusers, from a seed', () => {
       width: 128,
       height: 128,
     });
-    const latentsError = relativeL2(result.latents, ref(c.final_latents.file));
-    const imageError = maxAbsDiff(result.image, ref(c.image.file));
-    console.log(`${c.id}: final latents rel L2 ${latentsError.toExponential(2)}, image max abs ${imageError.toExponential(2)}`);
-    expect(latentsError).toBeLessThanOrEqual(1e-4);
-    expect(imageError).toBeLessThanOrEqual(2e-3);
+    const error = resultParity(c.id, result, ref(c.final_latents.file), ref(c.image.file));
+    expect(error.latents).toBeLessThanOrEqual(1e-4);
+    expect(error.image).toBeLessThanOrEqual(2e-3);
   });
 });

@@ -12,7 +12,7 @@ import { TorchGenerator } from '../core/random/torch-generator.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
-import { maxAbsDiff, readF32, readJson, relativeL2 } from '../testing/reference-data.js';
+import { maxAbsDiff, readF32, readJson, relativeL2, resultParity } from '../testing/reference-data.js';
 import type { ModelSource } from './model-source.js';
 import type { OrtModule, OrtSession } from './ort.js';
 import { StableDiffusionPipeline } from './pipeline.js';
@@ -50,11 +50,9 @@ describe('tiny-sd-fp32 against diffusers', () => {
       width: 128,
       height: 128,
     });
-    const latentsError = relativeL2(result.latents, ref(c.final_latents.file));
-    const imageError = maxAbsDiff(result.image, ref(c.image.file));
-    console.log(`${c.scheduler}: final latents rel L2 ${latentsError.toExponential(2)}, image max abs ${imageError.toExponential(2)}`);
-    expect(latentsError).toBeLessThanOrEqual(1e-4);
-    expect(imageError).toBeLessThanOrEqual(2e-3);
+    const error = resultParity(c.scheduler, result, ref(c.final_latents.file), ref(c.image.file));
+    expect(error.latents).toBeLessThanOrEqual(1e-4);
+    expect(error.image).toBeLessThanOrEqual(2e-3);
   });
 
   it('guidance 1.0 skips the unconditional pass and still runs', async () => {

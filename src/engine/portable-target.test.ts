@@ -13,7 +13,7 @@ import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { nativeRuntime } from '../node/ort-native.js';
 import { wasmRuntime } from '../node/ort-node.js';
-import { maxAbsDiff, readF32, readJson, relativeL2 } from '../testing/reference-data.js';
+import { readF32, readJson, resultParity } from '../testing/reference-data.js';
 import { readModelPart } from './model-folder.js';
 import type { ModelSource } from './model-source.js';
 import type { OrtModule } from './ort.js';
@@ -73,10 +73,8 @@ describe.each(runtimes)('tiny-sd portable target on %s against diffusers', (labe
       width: 128,
       height: 128,
     });
-    const latentsError = relativeL2(result.latents, ref(c.final_latents.file));
-    const imageError = maxAbsDiff(result.image, ref(c.image.file));
-    console.log(`${label} ${c.scheduler}: final latents rel L2 ${latentsError.toExponential(2)}, image max abs ${imageError.toExponential(2)}`);
-    expect(latentsError).toBeLessThanOrEqual(1e-4);
-    expect(imageError).toBeLessThanOrEqual(2e-3);
+    const error = resultParity(`${label} ${c.scheduler}`, result, ref(c.final_latents.file), ref(c.image.file));
+    expect(error.latents).toBeLessThanOrEqual(1e-4);
+    expect(error.image).toBeLessThanOrEqual(2e-3);
   });
 });

@@ -17,6 +17,15 @@ export interface DecodedPng {
   chunkTypes: string[];
 }
 
+/** Max difference in 8-bit levels between a PNG's RGB and a [0,1] float32 NCHW reference rounded to levels. */
+export function pngLevelError(png: Uint8Array, reference: Float32Array): number {
+  const { width, height, rgba } = decodePng(png);
+  const plane = width * height;
+  let max = 0;
+  for (let c = 0; c < 3; c++) for (let i = 0; i < plane; i++) max = Math.max(max, Math.abs(rgba[i * 4 + c] - Math.round(reference[c * plane + i] * 255)));
+  return max;
+}
+
 /** Minimal independent decoder for 8-bit RGB/RGBA, non-interlaced; verifies every CRC. */
 export function decodePng(png: Uint8Array): DecodedPng {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);

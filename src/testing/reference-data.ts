@@ -17,6 +17,18 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Number.isNaN(max) ? Infinity : max;
 }
 
+/** A pipeline result's final latents (rel L2) and image (max abs) against reference arrays, logged under `label`. */
+export function resultParity(
+  label: string,
+  result: { latents: ArrayLike<number>; image: ArrayLike<number> },
+  latents: ArrayLike<number>,
+  image: ArrayLike<number>,
+): { latents: number; image: number } {
+  const error = { latents: relativeL2(result.latents, latents), image: maxAbsDiff(result.image, image) };
+  console.log(`${label}: final latents rel L2 ${error.latents.toExponential(2)}, image max abs ${error.image.toExponential(2)}`);
+  return error;
+}
+
 /** ||a - b|| / ||b|| (b is the reference). */
 export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
