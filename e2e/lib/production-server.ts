@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
+import { extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview, type Plugin, type PreviewServer } from 'vite';
 
@@ -61,14 +61,30 @@ export interface ProductionServer {
   close(): Promise<void>;
 }
 
-/** `vite preview` of `outDir` on `port` (0: a free one); `onRequest` hears every request's path (with query). */
-export async function startPreview(outDir: string, port = 0, onRequest?: (url: string) => void): Promise<ProductionServer> {
+const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.json': 'application/json', '.f32': 'application/octet-stream' };
+
+/**
+ * `vite preview` of `outDir` on `port` (0: a free one); `onRequest` hears every request's path (with
+ * query); `mounts` serves more folders beside the build, URL prefix -> folder (e.g. test fixtures:
+ * `{ '/fixtures/img2img/': 'fixtures/img2img/public' }`, relative to the repository).
+ */
+export async function startPreview(outDir: string, port = 0, onRequest?: (url: string) => void, mounts: Record<string, string> = {}): Promise<ProductionServer> {
   const requestLog: Plugin = {
     name: 'e2e-request-log',
     configurePreviewServer(server) {
-      server.middlewares.use((req, _res, next) => {
+      server.middlewares.use((req, res, next) => {
         onRequest?.(req.url ?? '');
-        next();
+        const path = decodeURIComponent((req.url ?? '').split('?')[0]);
+        const prefix = Object.keys(mounts).find((p) => path.startsWith(p));
+        if (prefix === undefined) return next();
+        const root = resolve(REPO_ROOT, mounts[prefix]);
+        const file = resolve(root, path.slice(prefix.length));
+        if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+          res.statusCode = 404;
+          return res.end('not found');
+        }
+        res.setHeader('Content-Type', CONTENT_TYPES[extname(file)] ?? 'application/octet-stream');
+        res.end(readFileSync(file));
       });
     },
   };
@@ -76,7 +92,7 @@ export async function startPreview(outDir: string, port = 0, onRequest?: (url: s
     root: REPO_ROOT,
     configFile: join(REPO_ROOT, 'vite.config.ts'),
     logLevel: 'warn',
-    plugins: onRequest ? [requestLog] : [],
+    plugins: onRequest || Object.keys(mounts).length > 0 ? [requestLog] : [],
     build: { outDir },
     preview: { host: '127.0.0.1', port, strictPort: port !== 0, open: false },
   });

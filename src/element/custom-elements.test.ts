@@ -23,6 +23,9 @@ const names = (list: { name: string }[]) => list.map((item) => item.name).sort()
 describe('custom-elements.json', () => {
   it('documents every observed attribute, plus preview and busy, each with a description and its property', () => {
     expect(element.tagName).toBe('sd-text-to-image');
+    const observed = SdTextToImageElement.observedAttributes;
+    expect(new Set(observed).size, `observedAttributes lists each once: ${observed.join(', ')}`).toBe(observed.length);
+    expect(observed).toEqual(expect.arrayContaining(['init-image', 'mask', 'strength']));
     const documented = new Set(names(element.attributes));
     for (const name of [...SdTextToImageElement.observedAttributes, 'preview', 'busy']) expect(documented, name).toContain(name);
     for (const attribute of element.attributes) {

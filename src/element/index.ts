@@ -32,3 +32,4 @@ export function defineSdTextToImage(options: DefineOptions = {}): typeof SdTextT
 export { SdTextToImageElement } from './sd-text-to-image.js';
 export { SharedEngine, workerEngine, WORKER_FILE, type EngineFactory } from './shared-engine.js';
 export type { SdCompleteDetail, SdErrorDetail, SdEventMap, SdPreviewDetail, SdProgressDetail } from './events.js';
+export type { ImageInput } from './image-inputs.js';

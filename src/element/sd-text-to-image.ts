@@ -20,8 +20,17 @@
  * @attr seed - a seed (0 to 2^53-1) that reproduces an image; -1 or absent: a new random seed each time. Property: `seed: number | null`.
  * @attr width, height - image size in pixels, multiples of the model's size multiple (8 x 2^UNet down-samplings: 32 for shapes-sd, 64 for SD v1.4). Properties: `width`, `height: number | null`.
  *   Absent number attributes (null properties) mean the model's recommendation, else diffusers' defaults.
+ * @attr init-image - img2img: the URL (resolved against the page) of the picture to start from (PNG, JPEG or WebP; the output takes its size, which the model must accept).
+ *   Property: `initImage: Blob | ImageBitmap | string | null` (a Blob or ImageBitmap is held by the property only; a string sets the attribute).
+ * @attr mask - inpainting (with init-image): the URL of a mask of the init image's size, white = repaint, black = keep (grey binarised at 0.5).
+ *   Property: `mask: Blob | ImageBitmap | string | null`, as initImage.
+ * @attr strength - img2img / inpainting: how much of the picture is repainted, in (0, 1] (1: from noise; diffusers' strength, A1111's denoising strength). Default 0.75. Property: `strength: number`.
  * @attr preview - on/off (present = on, "off" = off): draw a preview after every step and fire sd-preview. Property: `preview: boolean`.
  * @attr busy - set by the element while it generates (read-only, for styling `:host([busy])`). Property: `busy: boolean`.
+ *
+ * With init-image (or initImage) the element runs img2img, inpainting with a mask as well, and fires the same events; a picture
+ * that cannot be fetched or decoded, a mask of another size, a strength outside (0, 1] or a mask without an init image is an
+ * sd-error before any model work (a model folder without vae_encoder/: as soon as it has loaded, before any step).
  *
  * @fires sd-progress - {stage, step, total, progress}: weight download/verify, model load, prompt encoding, each denoising step, decode.
  * @fires sd-preview - {step, total, kind, width, height, bitmap}: an ImageBitmap, closed once listeners return.
@@ -49,16 +58,19 @@
  * @cssprop --sd-input-background - the prompt box background (transparent)
  * @cssprop --sd-error-color - the status text after an error (#dc2626)
  */
+import { decodeImageSource } from '../browser/decode-image.js';
 import { CancelledError, errorToJSON, InvalidRequestError } from '../core/errors.js';
 import type { EngineProgress, Preview } from '../engine/engine.js';
 import { randomSeed } from '../engine/seed.js';
 import { presets } from '../presets/presets.js';
 import { progressDetail, sdEvent, type SdCompleteDetail, type SdEventDetails } from './events.js';
 import { SharedEngine, WORKER_FILE, workerEngine } from './shared-engine.js';
+import { isImageInput, loadImageInputs, type ImageInput, type ImageLoader } from './image-inputs.js';
 import { statusText } from './status-text.js';
 import {
   DEFAULT_MODEL,
   DEFAULT_PROMPT_SYNTAX,
+  DEFAULT_STRENGTH,
   parseNumberAttribute,
   parseSwitchAttribute,
   requestFromAttributes,
@@ -85,8 +97,10 @@ const TEMPLATE = /* html */ `
   </div>
 </div>`;
 
-const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'prompt-syntax', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height'] as const;
-const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'promptSyntax', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height', 'preview'] as const;
+const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'prompt-syntax', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height', 'strength'] as const;
+const IMAGE_ATTRIBUTES = ['init-image', 'mask'] as const;
+type ImageAttribute = (typeof IMAGE_ATTRIBUTES)[number];
+const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'promptSyntax', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height', 'strength', 'initImage', 'mask', 'preview'] as const;
 
 /**
  * HTMLElement where there is a DOM; elsewhere (Node: SSR, tests) a stand-in, so that importing this
@@ -101,7 +115,7 @@ export class SdTextToImageElement extends ElementBase {
     return this;
   }
 
-  static readonly observedAttributes = ['model', 'width', 'height', ...REQUEST_ATTRIBUTES];
+  static readonly observedAttributes = ['model', ...REQUEST_ATTRIBUTES, ...IMAGE_ATTRIBUTES];
 
   /**
    * The folder holding the library's files (engine.worker.js, ort/, models/ that preset ids resolve
@@ -113,6 +127,8 @@ export class SdTextToImageElement extends ElementBase {
   static sharedEngine: SharedEngine = new SharedEngine(() => workerEngine(new URL(WORKER_FILE, SdTextToImageElement.#assets())));
   /** Picks the seed for seed = -1. */
   static randomSeed: () => number = () => randomSeed();
+  /** Fetches and decodes init-image / mask pictures (the page's fetch and createImageBitmap, src/browser/decode-image.ts). Tests may replace it. */
+  static imageLoader: () => ImageLoader = () => ({ baseUrl: document.baseURI, decode: (source, what) => decodeImageSource(source, what) });
 
   static #assets(): string {
     return SdTextToImageElement.assetsUrl ?? document.baseURI;
@@ -129,6 +145,8 @@ export class SdTextToImageElement extends ElementBase {
   readonly #image: HTMLImageElement;
   readonly #canvas: HTMLCanvasElement;
 
+  /** initImage / mask set to a Blob or ImageBitmap (a URL lives in the attribute instead). */
+  readonly #pictures = new Map<ImageAttribute, Blob | ImageBitmap>();
   /** The engine this element holds a claim on while connected. */
   #engine: SharedEngine | null = null;
   #abort: AbortController | null = null;
@@ -243,6 +261,30 @@ export class SdTextToImageElement extends ElementBase {
     this.#setNumber('height', value);
   }
 
+  /** How much of the init image is repainted, (0, 1]; 0.75 when the attribute is absent (NaN when it is not a number). */
+  get strength(): number {
+    return parseNumberAttribute(this.getAttribute('strength')) ?? DEFAULT_STRENGTH;
+  }
+  set strength(value: number | null) {
+    this.#setNumber('strength', value);
+  }
+
+  /** The picture img2img starts from: the Blob or ImageBitmap given to this property, else the init-image attribute (a URL), else null. */
+  get initImage(): ImageInput | null {
+    return this.#picture('init-image');
+  }
+  set initImage(value: ImageInput | null) {
+    this.#setPicture('init-image', value);
+  }
+
+  /** The inpainting mask (white = repaint), as initImage: a Blob or ImageBitmap given to this property, else the mask attribute, else null. */
+  get mask(): ImageInput | null {
+    return this.#picture('mask');
+  }
+  set mask(value: ImageInput | null) {
+    this.#setPicture('mask', value);
+  }
+
   get preview(): boolean {
     return parseSwitchAttribute(this.getAttribute('preview'));
   }
@@ -268,6 +310,21 @@ export class SdTextToImageElement extends ElementBase {
   #setNumber(name: NumberAttribute, value: number | null): void {
     if (value === null || value === undefined) this.removeAttribute(name);
     else this.setAttribute(name, String(value));
+  }
+
+  #picture(name: ImageAttribute): ImageInput | null {
+    return this.#pictures.get(name) ?? this.getAttribute(name);
+  }
+
+  /** A string goes to the attribute; a Blob or ImageBitmap is held here, and the attribute is removed (the latest setting wins). */
+  #setPicture(name: ImageAttribute, value: ImageInput | null): void {
+    if (value !== null && value !== undefined && !isImageInput(value)) {
+      throw new TypeError(`${name === 'init-image' ? 'initImage' : 'mask'} takes a Blob, an ImageBitmap, a URL string or null.`);
+    }
+    if (typeof value === 'string') return this.setAttribute(name, value); // attributeChangedCallback drops a held picture
+    this.removeAttribute(name);
+    if (value === null || value === undefined) this.#pictures.delete(name);
+    else this.#pictures.set(name, value);
   }
 
   // ---- lifecycle ----
@@ -301,8 +358,10 @@ export class SdTextToImageElement extends ElementBase {
     });
   }
 
-  attributeChangedCallback(name: string): void {
+  attributeChangedCallback(name: string, _old: string | null, value: string | null): void {
     if (name === 'prompt') this.#syncPrompt();
+    // A URL set as the attribute replaces a Blob / ImageBitmap given to the property.
+    if ((name === 'init-image' || name === 'mask') && value !== null) this.#pictures.delete(name);
     if (name === 'width' || name === 'height') this.#syncAspect(this.width, this.height);
   }
 
@@ -339,10 +398,15 @@ export class SdTextToImageElement extends ElementBase {
       // A snapshot of the attributes: changing them while this runs affects the next generate().
       const snapshot = new Map(REQUEST_ATTRIBUTES.map((name) => [name, this.getAttribute(name)]));
       const read: AttributeReader = (name) => snapshot.get(name) ?? null;
+      const pictures = { initImage: this.initImage, mask: this.mask };
       // The request, checked now (not after a download) by the engine's validator; the engine checks it
-      // again against the loaded model (its size multiple) before any work.
-      const request = requestFromAttributes(read, spec, Self.randomSeed);
-      this.#syncAspect(request.width ?? null, request.height ?? null);
+      // again against the loaded model (its size multiple) before any work. The attributes first, then
+      // the pictures (fetched and decoded here, in the page) with them: size, mask size, strength.
+      const textRequest = requestFromAttributes(read, spec, Self.randomSeed);
+      const images = await loadImageInputs(pictures.initImage, pictures.mask, Self.imageLoader());
+      const request = images.initImage ? requestFromAttributes(read, spec, () => textRequest.seed!, undefined, images) : textRequest;
+      if (signal.aborted) throw new CancelledError();
+      this.#syncAspect(request.width ?? images.initImage?.width ?? null, request.height ?? images.initImage?.height ?? null);
       const previews = this.preview;
       this.#showStatus('Starting…', 0, 0);
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../core/errors.js';
 import { presets } from '../presets/presets.js';
 import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
-import { parseNumberAttribute, parseSwitchAttribute, requestFromAttributes, resolveModel, type AttributeReader } from './settings.js';
+import type { RgbaImage } from '../core/init-image.js';
+import { parseNumberAttribute, parseStrengthAttribute, parseSwitchAttribute, requestFromAttributes, resolveModel, type AttributeReader } from './settings.js';
 
 const LIB = 'https://cdn.example/app/lib/';
 const PAGE = 'https://site.example/blog/post.html';
@@ -24,6 +25,17 @@ describe('attribute parsing', () => {
     expect(parseSwitchAttribute('on')).toBe(true);
     expect(parseSwitchAttribute('OFF')).toBe(false);
     expect(parseSwitchAttribute('false')).toBe(false);
+  });
+
+  it('reads strength: absent is undefined (the engine\'s 0.75), (0, 1] is taken, anything else refused', () => {
+    expect(parseStrengthAttribute(null)).toBeUndefined();
+    expect(parseStrengthAttribute('')).toBeUndefined();
+    expect(parseStrengthAttribute('1')).toBe(1);
+    expect(parseStrengthAttribute('0.3')).toBe(0.3);
+    expect(parseStrengthAttribute('1e-3')).toBe(0.001);
+    for (const bad of ['0', '-0.5', '1.01', 'abc', 'Infinity', 'NaN']) {
+      expect(() => parseStrengthAttribute(bad), bad).toThrow(`The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "${bad}").`);
+    }
   });
 });
 
@@ -103,5 +115,48 @@ describe('requestFromAttributes', () => {
     }
     expect(caught).toBeInstanceOf(InvalidRequestError);
     expect(caught).toMatchObject({ field, message });
+  });
+});
+
+describe('requestFromAttributes with pictures (img2img / inpainting)', () => {
+  const picture = (width: number, height: number): RgbaImage => ({ width, height, data: new Uint8ClampedArray(width * height * 4).fill(200) });
+  const init = picture(64, 96);
+
+  it('takes the init image, its size (not the preset\'s recommended size) and strength 0.75 by default', () => {
+    const request = requestFromAttributes(reader({ prompt: 'p', seed: '5' }), shapes, () => 0, undefined, { initImage: init });
+    expect(request).toEqual({ prompt: 'p', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, seed: 5, initImage: init, strength: 0.75 });
+  });
+
+  it('adds the mask and the strength attribute as given', () => {
+    const mask = picture(64, 96);
+    const request = requestFromAttributes(reader({ strength: '0.4', steps: '10' }), shapes, () => 0, undefined, { initImage: init, mask });
+    expect(request).toMatchObject({ initImage: init, mask, strength: 0.4, numInferenceSteps: 10 });
+    expect(request.width).toBeUndefined();
+  });
+
+  it('leaves strength out without an init image (text-to-image), but still refuses a bad one', () => {
+    expect(requestFromAttributes(reader({ strength: '0.5' }), shapes, () => 0)).not.toHaveProperty('strength');
+    expect(() => requestFromAttributes(reader({ strength: '2' }), shapes, () => 0)).toThrow(/strength attribute must be a number in \(0, 1\]/);
+  });
+
+  it.each([
+    ['a mask of another size', { mask: picture(64, 64) }, {}, 'mask', 'The mask is 64x64 but the init image is 64x96: give a mask of the image\'s size.'],
+    ['a picture the model cannot take', { initImage: picture(100, 64) }, {}, 'initImage', 'The init image is 100x64; this model takes sides that are multiples of 32 up to 2048: resize or crop the picture first.'],
+    ['a width attribute that is not the picture\'s', {}, { width: '128' }, 'width', "The output has the init image's size, 64x96 (got width 128): leave width out or resize the picture first."],
+    ['a strength that runs no step', {}, { strength: '0.01', steps: '20' }, 'strength', 'Strength 0.01 with 20 steps runs no step (int(steps x strength) = 0): raise the strength or the steps.'],
+    ['a strength outside (0, 1]', {}, { strength: '1.5' }, 'strength', 'The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "1.5").'],
+  ])('refuses %s with the field and one line', (_, images, attributes, field, message) => {
+    let caught: unknown;
+    try {
+      requestFromAttributes(reader(attributes as Record<string, string>), shapes, () => 0, undefined, { initImage: init, ...images });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidRequestError);
+    expect(caught).toMatchObject({ field, message });
+  });
+
+  it('refuses a mask without an init image', () => {
+    expect(() => requestFromAttributes(reader({}), shapes, () => 0, undefined, { mask: init })).toThrow('A mask needs an init image: give the picture to inpaint as well.');
   });
 });

@@ -4,11 +4,15 @@
  * negativePrompt), then the engine's one validator (validateRequest) checks it, so the element
  * refuses exactly what the CLI and the app's form refuse, in the same words. An absent attribute
  * means "what the model recommends" (a preset's `recommended` settings), else the engine's defaults
- * (for the size: the loaded model's default size).
+ * (for the size: the loaded model's default size; with an init image, the picture's size).
+ * img2img / inpainting: the decoded init image and mask (image-inputs.ts) join the request with the
+ * `strength` attribute (default 0.75, diffusers' and A1111's).
  */
 import { InvalidRequestError } from '../core/errors.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { ModelGeometry } from '../engine/model-geometry.js';
+import type { RgbaImage } from '../core/init-image.js';
+import { DEFAULT_STRENGTH } from '../engine/image-request.js';
 import { RANDOM_SEED, validateRequest, type GenerationRequest } from '../engine/request.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
 import { modelNameFromUrl, normaliseModelUrl } from '../store/model-url.js';
@@ -20,12 +24,27 @@ export const DEFAULT_MODEL = 'shapes-sd';
 export const DEFAULT_PROMPT_SYNTAX: PromptSyntax = 'a1111';
 
 /** The attributes that hold numbers. */
-export type NumberAttribute = 'steps' | 'guidance' | 'seed' | 'width' | 'height';
+export type NumberAttribute = 'steps' | 'guidance' | 'seed' | 'width' | 'height' | 'strength';
+
+export { DEFAULT_STRENGTH };
 
 /** A number attribute's value: null when absent or empty, NaN when it is not a number. */
 export function parseNumberAttribute(value: string | null): number | null {
   if (value === null || value.trim() === '') return null;
   return Number(value);
+}
+
+/**
+ * The strength attribute: undefined when absent (the engine's default, 0.75), else a number in (0, 1]
+ * (checked with or without an init image: a bad value is refused, never ignored).
+ */
+export function parseStrengthAttribute(value: string | null): number | undefined {
+  const strength = parseNumberAttribute(value);
+  if (strength === null) return undefined;
+  if (!(strength > 0 && strength <= 1)) {
+    throw new InvalidRequestError(`The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "${value}").`, 'strength');
+  }
+  return strength;
 }
 
 /** A boolean "on/off" attribute: present means on, except the values "off" and "false". */
@@ -55,14 +74,28 @@ export interface AttributeReader {
   (name: 'prompt' | 'negative-prompt' | 'prompt-syntax' | 'scheduler' | NumberAttribute): string | null;
 }
 
+/** The decoded pictures of an img2img / inpainting request (image-inputs.ts); none for text-to-image. */
+export interface ImageFields {
+  initImage?: RgbaImage | null;
+  mask?: RgbaImage | null;
+}
+
 /**
  * The request an element's attributes describe for `preset`; `randomSeed` picks the seed for
- * seed=-1 (or no seed). Throws InvalidRequestError (with the request field) for an attribute that is
- * not a number, or the validator's first field error against `model` (before loading, the preset's
- * declared size rule, else what every SD v1 model shares; the engine checks the loaded model's again
- * before any work).
+ * seed=-1 (or no seed). With `images.initImage` it is img2img (inpainting with `images.mask` too):
+ * the size is the picture's unless width / height attributes ask for another (then refused: resize
+ * the picture), and `strength` joins. Throws InvalidRequestError (with the request field) for an
+ * attribute that is not a number, a strength outside (0, 1], or the validator's first field error
+ * against `model` (before loading, the preset's declared size rule, else what every SD v1 model
+ * shares; the engine checks the loaded model's again before any work).
  */
-export function requestFromAttributes(read: AttributeReader, preset: ModelPreset, randomSeed: () => number, model: ModelGeometry = presetGeometry(preset)): GenerationRequest {
+export function requestFromAttributes(
+  read: AttributeReader,
+  preset: ModelPreset,
+  randomSeed: () => number,
+  model: ModelGeometry = presetGeometry(preset),
+  images: ImageFields = {},
+): GenerationRequest {
   const recommended = preset.recommended;
   const number = (name: NumberAttribute, field: keyof GenerationRequest): number | undefined => {
     const raw = read(name);
@@ -72,6 +105,10 @@ export function requestFromAttributes(read: AttributeReader, preset: ModelPreset
     return value;
   };
   const seed = number('seed', 'seed') ?? RANDOM_SEED;
+  const strength = parseStrengthAttribute(read('strength'));
+  const initImage = images.initImage ?? undefined;
+  // An init image sets the size; the preset's recommended size is for text-to-image only.
+  const size = initImage ? undefined : recommended;
   const request: GenerationRequest = {
     prompt: read('prompt') ?? '',
     negativePrompt: read('negative-prompt') ?? '',
@@ -80,8 +117,10 @@ export function requestFromAttributes(read: AttributeReader, preset: ModelPreset
     numInferenceSteps: number('steps', 'numInferenceSteps') ?? recommended?.numInferenceSteps,
     guidanceScale: number('guidance', 'guidanceScale') ?? recommended?.guidanceScale,
     seed: seed === RANDOM_SEED ? randomSeed() : seed,
-    width: number('width', 'width') ?? recommended?.width,
-    height: number('height', 'height') ?? recommended?.height,
+    width: number('width', 'width') ?? size?.width,
+    height: number('height', 'height') ?? size?.height,
+    ...(initImage ? { initImage, strength: strength ?? DEFAULT_STRENGTH } : {}),
+    ...(images.mask ? { mask: images.mask } : {}),
   };
   const [error] = validateRequest(request, model);
   if (error) throw new InvalidRequestError(error.message, error.field);
