@@ -11,6 +11,10 @@ export interface AppEventMap {
   'sd-app:image': { seed: number | null; batchIndex: number; width: number; height: number };
   'sd-app:model-loaded': { id: string; backend: 'webgpu' | 'wasm'; precision: 'fp16' | 'fp32' };
   'sd-app:restored': { source: 'gallery' | 'png'; notes: string[] };
+  /** A picture to start from was decoded and shown (its size is the output's). */
+  'sd-app:picture': { width: number; height: number };
+  /** The inpainting mask after a stroke, clear or invert: how many pixels are to be repainted. */
+  'sd-app:mask': { width: number; height: number; painted: number };
 }
 
 export function emitAppEvent<K extends keyof AppEventMap>(type: K, detail: AppEventMap[K], target: EventTarget = document): void {

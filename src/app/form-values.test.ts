@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
-import { CUSTOM_MODEL_ID, toRequest, validateForm, type FormValues } from './form-values.js';
+import { CUSTOM_MODEL_ID, fromRequest, toRequest, validateForm, type FormValues } from './form-values.js';
 
 const valid: FormValues = {
   modelId: 'shapes-sd',
@@ -16,6 +16,8 @@ const valid: FormValues = {
   height: 128,
   batchCount: 1,
   vaeDecodeEvery: 0,
+  mode: 'txt2img',
+  strength: 0.75,
 };
 
 describe('validateForm', () => {
@@ -62,5 +64,58 @@ describe('toRequest', () => {
       width: 128,
       height: 128,
     });
+  });
+});
+
+describe('the picture modes (image to image, inpaint)', () => {
+  const picture = { width: 128, height: 96, data: new Uint8ClampedArray(128 * 96 * 4) };
+  const mask = { width: 128, height: 96, data: new Uint8ClampedArray(128 * 96 * 4).fill(255) };
+  const shapes = { ...SD_V1_GEOMETRY, sizeMultiple: 32, unetDownsamplings: 2, defaultWidth: 128, defaultHeight: 128 };
+
+  it('image to image sends the picture and the strength, and leaves the size to the picture', () => {
+    const request = toRequest({ ...valid, mode: 'img2img', strength: 0.6, width: 512, height: 512 }, 7, { initImage: picture, mask });
+    expect(request).toEqual({ ...toRequest(valid, 7), width: undefined, height: undefined, initImage: picture, strength: 0.6 });
+    expect('width' in request || 'height' in request || 'mask' in request).toBe(false);
+    expect(validateForm({ ...valid, mode: 'img2img', strength: 0.6 }, shapes, false, { initImage: picture, mask: null })).toEqual([]);
+  });
+
+  it('inpaint sends the mask as well; text to image sends none of them', () => {
+    expect(toRequest({ ...valid, mode: 'inpaint', strength: 1 }, 7, { initImage: picture, mask })).toMatchObject({ initImage: picture, mask, strength: 1 });
+    const plain = toRequest({ ...valid, strength: 0.3 }, 7, { initImage: picture, mask });
+    expect(plain).toEqual({ ...toRequest(valid, 7) });
+    expect(Object.keys(plain)).not.toContain('strength');
+  });
+
+  it('strength outside (0, 1], or one that runs no step, is refused at the strength field in the engine validator\'s words', () => {
+    const withPicture = (strength: number, steps = 20) => validateForm({ ...valid, mode: 'img2img', strength, steps }, shapes, false, { initImage: picture, mask: null });
+    expect(withPicture(0)).toEqual([{ field: 'strength', message: 'Strength must be a number in (0, 1] (got 0).' }]);
+    expect(withPicture(1.5)).toEqual([{ field: 'strength', message: 'Strength must be a number in (0, 1] (got 1.5).' }]);
+    expect(withPicture(NaN).map((e) => e.field)).toEqual(['strength']);
+    expect(withPicture(0.04, 20)).toEqual([{ field: 'strength', message: 'Strength 0.04 with 20 steps runs no step (int(steps x strength) = 0): raise the strength or the steps.' }]);
+    expect(withPicture(1)).toEqual([]);
+  });
+
+  it('asks for a picture, and to inpaint for a painted mask, before anything else about them', () => {
+    expect(validateForm({ ...valid, mode: 'img2img' }, shapes).map((e) => e.field)).toEqual(['initImage']);
+    expect(validateForm({ ...valid, mode: 'inpaint' }, shapes, false, { initImage: picture, mask: null })).toEqual([
+      { field: 'mask', message: 'Paint over the part of the picture to repaint (it shows striped), or choose "Image to image" to change all of it.' },
+    ]);
+    expect(validateForm({ ...valid, mode: 'sketch' as 'img2img' }, shapes).map((e) => e.field)).toEqual(['mode']);
+  });
+
+  it("a picture or mask the model cannot take is named at the picture and mask, in the engine's words", () => {
+    const odd = { width: 100, height: 96, data: new Uint8ClampedArray(100 * 96 * 4) };
+    expect(validateForm({ ...valid, mode: 'img2img' }, shapes, false, { initImage: odd, mask: null })).toEqual([
+      { field: 'initImage', message: 'The init image is 100x96; this model takes sides that are multiples of 32 up to 2048: resize or crop the picture first.' },
+    ]);
+    const small = { width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4) };
+    expect(validateForm({ ...valid, mode: 'inpaint' }, shapes, false, { initImage: picture, mask: small })).toEqual([
+      { field: 'mask', message: 'The mask is 64x64 but the init image is 128x96: give a mask of the image\'s size.' },
+    ]);
+  });
+
+  it('fromRequest brings back the strength of a picture-mode request (a gallery entry)', () => {
+    expect(fromRequest({ prompt: 'x', strength: 0.55 })).toEqual({ prompt: 'x', strength: 0.55 });
+    expect(fromRequest({ prompt: 'x' })).toEqual({ prompt: 'x' });
   });
 });

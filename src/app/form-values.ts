@@ -2,9 +2,11 @@
  * The generation form as plain data: its values, their validation and the engine request one image
  * of a batch makes. The request fields are checked by the engine's one validator (validateRequest,
  * the same limits and words as the CLI and the element), against the loaded model's geometry (its
- * size multiple); the form adds only its own fields (custom URL, batch count, VAE preview interval).
+ * size multiple); the form adds only its own fields (custom URL, batch count, VAE preview interval)
+ * and, in the picture modes, that a picture is there (and, to inpaint, a painted mask).
  * The form's names map to the request's once, here (steps -> numInferenceSteps). No DOM here.
  */
+import type { RgbaImage } from '../core/init-image.js';
 import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model-geometry.js';
@@ -13,6 +15,19 @@ import { normaliseModelUrl } from '../store/model-url.js';
 
 /** The model picker's value for "a folder at a URL I type". */
 export const CUSTOM_MODEL_ID = 'custom';
+
+/** Text to image; image to image (start from a picture); inpaint (repaint the painted part of it). */
+export type ImageMode = 'txt2img' | 'img2img' | 'inpaint';
+export const IMAGE_MODES: readonly ImageMode[] = ['txt2img', 'img2img', 'inpaint'];
+
+/** What the "Start from a picture" panel holds: the decoded picture, and the mask when something is painted. */
+export interface PictureInputs {
+  initImage: RgbaImage | null;
+  /** White = repaint, at the picture's size; null when nothing is painted. */
+  mask: RgbaImage | null;
+}
+
+export const NO_PICTURE: PictureInputs = { initImage: null, mask: null };
 
 export interface FormValues {
   /** A preset id, or CUSTOM_MODEL_ID. */
@@ -32,10 +47,16 @@ export interface FormValues {
   batchCount: number;
   /** Full VAE decode preview every N steps; 0 never. */
   vaeDecodeEvery: number;
+  mode: ImageMode;
+  /** A1111's "Denoising strength", (0, 1]: the share of the schedule that runs (picture modes only). */
+  strength: number;
 }
 
+/** A form field, or the panel's picture and mask (which show their errors too). */
+export type FormField = keyof FormValues | 'initImage' | 'mask';
+
 export interface FieldError {
-  field: keyof FormValues;
+  field: FormField;
   message: string;
 }
 
@@ -46,7 +67,7 @@ export const FORM_LIMITS = {
 } as const;
 
 /** Request field -> form field (the one mapping between the two vocabularies). */
-const FORM_FIELD: Record<RequestField, keyof FormValues> = {
+const FORM_FIELD: Record<RequestField, FormField> = {
   prompt: 'prompt',
   negativePrompt: 'negativePrompt',
   promptSyntax: 'promptSyntax',
@@ -57,11 +78,9 @@ const FORM_FIELD: Record<RequestField, keyof FormValues> = {
   latents: 'seed',
   width: 'width',
   height: 'height',
-  // the picture, mask and strength live in the "Start from a picture" panel (image-input.ts), which
-  // checks them itself; a size problem of the picture is shown at the size fields it sets
-  initImage: 'width',
-  mask: 'width',
-  strength: 'steps',
+  initImage: 'initImage',
+  mask: 'mask',
+  strength: 'strength',
 };
 
 /**
@@ -69,7 +88,7 @@ const FORM_FIELD: Record<RequestField, keyof FormValues> = {
  * SD v1 model shares; the engine checks the loaded model's again before any work). `urlNeeded`: the
  * choice needs a typed folder URL (a folder by URL, or a preset with `askUrl`; see needsUrl).
  */
-export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEOMETRY, urlNeeded = v.modelId === CUSTOM_MODEL_ID): FieldError[] {
+export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEOMETRY, urlNeeded = v.modelId === CUSTOM_MODEL_ID, picture: PictureInputs = NO_PICTURE): FieldError[] {
   const errors: FieldError[] = [];
   const integerIn = (field: keyof FormValues, label: string, value: number, { min, max }: { min: number; max: number }) => {
     if (!Number.isInteger(value) || value < min || value > max) errors.push({ field, message: `${label} must be a whole number from ${min} to ${max} (got ${value}).` });
@@ -84,17 +103,32 @@ export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEO
       }
     }
   }
+  if (!IMAGE_MODES.includes(v.mode)) errors.push({ field: 'mode', message: `The mode must be one of ${IMAGE_MODES.join(', ')} (got "${String(v.mode)}").` });
+  const pictureMode = v.mode === 'img2img' || v.mode === 'inpaint';
+  if (pictureMode && !picture.initImage) {
+    errors.push({ field: 'initImage', message: 'Pick a picture to start from (PNG, JPEG or WebP; drop it on the picture box or use "Use as input" on a gallery image), or choose "Text to image".' });
+  } else if (v.mode === 'inpaint' && !picture.mask) {
+    errors.push({ field: 'mask', message: 'Paint over the part of the picture to repaint (it shows striped), or choose "Image to image" to change all of it.' });
+  }
   // RANDOM_SEED is the form's way to ask for a seed; any drawn seed is valid, so check with 0.
-  const request = toRequest(v, v.seed === RANDOM_SEED ? 0 : v.seed);
-  for (const error of validateRequest(request, model)) errors.push({ field: FORM_FIELD[error.field], message: error.message });
+  const request = toRequest(v, v.seed === RANDOM_SEED ? 0 : v.seed, picture);
+  for (const error of validateRequest(request, model)) {
+    // The output takes the picture's size: a size the model cannot take is said once, about the picture.
+    if (request.initImage && (error.field === 'width' || error.field === 'height')) continue;
+    errors.push({ field: FORM_FIELD[error.field], message: error.message });
+  }
   integerIn('batchCount', 'Batch count', v.batchCount, FORM_LIMITS.batchCount);
   integerIn('vaeDecodeEvery', 'VAE decode interval', v.vaeDecodeEvery, FORM_LIMITS.vaeDecodeEvery);
   return errors;
 }
 
-/** The engine request for one image, with its resolved seed. */
-export function toRequest(v: FormValues, seed: number): GenerationRequest {
-  return {
+/**
+ * The engine request for one image, with its resolved seed. In the picture modes (with a picture) it
+ * carries the picture, the strength and, to inpaint, the mask; the output takes the picture's size,
+ * so width and height are left out.
+ */
+export function toRequest(v: FormValues, seed: number, picture: PictureInputs = NO_PICTURE): GenerationRequest {
+  const common = {
     prompt: v.prompt,
     negativePrompt: v.negativePrompt,
     promptSyntax: v.promptSyntax,
@@ -102,9 +136,10 @@ export function toRequest(v: FormValues, seed: number): GenerationRequest {
     numInferenceSteps: v.steps,
     guidanceScale: v.guidanceScale,
     seed,
-    width: v.width,
-    height: v.height,
   };
+  const { initImage, mask } = picture;
+  if (v.mode === 'txt2img' || !initImage) return { ...common, width: v.width, height: v.height };
+  return { ...common, initImage, strength: v.strength, ...(v.mode === 'inpaint' && mask ? { mask } : {}) };
 }
 
 /** The form values a request stands for (a gallery entry, a preset's recommendation). */
@@ -119,6 +154,7 @@ export function fromRequest(r: Partial<ResolvedRequest>): Partial<FormValues> {
     seed: r.seed ?? undefined,
     width: r.width,
     height: r.height,
+    strength: r.strength,
   };
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<FormValues>;
 }

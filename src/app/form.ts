@@ -1,19 +1,21 @@
 /**
- * The generation form's fields, read into FormValues and written back from them (restored
- * parameters, a model's recommended settings). Validation messages are shown next to the buttons
+ * The generation form's fields (the mode and strength of "Start from a picture" included), read into
+ * FormValues and written back from them (restored parameters, a model's recommended settings). Validation messages are shown next to the buttons
  * and on each field (aria-invalid), and the first invalid field gets focus.
  */
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { SCHEDULER_LABELS, SCHEDULER_NAMES } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { byId } from './dom.js';
-import type { FieldError, FormValues } from './form-values.js';
+import type { FieldError, FormField, FormValues, ImageMode } from './form-values.js';
 
 type Field = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
 export class GenerationForm {
   readonly element: HTMLFormElement;
   #fields: { [K in keyof FormValues]: Field };
+  /** Where errors about the picture and the mask point (the picture box, the mask canvas). */
+  #targets: Record<Exclude<FormField, keyof FormValues>, HTMLElement>;
   #errors: HTMLElement;
   #submit: HTMLButtonElement;
 
@@ -35,7 +37,10 @@ export class GenerationForm {
       height: byId('height', HTMLInputElement, root),
       batchCount: byId('batch-count', HTMLInputElement, root),
       vaeDecodeEvery: byId('vae-decode-every', HTMLInputElement, root),
+      mode: byId('mode', HTMLSelectElement, root),
+      strength: byId('strength', HTMLInputElement, root),
     };
+    this.#targets = { initImage: byId('picture-drop', HTMLElement, root), mask: byId('mask-canvas', HTMLCanvasElement, root) };
     const scheduler = this.#fields.scheduler as HTMLSelectElement;
     scheduler.replaceChildren(...SCHEDULER_NAMES.map((name) => new Option(SCHEDULER_LABELS[name], name)));
     // Ctrl/Cmd+Enter in a prompt generates, as in most generation UIs.
@@ -71,6 +76,8 @@ export class GenerationForm {
       height: number(f.height),
       batchCount: number(f.batchCount),
       vaeDecodeEvery: number(f.vaeDecodeEvery),
+      mode: f.mode.value as ImageMode,
+      strength: number(f.strength),
     };
   }
 
@@ -83,10 +90,22 @@ export class GenerationForm {
   }
 
   showErrors(errors: readonly FieldError[]): void {
-    for (const field of Object.values(this.#fields)) field.removeAttribute('aria-invalid');
-    for (const { field } of errors) this.#fields[field].setAttribute('aria-invalid', 'true');
+    for (const field of [...Object.values(this.#fields), ...Object.values(this.#targets)]) field.removeAttribute('aria-invalid');
+    for (const { field } of errors) this.#element(field).setAttribute('aria-invalid', 'true');
     this.showMessage(errors.map((e) => e.message).join(' '));
-    if (errors.length > 0) this.#fields[errors[0].field].focus();
+    if (errors.length > 0) this.#element(errors[0].field).focus();
+  }
+
+  #element(field: FormField): HTMLElement {
+    return field === 'initImage' || field === 'mask' ? this.#targets[field] : this.#fields[field];
+  }
+
+  /** In the picture modes the output takes the picture's size: the size fields show it and are locked. */
+  lockSize(size: { width: number; height: number } | null): void {
+    for (const name of ['width', 'height'] as const) {
+      this.#fields[name].disabled = size !== null;
+      if (size) this.#fields[name].value = String(size[name]);
+    }
   }
 
   /** A message in the form's alert line (run errors too); '' hides it. */

@@ -1,7 +1,7 @@
 /**
  * The gallery: thumbnails of stored images, newest first. Clicking one restores its parameters;
- * each has a PNG download (the file carries the `parameters` chunk, so A1111's "PNG Info" reads
- * it) and a delete button. Owns one object URL per shown image and revokes it when redrawn.
+ * each has "Use as input" (start image to image / inpainting from it), a PNG download (the file
+ * carries the `parameters` chunk, so A1111's "PNG Info" reads it) and a delete button. Owns one object URL per shown image and revokes it when redrawn.
  */
 import { SCHEDULER_LABELS } from '../core/schedulers/index.js';
 import type { ResolvedRequest } from '../engine/request.js';
@@ -11,6 +11,8 @@ export interface GalleryViewOptions {
   list: HTMLOListElement;
   store: GalleryStore;
   onRestore(entry: GalleryEntry): void;
+  /** "Use as input": start image to image / inpainting from this picture. */
+  onUseAsInput(entry: GalleryEntry): void;
 }
 
 export class GalleryView {
@@ -40,7 +42,8 @@ export class GalleryView {
     const r = entry.request;
     const url = URL.createObjectURL(entry.png);
     this.#urls.push(url);
-    const summary = `${r.prompt || '(no prompt)'}. Seed ${r.seed ?? 'from latents'}, ${SCHEDULER_LABELS[r.scheduler]}, ${r.numInferenceSteps} steps, CFG ${r.guidanceScale}, ${r.width}x${r.height}.`;
+    const strength = r.strength === undefined ? '' : `, from a picture at strength ${r.strength}`;
+    const summary = `${r.prompt || '(no prompt)'}. Seed ${r.seed ?? 'from latents'}, ${SCHEDULER_LABELS[r.scheduler]}, ${r.numInferenceSteps} steps, CFG ${r.guidanceScale}, ${r.width}x${r.height}${strength}.`;
 
     const item = document.createElement('li');
     item.className = 'gallery-item';
@@ -62,7 +65,7 @@ export class GalleryView {
 
     const caption = document.createElement('p');
     caption.className = 'caption';
-    caption.textContent = `Seed ${r.seed ?? '–'} · ${SCHEDULER_LABELS[r.scheduler]} · ${r.numInferenceSteps} steps`;
+    caption.textContent = `Seed ${r.seed ?? '–'} · ${SCHEDULER_LABELS[r.scheduler]} · ${r.numInferenceSteps} steps${r.strength === undefined ? '' : ` · strength ${r.strength}`}`;
 
     const download = document.createElement('a');
     download.href = url;
@@ -81,9 +84,16 @@ export class GalleryView {
       await this.refresh();
     });
 
+    const use = document.createElement('button');
+    use.type = 'button';
+    use.className = 'use-as-input';
+    use.textContent = 'Use as input';
+    use.setAttribute('aria-label', `Use as the picture to start from: ${r.prompt}, seed ${r.seed}`);
+    use.addEventListener('click', () => this.#options.onUseAsInput(entry));
+
     const actions = document.createElement('div');
     actions.className = 'item-actions';
-    actions.append(download, remove);
+    actions.append(use, download, remove);
     item.append(restore, caption, actions);
     return item;
   }

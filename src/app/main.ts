@@ -1,6 +1,6 @@
 /**
- * The app's entry: wires the page (form, model picker, progress, preview canvas, gallery, PNG drop,
- * capability banner) to the engine, which runs in a web worker behind the typed protocol
+ * The app's entry: wires the page (form, "Start from a picture" panel, model picker, progress, preview
+ * canvas, gallery, PNG drop, capability banner) to the engine, which runs in a web worker behind the typed protocol
  * (WorkerEngine). Everything here is glue; each piece's logic lives in its own file.
  */
 import type { ParsedGenerationParameters } from '../core/parameters.js';
@@ -22,6 +22,7 @@ import { GalleryStore } from './gallery-store.js';
 import { GalleryView } from './gallery-view.js';
 import { GenerationController, type JobHandlers, type JobOutcome } from './generation-controller.js';
 import { GenerationForm } from './form.js';
+import { ImageInputPanel } from './image-input.js';
 import { toRequest, validateForm } from './form-values.js';
 import { isBundled, modelSpecFor, needsUrl, recommendedValues } from './model-choice.js';
 import { ModelPicker } from './model-picker.js';
@@ -56,7 +57,26 @@ form.field('promptSyntax').addEventListener('change', () => {
   promptTokens.refresh();
   negativeTokens.refresh();
 });
-const gallery = new GalleryView({ list: byId('gallery', HTMLOListElement), store: new GalleryStore(), onRestore: (entry) => restore(restoreRequest(entry.request, entry.model, specs), 'gallery', 'the gallery image') });
+let capabilities: Capabilities | null = null;
+let lastSeed: number | null = null;
+/** The engine's current model, and the picker entry it came from. */
+let loaded: { specId: string; text: string; model: LoadedModel } | null = null;
+// In the picture modes the output takes the picture's size: the size fields show it, locked.
+const imageInput = new ImageInputPanel({
+  onPicture: (size) => {
+    form.lockSize(size);
+    refreshAdvice();
+  },
+});
+const gallery = new GalleryView({
+  list: byId('gallery', HTMLOListElement),
+  store: new GalleryStore(),
+  onRestore: (entry) => restore(restoreRequest(entry.request, entry.model, specs), 'gallery', 'the gallery image'),
+  onUseAsInput: (entry) => {
+    void imageInput.setPicture(entry.png, `The gallery image (seed ${entry.request.seed ?? 'from latents'})`);
+    byId('image-input', HTMLElement).scrollIntoView({ block: 'nearest' });
+  },
+});
 const storedModels = new StoredModelsView({
   list: byId('stored-models', HTMLUListElement),
   summary: byId('stored-models-summary', HTMLElement),
@@ -72,11 +92,6 @@ const picker = new ModelPicker({
     promptTokens.refresh();
   },
 });
-
-let capabilities: Capabilities | null = null;
-let lastSeed: number | null = null;
-/** The engine's current model, and the picker entry it came from. */
-let loaded: { specId: string; text: string; model: LoadedModel } | null = null;
 
 function setState(state: RunState, message: string): void {
   const busy = state === 'loading' || state === 'generating' || state === 'cancelling';
@@ -178,11 +193,13 @@ async function generate(): Promise<void> {
   // The loaded model's size rule when it is the selected one; else the preset's declared one, or what
   // every SD v1 model shares (the engine checks the loaded model's rule again before any work).
   const preset = chosenSpec();
-  const errors = validateForm(values, spec && loaded?.specId === spec.id ? loaded.model.geometry : preset ? presetGeometry(preset) : undefined, needsUrl(values.modelId, specs));
+  const picture = imageInput.inputs();
+  const errors = validateForm(values, spec && loaded?.specId === spec.id ? loaded.model.geometry : preset ? presetGeometry(preset) : undefined, needsUrl(values.modelId, specs), picture);
   form.showErrors(errors);
   if (errors.length > 0 || !spec) return;
-  const requests = batchSeeds(resolveSeed(values.seed), values.batchCount).map((seed) => toRequest(values, seed));
-  canvas.resize(values.width, values.height);
+  const requests = batchSeeds(resolveSeed(values.seed), values.batchCount).map((seed) => toRequest(values, seed, picture));
+  const size = requests[0].initImage ?? values;
+  canvas.resize(size.width, size.height);
   // On a phone the output sits below the form: bring the progress into view.
   byId('progress', HTMLElement).scrollIntoView({ block: 'nearest' });
   const outcome = await controller.generate(spec, requests, { previewEvery: 1, vaeDecodeEvery: values.vaeDecodeEvery }, handlersFor(spec));
@@ -194,7 +211,10 @@ function modelChanged(applyRecommended: boolean): void {
   const spec = selectedSpec();
   // A preset that asks for its folder's URL recommends its settings before the URL is typed.
   const preset = chosenSpec();
-  if (applyRecommended && preset) form.write(recommendedValues(preset));
+  if (applyRecommended && preset) {
+    form.write(recommendedValues(preset));
+    imageInput.sync();
+  }
   form.showMessage('');
   const advice = refreshAdvice();
   if (spec && loaded?.specId !== spec.id && advice.level !== 'refuse') {
@@ -212,6 +232,7 @@ function restore({ values, notes }: RestoreResult, source: 'gallery' | 'png', wh
     modelChanged(false);
   }
   form.write(values);
+  imageInput.sync(); // a picture's size stays the output's
   promptTokens.refresh();
   negativeTokens.refresh();
   refreshAdvice();

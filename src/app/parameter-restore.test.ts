@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatParameters, parseParameters, type GenerationParameters } from '../core/parameters.js';
 import { presets } from '../presets/presets.js';
-import { presetForModel, restoreParameters, schedulerForSampler } from './parameter-restore.js';
+import { readPngTextChunks } from '../core/png.js';
+import { encodeImagePng } from '../engine/png-file.js';
+import type { ResolvedRequest } from '../engine/request.js';
+import { fromRequest } from './form-values.js';
+import { presetForModel, restoreParameters, restoreRequest, schedulerForSampler } from './parameter-restore.js';
 
 const specs = presets('https://app.example/');
 
@@ -62,6 +66,40 @@ describe('restoreParameters', () => {
     const { values, notes } = restoreParameters({ ...ours, sampler: 'DPM++ SDE', model: '' }, specs);
     expect(values.scheduler).toBeUndefined();
     expect(notes).toEqual(['The sampler "DPM++ SDE" is not available here, so the sampler was left as it was.']);
+  });
+});
+
+describe('restoring the denoising strength (img2img / inpainting)', () => {
+  const request: ResolvedRequest = { prompt: 'a yellow star', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'euler', numInferenceSteps: 4, guidanceScale: 7.5, seed: 3, width: 128, height: 128, strength: 0.5 };
+  const note = 'It was made from a picture (denoising strength 0.5, restored): pick that picture (and paint its mask) under "Start from a picture" to make it again.';
+
+  it("reads it from the app's own PNG (the engine's PNG writer, its text read back from the file)", async () => {
+    const png = await encodeImagePng({ rgba: new Uint8ClampedArray(4 * 4 * 4).fill(255), width: 4, height: 4, request, model: 'shapes-sd-fp32' });
+    const text = readPngTextChunks(png).parameters;
+    expect(text).toContain('Denoising strength: 0.5');
+    const { values, notes } = restoreParameters(parseParameters(text), specs);
+    expect(values).toMatchObject({ strength: 0.5, scheduler: 'euler', steps: 4, seed: 3, modelId: 'shapes-sd' });
+    expect(notes).toEqual([note]);
+  });
+
+  it('reads it from a gallery entry (the request itself)', () => {
+    expect(restoreRequest(request, 'shapes-sd-fp32', specs)).toEqual({ values: { ...fromRequest(request), modelId: 'shapes-sd' }, notes: [note] });
+    expect(restoreRequest(request, 'shapes-sd-fp32', specs).values.strength).toBe(0.5);
+  });
+
+  it("reads AUTOMATIC1111's img2img infotext; a strength out of range is restored as it is (the form refuses it at Generate)", () => {
+    const text = 'a house\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Model hash: abc, Denoising strength: 0.45, Mask blur: 4';
+    const { values, notes } = restoreParameters(parseParameters(text), specs);
+    expect(values.strength).toBe(0.45);
+    expect(notes).toContain('Settings this engine does not have were ignored: Mask blur.');
+    expect(restoreParameters(parseParameters(text.replace('0.45', '1.5')), specs).values.strength).toBe(1.5);
+  });
+
+  it("leaves A1111's hires-fix denoising strength (a txt2img setting) alone", () => {
+    const text = 'a house\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.7, Hires upscale: 2, Hires upscaler: Latent';
+    const { values, notes } = restoreParameters(parseParameters(text), specs);
+    expect(values.strength).toBeUndefined();
+    expect(notes).toEqual(['Settings this engine does not have were ignored: Hires upscale, Hires upscaler.']);
   });
 });
 

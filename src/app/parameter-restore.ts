@@ -3,7 +3,8 @@
  * the `parameters` chunk of a PNG made here or by AUTOMATIC1111. A1111 names samplers by label ("Euler a", "DPM++ 2M") and,
  * since v1.6, writes the noise schedule apart ("Sampler: DPM++ 2M, Schedule type: Karras"); "PLMS"
  * is its name for the pseudo linear multistep method that diffusers calls PNDM (without the
- * Runge-Kutta warm-up, as SD's scheduler config sets). What cannot be restored is said, not hidden.
+ * Runge-Kutta warm-up, as SD's scheduler config sets). "Denoising strength" (img2img / inpainting)
+ * restores the strength; the picture itself is not in the text. What cannot be restored is said, not hidden.
  */
 import type { GenerationParameters, ParsedGenerationParameters } from '../core/parameters.js';
 import { schedulerFromLabel } from '../core/schedulers/index.js';
@@ -19,7 +20,7 @@ export interface RestoreResult {
 }
 
 /** Settings that only describe the image (or are carried out anyway), not worth a note. */
-const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from', 'Denoising strength']);
+const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from']);
 
 const ALIASES: Record<string, SchedulerName> = { plms: 'pndm' };
 
@@ -47,6 +48,7 @@ export function restoreRequest(request: ResolvedRequest, model: string, presets:
   const values = { ...fromRequest(request), promptSyntax: request.promptSyntax ?? 'plain' };
   const notes: string[] = [];
   if (request.seed === null) notes.push('It was made from given initial latents, not a seed: the seed was left as it was.');
+  if (request.strength !== undefined) notes.push(pictureNote(request.strength));
   const preset = presetForModel(model, presets);
   if (preset) values.modelId = preset.id;
   else if (model) notes.push(`It was made with the model "${model}"; the model picker was left as it was, so the picture may differ.`);
@@ -68,6 +70,12 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
     width: p.width,
     height: p.height,
   };
+  // A1111 writes "Denoising strength" for its hires fix too (txt2img, with "Hires upscale"): not a picture's.
+  const hiresFix = Object.keys(extra).some((key) => key.startsWith('Hires '));
+  if (p.denoisingStrength !== undefined && !hiresFix) {
+    values.strength = p.denoisingStrength;
+    notes.push(pictureNote(p.denoisingStrength));
+  }
 
   const scheduler = schedulerForSampler(p.sampler, extra['Schedule type']);
   if (scheduler) values.scheduler = scheduler;
@@ -82,6 +90,11 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
   const ignored = Object.keys(extra).filter((key) => !HARMLESS_EXTRAS.has(key));
   if (ignored.length > 0) notes.push(`Settings this engine does not have were ignored: ${ignored.join(', ')}.`);
   return { values, notes };
+}
+
+/** A picture-mode image: its strength is restored, its picture (and mask) cannot be. */
+function pictureNote(strength: number): string {
+  return `It was made from a picture (denoising strength ${strength}, restored): pick that picture (and paint its mask) under "Start from a picture" to make it again.`;
 }
 
 function trimSlash(text: string): string {

@@ -1,7 +1,7 @@
 /**
  * Reads generation parameters from a PNG (made here, or by AUTOMATIC1111 and its forks: the
  * `parameters` tEXt/iTXt chunk) dropped anywhere on the page or chosen with the file input, the
- * keyboard-friendly way in.
+ * keyboard-friendly way in. A drop an inner zone handled (defaultPrevented) is left to it.
  */
 import { parseParameters, type ParsedGenerationParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
@@ -65,9 +65,12 @@ export function attachPngDrop(options: PngDropOptions): () => void {
   const onDrop = (event: Event) => {
     const drop = event as DragEvent;
     if (!hasFiles(drop)) return;
+    // An inner drop zone (the picture box of "Start from a picture") took the file already.
+    const taken = drop.defaultPrevented;
     drop.preventDefault(); // or the browser navigates to the dropped file
     depth = 0;
     overlay.hidden = true;
+    if (taken) return;
     const file = drop.dataTransfer?.files[0];
     if (file) void read(file);
   };
