@@ -14,9 +14,9 @@
  * Screenshots: e2e/screenshots/app-mask-painter.png and app-mask-painter-narrow.png (and in $SD_SHOTS_DIR).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseParameters } from '../src/core/parameters.js';
@@ -99,8 +99,16 @@ async function screenshot(p: Page, name: string): Promise<void> {
   for (const path of shots) await p.locator('#image-input').screenshot({ path, animations: 'disabled' });
 }
 
+/** shapes-sd fp32 without its vae_encoder/ (the other parts linked): a model that cannot start from a picture. */
+function folderWithoutEncoder(): string {
+  const dir = join(work, 'shapes-sd-no-encoder');
+  mkdirSync(dir);
+  for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder']) symlinkSync(resolve(REPO_ROOT, 'public/models/shapes-sd-fp32', part), join(dir, part));
+  return dir;
+}
+
 beforeAll(async () => {
-  server = await startAppServer();
+  server = await startAppServer({ '/no-encoder/': folderWithoutEncoder() });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, hasTouch: true, acceptDownloads: true });
   await context.addInitScript(recordAppEvents);
@@ -273,6 +281,34 @@ describe('the app: inpainting with a painted mask', () => {
       return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
     });
     expect(shown).toEqual(Array.from(decodePng(appPng).rgba));
+
+    // A picture dropped on the picture box replaces it; the page's PNG-parameters drop leaves it alone.
+    const restoredBefore = (await eventsOf(page, 'sd-app:restored')).length;
+    const initA = Array.from(readFileSync(join(REPO_ROOT, 'fixtures/img2img/public/init_A.png')));
+    const transfer = await page.evaluateHandle((bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'init_A.png', { type: 'image/png' }));
+      return data;
+    }, initA);
+    await page.dispatchEvent('#picture-drop', 'dragenter', { dataTransfer: transfer });
+    await page.dispatchEvent('#picture-drop', 'drop', { dataTransfer: transfer });
+    await page.waitForFunction(() => document.querySelector('#image-message')?.textContent?.startsWith('"init_A.png"'));
+    expect(await page.textContent('#image-message')).toBe('"init_A.png", 128x128: the output takes this size.');
+    expect((await eventsOf(page, 'sd-app:restored')).length).toBe(restoredBefore);
+    expect(await page.isHidden('#drop-overlay')).toBe(true);
+  });
+
+  it('a model folder without vae_encoder/: the app says so, and no step runs', async () => {
+    await page.selectOption('#mode', 'img2img');
+    expect(await page.isHidden('#mask-canvas')).toBe(true); // image to image shows the picture only
+    expect(await page.isHidden('#mask-controls')).toBe(true);
+    await page.selectOption('#model', 'custom');
+    await page.fill('#custom-url', `${server.url}no-encoder/`);
+    await page.evaluate(() => void ((window as unknown as { __events: unknown[] }).__events.length = 0));
+    await page.click('#generate');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 300_000, polling: 250 });
+    expect(await page.textContent('#form-errors')).toBe('"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.');
+    expect(await eventsOf(page, 'sd-app:image')).toEqual([]);
   });
 });
 

@@ -1,11 +1,12 @@
 /**
  * Serves the app for browser tests: Vite's dev server, started in-process with the repo's
- * vite.config.ts on a free port. Dependencies the worker imports are pre-bundled up front so Vite
- * does not discover them mid-test and reload the page.
+ * vite.config.ts on a free port, with optional extra folders (mounts.ts). Dependencies the worker
+ * imports are pre-bundled up front so Vite does not discover them mid-test and reload the page.
  */
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
+import { mountsMiddleware } from './mounts.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -14,7 +15,9 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-export async function startAppServer(): Promise<AppServer> {
+/** `mounts`: more folders served beside the app, URL prefix -> folder (see mounts.ts). */
+export async function startAppServer(mounts: Record<string, string> = {}): Promise<AppServer> {
+  const serveMounts: Plugin = { name: 'e2e-mounts', configureServer: (server) => void server.middlewares.use(mountsMiddleware(mounts, REPO_ROOT)) };
   const server: ViteDevServer = await createServer({
     root: REPO_ROOT,
     configFile: `${REPO_ROOT}vite.config.ts`,
@@ -22,6 +25,7 @@ export async function startAppServer(): Promise<AppServer> {
     clearScreen: false,
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
     optimizeDeps: { include: ['@huggingface/transformers', 'idb-keyval'] },
+    plugins: Object.keys(mounts).length > 0 ? [serveMounts] : [],
   });
   await server.listen();
   const { port } = server.httpServer!.address() as AddressInfo;

@@ -7,9 +7,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview, type Plugin, type PreviewServer } from 'vite';
+import { mountsMiddleware } from './mounts.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_DIR = join(REPO_ROOT, 'node_modules/.cache/sd-e2e-production');
@@ -61,8 +62,6 @@ export interface ProductionServer {
   close(): Promise<void>;
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.json': 'application/json', '.f32': 'application/octet-stream' };
-
 /**
  * `vite preview` of `outDir` on `port` (0: a free one); `onRequest` hears every request's path (with
  * query); `mounts` serves more folders beside the build, URL prefix -> folder (e.g. test fixtures:
@@ -72,19 +71,10 @@ export async function startPreview(outDir: string, port = 0, onRequest?: (url: s
   const requestLog: Plugin = {
     name: 'e2e-request-log',
     configurePreviewServer(server) {
+      const serveMounts = mountsMiddleware(mounts, REPO_ROOT);
       server.middlewares.use((req, res, next) => {
         onRequest?.(req.url ?? '');
-        const path = decodeURIComponent((req.url ?? '').split('?')[0]);
-        const prefix = Object.keys(mounts).find((p) => path.startsWith(p));
-        if (prefix === undefined) return next();
-        const root = resolve(REPO_ROOT, mounts[prefix]);
-        const file = resolve(root, path.slice(prefix.length));
-        if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
-          res.statusCode = 404;
-          return res.end('not found');
-        }
-        res.setHeader('Content-Type', CONTENT_TYPES[extname(file)] ?? 'application/octet-stream');
-        res.end(readFileSync(file));
+        serveMounts(req, res, next);
       });
     },
   };
