@@ -1,15 +1,21 @@
-"""img2img / inpainting references computed by diffusers' own pipelines around this project's ONNX model.
+"""img2img / inpainting references computed by diffusers' own pipelines around this project's model folder.
 
-diffusers' StableDiffusionImg2ImgPipeline and StableDiffusionInpaintPipeline (torch, CPU, fp32) run unchanged;
-only their three networks are the model folder's ONNX files run by onnxruntime (CPU, fp32), wrapped as
-torch modules. So the reference is diffusers' pre-processing, scheduler, add_noise, masking and
-post-processing around exactly the networks the engine runs. VAE latents are the encoder's mean
-(retrieve_latents with sample_mode="argmax", what vae_encoder/model.onnx returns), so the generator's first
-draw is the noise. The same procedure as ../shared/tools/make_img2img_refs.py (which needs the torch
-checkpoint); this one reproduces that script's three public cases within 3e-6 (run with --check).
+diffusers' StableDiffusionImg2ImgPipeline and StableDiffusionInpaintPipeline (torch, CPU, fp32) run unchanged.
+The VAE is the torch AutoencoderKL rebuilt from the folder's ONNX weights (tools/torch_vae_from_onnx.py: the
+checkpoint's own weights); the text encoder and UNet are the folder's ONNX files on onnxruntime CPU (fp32),
+wrapped as torch modules. VAE latents are the encoder's mean (retrieve_latents with sample_mode="argmax",
+what vae_encoder/model.onnx returns), so the generator's first draw is the noise.
+
+The init picture goes in as a contiguous float tensor in [0, 1] (np.float32(pixels) / 255, NCHW), which
+diffusers accepts and normalises to the same values as a PIL picture (--image-as pil for that). Why: from a
+PIL picture VaeImageProcessor makes a channels-last view, and torch's channels-last GroupNorm sums in float32
+per thread chunk, so diffusers' own encoder output for a flat picture moves with torch's thread count (init_A:
+7.2e-5 from float64 with 1 thread, 5.5e-5 with 2, 4.2e-6 with 16; contiguous: 4.8e-7 with any count;
+tools/check_group_norm.py). With --image-as pil and torch at 2 threads this script reproduces the issue's
+references (../shared/tools/make_img2img_refs.py, torch checkpoint) within latents rel L2 1.2e-5.
 
 Usage:
-  PYTHONPATH=/path/to/diffusers/src python tools/make_img2img_refs.py MODEL_DIR OUT_DIR [--check SHARED_REFS_DIR]
+  PYTHONPATH=/path/to/diffusers/src python tools/make_img2img_refs.py MODEL_DIR OUT_DIR [--check SHARED_REFS_DIR] [--image-as tensor|pil]
     MODEL_DIR  a diffusers ONNX folder (public/models/shapes-sd-fp32)
     OUT_DIR    writes manifest.json, init_*.png, mask_*.png, img_<id>.f32 (1x3xHxW in [0,1]), lat_<id>.f32
 """
@@ -23,6 +29,7 @@ from diffusers import (StableDiffusionImg2ImgPipeline, StableDiffusionInpaintPip
     LMSDiscreteScheduler, EulerDiscreteScheduler, EulerAncestralDiscreteScheduler, HeunDiscreteScheduler,
     DPMSolverMultistepScheduler, UniPCMultistepScheduler)
 from transformers import CLIPTokenizer
+from torch_vae_from_onnx import load_vae
 
 def argmax_latents(encoder_output, generator=None, sample_mode="sample"):
     return encoder_output.latent_dist.mode()
@@ -62,16 +69,16 @@ class Unet(Onnx):
         return self._run(sample=sample.numpy(), timestep=t.numpy(), encoder_hidden_states=encoder_hidden_states.numpy())
 
 class Vae(Module):
+    """The torch VAE rebuilt from the folder's ONNX weights; encode returns the distribution's mean."""
     def __init__(self, folder, config):
         super().__init__()
-        self.encoder = Onnx(f"{folder}/vae_encoder/model.onnx", {})
-        self.decoder = Onnx(f"{folder}/vae_decoder/model.onnx", {})
+        self.vae = load_vae(folder)
         self.config = Config(config)
     def encode(self, image, return_dict=True):
-        mean = self.encoder._run(sample=image.numpy())[0]
+        mean = self.vae.encode(image).latent_dist.mean
         return types.SimpleNamespace(latent_dist=types.SimpleNamespace(mode=lambda: mean))
     def decode(self, latents, return_dict=False, generator=None):
-        return self.decoder._run(latent_sample=latents.numpy())
+        return (self.vae.decode(latents).sample,)
 
 def load_pipes(folder):
     cfg = lambda part: json.load(open(f"{folder}/{part}/config.json"))
@@ -118,13 +125,20 @@ EXTRA = [  # the other samplers, strengths 0.3 .. 1.0, a mask off the 8-pixel gr
     dict(id="inpaint_lms_nocfg", mode="inpaint", init="A", mask="left", prompt="a green circle on a red background", scheduler="lms", steps=10, strength=0.6, guidance=1.0, seed=13),
 ]
 
+IMAGE_AS = sys.argv[sys.argv.index("--image-as") + 1] if "--image-as" in sys.argv else "tensor"
+
+def pipeline_image(pil):
+    """The init picture as diffusers gets it: a PIL picture, or the same values as a contiguous [0, 1] float tensor."""
+    if IMAGE_AS == "pil": return pil
+    return torch.from_numpy(np.array(pil).astype(np.float32) / 255.0).permute(2, 0, 1)[None].contiguous()
+
 def run(pipes, c, out):
     i2i, inp = pipes
     pipe = i2i if c["mode"] == "img2img" else inp
     cls, extra = SCHED[c["scheduler"]]
     pipe.scheduler = cls.from_config(pipe.scheduler.config, **extra)
     init = init_image(c["init"]); init_name = f"init_{c['init']}.png"; init.save(os.path.join(out, init_name))
-    kw = dict(prompt=c["prompt"], negative_prompt=c.get("negative_prompt"), image=init, strength=c["strength"],
+    kw = dict(prompt=c["prompt"], negative_prompt=c.get("negative_prompt"), image=pipeline_image(init), strength=c["strength"],
               num_inference_steps=c["steps"], guidance_scale=c["guidance"])
     entry = dict(c); entry["init_image"] = init_name
     if c["mode"] == "inpaint":
@@ -152,11 +166,12 @@ if __name__ == "__main__":
             ref_lat = np.fromfile(os.path.join(check, f"lat_{c['id']}.f32"), dtype=np.float32)
             d_img = float(np.abs(img.reshape(-1) - ref_img).max())
             d_lat = float(np.linalg.norm(lat.reshape(-1) - ref_lat) / np.linalg.norm(ref_lat))
-            entry["vs_torch_checkpoint"] = dict(image_max_abs=d_img, latents_rel_l2=d_lat)
+            entry["vs_issue_reference"] = dict(image_max_abs=d_img, latents_rel_l2=d_lat)
             print(c["id"], "vs the torch checkpoint's reference: image max abs", d_img, "latents rel L2", d_lat, flush=True)
         else:
             print(c["id"], float(img.mean()), flush=True)
         manifest.append(entry)
-    note = (f"diffusers {diffusers.__version__} pipelines, torch {torch.__version__} CPU fp32, networks = {os.path.basename(os.path.normpath(folder))} "
-            f"ONNX on onnxruntime {ort.__version__} CPU; VAE latents = encoder mean (argmax); tools/make_img2img_refs.py")
+    note = (f"diffusers {diffusers.__version__} pipelines, torch {torch.__version__} CPU fp32 ({torch.get_num_threads()} threads); VAE = torch, rebuilt from "
+            f"{os.path.basename(os.path.normpath(folder))}'s ONNX weights; text encoder + UNet = its ONNX on onnxruntime {ort.__version__} CPU; "
+            f"init image as {'a contiguous float tensor' if IMAGE_AS == 'tensor' else 'a PIL picture'}; VAE latents = encoder mean (argmax); tools/make_img2img_refs.py")
     json.dump(dict(model=os.path.basename(os.path.normpath(folder)), note=note, cases=manifest), open(os.path.join(out, "manifest.json"), "w"), indent=1)

@@ -1,9 +1,9 @@
 /**
  * `npm run cli -- generate --init-image ... [--mask ...] [--strength S]` as a user runs it (a child
  * process through tsx), against diffusers' img2img / inpainting references (fixtures/img2img/, see
- * src/engine/img2img.test.ts for their origin and for why cases starting from init_A have looser bounds).
- * --raw: float image max abs within the case's bound (2e-3, the issue's; 5e-3 for init_A);
- * PNG: within 1/255 of round(reference * 255) where the raw bound is 2e-3.
+ * src/engine/img2img.test.ts for their origin): the issue's three cases, against the issue's references
+ * (public/) and against the same cases' references from a contiguous image tensor (extra/).
+ * --raw: float image max abs <= 2e-3 (the issue's bound); PNG: within 1/255 of round(reference * 255).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { parseParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
 import { pngLevelError } from '../testing/png-decode.js';
 import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
-import { boundsFor, type Img2ImgCase } from '../testing/img2img-cases.js';
+import { boundsFor, ISSUE_BOUNDS, type Img2ImgCase } from '../testing/img2img-cases.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-i2i-'));
@@ -23,21 +23,24 @@ const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'sr
 
 const fixtures = 'fixtures/img2img/public/';
 const { cases } = readJson<{ cases: Img2ImgCase[] }>(`${fixtures}manifest.json`);
+const references = ['public', 'extra'].map((set) => ({ set, dir: `fixtures/img2img/${set}/` }));
 
 describe('npm run cli -- generate --init-image', () => {
   for (const c of cases) {
-    it(`${c.id} matches diffusers (raw max abs <= ${boundsFor(c).image})`, { timeout: 180_000 }, async () => {
+    it(`${c.id} matches diffusers' public and extra references (raw max abs <= ${ISSUE_BOUNDS.image})`, { timeout: 180_000 }, async () => {
       const out = join(dir, `${c.id}.png`);
       const raw = join(dir, `${c.id}.f32`);
       await cli('generate', '--prompt', c.prompt, '--scheduler', c.scheduler, '--steps', String(c.steps), '--guidance', String(c.guidance), '--seed', String(c.seed),
         '--init-image', fixtures + c.init_image, ...(c.mask_image ? ['--mask', fixtures + c.mask_image] : []), '--strength', String(c.strength), '--out', out, '--raw', raw);
-      const reference = readF32(fixtures + c.image);
-      const rawError = maxAbsDiff(readF32(raw), reference);
       const png = readFileSync(out);
-      const levels = pngLevelError(png, reference);
-      console.log(`cli ${c.id}: raw max abs ${rawError.toExponential(2)}, PNG max ${levels} level(s) from the quantised reference`);
-      expect(rawError).toBeLessThanOrEqual(boundsFor(c).image);
-      if (boundsFor(c).image <= 2e-3) expect(levels).toBeLessThanOrEqual(1);
+      for (const { set, dir: refs } of references) {
+        const reference = readF32(refs + c.image);
+        const rawError = maxAbsDiff(readF32(raw), reference);
+        const levels = pngLevelError(png, reference);
+        console.log(`cli ${set}/${c.id}: raw max abs ${rawError.toExponential(2)}, PNG max ${levels} level(s) from the quantised reference`);
+        expect(rawError).toBeLessThanOrEqual(boundsFor(set, c).image);
+        expect(levels).toBeLessThanOrEqual(1);
+      }
       expect(parseParameters(readPngTextChunks(png).parameters)).toMatchObject({ prompt: c.prompt, seed: c.seed, steps: c.steps, denoisingStrength: c.strength, width: 128, height: 128 });
     });
   }

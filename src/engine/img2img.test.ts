@@ -4,19 +4,24 @@
  *
  * References (fixtures/img2img/, see fixtures/README.md):
  * - public/: the issue's three cases, diffusers 0.40 StableDiffusionImg2ImgPipeline / InpaintPipeline with
- *   the shapes-sd torch checkpoint (torch 2.13 CPU fp32), ../shared/tools/make_img2img_refs.py.
- * - extra/: 11 more cases (every other sampler, strengths 0.3 to 1.0, a mask off the 8-pixel grid with
- *   grey edges either side of 0.5, negative prompts, no guidance) by tools/make_img2img_refs.py: the same
- *   diffusers pipelines around this folder's ONNX networks on onnxruntime CPU (that script reproduces
- *   the public cases within latents rel L2 3.6e-4, image max abs 1.3e-3: the same gap as below).
+ *   the shapes-sd torch checkpoint (torch 2.13 CPU fp32, 2 threads), ../shared/tools/make_img2img_refs.py,
+ *   the init picture given as a PIL image.
+ * - extra/: the same three cases and 11 more (every other sampler, strengths 0.3 to 1.0, a mask off the
+ *   8-pixel grid with grey edges either side of 0.5, negative prompts, no guidance) by
+ *   tools/make_img2img_refs.py: the same diffusers pipelines and torch VAE (rebuilt from the model's ONNX
+ *   weights), the text encoder and UNet on onnxruntime CPU, the init picture given as a contiguous float
+ *   tensor in [0, 1] (the same values).
  *
- * Bounds: the issue's, final image max abs <= 2e-3 and latents rel L2 <= 1e-4, except where the start
- * image is init_A (flat green with a flat square). There the VAE encoder is ill-conditioned in float32:
- * its output for init_A differs by rel L2 7.5e-5 between onnxruntime wasm and onnxruntime CPU (2.8e-5 for
- * init_B) and by 6.4e-5 between the torch checkpoint and its ONNX export, and img2img carries that into
- * the result (x2 to x10). Measured for those cases: latents 1.8e-4 .. 8.3e-4, image 4.9e-4 .. 3.9e-3, so
- * they are held to latents <= 1e-3 and image <= 5e-3. Given the same encoder output (onnxruntime CPU's),
- * the engine matches the extra references within latents 3.2e-5 (README, "img2img parity").
+ * Bounds: the issue's, final latents rel L2 <= 1e-4 and final image max abs <= 2e-3, for every case but the
+ * latents of the two public cases that start from init_A (a flat green picture with a flat square), held to
+ * 5e-4 (measured 3.2e-4 and 2.0e-4; images 1.2e-3 and 6.5e-4, within the issue's bound). Why, measured
+ * (tools/check_group_norm.py): from a PIL picture diffusers' VaeImageProcessor makes a channels-last
+ * tensor, and torch's channels-last GroupNorm sums float32 in per-thread chunks, so diffusers' own encoder
+ * output for init_A is 7.2e-5 (1 thread), 5.5e-5 (2), 6.5e-6 (4), 4.2e-6 (16) from its float64 value, and
+ * diffusers' final latents for i2i_pndm move from the public reference by 5.4e-4 (1 thread), 3.0e-4 (4),
+ * 3.3e-4 (16) with nothing else changed; given a contiguous tensor torch is within 4.8e-7 of float64 at any
+ * thread count. The engine's encoder is within 1.1e-6 of float64 (precise-group-norm.ts; onnxruntime's own
+ * InstanceNormalization is 6.8e-5 off) and matches the extra references within latents 2.2e-5, image 5.6e-5.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
@@ -40,7 +45,7 @@ afterAll(() => pipeline?.dispose());
 for (const { set, dir, cases } of sets) {
   describe(`engine API vs diffusers, fixtures/img2img/${set}`, () => {
     for (const c of cases) {
-      const bounds = boundsFor(c);
+      const bounds = boundsFor(set, c);
       it(`${c.id}: ${c.mode} ${c.scheduler} ${c.steps} steps, strength ${c.strength} (latents rel L2 <= ${bounds.latents}, image max abs <= ${bounds.image})`, { timeout: 120_000 }, async () => {
         const initImage = await decodeImage(readFileSync(dir + c.init_image), c.init_image);
         const mask = c.mask_image ? await decodeImage(readFileSync(dir + c.mask_image), c.mask_image) : undefined;

@@ -23,6 +23,7 @@ import { imageToImageStart, textToImageStart, type SamplerStart } from './img2im
 import { folderGeometry, openModelFolder, readModelPart, type ModelFolder, type ModelPart } from './model-folder.js';
 import type { ModelGeometry } from './model-geometry.js';
 import type { ModelSource } from './model-source.js';
+import { preciseGroupNorm } from './precise-group-norm.js';
 import { OrtModel, type PreparedInput } from './ort-model.js';
 import type { OrtModule, OrtSessionOptions } from './ort.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request.js';
@@ -273,7 +274,10 @@ export class StableDiffusionPipeline {
     const load = async () => {
       const { model, externalData, modelFile } = await readModelPart(this.folder.source, 'vae_encoder');
       const o = this.loadOptions;
-      return OrtModel.create('vae_encoder', this.ort, model, { executionProviders: o.executionProviders, externalData, modelFile, extra: o.sessionOptions?.vae_encoder, gpuResidentInputs: o.gpuResidentInputs });
+      // GroupNorm with short sums (precise-group-norm.ts): onnxruntime's long float32 sums cost 7e-5 on flat pictures.
+      // A runtime that opens the file itself (onnxruntime-node) keeps the file when its weights are external.
+      const precise = modelFile !== undefined && externalData.length > 0 && this.ort.opensModelFiles ? null : preciseGroupNorm(model);
+      return OrtModel.create('vae_encoder', this.ort, precise ?? model, { executionProviders: o.executionProviders, externalData, ...(precise ? {} : { modelFile }), extra: o.sessionOptions?.vae_encoder, gpuResidentInputs: o.gpuResidentInputs });
     };
     return load().catch((error: unknown) => {
       this.vaeEncoder = null; // a later request may try again

@@ -11,6 +11,8 @@ export interface ProtobufField {
   value: number;
   start: number;
   end: number;
+  /** Where the field's key begins: bytes[begin, end) is the whole field, to copy it unchanged. */
+  begin: number;
 }
 
 export class ProtobufError extends Error {}
@@ -31,6 +33,7 @@ export function readVarint(bytes: Uint8Array, at: number): [value: number, next:
 export function* protobufFields(bytes: Uint8Array, start: number, end: number): Generator<ProtobufField> {
   let at = start;
   while (at < end) {
+    const begin = at;
     const [key, afterKey] = readVarint(bytes, at);
     const number = Math.floor(key / 8);
     const wire = key % 8;
@@ -38,14 +41,14 @@ export function* protobufFields(bytes: Uint8Array, start: number, end: number): 
     switch (wire) {
       case 0: {
         const [value, next] = readVarint(bytes, at);
-        yield { number, wire, value, start: at, end: next };
+        yield { number, wire, value, start: at, end: next, begin };
         at = next;
         break;
       }
       case 1:
       case 5: {
         const size = wire === 1 ? 8 : 4;
-        yield { number, wire, value: 0, start: at, end: at + size };
+        yield { number, wire, value: 0, start: at, end: at + size, begin };
         at += size;
         break;
       }
@@ -53,7 +56,7 @@ export function* protobufFields(bytes: Uint8Array, start: number, end: number): 
         const [length, payload] = readVarint(bytes, at);
         at = payload + length;
         if (at > end) throw new ProtobufError(`field ${number} runs past its message (byte ${payload} + ${length} > ${end})`);
-        yield { number, wire, value: length, start: payload, end: at };
+        yield { number, wire, value: length, start: payload, end: at, begin };
         break;
       }
       default:

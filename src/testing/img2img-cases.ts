@@ -18,8 +18,15 @@ export interface Img2ImgCase {
   latents: string;
 }
 
-/** The issue's bounds, or the encoder-limited ones for cases starting from init_A (why: src/engine/img2img.test.ts). */
-export function boundsFor(c: Img2ImgCase): { latents: number; image: number } {
-  return c.init === 'A' ? { latents: 1e-3, image: 5e-3 } : { latents: 1e-4, image: 2e-3 };
-}
+/** The issue's bounds: final latents relative L2 and final image max abs. */
+export const ISSUE_BOUNDS = { latents: 1e-4, image: 2e-3 } as const;
 
+/**
+ * The bounds a case of fixtures/img2img/<set>/ is held to: the issue's, except the issue's own references
+ * that start from the flat picture init_A (public/i2i_pndm, public/inpaint_ddim), whose latents are held to
+ * 5e-4: diffusers made them from a PIL picture, which torch encodes with a thread-count-dependent float32
+ * GroupNorm (why and the numbers: src/engine/img2img.test.ts).
+ */
+export function boundsFor(set: string, c: Img2ImgCase): { latents: number; image: number } {
+  return set === 'public' && c.init === 'A' ? { latents: 5e-4, image: ISSUE_BOUNDS.image } : ISSUE_BOUNDS;
+}
