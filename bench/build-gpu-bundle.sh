@@ -9,8 +9,8 @@
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 mkdir -p .gpu
-node_modules/.bin/esbuild bench/pipeline-bench.ts bench/webgpu-ops-check.ts --bundle --platform=node --format=esm --target=node20 \
+node_modules/.bin/esbuild bench/pipeline-bench.ts bench/webgpu-ops-check.ts bench/profile-summary.ts --bundle --platform=node --format=esm --target=node20 \
   --outdir=.gpu --out-extension:.js=.mjs --log-level=warning \
   --external:onnxruntime-node --alias:onnxruntime-web=./bench/lib/no-onnxruntime-web.ts --alias:sharp=./bench/lib/no-sharp.ts \
   --banner:js="import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);"
-ls -l .gpu/pipeline-bench.mjs .gpu/webgpu-ops-check.mjs
+ls -l .gpu/pipeline-bench.mjs .gpu/webgpu-ops-check.mjs .gpu/profile-summary.mjs

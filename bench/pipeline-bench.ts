@@ -42,6 +42,8 @@ const USAGE = `Usage: npm run bench -- --model DIR [options]
   --ort-verbose         ORT verbose logs (node placement per EP)
   --webgpu-option K=V   a WebGPU EP option (repeatable), e.g. validationMode=disabled, preferredLayout=NHWC
   --session-config K=V  an ORT session config entry for every model (repeatable)
+  --profile PREFIX      ORT profiling of the UNet session (PREFIX_<date>.json, written when the session is
+                        released; summarise it with bench/profile-summary.ts)
   --json-out FILE       also write the JSON result to FILE
   --compare-torch       run tools/bench_diffusers.py (PyTorch + diffusers) here too, same request
     --torch-checkpoint DIR  a saved diffusers checkpoint (default: the same architecture, random weights)
@@ -73,6 +75,7 @@ const FLAGS = {
   'webgpu-option': { type: 'string', multiple: true },
   'session-config': { type: 'string', multiple: true },
   'json-out': { type: 'string' },
+  profile: { type: 'string' },
   'compare-torch': { type: 'boolean', default: false },
   'torch-checkpoint': { type: 'string' },
   'torch-device': { type: 'string' },
@@ -192,6 +195,10 @@ async function main(argv: string[]): Promise<void> {
   if (values['ort-verbose']) {
     for (const part of ['text_encoder', 'unet', 'vae_decoder'] as const) sessionOptions[part] = { ...sessionOptions[part], logSeverityLevel: 0, logVerbosityLevel: 0 };
   }
+  if (values.profile) {
+    sessionOptions.unet = { ...sessionOptions.unet, enableProfiling: true, profileFilePrefix: values.profile };
+    label += ' profiled';
+  }
   const gpuMemory = GpuMemorySampler.start();
   const device = deviceLabel(runtime, gpuMemory.name);
   console.error(`${values.model}: ${label} on ${device}, ${width}x${height}, ${values.scheduler} ${steps} steps, CFG ${guidance}, warm-up ${warmup}`);
@@ -220,6 +227,11 @@ async function main(argv: string[]): Promise<void> {
     for (let i = 0; i < warmup; i++) await pipeline.generate({ ...request, numInferenceSteps: Math.min(steps, 3) });
     timed.resetRuns();
     result = await pipeline.generate(request);
+    if (values.profile) {
+      for (const { part, session } of timed.sessions) {
+        if (part === 'unet') console.error(`profile written: ${(session as unknown as { endProfiling(): string | void }).endProfiling() ?? values.profile + '_*.json'}`);
+      }
+    }
   } finally {
     await pipeline.dispose();
   }

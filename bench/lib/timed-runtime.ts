@@ -30,6 +30,8 @@ export function partOf(inputNames: readonly string[]): Part {
 export class TimedRuntime {
   readonly timings: Timings = { create: [], runs: emptyRuns() };
   readonly ort: OrtModule;
+  /** Every session created, by part (e.g. to end a profiled session's trace before it is released). */
+  readonly sessions: { part: Part; session: OrtSession }[] = [];
 
   constructor(inner: OrtModule) {
     const timings = this.timings;
@@ -38,6 +40,7 @@ export class TimedRuntime {
       const session = await (inner.InferenceSession.create as (...a: unknown[]) => Promise<OrtSession>)(...args);
       const part = partOf(session.inputNames);
       timings.create.push({ part, ms: performance.now() - t0 });
+      this.sessions.push({ part, session });
       return timedSession(session, (ms) => timings.runs[part].push(ms));
     };
     this.ort = { Tensor: inner.Tensor, InferenceSession: { ...inner.InferenceSession, create } as unknown as OrtModule['InferenceSession'], opensModelFiles: inner.opensModelFiles };
