@@ -12,13 +12,14 @@ Per model, in this order (tools/README.md says why):
   1. export fp32 with torch.onnx.export (TorchScript exporter, opset 17, dynamic axes);
   2. onnxruntime's transformer optimizer on the fp32 graph (optimize_model, opt_level 0) with only the
      fusions whose fused operators have WebGPU kernels: Attention / MultiHeadAttention with separate
-     Q, K, V (no packed QKV/KV: "not implemented for webgpu"), BiasAdd, BiasSplitGelu, Gelu/BiasGelu,
-     LayerNormalization, SkipLayerNormalization. GroupNorm, SkipGroupNorm and NhwcConv stay off: the
-     WebGPU EP has no kernel for them;
+     Q, K, V (no packed QKV/KV: "not implemented for webgpu"), BiasAdd, Gelu/BiasGelu,
+     LayerNormalization, SkipLayerNormalization; BiasSplitGelu only for --fp32 (its fp16 kernel fails on
+     an H100). GroupNorm, SkipGroupNorm and NhwcConv stay off: the WebGPU EP has no kernel for them;
   3. fp16 (onnxruntime.transformers.float16) keeping in fp32 what loses precision in fp16: the UNet's
      sinusoidal time embedding (timestep * frequencies, sin, cos: the arguments reach 1000, where
-     fp16 steps by 0.5; PyTorch computes it in fp32 too) and the float32 `timestep` input, plus
-     --keep-fp32-ops;
+     fp16 steps by 0.5; PyTorch computes it in fp32 too) and the float32 `timestep` input, the UNet's
+     Conv (fp16 WebGPU convolutions put the result 10x further from PyTorch than PyTorch's own fp16;
+     their weights are stored fp16 and widened at load; --fp16-conv opts out), plus --keep-fp32-ops;
   4. optionally static shapes (--static-shapes): every symbolic input dim fixed for one size.
 
 The fused-op check after step 2 fails loudly if the optimizer produced an operator the WebGPU EP
@@ -65,6 +66,16 @@ FUSIONS = {
 # Always off: fused operators without WebGPU kernels, or layouts the WebGPU kernels reject.
 FUSIONS_OFF = ["enable_group_norm", "enable_skip_group_norm", "enable_nhwc_conv", "enable_packed_qkv", "enable_packed_kv",
                "enable_gemm_fast_gelu", "enable_embed_layer_norm", "enable_qordered_matmul", "enable_gelu_approximation"]
+
+# Measured on an H100 through onnxruntime-node 1.30.0's WebGPU EP (bench/gpu-run.sh, 2026-11-26; README,
+# "Measured on a GPU"), random SD v1.4 weights, 512x512:
+# - the fp16 BiasSplitGelu kernel fails at run time ("absl::container_internal::raw_hash_map<>::at");
+#   fp32 BiasSplitGelu runs. So the fp16 webgpu target never fuses it (Gelu/BiasGelu still fuse).
+WEBGPU_FP16_BROKEN_FUSIONS = {"bias_split_gelu"}
+# - fp16 Conv loses too much: the UNet's final latents after 10 PNDM steps were 1.6e-2 (relative L2) from
+#   PyTorch fp32, where PyTorch fp16 is 1.7e-3 (keeping GroupNorm in fp32 changed nothing: 1.60e-2). With the
+#   UNet's Conv in fp32: 3.5e-3, at 128 instead of 119 ms per CFG step. --fp16-conv turns it off.
+WEBGPU_FP32_OPS = {"unet": ["Conv"]}
 
 # Ops through which the time-embedding walk does not go: the first linear layer and beyond run in fp16.
 TIME_EMBEDDING_STOP_OPS = {"MatMul", "Gemm", "FusedMatMul", "Conv", "Attention", "MultiHeadAttention"}
@@ -362,11 +373,24 @@ def optimize_fp32(path, model_type, disabled):
     return model, applied
 
 
-def cast_weights_to_fp16(graph, threshold=1024):
-    """Portable fp16 weights: each float32 initializer of `threshold` bytes or more is stored as float16
-    and widened back by a Cast at the top of the graph, so the model computes in fp32 on any EP (the
-    CPU EP and wasm lack most fp16 kernels) while its files are half the size. onnxruntime folds the
-    Casts when it loads the model. Returns how many initializers were cast."""
+def weights_of(graph, op_types):
+    """Names of the float32 initializers that only nodes of `op_types` read (as weights or biases)."""
+    import onnx
+    readers = collections.defaultdict(set)
+    for node in graph.node:
+        for name in node.input:
+            readers[name].add(node.op_type)
+    return {t.name for t in graph.initializer
+            if t.data_type == onnx.TensorProto.FLOAT and readers.get(t.name) and readers[t.name] <= set(op_types)}
+
+
+def cast_weights_to_fp16(graph, threshold=1024, names=None):
+    """fp16 weights for fp32 arithmetic: each float32 initializer of `threshold` bytes or more (of `names`
+    only, when given) is stored as float16 and widened back by a Cast at the top of the graph, so the
+    model computes in fp32 while its files are half the size (portable --fp16-weights: the CPU EP and
+    wasm lack most fp16 kernels; webgpu: the ops kept in fp32). onnxruntime folds the Casts when it loads
+    the model. An external tensor is only retyped here; save() converts its data. Returns how many
+    initializers were cast."""
     import numpy as np
     import onnx
     from onnx import helper
@@ -375,7 +399,7 @@ def cast_weights_to_fp16(graph, threshold=1024):
         count = 1
         for d in tensor.dims:
             count *= d
-        if tensor.data_type != onnx.TensorProto.FLOAT or count * 4 < threshold:
+        if tensor.data_type != onnx.TensorProto.FLOAT or count * 4 < threshold or (names is not None and tensor.name not in names):
             continue
         name = tensor.name
         tensor.name = f"{name}/fp16"
@@ -614,8 +638,12 @@ def prepare_part(args, part):
         model = OnnxModel(load_graph(fp32_path))
     info["ops"] = op_counts(model.model.graph.node)
     if args.precision == "fp16":
+        keep = keep_fp32_ops(args, part)
         with weights_beside(fp32_path):
-            info["fp32_nodes"], info["fp16_warnings"] = convert_fp16(model, part, args.keep_fp32_ops)
+            info["fp32_nodes"], info["fp16_warnings"] = convert_fp16(model, part, keep)
+        info["keep_fp32_ops"] = keep
+        if keep:  # their arithmetic in fp32, their weights stored as fp16 (the download stays fp16-sized)
+            info["fp16_stored_fp32_weights"] = cast_weights_to_fp16(model.model.graph, names=weights_of(model.model.graph, keep))
         t = stage("fp16", t)
     elif args.precision == "fp16-weights":
         info["fp16_weights"] = cast_weights_to_fp16(model.model.graph)
@@ -630,6 +658,12 @@ def prepare_part(args, part):
     info["peak_rss_mb"] = peak_rss_mb()
     del model
     return info
+
+
+def keep_fp32_ops(args, part):
+    """The op types of PART that stay fp32 in an fp16 webgpu folder: --keep-fp32-ops, plus the measured default."""
+    default = [] if args.fp16_conv else WEBGPU_FP32_OPS.get(part, [])
+    return list(dict.fromkeys(list(args.keep_fp32_ops) + default))
 
 
 def child_argv(argv, part, report):
@@ -817,6 +851,8 @@ def parse_args(argv=None):
     p.add_argument("--no-optimize", action="store_true", help="skip the transformer optimizer (plain export, for A/B)")
     p.add_argument("--disable-fusion", default="", help="comma-separated: " + ",".join(FUSIONS))
     p.add_argument("--keep-fp32-ops", default="", help="comma-separated op types to keep in fp32 as well (e.g. Softmax)")
+    p.add_argument("--fp16-conv", action="store_true",
+                   help="webgpu: the UNet's Conv in fp16 too (7%% faster on an H100, 10x further from PyTorch: see WEBGPU_FP32_OPS)")
     p.add_argument("--static-shapes", action="store_true", help="fix every symbolic input dim for --batch/--width/--height")
     p.add_argument("--batch", type=int, default=2, help="UNet batch for --static-shapes (2: CFG in one call)")
     p.add_argument("--width", type=int, default=512)
@@ -839,9 +875,11 @@ def parse_args(argv=None):
     args.keep_fp32_ops = [s for s in args.keep_fp32_ops.split(",") if s]
     if args.fp16_weights and args.target != "portable":
         p.error("--fp16-weights is for --target portable (the webgpu target computes in fp16)")
-    if args.target == "portable" and args.disable_fusion | set(args.keep_fp32_ops):
+    if args.target == "portable" and (args.disable_fusion | set(args.keep_fp32_ops) or args.fp16_conv):
         p.error("--disable-fusion and --keep-fp32-ops are for --target webgpu (portable has no fusions and computes in fp32)")
     args.precision = ("fp16-weights" if args.fp16_weights else "fp32") if args.target == "portable" else ("fp32" if args.fp32 else "fp16")
+    if args.precision == "fp16":
+        args.disable_fusion |= WEBGPU_FP16_BROKEN_FUSIONS
     if not args.self_test:
         args.checkpoint, args.out = os.path.abspath(args.checkpoint), os.path.abspath(args.out)
         args.work_dir = os.path.abspath(args.work_dir or os.path.join(args.out, ".fp32"))
