@@ -45,7 +45,7 @@ interface AppEvent {
 function recordAppEvents(): void {
   const events: unknown[] = [];
   (window as unknown as { __events: unknown[] }).__events = events;
-  for (const type of ['sd-app:state', 'sd-app:image', 'sd-app:model-loaded', 'sd-app:restored', 'sd-app:picture', 'sd-app:mask']) {
+  for (const type of ['sd-app:state', 'sd-app:preview', 'sd-app:image', 'sd-app:model-loaded', 'sd-app:restored', 'sd-app:picture', 'sd-app:mask']) {
     document.addEventListener(type, (event) => events.push({ type, detail: (event as CustomEvent).detail }));
   }
 }
@@ -229,6 +229,8 @@ describe('the app: inpainting with a painted mask', () => {
     await page.click('#generate');
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 540_000, polling: 250 });
     expect(await page.textContent('#progress-text')).toMatch(/^Done/);
+    // Previews as for text to image: one per step that runs (int(8 x 0.6) = 4 of Euler a's 8).
+    expect((await eventsOf(page, 'sd-app:preview')).map((p) => `${p.step}/${p.totalSteps} ${p.kind}`)).toEqual(['1/4 latent', '2/4 latent', '3/4 latent', '4/4 latent']);
     appPng = Uint8Array.from(
       await page.evaluate(async () => {
         const link = document.querySelector<HTMLAnchorElement>('#gallery > li a.download')!;
