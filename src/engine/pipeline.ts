@@ -168,6 +168,9 @@ export class StableDiffusionPipeline {
     if (request.initImage && !this.folder.hasVaeEncoder) {
       throw new ModelFileMissingError(`"${this.name}" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.`);
     }
+    if (this.unetInChannels === 9 && !request.mask) {
+      throw new InvalidRequestError(`"${this.name}" is an inpainting model (its UNet takes 9 channels: latents, mask, masked-image latents): give an init image and a mask, or use a text-to-image model.`);
+    }
     const { signal, onStep, onProgress } = options;
     // Cancellation arrives as a message (worker) or timer; runtimes whose run() settles in microtasks
     // (wasm) would never let it in, so each check first yields to the event loop.
