@@ -16,6 +16,7 @@ references (../shared/tools/make_img2img_refs.py, torch checkpoint) within laten
 
 Usage:
   PYTHONPATH=/path/to/diffusers/src python tools/make_img2img_refs.py MODEL_DIR OUT_DIR [--check SHARED_REFS_DIR] [--image-as tensor|pil]
+      [--threads N (torch's thread count)] [--public-only (the issue's three cases)]
     MODEL_DIR  a diffusers ONNX folder (public/models/shapes-sd-fp32)
     OUT_DIR    writes manifest.json, init_*.png, mask_*.png, img_<id>.f32 (1x3xHxW in [0,1]), lat_<id>.f32
 """
@@ -158,8 +159,9 @@ if __name__ == "__main__":
     os.makedirs(out, exist_ok=True)
     pipes = load_pipes(folder)
     check = sys.argv[sys.argv.index("--check") + 1] if "--check" in sys.argv else None
+    if "--threads" in sys.argv: torch.set_num_threads(int(sys.argv[sys.argv.index("--threads") + 1]))
     manifest = []
-    for c in PUBLIC + EXTRA:
+    for c in PUBLIC + ([] if "--public-only" in sys.argv else EXTRA):
         entry, img, lat = run(pipes, c, out)
         if check and c in PUBLIC:
             ref_img = np.fromfile(os.path.join(check, f"img_{c['id']}.f32"), dtype=np.float32)
