@@ -1,22 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, NonFiniteOutputError } from '../core/errors.js';
-import type { Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
+import type { Engine, LoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import type { GenerationRequest } from '../engine/request.js';
 import { GenerationController } from './generation-controller.js';
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp32: 'https://app.example/models/shapes-sd-fp32/' } };
-const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: 'https://app.example/models/shapes-sd-fp32/', precision: 'fp32', backend: 'webgpu', backendReason: null, geometry: SD_V1_GEOMETRY };
+const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: 'https://app.example/models/shapes-sd-fp32/', precision: 'fp32', backend: 'webgpu', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true };
 
 /** An engine that denoises 3 fake steps per image, checking the signal between steps as the real one does. */
 class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
   loads = 0;
+  /** Each load's needsVaeEncoder. */
+  needs: boolean[] = [];
   generated: number[] = [];
   onStep: ((step: number) => void) | null = null;
 
-  async load(): Promise<LoadedModel> {
+  async load(_spec: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
     this.loads++;
+    this.needs.push(options.needsVaeEncoder ?? false);
     return model;
   }
 
@@ -50,6 +53,16 @@ describe('GenerationController', () => {
     expect(engine.generated).toEqual([5, 6]);
     expect(log).toEqual(['loading', 'loaded', 'generating', 'preview 0:1', 'preview 0:2', 'preview 0:3', 'image 0', 'preview 1:1', 'preview 1:2', 'preview 1:3', 'image 1']);
     expect(controller.busy).toBe(false);
+  });
+
+  it('a batch that starts from a picture asks the load to refuse a folder without vae_encoder/ (before its weights move); text and Load do not', async () => {
+    const engine = new FakeEngine();
+    const controller = new GenerationController(engine);
+    const initImage = { width: 16, height: 16, data: new Uint8ClampedArray(16 * 16 * 4) };
+    await controller.generate(spec, [{ prompt: 'p', seed: 1, initImage, strength: 0.5 }], {});
+    await controller.generate(spec, requests(2), {});
+    await controller.load(spec);
+    expect(engine.needs).toEqual([true, false, false]);
   });
 
   it('cancel mid-run is an outcome, not an error, and the next run works', async () => {

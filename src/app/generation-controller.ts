@@ -56,7 +56,8 @@ export class GenerationController {
   /** Loads `spec` if needed, then one image per request, in order. */
   generate(spec: ModelSpec, requests: GenerationRequest[], preview: PreviewOptions, handlers: JobHandlers = {}): Promise<JobOutcome> {
     return this.#job(async (signal, counted) => {
-      await this.#load(spec, signal, handlers);
+      // A picture request on a model without vae_encoder/ is refused from the folder's file list, before its weights move.
+      await this.#load(spec, signal, handlers, requests.some((r) => r.initImage !== undefined));
       handlers.onPhase?.('generating');
       for (const [index, request] of requests.entries()) {
         const batch = { index, count: requests.length };
@@ -73,9 +74,9 @@ export class GenerationController {
     });
   }
 
-  async #load(spec: ModelSpec, signal: AbortSignal, handlers: JobHandlers): Promise<void> {
+  async #load(spec: ModelSpec, signal: AbortSignal, handlers: JobHandlers, needsVaeEncoder = false): Promise<void> {
     handlers.onPhase?.('loading');
-    const model = await this.#engine.load(spec, { signal, backend: this.backend, onProgress: (progress) => handlers.onProgress?.(progress, undefined) });
+    const model = await this.#engine.load(spec, { signal, backend: this.backend, needsVaeEncoder, onProgress: (progress) => handlers.onProgress?.(progress, undefined) });
     // The engine may finish a load it could not interrupt (compiling a session); the job still stops here.
     if (signal.aborted) throw new CancelledError();
     handlers.onLoaded?.(model);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CancelledError } from '../core/errors.js';
-import type { CallOptions, Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
+import { CancelledError, ModelFileMissingError } from '../core/errors.js';
+import type { Engine, LoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import type { GenerationRequest } from '../engine/request.js';
@@ -28,12 +28,14 @@ class FakeEngine implements Engine {
   async capabilities(): Promise<never> {
     throw new Error('unused');
   }
-  async load(s: ModelSpec, options: CallOptions = {}): Promise<LoadedModel> {
-    this.log.push(`load ${s.id}`);
+  async load(s: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
+    this.log.push(`load ${s.id}${options.needsVaeEncoder ? ' for a picture' : ''}`);
+    // A folder without vae_encoder/ refuses a picture request at load, as LocalEngine does from the file list.
+    if (options.needsVaeEncoder && s.id === 'no-encoder') throw new ModelFileMissingError('"no-encoder" has no vae_encoder/model.onnx');
     options.onProgress?.({ stage: 'load', part: 'unet', index: 2, count: 4 });
     await this.#gate();
     this.loaded = s.id;
-    return { id: s.id, name: s.id, url: s.urls.fp32 ?? '', precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY };
+    return { id: s.id, name: s.id, url: s.urls.fp32 ?? '', precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: s.id !== 'no-encoder' };
   }
   async generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     this.log.push(`generate ${request.prompt} with ${this.loaded}`);
@@ -95,6 +97,17 @@ describe('SharedEngine', () => {
     await first;
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(engine.log).toEqual(['load a', 'generate first with a']);
+  });
+
+  it('asks the load to refuse a folder without vae_encoder/ when the job starts from a picture, and never generates then', async () => {
+    const engine = new FakeEngine();
+    const shared = new SharedEngine(() => engine);
+    const initImage = { width: 8, height: 8, data: new Uint8ClampedArray(8 * 8 * 4) };
+    const picture = { spec: spec('no-encoder'), request: { prompt: 'from a picture', initImage, strength: 0.5 } };
+    await expect(shared.run(picture)).rejects.toBeInstanceOf(ModelFileMissingError);
+    await shared.run(job('no-encoder', 'text'));
+    await shared.run({ ...picture, spec: spec('a') });
+    expect(engine.log).toEqual(['load no-encoder for a picture', 'load no-encoder', 'generate text with no-encoder', 'load a for a picture', 'generate from a picture with a']);
   });
 
   it('passes progress through and keeps going after a failed job', async () => {

@@ -90,7 +90,8 @@ export class SharedEngine {
     const task = async (): Promise<JobResult> => {
       if (signal?.aborted) throw new CancelledError();
       const engine = this.engine;
-      const model = await engine.load(job.spec, { onProgress: job.options?.onProgress, signal });
+      // A picture request on a model without vae_encoder/ is refused from the folder's file list, before its weights move.
+      const model = await engine.load(job.spec, { onProgress: job.options?.onProgress, signal, needsVaeEncoder: job.request.initImage !== undefined });
       if (signal?.aborted) throw new CancelledError();
       const result = await engine.generate(job.request, job.options);
       return { model, result };

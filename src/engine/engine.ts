@@ -52,6 +52,8 @@ export interface LoadedModel {
   geometry: ModelGeometry;
   /** Why `backend` is not the browser's best one (a software WebGPU adapter, a setting); null when it is. */
   backendReason: string | null;
+  /** Whether the folder has vae_encoder/: without it the model does text-to-image only (model-parts.ts). */
+  hasVaeEncoder: boolean;
 }
 
 export interface ImageResult {
@@ -75,6 +77,11 @@ export interface CallOptions {
 export interface LoadOptions extends CallOptions {
   /** Default 'auto' (backend-choice.ts: small models on wasm when WebGPU is software-only). */
   backend?: BackendPreference;
+  /**
+   * The request to follow starts from a picture (img2img, inpainting): a folder without vae_encoder/
+   * is refused as soon as its file list is known, before its weights download or any session loads.
+   */
+  needsVaeEncoder?: boolean;
 }
 
 export interface GenerateCallOptions extends CallOptions, PreviewOptions {

@@ -10,6 +10,7 @@ import { chooseBackend } from './backend-choice.js';
 import { detectCapabilities, type Capabilities } from './capabilities.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel, LoadOptions, Preview } from './engine.js';
 import { checkFolderPlan, shaderF16Message, type BackendTarget } from './model-fit.js';
+import { checkListingTakesPicture, pictureInputRefusal } from './model-parts.js';
 import { choosePrecision, type ModelSpec } from './model-spec.js';
 import type { OrtModule } from './ort.js';
 import { StableDiffusionPipeline, type StepProgress } from './pipeline.js';
@@ -54,16 +55,23 @@ export class LocalEngine implements Engine {
       const url = spec.urls[precision];
       if (!url) throw new InvalidRequestError(`The model ${spec.id} has no folder URL: give the URL of the model folder (the one holding model_index.json).`);
       const key = `${url}|${backend}`;
-      if (this.#loaded?.key === key) return this.#loaded.info;
+      if (this.#loaded?.key === key) {
+        const refusal = options.needsVaeEncoder ? pictureInputRefusal(this.#loaded.info.name, this.#loaded.info.hasVaeEncoder) : null;
+        if (refusal) throw refusal;
+        return this.#loaded.info;
+      }
       const target: BackendTarget = { backend, shaderF16: caps.shaderF16, maxBufferSize: caps.maxBufferSize, maxStorageBufferBindingSize: caps.maxStorageBufferBindingSize };
       // The folder's graphs are read before its weights move: wrong backend, fp16 without shader-f16 or too large is said first.
-      const source = await this.#store.ensure(url, { onProgress: options.onProgress, signal: options.signal, check: (plan) => checkFolderPlan(plan, target) });
+      const source = await this.#store.ensure(url, { onProgress: options.onProgress, signal: options.signal, check: (plan) => checkFolderPlan(plan, target),
+        // img2img on a folder without vae_encoder/ is refused from its file list, before the weights move.
+        ...(options.needsVaeEncoder ? { checkFiles: checkListingTakesPicture } : {}),
+      });
       const pipeline = await StableDiffusionPipeline.load(this.#ort, source, {
         executionProviders: [backend],
         onProgress: options.onProgress,
       });
       await this.#loaded?.pipeline.dispose();
-      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry };
+      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder };
       this.#loaded = { key, pipeline, info };
       return info;
     });

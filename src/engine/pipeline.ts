@@ -12,7 +12,7 @@
  * overflowing fp16 model gives) stops it with an error naming the stage instead of a black picture.
  * The runtime is injected (OrtModule), so the same code runs on WebGPU in the page and on wasm in Node.
  */
-import { CancelledError, InvalidRequestError, ModelFileMissingError, NonFiniteOutputError } from '../core/errors.js';
+import { CancelledError, InvalidRequestError, NonFiniteOutputError } from '../core/errors.js';
 import { imageToRgba, vaeOutputToUnit } from '../core/image.js';
 import { classifierFreeGuidance, concat, divide, hasNonFinite, scale } from '../core/latents.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
@@ -26,6 +26,7 @@ import type { ModelSource } from './model-source.js';
 import { preciseGroupNorm } from './precise-group-norm.js';
 import { OrtModel, type PreparedInput } from './ort-model.js';
 import type { OrtModule, OrtSessionOptions } from './ort.js';
+import { pictureInputRefusal } from './model-parts.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request.js';
 import type { Conditioning } from './conditioning.js';
 import { TextConditioner } from './text-conditioner.js';
@@ -161,13 +162,17 @@ export class StableDiffusionPipeline {
     return folderGeometry(this.folder, fixed);
   }
 
+  /** Whether the folder has vae_encoder/ (img2img and inpainting need it; it loads on first use). */
+  get hasVaeEncoder(): boolean {
+    return this.folder.hasVaeEncoder;
+  }
+
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
     const started = now();
     const geometry = this.geometry;
     const r = resolveRequest(request, geometry);
-    if (request.initImage && !this.folder.hasVaeEncoder) {
-      throw new ModelFileMissingError(`"${this.name}" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.`);
-    }
+    const refusal = request.initImage ? pictureInputRefusal(this.name, this.folder.hasVaeEncoder) : null;
+    if (refusal) throw refusal;
     if (this.unetInChannels === 9 && !request.mask) {
       throw new InvalidRequestError(`"${this.name}" is an inpainting model (its UNet takes 9 channels: latents, mask, masked-image latents): give an init image and a mask, or use a text-to-image model.`);
     }

@@ -5,6 +5,7 @@
  * nothing from its adapters.
  */
 import type { FolderPlan } from './model-fit.js';
+import type { FolderListing } from './model-parts.js';
 import type { ModelSource } from './model-source.js';
 
 export type { ModelSource };
@@ -51,9 +52,13 @@ export interface ModelStore {
   /** Downloads what is missing (resuming), verifies, and returns a source that reads the local copy. */
   /**
    * `check` sees the folder's files, sizes and graphs before its weights download (and for a stored
-   * model before it is opened); throwing refuses the model (see model-fit.ts).
+   * model before it is opened); throwing refuses the model (see model-fit.ts). `checkFiles` sees the
+   * folder's file list earlier, before anything but model_index.json and manifest.json moves (see model-parts.ts).
    */
-  ensure(url: string, options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal; check?: (plan: FolderPlan) => Promise<void> }): Promise<ModelSource>;
+  ensure(
+    url: string,
+    options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal; check?: (plan: FolderPlan) => Promise<void>; checkFiles?: (listing: FolderListing) => void | Promise<void> },
+  ): Promise<ModelSource>;
   list(): Promise<StoredModelInfo[]>;
   delete(id: string): Promise<void>;
 }

@@ -5,10 +5,14 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../core/errors.js';
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
 import { readPngTextChunks } from '../core/png.js';
 import type { EngineProgress, Preview } from '../engine/engine.js';
 import { LocalEngine } from '../engine/local-engine.js';
+import { VAE_ENCODER_FILE } from '../engine/model-parts.js';
 import type { ModelSpec } from '../engine/model-spec.js';
 import type { ModelStore } from '../engine/ports.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
@@ -16,10 +20,15 @@ import { wasmRuntime } from '../node/ort-node.js';
 import { serveEngine, type PortLike } from './worker-host.js';
 import { WorkerEngine } from './worker-engine.js';
 
-/** A store that reads model folders from disk (the browser's WeightStore is tested in src/store). */
+/**
+ * A store that reads model folders from disk (the browser's WeightStore is tested in src/store); its
+ * file list, for `checkFiles`, is just whether the folder has a VAE encoder.
+ */
 const diskStore: ModelStore = {
-  async ensure(url) {
-    return new DirectoryModelSource(url);
+  async ensure(url, options) {
+    const source = new DirectoryModelSource(url);
+    await options.checkFiles?.({ name: source.name, files: new Map((await source.has(VAE_ENCODER_FILE)) ? [[VAE_ENCODER_FILE, null]] : []) });
+    return source;
   },
   async list() {
     return [];
@@ -92,5 +101,16 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
     const request = { prompt: 'a green star', seed: 5, numInferenceSteps: 2 };
     const [a, b] = await Promise.all([engine.generate(request), engine.generate(request)]);
     expect(Buffer.from(a.rgba).equals(Buffer.from(b.rgba))).toBe(true);
+  });
+
+  it('carries needsVaeEncoder to the worker: a folder without vae_encoder/ is refused at load, as ModelFileMissingError, and the loaded model stays', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sd-protocol-')), 'shapes-sd-no-encoder');
+    mkdirSync(dir);
+    for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder']) symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(dir, part));
+    const noEncoder: ModelSpec = { id: 'no-encoder', urls: { fp32: dir } };
+    const refused = engine.load(noEncoder, { needsVaeEncoder: true });
+    await expect(refused).rejects.toBeInstanceOf(ModelFileMissingError);
+    await expect(refused).rejects.toThrow('"shapes-sd-no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need');
+    await expect(engine.load(spec, { needsVaeEncoder: true })).resolves.toMatchObject({ id: 'shapes-sd', hasVaeEncoder: true });
   });
 });

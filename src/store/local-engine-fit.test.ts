@@ -73,4 +73,31 @@ describe('a model this browser cannot run is refused before its weights download
     const strict = new LocalEngine({ ort: wasmRuntime(), store, detect: async () => ({ ...SWIFTSHADER, maxBufferSize: 1024 ** 2 }) });
     await expect(strict.load(spec)).rejects.toThrow(/more than this GPU's maxBufferSize \(1\.00 MiB\)/);
   });
+
+  it('a picture request on a folder without vae_encoder/: refused from its file list, before any graph or weight moves; text-to-image still loads', async () => {
+    const { engine, fetched, url } = engineFor(WASM);
+    server.fault('tiny-sd-fp32/vae_encoder/model.onnx', { status: 404 }); // a folder exported without its VAE encoder
+    try {
+      const spec: ModelSpec = { id: 't', urls: { fp32: url('tiny-sd-fp32') } };
+      const progress: string[] = [];
+      const error = await engine.load(spec, { needsVaeEncoder: true, onProgress: (p) => progress.push(p.stage) }).then(() => new Error('loaded'), (e: unknown) => e as Error);
+      expect(error.name).toBe('ModelFileMissingError');
+      expect(error.message).toBe('"tiny-sd-fp32" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.');
+      // Only the folder's description moved (manifest.json is tried, model_index.json read; sizes by HEAD).
+      expect(fetched().filter((path) => path !== 'manifest.json')).toEqual(['model_index.json']);
+      expect(progress.filter((stage) => stage === 'load')).toEqual([]);
+      // The same folder loads for text-to-image and says it has no encoder; a picture request is then refused at once.
+      await expect(engine.load(spec)).resolves.toMatchObject({ hasVaeEncoder: false });
+      await expect(engine.load(spec, { needsVaeEncoder: true })).rejects.toThrow(error.message);
+    } finally {
+      server.clearFaults();
+      await engine.dispose();
+    }
+  });
+
+  it('a picture request on a folder with vae_encoder/ loads as before, and the model says it has one', async () => {
+    const { engine, url } = engineFor(WASM);
+    await expect(engine.load({ id: 't', urls: { fp32: url('tiny-sd-fp32') } }, { needsVaeEncoder: true })).resolves.toMatchObject({ hasVaeEncoder: true, backend: 'wasm' });
+    await engine.dispose();
+  });
 });

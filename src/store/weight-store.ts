@@ -72,6 +72,13 @@ export interface DownloadOptions {
    * moved.
    */
   check?: (plan: DownloadPlan) => void | Promise<void>;
+  /**
+   * Called as soon as the folder's file list is known (manifest.json, model_index.json and HEAD
+   * requests; for a stored model, its record), before any other file moves; also for a model that is
+   * already complete. Throwing refuses the model (e.g. no vae_encoder/ for img2img) with nothing
+   * downloaded but those two files.
+   */
+  checkFiles?: (listing: { name: string; files: ReadonlyMap<string, number | null> }) => void | Promise<void>;
 }
 
 /** What `check` sees: every file of the folder with its size (null: unknown), and a reader for the stored graphs. */
@@ -145,7 +152,9 @@ export class WeightStore {
       const existing = await this.#store.getModel(id);
       if (existing?.complete) {
         const stored = await this.#describe(existing);
-        await options.check?.(this.#storedPlan(existing, stored));
+        const plan = this.#storedPlan(existing, stored);
+        await options.checkFiles?.(plan);
+        await options.check?.(plan);
         options.onProgress?.({ stage: 'done', id, total: stored.sizeBytes, fromCache: true });
         return stored;
       }
@@ -165,6 +174,7 @@ export class WeightStore {
         const stored = new Map((await this.#store.listFiles(id)).map((file) => [file.path, file]));
         const probed = new Map<string, number>();
         const sizes = await this.#plan(ctx, files, stored, !manifest, probed);
+        await options.checkFiles?.({ name, files: sizes });
         const present = files.filter((file) => sizes.has(file.path));
         const storedSoFar = () => present.reduce((sum, file) => sum + (stored.get(file.path)?.storedBytes ?? 0), indexRecord.size ?? 0);
         const record: ModelRecord = {
