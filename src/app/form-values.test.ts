@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
-import { CUSTOM_MODEL_ID, fromRequest, toRequest, validateForm, type FormValues } from './form-values.js';
+import { pictureInputRefusal } from '../engine/model-parts.js';
+import { CUSTOM_MODEL_ID, fromRequest, MODE_HINT, modeHint, toRequest, validateForm, type FormValues } from './form-values.js';
 
 const valid: FormValues = {
   modelId: 'shapes-sd',
@@ -112,6 +113,24 @@ describe('the picture modes (image to image, inpaint)', () => {
     expect(validateForm({ ...valid, mode: 'inpaint' }, shapes, false, { initImage: picture, mask: small })).toEqual([
       { field: 'mask', message: 'The mask is 64x64 but the init image is 128x96: give a mask of the image\'s size.' },
     ]);
+  });
+
+  it('a loaded model without vae_encoder/ refuses both picture modes at the mode, in the engine\'s words; text to image still goes', () => {
+    const refusal = pictureInputRefusal('no-encoder', false)!.message;
+    for (const mode of ['img2img', 'inpaint'] as const) {
+      expect(validateForm({ ...valid, mode }, shapes, false, { initImage: picture, mask: picture }, refusal)).toEqual([{ field: 'mode', message: '"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.' }]);
+      // Said before asking for a picture: no picture would help.
+      expect(validateForm({ ...valid, mode }, shapes, false, undefined, refusal).map((e) => e.field)).toEqual(['mode']);
+    }
+    expect(validateForm({ ...valid, mode: 'txt2img' }, shapes, false, undefined, refusal)).toEqual([]);
+    // Other fields are still checked beside it.
+    expect(validateForm({ ...valid, mode: 'img2img', steps: 0 }, shapes, false, { initImage: picture, mask: null }, refusal).map((e) => e.field)).toEqual(['mode', 'steps']);
+  });
+
+  it('the mode hint names a loaded model that does text to image only', () => {
+    expect(modeHint(null)).toBe(MODE_HINT);
+    expect(modeHint({ name: 'shapes-sd-fp32', hasVaeEncoder: true })).toBe(MODE_HINT);
+    expect(modeHint({ name: 'no-encoder', hasVaeEncoder: false })).toBe('"no-encoder" has no VAE encoder (vae_encoder/): it does text to image only. To start from a picture, use a model folder exported with its VAE encoder.');
   });
 
   it('fromRequest brings back the strength of a picture-mode request (a gallery entry)', () => {

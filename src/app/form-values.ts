@@ -88,7 +88,11 @@ const FORM_FIELD: Record<RequestField, FormField> = {
  * SD v1 model shares; the engine checks the loaded model's again before any work). `urlNeeded`: the
  * choice needs a typed folder URL (a folder by URL, or a preset with `askUrl`; see needsUrl).
  */
-export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEOMETRY, urlNeeded = v.modelId === CUSTOM_MODEL_ID, picture: PictureInputs = NO_PICTURE): FieldError[] {
+/**
+ * `pictureRefusal`: why the loaded model cannot start from a picture (engine/model-parts.ts: no
+ * vae_encoder/), or null; the picture modes are then refused at Generate, before any work.
+ */
+export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEOMETRY, urlNeeded = v.modelId === CUSTOM_MODEL_ID, picture: PictureInputs = NO_PICTURE, pictureRefusal: string | null = null): FieldError[] {
   const errors: FieldError[] = [];
   const integerIn = (field: keyof FormValues, label: string, value: number, { min, max }: { min: number; max: number }) => {
     if (!Number.isInteger(value) || value < min || value > max) errors.push({ field, message: `${label} must be a whole number from ${min} to ${max} (got ${value}).` });
@@ -105,7 +109,9 @@ export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEO
   }
   if (!IMAGE_MODES.includes(v.mode)) errors.push({ field: 'mode', message: `The mode must be one of ${IMAGE_MODES.join(', ')} (got "${String(v.mode)}").` });
   const pictureMode = v.mode === 'img2img' || v.mode === 'inpaint';
-  if (pictureMode && !picture.initImage) {
+  if (pictureMode && pictureRefusal !== null) {
+    errors.push({ field: 'mode', message: pictureRefusal });
+  } else if (pictureMode && !picture.initImage) {
     errors.push({ field: 'initImage', message: 'Pick a picture to start from (PNG, JPEG or WebP; drop it on the picture box or use "Use as input" on a gallery image), or choose "Text to image".' });
   } else if (v.mode === 'inpaint' && !picture.mask) {
     errors.push({ field: 'mask', message: 'Paint over the part of the picture to repaint (it shows striped), or choose "Image to image" to change all of it.' });
@@ -120,6 +126,14 @@ export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEO
   integerIn('batchCount', 'Batch count', v.batchCount, FORM_LIMITS.batchCount);
   integerIn('vaeDecodeEvery', 'VAE decode interval', v.vaeDecodeEvery, FORM_LIMITS.vaeDecodeEvery);
   return errors;
+}
+
+export const MODE_HINT = 'Image to image and inpainting start from a picture; the output takes its size.';
+
+/** The hint under the mode picker: the loaded model's own when it cannot start from a picture (no vae_encoder/). */
+export function modeHint(model: { name: string; hasVaeEncoder: boolean } | null): string {
+  if (!model || model.hasVaeEncoder) return MODE_HINT;
+  return `"${model.name}" has no VAE encoder (vae_encoder/): it does text to image only. To start from a picture, use a model folder exported with its VAE encoder.`;
 }
 
 /**

@@ -8,6 +8,7 @@ import { SCHEDULER_LABELS } from '../core/schedulers/index.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Capabilities } from '../engine/capabilities.js';
 import type { LoadedModel } from '../engine/engine.js';
+import { pictureInputRefusal } from '../engine/model-parts.js';
 import { batchSeeds, RANDOM_SEED, resolveSeed } from '../engine/seed.js';
 import { createWorkerEngine } from '../protocol/create-worker-engine.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
@@ -23,7 +24,7 @@ import { GalleryView } from './gallery-view.js';
 import { GenerationController, type JobHandlers, type JobOutcome } from './generation-controller.js';
 import { GenerationForm } from './form.js';
 import { ImageInputPanel } from './image-input.js';
-import { toRequest, validateForm } from './form-values.js';
+import { modeHint, toRequest, validateForm } from './form-values.js';
 import { isBundled, modelSpecFor, needsUrl, recommendedValues } from './model-choice.js';
 import { ModelPicker } from './model-picker.js';
 import { restoreParameters, restoreRequest, type RestoreResult } from './parameter-restore.js';
@@ -49,6 +50,7 @@ const cancelButton = byId('cancel', HTMLButtonElement);
 const loadButton = byId('load-model', HTMLButtonElement);
 const reuseSeedButton = byId('seed-reuse', HTMLButtonElement);
 const dropMessage = byId('drop-message', HTMLElement);
+const modeHintText = byId('mode-hint', HTMLElement);
 const tokenize = (text: string, syntax: PromptSyntax) => engine.tokenize(text, syntax);
 const syntax = () => form.read().promptSyntax;
 const promptTokens = new TokenCounter({ input: form.field('prompt') as HTMLTextAreaElement, output: byId('prompt-tokens', HTMLOutputElement), tokenize, syntax });
@@ -114,6 +116,17 @@ function chosenSpec(): ModelPreset | null {
   return selectedSpec() ?? specs.find((s) => s.id === form.read().modelId) ?? null;
 }
 
+/** The engine's model when it is the selected one (its facts apply to the next Generate), else null. */
+function loadedSelected(): LoadedModel | null {
+  const spec = selectedSpec();
+  return spec && loaded?.specId === spec.id ? loaded.model : null;
+}
+
+/** The mode hint says so when the selected, loaded model cannot start from a picture (no vae_encoder/). */
+function refreshModeHint(): void {
+  modeHintText.textContent = modeHint(loadedSelected());
+}
+
 function refreshAdvice(): ModelAdvice {
   const spec = chosenSpec();
   const { width, height } = form.read();
@@ -132,6 +145,7 @@ function handlersFor(spec: ModelPreset): JobHandlers {
       const reason = model.backendReason ? ` ${model.backendReason}` : '';
       loaded = { specId: spec.id, model, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.${reason}` };
       modelStatus.textContent = loaded.text;
+      refreshModeHint();
       storedModels.setInUse(normaliseModelUrl(model.url));
       promptTokens.setReady(true);
       negativeTokens.setReady(true);
@@ -194,7 +208,11 @@ async function generate(): Promise<void> {
   // every SD v1 model shares (the engine checks the loaded model's rule again before any work).
   const preset = chosenSpec();
   const picture = imageInput.inputs();
-  const errors = validateForm(values, spec && loaded?.specId === spec.id ? loaded.model.geometry : preset ? presetGeometry(preset) : undefined, needsUrl(values.modelId, specs), picture);
+  // A loaded model without vae_encoder/ refuses the picture modes here; one not loaded yet is refused by
+  // the engine from its folder's file list, before its weights download (LoadOptions.needsVaeEncoder).
+  const current = loadedSelected();
+  const refusal = current ? (pictureInputRefusal(current.name, current.hasVaeEncoder)?.message ?? null) : null;
+  const errors = validateForm(values, current ? current.geometry : preset ? presetGeometry(preset) : undefined, needsUrl(values.modelId, specs), picture, refusal);
   form.showErrors(errors);
   if (errors.length > 0 || !spec) return;
   const requests = batchSeeds(resolveSeed(values.seed), values.batchCount).map((seed) => toRequest(values, seed, picture));
@@ -216,6 +234,7 @@ function modelChanged(applyRecommended: boolean): void {
     imageInput.sync();
   }
   form.showMessage('');
+  refreshModeHint();
   const advice = refreshAdvice();
   if (spec && loaded?.specId !== spec.id && advice.level !== 'refuse') {
     const size = spec.sizeBytes ? ` (a download of ${formatBytes(Math.max(...Object.values(spec.sizeBytes)))} the first time)` : '';
