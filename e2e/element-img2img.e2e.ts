@@ -9,7 +9,8 @@
  * Then the same pictures as a Blob (initImage) and an ImageBitmap (mask) give the same PNG, and bad
  * pictures (a mask of another size, a URL that 404s, bytes that are not an image) are one sd-error
  * each before any model work: the page's engine never starts. A model folder without vae_encoder/ is
- * refused by the engine once loaded, before any step, as the same one-line sd-error.
+ * refused by the engine from the folder's file list (model_index.json and HEAD requests), before any
+ * graph or weight is fetched and before any session loads, as the same one-line sd-error.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
@@ -35,7 +36,7 @@ interface Outcome {
   error?: { name: string; message: string };
   png?: number[];
   request?: ResolvedRequest;
-  /** sd-* event types (denoise progress as 'denoise i/n') this generate() fired on the element. */
+  /** sd-* event types (denoise progress as 'denoise i/n', other progress as 'progress <stage>') this generate() fired on the element. */
   events: string[];
   /** Whether the page's shared engine (its worker) had started when generate() settled. */
   engineStarted: boolean;
@@ -48,6 +49,8 @@ declare global {
 }
 
 let server: ProductionServer;
+/** Requests for the model folder without vae_encoder/: `METHOD path` below /no-encoder/. */
+const noEncoderRequests: string[] = [];
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
@@ -61,7 +64,8 @@ function folderWithoutEncoder(): string {
 }
 
 beforeAll(async () => {
-  server = await startPreview(await productionBuild(), 0, undefined, { '/fixtures/img2img/': FIXTURES, '/no-encoder/': folderWithoutEncoder() });
+  const logNoEncoder = (url: string, method: string) => void (url.startsWith('/no-encoder/') && noEncoderRequests.push(`${method} ${url.slice('/no-encoder/'.length).split('?')[0]}`));
+  server = await startPreview(await productionBuild(), 0, logNoEncoder, { '/fixtures/img2img/': FIXTURES, '/no-encoder/': folderWithoutEncoder() });
   browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
   page.on('pageerror', (error) => pageErrors.push(String(error)));
@@ -86,7 +90,8 @@ beforeAll(async () => {
       const events: string[] = [];
       const record = (event: Event) => {
         const detail = (event as CustomEvent<{ stage?: string; step?: number; total?: number }>).detail;
-        events.push(event.type === 'sd-progress' && detail.stage === 'denoise' ? `denoise ${detail.step}/${detail.total}` : event.type);
+        if (event.type !== 'sd-progress') events.push(event.type);
+        else events.push(detail.stage === 'denoise' ? `denoise ${detail.step}/${detail.total}` : `progress ${detail.stage}`);
       };
       const types = ['sd-progress', 'sd-preview', 'sd-complete', 'sd-error'];
       for (const type of types) element.addEventListener(type, record);
@@ -182,10 +187,15 @@ describe('<sd-text-to-image> img2img / inpainting', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('a model folder without vae_encoder/: one sd-error saying so, before any step', async () => {
+  it('a model folder without vae_encoder/: one sd-error saying so, before its graphs or weights are fetched or any session loads', async () => {
     const outcome = await page.evaluate((a) => window.inpaint(a), { model: '/no-encoder/', preview: null, steps: '2', 'init-image': `/fixtures/img2img/${CASE.init}`, mask: null });
     expect(outcome.error).toEqual({ name: 'ModelFileMissingError', message: '"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.' });
-    expect(outcome.events.filter((e) => e.startsWith('denoise'))).toEqual([]);
+    // What moved: manifest.json tried (none here), model_index.json read, the other files' sizes asked by HEAD; no file body but the index.
+    const gets = noEncoderRequests.filter((r) => r.startsWith('GET ')).map((r) => r.slice(4));
+    expect(gets.filter((path) => path !== 'manifest.json')).toEqual(['model_index.json']);
+    expect(noEncoderRequests).toContain('HEAD vae_encoder/model.onnx');
+    // The only progress is model_index.json's download and check (the log above: no other GET); no load, no step.
+    expect(outcome.events.filter((e) => e !== 'progress download' && e !== 'progress verify')).toEqual(['sd-error']);
     expect(outcome.events.at(-1)).toBe('sd-error');
     expect(outcome.events.filter((e) => e === 'sd-error')).toHaveLength(1);
     expect(pageErrors).toEqual([]);

@@ -9,7 +9,9 @@
  *      is the CLI's for the same parameters and the mask the app downloads (max 1/255 on the PNG: the
  *      issue's bound), carries "Denoising strength", and restores it when read back; "Use as input"
  *      on the result;
- *   3. a phone-width page painted by a touch drag (screenshot).
+ *   3. a model folder without vae_encoder/: refused from its file list before any graph or weight moves
+ *      (the test server's log), and once loaded for text the mode hint says so and Generate refuses in the form;
+ *   4. a phone-width page painted by a touch drag (screenshot).
  * Few steps (Euler a, 8 steps at strength 0.6: 4 UNet calls of batch 2) to keep the run short.
  * Screenshots: e2e/screenshots/app-mask-painter.png and app-mask-painter-narrow.png (and in $SD_SHOTS_DIR).
  */
@@ -35,6 +37,8 @@ let server: AppServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+/** Requests for the model folder without vae_encoder/: `METHOD path` below /no-encoder/. */
+const noEncoderRequests: string[] = [];
 
 interface AppEvent {
   type: string;
@@ -108,7 +112,7 @@ function folderWithoutEncoder(): string {
 }
 
 beforeAll(async () => {
-  server = await startAppServer({ '/no-encoder/': folderWithoutEncoder() });
+  server = await startAppServer({ '/no-encoder/': folderWithoutEncoder() }, (method, url) => void noEncoderRequests.push(`${method} ${url.slice('/no-encoder/'.length).split('?')[0]}`));
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, hasTouch: true, acceptDownloads: true });
   await context.addInitScript(recordAppEvents);
@@ -300,17 +304,38 @@ describe('the app: inpainting with a painted mask', () => {
     expect(await page.isHidden('#drop-overlay')).toBe(true);
   });
 
-  it('a model folder without vae_encoder/: the app says so, and no step runs', async () => {
+  it('a model folder without vae_encoder/: refused before its graphs or weights move; once loaded for text, the mode hint says so and Generate refuses at once', async () => {
+    const refusal = '"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.';
+    const clearEvents = () => page.evaluate(() => void ((window as unknown as { __events: unknown[] }).__events.length = 0));
     await page.selectOption('#mode', 'img2img');
     expect(await page.isHidden('#mask-canvas')).toBe(true); // image to image shows the picture only
     expect(await page.isHidden('#mask-controls')).toBe(true);
     await page.selectOption('#model', 'custom');
     await page.fill('#custom-url', `${server.url}no-encoder/`);
-    await page.evaluate(() => void ((window as unknown as { __events: unknown[] }).__events.length = 0));
+    await clearEvents();
+    // Not loaded yet: the engine refuses from the folder's file list (model_index.json, HEAD requests).
     await page.click('#generate');
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 300_000, polling: 250 });
-    expect(await page.textContent('#form-errors')).toBe('"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.');
+    expect(await page.textContent('#form-errors')).toBe(refusal);
     expect(await eventsOf(page, 'sd-app:image')).toEqual([]);
+    expect(await eventsOf(page, 'sd-app:model-loaded')).toEqual([]);
+    const gets = noEncoderRequests.filter((r) => r.startsWith('GET ')).map((r) => r.slice(4));
+    expect(gets.filter((path) => path !== 'manifest.json')).toEqual(['model_index.json']);
+    expect(noEncoderRequests).toContain('HEAD vae_encoder/model.onnx');
+
+    // Loaded with Load (text to image needs no encoder): the mode hint names it; Generate in a picture
+    // mode is refused in the form before any work (no state change, no request).
+    await page.click('#load-model');
+    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, { timeout: 300_000, polling: 250 });
+    expect(await page.textContent('#mode-hint')).toBe('"no-encoder" has no VAE encoder (vae_encoder/): it does text to image only. To start from a picture, use a model folder exported with its VAE encoder.');
+    await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000, polling: 250 });
+    await clearEvents();
+    const requestsBefore = noEncoderRequests.length;
+    await page.click('#generate');
+    expect(await page.textContent('#form-errors')).toBe(refusal);
+    expect(await page.getAttribute('#mode', 'aria-invalid')).toBe('true');
+    expect(await eventsOf(page, 'sd-app:state')).toEqual([]);
+    expect(noEncoderRequests.length).toBe(requestsBefore);
   });
 });
 

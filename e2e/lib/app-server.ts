@@ -15,9 +15,21 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-/** `mounts`: more folders served beside the app, URL prefix -> folder (see mounts.ts). */
-export async function startAppServer(mounts: Record<string, string> = {}): Promise<AppServer> {
-  const serveMounts: Plugin = { name: 'e2e-mounts', configureServer: (server) => void server.middlewares.use(mountsMiddleware(mounts, REPO_ROOT)) };
+/**
+ * `mounts`: more folders served beside the app, URL prefix -> folder (see mounts.ts); `onMountRequest`
+ * hears each request for them (method and path with query), e.g. to see which model files moved.
+ */
+export async function startAppServer(mounts: Record<string, string> = {}, onMountRequest?: (method: string, url: string) => void): Promise<AppServer> {
+  const serve = mountsMiddleware(mounts, REPO_ROOT);
+  const serveMounts: Plugin = {
+    name: 'e2e-mounts',
+    configureServer: (server) =>
+      void server.middlewares.use((req, res, next) => {
+        const url = req.url ?? '';
+        if (onMountRequest && Object.keys(mounts).some((prefix) => url.startsWith(prefix))) onMountRequest(req.method ?? 'GET', url);
+        serve(req, res, next);
+      }),
+  };
   const server: ViteDevServer = await createServer({
     root: REPO_ROOT,
     configFile: `${REPO_ROOT}vite.config.ts`,

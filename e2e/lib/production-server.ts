@@ -64,16 +64,16 @@ export interface ProductionServer {
 
 /**
  * `vite preview` of `outDir` on `port` (0: a free one); `onRequest` hears every request's path (with
- * query); `mounts` serves more folders beside the build, URL prefix -> folder (e.g. test fixtures:
+ * query) and method; `mounts` serves more folders beside the build, URL prefix -> folder (e.g. test fixtures:
  * `{ '/fixtures/img2img/': 'fixtures/img2img/public' }`, relative to the repository).
  */
-export async function startPreview(outDir: string, port = 0, onRequest?: (url: string) => void, mounts: Record<string, string> = {}): Promise<ProductionServer> {
+export async function startPreview(outDir: string, port = 0, onRequest?: (url: string, method: string) => void, mounts: Record<string, string> = {}): Promise<ProductionServer> {
   const requestLog: Plugin = {
     name: 'e2e-request-log',
     configurePreviewServer(server) {
       const serveMounts = mountsMiddleware(mounts, REPO_ROOT);
       server.middlewares.use((req, res, next) => {
-        onRequest?.(req.url ?? '');
+        onRequest?.(req.url ?? '', req.method ?? 'GET');
         serveMounts(req, res, next);
       });
     },

@@ -30,7 +30,7 @@
  *
  * With init-image (or initImage) the element runs img2img, inpainting with a mask as well, and fires the same events; a picture
  * that cannot be fetched or decoded, a mask of another size, a strength outside (0, 1] or a mask without an init image is an
- * sd-error before any model work (a model folder without vae_encoder/: as soon as it has loaded, before any step).
+ * sd-error before any model work (a model folder without vae_encoder/: from its file list, before its weights download).
  *
  * @fires sd-progress - {stage, step, total, progress}: weight download/verify, model load, prompt encoding, each denoising step, decode.
  * @fires sd-preview - {step, total, kind, width, height, bitmap}: an ImageBitmap, closed once listeners return.
