@@ -7,7 +7,7 @@
  * The form's names map to the request's once, here (steps -> numInferenceSteps). No DOM here.
  */
 import type { RgbaImage } from '../core/init-image.js';
-import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../core/prompt-syntax.js';
+import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model-geometry.js';
 import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest } from '../engine/request.js';

@@ -121,7 +121,7 @@ class FileDownload {
 
   async run(): Promise<FileRecord> {
     const { store, id, chunkSize, retry, signal, progress } = this.#ctx;
-    const { path, size, sha256 } = this.#file;
+    const { path, sha256 } = this.#file;
     const stored = await store.getFile(id, path);
     if (stored?.complete && (!sha256 || stored.sha256 === sha256)) return stored;
     const expected = this.#expectedSize;
