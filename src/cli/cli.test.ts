@@ -41,7 +41,10 @@ describe('npm run cli -- generate', () => {
 
   it('generates the bundled default with seed and writes A1111 parameters', async () => {
     const out = join(dir, 'shapes.png');
-    await cli('generate', '--prompt', 'a red circle on a blue background', '--seed', '0', '--steps', '20', '--out', out);
+    const { stderr } = await cli('generate', '--prompt', 'a red circle on a blue background', '--seed', '0', '--steps', '20', '--out', out);
+    // PNDM: 21 UNet calls, counted as diffusers' progress bar counts them (20 steps); stderr is a pipe here: one line per step.
+    expect(stderr.split('\n').filter((line) => line.startsWith('step '))).toEqual(Array.from({ length: 20 }, (_, k) => `step ${k + 1}/20`));
+    expect(stderr).not.toContain('\r');
     const png = readFileSync(out);
     expect(pngLevelError(png, readF32('fixtures/shapes-refs/prompt0_seed0_torch_cpu.f32'))).toBeLessThanOrEqual(1);
     const parameters = parseParameters(readPngTextChunks(png).parameters);

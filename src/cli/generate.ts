@@ -20,6 +20,7 @@ import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';
 import { readImageFlags } from './image-flags.js';
+import { stepLines } from './step-lines.js';
 
 const FLAGS = {
   model: { type: 'string' },
@@ -100,10 +101,8 @@ export async function generateCommand(argv: string[]): Promise<void> {
       const { tokenCount, maxTokens, truncated } = pipeline.tokenize(text, promptSyntax);
       if (truncated) process.stderr.write(`warning: --${flag} has ${tokenCount} tokens; the text encoder reads the first ${maxTokens}, the rest is cut (as in diffusers; --prompt-syntax a1111 reads it all, in chunks).\n`);
     }
-    const result = await pipeline.generate(request, {
-      onProgress: (p) => void (p.stage === 'denoise' && process.stderr.write(`\rstep ${p.step}/${p.totalSteps}`)),
-    });
-    process.stderr.write('\n');
+    const steps = stepLines((text) => void process.stderr.write(text), process.stderr.isTTY === true);
+    const result = await pipeline.generate(request, { onProgress: steps.onProgress }).finally(steps.close);
 
     // 4. Every output, or none.
     const files = [{ path: out, data: await encodeImagePng(result) }];
@@ -111,7 +110,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
     await writeFilesAtomically(files);
     const { timings, request: r } = result;
     console.error(`${out}: ${result.width}x${result.height}, ${r.scheduler} ${r.numInferenceSteps} steps, seed ${r.seed ?? '(given latents)'}; ` +
-      `${(timings.denoiseMs / timings.stepMs.length).toFixed(0)} ms/step, total ${(timings.totalMs / 1000).toFixed(2)} s`);
+      `${(timings.denoiseMs / timings.stepMs.length).toFixed(0)} ms/UNet call, total ${(timings.totalMs / 1000).toFixed(2)} s`);
   } finally {
     await pipeline.dispose();
   }

@@ -4,7 +4,7 @@
  *
  *   el.addEventListener('sd-complete', (e) => download(e.detail.blob)); // e: CustomEvent<SdCompleteDetail>
  *
- * Order within one generate(): sd-progress (weight store, then model load stages), then per denoising
+ * Order within one generate(): sd-progress (weight store, then model load stages), then per sampler
  * step one sd-progress followed by its sd-preview (when previews are on), one sd-progress 'decode',
  * then exactly one of sd-complete or sd-error.
  */
@@ -14,7 +14,7 @@ import type { ResolvedRequest } from '../engine/request.js';
 export interface SdProgressDetail {
   /** Weight store: 'download' | 'retry' | 'verify' | 'repair' | 'done'; then 'load', 'denoise', 'decode'. */
   stage: EngineProgress['stage'];
-  /** How far the stage is: bytes (download, verify), model parts (load), steps (denoise), attempts (retry). */
+  /** How far the stage is: bytes (download, verify), model parts (load), sampler steps (denoise: k of N as diffusers' progress bar counts, not UNet calls), attempts (retry). */
   step: number;
   /** What `step` counts up to; 0 when unknown. */
   total: number;

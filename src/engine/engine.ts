@@ -16,13 +16,18 @@ import type { Tokenized } from './tokenizer.js';
 
 export type { SerializedError, StoredModelInfo };
 
-/** Download stages (download, retry, verify, repair, done), then model loading, encoding, each denoising step, decoding. */
+/**
+ * Download stages (download, retry, verify, repair, done), then model loading, encoding, each denoising
+ * step, decoding. denoise counts sampler steps as diffusers' progress bar does (step k of N, N = the steps
+ * that run), not UNet calls; itPerSecond is sampler steps per second.
+ */
 export type EngineProgress =
   | DownloadProgress
   | LoadProgress
   | Exclude<GenerationProgress, { stage: 'denoise' }>
   | (Extract<GenerationProgress, { stage: 'denoise' }> & { itPerSecond: number; etaSeconds: number });
 
+/** The latents after a completed sampler step (one per step, as A1111's live previews): the same k of N as the denoise progress before it. */
 export interface Preview {
   step: number;
   totalSteps: number;
@@ -34,9 +39,9 @@ export interface Preview {
 }
 
 export interface PreviewOptions {
-  /** Post a latent preview every N steps (0: none). Default 1. */
+  /** Post a latent preview every N sampler steps (0: none). Default 1. */
   previewEvery?: number;
-  /** Also decode with the VAE every N steps (0: never). Default 0. */
+  /** Also decode with the VAE every N sampler steps (0: never; never the last, the result follows). Default 0. */
   vaeDecodeEvery?: number;
 }
 

@@ -32,6 +32,8 @@ export interface ImageInputs {
 export interface SamplerStart {
   /** The timesteps the loop runs (the tail of scheduler.timesteps for img2img). */
   timesteps: readonly number[];
+  /** The sampler steps that run: diffusers' num_inference_steps after get_timesteps (N - t_start); what progress counts. */
+  numInferenceSteps: number;
   /** Latents before the first step, (1, 4, h, w). */
   latents: Float32Array;
   /** Applied to the latents after step i (0-based); 4-channel inpainting resets the kept cells. */
@@ -60,22 +62,24 @@ export function startStep(numInferenceSteps: number, strength: number): number {
 }
 
 /** Text-to-image: the whole schedule from noise * init_noise_sigma. */
-export function textToImageStart(scheduler: Scheduler, noise: Float32Array): SamplerStart {
-  return { timesteps: scheduler.timesteps, latents: scale(noise, scheduler.initNoiseSigma), afterStep: (_, x) => x, unetConditioning: null };
+export function textToImageStart(scheduler: Scheduler, noise: Float32Array, numInferenceSteps: number): SamplerStart {
+  return { timesteps: scheduler.timesteps, numInferenceSteps, latents: scale(noise, scheduler.initNoiseSigma), afterStep: (_, x) => x, unetConditioning: null };
 }
 
 export async function imageToImageStart(inputs: ImageInputs, numInferenceSteps: number, ctx: StartContext): Promise<SamplerStart> {
   const { scheduler, noise, encode } = ctx;
-  const begin = startStep(numInferenceSteps, inputs.strength) * scheduler.order;
+  const tStart = startStep(numInferenceSteps, inputs.strength);
+  const begin = tStart * scheduler.order;
   if (begin >= scheduler.timesteps.length) {
     throw new InvalidRequestError(`strength ${inputs.strength} with ${numInferenceSteps} steps runs no step: raise the strength or the steps.`);
   }
   scheduler.setBeginIndex(begin);
   const timesteps = scheduler.timesteps.slice(begin);
+  const runs = numInferenceSteps - tStart; // diffusers' get_timesteps: num_inference_steps - t_start
   const image = rgbaToVaeInput(inputs.initImage); // (1, 3, H, W)
   const fromImage = async () => scheduler.addNoise(await encode(image), noise, timesteps[0]);
 
-  if (!inputs.mask) return { timesteps, latents: await fromImage(), afterStep: (_, x) => x, unetConditioning: null };
+  if (!inputs.mask) return { timesteps, numInferenceSteps: runs, latents: await fromImage(), afterStep: (_, x) => x, unetConditioning: null };
 
   const pixels = binaryMask(inputs.mask);
   const { width, height } = inputs.initImage;
@@ -85,7 +89,7 @@ export async function imageToImageStart(inputs: ImageInputs, numInferenceSteps: 
   if (ctx.unetInChannels === 9) {
     const maskedImageLatents = await encode(maskImage(image, pixels));
     const latents = pureNoise ? scale(noise, scheduler.initNoiseSigma) : await fromImage();
-    return { timesteps, latents, afterStep: (_, x) => x, unetConditioning: concat(mask, maskedImageLatents) };
+    return { timesteps, numInferenceSteps: runs, latents, afterStep: (_, x) => x, unetConditioning: concat(mask, maskedImageLatents) };
   }
   if (ctx.unetInChannels !== 4) {
     throw new InvalidRequestError(`Inpainting needs a UNet with 4 or 9 input channels; this one has ${ctx.unetInChannels}.`);
@@ -96,5 +100,5 @@ export async function imageToImageStart(inputs: ImageInputs, numInferenceSteps: 
     const keep = i < timesteps.length - 1 ? scheduler.addNoise(imageLatents, noise, timesteps[i + 1]) : imageLatents;
     return blendMasked(keep, x, mask);
   };
-  return { timesteps, latents, afterStep, unetConditioning: null };
+  return { timesteps, numInferenceSteps: runs, latents, afterStep, unetConditioning: null };
 }

@@ -118,6 +118,27 @@ describe('issue 12: refused before any work, or stopped with the stage named (ti
     }
   });
 
+  it.each([
+    // [scheduler, steps, UNet calls (diffusers' len(timesteps))]: the count is the sampler steps, as diffusers' progress bar shows it
+    ['pndm', 3, 4], // PLMS repeats its first timestep
+    ['heun', 3, 5], // order 2: two calls a step, one for the first
+    ['euler', 3, 3],
+  ] as const)('%s %i steps (%i UNet calls) reports denoise 1/N..N/N, previews with the same k of N', async (scheduler, steps, calls) => {
+    const pipeline = await load(new DirectoryModelSource('fixtures/tiny-sd-fp32'));
+    try {
+      const stages: string[] = [];
+      const result = await pipeline.generate({ prompt: 'x', seed: 1, scheduler, numInferenceSteps: steps, width: 64, height: 64 }, {
+        onProgress: (p) => stages.push(p.stage === 'denoise' ? `denoise ${p.step}/${p.totalSteps}` : p.stage),
+        onStep: (s) => void stages.push(`latents ${s.step}/${s.totalSteps}`),
+      });
+      const each = Array.from({ length: steps }, (_, k) => [`denoise ${k + 1}/${steps}`, `latents ${k + 1}/${steps}`]).flat();
+      expect(stages).toEqual(['encode', ...each, 'decode']);
+      expect(result.timings.stepMs).toHaveLength(calls);
+    } finally {
+      await pipeline.dispose();
+    }
+  });
+
   it('a NaN VAE output (scaling_factor 0, as an fp16 VAE overflowing gives) is an error naming the VAE decoder, not a black picture', async () => {
     const source = withFile(new DirectoryModelSource('fixtures/tiny-sd-fp32'), 'vae_decoder/config.json', JSON.stringify({ scaling_factor: 0, block_out_channels: [8, 16, 16, 16] }));
     const pipeline = await load(source);

@@ -18,6 +18,7 @@ import { classifierFreeGuidance, concat, divide, hasNonFinite, scale } from '../
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { TorchGenerator } from '../core/random/torch-generator.js';
 import { createScheduler } from '../core/schedulers/index.js';
+import { samplerProgress } from '../core/schedulers/progress.js';
 import type { NoiseSource } from '../core/random/noise-source.js';
 import { imageToImageStart, textToImageStart, type SamplerStart } from './img2img.js';
 import { folderGeometry, openModelFolder, readModelPart, type ModelFolder, type ModelPart } from './model-folder.js';
@@ -43,15 +44,21 @@ export interface LoadOptions {
 
 export type LoadProgress = { stage: 'load'; part: ModelPart | 'tokenizer'; index: number; count: number };
 
-/** The stages of one generation, as the pipeline enters them (denoise: after each step). */
+/**
+ * The stages of one generation, as the pipeline enters them. denoise: after each sampler step, step k of
+ * totalSteps N as diffusers' progress bar counts them (core/schedulers/progress.ts): N = the steps that run
+ * (img2img: after strength), not the UNet calls (PNDM 20 steps: 21 calls; Heun 10: 19 calls).
+ */
 export type GenerationProgress =
   | { stage: 'encode' }
   | { stage: 'denoise'; step: number; totalSteps: number }
   | { stage: 'decode' };
 
+/** One completed sampler step (the same k of N as GenerationProgress's denoise). */
 export interface StepProgress {
   step: number; // 1-based
   totalSteps: number;
+  /** The timestep of the UNet call that completed the step. */
   timestep: number;
   /** The latents after this step, (1, C, h, w). */
   latents: Float32Array;
@@ -60,9 +67,9 @@ export interface StepProgress {
 }
 
 export interface GenerateOptions {
-  /** Each stage as it starts (denoise: after each step). */
+  /** Each stage as it starts (denoise: after each sampler step). */
   onProgress?: (progress: GenerationProgress) => void;
-  /** After each step, with its latents (previews); awaited. */
+  /** After each sampler step, with its latents (previews); awaited. */
   onStep?: (progress: StepProgress) => void | Promise<void>;
   signal?: AbortSignal;
 }
@@ -79,6 +86,7 @@ export interface GenerationResult {
   /** What was generated, defaults filled in: with `model`, what reproduces it. */
   request: ResolvedRequest;
   model: string;
+  /** stepMs: one per UNet call (PNDM's repeated first step and Heun's two calls a step each count). */
   timings: { textEncoderMs: number; denoiseMs: number; stepMs: number[]; vaeDecodeMs: number; totalMs: number };
 }
 
@@ -208,7 +216,7 @@ export class StableDiffusionPipeline {
     const imageInputs = request.initImage ? { initImage: request.initImage, mask: request.mask ?? null, strength: r.strength ?? 1 } : null;
     const start: SamplerStart = imageInputs
       ? await imageToImageStart(imageInputs, r.numInferenceSteps, { scheduler, noise, encode: (pixels) => this.encodeImage(pixels, r.width, r.height), unetInChannels: this.unetInChannels, vaeScale: geometry.vaeScaleFactor })
-      : textToImageStart(scheduler, noise);
+      : textToImageStart(scheduler, noise, r.numInferenceSteps);
     let latents = start.latents;
     const conditioning = start.unetConditioning; // (1, 5, h, w) for 9-channel inpainting UNets
     const sampleShape = [1, geometry.latentChannels + (conditioning ? conditioning.length / (latentHeight * latentWidth) : 0), latentHeight, latentWidth];
@@ -217,6 +225,8 @@ export class StableDiffusionPipeline {
     const t1 = now();
     const stepMs: number[] = [];
     const timesteps = start.timesteps;
+    // Which call completes which sampler step: the count users see (PNDM 20 steps, 21 calls: 1..20 of 20).
+    const progress = samplerProgress(timesteps.length, start.numInferenceSteps, scheduler.order);
     const unetInputs = await this.prepareUnetInputs(cond, uncond);
     try {
       for (const [i, t] of timesteps.entries()) {
@@ -227,9 +237,11 @@ export class StableDiffusionPipeline {
         const noisePred = await this.predictNoise(modelInput, t, unetInputs, sampleShape, r.guidanceScale);
         latents = start.afterStep(i, scheduler.step(noisePred, t, latents, generator));
         stepMs.push(now() - ts);
-        if (hasNonFinite(latents)) throw this.nonFinite(`The UNet (stage: denoise, step ${i + 1})`, 'latents', 'UNet', ' or another scheduler');
-        onProgress?.({ stage: 'denoise', step: i + 1, totalSteps: timesteps.length });
-        await onStep?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, latents, latentWidth, latentHeight });
+        if (hasNonFinite(latents)) throw this.nonFinite(`The UNet (stage: denoise, call ${i + 1} of ${timesteps.length})`, 'latents', 'UNet', ' or another scheduler');
+        const step = progress.stepAfterCall[i];
+        if (step === null) continue; // PNDM's first call, Heun's first half of a step: no step completed yet
+        onProgress?.({ stage: 'denoise', step, totalSteps: progress.totalSteps });
+        await onStep?.({ step, totalSteps: progress.totalSteps, timestep: t, latents, latentWidth, latentHeight });
       }
     } finally {
       unetInputs.dispose();

@@ -76,8 +76,9 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
         onPreview: (p) => { previews.push(p); events.push(`preview ${p.step}`); },
       },
     );
-    // PNDM: 3 steps are 4 UNet calls (its first step is repeated).
-    expect(events).toEqual(['encode', 'denoise 1/4', 'preview 1', 'denoise 2/4', 'preview 2', 'denoise 3/4', 'preview 3', 'denoise 4/4', 'preview 4', 'decode']);
+    // PNDM: 3 steps are 4 UNet calls (its first step is repeated); progress and previews count the 3 steps, as diffusers' progress bar does.
+    expect(events).toEqual(['encode', 'denoise 1/3', 'preview 1', 'denoise 2/3', 'preview 2', 'denoise 3/3', 'preview 3', 'decode']);
+    expect(previews.map((p) => `${p.step}/${p.totalSteps}`)).toEqual(['1/3', '2/3', '3/3']);
     expect(previews[0]).toMatchObject({ kind: 'latent', width: 16, height: 16 });
     expect(previews[0].rgba.length).toBe(16 * 16 * 4);
     expect(result.rgba.length).toBe(128 * 128 * 4);
