@@ -342,7 +342,7 @@ export class SdTextToImageElement extends ElementBase {
       this.#engine = (this.constructor as typeof SdTextToImageElement).sharedEngine;
       this.#engine.retain();
     }
-    if (this.#result && !this.#imageUrl) this.#showImage(this.#result.blob, this.#result.request.prompt);
+    if (this.#result && !this.#imageUrl) void this.#showImage(this.#result.blob, this.#result.request.prompt);
     this.#syncPrompt();
     this.#syncAspect(this.width, this.height);
   }
@@ -428,11 +428,13 @@ export class SdTextToImageElement extends ElementBase {
         request: result.request,
         model: result.model,
       };
-      await this.#emit('sd-complete', detail, () => {
+      // The picture is shown (decoded) before sd-complete fires and generate() resolves, so listeners see it.
+      await this.#emit('sd-complete', async () => {
         this.#result = detail;
-        this.#showImage(detail.blob, detail.request.prompt);
+        await this.#showImage(detail.blob, detail.request.prompt);
         const r = detail.request;
         this.#showStatus(`Seed ${r.seed} · ${r.numInferenceSteps} steps · ${(result.timings.totalMs / 1000).toFixed(1)} s`, null, null);
+        return detail;
       });
       return detail;
     } catch (caught) {
@@ -520,11 +522,13 @@ export class SdTextToImageElement extends ElementBase {
     this.#canvas.hidden = false;
   }
 
-  #showImage(blob: Blob, alt: string): void {
+  /** Shows the PNG once it is decoded (the last preview stays until then); a picture that fails to decode still shows its alt text. */
+  async #showImage(blob: Blob, alt: string): Promise<void> {
     this.#revokeImage();
     this.#imageUrl = URL.createObjectURL(blob);
     this.#image.src = this.#imageUrl;
     this.#image.alt = alt;
+    await this.#image.decode().catch(() => undefined);
     this.#image.hidden = false;
     this.#canvas.hidden = true;
   }
