@@ -7,22 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { settingsPairs, type ScanWork } from './infotext-settings.js';
 import { parseParameters } from './parameters.js';
+import { mulberry32 as random } from '../testing/mulberry32.js';
 
 /** A1111's re_param, as parameters.ts used it before the scanner (quadratic on long key runs). */
 const RE_PARAM = /\s*([\p{L}\p{N}_][\p{L}\p{N}_ \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/gu;
 const byRegex = (line: string) => [...line.matchAll(RE_PARAM)].map((m) => [m[1], m[2]]);
-
-/** mulberry32: a small seeded generator for the test corpus (not the engine's RNG). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = ['a', 'b', 'S', '7', '_', ' ', ' ', ':', ':', ',', ',', '"', '"', '\\', '\n', '\t', '-', '/', 'é', '中', '𝐀', '\u00a0', '.'];
 

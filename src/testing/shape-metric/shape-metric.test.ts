@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readF32, readJson } from '../reference-data.js';
+import { mulberry32 } from '../mulberry32.js';
 import {
   analyze,
   caption,
@@ -38,18 +39,6 @@ interface Metrics {
   parity: { fp32: { txt2img_analysis: ScoreRow } };
 }
 const metrics = readJson<Metrics>('fixtures/shapes-refs/metrics.json');
-
-/** mulberry32: a small deterministic PRNG for the synthetic pictures (no Math.random in tests either). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const POSITION_CLASSES: (PositionName | null)[] = [null, 'left', 'right', 'top', 'bottom'];
 
