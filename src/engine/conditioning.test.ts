@@ -10,20 +10,16 @@
  * printed and bounded by 1e-3.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { maxAbsDiff, readF32, readJson, relativeL2 } from '../testing/reference-data.js';
 import { applyEmphasis } from './conditioning.js';
 import { StableDiffusionPipeline } from './pipeline.js';
+import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
 
-interface PictureCase {
+interface PictureCase extends DiffusersCase {
   id: string;
-  prompt: string;
   negative_prompt: string;
-  scheduler: SchedulerName;
-  steps: number;
-  guidance: number;
   seed: number;
   cond_shape: number[];
   uncond_shape: number[];
@@ -73,12 +69,8 @@ describe('A1111 prompts on shapes-sd against the Python reference', () => {
 
   it.each(pictureCases)('picture %s (image max abs <= 2e-3)', async (id, c) => {
     const result = await pipeline.generate({
-      prompt: c.prompt,
-      negativePrompt: c.negative_prompt,
+      ...caseRequest(c),
       promptSyntax: 'a1111',
-      scheduler: c.scheduler,
-      numInferenceSteps: c.steps,
-      guidanceScale: c.guidance,
       seed: c.seed,
       width: 128,
       height: 128,

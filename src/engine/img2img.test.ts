@@ -36,6 +36,7 @@ import { boundsFor, type Img2ImgCase } from '../testing/img2img-cases.js';
 import { readF32, readJson, resultParity } from '../testing/reference-data.js';
 import { StableDiffusionPipeline } from './pipeline.js';
 import { infotextParameters } from './png-file.js';
+import { caseRequest } from '../testing/diffusers-case.js';
 
 const sets = ['public', 'public-16-threads', 'extra'].map((set) => ({ set, dir: `fixtures/img2img/${set}/`, cases: readJson<{ cases: Img2ImgCase[] }>(`fixtures/img2img/${set}/manifest.json`).cases }));
 let pipeline: StableDiffusionPipeline;
@@ -54,7 +55,7 @@ for (const { set, dir, cases } of sets) {
         const mask = c.mask_image ? await decodeImage(readFileSync(dir + c.mask_image), c.mask_image) : undefined;
         const steps: number[] = [];
         const result = await pipeline.generate(
-          { prompt: c.prompt, negativePrompt: c.negative_prompt ?? undefined, scheduler: c.scheduler, numInferenceSteps: c.steps, guidanceScale: c.guidance, seed: c.seed, initImage, mask, strength: c.strength },
+          { ...caseRequest(c), seed: c.seed, initImage, mask, strength: c.strength },
           { onStep: ({ step }) => void steps.push(step) },
         );
         const error = resultParity(`${set}/${c.id}`, result, readF32(dir + c.latents), readF32(dir + c.image));

@@ -19,6 +19,7 @@ import { wasmRuntime } from '../node/ort-node.js';
 import { ISSUE_BOUNDS, type Img2ImgCase } from '../testing/img2img-cases.js';
 import { readF32, readJson, resultParity } from '../testing/reference-data.js';
 import { StableDiffusionPipeline } from './pipeline.js';
+import { caseRequest } from '../testing/diffusers-case.js';
 
 const fixtures = 'fixtures/inpaint9/';
 const { cases } = readJson<{ cases: Img2ImgCase[] }>(`${fixtures}manifest.json`);
@@ -42,7 +43,7 @@ describe('9-channel inpainting UNet vs diffusers (fixtures/inpaint9)', () => {
   for (const c of cases) {
     it(`${c.id}: ${c.scheduler} ${c.steps} steps, strength ${c.strength} (latents rel L2 <= ${ISSUE_BOUNDS.latents}, image max abs <= ${ISSUE_BOUNDS.image})`, { timeout: 120_000 }, async () => {
       const result = await pipeline.generate({
-        prompt: c.prompt, negativePrompt: c.negative_prompt ?? undefined, scheduler: c.scheduler, numInferenceSteps: c.steps, guidanceScale: c.guidance, seed: c.seed,
+        ...caseRequest(c), seed: c.seed,
         initImage: await image(c.init_image), mask: await image(c.mask_image!), strength: c.strength,
       });
       const error = resultParity(`inpaint9/${c.id}`, result, readF32(fixtures + c.latents), readF32(fixtures + c.image));

@@ -11,20 +11,15 @@
  * negative prompt or another truncation rule each moves the picture far beyond them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { readF32, readJson, resultParity } from '../testing/reference-data.js';
 import { StableDiffusionPipeline } from './pipeline.js';
+import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
 
 interface ArrayRef { file: string; shape: number[] }
-interface Case {
+interface Case extends DiffusersCase {
   id: string;
-  prompt: string;
-  negative_prompt: string;
-  scheduler: SchedulerName;
-  steps: number;
-  guidance: number;
   seed: number;
   prompt_tokens: number;
   final_latents: ArrayRef;
@@ -49,11 +44,7 @@ describe('tiny-sd-fp32 against diffusers, from a seed', () => {
 
   it.each(manifest.cases.map((c) => [c.id, c] as const))('%s', async (_, c) => {
     const result = await pipeline.generate({
-      prompt: c.prompt,
-      negativePrompt: c.negative_prompt,
-      scheduler: c.scheduler,
-      numInferenceSteps: c.steps,
-      guidanceScale: c.guidance,
+      ...caseRequest(c),
       seed: c.seed,
       width: 128,
       height: 128,

@@ -16,12 +16,13 @@ import { maxAbsDiff, readF32, readJson, relativeL2, resultParity } from '../test
 import type { ModelSource } from './model-source.js';
 import type { OrtModule, OrtSession } from './ort.js';
 import { StableDiffusionPipeline } from './pipeline.js';
+import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
 
 interface ArrayRef { file: string; shape: number[] }
 interface Manifest {
   latents: ArrayRef;
   embeddings: (ArrayRef & { prompt: string })[];
-  cases: { scheduler: SchedulerName; steps: number; guidance: number; prompt: string; negative_prompt: string; timesteps: number[]; image: ArrayRef; final_latents: ArrayRef }[];
+  cases: (DiffusersCase & { timesteps: number[]; image: ArrayRef; final_latents: ArrayRef })[];
 }
 
 const manifest = readJson<Manifest>('fixtures/refs/manifest.json');
@@ -41,11 +42,7 @@ describe('tiny-sd-fp32 against diffusers', () => {
 
   it.each(manifest.cases.map((c) => [`${c.scheduler} ${c.steps} steps, cfg ${c.guidance}`, c] as const))('txt2img %s', async (_, c) => {
     const result = await pipeline.generate({
-      prompt: c.prompt,
-      negativePrompt: c.negative_prompt,
-      scheduler: c.scheduler,
-      numInferenceSteps: c.steps,
-      guidanceScale: c.guidance,
+      ...caseRequest(c),
       latents: ref(manifest.latents.file),
       width: 128,
       height: 128,

@@ -9,7 +9,6 @@
  * final latents relative L2 <= 1e-4, image max abs <= 2e-3.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { nativeRuntime } from '../node/ort-native.js';
 import { wasmRuntime } from '../node/ort-node.js';
@@ -18,11 +17,12 @@ import { readModelPart } from './model-folder.js';
 import type { ModelSource } from './model-source.js';
 import type { OrtModule } from './ort.js';
 import { StableDiffusionPipeline } from './pipeline.js';
+import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
 
 interface ArrayRef { file: string }
 interface Manifest {
   latents: ArrayRef;
-  cases: { scheduler: SchedulerName; steps: number; guidance: number; prompt: string; negative_prompt: string; image: ArrayRef; final_latents: ArrayRef }[];
+  cases: (DiffusersCase & { image: ArrayRef; final_latents: ArrayRef })[];
 }
 const manifest = readJson<Manifest>('fixtures/refs/manifest.json');
 const ref = (file: string) => readF32(`fixtures/${file}`);
@@ -64,11 +64,7 @@ describe.each(runtimes)('tiny-sd portable target on %s against diffusers', (labe
 
   it.each(cases.map((c) => [`${c.scheduler} ${c.steps} steps, cfg ${c.guidance}`, c] as const))('txt2img %s: latents rel L2 <= 1e-4, image max abs <= 2e-3', async (_, c) => {
     const result = await pipeline.generate({
-      prompt: c.prompt,
-      negativePrompt: c.negative_prompt,
-      scheduler: c.scheduler,
-      numInferenceSteps: c.steps,
-      guidanceScale: c.guidance,
+      ...caseRequest(c),
       latents: ref(manifest.latents.file),
       width: 128,
       height: 128,

@@ -1,16 +1,11 @@
 /** The img2img / inpainting reference cases (fixtures/img2img/<set>/manifest.json) and their bounds; see src/engine/img2img.test.ts. */
-import type { SchedulerName } from '../core/schedulers/scheduler.js';
+import type { DiffusersCase } from './diffusers-case.js';
 
-export interface Img2ImgCase {
+export interface Img2ImgCase extends DiffusersCase {
   id: string;
   mode: 'img2img' | 'inpaint';
   init: string;
-  prompt: string;
-  negative_prompt?: string | null;
-  scheduler: SchedulerName;
-  steps: number;
   strength: number;
-  guidance: number;
   seed: number;
   init_image: string;
   mask_image?: string;
