@@ -12,7 +12,8 @@
 #             same latents, engine vs PyTorch, final latents relative L2 <= 1e-2
 #   ops       fused operators at SD v1.4 shapes, WebGPU EP vs CPU EP (bench/webgpu-ops-check.ts)
 #   profile   ORT profile of the prepared UNet: GPU time per kernel (bench/profile-summary.ts)
-#   variants  --static-dims, preferredLayout=NCHW, UNet without fused attention
+#   variants  --static-dims, preferredLayout=NCHW, --no-resident (per-generation UNet inputs not kept on the GPU),
+#             UNet without fused attention
 #   realprep  a random SD v1.4 checkpoint (seed 0) -> tools/prepare_model.py (webgpu target) here -> 10 steps
 #             from the same latents, engine vs PyTorch fp16 on that checkpoint (relative L2 <= 1e-2), then
 #             25 steps of the real-weights folder (checks that stand-in weights time the same)
@@ -72,6 +73,8 @@ variants() {
   $BENCH --model "$W/stub" --steps 10 --warmup 1 --static-dims --json-out "$O/bench-static.json" | tail -16
   say "variant: preferredLayout=NCHW"
   $BENCH --model "$W/stub" --steps 10 --warmup 1 --webgpu-option preferredLayout=NCHW --json-out "$O/bench-nchw.json" | tail -16
+  say "variant: --no-resident"
+  $BENCH --model "$W/stub" --steps 10 --warmup 1 --no-resident --json-out "$O/bench-noresident.json" | tail -16
   say "variant: UNet without fused attention"
   $BENCH --model "$W/stub-noattn" --steps 10 --warmup 1 --json-out "$O/bench-noattn.json" | tail -16
 }
@@ -96,7 +99,7 @@ realprep() {
 }
 export -f stub_models prepared parity ops profile variants realprep
 
-declare -A LIMIT=([prepared]=240 [parity]=200 [ops]=90 [profile]=90 [variants]=170 [realprep]=330)
+declare -A LIMIT=([prepared]=240 [parity]=200 [ops]=90 [profile]=90 [variants]=210 [realprep]=330)
 say "$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1)"
 for s in "${@:-prepared parity ops profile variants}"; do
   for stage in $s; do
