@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { float16ToFloat32, float32ToFloat16 } from '../src/core/float16.js';
-import type { OrtModule, OrtTensor } from '../src/engine/ort.js';
+import type { OrtModule, OrtTensor } from '../src/engine/runtime/ort.js';
 import { assertNativeWebGpu, nativeRuntime } from '../src/node/ort-native.js';
 import { onnxModel, type Attribute, type ElementName } from './lib/onnx-writer.js';
 import { median } from './lib/report.js';

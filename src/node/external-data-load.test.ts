@@ -12,8 +12,8 @@ import { existsSync, mkdtempSync, mkdirSync, openSync, rmSync, writeFileSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readModelPart } from '../engine/model-folder.js';
-import { createSession, type OrtModule } from '../engine/ort.js';
+import { readModelPart } from '../engine/model/model-folder.js';
+import { createSession, type OrtModule } from '../engine/runtime/ort.js';
 import { externalTensor, graph, model, node } from '../testing/onnx-proto.js';
 import { DirectoryModelSource } from './directory-source.js';
 import { nativeRuntime } from './ort-native.js';

@@ -16,9 +16,9 @@
  * InstanceNormalization nodes fed by a Reshape whose target is (batch, groups, -1); everything else is
  * copied byte for byte. Field numbers are onnx.proto3's.
  */
-import { protobufFields, readVarint, type ProtobufField } from './protobuf.js';
-import { bytesField, concatBytes, varintField } from './protobuf-write.js';
-import { summarizeGraph } from './onnx-graph.js';
+import { protobufFields, readVarint, type ProtobufField } from '../../core/onnx/protobuf-read.js';
+import { bytesField, concatBytes, varintField } from '../../core/onnx/protobuf-write.js';
+import { summarizeGraph } from '../../core/onnx/graph.js';
 
 const MODEL_GRAPH = 7;
 const MODEL_OPSET = 8;

@@ -5,9 +5,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ModelFormatError } from '../core/errors.js';
-import { externalDataFiles, externalDataReferences, normalizeExternalLocation } from './onnx-external-data.js';
-import { externalTensor, graph, inlineTensor, model, node } from '../testing/onnx-proto.js';
+import { ModelFormatError } from '../errors.js';
+import { externalDataFiles, externalDataReferences, normalizeExternalLocation } from './external-data.js';
+import { externalTensor, graph, inlineTensor, model, node } from '../../testing/onnx-proto.js';
 
 const GiB = 2 ** 30;
 
