@@ -1,7 +1,7 @@
 /**
  * `npm run cli -- generate --init-image ... [--mask ...] [--strength S]` as a user runs it (a child
  * process through tsx), against diffusers' img2img / inpainting references (fixtures/img2img/, see
- * src/engine/img2img.test.ts for their origin): the issue's three cases, against the issue's references
+ * src/engine/img2img.parity.test.ts for their origin): the issue's three cases, against the issue's references
  * (public/) and against the same cases' references from a contiguous image tensor (extra/).
  * --raw: float image max abs <= 2e-3 (the issue's bound); PNG: within 1/255 of round(reference * 255).
  */
