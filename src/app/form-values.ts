@@ -11,7 +11,7 @@ import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model/model-geometry.js';
 import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest } from '../engine/request/request.js';
-import { normaliseModelUrl } from '../store/model-url.js';
+import { normaliseModelUrl } from '../engine/model/model-url.js';
 
 /** The model picker's value for "a folder at a URL I type". */
 export const CUSTOM_MODEL_ID = 'custom';

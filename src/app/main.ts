@@ -13,8 +13,8 @@ import { batchSeeds, RANDOM_SEED, resolveSeed } from '../engine/request/seed.js'
 import { createWorkerEngine } from '../protocol/create-worker-engine.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
 import { presets } from '../presets/presets.js';
-import { normaliseModelUrl } from '../store/model-url.js';
-import { formatBytes } from '../store/quota.js';
+import { normaliseModelUrl } from '../engine/model/model-url.js';
+import { formatBytes } from '../core/format-bytes.js';
 import { emitAppEvent } from './app-events.js';
 import { adviseModel, type ModelAdvice } from './capability-advice.js';
 import { renderCapabilityBanner, renderCapabilityError } from './capability-banner.js';

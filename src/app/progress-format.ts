@@ -3,7 +3,7 @@
  * rate, ETA), retries, checks and repairs; model loading (part i of n); denoising (step, it/s, ETA) and decode.
  */
 import type { EngineProgress } from '../engine/engine.js';
-import { formatBytes } from '../store/quota.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 export interface ProgressView {
   text: string;

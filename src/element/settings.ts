@@ -15,7 +15,7 @@ import type { RgbaImage } from '../core/init-image.js';
 import { DEFAULT_STRENGTH } from '../engine/request/image-request.js';
 import { RANDOM_SEED, validateRequest, type GenerationRequest } from '../engine/request/request.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
-import { modelNameFromUrl, normaliseModelUrl } from '../store/model-url.js';
+import { modelNameFromUrl, normaliseModelUrl } from '../engine/model/model-url.js';
 
 /** The preset an element without a `model` attribute uses: the demo bundled with the library. */
 export const DEFAULT_MODEL = 'shapes-sd';

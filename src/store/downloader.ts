@@ -39,7 +39,7 @@ import {
   type RetryOptions,
 } from './http.js';
 import type { ModelFile } from './model-files.js';
-import { fileUrl } from './model-url.js';
+import { fileUrl } from '../engine/model/model-url.js';
 import type { ProgressTracker } from './progress.js';
 import { formatBytes } from './quota.js';
 import { emptyFileRecord, type FileRecord } from './records.js';

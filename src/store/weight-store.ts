@@ -29,7 +29,7 @@ import { contentLength, DEFAULT_RETRY, fetchChecked, withRetry, type FetchLike, 
 import { forEachChunk, IdbModelSource, type ChunkRepair } from './idb-model-source.js';
 import { MANIFEST_PATH, parseManifest, type Manifest } from './manifest.js';
 import { MODEL_INDEX_PATH, modelFiles, type ModelFile } from './model-files.js';
-import { fileUrl, modelNameFromUrl, normaliseModelUrl } from './model-url.js';
+import { fileUrl, modelNameFromUrl, normaliseModelUrl } from '../engine/model/model-url.js';
 import { ProgressTracker, type ProgressCallback } from './progress.js';
 import { checkQuota, defaultStorage, formatBytes, requestPersistence, translateQuotaError, type StorageLike } from './quota.js';
 import type { FileRecord, ModelRecord, StoredModel } from './records.js';

@@ -6,7 +6,7 @@
  * their file URLs: `https://huggingface.co/ORG/REPO` and `.../tree/REV/SUBDIR` become
  * `.../resolve/REV/SUBDIR/` (default revision `main`).
  */
-import { InvalidRequestError } from '../core/errors.js';
+import { InvalidRequestError } from '../../core/errors.js';
 
 const HF_HOSTS = new Set(['huggingface.co', 'hf.co']);
 

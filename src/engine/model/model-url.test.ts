@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../core/errors.js';
+import { InvalidRequestError } from '../../core/errors.js';
 import { fileUrl, modelNameFromUrl, normaliseModelUrl } from './model-url.js';
 
 describe('normaliseModelUrl', () => {
