@@ -54,6 +54,28 @@ export class ChunkWriter {
     return this.#hasher.hex();
   }
 
+  /**
+   * The last `n` bytes held (n ≤ offset), from the filling buffer and the stored chunks, for a
+   * resume to compare with the server's. A stored chunk that is missing reads as zeros (the
+   * comparison then fails and the file starts again).
+   */
+  async tail(n: number): Promise<Uint8Array> {
+    await this.settle();
+    const out = new Uint8Array(n);
+    let end = n;
+    const buffer = this.#buffers[this.#current];
+    const fromBuffer = Math.min(this.#fill, end);
+    if (buffer && fromBuffer > 0) out.set(buffer.subarray(this.#fill - fromBuffer, this.#fill), end - fromBuffer);
+    end -= fromBuffer;
+    for (let index = this.#rec.chunks.length - 1; end > 0 && index >= 0; index--) {
+      const chunk = (await this.#store.getChunk(this.#id, this.#rec.path, index)) ?? new Uint8Array(this.#rec.chunkSize);
+      const take = Math.min(chunk.length, end);
+      out.set(chunk.subarray(chunk.length - take), end - take);
+      end -= take;
+    }
+    return out;
+  }
+
   /** Copies network bytes into the chunk buffer, committing every full chunk. */
   async accept(bytes: Uint8Array): Promise<void> {
     const chunkSize = this.#chunkSize;

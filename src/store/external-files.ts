@@ -1,9 +1,10 @@
 /**
- * The external-data files a folder's graphs name (any names, several files per part,
- * src/engine/onnx-external-data.ts), and the first one that is shorter than its graph reads.
+ * The external-data files a folder's graphs name (any names, several files per part, as
+ * src/engine/onnx-external-data.ts reads them from each graph), and the first one that is shorter
+ * than its graph reads. `external` maps each graph's path to the files it names.
  */
 import { ModelFileMissingError } from '../core/errors.js';
-import { externalDataFiles } from '../engine/onnx-external-data.js';
+import type { ExternalDataFile } from '../engine/onnx-external-data.js';
 import type { Manifest } from './manifest.js';
 import type { ModelFile } from './model-files.js';
 
@@ -14,12 +15,12 @@ export const STAND_IN_MAX_BYTES = 1024;
  * The external-data files the graphs name (`<part>/<location>`) that the folder's fixed layout does
  * not already list, required; with a manifest each must be in it (size and digest).
  */
-export function externalFilesOf(graphs: ReadonlyMap<string, Uint8Array>, listed: readonly ModelFile[], manifest: Manifest | undefined): ModelFile[] {
+export function externalFilesOf(external: ReadonlyMap<string, readonly ExternalDataFile[]>, listed: readonly ModelFile[], manifest: Manifest | undefined): ModelFile[] {
   const known = new Set(listed.map((file) => file.path));
   const out: ModelFile[] = [];
-  for (const [graphPath, bytes] of graphs) {
+  for (const [graphPath, files] of external) {
     const folder = graphPath.slice(0, graphPath.lastIndexOf('/') + 1);
-    for (const { location } of externalDataFiles(bytes, graphPath)) {
+    for (const { location } of files) {
       const path = folder + location;
       if (known.has(path)) {
         const entry = listed.find((file) => file.path === path)!;
@@ -43,12 +44,12 @@ export function externalFilesOf(graphs: ReadonlyMap<string, Uint8Array>, listed:
 
 /** The first external-data file shorter than the bytes its graph reads from it (refused before its weights download). */
 export function shortExternalFile(
-  graphs: ReadonlyMap<string, Uint8Array>,
+  external: ReadonlyMap<string, readonly ExternalDataFile[]>,
   sizes: ReadonlyMap<string, number | null>,
 ): { path: string; size: number; bytesUsed: number; graphPath: string } | undefined {
-  for (const [graphPath, bytes] of graphs) {
+  for (const [graphPath, files] of external) {
     const folder = graphPath.slice(0, graphPath.lastIndexOf('/') + 1);
-    for (const { location, bytesUsed } of externalDataFiles(bytes, graphPath)) {
+    for (const { location, bytesUsed } of files) {
       const path = folder + location;
       const size = sizes.get(path);
       if (size != null && bytesUsed !== null && size < bytesUsed) return { path, size, bytesUsed, graphPath };

@@ -12,9 +12,14 @@
  *   otherwise, and on a 200 (the server ignores Range, or If-Range found the file changed), the
  *   file starts again from byte 0. Without a validator a stored part cannot be tied to the
  *   server's current file, so it is not resumed at all unless the manifest's SHA-256 will check it.
+ *   Every resume also asks again for the RESUME_OVERLAP bytes before the resume point and compares
+ *   them with those held: a file replaced under the same validators starts again from byte 0
+ *   (unless the versions agree there; only a manifest digest catches that).
  * - Size: the expected size (manifest, HEAD probe, Content-Length, Content-Range total) must be
  *   reached exactly; a body that ends early (also a close-delimited one without Content-Length)
- *   leaves the file partial and is resumed.
+ *   leaves the file partial and is resumed. Except for JSON and text on a 200: their Content-Length
+ *   may be the compressed size (cross-origin the browser hides Content-Encoding), so the bytes a
+ *   normally ended body delivers are the file.
  * - Integrity: the whole-file SHA-256 is checked against the manifest when there is one, and
  *   recorded otherwise; the file record is marked complete only after that.
  */
@@ -22,7 +27,19 @@ import { IntegrityError, NetworkError } from '../core/errors.js';
 import type { ChunkStore } from './chunk-store.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { checkFileStart } from './file-format.js';
-import { backoffDelay, cancelled, contentLength, fetchChecked, isAbort, parseContentRange, sleep, TransientError, type FetchLike, type RetryOptions } from './http.js';
+import {
+  backoffDelay,
+  cancelled,
+  contentLength,
+  fetchChecked,
+  isAbort,
+  mayBeContentEncoded,
+  parseContentRange,
+  sleep,
+  TransientError,
+  type FetchLike,
+  type RetryOptions,
+} from './http.js';
 import type { ModelFile } from './model-files.js';
 import { fileUrl } from './model-url.js';
 import type { ProgressTracker } from './progress.js';
@@ -40,6 +57,9 @@ export interface DownloadContext {
   signal?: AbortSignal;
   progress: ProgressTracker;
 }
+
+/** Bytes before the resume point that a resume asks for again and compares with those stored (issue 25, item 2). */
+export const RESUME_OVERLAP = 64 * 1024;
 
 /** How often one file may restart from byte 0 (server without Range support) before we give up. */
 const MAX_RESTARTS = 3;
@@ -81,6 +101,11 @@ class FileDownload {
   readonly #url: string;
   readonly #writer: ChunkWriter;
   #restarts = 0;
+  /**
+   * The record's size is only the Content-Length of a 200 that may be compressed (JSON, text): a
+   * hint for buffers and progress, while the bytes the body delivers are the file.
+   */
+  #sizeIsHint = false;
   /** The size expected before any GET: the manifest's, else this session's HEAD. */
   readonly #expectedSize: number | null;
 
@@ -143,9 +168,14 @@ class FileDownload {
       await this.#restart('the server sends no ETag or Last-Modified to resume against', false);
     }
     const offset = this.#offset;
+    // The bytes just before the resume point are asked for again and compared with those held: a
+    // file replaced under the same validators (size+mtime ETags after an mtime-preserving copy) is
+    // then caught, unless the two versions agree there.
+    const overlap = offset > 0 ? await this.#writer.tail(Math.min(RESUME_OVERLAP, offset)) : new Uint8Array(0);
+    const from = offset - overlap.length;
     const headers: Record<string, string> = {};
     if (offset > 0) {
-      headers['Range'] = `bytes=${offset}-`;
+      headers['Range'] = `bytes=${from}-`;
       if (validator !== undefined) headers['If-Range'] = validator;
     }
     const init: RequestInit = { headers, cache: 'no-store' };
@@ -153,12 +183,13 @@ class FileDownload {
     const response = await fetchChecked(fetch, this.#url, this.#file.path, init);
     let total: number | null;
     if (response.status === 206) {
+      this.#sizeIsHint = false;
       const range = parseContentRange(response.headers.get('content-range'));
       const length = contentLength(response);
       total = range?.total ?? (range && length !== null ? range.start + length : null);
       if (this.#file.size !== undefined) this.#checkSize(total);
       const problem =
-        range?.start !== offset
+        range?.start !== from
           ? 'the server sent another range than requested'
           : !this.#file.sha256 && !sameVersion(this.#rec, response)
             ? 'the file changed on the server (its ETag / Last-Modified differ)'
@@ -167,7 +198,7 @@ class FileDownload {
               : undefined;
       if (problem) {
         await response.body?.cancel();
-        await this.#restart(problem, true, total !== null && range?.start === offset ? total : undefined);
+        await this.#restart(problem, true, total !== null && range?.start === from ? total : undefined);
         throw new TransientError(new NetworkError(`Restarting ${this.#file.path} from its first byte: ${problem}.`));
       }
     } else if (response.status === 416) {
@@ -181,6 +212,14 @@ class FileDownload {
       // 200: the whole file from byte 0 (the server ignores Range, or If-Range found the file changed).
       if (offset > 0) await this.#restart('the server answered the Range request with the whole file');
       total = contentLength(response);
+      if (total !== null && mayBeContentEncoded(this.#file.path)) {
+        // Cross-origin, Content-Encoding may be hidden: this may be the compressed size. A 200 with a
+        // Content-Length that ends normally is complete (fetch fails a body cut short of it), so the
+        // bytes received are the file; the manifest's size, when there is one, is still checked at the end.
+        if (this.#file.size === undefined) this.#rec.size = total;
+        this.#sizeIsHint = this.#file.size === undefined;
+        total = null;
+      }
       const { etag, lastModified } = validatorsOf(response);
       delete this.#rec.etag;
       delete this.#rec.lastModified;
@@ -189,7 +228,7 @@ class FileDownload {
     }
     this.#checkSize(total);
     if (!response.body) throw new TransientError(new NetworkError(`${this.#url} answered without a body.`));
-    await this.#stream(response.body);
+    await this.#stream(response.body, response.status === 206 ? overlap : new Uint8Array(0));
   }
 
   /** A size the server announced: checked against the manifest, else it becomes the size to reach. */
@@ -204,9 +243,11 @@ class FileDownload {
     if (expected === undefined && total !== null) this.#rec.size = total;
   }
 
-  async #stream(body: ReadableStream<Uint8Array>): Promise<void> {
+  /** Reads the body into the writer; its first `overlap.length` bytes must equal `overlap` (the bytes held before the resume point). */
+  async #stream(body: ReadableStream<Uint8Array>, overlap: Uint8Array): Promise<void> {
     const { progress, signal } = this.#ctx;
     const reader = body.getReader();
+    let matched = 0;
     try {
       for (;;) {
         let result: ReadableStreamReadResult<Uint8Array>;
@@ -219,13 +260,26 @@ class FileDownload {
         }
         if (result.done) break;
         progress.fetched(result.value.length);
-        await this.#writer.accept(result.value);
+        let bytes = result.value;
+        if (matched < overlap.length) {
+          const n = Math.min(overlap.length - matched, bytes.length);
+          if (!equalBytes(bytes.subarray(0, n), overlap.subarray(matched, matched + n))) {
+            const problem = 'the file changed on the server (the bytes before the resume point differ from those stored)';
+            await this.#restart(problem);
+            throw new TransientError(new NetworkError(`Restarting ${this.#file.path} from its first byte: ${problem}.`));
+          }
+          matched += n;
+          bytes = bytes.subarray(n);
+        }
+        await this.#writer.accept(bytes);
         progress.download(this.#file.path, this.#offset, this.#rec.size);
       }
     } catch (error) {
       reader.cancel().catch(() => {});
       throw error;
     }
+    if (matched < overlap.length) throw new TransientError(new NetworkError(`${this.#url} ended before the resume point.`));
+    if (this.#sizeIsHint) return;
     if (this.#rec.size !== null && this.#offset < this.#rec.size) {
       throw new TransientError(new NetworkError(`${this.#url} ended early, at ${formatBytes(this.#offset)} of ${formatBytes(this.#rec.size)}.`));
     }
@@ -246,6 +300,7 @@ class FileDownload {
     if (counted && ++this.#restarts > MAX_RESTARTS) {
       throw new NetworkError(`${this.#url} had to be restarted ${MAX_RESTARTS} times (${reason}). The server is unreliable; try again later or use another host.`);
     }
+    this.#sizeIsHint = false;
     await this.#writer.reset(emptyFileRecord(this.#file.path, this.#ctx.chunkSize, this.#file.size ?? size, this.#file.sha256));
   }
 
@@ -255,7 +310,7 @@ class FileDownload {
     const { path, sha256: expected } = this.#file;
     await this.#writer.close();
     const size = this.#rec.storedBytes;
-    if (this.#rec.size !== null && size !== this.#rec.size && this.#file.size === undefined) {
+    if (this.#rec.size !== null && size !== this.#rec.size && this.#file.size === undefined && !this.#sizeIsHint) {
       throw new TransientError(new NetworkError(`${this.#url} ended at ${formatBytes(size)} of ${formatBytes(this.#rec.size)}.`));
     }
     if (this.#file.size !== undefined && size !== this.#file.size) {
@@ -276,4 +331,10 @@ class FileDownload {
     progress.verify(path, size, size);
     return complete;
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -15,11 +15,12 @@
  */
 import { IntegrityError, ModelFileMissingError, ModelFormatError } from '../core/errors.js';
 import type { ChunkStore } from './chunk-store.js';
+import { externalDataFiles, type ExternalDataFile } from '../engine/onnx-external-data.js';
 import { externalFilesOf, shortExternalFile, STAND_IN_MAX_BYTES } from './external-files.js';
 import { fetchManifest } from './fetch-manifest.js';
 import { downloadFile, type DownloadContext } from './file-download.js';
 import { MANIFEST_PATH, type Manifest } from './manifest.js';
-import { MODEL_INDEX_PATH, modelFiles, type ModelFile } from './model-files.js';
+import { checkTokenizerFiles, MODEL_INDEX_PATH, modelFiles, type ModelFile } from './model-files.js';
 import { fileUrl, modelNameFromUrl } from './model-url.js';
 import { probeSizes } from './probe-sizes.js';
 import type { ProgressTracker } from './progress.js';
@@ -79,13 +80,16 @@ export class ModelDownload {
       await this.#reserve();
       const graphs = await this.#fetchGraphs();
       await this.#addExternalFiles(graphs);
-      await this.#options.check?.({ name: this.#name, files: this.#sizes, read: async (path) => graphs.get(path) ?? readStoredFile(this.#store, this.#id, path) });
+      const check = this.#options.check;
+      if (check) await this.#discardOnFailure([...graphs.keys()], () => check({ name: this.#name, files: this.#sizes, read: async (path) => graphs.get(path) ?? readStoredFile(this.#store, this.#id, path) }));
       const fetchedGraphs = new Set(graphs.keys());
       graphs.clear();
       this.#storedBytes = this.#storedSoFar();
       await this.#fetchRest(fetchedGraphs);
       return await this.#complete();
     } catch (error) {
+      // A file that fails its manifest's digest or size may be the manifest's fault: fetch it again next time.
+      if (error instanceof IntegrityError && this.#manifest) await this.#store.deleteFile(this.#id, MANIFEST_PATH);
       throw await translateQuotaError(error, { what: this.#name, storedBytes: this.#storedBytes, totalBytes: this.#totalBytes }, this.#settings.storage);
     }
   }
@@ -99,6 +103,7 @@ export class ModelDownload {
     const files = modelFiles(indexText, fileUrl(this.#id, MODEL_INDEX_PATH), manifest);
     this.#stored = new Map((await this.#store.listFiles(this.#id)).map((file) => [file.path, file]));
     this.#sizes = await probeSizes(this.#ctx, files, this.#stored, !manifest, this.#probed);
+    checkTokenizerFiles((path) => this.#sizes.has(path), this.#name);
     await this.#options.checkFiles?.({ name: this.#name, files: this.#sizes });
     this.#present = files.filter((file) => this.#sizes.has(file.path));
     this.#record.hasManifest = !!manifest;
@@ -142,7 +147,9 @@ export class ModelDownload {
    */
   async #addExternalFiles(graphs: ReadonlyMap<string, Uint8Array>): Promise<void> {
     const present = this.#present;
-    const named = externalFilesOf(graphs, present, this.#manifest);
+    const external = new Map<string, ExternalDataFile[]>();
+    for (const [path, bytes] of graphs) external.set(path, await this.#discardOnFailure([path], () => externalDataFiles(bytes, path)));
+    const named = externalFilesOf(external, present, this.#manifest);
     for (const file of present.filter((f) => !f.required && f.path.endsWith('/weights.pb') && graphs.has(f.path.replace(/weights\.pb$/, 'model.onnx')))) {
       present.splice(present.indexOf(file), 1);
       this.#sizes.delete(file.path);
@@ -155,14 +162,17 @@ export class ModelDownload {
       await checkQuota(this.#totalBytes - this.#storedSoFar(), this.#name, this.#settings.storage);
       this.#tracker.setTotal(this.#record.totalBytes);
     }
-    const short = shortExternalFile(graphs, this.#sizes);
+    const short = shortExternalFile(external, this.#sizes);
     if (short) {
-      // A tiny stand-in (a git-lfs pointer, an HTML page) is fetched so the error names what it is.
-      const file = present.find((f) => f.path === short.path);
-      if (file && short.size <= STAND_IN_MAX_BYTES) await this.#downloadVerified(file, short.size);
-      throw new ModelFormatError(
-        `${this.#name}/${short.path} is ${formatBytes(short.size)} but ${short.graphPath} reads ${formatBytes(short.bytesUsed)} from it: the server's copy is incomplete or from another export. Upload the folder again.`,
-      );
+      // Either file may be the wrong one; both are fetched again next time.
+      await this.#discardOnFailure([short.path, short.graphPath], async () => {
+        // A tiny stand-in (a git-lfs pointer, an HTML page) is fetched so the error names what it is.
+        const file = present.find((f) => f.path === short.path);
+        if (file && short.size <= STAND_IN_MAX_BYTES) await this.#downloadVerified(file, short.size);
+        throw new ModelFormatError(
+          `${this.#name}/${short.path} is ${formatBytes(short.size)} but ${short.graphPath} reads ${formatBytes(short.bytesUsed)} from it: the server's copy is incomplete or from another export. Upload the folder again.`,
+        );
+      });
     }
   }
 
@@ -186,6 +196,8 @@ export class ModelDownload {
       this.#storedBytes += (done.size ?? 0) - (before?.storedBytes ?? 0);
       this.#tracker.fileDone(done.size ?? 0);
     }
+    // Files whose HEAD was inconclusive may have turned out absent.
+    checkTokenizerFiles((path) => this.#record.files.includes(path), this.#name);
   }
 
   /** 5. Complete. */
@@ -196,6 +208,22 @@ export class ModelDownload {
     const result = await describeModel(this.#store, this.#record);
     this.#options.onProgress?.({ stage: 'done', id: this.#id, total: result.sizeBytes, fromCache: false });
     return result;
+  }
+
+  /**
+   * Runs `fn`; when it finds the content of stored files wrong (ModelFormatError, IntegrityError),
+   * discards those files before rethrowing, so that the next download fetches them again instead of
+   * refusing the same stored copy forever.
+   */
+  async #discardOnFailure<T>(paths: readonly string[], fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof ModelFormatError || error instanceof IntegrityError) {
+        for (const path of paths) await this.#store.deleteFile(this.#id, path);
+      }
+      throw error;
+    }
   }
 
   #storedSoFar(): number {

@@ -1,13 +1,14 @@
 /**
  * The files of a folder that exist and their sizes (null: unknown), before downloading. With a
  * manifest, that is the manifest; without, a HEAD request per file not yet stored, whose
- * Content-Length goes into `probed` (the size the download must reach). A required file that is
+ * Content-Length goes into `probed` (the size the download must reach; not for JSON and text, which
+ * may be served compressed, see http.ts `mayBeContentEncoded`). A required file that is
  * missing fails here, before anything large moves.
  */
 import { CancelledError, ModelFileMissingError, ModelFormatError } from '../core/errors.js';
 import type { DownloadContext } from './file-download.js';
 import { checkFileStart } from './file-format.js';
-import { contentLength, fetchChecked } from './http.js';
+import { contentLength, fetchChecked, mayBeContentEncoded } from './http.js';
 import type { ModelFile } from './model-files.js';
 import { fileUrl } from './model-url.js';
 import type { FileRecord } from './records.js';
@@ -39,7 +40,8 @@ export async function probeSizes(
           checkFileStart(file.path, new TextEncoder().encode('<html>'), url);
         }
         const size = contentLength(response);
-        if (size !== null) probed.set(file.path, size);
+        // A compressed text file's HEAD may give its compressed size: good for planning, not a size to reach.
+        if (size !== null && !mayBeContentEncoded(file.path)) probed.set(file.path, size);
         sizes.set(file.path, size ?? record?.size ?? null);
       } catch (error) {
         if (error instanceof CancelledError || error instanceof ModelFormatError) throw error;

@@ -122,7 +122,9 @@ export class WeightStore {
 
   /**
    * Re-reads every stored chunk, checks chunk digests and each file's whole SHA-256, and
-   * re-fetches damaged chunks (unless offline). Throws IntegrityError for what cannot be repaired.
+   * re-fetches damaged chunks (unless offline). Throws IntegrityError for what cannot be repaired; a
+   * file whose whole SHA-256 differs is discarded (the model is then partly stored, and the next
+   * download fetches that file again).
    */
   async verify(id: string, options: OpenOptions = {}): Promise<VerifyResult> {
     const model = await this.#store.getModel(normaliseModelUrl(id));
@@ -140,7 +142,13 @@ export class WeightStore {
         tracker.verify(file.path, hasher.length, file.size ?? 0);
       });
       if (hasher.hex() !== file.sha256) {
-        throw new IntegrityError(`${file.path} of ${model.name} does not match the SHA-256 recorded when it was stored. Delete the model and download it again.`);
+        // Not usable as it is: the model counts as partly stored until the file is fetched again.
+        const { completedAt: _completed, ...rest } = model;
+        await this.#store.putModel({ ...rest, complete: false });
+        await this.#store.deleteFile(model.id, file.path);
+        throw new IntegrityError(
+          `${file.path} of ${model.name} does not match the SHA-256 recorded when it was stored. It was discarded, so downloading again fetches it afresh.`,
+        );
       }
       tracker.fileDone(file.size ?? 0);
     }
