@@ -10,7 +10,10 @@
  *      (external-files.ts), files shorter than the graph reads are refused, and the caller's `check`
  *      (e.g. the engine's: wrong backend, fp16 without shader-f16, too large for the wasm heap or a
  *      GPU buffer) may refuse the model before its weights move
- *   4b. the other files streamed into chunks (file-download.ts), smallest first so wrong URLs fail fast
+ *   4b. the other files streamed into chunks (file-download.ts), smallest first so wrong URLs fail
+ *      fast; each JSON file must parse
+ *   A file whose content a step finds wrong is discarded before the error is thrown, so the next
+ *   download fetches it again instead of refusing the same stored copy.
  *   5. the model record is marked complete only after every file verified
  */
 import { IntegrityError, ModelFileMissingError, ModelFormatError } from '../core/errors.js';
@@ -18,6 +21,7 @@ import type { ChunkStore } from './chunk-store.js';
 import { externalDataFiles, type ExternalDataFile } from '../engine/onnx-external-data.js';
 import { externalFilesOf, shortExternalFile, STAND_IN_MAX_BYTES } from './external-files.js';
 import { fetchManifest } from './fetch-manifest.js';
+import { checkJsonFile } from './file-format.js';
 import { downloadFile, type DownloadContext } from './file-download.js';
 import { MANIFEST_PATH, type Manifest } from './manifest.js';
 import { checkTokenizerFiles, MODEL_INDEX_PATH, modelFiles, type ModelFile } from './model-files.js';
@@ -100,7 +104,7 @@ export class ModelDownload {
     const indexEntry = manifest?.files.find((file) => file.path === MODEL_INDEX_PATH);
     this.#indexRecord = await downloadFile(this.#ctx, { path: MODEL_INDEX_PATH, required: true, ...indexEntry });
     const indexText = new TextDecoder().decode(await assembleFile(this.#store, this.#id, this.#indexRecord));
-    const files = modelFiles(indexText, fileUrl(this.#id, MODEL_INDEX_PATH), manifest);
+    const files = await this.#discardOnFailure([MODEL_INDEX_PATH], () => modelFiles(indexText, fileUrl(this.#id, MODEL_INDEX_PATH), manifest));
     this.#stored = new Map((await this.#store.listFiles(this.#id)).map((file) => [file.path, file]));
     this.#sizes = await probeSizes(this.#ctx, files, this.#stored, !manifest, this.#probed);
     checkTokenizerFiles((path) => this.#sizes.has(path), this.#name);
@@ -192,6 +196,10 @@ export class ModelDownload {
         await this.#store.deleteFile(this.#id, file.path);
         this.#record.files = this.#record.files.filter((path) => path !== file.path);
         continue;
+      }
+      if (file.path.endsWith('.json')) {
+        const bytes = await assembleFile(this.#store, this.#id, done);
+        await this.#discardOnFailure([file.path], () => checkJsonFile(file.path, bytes, fileUrl(this.#id, file.path)));
       }
       this.#storedBytes += (done.size ?? 0) - (before?.storedBytes ?? 0);
       this.#tracker.fileDone(done.size ?? 0);

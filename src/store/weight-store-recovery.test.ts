@@ -136,6 +136,22 @@ describe('a failed check does not leave the store stuck (issue 25, item 3)', () 
     expect(sha(await storedBytes(store, url, WEIGHTS))).toBe(sha(fixture(WEIGHTS)));
   });
 
+  it.each(['model_index.json', 'tokenizer/vocab.json', 'scheduler/scheduler_config.json'])(
+    '%s served 100 bytes short (with a matching Content-Length) is refused as not JSON; once the server is fixed, downloading again fetches it again',
+    async (path) => {
+      const { url, label, store } = fresh();
+      server.fault(`${label}/${path}`, { body: fixture(path).subarray(0, fixture(path).length - 100) });
+      const attempt = store.download(url);
+      await expect(attempt).rejects.toThrow(ModelFormatError);
+      await expect(attempt).rejects.toThrow(new RegExp(`${path.replace(/[./]/g, '\\$&')} is not (valid )?JSON`));
+      server.clearFaults();
+      const model = await store.download(url);
+      expect(model.complete).toBe(true);
+      expect(gets(path, label)).toHaveLength(2);
+      expect(sha(await storedBytes(store, url, path))).toBe(sha(fixture(path)));
+    },
+  );
+
   it('a stored file that fails verify() is discarded, so downloading again fetches it afresh', async () => {
     const { url, label, store } = fresh();
     const model = await store.download(url);
