@@ -1,6 +1,6 @@
 /**
- * The external-data files a folder's graphs name (any names, several files per part, as
- * src/engine/onnx-external-data.ts reads them from each graph), and the first one that is shorter
+ * The external-data files a folder's graphs name (any names, several files per part, as the ONNX
+ * reader's `externalDataFiles` finds them in each graph), and the first one that is shorter
  * than its graph reads. `external` maps each graph's path to the files it names.
  */
 import { ModelFileMissingError } from '../core/errors.js';

@@ -43,7 +43,7 @@ import {
 import type { ModelFile } from './model-files.js';
 import { fileUrl } from './model-url.js';
 import type { ProgressTracker } from './progress.js';
-import { formatBytes } from './quota.js';
+import { formatBytes } from '../core/format-bytes.js';
 import { emptyFileRecord, type FileRecord } from './records.js';
 import { ifRangeValidator, sameVersion, validatorsOf } from './validators.js';
 

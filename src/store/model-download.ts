@@ -28,7 +28,8 @@ import { checkTokenizerFiles, MODEL_INDEX_PATH, modelFiles, type ModelFile } fro
 import { fileUrl, modelNameFromUrl } from './model-url.js';
 import { probeSizes } from './probe-sizes.js';
 import type { ProgressTracker } from './progress.js';
-import { checkQuota, formatBytes, requestPersistence, translateQuotaError, type StorageLike } from './quota.js';
+import { formatBytes } from '../core/format-bytes.js';
+import { checkQuota, requestPersistence, translateQuotaError, type StorageLike } from './quota.js';
 import type { FileRecord, ModelRecord, StoredModel } from './records.js';
 import type { DownloadOptions } from './store-options.js';
 import { assembleFile, describeModel, readStoredFile } from './stored-model.js';

@@ -51,7 +51,7 @@ const COMPONENT_FILES: Record<string, { path: string; required: boolean }[]> = {
   scheduler: [{ path: 'scheduler/scheduler_config.json', required: true }],
 };
 
-/** The tokenizer forms the engine reads (src/engine/tokenizer.ts): one of them must be complete. */
+/** The tokenizer forms the engine reads (ClipTokenizer.fromSource): one of them must be complete. */
 export const TOKENIZER_FORMS: readonly (readonly string[])[] = [['tokenizer/tokenizer.json'], ['tokenizer/vocab.json', 'tokenizer/merges.txt']];
 
 /** Throws ModelFileMissingError unless `has` finds every file of one tokenizer form; `where` names the folder. */
