@@ -45,7 +45,7 @@ import { fileUrl } from './model-url.js';
 import type { ProgressTracker } from './progress.js';
 import { formatBytes } from '../core/format-bytes.js';
 import { emptyFileRecord, type FileRecord } from './records.js';
-import { ifRangeValidator, sameVersion, validatorsOf } from './validators.js';
+import { ifRangeValidator, rangeProblem, validatorsOf } from './validators.js';
 
 export interface DownloadContext {
   store: ChunkStore;
@@ -188,14 +188,7 @@ class FileDownload {
       const length = contentLength(response);
       total = range?.total ?? (range && length !== null ? range.start + length : null);
       if (this.#file.size !== undefined) this.#checkSize(total);
-      const problem =
-        range?.start !== from
-          ? 'the server sent another range than requested'
-          : !this.#file.sha256 && !sameVersion(this.#rec, response)
-            ? 'the file changed on the server (its ETag / Last-Modified differ)'
-            : total !== null && this.#rec.size !== null && total !== this.#rec.size
-              ? `the file changed on the server (now ${total} bytes, was ${this.#rec.size})`
-              : undefined;
+      const problem = rangeProblem(this.#rec, response, { start: range?.start, from, total, checkValidators: !this.#file.sha256 });
       if (problem) {
         await response.body?.cancel();
         await this.#restart(problem, true, total !== null && range?.start === from ? total : undefined);

@@ -1,7 +1,7 @@
 /**
  * RFC 9110 validators for resuming one file: what a response carries (ETag, Last-Modified), what
- * `If-Range` may send (a strong ETag, else Last-Modified), and whether a 206 comes from the version
- * whose start is stored.
+ * `If-Range` may send (a strong ETag, else Last-Modified), and whether a 206 continues the version
+ * whose start is stored (same validators, the range asked for, the same total size).
  */
 import type { FileRecord } from './records.js';
 
@@ -25,4 +25,19 @@ export function sameVersion(record: FileRecord, response: Response): boolean {
   const now = validatorsOf(response);
   const pairs = (['etag', 'lastModified'] as const).filter((key) => record[key] !== undefined && now[key] !== undefined);
   return pairs.length > 0 && pairs.every((key) => record[key] === now[key]);
+}
+
+/**
+ * Why a 206 cannot continue the stored part, or undefined when it can: it must start at `from`, carry
+ * the stored validators (unless a manifest digest will check the file) and the same total size.
+ */
+export function rangeProblem(
+  record: FileRecord,
+  response: Response,
+  { start, from, total, checkValidators }: { start: number | undefined; from: number; total: number | null; checkValidators: boolean },
+): string | undefined {
+  if (start !== from) return 'the server sent another range than requested';
+  if (checkValidators && !sameVersion(record, response)) return 'the file changed on the server (its ETag / Last-Modified differ)';
+  if (total !== null && record.size !== null && total !== record.size) return `the file changed on the server (now ${total} bytes, was ${record.size})`;
+  return undefined;
 }
