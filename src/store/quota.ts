@@ -8,10 +8,7 @@
  */
 import { QuotaExceededError } from '../core/errors.js';
 import { formatBytes } from '../core/format-bytes.js';
-import { defaultStorage, type StorageLike } from '../core/storage-estimate.js';
-
-// TODO(merge): store-internal re-exports, removed once the store split lands.
-export { defaultStorage, formatBytes, type StorageLike };
+import { defaultStorage } from '../core/storage-estimate.js';
 
 
 /** Room kept free besides the model's own bytes: IndexedDB's per-value overhead and other data. */
