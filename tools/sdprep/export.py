@@ -1,0 +1,77 @@
+"""Stage 1: the fp32 export of each part with torch.onnx.export (TorchScript exporter, dynamic axes),
+with diffusers' ONNX tensor names (as diffusers' scripts/convert_stable_diffusion_checkpoint_to_onnx.py)."""
+import os
+
+
+def load_components(checkpoint):
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import CLIPTextModel
+    return {
+        "text_encoder": lambda: CLIPTextModel.from_pretrained(checkpoint, subfolder="text_encoder", attn_implementation="eager"),
+        "unet": lambda: UNet2DConditionModel.from_pretrained(checkpoint, subfolder="unet"),
+        "vae": lambda: AutoencoderKL.from_pretrained(checkpoint, subfolder="vae"),
+    }
+
+
+def export_fp32(part, components, path, opset, device):
+    """torch.onnx.export of one part in fp32, with diffusers' ONNX tensor names and dynamic axes."""
+    import torch
+
+    class Unet(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, sample, timestep, encoder_hidden_states):
+            return self.m(sample, timestep, encoder_hidden_states, return_dict=False)[0]
+
+    class TextEncoder(Unet):
+        def forward(self, input_ids):
+            out = self.m(input_ids, return_dict=False)
+            return out[0], out[1]
+
+    class VaeDecoder(Unet):
+        def forward(self, latent_sample):
+            return self.m.decode(latent_sample, return_dict=False)[0]
+
+    class VaeEncoder(Unet):
+        def forward(self, sample):
+            return self.m.encode(sample).latent_dist.mean
+
+    image = dict(batch=0, channels=1, height=2, width=3)
+    nchw = {i: n for n, i in image.items()}
+    if part == "unet":
+        m = components["unet"]()
+        c = m.config
+        side = c.sample_size if isinstance(c.sample_size, int) else c.sample_size[0]
+        model = Unet(m)
+        args = (torch.randn(2, c.in_channels, side, side), torch.tensor([999.0, 999.0]), torch.randn(2, 77, c.cross_attention_dim))
+        names = (["sample", "timestep", "encoder_hidden_states"], ["out_sample"])
+        axes = {"sample": nchw, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "out_sample": nchw}
+    elif part == "text_encoder":
+        model = TextEncoder(components["text_encoder"]())
+        args = (torch.zeros(1, 77, dtype=torch.int32),)
+        names = (["input_ids"], ["last_hidden_state", "pooler_output"])
+        axes = {"input_ids": {0: "batch", 1: "sequence"}, "last_hidden_state": {0: "batch", 1: "sequence"}, "pooler_output": {0: "batch"}}
+    else:
+        vae = components["vae"]()
+        c = vae.config
+        side = c.sample_size if isinstance(c.sample_size, int) else c.sample_size[0]
+        if part == "vae_decoder":
+            model = VaeDecoder(vae)
+            args = (torch.randn(1, c.latent_channels, side // 8, side // 8),)
+            names = (["latent_sample"], ["sample"])
+            axes = {"latent_sample": nchw, "sample": nchw}
+        else:
+            model = VaeEncoder(vae)
+            args = (torch.randn(1, c.in_channels, side, side),)
+            names = (["sample"], ["latent_sample"])
+            axes = {"sample": nchw, "latent_sample": nchw}
+    model = model.eval().to(device)
+    args = tuple(a.to(device) for a in args)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with torch.no_grad():
+        torch.onnx.export(model, args, path, dynamo=False, input_names=names[0], output_names=names[1], dynamic_axes=axes,
+                          opset_version=opset, do_constant_folding=True)
+    del model
+
