@@ -4,6 +4,7 @@ web-ready ONNX folder the engine runs fastest on WebGPU, in diffusers' ONNX layo
   model_index.json  scheduler/  tokenizer/ (vocab.json, merges.txt, tokenizer_config.json, special_tokens_map.json)
   text_encoder/model.onnx   input_ids int32 [batch, sequence] -> last_hidden_state, pooler_output
   unet/model.onnx + unet/weights.pb   sample [batch, 4, h, w], timestep float32 [batch], encoder_hidden_states -> out_sample
+                            (+ timestep_cond float32 [batch, time_cond_proj_dim] for an LCM-distilled UNet)
   vae_decoder/model.onnx    latent_sample -> sample        vae_encoder/model.onnx   sample -> latent_sample (the mean)
   */config.json             the diffusers configs (the engine reads unet sample_size and the VAE scaling_factor)
   prepare_model.json        how this folder was made: options, versions, operator counts, fp32 islands

@@ -25,6 +25,12 @@ def export_fp32(part, components, path, opset, device):
         def forward(self, sample, timestep, encoder_hidden_states):
             return self.m(sample, timestep, encoder_hidden_states, return_dict=False)[0]
 
+    class LcmUnet(Unet):
+        """An LCM-distilled UNet (config time_cond_proj_dim): the guidance embedding is a fourth input."""
+
+        def forward(self, sample, timestep, encoder_hidden_states, timestep_cond):
+            return self.m(sample, timestep, encoder_hidden_states, timestep_cond=timestep_cond, return_dict=False)[0]
+
     class TextEncoder(Unet):
         def forward(self, input_ids):
             out = self.m(input_ids, return_dict=False)
@@ -48,6 +54,11 @@ def export_fp32(part, components, path, opset, device):
         args = (torch.randn(2, c.in_channels, side, side), torch.tensor([999.0, 999.0]), torch.randn(2, 77, c.cross_attention_dim))
         names = (["sample", "timestep", "encoder_hidden_states"], ["out_sample"])
         axes = {"sample": nchw, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "out_sample": nchw}
+        if c.get("time_cond_proj_dim"):  # float32 [batch, time_cond_proj_dim]: get_guidance_scale_embedding(guidance - 1)
+            model = LcmUnet(m)
+            args += (torch.randn(2, c.time_cond_proj_dim),)
+            names[0].append("timestep_cond")
+            axes["timestep_cond"] = {0: "batch"}
     elif part == "text_encoder":
         model = TextEncoder(components["text_encoder"]())
         args = (torch.zeros(1, 77, dtype=torch.int32),)

@@ -114,6 +114,12 @@ def cast_weights_to_fp16(graph, threshold=1024, names=None):
     return len(casts)
 
 
+def float32_inputs(graph, part):
+    """The inputs that stay float32 in an fp16 graph: the UNet's timestep (its sinusoidal embedding is an
+    fp32 island) and an LCM UNet's timestep_cond (the guidance embedding, float32 like timestep)."""
+    return [i.name for i in graph.input if part == "unet" and i.name in ("timestep", "timestep_cond")]
+
+
 class _WarningCatcher(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
@@ -154,7 +160,7 @@ def convert_fp16(model, part, keep_fp32_ops):
     catcher = _WarningCatcher()
     logging.getLogger().addHandler(catcher)
     try:
-        with_numpy_compat(model.convert_float_to_float16, keep_io_types=["timestep"] if part == "unet" else False,
+        with_numpy_compat(model.convert_float_to_float16, keep_io_types=float32_inputs(model.model.graph, part) or False,
                           op_block_list=list(float16.DEFAULT_OP_BLOCK_LIST) + list(keep_fp32_ops), node_block_list=blocked)
     finally:
         logging.getLogger().removeHandler(catcher)
