@@ -7,14 +7,18 @@ import sys
 
 from sdprep import __doc__ as DOC
 from sdprep.optimise import FUSIONS, WEBGPU_FP16_BROKEN_FUSIONS
-from sdprep.run import PARTS, prepare, prepare_part
+from sdprep.folder import optional_parts
+from sdprep.run import ALL_PARTS, PARTS, prepare, prepare_part
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=DOC, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint", nargs="?", help="diffusers StableDiffusionPipeline directory (save_pretrained)")
     p.add_argument("out", nargs="?", help="output folder (diffusers ONNX layout)")
-    p.add_argument("--parts", default=",".join(PARTS), help="comma-separated subset of " + ",".join(PARTS))
+    p.add_argument("--parts", help="comma-separated subset of " + ",".join(ALL_PARTS) + " (default: " + ",".join(PARTS) +
+                   ", the tiny autoencoder's with --taesd, and safety_checker when the checkpoint has one)")
+    p.add_argument("--taesd", help="a diffusers AutoencoderTiny folder (madebyollin/taesd for SD 1.x): exported as taesd_decoder/ "
+                                   "(and taesd_encoder/ when it has the encoder)")
     p.add_argument("--target", choices=["webgpu", "portable"], default="webgpu",
                    help="webgpu: fused operators with WebGPU kernels, fp16 (default). portable: no fused operators, runs on "
                         "onnxruntime-web wasm and onnxruntime-node's CPU EP (fp32, or --fp16-weights)")
@@ -41,10 +45,15 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if not (args.checkpoint and args.out):
         p.error("CHECKPOINT_DIR and OUT_DIR are required")
-    args.parts = [s for s in args.parts.split(",") if s]
-    unknown = set(args.parts) - set(PARTS)
+    args.taesd = os.path.abspath(args.taesd) if args.taesd else None
+    available = list(PARTS) + optional_parts(args.checkpoint, args.taesd)
+    args.parts = [s for s in args.parts.split(",") if s] if args.parts else available
+    unknown = set(args.parts) - set(ALL_PARTS)
     if unknown:
         p.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    unavailable = set(args.parts) - set(available)
+    if unavailable:
+        p.error(f"{', '.join(sorted(unavailable))}: not in this checkpoint (taesd_*: give --taesd DIR; safety_checker: CHECKPOINT/safety_checker/)")
     args.disable_fusion = {s for s in args.disable_fusion.split(",") if s}
     if args.disable_fusion - set(FUSIONS):
         p.error(f"unknown fusions: {', '.join(sorted(args.disable_fusion - set(FUSIONS)))} (known: {', '.join(FUSIONS)})")

@@ -3,13 +3,18 @@ with diffusers' ONNX tensor names (as diffusers' scripts/convert_stable_diffusio
 import os
 
 
-def load_components(checkpoint):
-    from diffusers import AutoencoderKL, UNet2DConditionModel
+def load_components(checkpoint, taesd=None):
+    """Loaders of the torch models the parts are exported from (each loaded only when a part needs it)."""
+    from diffusers import AutoencoderKL, AutoencoderTiny, UNet2DConditionModel
+    from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
     from transformers import CLIPTextModel
     return {
         "text_encoder": lambda: CLIPTextModel.from_pretrained(checkpoint, subfolder="text_encoder", attn_implementation="eager"),
         "unet": lambda: UNet2DConditionModel.from_pretrained(checkpoint, subfolder="unet"),
         "vae": lambda: AutoencoderKL.from_pretrained(checkpoint, subfolder="vae"),
+        "taesd": lambda: AutoencoderTiny.from_pretrained(taesd),
+        "safety_checker": lambda: StableDiffusionSafetyChecker.from_pretrained(checkpoint, subfolder="safety_checker",
+                                                                               attn_implementation="eager"),
     }
 
 
@@ -44,6 +49,18 @@ def export_fp32(part, components, path, opset, device):
         def forward(self, sample):
             return self.m.encode(sample).latent_dist.mean
 
+    class TaesdDecoder(Unet):  # AutoencoderTiny.decode: tanh(x / 3) * 3, the decoder, then [0, 1] -> [-1, 1]
+        def forward(self, latent_sample):
+            return self.m.decode(latent_sample, return_dict=False)[0]
+
+    class TaesdEncoder(Unet):  # AutoencoderTiny.encode: [-1, 1] -> [0, 1], the encoder (its latents, unscaled)
+        def forward(self, sample):
+            return self.m.encode(sample, return_dict=False)[0]
+
+    class SafetyChecker(Unet):  # diffusers' ONNX export: forward_onnx (the decision without rounding to 3 decimals)
+        def forward(self, clip_input, images):
+            return self.m.forward_onnx(clip_input, images)
+
     image = dict(batch=0, channels=1, height=2, width=3)
     nchw = {i: n for n, i in image.items()}
     if part == "unet":
@@ -64,6 +81,27 @@ def export_fp32(part, components, path, opset, device):
         args = (torch.zeros(1, 77, dtype=torch.int32),)
         names = (["input_ids"], ["last_hidden_state", "pooler_output"])
         axes = {"input_ids": {0: "batch", 1: "sequence"}, "last_hidden_state": {0: "batch", 1: "sequence"}, "pooler_output": {0: "batch"}}
+    elif part in ("taesd_decoder", "taesd_encoder"):
+        taesd = components["taesd"]()
+        c = taesd.config
+        if part == "taesd_decoder":
+            model = TaesdDecoder(taesd)
+            args = (torch.randn(1, c.latent_channels, 16, 16),)
+            names = (["latent_sample"], ["sample"])
+            axes = {"latent_sample": nchw, "sample": nchw}
+        else:
+            model = TaesdEncoder(taesd)
+            args = (torch.rand(1, c.in_channels, 128, 128) * 2 - 1,)
+            names = (["sample"], ["latent_sample"])
+            axes = {"sample": nchw, "latent_sample": nchw}
+    elif part == "safety_checker":
+        checker = components["safety_checker"]()
+        v = checker.config.vision_config
+        model = SafetyChecker(checker)
+        args = (torch.randn(1, v.num_channels, v.image_size, v.image_size), torch.rand(1, 64, 64, 3))
+        names = (["clip_input", "images"], ["out_images", "has_nsfw_concepts"])
+        nhwc = {0: "batch", 1: "image_height", 2: "image_width", 3: "image_channels"}  # not clip_input's height/width
+        axes = {"clip_input": nchw, "images": nhwc, "out_images": nhwc, "has_nsfw_concepts": {0: "batch"}}
     else:
         vae = components["vae"]()
         c = vae.config

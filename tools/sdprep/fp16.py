@@ -114,6 +114,34 @@ def cast_weights_to_fp16(graph, threshold=1024, names=None):
     return len(casts)
 
 
+def downstream_nodes(nodes, start):
+    """Every node that depends on the tensor `start`."""
+    consumers = collections.defaultdict(list)
+    for node in nodes:
+        for name in node.input:
+            consumers[name].append(node)
+    found, seen, queue = [], set(), [start]
+    while queue:
+        for node in consumers.get(queue.pop(), []):
+            if id(node) not in seen:
+                seen.add(id(node))
+                found.append(node)
+                queue.extend(node.output)
+    return found
+
+
+def fp32_island(nodes, part):
+    """The nodes of PART that stay fp32: the UNet's time embedding; the safety checker's decision (everything
+    after its visual projection: normalisation, cosine similarities, thresholds, the comparison with 0),
+    so that fp16 rounding of the scores does not flip a decision."""
+    if part == "unet":
+        return time_embedding_nodes(nodes)
+    if part == "safety_checker":
+        projection = [n for n in nodes if "visual_projection" in n.name and n.op_type in ("MatMul", "Gemm")]
+        return downstream_nodes(nodes, projection[0].output[0]) if projection else []
+    return []
+
+
 def float32_inputs(graph, part):
     """The inputs that stay float32 in an fp16 graph: the UNet's timestep (its sinusoidal embedding is an
     fp32 island) and an LCM UNet's timestep_cond (the guidance embedding, float32 like timestep)."""
@@ -145,7 +173,7 @@ def convert_fp16(model, part, keep_fp32_ops):
             continue
         module.make_value_info_from_tensor = lambda t: helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
     graph = model.model.graph
-    blocked = name_nodes(time_embedding_nodes(graph.node), "time_embedding") if part == "unet" else []
+    blocked = name_nodes(fp32_island(graph.node, part), "time_embedding" if part == "unet" else "fp32_island")
     warnings = []
     try:
         from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference

@@ -17,6 +17,9 @@ def static_dim_values(part, batch, height, width, latent_channels=4):
         "unet": dict(batch=batch, sequence=77, **latent),
         "vae_decoder": dict(batch=1, **latent),
         "vae_encoder": dict(batch=1, channels=3, height=height, width=width),
+        "taesd_decoder": dict(batch=1, **latent),
+        "taesd_encoder": dict(batch=1, channels=3, height=height, width=width),
+        "safety_checker": dict(batch=1, channels=3, height=224, width=224, image_height=height, image_width=width, image_channels=3),
     }[part]
 
 

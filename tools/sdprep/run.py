@@ -8,14 +8,16 @@ import sys
 import time
 
 from sdprep.export import export_fp32, load_components
-from sdprep.folder import copy_configs
+from sdprep.folder import OPTIONAL_PARTS, copy_configs
 from sdprep.fp16 import WEBGPU_FP32_OPS, cast_weights_to_fp16, convert_fp16
 from sdprep.graph import fix_dims, load_graph, op_counts, static_dim_values, weights_beside, weights_of
 from sdprep.optimise import optimize_fp32, webgpu_problems
 from sdprep.shards import save
 
 PARTS = ("text_encoder", "unet", "vae_decoder", "vae_encoder")
-OPTIMIZER_MODEL_TYPE = {"text_encoder": "clip", "unet": "unet", "vae_decoder": "vae", "vae_encoder": "vae"}
+ALL_PARTS = PARTS + OPTIONAL_PARTS
+OPTIMIZER_MODEL_TYPE = {"text_encoder": "clip", "unet": "unet", "vae_decoder": "vae", "vae_encoder": "vae",
+                        "taesd_decoder": "vae", "taesd_encoder": "vae", "safety_checker": "clip"}
 ENTRY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "prepare_model.py")
 
 log = logging.getLogger("prepare_model")
@@ -43,7 +45,7 @@ def prepare_part(args, part):
         log.info("%s: reusing the fp32 export %s", part, fp32_path)
     else:
         shutil.rmtree(os.path.dirname(fp32_path), ignore_errors=True)
-        export_fp32(part, load_components(args.checkpoint), fp32_path, args.opset, args.device)
+        export_fp32(part, load_components(args.checkpoint, args.taesd), fp32_path, args.opset, args.device)
         t = stage("export fp32", t)
     if args.target == "webgpu" and not args.no_optimize:
         model, info["fusion_options"] = optimize_fp32(fp32_path, OPTIMIZER_MODEL_TYPE[part], args.disable_fusion)
@@ -98,7 +100,6 @@ def prepare(args, argv):
     import onnx
     import onnxruntime
     t0 = time.time()
-    copy_configs(args.checkpoint, args.out)
     report = {"target": args.target, "precision": args.precision, "max_file_bytes": args.max_file_bytes,
               "checkpoint": args.checkpoint, "onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__,
               "torch": importlib.metadata.version("torch"), "numpy": numpy.__version__, "opset": args.opset,
@@ -116,6 +117,9 @@ def prepare(args, argv):
                 raise SystemExit(f"{part}: preparing it failed (exit {result.returncode}; -9 or 137: killed for memory). See the log above.")
             with open(child_report) as f:
                 report["parts"][part] = json.load(f)
+    # After the parts: save() empties each part's directory first, which removed the configs when they were copied
+    # before (the folders had no unet/config.json or vae_decoder/config.json until this order).
+    copy_configs(args.checkpoint, args.out, args.parts, args.taesd)
     report["seconds"] = round(time.time() - t0, 1)
     with open(os.path.join(args.out, "prepare_model.json"), "w") as f:
         json.dump(report, f, indent=2)
