@@ -57,9 +57,20 @@ def export_fp32(part, components, path, opset, device):
         def forward(self, sample):
             return self.m.encode(sample, return_dict=False)[0]
 
-    class SafetyChecker(Unet):  # diffusers' ONNX export: forward_onnx (the decision without rounding to 3 decimals)
+    class SafetyChecker(Unet):
+        """StableDiffusionSafetyChecker.forward_onnx (what diffusers' ONNX export traces: the decision without
+        forward's rounding to 3 decimals), with its `images[has_nsfw_concepts] = 0.0` written as a Where: traced
+        at batch 1, the masked assignment fixed the mask's broadcast to batch 1 (onnxruntime refused batch 8)."""
+
         def forward(self, clip_input, images):
-            return self.m.forward_onnx(clip_input, images)
+            from diffusers.pipelines.stable_diffusion.safety_checker import cosine_distance
+            m = self.m
+            image_embeds = m.visual_projection(m.vision_model(clip_input)[1])
+            special_scores = cosine_distance(image_embeds, m.special_care_embeds) - m.special_care_embeds_weights
+            special_adjustment = torch.any(special_scores > 0, dim=1) * 0.01
+            concept_scores = (cosine_distance(image_embeds, m.concept_embeds) - m.concept_embeds_weights) + special_adjustment[:, None]
+            has_nsfw_concepts = torch.any(concept_scores > 0, dim=1)
+            return torch.where(has_nsfw_concepts[:, None, None, None], torch.zeros_like(images), images), has_nsfw_concepts
 
     image = dict(batch=0, channels=1, height=2, width=3)
     nchw = {i: n for n, i in image.items()}

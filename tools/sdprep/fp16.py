@@ -130,15 +130,45 @@ def downstream_nodes(nodes, start):
     return found
 
 
-def fp32_island(nodes, part):
+def constant_feeders(graph, island):
+    """The nodes that compute from initializers and constants only (no graph input) and feed `island`: the
+    safety checker's normalised concept embeddings, which onnxruntime folds at load, kept fp32 to fold exactly."""
+    producer = {name: node for node in graph.node for name in node.output}
+    inputs = {i.name for i in graph.input}
+    constant = {}
+
+    def is_constant(node):
+        if id(node) not in constant:
+            constant[id(node)] = all(name not in inputs and (name not in producer or is_constant(producer[name]))
+                                     for name in node.input if name)
+        return constant[id(node)]
+
+    found, seen, queue = [], {id(n) for n in island}, [name for n in island for name in n.input]
+    while queue:
+        node = producer.get(queue.pop())
+        if node is None or id(node) in seen or not is_constant(node):
+            continue
+        seen.add(id(node))
+        found.append(node)
+        queue.extend(node.input)
+    return found
+
+
+def fp32_island(graph, part):
     """The nodes of PART that stay fp32: the UNet's time embedding; the safety checker's decision (everything
     after its visual projection: normalisation, cosine similarities, thresholds, the comparison with 0),
     so that fp16 rounding of the scores does not flip a decision."""
+    nodes = graph.node
     if part == "unet":
         return time_embedding_nodes(nodes)
     if part == "safety_checker":
         projection = [n for n in nodes if "visual_projection" in n.name and n.op_type in ("MatMul", "Gemm")]
-        return downstream_nodes(nodes, projection[0].output[0]) if projection else []
+        # the projection itself too: its output feeds several nodes, and the converter names the cast it puts
+        # before each blocked reader after that tensor (two nodes of one name: an invalid model)
+        if not projection:
+            return []
+        island = projection[:1] + downstream_nodes(nodes, projection[0].output[0])
+        return constant_feeders(graph, island) + island
     return []
 
 
@@ -173,7 +203,7 @@ def convert_fp16(model, part, keep_fp32_ops):
             continue
         module.make_value_info_from_tensor = lambda t: helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
     graph = model.model.graph
-    blocked = name_nodes(fp32_island(graph.node, part), "time_embedding" if part == "unet" else "fp32_island")
+    blocked = name_nodes(fp32_island(graph, part), "time_embedding" if part == "unet" else "fp32_island")
     warnings = []
     try:
         from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference

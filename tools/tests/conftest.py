@@ -4,7 +4,7 @@ PYTHONPATH=/path/to/diffusers/src)."""
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # sdprep, make_*.py
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import json  # noqa: E402
