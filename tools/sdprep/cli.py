@@ -8,6 +8,7 @@ import sys
 from sdprep import __doc__ as DOC
 from sdprep.optimise import FUSIONS, WEBGPU_FP16_BROKEN_FUSIONS
 from sdprep.folder import optional_parts
+from sdprep.lora import parse_lora
 from sdprep.run import ALL_PARTS, PARTS, prepare, prepare_part
 
 
@@ -17,6 +18,9 @@ def parse_args(argv=None):
     p.add_argument("out", nargs="?", help="output folder (diffusers ONNX layout)")
     p.add_argument("--parts", help="comma-separated subset of " + ",".join(ALL_PARTS) + " (default: " + ",".join(PARTS) +
                    ", the tiny autoencoder's with --taesd, and safety_checker when the checkpoint has one)")
+    p.add_argument("--lora", action="append", default=[], metavar="FILE[:WEIGHT]",
+                   help="a LoRA (.safetensors, any format diffusers' load_lora_weights reads) fused into the UNet and text "
+                        "encoder before the export, at WEIGHT (default 1); repeatable")
     p.add_argument("--taesd", help="a diffusers AutoencoderTiny folder (madebyollin/taesd for SD 1.x): exported as taesd_decoder/ "
                                    "(and taesd_encoder/ when it has the encoder)")
     p.add_argument("--target", choices=["webgpu", "portable"], default="webgpu",
@@ -46,6 +50,13 @@ def parse_args(argv=None):
     if not (args.checkpoint and args.out):
         p.error("CHECKPOINT_DIR and OUT_DIR are required")
     args.taesd = os.path.abspath(args.taesd) if args.taesd else None
+    try:
+        args.loras = [parse_lora(spec) for spec in args.lora]
+    except ValueError as error:
+        p.error(str(error))
+    for path, _ in args.loras:
+        if not os.path.isfile(path):
+            p.error(f"--lora {path}: no such file")
     available = list(PARTS) + optional_parts(args.checkpoint, args.taesd)
     args.parts = [s for s in args.parts.split(",") if s] if args.parts else available
     unknown = set(args.parts) - set(ALL_PARTS)

@@ -3,12 +3,21 @@ with diffusers' ONNX tensor names (as diffusers' scripts/convert_stable_diffusio
 import os
 
 
-def load_components(checkpoint, taesd=None):
-    """Loaders of the torch models the parts are exported from (each loaded only when a part needs it)."""
+def load_components(checkpoint, taesd=None, loras=()):
+    """Loaders of the torch models the parts are exported from (each loaded only when a part needs it); with
+    `loras` [(path, weight)], the UNet and text encoder come with those LoRAs fused in (sdprep/lora.py)."""
     from diffusers import AutoencoderKL, AutoencoderTiny, UNet2DConditionModel
     from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
     from transformers import CLIPTextModel
-    return {
+    if loras:
+        from sdprep.lora import fused_pipeline
+        fused = {}
+
+        def pipe():  # one fused pipeline per process, only when the UNet or text encoder is exported
+            if "pipe" not in fused:
+                fused["pipe"] = fused_pipeline(checkpoint, loras)
+            return fused["pipe"]
+    components = {
         "text_encoder": lambda: CLIPTextModel.from_pretrained(checkpoint, subfolder="text_encoder", attn_implementation="eager"),
         "unet": lambda: UNet2DConditionModel.from_pretrained(checkpoint, subfolder="unet"),
         "vae": lambda: AutoencoderKL.from_pretrained(checkpoint, subfolder="vae"),
@@ -16,6 +25,9 @@ def load_components(checkpoint, taesd=None):
         "safety_checker": lambda: StableDiffusionSafetyChecker.from_pretrained(checkpoint, subfolder="safety_checker",
                                                                                attn_implementation="eager"),
     }
+    if loras:
+        components.update(text_encoder=lambda: pipe().text_encoder, unet=lambda: pipe().unet)
+    return components
 
 
 def export_fp32(part, components, path, opset, device):

@@ -41,11 +41,14 @@ def prepare_part(args, part):
 
     fp32_path = os.path.join(args.work_dir, part, "model.onnx")
     t = time.time()
-    if os.path.exists(fp32_path) and not args.re_export:
+    source, previous = export_source(args, part), previous_source(fp32_path)
+    if os.path.exists(fp32_path) and not args.re_export and (previous == source or (previous is None and not args.loras)):
         log.info("%s: reusing the fp32 export %s", part, fp32_path)
     else:
         shutil.rmtree(os.path.dirname(fp32_path), ignore_errors=True)
-        export_fp32(part, load_components(args.checkpoint, args.taesd), fp32_path, args.opset, args.device)
+        export_fp32(part, load_components(args.checkpoint, args.taesd, args.loras), fp32_path, args.opset, args.device)
+        with open(os.path.join(os.path.dirname(fp32_path), "export.json"), "w") as f:
+            json.dump(source, f)
         t = stage("export fp32", t)
     if args.target == "webgpu" and not args.no_optimize:
         model, info["fusion_options"] = optimize_fp32(fp32_path, OPTIMIZER_MODEL_TYPE[part], args.disable_fusion)
@@ -81,6 +84,26 @@ def prepare_part(args, part):
     return info
 
 
+def export_source(args, part):
+    """What a part's fp32 export was made from (written beside it as export.json): a later run reuses the export
+    only when this is the same (another --lora set or --taesd folder exports again)."""
+    source = {"checkpoint": args.checkpoint}
+    if part in ("unet", "text_encoder"):
+        source["loras"] = [[path, weight] for path, weight in args.loras]
+    if part.startswith("taesd_"):
+        source["taesd"] = args.taesd
+    return source
+
+
+def previous_source(fp32_path):
+    """export.json of an earlier export, or None (exports made before export.json: reused when no --lora is given)."""
+    try:
+        with open(os.path.join(os.path.dirname(fp32_path), "export.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
 def keep_fp32_ops(args, part):
     """The op types of PART that stay fp32 in an fp16 webgpu folder: --keep-fp32-ops, plus the measured default."""
     default = [] if args.fp16_conv else WEBGPU_FP32_OPS.get(part, [])
@@ -105,6 +128,8 @@ def prepare(args, argv):
               "torch": importlib.metadata.version("torch"), "numpy": numpy.__version__, "opset": args.opset,
               "optimize": args.target == "webgpu" and not args.no_optimize, "disabled_fusions": sorted(args.disable_fusion),
               "keep_fp32_ops": args.keep_fp32_ops, "parts": {},
+              **({"loras": [{"file": path, "weight": weight} for path, weight in args.loras]} if args.loras else {}),
+              **({"taesd": args.taesd} if args.taesd else {}),
               "static_shapes": {"batch": args.batch, "height": args.height, "width": args.width} if args.static_shapes else None}
     for part in args.parts:
         if args.in_process:
