@@ -6,6 +6,9 @@ web-ready ONNX folder the engine runs fastest on WebGPU, in diffusers' ONNX layo
   unet/model.onnx + unet/weights.pb   sample [batch, 4, h, w], timestep float32 [batch], encoder_hidden_states -> out_sample
                             (+ timestep_cond float32 [batch, time_cond_proj_dim] for an LCM-distilled UNet)
   vae_decoder/model.onnx    latent_sample -> sample        vae_encoder/model.onnx   sample -> latent_sample (the mean)
+  optional: taesd_decoder/, taesd_encoder/ (--taesd DIR, an AutoencoderTiny), safety_checker/ + feature_extractor/
+            (the checkpoint's StableDiffusionSafetyChecker: clip_input, images -> out_images, has_nsfw_concepts)
+  --lora FILE[:WEIGHT]      LoRAs fused into the UNet and text encoder before the export (lora.py)
   */config.json             the diffusers configs (the engine reads unet sample_size and the VAE scaling_factor)
   prepare_model.json        how this folder was made: options, versions, operator counts, fp32 islands
 
