@@ -16,7 +16,6 @@ def save_lora(checkpoint, directory, unet, text_encoder, seed):
     """A random LoRA file (diffusers/peft format) for the checkpoint's UNet and/or text encoder."""
     import torch
     from diffusers import StableDiffusionPipeline, UNet2DConditionModel
-    from diffusers.utils import convert_state_dict_to_diffusers
     from peft import LoraConfig
     from peft.utils import get_peft_model_state_dict
     from transformers import CLIPTextModel
@@ -26,11 +25,11 @@ def save_lora(checkpoint, directory, unet, text_encoder, seed):
         model = UNet2DConditionModel.from_pretrained(checkpoint, subfolder="unet")
         model.add_adapter(LoraConfig(r=4, lora_alpha=6, init_lora_weights=False,
                                      target_modules=["to_q", "to_k", "to_v", "to_out.0", "proj_in", "proj_out"]))
-        layers["unet_lora_layers"] = convert_state_dict_to_diffusers(get_peft_model_state_dict(model))
+        layers["unet_lora_layers"] = get_peft_model_state_dict(model)  # the peft format: lora_A / lora_B
     if text_encoder:
         model = CLIPTextModel.from_pretrained(checkpoint, subfolder="text_encoder")
         model.add_adapter(LoraConfig(r=2, lora_alpha=5, init_lora_weights=False, target_modules=["q_proj", "k_proj", "v_proj", "out_proj"]))
-        layers["text_encoder_lora_layers"] = convert_state_dict_to_diffusers(get_peft_model_state_dict(model))
+        layers["text_encoder_lora_layers"] = get_peft_model_state_dict(model)
     StableDiffusionPipeline.save_lora_weights(directory, safe_serialization=True, **layers)
     return os.path.join(directory, "pytorch_lora_weights.safetensors")
 
@@ -53,6 +52,12 @@ def torch_outputs(checkpoint, loras, feed, input_ids):
         pipe.load_lora_weights(os.path.dirname(path), weight_name=os.path.basename(path), adapter_name=name)
     if loras:
         pipe.set_adapters(names, adapter_weights=[w for _, w in loras])
+    for name, (path, _) in zip(names, loras):  # every layer of the file took the adapter (none dropped on loading)
+        from safetensors import safe_open
+        with safe_open(path, "np") as f:
+            in_file = sum(key.endswith("lora_A.weight") for key in f.keys())
+        wrapped = sum(name in getattr(m, "lora_A", {}) for model in (pipe.unet, pipe.text_encoder) for m in model.modules())
+        assert wrapped == in_file > 0, (path, wrapped, in_file)
     with torch.no_grad():
         t = {k: torch.from_numpy(v) for k, v in feed.items()}
         unet = pipe.unet(t["sample"], t["timestep"], t["encoder_hidden_states"]).sample.numpy()
