@@ -11,7 +11,7 @@ import { folderGeometry, openModelFolder } from '../engine/model/model-folder.js
 import { StableDiffusionPipeline } from '../engine/pipeline.js';
 import { encodeImagePng } from '../engine/request/png-file.js';
 import { validateRequest, type GenerationRequest, type RequestField } from '../engine/request/request.js';
-import { checkOutputPath, writeFilesAtomically } from '../node/atomic-write.js';
+import { checkOutputPaths, writeFilesAtomically } from '../node/atomic-write.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { nativeRuntime } from '../node/ort-native.js';
 import { wasmRuntime } from '../node/ort-node.js';
@@ -65,11 +65,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   if (positionals.length > 0) throw new InvalidRequestError(`Unexpected argument "${positionals[0]}" (quote the prompt: --prompt "...").`);
   if (values.prompt === undefined) throw new InvalidRequestError('--prompt is required (--prompt "" generates without one, unconditionally).', 'prompt');
   const out = requireFlag(values.out, 'out');
-  await checkOutputPath(out, 'out');
-  if (values.raw !== undefined) {
-    await checkOutputPath(values.raw, 'raw');
-    if (values.raw === out) throw new InvalidRequestError('--raw and --out name the same file.');
-  }
+  await checkOutputPaths([{ path: out, flag: 'out' }, ...(values.raw === undefined ? [] : [{ path: values.raw, flag: 'raw' }])]);
   const latents = values.latents === undefined ? undefined : await readFloat32(values.latents);
   const promptSyntax = promptSyntaxFlag(values['prompt-syntax']);
   const request: GenerationRequest = {

@@ -1,0 +1,34 @@
+/**
+ * Issue 25's probes of the command line, run as a user runs it (a child process through tsx): each
+ * one failed before its fix (exit 1 with a raw error, a file lost or left half-written, or minutes of
+ * work) and must now be refused up front with exit 2 and one line that names the real reason.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'sd-cli-reliab-'));
+const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
+/** Runs the CLI expecting failure: its exit code and stderr. */
+const fails = (...args: string[]) => cli(...args).then(() => ({ code: 0, stderr: '' }), (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }));
+
+describe('issue 25 item 1: --out and --raw naming one file by two spellings', () => {
+  it.each([
+    ['a/./o.png', (d: string) => `${d}/./o.png`],
+    ['sub/../o.png', (d: string) => `${d}/sub/../o.png`],
+  ])('--raw %s is refused before any work, and the old picture is kept', async (_, rawPath) => {
+    const d = mkdtempSync(join(dir, 'same-'));
+    mkdirSync(join(d, 'sub'));
+    const out = join(d, 'o.png');
+    writeFileSync(out, 'old picture');
+    const failure = await fails('generate', '--prompt', 'x', '--steps', '1', '--out', out, '--raw', rawPath(d));
+    expect(failure.code).toBe(2);
+    expect(failure.stderr.trim()).toMatch(/^InvalidRequestError: --out .*o\.png and --raw .*o\.png name the same file; give each output its own file\.$/);
+    expect(readFileSync(out, 'utf8')).toBe('old picture');
+    expect(readdirSync(d).sort()).toEqual(['o.png', 'sub']);
+  });
+});
