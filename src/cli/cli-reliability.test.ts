@@ -32,3 +32,17 @@ describe('issue 25 item 1: --out and --raw naming one file by two spellings', ()
     expect(readdirSync(d).sort()).toEqual(['o.png', 'sub']);
   });
 });
+
+describe('issue 25 item 11: noise and encode check --out up front, exit 2, and write whole files', () => {
+  it.each([
+    ['noise', ['noise', '--seed', '0', '--shape', '1,4,8,8']],
+    ['encode', ['encode', 'a cat']],
+  ])('%s: a missing folder or a folder as --out is refused with exit 2 and one line', async (_, command) => {
+    const missing = await fails(...command, '--out', join(dir, 'nonexistent', 'x.f32'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toMatch(/^InvalidRequestError: --out .*nonexistent.*does not exist; create it first\.$/);
+    const folder = await fails(...command, '--out', dir);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr.trim()).toMatch(/^InvalidRequestError: --out .* is a folder; give a file name\.$/);
+  });
+});
