@@ -4,7 +4,7 @@
  * work) and must now be refused up front with exit 2 and one line that names the real reason.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,5 +44,16 @@ describe('issue 25 item 11: noise and encode check --out up front, exit 2, and w
     const folder = await fails(...command, '--out', dir);
     expect(folder.code).toBe(2);
     expect(folder.stderr.trim()).toMatch(/^InvalidRequestError: --out .* is a folder; give a file name\.$/);
+  });
+});
+
+describe('issue 25 item 12: a malformed tokenizer/tokenizer.json', () => {
+  it('is a model-folder problem: exit 2, the file named', async () => {
+    const model = mkdtempSync(join(dir, 'bad-tokenizer-'));
+    cpSync('fixtures/tiny-sd-fp32/tokenizer', join(model, 'tokenizer'), { recursive: true });
+    writeFileSync(join(model, 'tokenizer', 'tokenizer.json'), '{"model": {');
+    const failure = await fails('tokenize', '--model', model, 'a cat');
+    expect(failure.code).toBe(2);
+    expect(failure.stderr.trim()).toMatch(/^ModelFormatError: The model ".*": tokenizer\/tokenizer\.json is not valid JSON \(.*\)\. Download or export the tokenizer again\.$/);
   });
 });
