@@ -57,3 +57,19 @@ describe('issue 25 item 12: a malformed tokenizer/tokenizer.json', () => {
     expect(failure.stderr.trim()).toMatch(/^ModelFormatError: The model ".*": tokenizer\/tokenizer\.json is not valid JSON \(.*\)\. Download or export the tokenizer again\.$/);
   });
 });
+
+describe('issue 25 item 8: input that is not finite is bad input, not damaged weights', () => {
+  it('an all-NaN --latents file: exit 2 before any work, the latents named', async () => {
+    const latents = join(dir, 'nan.f32');
+    writeFileSync(latents, new Uint8Array(new Float32Array(4 * 16 * 16).fill(Number.NaN).buffer));
+    const failure = await fails('generate', '--prompt', 'x', '--latents', latents, '--out', join(dir, 'nan-latents.png'));
+    expect(failure.code).toBe(2);
+    expect(failure.stderr.trim()).toBe('InvalidRequestError: --latents: Initial latents must be finite numbers: value 0 of 1024 is NaN (all are NaN).');
+  });
+
+  it('10,000 nested brackets with --prompt-syntax a1111: exit 2, the nesting named', async () => {
+    const failure = await fails('generate', '--prompt', `${'('.repeat(10_000)}a`, '--prompt-syntax', 'a1111', '--seed', '1', '--out', join(dir, 'deep.png'));
+    expect(failure.code).toBe(2);
+    expect(failure.stderr.trim()).toMatch(/^InvalidRequestError: --prompt: The prompt: The prompt's emphasis is nested 10000 brackets deep at character 10001; at most 100 are read/);
+  });
+});

@@ -135,6 +135,25 @@ export function parsePromptAttention(text: string, work: ParseWork = { steps: 0 
 }
 
 /**
+ * Why the text encoder cannot take `text`'s emphasis, or null: it nests deeper than MAX_EMPHASIS_DEPTH,
+ * or a weight is not a finite float32 (`((a:1e39))`, or 1.1^10000 from 10,000 brackets), which would
+ * turn the embeddings into Inf/NaN. For the request validator, in words a user can act on.
+ */
+export function emphasisProblem(text: string): string | null {
+  let fragments: PromptFragment[];
+  try {
+    fragments = parsePromptAttention(text);
+  } catch (error) {
+    if (error instanceof InvalidRequestError) return error.message;
+    throw error;
+  }
+  const bad = fragments.find((f) => !isBreak(f) && !Number.isFinite(Math.fround(f[1])));
+  if (!bad) return null;
+  const quoted = bad[0].length > 20 ? `${bad[0].slice(0, 20)}...` : bad[0];
+  return `The emphasis on "${quoted}" multiplies to a weight of ${bad[1]}, which is not a finite number (float32): remove brackets or use a smaller (text:weight).`;
+}
+
+/**
  * Python's float() on a `[+-]?[.\d]+` match: any Unicode decimal digits, at most one dot, at least one
  * digit; null where Python would raise.
  */
