@@ -73,3 +73,13 @@ describe('issue 25 item 8: input that is not finite is bad input, not damaged we
     expect(failure.stderr.trim()).toMatch(/^InvalidRequestError: --prompt: The prompt: The prompt's emphasis is nested 10000 brackets deep at character 10001; at most 100 are read/);
   });
 });
+
+describe('issue 25 item 7: step counts the scheduler cannot run', () => {
+  it('--steps 1000 (pndm) and --scheduler dpmpp_2m --steps 999 on shapes-sd: exit 2 with the largest count that works', async () => {
+    const pndm = await fails('generate', '--prompt', 'x', '--seed', '1', '--steps', '1000', '--out', join(dir, 'steps.png'));
+    expect(pndm.code).toBe(2);
+    expect(pndm.stderr.trim()).toMatch(/^InvalidRequestError: --steps: Steps: the pndm scheduler takes at most 999 with this model's schedule \(got 1000;/);
+    const dpm = await fails('generate', '--prompt', 'x', '--seed', '1', '--scheduler', 'dpmpp_2m', '--steps', '999', '--out', join(dir, 'steps.png'));
+    expect(dpm.stderr.trim()).toMatch(/at most 998 .*\(got 999;/);
+  });
+});

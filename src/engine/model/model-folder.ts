@@ -85,8 +85,8 @@ export async function openModelFolder(source: ModelSource): Promise<ModelFolder>
 
 /** The folder's geometry; `fixedLatent`: the latent size of a UNet exported with static dims. */
 export function folderGeometry(folder: ModelFolder, fixedLatent: { width: number; height: number } | null = null): ModelGeometry {
-  const { vaeScaleFactor, unetDownsamplings, latentChannels } = folder;
-  return geometry({ vaeScaleFactor, unetDownsamplings, latentChannels, sampleSize: folder.unetSampleSize ?? SD_V1_GEOMETRY.defaultWidth / SD_V1_GEOMETRY.vaeScaleFactor, fixedLatent });
+  const { vaeScaleFactor, unetDownsamplings, latentChannels, schedulerConfig } = folder;
+  return geometry({ vaeScaleFactor, unetDownsamplings, latentChannels, sampleSize: folder.unetSampleSize ?? SD_V1_GEOMETRY.defaultWidth / SD_V1_GEOMETRY.vaeScaleFactor, fixedLatent, schedulerConfig });
 }
 
 /** The ONNX bytes of one part, where it lies on disk when it does, and its external-data files. */

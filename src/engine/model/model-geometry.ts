@@ -7,6 +7,8 @@
  *     every time ends in a shape error inside the runtime (`Concat`): 32 for shapes-sd, 64 for SD v1.4;
  *   - latent channels (4 for SD v1) and the default size (the UNet's sample_size x VAE factor).
  */
+import type { SchedulerConfig } from '../../core/schedulers/scheduler.js';
+
 export interface ModelGeometry {
   /** Width and height must be multiples of this: vaeScaleFactor x 2^unetDownsamplings. */
   sizeMultiple: number;
@@ -17,6 +19,8 @@ export interface ModelGeometry {
   defaultHeight: number;
   /** Exports with static UNet dims take only this size; null when the size is free. */
   fixedSize: { width: number; height: number } | null;
+  /** scheduler/scheduler_config.json, read (the step-count limits depend on it); absent: SD v1.4's. */
+  schedulerConfig?: SchedulerConfig;
 }
 
 /** SD v1.x: VAE factor 8, 3 UNet down-samplings (4 down blocks), 4 latent channels, 512x512. */
@@ -28,7 +32,7 @@ export const SD_V1_GEOMETRY: ModelGeometry = geometry({ vaeScaleFactor: 8, unetD
  */
 export const ANY_SD_V1_GEOMETRY: ModelGeometry = { ...SD_V1_GEOMETRY, sizeMultiple: 8, unetDownsamplings: 0 };
 
-export function geometry(g: { vaeScaleFactor: number; unetDownsamplings: number; latentChannels: number; sampleSize: number; fixedLatent?: { width: number; height: number } | null }): ModelGeometry {
+export function geometry(g: { vaeScaleFactor: number; unetDownsamplings: number; latentChannels: number; sampleSize: number; fixedLatent?: { width: number; height: number } | null; schedulerConfig?: SchedulerConfig }): ModelGeometry {
   const fixed = g.fixedLatent ? { width: g.fixedLatent.width * g.vaeScaleFactor, height: g.fixedLatent.height * g.vaeScaleFactor } : null;
   const side = g.sampleSize * g.vaeScaleFactor;
   return {
@@ -39,6 +43,7 @@ export function geometry(g: { vaeScaleFactor: number; unetDownsamplings: number;
     defaultWidth: fixed?.width ?? side,
     defaultHeight: fixed?.height ?? side,
     fixedSize: fixed,
+    ...(g.schedulerConfig ? { schedulerConfig: g.schedulerConfig } : {}),
   };
 }
 

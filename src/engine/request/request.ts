@@ -9,7 +9,8 @@
 import { InvalidRequestError } from '../../core/errors.js';
 import { emphasisProblem } from '../../core/prompt-parser.js';
 import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../../core/prompt-syntax.js';
-import { isSchedulerName, SCHEDULER_NAMES } from '../../core/schedulers/index.js';
+import { isSchedulerName, SCHEDULER_NAMES, SD_V1_4_SCHEDULER_CONFIG } from '../../core/schedulers/index.js';
+import { maxInferenceSteps } from '../../core/schedulers/step-limit.js';
 import type { SchedulerName } from '../../core/schedulers/scheduler.js';
 import type { ModelGeometry } from '../model/model-geometry.js';
 import { checkImageFields, DEFAULT_STRENGTH, type ImageRequestFields } from './image-request.js';
@@ -117,6 +118,12 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
   }
   if (request.scheduler !== undefined && !isSchedulerName(request.scheduler)) add('scheduler', `${LABELS.scheduler} must be one of ${SCHEDULER_NAMES.join(', ')} (got "${String(request.scheduler)}").`);
   integerIn('numInferenceSteps', request.numInferenceSteps, LIMITS.numInferenceSteps);
+  const steps = request.numInferenceSteps;
+  const scheduler = request.scheduler ?? DEFAULTS.scheduler;
+  if (steps !== undefined && Number.isInteger(steps) && steps <= LIMITS.numInferenceSteps.max && isSchedulerName(scheduler)) {
+    const max = maxInferenceSteps(scheduler, model.schedulerConfig ?? SD_V1_4_SCHEDULER_CONFIG);
+    if (steps > max) add('numInferenceSteps', `${LABELS.numInferenceSteps}: the ${scheduler} scheduler takes at most ${max} with this model's schedule (got ${steps}; more would leave its 0..${(model.schedulerConfig ?? SD_V1_4_SCHEDULER_CONFIG).numTrainTimesteps - 1} timesteps or repeat one).`);
+  }
   const g = request.guidanceScale;
   if (g !== undefined && (!Number.isFinite(g) || g < LIMITS.guidanceScale.min || g > LIMITS.guidanceScale.max)) {
     add('guidanceScale', `${LABELS.guidanceScale} must be a number from ${LIMITS.guidanceScale.min} to ${LIMITS.guidanceScale.max} (got ${g}).`);
