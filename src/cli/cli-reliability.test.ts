@@ -83,3 +83,11 @@ describe('issue 25 item 7: step counts the scheduler cannot run', () => {
     expect(dpm.stderr.trim()).toMatch(/at most 998 .*\(got 999;/);
   });
 });
+
+describe('issue 25, smaller: the unknown-command message', () => {
+  it('lists all five commands', async () => {
+    const failure = await fails('frobnicate');
+    expect(failure.code).toBe(2);
+    expect(failure.stderr.trim()).toBe('InvalidRequestError: Unknown command "frobnicate": use generate, parse-prompt, encode, tokenize, noise or help (npm run cli -- help).');
+  });
+});
