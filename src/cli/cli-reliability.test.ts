@@ -91,3 +91,16 @@ describe('issue 25, smaller: the unknown-command message', () => {
     expect(failure.stderr.trim()).toBe('InvalidRequestError: Unknown command "frobnicate": use generate, parse-prompt, encode, tokenize, noise or help (npm run cli -- help).');
   });
 });
+
+describe('issue 25 item 10 and smaller: pictures are judged by their header before decoding', () => {
+  it.each([
+    ['a 16000x16000 PNG (the header alone)', 'huge.png', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0x3e, 0x80, 0, 0, 0x3e, 0x80, 8, 6, 0, 0, 0]), /is 16000x16000; pictures up to 2048x2048 are read: resize it first \(it was not decoded\)\.$/],
+    ['a GIF', 'x.gif', Uint8Array.from([...'GIF89a'].map((c) => c.charCodeAt(0)).concat([1, 0, 1, 0, 0, 0, 0, 0x3b])), /cannot be used: it is a GIF file\. Give a PNG, JPEG or WebP file\.$/],
+  ])('--init-image with %s: exit 2, one line', async (_, name, bytes, message) => {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    const failure = await fails('generate', '--prompt', 'x', '--seed', '1', '--init-image', file, '--out', join(dir, 'img.png'));
+    expect(failure.code).toBe(2);
+    expect(failure.stderr.trim()).toMatch(new RegExp(`^InvalidRequestError: --init-image ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} ${message.source}`));
+  });
+});
