@@ -104,3 +104,12 @@ describe('issue 25 item 10 and smaller: pictures are judged by their header befo
     expect(failure.stderr.trim()).toMatch(new RegExp(`^InvalidRequestError: --init-image ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} ${message.source}`));
   });
 });
+
+describe('issue 25 item 6: a size the wasm heap cannot hold', () => {
+  it('--runtime wasm --width 768 --height 768 on shapes-sd: ModelTooLargeError before any work, exit 2, the largest size named', async () => {
+    const failure = await fails('generate', '--prompt', 'x', '--seed', '1', '--steps', '1', '--width', '768', '--height', '768', '--runtime', 'wasm', '--out', join(dir, 'big.png'));
+    expect(failure.code).toBe(2);
+    expect(failure.stderr.trim()).toMatch(/^ModelTooLargeError: .*shapes-sd-fp32 at 768x768 needs about .* The largest size that fits is 704x704 /);
+    expect(failure.stderr).not.toContain('step 1/');
+  });
+});
