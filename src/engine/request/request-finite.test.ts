@@ -12,7 +12,7 @@ const shapes = { ...SD_V1_GEOMETRY, sizeMultiple: 32, unetDownsamplings: 2, defa
 
 describe('validateRequest: finite input', () => {
   it.each([
-    ['10,000 nested brackets', `${'('.repeat(10_000)}a`, /The prompt: The prompt's emphasis is nested 10000 brackets deep/],
+    ['10,000 nested brackets', `${'('.repeat(10_000)}a`, /The prompt: Emphasis is nested 10000 brackets deep/],
     ['a weight beyond float32', `(a:1${'0'.repeat(39)})`, /The prompt: The emphasis on "a" multiplies to a weight of 1e\+39, which is not a finite number/],
     ['an infinite product of finite weights', `((a:1${'0'.repeat(300)}):1${'0'.repeat(300)})`, /weight of Infinity/],
   ])('a1111 prompt with %s: refused on the prompt field', (_, prompt, message) => {
