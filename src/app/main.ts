@@ -33,6 +33,7 @@ import { attachPngDrop } from './png-drop.js';
 import { PreviewCanvas } from './preview-canvas.js';
 import { ProgressView, type RunState } from './progress-view.js';
 import { TokenCounter } from './token-counter.js';
+import { PendingGenerate, type RunningJob } from './pending-generate.js';
 import '../pwa/register.js'; // PWA: service worker, offline start, update prompt (production builds only)
 
 const engine = createWorkerEngine();
@@ -94,6 +95,10 @@ const picker = new ModelPicker({
     promptTokens.refresh();
   },
 });
+
+/** The job the controller runs (null: none), and a Generate asked for during a load (pending-generate.ts). */
+let runningJob: RunningJob | null = null;
+const pendingGenerate = new PendingGenerate();
 
 function setState(state: RunState, message: string): void {
   const busy = state === 'loading' || state === 'generating' || state === 'cancelling';
@@ -192,11 +197,19 @@ async function loadSelected(): Promise<void> {
   if (!spec || controller.busy) return;
   if (refreshAdvice().level === 'refuse') return;
   form.showMessage('');
-  finish(await controller.load(spec, handlersFor(spec)), 'load');
+  runningJob = 'load';
+  const outcome = await controller.load(spec, handlersFor(spec));
+  runningJob = null;
+  finish(outcome, 'load');
+  // A Generate pressed during the load (e.g. just after the bundled model began loading) starts now.
+  if (pendingGenerate.take(outcome)) void generate();
 }
 
 async function generate(): Promise<void> {
-  if (controller.busy) return;
+  if (controller.busy) {
+    form.showMessage(pendingGenerate.ask(runningJob ?? 'generate'));
+    return;
+  }
   const values = form.read();
   // A model this browser cannot run is said before asking for anything else (e.g. its folder URL).
   if (refreshAdvice().level === 'refuse') {
@@ -220,7 +233,9 @@ async function generate(): Promise<void> {
   canvas.resize(size.width, size.height);
   // On a phone the output sits below the form: bring the progress into view.
   byId('progress', HTMLElement).scrollIntoView({ block: 'nearest' });
+  runningJob = 'generate';
   const outcome = await controller.generate(spec, requests, { previewEvery: 1, vaeDecodeEvery: values.vaeDecodeEvery }, handlersFor(spec));
+  runningJob = null;
   finish(outcome, 'generate');
 }
 

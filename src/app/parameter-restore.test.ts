@@ -87,12 +87,28 @@ describe('restoring the denoising strength (img2img / inpainting)', () => {
     expect(restoreRequest(request, 'shapes-sd-fp32', specs).values.strength).toBe(0.5);
   });
 
-  it("reads AUTOMATIC1111's img2img infotext; a strength out of range is restored as it is (the form refuses it at Generate)", () => {
+  it("reads AUTOMATIC1111's img2img infotext; a strength out of range is not restored, and a note says so", () => {
     const text = 'a house\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Model hash: abc, Denoising strength: 0.45, Mask blur: 4';
     const { values, notes } = restoreParameters(parseParameters(text), specs);
     expect(values.strength).toBe(0.45);
     expect(notes).toContain('Settings this engine does not have were ignored: Mask blur.');
-    expect(restoreParameters(parseParameters(text.replace('0.45', '1.5')), specs).values.strength).toBe(1.5);
+    const outOfRange = restoreParameters(parseParameters(text.replace('0.45', '5')), specs);
+    expect(outOfRange.values).not.toHaveProperty('strength');
+    expect(outOfRange.notes).toContain('"Denoising strength: 5" was not restored: strength must be a number in (0, 1].');
+  });
+
+  it('values out of range (Size: 0x0, Steps: 0, CFG scale: 99) are not restored, each with a note (issue 25, smaller)', () => {
+    const text = 'a house\nSteps: 0, Sampler: Euler a, CFG scale: 99, Seed: 1, Size: 0x0';
+    const { values, notes } = restoreParameters(parseParameters(text), specs);
+    for (const key of ['width', 'height', 'steps', 'guidanceScale'] as const) expect(values, key).not.toHaveProperty(key);
+    expect(values).toMatchObject({ prompt: 'a house', seed: 1 });
+    expect(notes).toEqual(expect.arrayContaining([
+      'Steps were not restored: Steps must be a whole number from 1 to 1000 (got 0).',
+      'Guidance scale was not restored: Guidance scale must be a number from 0 to 50 (got 99).',
+      'Width was not restored: Width must be a whole number from 8 to 2048 (got 0).',
+      'Height was not restored: Height must be a whole number from 8 to 2048 (got 0).',
+    ]));
+    expect(notes.join(' ')).not.toContain('multiple of 8');
   });
 
   it("leaves A1111's hires-fix denoising strength (a txt2img setting) alone", () => {

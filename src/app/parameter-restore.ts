@@ -4,12 +4,14 @@
  * since v1.6, writes the noise schedule apart ("Sampler: DPM++ 2M, Schedule type: Karras"); "PLMS"
  * is its name for the pseudo linear multistep method that diffusers calls PNDM (without the
  * Runge-Kutta warm-up, as SD's scheduler config sets). "Denoising strength" (img2img / inpainting)
- * restores the strength; the picture itself is not in the text. What cannot be restored is said, not hidden.
+ * restores the strength; the picture itself is not in the text. What cannot be restored is said, not hidden:
+ * numbers out of the engine's range (`Size: 0x0`, `Denoising strength: 5`) are left as they were, with a note.
  */
 import type { GenerationParameters, ParsedGenerationParameters } from '../core/parameters.js';
 import { schedulerFromLabel } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
-import type { ResolvedRequest } from '../engine/request/request.js';
+import { ANY_SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
+import { validateRequest, type RequestField, type ResolvedRequest } from '../engine/request/request.js';
 import type { ModelPreset } from '../presets/model-preset.js';
 import { fromRequest, type FormValues } from './form-values.js';
 
@@ -18,6 +20,16 @@ export interface RestoreResult {
   /** Plain sentences about what was not restored. */
   notes: string[];
 }
+
+/** The form value each checked request field restores, and how a note names it when it is not restored. */
+const FORM_KEYS: Partial<Record<RequestField, 'steps' | 'guidanceScale' | 'seed' | 'width' | 'height'>> = {
+  numInferenceSteps: 'steps',
+  guidanceScale: 'guidanceScale',
+  seed: 'seed',
+  width: 'width',
+  height: 'height',
+};
+const NOT_RESTORED = { steps: 'Steps were not restored', guidanceScale: 'Guidance scale was not restored', seed: 'The seed was not restored', width: 'Width was not restored', height: 'Height was not restored' } as const;
 
 /** Settings that only describe the image (or are carried out anyway), not worth a note. */
 const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from']);
@@ -70,11 +82,23 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
     width: p.width,
     height: p.height,
   };
+  // Numbers out of the engine's range (Size: 0x0, Steps: 0) are left as they were in the form, each with a note.
+  const problems = validateRequest({ prompt: p.prompt, numInferenceSteps: p.steps, guidanceScale: p.guidanceScale, seed: p.seed, width: p.width, height: p.height }, ANY_SD_V1_GEOMETRY);
+  for (const { field, message } of problems) {
+    const key = FORM_KEYS[field];
+    if (key === undefined || !(key in values)) continue;
+    delete values[key];
+    notes.push(`${NOT_RESTORED[key]}: ${message}`);
+  }
   // A1111 writes "Denoising strength" for its hires fix too (txt2img, with "Hires upscale"): not a picture's.
   const hiresFix = Object.keys(extra).some((key) => key.startsWith('Hires '));
   if (p.denoisingStrength !== undefined && !hiresFix) {
-    values.strength = p.denoisingStrength;
-    notes.push(pictureNote(p.denoisingStrength));
+    if (p.denoisingStrength > 0 && p.denoisingStrength <= 1) {
+      values.strength = p.denoisingStrength;
+      notes.push(pictureNote(p.denoisingStrength));
+    } else {
+      notes.push(`"Denoising strength: ${p.denoisingStrength}" was not restored: strength must be a number in (0, 1].`);
+    }
   }
 
   const scheduler = schedulerForSampler(p.sampler, extra['Schedule type']);
@@ -85,7 +109,7 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
   if (preset) values.modelId = preset.id;
   else if (p.model) notes.push(`It was made with the model "${p.model}"; the model picker was left as it was, so the picture may differ.`);
 
-  if (p.width % 8 !== 0 || p.height % 8 !== 0) notes.push(`Its size ${p.width}x${p.height} is not a multiple of 8: fix width and height before generating.`);
+  if ((values.width !== undefined && p.width % 8 !== 0) || (values.height !== undefined && p.height % 8 !== 0)) notes.push(`Its size ${p.width}x${p.height} is not a multiple of 8: fix width and height before generating.`);
 
   const ignored = Object.keys(extra).filter((key) => !HARMLESS_EXTRAS.has(key));
   if (ignored.length > 0) notes.push(`Settings this engine does not have were ignored: ${ignored.join(', ')}.`);

@@ -10,16 +10,14 @@ import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
 import { folderGeometry, openModelFolder } from '../engine/model/model-folder.js';
 import { StableDiffusionPipeline } from '../engine/pipeline.js';
 import { encodeImagePng } from '../engine/request/png-file.js';
-import { validateRequest, type GenerationRequest, type RequestField } from '../engine/request/request.js';
-import { checkOutputPath, writeFilesAtomically } from '../node/atomic-write.js';
+import { resolveRequest, validateRequest, type GenerationRequest, type RequestField } from '../engine/request/request.js';
+import { checkOutputPaths, writeFilesAtomically } from '../node/atomic-write.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
-import { nativeRuntime } from '../node/ort-native.js';
-import { wasmRuntime } from '../node/ort-node.js';
-import type { OrtModule, OrtSessionOptions } from '../engine/runtime/ort.js';
 import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';
 import { readImageFlags } from './image-flags.js';
+import { chooseRuntime, weightBytesOnDisk } from './runtime-choice.js';
 import { stepLines } from './step-lines.js';
 
 const FLAGS = {
@@ -65,11 +63,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   if (positionals.length > 0) throw new InvalidRequestError(`Unexpected argument "${positionals[0]}" (quote the prompt: --prompt "...").`);
   if (values.prompt === undefined) throw new InvalidRequestError('--prompt is required (--prompt "" generates without one, unconditionally).', 'prompt');
   const out = requireFlag(values.out, 'out');
-  await checkOutputPath(out, 'out');
-  if (values.raw !== undefined) {
-    await checkOutputPath(values.raw, 'raw');
-    if (values.raw === out) throw new InvalidRequestError('--raw and --out name the same file.');
-  }
+  await checkOutputPaths([{ path: out, flag: 'out' }, ...(values.raw === undefined ? [] : [{ path: values.raw, flag: 'raw' }])]);
   const latents = values.latents === undefined ? undefined : await readFloat32(values.latents);
   const promptSyntax = promptSyntaxFlag(values['prompt-syntax']);
   const request: GenerationRequest = {
@@ -93,8 +87,10 @@ export async function generateCommand(argv: string[]): Promise<void> {
   if (invalid) throw new InvalidRequestError(`--${FLAG_FOR_FIELD[invalid.field]}: ${invalid.message}`, invalid.field);
   if (request.initImage && !folder.hasVaeEncoder) throw new ModelFileMissingError(`"${source.name}" has no vae_encoder/model.onnx, which --init-image needs: use a model folder exported with its VAE encoder.`);
 
-  // 3. Load, warn about what the text encoder cannot see, generate.
-  const { ort, executionProviders } = cliRuntime(values.runtime);
+  // 3. The runtime (wasm unless the model or the size cannot fit its heap), load, warn about what the text encoder cannot see, generate.
+  const { width, height, guidanceScale } = resolveRequest(request, folderGeometry(folder));
+  const needs = { modelName: source.name, geometry: folderGeometry(folder), width, height, batch: guidanceScale > 1 ? 2 : 1, weightBytes: await weightBytesOnDisk(values.model ?? defaultModelDir()) };
+  const { ort, executionProviders } = chooseRuntime(values.runtime, needs, (line) => void process.stderr.write(`${line}\n`));
   const pipeline = await StableDiffusionPipeline.load(ort, source, { executionProviders });
   try {
     for (const [flag, text] of [['prompt', request.prompt], ['negative-prompt', request.negativePrompt ?? '']] as const) {
@@ -126,14 +122,4 @@ async function readFloat32(path: string): Promise<Float32Array> {
 
 function bytesOf(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/**
- * --runtime wasm (default: onnxruntime-web, as in the browser; one 4 GB heap) or cpu (onnxruntime-node's
- * CPU EP: reads the external data files itself, no heap limit; for real-size SD v1.4 portable folders).
- */
-function cliRuntime(runtime: string | undefined): { ort: OrtModule; executionProviders: OrtSessionOptions['executionProviders'] } {
-  if (runtime === undefined || runtime === 'wasm') return { ort: wasmRuntime(), executionProviders: ['wasm'] };
-  if (runtime === 'cpu') return { ort: nativeRuntime('cpu').ort, executionProviders: ['cpu'] };
-  throw new InvalidRequestError(`--runtime must be wasm or cpu (got "${runtime}").`);
 }

@@ -36,28 +36,24 @@ Exit status: 0 done, 2 bad input (flags, request, model folder, output paths), 1
 (NaN output, a full disk). Errors print as one line (SD_DEBUG=1 adds the stack); outputs are written
 whole or not at all.`;
 
+/** Every command, by name (the unknown-command message lists them all from here). */
+const COMMANDS: Readonly<Record<string, (argv: string[]) => Promise<void>>> = {
+  generate: generateCommand,
+  'parse-prompt': parsePromptCommand,
+  encode: encodeCommand,
+  tokenize: tokenizeCommand,
+  noise: noiseCommand,
+};
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'generate':
-      return generateCommand(rest);
-    case 'tokenize':
-      return tokenizeCommand(rest);
-    case 'noise':
-      return noiseCommand(rest);
-    case 'parse-prompt':
-      return parsePromptCommand(rest);
-    case 'encode':
-      return encodeCommand(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return;
-    default:
-      throw new InvalidRequestError(`Unknown command "${command}": use generate, tokenize or noise (npm run cli -- help).`);
+  if (command === undefined || ['help', '--help', '-h'].includes(command)) {
+    console.log(USAGE);
+    return;
   }
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) throw new InvalidRequestError(`Unknown command "${command}": use ${Object.keys(COMMANDS).join(', ')} or help (npm run cli -- help).`);
+  return run(rest);
 }
 
 runMain(() => main(process.argv.slice(2)));

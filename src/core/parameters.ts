@@ -13,6 +13,7 @@
  * `Prompt syntax: plain` (or `a1111`) records how the prompt was read; A1111 writes no such key, and
  * its prompts are in its own syntax, so a text without it reads as `a1111`.
  */
+import { parseDecimal } from './decimal.js';
 import { InvalidRequestError } from './errors.js';
 import { settingsPairs } from './infotext-settings.js';
 import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from './prompt-syntax.js';
@@ -139,7 +140,7 @@ export function parseParameters(text: string): ParsedGenerationParameters {
   const steps = integer(KEYS.steps);
   const sampler = required(KEYS.sampler);
   const cfg = required(KEYS.guidanceScale);
-  const guidanceScale = cfg.trim() === '' ? NaN : Number(cfg);
+  const guidanceScale = parseDecimal(cfg.trim()) ?? NaN;
   if (!Number.isFinite(guidanceScale)) throw new InvalidRequestError(`"CFG scale: ${cfg}" is not a number.`);
   const seed = integer(KEYS.seed);
   const size = SIZE.exec(required(KEYS.size).trim());
@@ -148,7 +149,7 @@ export function parseParameters(text: string): ParsedGenerationParameters {
   const syntax = settings.get(KEYS.promptSyntax)?.trim() ?? 'a1111';
   if (!isPromptSyntax(syntax)) throw new InvalidRequestError(`"${KEYS.promptSyntax}: ${syntax}" is not one of ${PROMPT_SYNTAXES.join(', ')}.`);
   const strengthText = settings.get(KEYS.denoisingStrength);
-  const denoisingStrength = strengthText === undefined || strengthText.trim() === '' ? undefined : Number(strengthText);
+  const denoisingStrength = strengthText === undefined || strengthText.trim() === '' ? undefined : (parseDecimal(strengthText.trim()) ?? NaN);
   if (denoisingStrength !== undefined && !Number.isFinite(denoisingStrength)) throw new InvalidRequestError(`"Denoising strength: ${strengthText}" is not a number.`);
 
   const extra: Record<string, string> = {};

@@ -25,7 +25,9 @@ import { folderGeometry, openModelFolder, readModelPart, type ModelFolder, type 
 import type { ModelGeometry } from './model/model-geometry.js';
 import type { ModelSource } from './model/model-source.js';
 import { preciseGroupNorm } from './runtime/precise-group-norm.js';
+import { backendOf, checkActivations } from './runtime/model-fit.js';
 import { OrtModel, type PreparedInput } from './runtime/ort-model.js';
+import { explainRunError } from './runtime/session-errors.js';
 import type { OrtModule, OrtSessionOptions } from './runtime/ort.js';
 import { pictureInputRefusal } from './model/model-parts.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request/request.js';
@@ -179,6 +181,9 @@ export class StableDiffusionPipeline {
     const started = now();
     const geometry = this.geometry;
     const r = resolveRequest(request, geometry);
+    // A size whose attention cannot fit the backend's memory is refused here, with the largest that fits (model-fit.ts).
+    const backend = backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined);
+    checkActivations(this.name, geometry, r.width, r.height, r.guidanceScale > 1 ? 2 : 1, { backend });
     const refusal = request.initImage ? pictureInputRefusal(this.name, this.folder.hasVaeEncoder) : null;
     if (refusal) throw refusal;
     if (this.unetInChannels === 9 && !request.mask) {
@@ -360,10 +365,12 @@ export class StableDiffusionPipeline {
   /** eps for one step: the UNet on (2, 4, h, w) = [x ‖ x] with [uncond ‖ cond] (or two batch-1 calls, uncond then cond), then guidance. */
   private async predictNoise(x: Float32Array, t: number, inputs: UnetInputs, sampleShape: number[], guidanceScale: number): Promise<Float32Array> {
     const run = async (sample: Float32Array, encoderHiddenStates: PreparedInput) => {
-      const out = await this.unet.run(
-        { sample: { data: sample, dims: [inputs.batch, ...sampleShape.slice(1)] }, timestep: inputs.timestep(t), encoder_hidden_states: encoderHiddenStates },
-        [this.unet.outputs[0].name],
-      );
+      const out = await this.unet
+        .run({ sample: { data: sample, dims: [inputs.batch, ...sampleShape.slice(1)] }, timestep: inputs.timestep(t), encoder_hidden_states: encoderHiddenStates }, [this.unet.outputs[0].name])
+        .catch((error: unknown) => {
+          const f = this.geometry.vaeScaleFactor;
+          throw explainRunError('UNet', backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined), error, sampleShape[3] * f, sampleShape[2] * f);
+        });
       return Object.values(out)[0].data;
     };
     const [first, second] = inputs.encoderHiddenStates;

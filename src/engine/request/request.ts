@@ -7,8 +7,10 @@
  * size multiple, the default size, latent channels) come from its ModelGeometry.
  */
 import { InvalidRequestError } from '../../core/errors.js';
+import { emphasisProblem } from '../../core/prompt-parser.js';
 import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../../core/prompt-syntax.js';
-import { isSchedulerName, SCHEDULER_NAMES } from '../../core/schedulers/index.js';
+import { isSchedulerName, SCHEDULER_NAMES, SD_V1_4_SCHEDULER_CONFIG } from '../../core/schedulers/index.js';
+import { maxInferenceSteps } from '../../core/schedulers/step-limit.js';
 import type { SchedulerName } from '../../core/schedulers/scheduler.js';
 import type { ModelGeometry } from '../model/model-geometry.js';
 import { checkImageFields, DEFAULT_STRENGTH, type ImageRequestFields } from './image-request.js';
@@ -107,8 +109,21 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
   if (typeof request.prompt !== 'string') add('prompt', `${LABELS.prompt} must be text.`);
   if (request.negativePrompt !== undefined && typeof request.negativePrompt !== 'string') add('negativePrompt', `${LABELS.negativePrompt} must be text.`);
   if (request.promptSyntax !== undefined && !isPromptSyntax(request.promptSyntax)) add('promptSyntax', `${LABELS.promptSyntax} must be one of ${PROMPT_SYNTAXES.join(', ')} (got "${String(request.promptSyntax)}").`);
+  else if (request.promptSyntax === 'a1111') {
+    for (const field of ['prompt', 'negativePrompt'] as const) {
+      const text = request[field];
+      const problem = typeof text === 'string' ? emphasisProblem(text) : null;
+      if (problem) add(field, `${LABELS[field]}: ${problem}`);
+    }
+  }
   if (request.scheduler !== undefined && !isSchedulerName(request.scheduler)) add('scheduler', `${LABELS.scheduler} must be one of ${SCHEDULER_NAMES.join(', ')} (got "${String(request.scheduler)}").`);
   integerIn('numInferenceSteps', request.numInferenceSteps, LIMITS.numInferenceSteps);
+  const steps = request.numInferenceSteps;
+  const scheduler = request.scheduler ?? DEFAULTS.scheduler;
+  if (steps !== undefined && Number.isInteger(steps) && steps <= LIMITS.numInferenceSteps.max && isSchedulerName(scheduler)) {
+    const max = maxInferenceSteps(scheduler, model.schedulerConfig ?? SD_V1_4_SCHEDULER_CONFIG);
+    if (steps > max) add('numInferenceSteps', `${LABELS.numInferenceSteps}: the ${scheduler} scheduler takes at most ${max} with this model's schedule (got ${steps}; more would leave its 0..${(model.schedulerConfig ?? SD_V1_4_SCHEDULER_CONFIG).numTrainTimesteps - 1} timesteps or repeat one).`);
+  }
   const g = request.guidanceScale;
   if (g !== undefined && (!Number.isFinite(g) || g < LIMITS.guidanceScale.min || g > LIMITS.guidanceScale.max)) {
     add('guidanceScale', `${LABELS.guidanceScale} must be a number from ${LIMITS.guidanceScale.min} to ${LIMITS.guidanceScale.max} (got ${g}).`);
@@ -131,6 +146,9 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
     const expected = c * Math.floor(height / f) * Math.floor(width / f);
     if (!(request.latents instanceof Float32Array) || request.latents.length !== expected) {
       add('latents', `${LABELS.latents} must have 1x${c}x${height / f}x${width / f} = ${expected} values for ${width}x${height} (got ${request.latents?.length ?? 'none'}).`);
+    } else {
+      const bad = request.latents.findIndex((v) => !Number.isFinite(v));
+      if (bad !== -1) add('latents', `${LABELS.latents} must be finite numbers: value ${bad} of ${expected} is ${request.latents[bad]}${request.latents.every((v) => Number.isNaN(v)) ? ' (all are NaN)' : ''}.`);
     }
   } else if (request.seed === undefined) {
     add('seed', 'Give a seed or initial latents.');
