@@ -1,21 +1,20 @@
 /**
  * `generate`: one image from the command line, written as a PNG with A1111-style `parameters`.
- * Everything the user gave is checked before any work: the flags (mapped once to the engine's
- * request and checked by its one validator against the model folder's size rule), the output
- * folders and the latents file. Outputs are written to temporary names and renamed, so a failure
+ * It runs on the same Engine as the browser's worker (LocalEngine over a DirectoryModelStore). The
+ * flags, the output folders and the latents file are checked before any work; the request is checked
+ * once, by the engine against the loaded model, and a refused field is said with its flag. Outputs are written to temporary names and renamed, so a failure
  * (a full disk, a NaN image) leaves no file behind.
  */
 import { readFile } from 'node:fs/promises';
-import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
-import { folderGeometry, openModelFolder } from '../engine/model/model-folder.js';
-import { StableDiffusionPipeline } from '../engine/pipeline.js';
-import { encodeImagePng } from '../engine/request/png-file.js';
-import { validateRequest, type GenerationRequest, type RequestField } from '../engine/request/request.js';
+import { InvalidRequestError } from '../core/errors.js';
+import { LocalEngine } from '../engine/local-engine.js';
+import type { GenerationRequest, RequestField } from '../engine/request/request.js';
+import type { Capabilities } from '../engine/runtime/capabilities.js';
+import type { OrtModule } from '../engine/runtime/ort.js';
 import { checkOutputPath, writeFilesAtomically } from '../node/atomic-write.js';
-import { DirectoryModelSource } from '../node/directory-source.js';
+import { DirectoryModelStore } from '../node/directory-store.js';
 import { nativeRuntime } from '../node/ort-native.js';
 import { wasmRuntime } from '../node/ort-node.js';
-import type { OrtModule, OrtSessionOptions } from '../engine/runtime/ort.js';
 import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';
@@ -86,34 +85,44 @@ export async function generateCommand(argv: string[]): Promise<void> {
     ...(await readImageFlags(values['init-image'], values.mask, numberFlag(values.strength, 'strength'))),
   };
 
-  // 2. The request against the model folder's rules (size multiple, latent shape), before loading it.
-  const source = new DirectoryModelSource(values.model ?? defaultModelDir());
-  const folder = await openModelFolder(source);
-  const [invalid] = validateRequest(request, folderGeometry(folder));
-  if (invalid) throw new InvalidRequestError(`--${FLAG_FOR_FIELD[invalid.field]}: ${invalid.message}`, invalid.field);
-  if (request.initImage && !folder.hasVaeEncoder) throw new ModelFileMissingError(`"${source.name}" has no vae_encoder/model.onnx, which --init-image needs: use a model folder exported with its VAE encoder.`);
-
-  // 3. Load, warn about what the text encoder cannot see, generate.
-  const { ort, executionProviders } = cliRuntime(values.runtime);
-  const pipeline = await StableDiffusionPipeline.load(ort, source, { executionProviders });
+  // 2. The model through the engine the worker runs (one open, one validation, the load-time fit checks):
+  //    a picture request on a folder without vae_encoder/ is refused from its file list, before any session loads.
+  const dir = values.model ?? defaultModelDir();
+  const engine = new LocalEngine({ ...cliRuntime(values.runtime), store: new DirectoryModelStore(), detect: nodeCapabilities });
   try {
+    await engine.load({ id: dir, urls: { fp32: dir } }, { needsVaeEncoder: request.initImage !== undefined });
+
+    // 3. Warn about what the text encoder cannot see, generate (the request is checked against the model before any work).
     for (const [flag, text] of [['prompt', request.prompt], ['negative-prompt', request.negativePrompt ?? '']] as const) {
-      const { tokenCount, maxTokens, truncated } = pipeline.tokenize(text, promptSyntax);
+      const { tokenCount, maxTokens, truncated } = await engine.tokenize(text, promptSyntax);
       if (truncated) process.stderr.write(`warning: --${flag} has ${tokenCount} tokens; the text encoder reads the first ${maxTokens}, the rest is cut (as in diffusers; --prompt-syntax a1111 reads it all, in chunks).\n`);
     }
     const steps = stepLines((text) => void process.stderr.write(text), process.stderr.isTTY === true);
-    const result = await pipeline.generate(request, { onProgress: steps.onProgress }).finally(steps.close);
+    const result = await engine.generate(request, { onProgress: steps.onProgress, previewEvery: 0, floatImage: values.raw !== undefined }).catch(inFlagWords).finally(steps.close);
 
     // 4. Every output, or none.
-    const files = [{ path: out, data: await encodeImagePng(result) }];
-    if (values.raw) files.push({ path: values.raw, data: bytesOf(result.image) });
+    const files = [{ path: out, data: result.png }];
+    if (values.raw && result.image) files.push({ path: values.raw, data: bytesOf(result.image) });
     await writeFilesAtomically(files);
     const { timings, request: r } = result;
     console.error(`${out}: ${result.width}x${result.height}, ${r.scheduler} ${r.numInferenceSteps} steps, seed ${r.seed ?? '(given latents)'}; ` +
       `${(timings.denoiseMs / timings.stepMs.length).toFixed(0)} ms/UNet call, total ${(timings.totalMs / 1000).toFixed(2)} s`);
   } finally {
-    await pipeline.dispose();
+    await engine.dispose();
   }
+}
+
+/** A request field the engine refused, said in the CLI's words: the flag that sets it. */
+function inFlagWords(error: unknown): never {
+  if (error instanceof InvalidRequestError && error.field !== undefined && error.field in FLAG_FOR_FIELD) {
+    throw new InvalidRequestError(`--${FLAG_FOR_FIELD[error.field as RequestField]}: ${error.message}`, error.field);
+  }
+  throw error;
+}
+
+/** Node has no WebGPU here: the engine runs on the runtime's one backend (LocalEngineOptions.backend). */
+async function nodeCapabilities(): Promise<Capabilities> {
+  return { webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation: 'no WebGPU in Node' };
 }
 
 async function readFloat32(path: string): Promise<Float32Array> {
@@ -132,8 +141,8 @@ function bytesOf(data: Float32Array): Uint8Array {
  * --runtime wasm (default: onnxruntime-web, as in the browser; one 4 GB heap) or cpu (onnxruntime-node's
  * CPU EP: reads the external data files itself, no heap limit; for real-size SD v1.4 portable folders).
  */
-function cliRuntime(runtime: string | undefined): { ort: OrtModule; executionProviders: OrtSessionOptions['executionProviders'] } {
-  if (runtime === undefined || runtime === 'wasm') return { ort: wasmRuntime(), executionProviders: ['wasm'] };
-  if (runtime === 'cpu') return { ort: nativeRuntime('cpu').ort, executionProviders: ['cpu'] };
+function cliRuntime(runtime: string | undefined): { ort: OrtModule; backend: 'wasm' | 'cpu' } {
+  if (runtime === undefined || runtime === 'wasm') return { ort: wasmRuntime(), backend: 'wasm' };
+  if (runtime === 'cpu') return { ort: nativeRuntime('cpu').ort, backend: 'cpu' };
   throw new InvalidRequestError(`--runtime must be wasm or cpu (got "${runtime}").`);
 }

@@ -6,6 +6,7 @@
 import type { SerializedError } from '../core/errors.js';
 import type { BackendPreference } from './runtime/backend-choice.js';
 import type { Capabilities } from './runtime/capabilities.js';
+import type { Backend } from './runtime/model-fit.js';
 import type { ModelGeometry } from './model/model-geometry.js';
 import type { ModelSpec, Precision } from './model/model-spec.js';
 import type { GenerationProgress, LoadProgress } from './pipeline.js';
@@ -52,7 +53,7 @@ export interface LoadedModel {
   url: string;
   /** What the folder's graphs compute in (not what the spec asked for: a folder typed by URL may be either). */
   precision: Precision;
-  backend: 'webgpu' | 'wasm';
+  backend: Backend;
   /** What requests for this model must satisfy (size multiple, default size, latent channels). */
   geometry: ModelGeometry;
   /** Why `backend` is not the browser's best one (a software WebGPU adapter, a setting); null when it is. */
@@ -72,6 +73,8 @@ export interface ImageResult {
   /** The model's name (its folder). */
   model: string;
   timings: { textEncoderMs: number; denoiseMs: number; vaeDecodeMs: number; totalMs: number; stepMs: number[] };
+  /** The decoded image as float32 NCHW in [0, 1] (diffusers' output_type="np"); only when asked for with `floatImage`. */
+  image?: Float32Array;
 }
 
 export interface CallOptions {
@@ -91,6 +94,8 @@ export interface LoadOptions extends CallOptions {
 
 export interface GenerateCallOptions extends CallOptions, PreviewOptions {
   onPreview?: (preview: Preview) => void;
+  /** Also return the float32 image (ImageResult.image; the CLI's --raw). In this thread only: WorkerEngine does not send it. */
+  floatImage?: boolean;
 }
 
 export interface Engine {

@@ -9,7 +9,7 @@ import { SerialQueue } from '../core/serial-queue.js';
 import { chooseBackend } from './runtime/backend-choice.js';
 import { detectCapabilities, type Capabilities } from './runtime/capabilities.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel, LoadOptions, Preview } from './engine.js';
-import { checkFolderPlan, shaderF16Message, type BackendTarget } from './runtime/model-fit.js';
+import { checkFolderPlan, shaderF16Message, type Backend, type BackendTarget } from './runtime/model-fit.js';
 import { checkListingTakesPicture, pictureInputRefusal } from './model/model-parts.js';
 import { choosePrecision, type ModelSpec } from './model/model-spec.js';
 import type { OrtModule } from './runtime/ort.js';
@@ -24,12 +24,18 @@ export interface LocalEngineOptions {
   ort: OrtModule;
   store: ModelStore;
   detect?: () => Promise<Capabilities>;
+  /**
+   * A runtime with one backend (Node: onnxruntime-web's 'wasm', or onnxruntime-node's 'cpu'): every load
+   * runs on it, whatever the capabilities and the preference say. Default: chosen per load (backend-choice.ts).
+   */
+  backend?: 'wasm' | 'cpu';
 }
 
 export class LocalEngine implements Engine {
   #ort: OrtModule;
   #store: ModelStore;
   #detect: () => Promise<Capabilities>;
+  #backend: 'wasm' | 'cpu' | undefined;
   #capabilities: Promise<Capabilities> | null = null;
   #loaded: { key: string; pipeline: StableDiffusionPipeline; info: LoadedModel } | null = null;
   #queue = new SerialQueue();
@@ -38,6 +44,7 @@ export class LocalEngine implements Engine {
     this.#ort = options.ort;
     this.#store = options.store;
     this.#detect = options.detect ?? (() => detectCapabilities());
+    this.#backend = options.backend;
   }
 
   capabilities(): Promise<Capabilities> {
@@ -48,7 +55,7 @@ export class LocalEngine implements Engine {
   load(spec: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
     return this.#queue.run(async () => {
       const caps = await this.capabilities();
-      const { backend, reason } = chooseBackend(caps, spec, options.backend);
+      const { backend, reason }: { backend: Backend; reason: string | null } = this.#backend ? { backend: this.#backend, reason: null } : chooseBackend(caps, spec, options.backend);
       const precision = choosePrecision(spec, backend === 'webgpu' && caps.shaderF16);
       // An fp16-only model on WebGPU without shader-f16: refused before anything is downloaded.
       if (precision === 'fp16' && backend === 'webgpu' && !caps.shaderF16) throw new ShaderF16UnsupportedError(shaderF16Message(`The model ${spec.id}`));
@@ -80,7 +87,7 @@ export class LocalEngine implements Engine {
   generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     return this.#queue.run(async () => {
       const pipeline = this.#requirePipeline();
-      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0 } = options;
+      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0, floatImage = false } = options;
       const started = performance.now();
       const result = await pipeline.generate(request, {
         signal,
@@ -92,7 +99,7 @@ export class LocalEngine implements Engine {
         onStep: onPreview ? (step) => this.#preview(pipeline, onPreview, step, previewEvery, vaeDecodeEvery) : undefined,
       });
       const png = await encodeImagePng(result);
-      return { width: result.width, height: result.height, rgba: result.rgba, png, request: result.request, model: result.model, timings: result.timings };
+      return { width: result.width, height: result.height, rgba: result.rgba, png, request: result.request, model: result.model, timings: result.timings, ...(floatImage ? { image: result.image } : {}) };
     });
   }
 
