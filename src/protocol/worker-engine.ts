@@ -11,7 +11,7 @@ import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from '../engine/text/tokenizer.js';
 import type { FromWorker, RequestBody, ResultMap, ToWorker } from './messages.js';
 
-interface WorkerLike {
+export interface WorkerLike {
   postMessage(message: ToWorker): void;
   addEventListener(type: 'message', listener: (event: MessageEvent<FromWorker>) => void): void;
   terminate(): void;
@@ -100,4 +100,14 @@ export class WorkerEngine implements Engine {
     for (const pending of this.#pending.values()) pending.reject(new CancelledError('The engine was disposed.'));
     this.#pending.clear();
   }
+}
+
+/**
+ * The engine in a module worker: the one factory of both surfaces. `worker` is the worker script's URL
+ * when it is known at run time (the element: beside its module, so that bundlers of pages that use the
+ * package leave the library's worker file alone), or a function that starts it where a bundler needs
+ * the literal `new Worker(new URL('…', import.meta.url))` (the app: create-worker-engine.ts).
+ */
+export function workerEngine(worker: string | URL | (() => WorkerLike)): Engine {
+  return new WorkerEngine(typeof worker === 'function' ? worker() : (new Worker(worker, { type: 'module' }) as WorkerLike));
 }
