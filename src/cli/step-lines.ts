@@ -3,8 +3,8 @@
  * not UNet calls). On a terminal one line rewritten in place (\r), ended by a newline after the last
  * step; when stderr is a pipe or a file (CI logs, `2> log`), one plain line per step, so nothing is smeared.
  */
-import type { EngineProgress } from '../engine/engine.js';
-import type { GenerationProgress } from '../engine/pipeline.js';
+import type { EngineProgress } from '../engine/events.js';
+import type { GenerationProgress } from '../engine/events.js';
 
 export interface StepLines {
   onProgress: (progress: EngineProgress | GenerationProgress) => void;

@@ -8,12 +8,14 @@ import { latentToRgba } from '../core/latent-preview.js';
 import { SerialQueue } from '../core/serial-queue.js';
 import { chooseBackend } from './runtime/backend-choice.js';
 import { detectCapabilities, type Capabilities } from './runtime/capabilities.js';
-import type { Engine, GenerateCallOptions, ImageResult, LoadedModel, LoadOptions, Preview } from './engine.js';
+import type { Engine, GenerateCallOptions, ImageResult, LoadedModel, EngineLoadOptions } from './engine.js';
+import type { Preview } from './events.js';
 import { checkFolderPlan, shaderF16Message, type Backend, type BackendTarget } from './runtime/model-fit.js';
 import { checkListingTakesPicture, pictureInputRefusal } from './model/model-parts.js';
 import { choosePrecision, type ModelSpec } from './model/model-spec.js';
 import type { OrtModule } from './runtime/ort.js';
-import { StableDiffusionPipeline, type StepProgress } from './pipeline.js';
+import { StableDiffusionPipeline } from './pipeline.js';
+import type { StepProgress } from './events.js';
 import { encodeImagePng } from './request/png-file.js';
 import type { ModelStore, StoredModelInfo } from './ports.js';
 import type { GenerationRequest } from './request/request.js';
@@ -52,7 +54,7 @@ export class LocalEngine implements Engine {
     return this.#capabilities;
   }
 
-  load(spec: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
+  load(spec: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
     return this.#queue.run(async () => {
       const caps = await this.capabilities();
       const { backend, reason }: { backend: Backend; reason: string | null } = this.#backend ? { backend: this.#backend, reason: null } : chooseBackend(caps, spec, options.backend);

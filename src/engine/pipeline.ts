@@ -30,40 +30,18 @@ import type { OrtModule, OrtSessionOptions } from './runtime/ort.js';
 import { pictureInputRefusal } from './model/model-parts.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request/request.js';
 import type { Conditioning } from './text/conditioning.js';
+import type { GenerationProgress, LoadProgress, StepProgress } from './events.js';
 import { TextConditioner } from './text/text-conditioner.js';
 import { ClipTokenizer, MAX_LENGTH, type PromptTokens, type Tokenized } from './text/tokenizer.js';
 
-export interface LoadOptions {
+/** How the pipeline makes its ONNX sessions (the Engine's load options are EngineLoadOptions, engine.ts). */
+export interface PipelineLoadOptions {
   executionProviders: OrtSessionOptions['executionProviders'];
   /** Extra ORT session options per part (e.g. freeDimensionOverrides for the UNet). */
   sessionOptions?: Partial<Record<ModelPart, Partial<OrtSessionOptions>>>;
   /** Keep per-generation UNet inputs in GPU memory; default: on with WebGPU (false: measure without). */
   gpuResidentInputs?: boolean;
   onProgress?: (progress: LoadProgress) => void;
-}
-
-export type LoadProgress = { stage: 'load'; part: ModelPart | 'tokenizer'; index: number; count: number };
-
-/**
- * The stages of one generation, as the pipeline enters them. denoise: after each sampler step, step k of
- * totalSteps N as diffusers' progress bar counts them (core/schedulers/progress.ts): N = the steps that run
- * (img2img: after strength), not the UNet calls (PNDM 20 steps: 21 calls; Heun 10: 19 calls).
- */
-export type GenerationProgress =
-  | { stage: 'encode' }
-  | { stage: 'denoise'; step: number; totalSteps: number }
-  | { stage: 'decode' };
-
-/** One completed sampler step (the same k of N as GenerationProgress's denoise). */
-export interface StepProgress {
-  step: number; // 1-based
-  totalSteps: number;
-  /** The timestep of the UNet call that completed the step. */
-  timestep: number;
-  /** The latents after this step, (1, C, h, w). */
-  latents: Float32Array;
-  latentWidth: number;
-  latentHeight: number;
 }
 
 export interface GenerateOptions {
@@ -116,7 +94,7 @@ export class StableDiffusionPipeline {
 
   private constructor(
     private readonly ort: OrtModule,
-    private readonly loadOptions: LoadOptions,
+    private readonly loadOptions: PipelineLoadOptions,
     readonly folder: ModelFolder,
     readonly tokenizer: ClipTokenizer,
     private readonly textEncoder: OrtModel,
@@ -135,7 +113,7 @@ export class StableDiffusionPipeline {
     return this.unet.floatType;
   }
 
-  static async load(ort: OrtModule, source: ModelSource, options: LoadOptions): Promise<StableDiffusionPipeline> {
+  static async load(ort: OrtModule, source: ModelSource, options: PipelineLoadOptions): Promise<StableDiffusionPipeline> {
     const folder = await openModelFolder(source);
     const report = (part: LoadProgress['part'], index: number) => options.onProgress?.({ stage: 'load', part, index, count: 4 });
     report('tokenizer', 0);

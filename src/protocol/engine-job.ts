@@ -7,7 +7,8 @@
  */
 import { CancelledError } from '../core/errors.js';
 import type { BackendPreference } from '../engine/runtime/backend-choice.js';
-import type { Engine, EngineProgress, ImageResult, LoadedModel, Preview, PreviewOptions } from '../engine/engine.js';
+import type { Engine, ImageResult, LoadedModel, PreviewOptions } from '../engine/engine.js';
+import type { EngineProgress, Preview } from '../engine/events.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
 import { readPngTextChunks } from '../core/png.js';
-import type { EngineProgress, Preview } from '../engine/engine.js';
+import type { EngineProgress, Preview } from '../engine/events.js';
 import { LocalEngine } from '../engine/local-engine.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import { DirectoryModelStore } from '../node/directory-store.js';

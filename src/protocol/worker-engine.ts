@@ -4,7 +4,8 @@
  */
 import { CancelledError, errorFromJSON } from '../core/errors.js';
 import type { Capabilities } from '../engine/runtime/capabilities.js';
-import type { Engine, LoadOptions, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, StoredModelInfo } from '../engine/engine.js';
+import type { Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel, StoredModelInfo } from '../engine/engine.js';
+import type { EngineProgress, Preview } from '../engine/events.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
@@ -74,7 +75,7 @@ export class WorkerEngine implements Engine {
     return this.#call({ type: 'capabilities' });
   }
 
-  load(spec: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
+  load(spec: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
     return this.#call({ type: 'load', spec, backend: options.backend ?? 'auto', needsVaeEncoder: options.needsVaeEncoder ?? false }, options);
   }
 
