@@ -4,11 +4,13 @@
  * unit in a page-wide queue, so an element never generates with a model another element loaded in
  * between. The worker starts with the first job and is disposed a while after the last element
  * disconnects (moving an element in the DOM disconnects and reconnects it, which must not kill it).
+ * A worker that cannot start or dies fails its job (EngineWorkerError, shown as sd-error); the next job
+ * starts a new one from the factory, so the queue never waits on a dead worker.
  *
  * A job runs as the app's do (protocol/engine-job.ts). The factory is the seam tests use:
  * `new SharedEngine(() => fakeEngine)`.
  */
-import { CancelledError } from '../core/errors.js';
+import { CancelledError, EngineWorkerError } from '../core/errors.js';
 import { SerialQueue } from '../core/serial-queue.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
@@ -87,11 +89,16 @@ export class SharedEngine {
       const { previewEvery, vaeDecodeEvery, onProgress, onPreview } = job.options ?? {};
       let model: LoadedModel | undefined;
       let result: ImageResult | undefined;
-      await runEngineJob(this.engine, { spec: job.spec, requests: [job.request], preview: { previewEvery, vaeDecodeEvery }, signal }, {
+      const engine = this.engine;
+      await runEngineJob(engine, { spec: job.spec, requests: [job.request], preview: { previewEvery, vaeDecodeEvery }, signal }, {
         onProgress: (progress) => onProgress?.(progress),
         onPreview: (preview) => onPreview?.(preview),
         onLoaded: (loaded) => void (model = loaded),
         onImage: (image) => void (result = image),
+      }).catch((error: unknown) => {
+        // Its worker could not start or died: the next job asks the factory again (a corrected assetsUrl takes effect).
+        if (error instanceof EngineWorkerError && this.#engine === engine) this.#engine = null;
+        throw error;
       });
       return { model: model!, result: result! };
     };

@@ -30,11 +30,11 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
 
   beforeAll(() => {
     serveEngine(new LocalEngine({ ort: wasmRuntime(), store: diskStore, detect: noGpu }), channel.port1 as unknown as PortLike);
-    engine = new WorkerEngine({
+    engine = new WorkerEngine(() => ({
       postMessage: (message) => channel.port2.postMessage(message),
       addEventListener: (type, listener) => channel.port2.on(type, (data) => listener({ data } as MessageEvent)),
       terminate: () => channel.port2.close(),
-    });
+    }));
   });
   afterAll(() => {
     channel.port1.close();

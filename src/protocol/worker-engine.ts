@@ -2,7 +2,7 @@
  * Page side: an Engine that forwards every call to a web worker (web-llm's WebWorkerEngine shape).
  * Many callers (the app, several <sd-text-to-image> elements) can share one WorkerEngine.
  */
-import { CancelledError, errorFromJSON } from '../core/errors.js';
+import { CancelledError, EngineWorkerError, errorFromJSON } from '../core/errors.js';
 import type { Capabilities } from '../engine/runtime/capabilities.js';
 import type { Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel, StoredModelInfo } from '../engine/engine.js';
 import type { EngineProgress, Preview } from '../engine/events.js';
@@ -14,7 +14,8 @@ import type { FromWorker, RequestBody, ResultMap, ToWorker } from './messages.js
 
 export interface WorkerLike {
   postMessage(message: ToWorker): void;
-  addEventListener(type: 'message', listener: (event: MessageEvent<FromWorker>) => void): void;
+  /** 'message': the worker's answers; 'error' (it could not start, or died) and 'messageerror' (an answer that cannot be read) fail every pending call. */
+  addEventListener(type: 'message' | 'error' | 'messageerror', listener: (event: MessageEvent<FromWorker> | ErrorEvent) => void): void;
   terminate(): void;
 }
 
@@ -26,13 +27,44 @@ interface Pending {
 }
 
 export class WorkerEngine implements Engine {
-  #worker: WorkerLike;
+  readonly #start: () => WorkerLike;
+  readonly #label: string;
+  #worker: WorkerLike | null = null;
   #nextId = 1;
   #pending = new Map<number, Pending>();
 
-  constructor(worker: WorkerLike) {
+  /**
+   * `start` starts the worker: on the first call, and again on the call after the worker failed (a worker
+   * that cannot start or dies fails every pending call with one EngineWorkerError). `label` names it in that error.
+   */
+  constructor(start: () => WorkerLike, label = 'the engine worker') {
+    this.#start = start;
+    this.#label = label;
+  }
+
+  #running(): WorkerLike {
+    if (this.#worker) return this.#worker;
+    const worker = this.#start();
     this.#worker = worker;
-    worker.addEventListener('message', (event) => this.#receive(event.data));
+    worker.addEventListener('message', (event) => {
+      if (this.#worker === worker) this.#receive((event as MessageEvent<FromWorker>).data);
+    });
+    worker.addEventListener('error', (event) => this.#failed(worker, (event as ErrorEvent).message ? `it failed: ${(event as ErrorEvent).message}` : 'it could not start or stopped'));
+    worker.addEventListener('messageerror', () => this.#failed(worker, 'an answer from it could not be read'));
+    return worker;
+  }
+
+  /** The worker is unusable: every pending call fails with one clear error; the next call starts a new worker. */
+  #failed(worker: WorkerLike, what: string): void {
+    if (this.#worker !== worker) return;
+    this.#worker = null;
+    worker.terminate();
+    const error = new EngineWorkerError(
+      `The engine's web worker (${this.#label}) stopped: ${what}. Check that its script is served from that URL (for <sd-text-to-image>: the assets URL, where the package's files are); the next request starts a new worker.`,
+    );
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(error);
   }
 
   #receive(message: FromWorker): void {
@@ -65,9 +97,10 @@ export class WorkerEngine implements Engine {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise((resolve, reject) => {
+      const worker = this.#running();
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, onProgress: options.onProgress, onPreview: options.onPreview });
-      signal?.addEventListener('abort', () => this.#worker.postMessage({ id: this.#nextId++, type: 'cancel', target: id }), { once: true });
-      this.#worker.postMessage({ ...body, id } as ToWorker);
+      signal?.addEventListener('abort', () => this.#worker?.postMessage({ id: this.#nextId++, type: 'cancel', target: id }), { once: true });
+      worker.postMessage({ ...body, id } as ToWorker);
     });
   }
 
@@ -97,7 +130,8 @@ export class WorkerEngine implements Engine {
   }
 
   async dispose(): Promise<void> {
-    this.#worker.terminate();
+    this.#worker?.terminate();
+    this.#worker = null;
     for (const pending of this.#pending.values()) pending.reject(new CancelledError('The engine was disposed.'));
     this.#pending.clear();
   }
@@ -110,5 +144,6 @@ export class WorkerEngine implements Engine {
  * the literal `new Worker(new URL('…', import.meta.url))` (the app: create-worker-engine.ts).
  */
 export function workerEngine(worker: string | URL | (() => WorkerLike)): Engine {
-  return new WorkerEngine(typeof worker === 'function' ? worker() : (new Worker(worker, { type: 'module' }) as WorkerLike));
+  if (typeof worker === 'function') return new WorkerEngine(worker);
+  return new WorkerEngine(() => new Worker(worker, { type: 'module' }) as WorkerLike, String(worker));
 }
