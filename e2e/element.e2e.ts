@@ -322,6 +322,28 @@ describe('<sd-text-to-image> (production build, library only)', () => {
     expect(again).toMatchObject({ ok: true, request: { seed: 3, numInferenceSteps: 1 } });
   });
 
+  it('a worker that cannot start (wrong assetsUrl): sd-error within seconds, not busy; with the right URL the next element works (issue 25 item 5)', async () => {
+    await takeRecorded();
+    const failed = await page.evaluate(async () => {
+      const Element = customElements.get('sd-text-to-image') as unknown as { assetsUrl: string | null; sharedEngine: { dispose(): Promise<void> } };
+      await Element.sharedEngine.dispose(); // the next job starts a worker from assetsUrl
+      const good = Element.assetsUrl;
+      Element.assetsUrl = new URL('nowhere/', document.baseURI).href;
+      const started = performance.now();
+      const outcome = await window.run('first', { steps: '1', scheduler: 'ddim', guidance: '1', seed: '5' });
+      Element.assetsUrl = good;
+      return { outcome, ms: performance.now() - started, busy: document.getElementById('first')!.hasAttribute('busy') };
+    });
+    expect(failed.outcome).toEqual({ ok: false, error: { name: 'EngineWorkerError', message: expect.stringMatching(/^The engine's web worker \(.*nowhere\/engine\.worker\.js\) stopped: .*assets URL/) } });
+    expect(failed.ms).toBeLessThan(10_000);
+    expect(failed.busy).toBe(false);
+    const events = await takeRecorded();
+    expect(events.filter((e) => e.type === 'sd-error')).toEqual([expect.objectContaining({ target: 'first', name: 'EngineWorkerError' })]);
+
+    const again = await page.evaluate(() => window.run('second', { steps: '1', scheduler: 'ddim', guidance: '1', seed: '3' }));
+    expect(again).toMatchObject({ ok: true, request: { seed: 3, numInferenceSteps: 1 } });
+  });
+
   it('refuses bad attributes up front (naming the attribute), and a second generate() while one runs', async () => {
     await takeRecorded();
     const bad = await page.evaluate(() => window.run('second', { steps: 'abc' }));

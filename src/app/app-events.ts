@@ -4,12 +4,13 @@
  * The current state is also mirrored on `<body data-state>`.
  */
 import type { RunState } from './progress-view.js';
+import type { LoadedModel } from '../engine/engine.js';
 
 export interface AppEventMap {
   'sd-app:state': { state: RunState; message: string };
   'sd-app:preview': { step: number; totalSteps: number; kind: 'latent' | 'vae'; batchIndex: number };
   'sd-app:image': { seed: number | null; batchIndex: number; width: number; height: number };
-  'sd-app:model-loaded': { id: string; backend: 'webgpu' | 'wasm'; precision: 'fp16' | 'fp32' };
+  'sd-app:model-loaded': { id: string; backend: LoadedModel['backend']; precision: 'fp16' | 'fp32' };
   'sd-app:restored': { source: 'gallery' | 'png'; notes: string[] };
   /** A picture to start from was decoded and shown (its size is the output's). */
   'sd-app:picture': { width: number; height: number };

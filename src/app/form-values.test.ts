@@ -130,7 +130,7 @@ describe('the picture modes (image to image, inpaint)', () => {
   it('the mode hint names a loaded model that does text to image only', () => {
     expect(modeHint(null)).toBe(MODE_HINT);
     expect(modeHint({ name: 'shapes-sd-fp32', hasVaeEncoder: true })).toBe(MODE_HINT);
-    expect(modeHint({ name: 'no-encoder', hasVaeEncoder: false })).toBe('"no-encoder" has no VAE encoder (vae_encoder/): it does text to image only. To start from a picture, use a model folder exported with its VAE encoder.');
+    expect(modeHint({ name: 'no-encoder', hasVaeEncoder: false })).toBe(pictureInputRefusal('no-encoder', false)!.message);
   });
 
   it('fromRequest brings back the strength of a picture-mode request (a gallery entry)', () => {

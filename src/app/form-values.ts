@@ -6,6 +6,7 @@
  * and, in the picture modes, that a picture is there (and, to inpaint, a painted mask).
  * The form's names map to the request's once, here (steps -> numInferenceSteps). No DOM here.
  */
+import { pictureInputRefusal } from '../engine/model/model-parts.js';
 import type { RgbaImage } from '../core/init-image.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
@@ -130,10 +131,9 @@ export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEO
 
 export const MODE_HINT = 'Image to image and inpainting start from a picture; the output takes its size.';
 
-/** The hint under the mode picker: the loaded model's own when it cannot start from a picture (no vae_encoder/). */
+/** The hint under the mode picker: the engine's own refusal (model-parts.ts) when the loaded model cannot start from a picture. */
 export function modeHint(model: { name: string; hasVaeEncoder: boolean } | null): string {
-  if (!model || model.hasVaeEncoder) return MODE_HINT;
-  return `"${model.name}" has no VAE encoder (vae_encoder/): it does text to image only. To start from a picture, use a model folder exported with its VAE encoder.`;
+  return (model && pictureInputRefusal(model.name, model.hasVaeEncoder)?.message) ?? MODE_HINT;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, NonFiniteOutputError } from '../core/errors.js';
-import type { Engine, LoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
+import type { Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
@@ -17,7 +17,7 @@ class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
   generated: number[] = [];
   onStep: ((step: number) => void) | null = null;
 
-  async load(_spec: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
+  async load(_spec: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
     this.loads++;
     this.needs.push(options.needsVaeEncoder ?? false);
     return model;

@@ -222,7 +222,7 @@ async function generate(): Promise<void> {
   const preset = chosenSpec();
   const picture = imageInput.inputs();
   // A loaded model without vae_encoder/ refuses the picture modes here; one not loaded yet is refused by
-  // the engine from its folder's file list, before its weights download (LoadOptions.needsVaeEncoder).
+  // the engine from its folder's file list, before its weights download (EngineLoadOptions.needsVaeEncoder).
   const current = loadedSelected();
   const refusal = current ? (pictureInputRefusal(current.name, current.hasVaeEncoder)?.message ?? null) : null;
   const errors = validateForm(values, current ? current.geometry : preset ? presetGeometry(preset) : undefined, needsUrl(values.modelId, specs), picture, refusal);

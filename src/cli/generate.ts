@@ -1,23 +1,22 @@
 /**
  * `generate`: one image from the command line, written as a PNG with A1111-style `parameters`.
- * Everything the user gave is checked before any work: the flags (mapped once to the engine's
- * request and checked by its one validator against the model folder's size rule), the output
- * folders and the latents file. Outputs are written to temporary names and renamed, so a failure
+ * It runs on the same Engine as the browser's worker (LocalEngine over a DirectoryModelStore). The
+ * flags, the output folders and the latents file are checked before any work; the request is checked
+ * once, by the engine against the loaded model, and a refused field is said with its flag. Outputs are written to temporary names and renamed, so a failure
  * (a full disk, a NaN image) leaves no file behind.
  */
 import { readFile } from 'node:fs/promises';
-import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
-import { folderGeometry, openModelFolder } from '../engine/model/model-folder.js';
-import { StableDiffusionPipeline } from '../engine/pipeline.js';
-import { encodeImagePng } from '../engine/request/png-file.js';
-import { resolveRequest, validateRequest, type GenerationRequest, type RequestField } from '../engine/request/request.js';
+import { InvalidRequestError } from '../core/errors.js';
+import { LocalEngine } from '../engine/local-engine.js';
+import type { GenerationRequest, RequestField } from '../engine/request/request.js';
+import type { Capabilities } from '../engine/runtime/capabilities.js';
 import { checkOutputPaths, writeFilesAtomically } from '../node/atomic-write.js';
-import { DirectoryModelSource } from '../node/directory-source.js';
+import { DirectoryModelStore } from '../node/directory-store.js';
 import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';
 import { readImageFlags } from './image-flags.js';
-import { chooseRuntime, weightBytesOnDisk } from './runtime-choice.js';
+import { cliRuntime, fallbackRuntime, type CliRuntime } from './runtime-choice.js';
 import { stepLines } from './step-lines.js';
 
 const FLAGS = {
@@ -80,36 +79,60 @@ export async function generateCommand(argv: string[]): Promise<void> {
     ...(await readImageFlags(values['init-image'], values.mask, numberFlag(values.strength, 'strength'))),
   };
 
-  // 2. The request against the model folder's rules (size multiple, latent shape), before loading it.
-  const source = new DirectoryModelSource(values.model ?? defaultModelDir());
-  const folder = await openModelFolder(source);
-  const [invalid] = validateRequest(request, folderGeometry(folder));
-  if (invalid) throw new InvalidRequestError(`--${FLAG_FOR_FIELD[invalid.field]}: ${invalid.message}`, invalid.field);
-  if (request.initImage && !folder.hasVaeEncoder) throw new ModelFileMissingError(`"${source.name}" has no vae_encoder/model.onnx, which --init-image needs: use a model folder exported with its VAE encoder.`);
+  // 2. The model through the engine the worker runs: one open, one validation of the request against the
+  //    folder's rules as soon as its configs are read, the fit checks (weights, attention at this size), and
+  //    a picture request on a folder without vae_encoder/ refused from its file list, all before any session
+  //    loads. When wasm cannot fit and no --runtime was given, onnxruntime-node's CPU runtime (runtime-choice.ts).
+  const dir = values.model ?? defaultModelDir();
+  const warn = (line: string) => void process.stderr.write(`${line}\n`);
+  let runtime: CliRuntime | null = cliRuntime(values.runtime);
+  while (runtime) {
+    const engine = new LocalEngine({ ...runtime, store: new DirectoryModelStore(), detect: nodeCapabilities });
+    try {
+      return await generateWith(engine, dir, request, values, out);
+    } catch (error) {
+      runtime = fallbackRuntime(values.runtime, runtime, error, warn);
+      if (!runtime) throw error;
+    } finally {
+      await engine.dispose();
+    }
+  }
+}
 
-  // 3. The runtime (wasm unless the model or the size cannot fit its heap), load, warn about what the text encoder cannot see, generate.
-  const { width, height, guidanceScale } = resolveRequest(request, folderGeometry(folder));
-  const needs = { modelName: source.name, geometry: folderGeometry(folder), width, height, batch: guidanceScale > 1 ? 2 : 1, weightBytes: await weightBytesOnDisk(values.model ?? defaultModelDir()) };
-  const { ort, executionProviders } = chooseRuntime(values.runtime, needs, (line) => void process.stderr.write(`${line}\n`));
-  const pipeline = await StableDiffusionPipeline.load(ort, source, { executionProviders });
-  try {
+async function generateWith(engine: LocalEngine, dir: string, request: GenerationRequest, values: { raw?: string }, out: string): Promise<void> {
+  {
+    await engine.load({ id: dir, urls: { fp32: dir } }, { needsVaeEncoder: request.initImage !== undefined, request }).catch(inFlagWords);
+    const promptSyntax = request.promptSyntax;
+
+    // 3. Warn about what the text encoder cannot see, generate (the request is checked against the model before any work).
     for (const [flag, text] of [['prompt', request.prompt], ['negative-prompt', request.negativePrompt ?? '']] as const) {
-      const { tokenCount, maxTokens, truncated } = pipeline.tokenize(text, promptSyntax);
+      const { tokenCount, maxTokens, truncated } = await engine.tokenize(text, promptSyntax);
       if (truncated) process.stderr.write(`warning: --${flag} has ${tokenCount} tokens; the text encoder reads the first ${maxTokens}, the rest is cut (as in diffusers; --prompt-syntax a1111 reads it all, in chunks).\n`);
     }
     const steps = stepLines((text) => void process.stderr.write(text), process.stderr.isTTY === true);
-    const result = await pipeline.generate(request, { onProgress: steps.onProgress }).finally(steps.close);
+    const result = await engine.generate(request, { onProgress: steps.onProgress, previewEvery: 0, floatImage: values.raw !== undefined }).catch(inFlagWords).finally(steps.close);
 
     // 4. Every output, or none.
-    const files = [{ path: out, data: await encodeImagePng(result) }];
-    if (values.raw) files.push({ path: values.raw, data: bytesOf(result.image) });
+    const files = [{ path: out, data: result.png }];
+    if (values.raw && result.image) files.push({ path: values.raw, data: bytesOf(result.image) });
     await writeFilesAtomically(files);
     const { timings, request: r } = result;
     console.error(`${out}: ${result.width}x${result.height}, ${r.scheduler} ${r.numInferenceSteps} steps, seed ${r.seed ?? '(given latents)'}; ` +
       `${(timings.denoiseMs / timings.stepMs.length).toFixed(0)} ms/UNet call, total ${(timings.totalMs / 1000).toFixed(2)} s`);
-  } finally {
-    await pipeline.dispose();
   }
+}
+
+/** A request field the engine refused, said in the CLI's words: the flag that sets it. */
+function inFlagWords(error: unknown): never {
+  if (error instanceof InvalidRequestError && error.field !== undefined && error.field in FLAG_FOR_FIELD) {
+    throw new InvalidRequestError(`--${FLAG_FOR_FIELD[error.field as RequestField]}: ${error.message}`, error.field);
+  }
+  throw error;
+}
+
+/** Node has no WebGPU here: the engine runs on the runtime's one backend (LocalEngineOptions.backend). */
+async function nodeCapabilities(): Promise<Capabilities> {
+  return { webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation: 'no WebGPU in Node' };
 }
 
 async function readFloat32(path: string): Promise<Float32Array> {

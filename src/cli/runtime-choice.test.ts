@@ -1,48 +1,58 @@
 /**
- * The CLI's runtime choice (issue 25 item 6): wasm when the model and the size fit its heap; else
- * onnxruntime-node, said on stderr, when it is installed; else ModelTooLargeError with the largest size.
+ * The CLI's runtime choice (issue 25 item 6): the engine on wasm refuses a size whose attention cannot fit
+ * its heap before any session loads (ModelTooLargeError naming the largest size that fits: 704x704 for
+ * shapes-sd, measured: 736 and 768 fail with bad_alloc); the CLI then moves to onnxruntime-node when it is
+ * installed, and says so, else keeps the refusal with how to install it. --runtime given: no move.
  */
 import { describe, expect, it } from 'vitest';
 import { ModelTooLargeError } from '../core/errors.js';
-import { DirectoryModelSource } from '../node/directory-source.js';
-import { folderGeometry, openModelFolder } from '../engine/model/model-folder.js';
-import { chooseRuntime, weightBytesOnDisk, type CliRuntime } from './runtime-choice.js';
+import { LocalEngine } from '../engine/local-engine.js';
+import { DirectoryModelStore } from '../node/directory-store.js';
+import { wasmRuntime } from '../node/ort-node.js';
+import { fallbackRuntime, type CliRuntime } from './runtime-choice.js';
 
-const fakeCpu: CliRuntime = { ort: {} as CliRuntime['ort'], executionProviders: ['cpu'] };
+const fakeCpu: CliRuntime = { ort: {} as CliRuntime['ort'], backend: 'cpu' };
 const missing = (): CliRuntime => {
   throw new Error('Cannot find module onnxruntime-node');
 };
+const wasm: CliRuntime = { ort: wasmRuntime(), backend: 'wasm' };
+const dir = 'public/models/shapes-sd-fp32';
 
-describe('chooseRuntime', async () => {
-  const dir = 'public/models/shapes-sd-fp32';
-  const geometry = folderGeometry(await openModelFolder(new DirectoryModelSource(dir)));
-  const needs = (side: number, weightBytes = 25e6) => ({ modelName: 'shapes-sd-fp32', geometry, width: side, height: side, batch: 2, weightBytes });
+async function loadOnWasm(side: number): Promise<unknown> {
+  const engine = new LocalEngine({ ...wasm, store: new DirectoryModelStore(), detect: async () => ({ webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation: null }) });
+  try {
+    await engine.load({ id: dir, urls: { fp32: dir } }, { request: { prompt: 'x', seed: 1, width: side, height: side } });
+    return null;
+  } catch (error) {
+    return error;
+  } finally {
+    await engine.dispose();
+  }
+}
 
-  it('reads the weights from disk', async () => {
-    expect(await weightBytesOnDisk(dir)).toBeGreaterThan(20e6);
+describe('the CLI on wasm, then onnxruntime-node', () => {
+  it('512x512 loads on wasm', async () => {
+    expect(await loadOnWasm(512)).toBeNull();
   });
 
-  it('wasm when it fits, without a word', () => {
-    const lines: string[] = [];
-    expect(chooseRuntime(undefined, needs(512), (l) => lines.push(l), missing).executionProviders).toEqual(['wasm']);
-    expect(lines).toEqual([]);
+  it('768x768: the engine refuses it on wasm before any session, naming the largest size', async () => {
+    const error = await loadOnWasm(768);
+    expect(error).toBeInstanceOf(ModelTooLargeError);
+    expect((error as Error).message).toMatch(/The largest size that fits is 704x704/);
   });
 
-  it('768x768: onnxruntime-node when installed, and it says so', () => {
+  it('then onnxruntime-node when installed, and it says so; without it, the refusal with how to install it', async () => {
+    const tooLarge = (await loadOnWasm(768)) as ModelTooLargeError;
     const lines: string[] = [];
-    expect(chooseRuntime(undefined, needs(768), (l) => lines.push(l), () => fakeCpu)).toBe(fakeCpu);
+    expect(fallbackRuntime(undefined, wasm, tooLarge, (l) => lines.push(l), () => fakeCpu)).toBe(fakeCpu);
     expect(lines).toEqual([expect.stringMatching(/^note: running on onnxruntime-node's CPU runtime, not wasm: shapes-sd-fp32 at 768x768 needs about /)]);
+    expect(() => fallbackRuntime(undefined, wasm, tooLarge, () => undefined, missing)).toThrow(/The largest size that fits is 704x704.*is not installed: npm install onnxruntime-node/);
   });
 
-  it('768x768 without onnxruntime-node, or with --runtime wasm: ModelTooLargeError naming the largest size', () => {
-    expect(() => chooseRuntime(undefined, needs(768), () => undefined, missing)).toThrow(ModelTooLargeError);
-    expect(() => chooseRuntime(undefined, needs(768), () => undefined, missing)).toThrow(/The largest size that fits is 704x704.*is not installed: npm install onnxruntime-node/);
-    expect(() => chooseRuntime('wasm', needs(768), () => undefined, () => fakeCpu)).toThrow(/The largest size that fits is 704x704/);
-  });
-
-  it('weights over the heap (SD v1.4 fp32, 3.4 GB + 0.5 GB to run) move to onnxruntime-node too', () => {
-    const lines: string[] = [];
-    expect(chooseRuntime(undefined, needs(512, 3.9e9), (l) => lines.push(l), () => fakeCpu)).toBe(fakeCpu);
-    expect(lines[0]).toMatch(/^note: running on onnxruntime-node's CPU runtime, not wasm: shapes-sd-fp32 has .* of weights; the wasm backend keeps them all in its heap/);
+  it('no move with --runtime given, on cpu, or for another error', async () => {
+    const tooLarge = (await loadOnWasm(768)) as ModelTooLargeError;
+    expect(fallbackRuntime('wasm', wasm, tooLarge, () => undefined, () => fakeCpu)).toBeNull();
+    expect(fallbackRuntime(undefined, fakeCpu, tooLarge, () => undefined, () => fakeCpu)).toBeNull();
+    expect(fallbackRuntime(undefined, wasm, new Error('other'), () => undefined, () => fakeCpu)).toBeNull();
   });
 });

@@ -60,7 +60,7 @@
  */
 import { decodeImageSource } from '../browser/decode-image.js';
 import { CancelledError, errorToJSON, InvalidRequestError } from '../core/errors.js';
-import type { EngineProgress, Preview } from '../engine/engine.js';
+import type { EngineProgress, Preview } from '../engine/events.js';
 import { randomSeed } from '../engine/request/seed.js';
 import { presets } from '../presets/presets.js';
 import { progressDetail, sdEvent, type SdCompleteDetail, type SdEventDetails } from './events.js';

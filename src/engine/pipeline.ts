@@ -25,47 +25,27 @@ import { folderGeometry, openModelFolder, readModelPart, type ModelFolder, type 
 import type { ModelGeometry } from './model/model-geometry.js';
 import type { ModelSource } from './model/model-source.js';
 import { preciseGroupNorm } from './runtime/precise-group-norm.js';
-import { backendOf, checkActivations } from './runtime/model-fit.js';
+import { backendOf, checkActivations, type Backend } from './runtime/model-fit.js';
 import { OrtModel, type PreparedInput } from './runtime/ort-model.js';
 import { explainRunError } from './runtime/session-errors.js';
 import type { OrtModule, OrtSessionOptions } from './runtime/ort.js';
 import { pictureInputRefusal } from './model/model-parts.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request/request.js';
 import type { Conditioning } from './text/conditioning.js';
+import type { GenerationProgress, LoadProgress, StepProgress } from './events.js';
 import { TextConditioner } from './text/text-conditioner.js';
 import { ClipTokenizer, MAX_LENGTH, type PromptTokens, type Tokenized } from './text/tokenizer.js';
 
-export interface LoadOptions {
+/** How the pipeline makes its ONNX sessions (the Engine's load options are EngineLoadOptions, engine.ts). */
+export interface PipelineLoadOptions {
   executionProviders: OrtSessionOptions['executionProviders'];
   /** Extra ORT session options per part (e.g. freeDimensionOverrides for the UNet). */
   sessionOptions?: Partial<Record<ModelPart, Partial<OrtSessionOptions>>>;
   /** Keep per-generation UNet inputs in GPU memory; default: on with WebGPU (false: measure without). */
   gpuResidentInputs?: boolean;
   onProgress?: (progress: LoadProgress) => void;
-}
-
-export type LoadProgress = { stage: 'load'; part: ModelPart | 'tokenizer'; index: number; count: number };
-
-/**
- * The stages of one generation, as the pipeline enters them. denoise: after each sampler step, step k of
- * totalSteps N as diffusers' progress bar counts them (core/schedulers/progress.ts): N = the steps that run
- * (img2img: after strength), not the UNet calls (PNDM 20 steps: 21 calls; Heun 10: 19 calls).
- */
-export type GenerationProgress =
-  | { stage: 'encode' }
-  | { stage: 'denoise'; step: number; totalSteps: number }
-  | { stage: 'decode' };
-
-/** One completed sampler step (the same k of N as GenerationProgress's denoise). */
-export interface StepProgress {
-  step: number; // 1-based
-  totalSteps: number;
-  /** The timestep of the UNet call that completed the step. */
-  timestep: number;
-  /** The latents after this step, (1, C, h, w). */
-  latents: Float32Array;
-  latentWidth: number;
-  latentHeight: number;
+  /** Called with the folder's rules as soon as its configs are read, before any session is made: throw to refuse. */
+  checkFolder?: (geometry: ModelGeometry) => void;
 }
 
 export interface GenerateOptions {
@@ -104,6 +84,16 @@ interface UnetInputs {
 
 const now = () => performance.now();
 
+/**
+ * A request against a model's rules (the one validator, via resolveRequest) and its backend's memory
+ * (a size whose attention cannot fit is refused with the largest that fits: model-fit.ts), before any work.
+ */
+export function checkRequest(name: string, geometry: ModelGeometry, request: GenerationRequest, backend: Backend): ResolvedRequest {
+  const r = resolveRequest(request, geometry);
+  checkActivations(name, geometry, r.width, r.height, r.guidanceScale > 1 ? 2 : 1, { backend });
+  return r;
+}
+
 /** Lets queued events (a cancel message, a UI update) run: scheduler.yield where the platform has it, else a macrotask. */
 function yieldToEventLoop(): Promise<void> {
   const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
@@ -118,7 +108,7 @@ export class StableDiffusionPipeline {
 
   private constructor(
     private readonly ort: OrtModule,
-    private readonly loadOptions: LoadOptions,
+    private readonly loadOptions: PipelineLoadOptions,
     readonly folder: ModelFolder,
     readonly tokenizer: ClipTokenizer,
     private readonly textEncoder: OrtModel,
@@ -137,8 +127,9 @@ export class StableDiffusionPipeline {
     return this.unet.floatType;
   }
 
-  static async load(ort: OrtModule, source: ModelSource, options: LoadOptions): Promise<StableDiffusionPipeline> {
+  static async load(ort: OrtModule, source: ModelSource, options: PipelineLoadOptions): Promise<StableDiffusionPipeline> {
     const folder = await openModelFolder(source);
+    options.checkFolder?.(folderGeometry(folder));
     const report = (part: LoadProgress['part'], index: number) => options.onProgress?.({ stage: 'load', part, index, count: 4 });
     report('tokenizer', 0);
     const tokenizer = await ClipTokenizer.fromSource(source);
@@ -180,10 +171,7 @@ export class StableDiffusionPipeline {
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
     const started = now();
     const geometry = this.geometry;
-    const r = resolveRequest(request, geometry);
-    // A size whose attention cannot fit the backend's memory is refused here, with the largest that fits (model-fit.ts).
-    const backend = backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined);
-    checkActivations(this.name, geometry, r.width, r.height, r.guidanceScale > 1 ? 2 : 1, { backend });
+    const r = checkRequest(this.name, geometry, request, backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined));
     const refusal = request.initImage ? pictureInputRefusal(this.name, this.folder.hasVaeEncoder) : null;
     if (refusal) throw refusal;
     if (this.unetInChannels === 9 && !request.mask) {
