@@ -8,58 +8,35 @@
  * Source: diffusers `DDIMScheduler` (src/diffusers/schedulers/scheduling_ddim.py); Song et al. 2020,
  * "Denoising Diffusion Implicit Models", https://arxiv.org/abs/2010.02502, eq. 12.
  */
+import { AlphaScheduler } from './alpha-scheduler.js';
 import { timestepSpacingFor } from './config.js';
-import { InvalidRequestError } from '../errors.js';
-import { addAlphaNoise, alphasCumprod, checkBeginIndex, f32, integerTimesteps } from './schedule.js';
-import type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
+import { f32, integerTimesteps } from './schedule.js';
+import type { SchedulerConfig, SchedulerName } from './scheduler.js';
 
-export class DdimScheduler implements Scheduler {
+export class DdimScheduler extends AlphaScheduler {
   readonly name: SchedulerName = 'ddim';
-  readonly initNoiseSigma = 1;
-  readonly order = 1;
-  timesteps: readonly number[] = [];
-  readonly #config: SchedulerConfig;
-  readonly #alphasCumprod: Float32Array;
-  readonly #finalAlphaCumprod: number;
   #stepRatio = 0;
 
   constructor(config: SchedulerConfig) {
-    this.#config = config;
-    this.#alphasCumprod = alphasCumprod(config);
-    this.#finalAlphaCumprod = config.setAlphaToOne ? 1 : this.#alphasCumprod[0];
+    super(config, 'DdimScheduler');
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    this.timesteps = integerTimesteps(this.#config, timestepSpacingFor(this.name, this.#config), numInferenceSteps);
-    this.#stepRatio = Math.floor(this.#config.numTrainTimesteps / numInferenceSteps);
-  }
-
-  setBeginIndex(index: number): void {
-    checkBeginIndex(index, this.timesteps.length, 'DdimScheduler'); // no step index to set: step() only reads the timestep
-  }
-
-  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
-    if (!Number.isInteger(timestep) || timestep < 0 || timestep >= this.#alphasCumprod.length) {
-      throw new InvalidRequestError(`DdimScheduler.addNoise: timestep must be an integer training timestep (got ${timestep}).`);
-    }
-    return addAlphaNoise(original, noise, this.#alphasCumprod[timestep]);
-  }
-
-  scaleModelInput(sample: Float32Array): Float32Array {
-    return sample;
+    this.timesteps = integerTimesteps(this.config, timestepSpacingFor(this.name, this.config), numInferenceSteps);
+    this.#stepRatio = Math.floor(this.config.numTrainTimesteps / numInferenceSteps);
   }
 
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
     if (this.timesteps.length === 0) throw new Error('DdimScheduler: call setTimesteps before step.');
     const prevTimestep = timestep - this.#stepRatio;
-    const aT = this.#alphasCumprod[timestep];
-    const aPrev = prevTimestep >= 0 ? this.#alphasCumprod[prevTimestep] : this.#finalAlphaCumprod;
+    const aT = this.alphasCumprod[timestep];
+    const aPrev = this.alphaAt(prevTimestep);
     const sqrtA = f32(Math.sqrt(aT));
     const sqrtB = f32(Math.sqrt(f32(1 - aT)));
     const sqrtAPrev = f32(Math.sqrt(aPrev));
     const dirCoeff = f32(Math.sqrt(f32(1 - aPrev))); // sqrt(1 - a_prev - std_dev^2), std_dev = 0 at eta = 0
-    const v = this.#config.predictionType === 'v_prediction';
-    const clip = this.#config.clipSample ?? true; // diffusers' DDIM default when the config does not say
+    const v = this.config.predictionType === 'v_prediction';
+    const clip = this.config.clipSample ?? true; // diffusers' DDIM default when the config does not say
     return sample.map((x, i) => {
       const m = modelOutput[i];
       const raw = v ? sqrtA * x - sqrtB * m : (x - sqrtB * m) / sqrtA;
