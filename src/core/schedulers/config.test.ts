@@ -119,6 +119,8 @@ describe('timestepSpacingFor: the spacing belongs to the class that wrote it', (
       dpmpp_2m: 'linspace',
       dpmpp_2m_karras: 'linspace',
       unipc: 'linspace',
+      lcm: 'leading',
+      tcd: 'leading',
     });
   });
   it('a file that sets timestep_spacing gives it to every class, as from_config passes keys the file set', () => {
@@ -151,6 +153,8 @@ describe('registry and labels', () => {
       dpmpp_2m: 'DPM++ 2M',
       dpmpp_2m_karras: 'DPM++ 2M Karras',
       unipc: 'UniPC',
+      lcm: 'LCM',
+      tcd: 'TCD',
     });
   });
   it('parses labels back, forgiving case and spacing', () => {

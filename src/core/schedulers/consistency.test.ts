@@ -16,7 +16,8 @@ const here = (path: string): URL => new URL(path, import.meta.url);
 
 const byT = trainSigmas(alphasCumprod(SD14));
 const sigmaOf = (t: number): number => interp(t, byT); // the model's noise level for timestep t
-const DETERMINISTIC = SCHEDULER_NAMES.filter((n) => n !== 'euler_a');
+// LCM and TCD are not ODE solvers (each step jumps to the consistency estimate of x0): fewstep-parity.test.ts
+const DETERMINISTIC = SCHEDULER_NAMES.filter((n) => n !== 'euler_a' && n !== 'lcm' && n !== 'tcd');
 /** Samplers whose x lives in variance-preserving space (x = alpha x0 + sigma_vp eps), the rest in sigma space (x = x0 + sigma eps). */
 const VP = new Set<SchedulerName>(['pndm', 'ddim', 'dpmpp_2m', 'dpmpp_2m_karras', 'unipc']);
 /** Noise level the last step lands on: sigma(0) for PNDM / DDIM (set_alpha_to_one false), 0 for the rest. */
