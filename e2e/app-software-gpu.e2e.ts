@@ -2,7 +2,7 @@
  * The app on a software WebGPU adapter (Chromium's SwiftShader, as in headless Chromium or on a
  * GPU-blocklisted machine): the bundled small model runs on the CPU (wasm) by default, the page
  * says why, and the visible setting "Use WebGPU even on a software GPU" switches it to WebGPU
- * (kept across a reload). Issue 12 item 8; the decision itself is src/engine/backend-choice.ts.
+ * (kept across a reload). Issue 12 item 8; the decision itself is src/engine/runtime/backend-choice.ts.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

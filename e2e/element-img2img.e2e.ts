@@ -21,7 +21,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseParameters } from '../src/core/parameters.js';
 import { readPngTextChunks } from '../src/core/png.js';
-import type { ResolvedRequest } from '../src/engine/request.js';
+import type { ResolvedRequest } from '../src/engine/request/request.js';
 import { decodePng, pngLevelError } from '../src/testing/png-decode.js';
 import { readF32 } from '../src/testing/reference-data.js';
 import { launchChromium } from './lib/browser.js';

@@ -10,7 +10,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngTextChunks } from '../src/core/png.js';
-import type { ResolvedRequest } from '../src/engine/request.js';
+import type { ResolvedRequest } from '../src/engine/request/request.js';
 import { StableDiffusionPipeline } from '../src/engine/pipeline.js';
 import { DirectoryModelSource } from '../src/node/directory-source.js';
 import { wasmRuntime } from '../src/node/ort-node.js';

@@ -13,9 +13,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { validateForm, type FormValues } from './app/form-values.js';
 import { FLAG_FOR_FIELD, generateCommand } from './cli/generate.js';
 import { requestFromAttributes } from './element/settings.js';
-import { folderGeometry, openModelFolder } from './engine/model-folder.js';
-import type { ModelGeometry } from './engine/model-geometry.js';
-import { validateRequest, type RequestField } from './engine/request.js';
+import { folderGeometry, openModelFolder } from './engine/model/model-folder.js';
+import type { ModelGeometry } from './engine/model/model-geometry.js';
+import { validateRequest, type RequestField } from './engine/request/request.js';
 import { DirectoryModelSource } from './node/directory-source.js';
 import { presets } from './presets/presets.js';
 

@@ -6,8 +6,8 @@ the relative L2 distance from float64 (torch, the VAE rebuilt from the ONNX weig
   torch float32, channels-last input (what diffusers' VaeImageProcessor makes from a PIL picture)
   onnxruntime CPU on vae_encoder/model.onnx (InstanceNormalization's long float32 sums)
 and writes OUT_DIR/mean_f64_{A,B}.f32 (float32 (1,4,h,w), the float64 mean rounded) and OUT_DIR/check_group_norm.json.
-The engine's encoder (onnxruntime-web wasm, with src/engine/precise-group-norm.ts) is measured against those
-files by src/engine/precise-group-norm.test.ts.
+The engine's encoder (onnxruntime-web wasm, with src/engine/runtime/precise-group-norm.ts) is measured against those
+files by src/engine/runtime/precise-group-norm.test.ts.
 
 Usage: PYTHONPATH=/path/to/diffusers/src python tools/check_group_norm.py MODEL_DIR OUT_DIR
 """

@@ -1,4 +1,4 @@
-"""Tiny GroupNorm graphs for src/engine/precise-group-norm.test.ts, exported as torch exports diffusers' VAE.
+"""Tiny GroupNorm graphs for src/engine/runtime/precise-group-norm.test.ts, exported as torch exports diffusers' VAE.
 
 Conv2d(3, 16, 3) -> GroupNorm(8, 16) -> SiLU -> GroupNorm(4, 16) over (N, C, H*W) (the attention block's
 layout), exported at opset 17 (ReduceMean takes axes as an attribute) and 18 (axes as an input), with a

@@ -4,7 +4,7 @@
  * text encoder; sample + timestep: UNet; latent_sample: VAE decoder; x: the engine's GPU uploader),
  * so it does not depend on the order in which the pipeline creates sessions.
  */
-import type { OrtModule, OrtSession } from '../../src/engine/ort.js';
+import type { OrtModule, OrtSession } from '../../src/engine/runtime/ort.js';
 
 export type Part = 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder' | 'uploader' | 'other';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Capabilities } from '../engine/capabilities.js';
+import type { Capabilities } from '../engine/runtime/capabilities.js';
 import { presets } from '../presets/presets.js';
 import { adviseModel, attentionBufferBytes, describeCapabilities } from './capability-advice.js';
 

@@ -9,9 +9,9 @@
  *   classifier-free guidance 2 x 8 x 4096 x 4096 floats, 1 GiB in fp32 (512 MiB in fp16). An adapter
  *   whose maxBufferSize is smaller will fail mid-run, so we warn and suggest a smaller size.
  */
-import type { Capabilities } from '../engine/capabilities.js';
-import { shaderF16Message } from '../engine/model-fit.js';
-import { choosePrecision } from '../engine/model-spec.js';
+import type { Capabilities } from '../engine/runtime/capabilities.js';
+import { shaderF16Message } from '../engine/runtime/model-fit.js';
+import { choosePrecision } from '../engine/model/model-spec.js';
 import type { ModelPreset } from '../presets/model-preset.js';
 import { formatBytes } from '../store/quota.js';
 
@@ -50,7 +50,7 @@ export function adviseModel(caps: Capabilities, spec: ModelPreset, size: { width
     return { level: 'ok', message: null };
   }
 
-  // Without shader-f16 only fp32 runs (src/engine/model-fit.ts refuses fp16 graphs before their weights download).
+  // Without shader-f16 only fp32 runs (src/engine/runtime/model-fit.ts refuses fp16 graphs before their weights download).
   if (!caps.shaderF16 && precision === 'fp16') {
     return { level: 'refuse', message: shaderF16Message(spec.label) };
   }

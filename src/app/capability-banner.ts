@@ -2,7 +2,7 @@
  * The banner at the top of the page: what this browser can run (WebGPU, shader-f16, buffer
  * limits), and when something is missing, the engine's plain explanation of what to do.
  */
-import type { Capabilities } from '../engine/capabilities.js';
+import type { Capabilities } from '../engine/runtime/capabilities.js';
 import { describeCapabilities } from './capability-advice.js';
 
 export function renderCapabilityBanner(root: HTMLElement, caps: Capabilities): void {

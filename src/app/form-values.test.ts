@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
-import { pictureInputRefusal } from '../engine/model-parts.js';
+import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
+import { pictureInputRefusal } from '../engine/model/model-parts.js';
 import { CUSTOM_MODEL_ID, fromRequest, MODE_HINT, modeHint, toRequest, validateForm, type FormValues } from './form-values.js';
 
 const valid: FormValues = {

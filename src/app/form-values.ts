@@ -9,8 +9,8 @@
 import type { RgbaImage } from '../core/init-image.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
-import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model-geometry.js';
-import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest } from '../engine/request.js';
+import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model/model-geometry.js';
+import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest } from '../engine/request/request.js';
 import { normaliseModelUrl } from '../store/model-url.js';
 
 /** The model picker's value for "a folder at a URL I type". */

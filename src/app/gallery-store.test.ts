@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { createStore, set } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
-import type { ResolvedRequest } from '../engine/request.js';
+import type { ResolvedRequest } from '../engine/request/request.js';
 import { GalleryStore } from './gallery-store.js';
 
 const request = (seed: number): ResolvedRequest => ({

@@ -7,7 +7,7 @@
  */
 import { createStore, del, delMany, entries, set, type UseStore } from 'idb-keyval';
 import type { GenerationParameters } from '../core/parameters.js';
-import type { ResolvedRequest } from '../engine/request.js';
+import type { ResolvedRequest } from '../engine/request/request.js';
 import { schedulerForSampler } from './parameter-restore.js';
 
 export interface GalleryEntry {

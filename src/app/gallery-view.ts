@@ -4,7 +4,7 @@
  * carries the `parameters` chunk, so A1111's "PNG Info" reads it) and a delete button. Owns one object URL per shown image and revokes it when redrawn.
  */
 import { SCHEDULER_LABELS } from '../core/schedulers/index.js';
-import type { ResolvedRequest } from '../engine/request.js';
+import type { ResolvedRequest } from '../engine/request/request.js';
 import type { GalleryEntry, GalleryStore } from './gallery-store.js';
 
 export interface GalleryViewOptions {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, NonFiniteOutputError } from '../core/errors.js';
 import type { Engine, LoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
-import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
-import type { ModelSpec } from '../engine/model-spec.js';
-import type { GenerationRequest } from '../engine/request.js';
+import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
+import type { ModelSpec } from '../engine/model/model-spec.js';
+import type { GenerationRequest } from '../engine/request/request.js';
 import { GenerationController } from './generation-controller.js';
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp32: 'https://app.example/models/shapes-sd-fp32/' } };

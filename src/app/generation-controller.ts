@@ -4,11 +4,11 @@
  * denoising steps or between images of a batch. A cancelled job is an outcome, not an error, and
  * leaves the engine ready for the next one (the engine finishes or drops the step it was in).
  */
-import type { BackendPreference } from '../engine/backend-choice.js';
+import type { BackendPreference } from '../engine/runtime/backend-choice.js';
 import { CancelledError } from '../core/errors.js';
 import type { Engine, EngineProgress, ImageResult, LoadedModel, Preview, PreviewOptions } from '../engine/engine.js';
-import type { ModelSpec } from '../engine/model-spec.js';
-import type { GenerationRequest } from '../engine/request.js';
+import type { ModelSpec } from '../engine/model/model-spec.js';
+import type { GenerationRequest } from '../engine/request/request.js';
 
 export interface BatchPosition {
   index: number;

@@ -6,10 +6,10 @@
 import type { ParsedGenerationParameters } from '../core/parameters.js';
 import { SCHEDULER_LABELS } from '../core/schedulers/index.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
-import type { Capabilities } from '../engine/capabilities.js';
+import type { Capabilities } from '../engine/runtime/capabilities.js';
 import type { LoadedModel } from '../engine/engine.js';
-import { pictureInputRefusal } from '../engine/model-parts.js';
-import { batchSeeds, RANDOM_SEED, resolveSeed } from '../engine/seed.js';
+import { pictureInputRefusal } from '../engine/model/model-parts.js';
+import { batchSeeds, RANDOM_SEED, resolveSeed } from '../engine/request/seed.js';
 import { createWorkerEngine } from '../protocol/create-worker-engine.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
 import { presets } from '../presets/presets.js';

@@ -4,7 +4,7 @@
  * the same URL stands for both: the engine reads the graphs before the weights and refuses an fp16
  * folder where WebGPU lacks shader-f16, and reports the precision the folder really has.
  */
-import type { ModelSpec } from '../engine/model-spec.js';
+import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { ModelPreset } from '../presets/model-preset.js';
 import { modelNameFromUrl, normaliseModelUrl } from '../store/model-url.js';
 import { CUSTOM_MODEL_ID, fromRequest, type FormValues } from './form-values.js';

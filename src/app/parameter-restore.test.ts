@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { formatParameters, parseParameters, type GenerationParameters } from '../core/parameters.js';
 import { presets } from '../presets/presets.js';
 import { readPngTextChunks } from '../core/png.js';
-import { encodeImagePng } from '../engine/png-file.js';
-import type { ResolvedRequest } from '../engine/request.js';
+import { encodeImagePng } from '../engine/request/png-file.js';
+import type { ResolvedRequest } from '../engine/request/request.js';
 import { fromRequest } from './form-values.js';
 import { presetForModel, restoreParameters, restoreRequest, schedulerForSampler } from './parameter-restore.js';
 

@@ -9,7 +9,7 @@
 import type { GenerationParameters, ParsedGenerationParameters } from '../core/parameters.js';
 import { schedulerFromLabel } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
-import type { ResolvedRequest } from '../engine/request.js';
+import type { ResolvedRequest } from '../engine/request/request.js';
 import type { ModelPreset } from '../presets/model-preset.js';
 import { fromRequest, type FormValues } from './form-values.js';
 

@@ -6,7 +6,7 @@
  */
 import { CHUNK_LENGTH } from '../core/prompt-chunks.js';
 import { MAX_PROMPT_CHUNKS, type PromptSyntax } from '../core/prompt-syntax.js';
-import type { Tokenized } from '../engine/tokenizer.js';
+import type { Tokenized } from '../engine/text/tokenizer.js';
 
 export type TokenLevel = 'ok' | 'near' | 'over';
 

@@ -6,7 +6,7 @@
  * breaks (after 75 tokens, at BREAK, or earlier at a comma).
  */
 import type { PromptSyntax } from '../core/prompt-syntax.js';
-import type { Tokenized } from '../engine/tokenizer.js';
+import type { Tokenized } from '../engine/text/tokenizer.js';
 import { formatTokenCount, NO_TOKENIZER, type TokenCountView } from './token-count.js';
 
 export interface TokenCounterOptions {

@@ -4,7 +4,7 @@
  * never reaches a CDN. Multi-threaded wasm needs cross-origin isolation; without it, one thread.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-import type { OrtModule } from '../engine/ort.js';
+import type { OrtModule } from '../engine/runtime/ort.js';
 
 export function webRuntime(baseUrl: string): OrtModule {
   ort.env.wasm.wasmPaths = new URL('ort/', new URL(baseUrl, self.location.href)).href;

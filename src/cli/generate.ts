@@ -7,15 +7,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
-import { folderGeometry, openModelFolder } from '../engine/model-folder.js';
+import { folderGeometry, openModelFolder } from '../engine/model/model-folder.js';
 import { StableDiffusionPipeline } from '../engine/pipeline.js';
-import { encodeImagePng } from '../engine/png-file.js';
-import { validateRequest, type GenerationRequest, type RequestField } from '../engine/request.js';
+import { encodeImagePng } from '../engine/request/png-file.js';
+import { validateRequest, type GenerationRequest, type RequestField } from '../engine/request/request.js';
 import { checkOutputPath, writeFilesAtomically } from '../node/atomic-write.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { nativeRuntime } from '../node/ort-native.js';
 import { wasmRuntime } from '../node/ort-node.js';
-import type { OrtModule, OrtSessionOptions } from '../engine/ort.js';
+import type { OrtModule, OrtSessionOptions } from '../engine/runtime/ort.js';
 import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidRequestError } from '../core/errors.js';
 import type { RgbaImage } from '../core/init-image.js';
-import type { ImageRequestFields } from '../engine/image-request.js';
+import type { ImageRequestFields } from '../engine/request/image-request.js';
 import { decodeImage } from '../node/decode-image.js';
 
 async function readImage(path: string, flag: 'init-image' | 'mask'): Promise<RgbaImage> {

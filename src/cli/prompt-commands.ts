@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { InvalidRequestError } from '../core/errors.js';
 import { parsePromptAttention } from '../core/prompt-parser.js';
 import { checkPromptSyntax, type PromptSyntax } from '../core/prompt-syntax.js';
-import { TextConditioner } from '../engine/text-conditioner.js';
+import { TextConditioner } from '../engine/text/text-conditioner.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { parseFlags, requireFlag } from './args.js';

@@ -1,6 +1,6 @@
 /** `tokenize [--model DIR] TEXT`: prints {"input_ids":[...77 ids]} (plus token count / truncation on stderr). */
 import { InvalidRequestError } from '../core/errors.js';
-import { ClipTokenizer } from '../engine/tokenizer.js';
+import { ClipTokenizer } from '../engine/text/tokenizer.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { parseFlags } from './args.js';
 import { defaultModelDir } from './defaults.js';

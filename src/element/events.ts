@@ -9,7 +9,7 @@
  * then exactly one of sd-complete or sd-error.
  */
 import type { EngineProgress } from '../engine/engine.js';
-import type { ResolvedRequest } from '../engine/request.js';
+import type { ResolvedRequest } from '../engine/request/request.js';
 
 export interface SdProgressDetail {
   /** Weight store: 'download' | 'retry' | 'verify' | 'repair' | 'done'; then 'load', 'denoise', 'decode'. */

@@ -61,7 +61,7 @@
 import { decodeImageSource } from '../browser/decode-image.js';
 import { CancelledError, errorToJSON, InvalidRequestError } from '../core/errors.js';
 import type { EngineProgress, Preview } from '../engine/engine.js';
-import { randomSeed } from '../engine/seed.js';
+import { randomSeed } from '../engine/request/seed.js';
 import { presets } from '../presets/presets.js';
 import { progressDetail, sdEvent, type SdCompleteDetail, type SdEventDetails } from './events.js';
 import { SharedEngine, WORKER_FILE, workerEngine } from './shared-engine.js';

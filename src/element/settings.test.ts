@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../core/errors.js';
 import { presets } from '../presets/presets.js';
-import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
+import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import type { RgbaImage } from '../core/init-image.js';
 import { parseNumberAttribute, parseStrengthAttribute, parseSwitchAttribute, requestFromAttributes, resolveModel, type AttributeReader } from './settings.js';
 

@@ -10,10 +10,10 @@
  */
 import { InvalidRequestError } from '../core/errors.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
-import type { ModelGeometry } from '../engine/model-geometry.js';
+import type { ModelGeometry } from '../engine/model/model-geometry.js';
 import type { RgbaImage } from '../core/init-image.js';
-import { DEFAULT_STRENGTH } from '../engine/image-request.js';
-import { RANDOM_SEED, validateRequest, type GenerationRequest } from '../engine/request.js';
+import { DEFAULT_STRENGTH } from '../engine/request/image-request.js';
+import { RANDOM_SEED, validateRequest, type GenerationRequest } from '../engine/request/request.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
 import { modelNameFromUrl, normaliseModelUrl } from '../store/model-url.js';
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError, ModelFileMissingError } from '../core/errors.js';
 import type { Engine, LoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
-import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
-import type { ModelSpec } from '../engine/model-spec.js';
-import type { GenerationRequest } from '../engine/request.js';
+import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
+import type { ModelSpec } from '../engine/model/model-spec.js';
+import type { GenerationRequest } from '../engine/request/request.js';
 import { SharedEngine } from './shared-engine.js';
 
 const spec = (id: string): ModelSpec => ({ id, urls: { fp32: `https://host/${id}/` } });

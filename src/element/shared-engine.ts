@@ -10,8 +10,8 @@
 import { CancelledError } from '../core/errors.js';
 import { SerialQueue } from '../core/serial-queue.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
-import type { ModelSpec } from '../engine/model-spec.js';
-import type { GenerationRequest } from '../engine/request.js';
+import type { ModelSpec } from '../engine/model/model-spec.js';
+import type { GenerationRequest } from '../engine/request/request.js';
 import { WorkerEngine } from '../protocol/worker-engine.js';
 
 export type EngineFactory = () => Engine;

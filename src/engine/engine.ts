@@ -4,15 +4,15 @@
  * Everything it speaks is defined in the engine (ports.ts for what adapters implement).
  */
 import type { SerializedError } from '../core/errors.js';
-import type { BackendPreference } from './backend-choice.js';
-import type { Capabilities } from './capabilities.js';
-import type { ModelGeometry } from './model-geometry.js';
-import type { ModelSpec, Precision } from './model-spec.js';
+import type { BackendPreference } from './runtime/backend-choice.js';
+import type { Capabilities } from './runtime/capabilities.js';
+import type { ModelGeometry } from './model/model-geometry.js';
+import type { ModelSpec, Precision } from './model/model-spec.js';
 import type { GenerationProgress, LoadProgress } from './pipeline.js';
 import type { DownloadProgress, StoredModelInfo } from './ports.js';
-import type { GenerationRequest, ResolvedRequest } from './request.js';
+import type { GenerationRequest, ResolvedRequest } from './request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
-import type { Tokenized } from './tokenizer.js';
+import type { Tokenized } from './text/tokenizer.js';
 
 export type { SerializedError, StoredModelInfo };
 

@@ -35,7 +35,7 @@ import { wasmRuntime } from '../node/ort-node.js';
 import { boundsFor, type Img2ImgCase } from '../testing/img2img-cases.js';
 import { readF32, readJson, resultParity } from '../testing/reference-data.js';
 import { StableDiffusionPipeline } from './pipeline.js';
-import { infotextParameters } from './png-file.js';
+import { infotextParameters } from './request/png-file.js';
 import { caseRequest } from '../testing/diffusers-case.js';
 
 const sets = ['public', 'public-16-threads', 'extra'].map((set) => ({ set, dir: `fixtures/img2img/${set}/`, cases: readJson<{ cases: Img2ImgCase[] }>(`fixtures/img2img/${set}/manifest.json`).cases }));

@@ -6,19 +6,19 @@
 import { InvalidRequestError, ShaderF16UnsupportedError } from '../core/errors.js';
 import { latentToRgba } from '../core/latent-preview.js';
 import { SerialQueue } from '../core/serial-queue.js';
-import { chooseBackend } from './backend-choice.js';
-import { detectCapabilities, type Capabilities } from './capabilities.js';
+import { chooseBackend } from './runtime/backend-choice.js';
+import { detectCapabilities, type Capabilities } from './runtime/capabilities.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel, LoadOptions, Preview } from './engine.js';
-import { checkFolderPlan, shaderF16Message, type BackendTarget } from './model-fit.js';
-import { checkListingTakesPicture, pictureInputRefusal } from './model-parts.js';
-import { choosePrecision, type ModelSpec } from './model-spec.js';
-import type { OrtModule } from './ort.js';
+import { checkFolderPlan, shaderF16Message, type BackendTarget } from './runtime/model-fit.js';
+import { checkListingTakesPicture, pictureInputRefusal } from './model/model-parts.js';
+import { choosePrecision, type ModelSpec } from './model/model-spec.js';
+import type { OrtModule } from './runtime/ort.js';
 import { StableDiffusionPipeline, type StepProgress } from './pipeline.js';
-import { encodeImagePng } from './png-file.js';
+import { encodeImagePng } from './request/png-file.js';
 import type { ModelStore, StoredModelInfo } from './ports.js';
-import type { GenerationRequest } from './request.js';
+import type { GenerationRequest } from './request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
-import type { Tokenized } from './tokenizer.js';
+import type { Tokenized } from './text/tokenizer.js';
 
 export interface LocalEngineOptions {
   ort: OrtModule;

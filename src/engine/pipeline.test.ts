@@ -13,8 +13,8 @@ import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { maxAbsDiff, readF32, readJson, relativeL2, resultParity } from '../testing/reference-data.js';
-import type { ModelSource } from './model-source.js';
-import type { OrtModule, OrtSession } from './ort.js';
+import type { ModelSource } from './model/model-source.js';
+import type { OrtModule, OrtSession } from './runtime/ort.js';
 import { StableDiffusionPipeline } from './pipeline.js';
 import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
 

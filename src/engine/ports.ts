@@ -4,9 +4,9 @@
  * source and the store's sources implement ModelSource, in model-source.ts). The engine imports
  * nothing from its adapters.
  */
-import type { FolderPlan } from './model-fit.js';
-import type { FolderListing } from './model-parts.js';
-import type { ModelSource } from './model-source.js';
+import type { FolderPlan } from './runtime/model-fit.js';
+import type { FolderListing } from './model/model-parts.js';
+import type { ModelSource } from './model/model-source.js';
 
 export type { ModelSource };
 

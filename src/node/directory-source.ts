@@ -2,7 +2,7 @@
 import { access, open, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ModelFileMissingError, ModelFormatError } from '../core/errors.js';
-import type { ModelSource } from '../engine/model-source.js';
+import type { ModelSource } from '../engine/model/model-source.js';
 
 /** fs.readFile refuses files of 2 GiB and more (ERR_FS_FILE_TOO_LARGE): larger ones are read in pieces. */
 const MAX_SINGLE_READ = 2 ** 31 - 1;

@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { WebGpuUnavailableError } from '../core/errors.js';
-import { identityModel, type OrtModule, type OrtSessionOptions } from '../engine/ort.js';
+import { identityModel, type OrtModule, type OrtSessionOptions } from '../engine/runtime/ort.js';
 
 export type NativeProvider = 'webgpu' | 'cpu';
 

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-web';
-import type { OrtModule } from '../engine/ort.js';
+import type { OrtModule } from '../engine/runtime/ort.js';
 
 let configured = false;
 

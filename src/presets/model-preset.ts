@@ -1,7 +1,7 @@
 /** A model as the surfaces offer it: the engine's ModelSpec plus what a picker shows and recommends. */
-import { ANY_SD_V1_GEOMETRY, geometry, type ModelGeometry } from '../engine/model-geometry.js';
-import type { ModelSpec } from '../engine/model-spec.js';
-import type { ResolvedRequest } from '../engine/request.js';
+import { ANY_SD_V1_GEOMETRY, geometry, type ModelGeometry } from '../engine/model/model-geometry.js';
+import type { ModelSpec } from '../engine/model/model-spec.js';
+import type { ResolvedRequest } from '../engine/request/request.js';
 
 export interface ModelPreset extends ModelSpec {
   label: string;

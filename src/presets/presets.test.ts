@@ -1,7 +1,7 @@
 /** The presets' declared size rule is the one their model folders give (so it is checked before a download, and right). */
 import { describe, expect, it } from 'vitest';
-import { folderGeometry, openModelFolder } from '../engine/model-folder.js';
-import { SD_V1_GEOMETRY } from '../engine/model-geometry.js';
+import { folderGeometry, openModelFolder } from '../engine/model/model-folder.js';
+import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import { DirectoryModelSource } from '../node/directory-source.js';
 import { presetGeometry } from './model-preset.js';
 import { presets } from './presets.js';

@@ -5,13 +5,13 @@
  * classes (core/errors.ts). Pixel buffers are transferred, not copied.
  */
 import type { SerializedError } from '../core/errors.js';
-import type { BackendPreference } from '../engine/backend-choice.js';
-import type { Capabilities } from '../engine/capabilities.js';
+import type { BackendPreference } from '../engine/runtime/backend-choice.js';
+import type { Capabilities } from '../engine/runtime/capabilities.js';
 import type { EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, PreviewOptions, StoredModelInfo } from '../engine/engine.js';
-import type { ModelSpec } from '../engine/model-spec.js';
-import type { GenerationRequest } from '../engine/request.js';
+import type { ModelSpec } from '../engine/model/model-spec.js';
+import type { GenerationRequest } from '../engine/request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
-import type { Tokenized } from '../engine/tokenizer.js';
+import type { Tokenized } from '../engine/text/tokenizer.js';
 
 export type RequestBody =
   | { type: 'capabilities' }

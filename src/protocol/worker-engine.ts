@@ -3,12 +3,12 @@
  * Many callers (the app, several <sd-text-to-image> elements) can share one WorkerEngine.
  */
 import { CancelledError, errorFromJSON } from '../core/errors.js';
-import type { Capabilities } from '../engine/capabilities.js';
+import type { Capabilities } from '../engine/runtime/capabilities.js';
 import type { Engine, LoadOptions, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, StoredModelInfo } from '../engine/engine.js';
-import type { ModelSpec } from '../engine/model-spec.js';
-import type { GenerationRequest } from '../engine/request.js';
+import type { ModelSpec } from '../engine/model/model-spec.js';
+import type { GenerationRequest } from '../engine/request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
-import type { Tokenized } from '../engine/tokenizer.js';
+import type { Tokenized } from '../engine/text/tokenizer.js';
 import type { FromWorker, RequestBody, ResultMap, ToWorker } from './messages.js';
 
 interface WorkerLike {

@@ -3,7 +3,7 @@
  * pages that do not want to keep the weights). Same errors as the weight store: missing files,
  * CORS, and responses that are not the file (HTML pages, git-lfs pointers, non-ONNX bytes).
  */
-import type { ModelSource } from '../engine/model-source.js';
+import type { ModelSource } from '../engine/model/model-source.js';
 import { checkFileStart } from './file-format.js';
 import { DEFAULT_RETRY, fetchChecked, withRetry, type FetchLike, type RetryOptions } from './http.js';
 import { fileUrl, modelNameFromUrl, normaliseModelUrl } from './model-url.js';

@@ -9,7 +9,7 @@
  * two chunks; that matters for unet/weights.pb (1.7 GB in SD v1.4 fp16).
  */
 import { IntegrityError, ModelFileMissingError } from '../core/errors.js';
-import type { ModelSource } from '../engine/model-source.js';
+import type { ModelSource } from '../engine/model/model-source.js';
 import { ChunkStore } from './chunk-store.js';
 import type { FileRecord, ModelRecord } from './records.js';
 import { sha256Native } from './sha256.js';

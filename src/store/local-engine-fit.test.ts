@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
 import { wasmRuntime } from '../node/ort-node.js';
-import type { Capabilities } from '../engine/capabilities.js';
+import type { Capabilities } from '../engine/runtime/capabilities.js';
 import { LocalEngine } from '../engine/local-engine.js';
-import type { ModelSpec } from '../engine/model-spec.js';
+import type { ModelSpec } from '../engine/model/model-spec.js';
 import { WeightStore } from './weight-store.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));

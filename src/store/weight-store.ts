@@ -12,7 +12,7 @@
  *      requests find optional files and sizes, so a missing required file fails before 2 GB move
  *   3. quota check (navigator.storage.estimate) and persist() request
  *   4a. each part's graph (model.onnx) first: the external-data files it names (any names, several
- *      files, src/engine/onnx-external-data.ts) join the plan, files shorter than the graph reads are
+ *      files, src/core/onnx/external-data.ts) join the plan, files shorter than the graph reads are
  *      refused, and the caller's `check` (e.g. the engine's: wrong backend, fp16 without shader-f16,
  *      too large for the wasm heap or a GPU buffer) may refuse the model before its weights move
  *   4b. the other files streamed into chunks (downloader.ts), smallest first so wrong URLs fail fast
@@ -23,7 +23,7 @@
 import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError, NetworkError } from '../core/errors.js';
 import { ChunkStore } from './chunk-store.js';
 import { downloadFile, fetchChunk, storeBytes, type DownloadContext } from './downloader.js';
-import { externalDataFiles } from '../engine/onnx-external-data.js';
+import { externalDataFiles } from '../core/onnx/external-data.js';
 import { checkFileStart } from './file-format.js';
 import { contentLength, DEFAULT_RETRY, fetchChecked, withRetry, type FetchLike, type RetryOptions } from './http.js';
 import { forEachChunk, IdbModelSource, type ChunkRepair } from './idb-model-source.js';

@@ -6,7 +6,7 @@
  * forces WebGPU. Large models stay on WebGPU: wasm32 cannot address them (capability-advice.ts).
  */
 import type { Capabilities } from './capabilities.js';
-import type { ModelSpec } from './model-spec.js';
+import type { ModelSpec } from '../model/model-spec.js';
 
 /** 'auto': the choice below; 'webgpu' / 'wasm': the user's setting (WebGPU only where it exists). */
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm';

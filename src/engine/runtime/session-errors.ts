@@ -7,7 +7,7 @@
  *   "Could not find an implementation for BiasSplitGelu(1) node with name ''"
  *   "Failed to find kernel for com.microsoft.BiasSplitGelu(1) (node:'' ep:'CPUExecutionProvider'). Kernel not found"
  */
-import { BackendMismatchError, ModelFormatError } from '../core/errors.js';
+import { BackendMismatchError, ModelFormatError } from '../../core/errors.js';
 import { GPU_ONLY_OPERATORS, PORTABLE_ADVICE, type Backend } from './model-fit.js';
 
 const BACKEND_LABEL: Record<Backend, string> = { webgpu: 'WebGPU', wasm: 'the wasm (CPU) backend', cpu: "onnxruntime-node's CPU EP" };

@@ -9,8 +9,8 @@
  * are summed in torch's order (core/torch-sum.ts): the mean of CLIP's output is often ~1e-5, so the
  * ratio amplifies any other rounding.
  */
-import type { ChunkTokens } from '../core/prompt-chunks.js';
-import { torchMean } from '../core/torch-sum.js';
+import type { ChunkTokens } from '../../core/prompt-chunks.js';
+import { torchMean } from '../../core/torch-sum.js';
 
 export interface Conditioning {
   /** (1, sequenceLength, width), row-major. */

@@ -2,12 +2,12 @@
  * Tokenizer + text encoder: a prompt in either syntax to its conditioning (1, 77k, C). The pipeline
  * owns one; the CLI's `encode` loads only these two parts.
  */
-import type { PromptSyntax } from '../core/prompt-syntax.js';
+import type { PromptSyntax } from '../../core/prompt-syntax.js';
 import { encodeChunks, type Conditioning } from './conditioning.js';
-import { readModelPart } from './model-folder.js';
-import type { ModelSource } from './model-source.js';
-import { OrtModel } from './ort-model.js';
-import type { OrtModule, OrtSessionOptions } from './ort.js';
+import { readModelPart } from '../model/model-folder.js';
+import type { ModelSource } from '../model/model-source.js';
+import { OrtModel } from '../runtime/ort-model.js';
+import type { OrtModule, OrtSessionOptions } from '../runtime/ort.js';
 import { checkPromptLength, ClipTokenizer, type PromptTokens } from './tokenizer.js';
 
 export class TextConditioner {

@@ -9,15 +9,15 @@
  * final latents relative L2 <= 1e-4, image max abs <= 2e-3.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectoryModelSource } from '../node/directory-source.js';
-import { nativeRuntime } from '../node/ort-native.js';
-import { wasmRuntime } from '../node/ort-node.js';
-import { readF32, readJson, resultParity } from '../testing/reference-data.js';
-import { readModelPart } from './model-folder.js';
-import type { ModelSource } from './model-source.js';
+import { DirectoryModelSource } from '../../node/directory-source.js';
+import { nativeRuntime } from '../../node/ort-native.js';
+import { wasmRuntime } from '../../node/ort-node.js';
+import { readF32, readJson, resultParity } from '../../testing/reference-data.js';
+import { readModelPart } from '../model/model-folder.js';
+import type { ModelSource } from '../model/model-source.js';
 import type { OrtModule } from './ort.js';
-import { StableDiffusionPipeline } from './pipeline.js';
-import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
+import { StableDiffusionPipeline } from '../pipeline.js';
+import { caseRequest, type DiffusersCase } from '../../testing/diffusers-case.js';
 
 interface ArrayRef { file: string }
 interface Manifest {

@@ -11,8 +11,8 @@
  * Field numbers are onnx.proto3's (onnx 1.17+), e.g. ModelProto.graph = 7, GraphProto.initializer = 5,
  * TensorProto.external_data = 13, StringStringEntryProto key = 1 / value = 2.
  */
-import { ModelFormatError } from '../core/errors.js';
-import { protobufFields as fields, ProtobufError, type ProtobufField as Field } from './protobuf.js';
+import { ModelFormatError } from '../errors.js';
+import { protobufFields as fields, ProtobufError, type ProtobufField as Field } from './protobuf-read.js';
 
 /** One tensor stored outside model.onnx. */
 export interface ExternalDataReference {

@@ -5,8 +5,8 @@
  * tensor (one GPU buffer each). Read from the top-level graph only, skipping weight bytes, so it
  * costs no more than reading the file. Field numbers are onnx.proto3's.
  */
-import { ModelFormatError } from '../core/errors.js';
-import { protobufFields, ProtobufError } from './protobuf.js';
+import { ModelFormatError } from '../errors.js';
+import { protobufFields, ProtobufError } from './protobuf-read.js';
 
 export interface OnnxOperator {
   /** '' for the default ONNX domain, e.g. 'com.microsoft'. */

@@ -14,11 +14,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rgbaToVaeInput } from '../core/init-image.js';
-import { decodeImage } from '../node/decode-image.js';
-import { wasmRuntime } from '../node/ort-node.js';
-import { readF32, relativeL2 } from '../testing/reference-data.js';
-import { summarizeGraph } from './onnx-graph.js';
+import { rgbaToVaeInput } from '../../core/init-image.js';
+import { decodeImage } from '../../node/decode-image.js';
+import { wasmRuntime } from '../../node/ort-node.js';
+import { readF32, relativeL2 } from '../../testing/reference-data.js';
+import { summarizeGraph } from '../../core/onnx/graph.js';
 import { preciseGroupNorm } from './precise-group-norm.js';
 
 const ort = wasmRuntime();

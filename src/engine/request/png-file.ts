@@ -3,9 +3,9 @@
  * `parameters` text (sampler labels, "CFG scale", "Size") only here, where it is written into the
  * file. Results carry the request itself; nothing parses the labels back.
  */
-import { formatParameters, type GenerationParameters } from '../core/parameters.js';
-import { encodePng } from '../core/png.js';
-import { SCHEDULER_LABELS } from '../core/schedulers/index.js';
+import { formatParameters, type GenerationParameters } from '../../core/parameters.js';
+import { encodePng } from '../../core/png.js';
+import { SCHEDULER_LABELS } from '../../core/schedulers/index.js';
 import type { ResolvedRequest } from './request.js';
 
 /** The A1111 infotext fields for a request (seed -1 when it was made from given latents). */

@@ -10,12 +10,12 @@
  * printed and bounded by 1e-3.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectoryModelSource } from '../node/directory-source.js';
-import { wasmRuntime } from '../node/ort-node.js';
-import { maxAbsDiff, readF32, readJson, relativeL2 } from '../testing/reference-data.js';
+import { DirectoryModelSource } from '../../node/directory-source.js';
+import { wasmRuntime } from '../../node/ort-node.js';
+import { maxAbsDiff, readF32, readJson, relativeL2 } from '../../testing/reference-data.js';
 import { applyEmphasis } from './conditioning.js';
-import { StableDiffusionPipeline } from './pipeline.js';
-import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
+import { StableDiffusionPipeline } from '../pipeline.js';
+import { caseRequest, type DiffusersCase } from '../../testing/diffusers-case.js';
 
 interface PictureCase extends DiffusersCase {
   id: string;

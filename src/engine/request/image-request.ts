@@ -4,9 +4,9 @@
  * different width / height is refused: resize the picture first), a mask of the same size, strength in
  * (0, 1] that runs at least one step.
  */
-import type { RgbaImage } from '../core/init-image.js';
-import type { ModelGeometry } from './model-geometry.js';
-import { startStep } from './img2img.js';
+import type { RgbaImage } from '../../core/init-image.js';
+import type { ModelGeometry } from '../model/model-geometry.js';
+import { startStep } from '../sampler-start.js';
 
 /** diffusers' default strength for img2img and inpainting (A1111's "Denoising strength" default too). */
 export const DEFAULT_STRENGTH = 0.75;

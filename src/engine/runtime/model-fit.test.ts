@@ -10,15 +10,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BackendMismatchError, ModelTooLargeError, ShaderF16UnsupportedError } from '../core/errors.js';
-import { wasmRuntime } from '../node/ort-node.js';
+import { BackendMismatchError, ModelTooLargeError, ShaderF16UnsupportedError } from '../../core/errors.js';
+import { wasmRuntime } from '../../node/ort-node.js';
 import { backendOf, checkModelFits, checkOperators, checkSizes, WASM_HEAP_BYTES, type PartPlan } from './model-fit.js';
-import { summarizeGraph, type GraphSummary } from './onnx-graph.js';
+import { summarizeGraph, type GraphSummary } from '../../core/onnx/graph.js';
 import { createSession } from './ort.js';
 import { OrtModel } from './ort-model.js';
 import { explainSessionError } from './session-errors.js';
 
-const read = (path: string) => new Uint8Array(readFileSync(new URL(`../../${path}`, import.meta.url)));
+const read = (path: string) => new Uint8Array(readFileSync(new URL(`../../../${path}`, import.meta.url)));
 const bsg = (precision: 'fp16' | 'fp32') => read(`fixtures/webgpu-ops/bias-split-gelu-${precision}.onnx`);
 
 describe('summarizeGraph', () => {

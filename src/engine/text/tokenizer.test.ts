@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DirectoryModelSource } from '../node/directory-source.js';
+import { DirectoryModelSource } from '../../node/directory-source.js';
 import { ClipTokenizer } from './tokenizer.js';
 
 const refs = JSON.parse(readFileSync('fixtures/refs/tokens.json', 'utf8')) as { prompt: string; input_ids: number[]; unpadded_ids: number[] }[];

@@ -8,10 +8,10 @@
  * generation) are converted once with `prepare`, and on WebGPU uploaded once: they then stay in GPU
  * memory and no run copies or converts them again.
  */
-import { float16ToFloat32, float32ToFloat16 } from '../core/float16.js';
-import { ModelFormatError } from '../core/errors.js';
+import { float16ToFloat32, float32ToFloat16 } from '../../core/float16.js';
+import { ModelFormatError } from '../../core/errors.js';
 import { backendOf, checkOperators } from './model-fit.js';
-import { summarizeGraph, type GraphSummary } from './onnx-graph.js';
+import { summarizeGraph, type GraphSummary } from '../../core/onnx/graph.js';
 import { explainSessionError } from './session-errors.js';
 import { createSession, identityModel, inputSpecs, outputSpecs, usesWebGpu, type CreateSessionOptions, type OrtModule, type OrtSession, type OrtTensor, type TensorSpec, type TensorType } from './ort.js';
 

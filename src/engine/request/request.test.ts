@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../core/errors.js';
-import { DirectoryModelSource } from '../node/directory-source.js';
-import { folderGeometry, openModelFolder } from './model-folder.js';
-import { ANY_SD_V1_GEOMETRY, SD_V1_GEOMETRY, unetDownsamplingsFromConfig, unetDownsamplingsFromGraph } from './model-geometry.js';
+import { InvalidRequestError } from '../../core/errors.js';
+import { DirectoryModelSource } from '../../node/directory-source.js';
+import { folderGeometry, openModelFolder } from '../model/model-folder.js';
+import { ANY_SD_V1_GEOMETRY, SD_V1_GEOMETRY, unetDownsamplingsFromConfig, unetDownsamplingsFromGraph } from '../model/model-geometry.js';
 import { nearestSizes, resolveRequest, validateRequest } from './request.js';
 
 const geometryOf = async (dir: string) => folderGeometry(await openModelFolder(new DirectoryModelSource(dir)));

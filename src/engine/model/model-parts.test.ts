@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelFileMissingError } from '../core/errors.js';
+import { ModelFileMissingError } from '../../core/errors.js';
 import { checkListingTakesPicture, pictureInputRefusal, VAE_ENCODER_FILE } from './model-parts.js';
 
 const FILES: [string, number | null][] = [

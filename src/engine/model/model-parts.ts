@@ -5,7 +5,7 @@
  * from model_index.json, manifest.json and HEAD requests before any weight moves, so a surface can be
  * refused there; the pipeline asks the same question of a loaded folder.
  */
-import { ModelFileMissingError } from '../core/errors.js';
+import { ModelFileMissingError } from '../../core/errors.js';
 
 export const VAE_ENCODER_FILE = 'vae_encoder/model.onnx';
 

@@ -6,8 +6,8 @@
  * 75 / 76 / 150 tokens, weighted tokens moved by the backtrack). Ids exact, weights within 1e-9.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DirectoryModelSource } from '../node/directory-source.js';
-import { readJson } from '../testing/reference-data.js';
+import { DirectoryModelSource } from '../../node/directory-source.js';
+import { readJson } from '../../testing/reference-data.js';
 import { checkPromptLength, ClipTokenizer } from './tokenizer.js';
 
 interface ChunkCase {

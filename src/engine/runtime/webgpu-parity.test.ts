@@ -18,10 +18,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DirectoryModelSource } from '../node/directory-source.js';
-import { wasmRuntime } from '../node/ort-node.js';
-import { readF32, relativeL2 } from '../testing/reference-data.js';
-import { StableDiffusionPipeline } from './pipeline.js';
+import { DirectoryModelSource } from '../../node/directory-source.js';
+import { wasmRuntime } from '../../node/ort-node.js';
+import { readF32, relativeL2 } from '../../testing/reference-data.js';
+import { StableDiffusionPipeline } from '../pipeline.js';
 
 const SWIFTSHADER_DIR = '/usr/lib/chromium';
 const SWIFTSHADER_ICD = `${SWIFTSHADER_DIR}/vk_swiftshader_icd.json`;

@@ -6,11 +6,11 @@
  * validator again against the loaded model before any work. Limits that depend on the model (the
  * size multiple, the default size, latent channels) come from its ModelGeometry.
  */
-import { InvalidRequestError } from '../core/errors.js';
-import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../core/prompt-syntax.js';
-import { isSchedulerName, SCHEDULER_NAMES } from '../core/schedulers/index.js';
-import type { SchedulerName } from '../core/schedulers/scheduler.js';
-import type { ModelGeometry } from './model-geometry.js';
+import { InvalidRequestError } from '../../core/errors.js';
+import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../../core/prompt-syntax.js';
+import { isSchedulerName, SCHEDULER_NAMES } from '../../core/schedulers/index.js';
+import type { SchedulerName } from '../../core/schedulers/scheduler.js';
+import type { ModelGeometry } from '../model/model-geometry.js';
 import { checkImageFields, DEFAULT_STRENGTH, type ImageRequestFields } from './image-request.js';
 
 /** img2img / inpainting add `initImage`, `mask` and `strength` (image-request.ts). */

@@ -4,13 +4,13 @@
  * sessions are created by the pipeline. Everything that can be read from the folder is read, with
  * SD v1.4's values as the documented defaults.
  */
-import { ModelFileMissingError, ModelFormatError } from '../core/errors.js';
-import { parseSchedulerConfig } from '../core/schedulers/config.js';
-import type { SchedulerConfig } from '../core/schedulers/scheduler.js';
+import { ModelFileMissingError, ModelFormatError } from '../../core/errors.js';
+import { parseSchedulerConfig } from '../../core/schedulers/config.js';
+import type { SchedulerConfig } from '../../core/schedulers/scheduler.js';
 import { geometry, SD_V1_GEOMETRY, type ModelGeometry, unetDownsamplingsFromConfig, unetDownsamplingsFromGraph, vaeScaleFactorFromConfig } from './model-geometry.js';
 import type { ModelSource } from './model-source.js';
-import { externalDataFiles } from './onnx-external-data.js';
-import type { ExternalDataEntry } from './ort.js';
+import { externalDataFiles } from '../../core/onnx/external-data.js';
+import type { ExternalDataEntry } from '../runtime/ort.js';
 
 export const SD_V1_VAE_SCALING_FACTOR = 0.18215;
 

@@ -5,11 +5,11 @@
  * (normaliser, pre-tokeniser and post-processor of CLIP's tokenizer.json).
  */
 import { CLIPTokenizer } from '@huggingface/transformers';
-import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
-import { chunkPrompt, CHUNK_LENGTH, type ChunkTokens, type SpecialTokens } from '../core/prompt-chunks.js';
-import { parsePromptAttention } from '../core/prompt-parser.js';
-import { MAX_PROMPT_CHUNKS, type PromptSyntax } from '../core/prompt-syntax.js';
-import type { ModelSource } from './model-source.js';
+import { InvalidRequestError, ModelFileMissingError } from '../../core/errors.js';
+import { chunkPrompt, CHUNK_LENGTH, type ChunkTokens, type SpecialTokens } from '../../core/prompt-chunks.js';
+import { parsePromptAttention } from '../../core/prompt-parser.js';
+import { MAX_PROMPT_CHUNKS, type PromptSyntax } from '../../core/prompt-syntax.js';
+import type { ModelSource } from '../model/model-source.js';
 
 export const MAX_LENGTH = 77;
 export const BOS_TOKEN_ID = 49406;

@@ -12,10 +12,10 @@
  * - GPU buffers: each initializer becomes one GPU buffer bound as storage, so the largest weight
  *   tensor must fit both `maxBufferSize` and `maxStorageBufferBindingSize`.
  */
-import { BackendMismatchError, ModelTooLargeError, ShaderF16UnsupportedError } from '../core/errors.js';
-import { formatBytes } from '../core/format-bytes.js';
-import type { ModelPart } from './model-folder.js';
-import { summarizeGraph, type GraphSummary, type OnnxOperator } from './onnx-graph.js';
+import { BackendMismatchError, ModelTooLargeError, ShaderF16UnsupportedError } from '../../core/errors.js';
+import { formatBytes } from '../../core/format-bytes.js';
+import type { ModelPart } from '../model/model-folder.js';
+import { summarizeGraph, type GraphSummary, type OnnxOperator } from '../../core/onnx/graph.js';
 
 export type Backend = 'webgpu' | 'wasm' | 'cpu';
 
