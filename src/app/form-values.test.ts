@@ -12,6 +12,8 @@ const valid: FormValues = {
   scheduler: 'pndm',
   steps: 20,
   guidanceScale: 7.5,
+  eta: 0,
+  timestepSpacing: '',
   seed: -1,
   width: 128,
   height: 128,
