@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
 import { folderGeometry, openModelFolder } from '../engine/model/model-folder.js';
+import { folderRecommendation } from '../engine/model/model-recommendation.js';
 import { StableDiffusionPipeline } from '../engine/pipeline.js';
 import { encodeImagePng } from '../engine/request/png-file.js';
 import { validateRequest, type GenerationRequest, type RequestField } from '../engine/request/request.js';
@@ -95,6 +96,12 @@ export async function generateCommand(argv: string[]): Promise<void> {
   // 2. The request against the model folder's rules (size multiple, latent shape), before loading it.
   const source = new DirectoryModelSource(values.model ?? defaultModelDir());
   const folder = await openModelFolder(source);
+  // An LCM-distilled folder recommends LCM, 4 steps, guidance 1 for the sampler flags not given.
+  const recommended = folderRecommendation(folder);
+  if (recommended && values.scheduler === undefined && values.steps === undefined && values.guidance === undefined) {
+    Object.assign(request, recommended);
+    process.stderr.write(`${source.name} is LCM-distilled: --scheduler ${recommended.scheduler} --steps ${recommended.numInferenceSteps} --guidance ${recommended.guidanceScale} (its recommendation; give any of them to choose yourself).\n`);
+  }
   const [invalid] = validateRequest(request, folderGeometry(folder));
   if (invalid) throw new InvalidRequestError(`--${FLAG_FOR_FIELD[invalid.field]}: ${invalid.message}`, invalid.field);
   if (request.initImage && !folder.hasVaeEncoder) throw new ModelFileMissingError(`"${source.name}" has no vae_encoder/model.onnx, which --init-image needs: use a model folder exported with its VAE encoder.`);

@@ -3,6 +3,7 @@
  * queue: one generation at a time on one GPU, however many callers share it. Models come through
  * the ModelStore port (the browser's weight store); progress is the pipeline's own, plus rate and ETA.
  */
+import { folderRecommendation } from './model/model-recommendation.js';
 import { InvalidRequestError, ShaderF16UnsupportedError } from '../core/errors.js';
 import { latentToRgba } from '../core/latent-preview.js';
 import { SerialQueue } from '../core/serial-queue.js';
@@ -71,7 +72,7 @@ export class LocalEngine implements Engine {
         onProgress: options.onProgress,
       });
       await this.#loaded?.pipeline.dispose();
-      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder };
+      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder, recommended: folderRecommendation(pipeline.folder) };
       this.#loaded = { key, pipeline, info };
       return info;
     });
