@@ -260,6 +260,11 @@ def export_fp32(part, components, path, opset, device):
         def forward(self, sample, timestep, encoder_hidden_states):
             return self.m(sample, timestep, encoder_hidden_states, return_dict=False)[0]
 
+    class LcmUnet(Unet):
+        # an LCM-distilled UNet (time_cond_proj_dim set) takes its guidance embedding as timestep_cond
+        def forward(self, sample, timestep, encoder_hidden_states, timestep_cond):
+            return self.m(sample, timestep, encoder_hidden_states, timestep_cond=timestep_cond, return_dict=False)[0]
+
     class TextEncoder(Unet):
         def forward(self, input_ids):
             out = self.m(input_ids, return_dict=False)
@@ -283,6 +288,12 @@ def export_fp32(part, components, path, opset, device):
         args = (torch.randn(2, c.in_channels, side, side), torch.tensor([999.0, 999.0]), torch.randn(2, 77, c.cross_attention_dim))
         names = (["sample", "timestep", "encoder_hidden_states"], ["out_sample"])
         axes = {"sample": nchw, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "out_sample": nchw}
+        if getattr(c, "time_cond_proj_dim", None):
+            # without this input the guidance embedding would be dropped without a word (diffusers passes timestep_cond)
+            model = LcmUnet(m)
+            args = (*args, torch.randn(2, c.time_cond_proj_dim))
+            names = (["sample", "timestep", "encoder_hidden_states", "timestep_cond"], ["out_sample"])
+            axes = {**axes, "timestep_cond": {0: "batch"}}
     elif part == "text_encoder":
         model = TextEncoder(components["text_encoder"]())
         args = (torch.zeros(1, 77, dtype=torch.int32),)
@@ -594,9 +605,12 @@ def copy_configs(checkpoint, out_dir):
             for name in os.listdir(src):
                 if name.endswith((".json", ".txt")):
                     shutil.copyfile(os.path.join(src, name), os.path.join(out_dir, target, name))
+    # the scheduler class the checkpoint names (LCMScheduler for an LCM-distilled one), not always PNDM
+    with open(os.path.join(checkpoint, "scheduler", "scheduler_config.json")) as f:
+        scheduler_class = json.load(f).get("_class_name", "PNDMScheduler")
     with open(os.path.join(out_dir, "model_index.json"), "w") as f:
         json.dump({"_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": "0.36.0",
-                   "scheduler": ["diffusers", "PNDMScheduler"], "text_encoder": ["diffusers", "OnnxRuntimeModel"],
+                   "scheduler": ["diffusers", scheduler_class], "text_encoder": ["diffusers", "OnnxRuntimeModel"],
                    "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "OnnxRuntimeModel"],
                    "vae_decoder": ["diffusers", "OnnxRuntimeModel"], "vae_encoder": ["diffusers", "OnnxRuntimeModel"],
                    "safety_checker": [None, None], "feature_extractor": [None, None], "requires_safety_checker": False}, f, indent=2)
