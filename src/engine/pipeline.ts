@@ -198,6 +198,11 @@ export class StableDiffusionPipeline {
     // (an LCM-distilled UNet takes the guidance as timestep_cond instead, in one batch-1 call)
     const timeCondDim = this.timeCondProjDim;
     const doGuidance = r.guidanceScale > 1 && timeCondDim === null;
+    // The sampler with the request's spacing and eta; its schedule refuses a step count it cannot take
+    // (LCM / TCD: at most original_inference_steps) before any model work.
+    const schedulerConfig = r.timestepSpacing ? withTimestepSpacing(this.folder.schedulerConfig, r.timestepSpacing) : this.folder.schedulerConfig;
+    const scheduler = createScheduler(r.scheduler, schedulerConfig, { eta: r.eta ?? 0 });
+    scheduler.setTimesteps(r.numInferenceSteps);
 
     // 1. Text embeddings: cond (1, 77k, d) and uncond (1, 77m, d) (none without guidance). Too long is refused before any work.
     const promptTokens = this.promptTokens(r.prompt, r.promptSyntax, 'prompt');
@@ -217,9 +222,6 @@ export class StableDiffusionPipeline {
     const latentShape = [1, geometry.latentChannels, latentHeight, latentWidth];
     const generator: NoiseSource = new TorchGenerator(r.seed ?? 0);
     const noise = request.latents ?? generator.randn(latentShape);
-    const schedulerConfig = r.timestepSpacing ? withTimestepSpacing(this.folder.schedulerConfig, r.timestepSpacing) : this.folder.schedulerConfig;
-    const scheduler = createScheduler(r.scheduler, schedulerConfig, { eta: r.eta ?? 0 });
-    scheduler.setTimesteps(r.numInferenceSteps);
     const imageInputs = request.initImage ? { initImage: request.initImage, mask: request.mask ?? null, strength: r.strength ?? 1 } : null;
     const start: SamplerStart = imageInputs
       ? await imageToImageStart(imageInputs, r.numInferenceSteps, { scheduler, noise, encode: (pixels) => this.encodeImage(pixels, r.width, r.height), unetInChannels: this.unetInChannels, vaeScale: geometry.vaeScaleFactor })
