@@ -12,6 +12,8 @@ const valid: FormValues = {
   scheduler: 'pndm',
   steps: 20,
   guidanceScale: 7.5,
+  eta: 0,
+  timestepSpacing: '',
   seed: -1,
   width: 128,
   height: 128,
@@ -65,6 +67,15 @@ describe('toRequest', () => {
       width: 128,
       height: 128,
     });
+  });
+
+  it('sends eta only when not 0 and the spacing only when it overrides the model\'s; fromRequest maps them back', () => {
+    const fast = toRequest({ ...valid, scheduler: 'tcd', steps: 4, guidanceScale: 0, eta: 0.3, timestepSpacing: 'trailing' }, 1);
+    expect(fast).toMatchObject({ scheduler: 'tcd', numInferenceSteps: 4, guidanceScale: 0, eta: 0.3, timestepSpacing: 'trailing' });
+    expect('eta' in toRequest(valid, 1) || 'timestepSpacing' in toRequest(valid, 1)).toBe(false);
+    expect(fromRequest({ scheduler: 'tcd', eta: 0.3, timestepSpacing: 'trailing' })).toEqual({ scheduler: 'tcd', eta: 0.3, timestepSpacing: 'trailing' });
+    expect(validateForm({ ...valid, scheduler: 'lcm', steps: 4, guidanceScale: 0, eta: 1 })).toEqual([]);
+    expect(validateForm({ ...valid, eta: 2 }).map((e) => e.field)).toEqual(['eta']);
   });
 });
 

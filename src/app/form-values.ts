@@ -11,7 +11,7 @@ import type { RgbaImage } from '../core/init-image.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model/model-geometry.js';
-import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest } from '../engine/request/request.js';
+import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest, type TimestepSpacing } from '../engine/request/request.js';
 import { normaliseModelUrl } from '../engine/model/model-url.js';
 
 /** The model picker's value for "a folder at a URL I type". */
@@ -41,6 +41,10 @@ export interface FormValues {
   scheduler: SchedulerName;
   steps: number;
   guidanceScale: number;
+  /** DDIM's eta / TCD's gamma, 0 to 1 (0: deterministic; sent only when not 0). */
+  eta: number;
+  /** '' keeps the model's timestep spacing; else it overrides it for every sampler. */
+  timestepSpacing: TimestepSpacing | '';
   /** RANDOM_SEED (-1) for a fresh random seed per run. */
   seed: number;
   width: number;
@@ -75,6 +79,8 @@ const FORM_FIELD: Record<RequestField, FormField> = {
   scheduler: 'scheduler',
   numInferenceSteps: 'steps',
   guidanceScale: 'guidanceScale',
+  eta: 'eta',
+  timestepSpacing: 'timestepSpacing',
   seed: 'seed',
   latents: 'seed',
   width: 'width',
@@ -149,6 +155,8 @@ export function toRequest(v: FormValues, seed: number, picture: PictureInputs = 
     scheduler: v.scheduler,
     numInferenceSteps: v.steps,
     guidanceScale: v.guidanceScale,
+    ...(v.eta !== 0 ? { eta: v.eta } : {}),
+    ...(v.timestepSpacing !== '' ? { timestepSpacing: v.timestepSpacing } : {}),
     seed,
   };
   const { initImage, mask } = picture;
@@ -165,6 +173,8 @@ export function fromRequest(r: Partial<ResolvedRequest>): Partial<FormValues> {
     scheduler: r.scheduler,
     steps: r.numInferenceSteps,
     guidanceScale: r.guidanceScale,
+    eta: r.eta,
+    timestepSpacing: r.timestepSpacing,
     seed: r.seed ?? undefined,
     width: r.width,
     height: r.height,

@@ -24,7 +24,7 @@ import { GalleryView } from './gallery-view.js';
 import { GenerationController, type JobHandlers, type JobOutcome } from './generation-controller.js';
 import { GenerationForm } from './form.js';
 import { ImageInputPanel } from './image-input.js';
-import { modeHint, toRequest, validateForm } from './form-values.js';
+import { fromRequest, modeHint, toRequest, validateForm } from './form-values.js';
 import { isBundled, modelSpecFor, needsUrl, recommendedValues } from './model-choice.js';
 import { ModelPicker } from './model-picker.js';
 import { restoreParameters, restoreRequest, type RestoreResult } from './parameter-restore.js';
@@ -148,6 +148,7 @@ function handlersFor(spec: ModelPreset): JobHandlers {
     onProgress: (p, batch) => progress.show(p, batch),
     onLoaded: (model) => {
       const reason = model.backendReason ? ` ${model.backendReason}` : '';
+      const firstLoad = loaded?.specId !== spec.id;
       loaded = { specId: spec.id, model, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.${reason}` };
       modelStatus.textContent = loaded.text;
       refreshModeHint();
@@ -155,6 +156,11 @@ function handlersFor(spec: ModelPreset): JobHandlers {
       promptTokens.setReady(true);
       negativeTokens.setReady(true);
       emitAppEvent('sd-app:model-loaded', { id: model.id, backend: model.backend, precision: model.precision });
+      // An LCM-distilled folder recommends its fast settings (LCM, 4 steps, guidance 1): set them once, and say so.
+      if (firstLoad && model.recommended) {
+        form.write(fromRequest(model.recommended));
+        modelStatus.textContent = `${loaded.text} It is LCM-distilled: the sampler is set to ${SCHEDULER_LABELS[model.recommended.scheduler]}, ${model.recommended.numInferenceSteps} steps, guidance ${model.recommended.guidanceScale}.`;
+      }
     },
     onPreview: (p, batch) => {
       canvas.preview(p);

@@ -27,6 +27,8 @@ const FLAGS = {
   scheduler: { type: 'string' },
   steps: { type: 'string' },
   guidance: { type: 'string' },
+  eta: { type: 'string' },
+  'timestep-spacing': { type: 'string' },
   seed: { type: 'string' },
   latents: { type: 'string' },
   width: { type: 'string' },
@@ -47,6 +49,8 @@ export const FLAG_FOR_FIELD: Record<RequestField, string> = {
   scheduler: 'scheduler',
   numInferenceSteps: 'steps',
   guidanceScale: 'guidance',
+  eta: 'eta',
+  timestepSpacing: 'timestep-spacing',
   seed: 'seed',
   latents: 'latents',
   width: 'width',
@@ -72,6 +76,8 @@ export async function generateCommand(argv: string[]): Promise<void> {
     scheduler: values.scheduler as GenerationRequest['scheduler'],
     numInferenceSteps: numberFlag(values.steps, 'steps'),
     guidanceScale: numberFlag(values.guidance, 'guidance'),
+    eta: numberFlag(values.eta, 'eta'),
+    timestepSpacing: values['timestep-spacing'] as GenerationRequest['timestepSpacing'],
     seed: numberFlag(values.seed, 'seed') ?? (latents ? undefined : 0),
     latents,
     width: numberFlag(values.width, 'width'),
@@ -99,9 +105,14 @@ export async function generateCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function generateWith(engine: LocalEngine, dir: string, request: GenerationRequest, values: { raw?: string }, out: string): Promise<void> {
+async function generateWith(engine: LocalEngine, dir: string, request: GenerationRequest, values: { raw?: string; scheduler?: string; steps?: string; guidance?: string }, out: string): Promise<void> {
   {
-    await engine.load({ id: dir, urls: { fp32: dir } }, { needsVaeEncoder: request.initImage !== undefined, request }).catch(inFlagWords);
+    const model = await engine.load({ id: dir, urls: { fp32: dir } }, { needsVaeEncoder: request.initImage !== undefined, request }).catch(inFlagWords);
+    // An LCM-distilled folder recommends LCM, 4 steps, guidance 1 for the sampler flags not given.
+    if (model.recommended && values.scheduler === undefined && values.steps === undefined && values.guidance === undefined) {
+      Object.assign(request, model.recommended);
+      process.stderr.write(`${model.name} is LCM-distilled: --scheduler ${model.recommended.scheduler} --steps ${model.recommended.numInferenceSteps} --guidance ${model.recommended.guidanceScale} (its recommendation; give any of them to choose yourself).\n`);
+    }
     const promptSyntax = request.promptSyntax;
 
     // 3. Warn about what the text encoder cannot see, generate (the request is checked against the model before any work).

@@ -22,7 +22,7 @@ export interface GenerationParameters {
   prompt: string;
   negativePrompt: string;
   steps: number;
-  /** A1111 sampler label: 'PNDM', 'DDIM', 'LMS', 'Euler', 'Euler a', 'Heun', 'DPM++ 2M', 'DPM++ 2M Karras', 'UniPC'. */
+  /** A1111 sampler label: 'PNDM', 'DDIM', 'LMS', 'Euler', 'Euler a', 'Heun', 'DPM++ 2M', 'DPM++ 2M Karras', 'UniPC', 'LCM', 'TCD'. */
   sampler: string;
   guidanceScale: number;
   seed: number;
@@ -42,6 +42,13 @@ export interface ParsedGenerationParameters extends GenerationParameters {
   /** Other settings in their order, e.g. `{ 'Model hash': '6ce0161689', Version: 'v1.6.0' }`, values unquoted. */
   extra: Record<string, string>;
 }
+
+/**
+ * Sampler settings beyond the sampler's label, written as extra `key: value` pairs: A1111's own keys for
+ * eta (its `eta_ddim` option's "Eta DDIM" for DDIM, its `eta_ancestral` option's "Eta" for the other
+ * samplers, TCD's gamma here), and "Timestep spacing" (diffusers' `timestep_spacing`; A1111 has no such key).
+ */
+export const SAMPLER_SETTING_KEYS = { etaDdim: 'Eta DDIM', eta: 'Eta', timestepSpacing: 'Timestep spacing' } as const;
 
 /** Settings-line keys of the known fields (A1111's labels). */
 const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', seed: 'Seed', size: 'Size', model: 'Model', promptSyntax: 'Prompt syntax', denoisingStrength: 'Denoising strength' } as const;

@@ -3,6 +3,7 @@
  * in the current thread (the worker); `WorkerEngine` is a proxy that runs it in a web worker.
  * Everything it speaks is defined in the engine (events.ts for progress, ports.ts for what adapters implement).
  */
+import type { SamplerSettings } from './model/model-recommendation.js';
 import type { SerializedError } from '../core/errors.js';
 import type { BackendPreference } from './runtime/backend-choice.js';
 import type { Capabilities } from './runtime/capabilities.js';
@@ -38,6 +39,8 @@ export interface LoadedModel {
   backendReason: string | null;
   /** Whether the folder has vae_encoder/: without it the model does text-to-image only (model-parts.ts). */
   hasVaeEncoder: boolean;
+  /** The sampler settings the folder recommends (LCM-distilled: LCM, 4 steps, guidance 1), or null (model-recommendation.ts). */
+  recommended: SamplerSettings | null;
 }
 
 export interface ImageResult {

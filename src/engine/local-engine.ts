@@ -5,6 +5,7 @@
  * A lost GPU device (runtime/gpu-device.ts) fails the running job with GpuDeviceLostError and drops the
  * model's sessions; the next load makes new ones on a fresh device, from the store, without a reload.
  */
+import { folderRecommendation } from './model/model-recommendation.js';
 import { InvalidRequestError, ShaderF16UnsupportedError, type GpuDeviceLostError } from '../core/errors.js';
 import { deviceLostError, ortWebGpuDevice, requestFreshDevice, type WatchedDevice } from './runtime/gpu-device.js';
 import { latentToRgba } from '../core/latent-preview.js';
@@ -111,7 +112,7 @@ export class LocalEngine implements Engine {
         ...(options.request ? { checkFolder: (geometry: ModelGeometry) => void checkRequest(source.name, geometry, options.request!, backend) } : {}),
       });
       await this.#loaded?.pipeline.dispose();
-      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder };
+      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder, recommended: folderRecommendation(pipeline.folder) };
       const watched = backend === 'webgpu' ? (device ?? ortWebGpuDevice(this.#ort)) : null;
       const loaded: Loaded = { key, pipeline, info, lost: watched ? watched.lost.then(deviceLostError) : null };
       void loaded.lost?.then(() => this.#deviceLost(loaded));

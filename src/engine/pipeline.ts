@@ -17,7 +17,8 @@ import { imageToRgba, vaeOutputToUnit } from '../core/image.js';
 import { classifierFreeGuidance, concat, divide, hasNonFinite, scale } from '../core/latents.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { TorchGenerator } from '../core/random/torch-generator.js';
-import { createScheduler } from '../core/schedulers/index.js';
+import { guidanceScaleEmbedding } from '../core/guidance-embedding.js';
+import { createScheduler, withTimestepSpacing } from '../core/schedulers/index.js';
 import { samplerProgress } from '../core/schedulers/progress.js';
 import type { NoiseSource } from '../core/random/noise-source.js';
 import { imageToImageStart, textToImageStart, type SamplerStart } from './sampler-start.js';
@@ -79,6 +80,8 @@ interface UnetInputs {
   /** One per UNet call of a step. */
   encoderHiddenStates: PreparedInput[];
   timestep: (t: number) => PreparedInput;
+  /** An LCM-distilled UNet's guidance embedding (batch 1), else null. */
+  timestepCond: PreparedInput | null;
   dispose: () => void;
 }
 
@@ -184,7 +187,15 @@ export class StableDiffusionPipeline {
       await yieldToEventLoop();
       if (signal?.aborted) throw new CancelledError();
     };
-    const doGuidance = r.guidanceScale > 1;
+    // diffusers' do_classifier_free_guidance: guidance > 1 and no guidance embedding in the UNet
+    // (an LCM-distilled UNet takes the guidance as timestep_cond instead, in one batch-1 call)
+    const timeCondDim = this.timeCondProjDim;
+    const doGuidance = r.guidanceScale > 1 && timeCondDim === null;
+    // The sampler with the request's spacing and eta; its schedule refuses a step count it cannot take
+    // (LCM / TCD: at most original_inference_steps) before any model work.
+    const schedulerConfig = r.timestepSpacing ? withTimestepSpacing(this.folder.schedulerConfig, r.timestepSpacing) : this.folder.schedulerConfig;
+    const scheduler = createScheduler(r.scheduler, schedulerConfig, { eta: r.eta ?? 0 });
+    scheduler.setTimesteps(r.numInferenceSteps);
 
     // 1. Text embeddings: cond (1, 77k, d) and uncond (1, 77m, d) (none without guidance). Too long is refused before any work.
     const promptTokens = this.promptTokens(r.prompt, r.promptSyntax, 'prompt');
@@ -204,8 +215,6 @@ export class StableDiffusionPipeline {
     const latentShape = [1, geometry.latentChannels, latentHeight, latentWidth];
     const generator: NoiseSource = new TorchGenerator(r.seed ?? 0);
     const noise = request.latents ?? generator.randn(latentShape);
-    const scheduler = createScheduler(r.scheduler, this.folder.schedulerConfig);
-    scheduler.setTimesteps(r.numInferenceSteps);
     const imageInputs = request.initImage ? { initImage: request.initImage, mask: request.mask ?? null, strength: r.strength ?? 1 } : null;
     const start: SamplerStart = imageInputs
       ? await imageToImageStart(imageInputs, r.numInferenceSteps, { scheduler, noise, encode: (pixels) => this.encodeImage(pixels, r.width, r.height), unetInChannels: this.unetInChannels, vaeScale: geometry.vaeScaleFactor })
@@ -220,7 +229,8 @@ export class StableDiffusionPipeline {
     const timesteps = start.timesteps;
     // Which call completes which sampler step: the count users see (PNDM 20 steps, 21 calls: 1..20 of 20).
     const progress = samplerProgress(timesteps.length, start.numInferenceSteps, scheduler.order);
-    const unetInputs = await this.prepareUnetInputs(cond, uncond);
+    const timestepCond = timeCondDim === null ? null : guidanceScaleEmbedding(r.guidanceScale - 1, timeCondDim); // w = guidance - 1, as diffusers
+    const unetInputs = await this.prepareUnetInputs(cond, uncond, timestepCond);
     try {
       for (const [i, t] of timesteps.entries()) {
         await checkCancelled();
@@ -266,6 +276,19 @@ export class StableDiffusionPipeline {
     const config = part === 'VAE' ? `, or vae_decoder/config.json's scaling_factor (${this.folder.vaeScalingFactor}) being wrong` : '';
     const cause = this.floatType === 'float16' ? `Likely cause: ${overflow}${config}.` : `Likely cause: damaged ${part} weights (re-download the model)${config}; with fp16 models, ${overflow}.`;
     return new NonFiniteOutputError(`${stage} produced NaN/Inf ${what} (${this.floatType}). ${cause} No image was made.`);
+  }
+
+  /**
+   * An LCM-distilled UNet's guidance-embedding width (unet/config.json's time_cond_proj_dim): set when
+   * the UNet graph takes a `timestep_cond` input (its static dim 1, else the config's value), else null.
+   */
+  get timeCondProjDim(): number | null {
+    if (!this.unet.inputs.some((input) => input.name === 'timestep_cond')) return null;
+    const dim = this.unet.input('timestep_cond').shape[1];
+    const fromConfig = this.folder.timeCondProjDim;
+    if (typeof dim === 'number') return dim;
+    if (fromConfig === null) throw new InvalidRequestError(`"${this.name}"'s UNet takes timestep_cond (an LCM-distilled UNet) but neither its graph nor unet/config.json says how wide (time_cond_proj_dim).`);
+    return fromConfig;
   }
 
   /** The UNet's input channels: its static `sample` dim 1, else unet/config.json's in_channels, else the latent channels. */
@@ -324,7 +347,7 @@ export class StableDiffusionPipeline {
    * batch 1 or when the two differ in length, A1111's default; cond without guidance), in GPU memory
    * on WebGPU, and a timestep tensor per distinct timestep.
    */
-  private async prepareUnetInputs(cond: Conditioning, uncond: Conditioning | null): Promise<UnetInputs> {
+  private async prepareUnetInputs(cond: Conditioning, uncond: Conditioning | null, timestepCond: Float32Array | null): Promise<UnetInputs> {
     const separate = uncond !== null && (this.unet.input('sample').shape[0] === 1 || uncond.sequenceLength !== cond.sequenceLength);
     const perCall: { data: Float32Array; batch: number; c: Conditioning }[] =
       uncond === null ? [{ data: cond.data, batch: 1, c: cond }]
@@ -333,11 +356,13 @@ export class StableDiffusionPipeline {
     const batch = perCall[0].batch;
     const states: PreparedInput[] = [];
     const timesteps = new Map<number, PreparedInput>();
-    const dispose = () => [...states, ...timesteps.values()].forEach((input) => input.dispose());
+    let guidanceEmbedding: PreparedInput | null = null;
+    const dispose = () => [...states, ...timesteps.values(), ...(guidanceEmbedding ? [guidanceEmbedding] : [])].forEach((input) => input.dispose());
     try {
       for (const { data, batch: b, c } of perCall) {
         states.push(await this.unet.prepare('encoder_hidden_states', { data, dims: [b, c.sequenceLength, c.width] }));
       }
+      if (timestepCond) guidanceEmbedding = await this.unet.prepare('timestep_cond', { data: timestepCond, dims: [1, timestepCond.length] });
     } catch (error) {
       dispose();
       throw error;
@@ -347,14 +372,22 @@ export class StableDiffusionPipeline {
       if (!input) timesteps.set(t, (input = this.unet.prepareOnCpu('timestep', { data: new Float32Array(batch).fill(t), dims: [batch] })));
       return input;
     };
-    return { batch, encoderHiddenStates: states, timestep, dispose };
+    return { batch, encoderHiddenStates: states, timestep, timestepCond: guidanceEmbedding, dispose };
   }
 
   /** eps for one step: the UNet on (2, 4, h, w) = [x ‖ x] with [uncond ‖ cond] (or two batch-1 calls, uncond then cond), then guidance. */
   private async predictNoise(x: Float32Array, t: number, inputs: UnetInputs, sampleShape: number[], guidanceScale: number): Promise<Float32Array> {
     const run = async (sample: Float32Array, encoderHiddenStates: PreparedInput) => {
       const out = await this.unet
-        .run({ sample: { data: sample, dims: [inputs.batch, ...sampleShape.slice(1)] }, timestep: inputs.timestep(t), encoder_hidden_states: encoderHiddenStates }, [this.unet.outputs[0].name])
+        .run(
+          {
+            sample: { data: sample, dims: [inputs.batch, ...sampleShape.slice(1)] },
+            timestep: inputs.timestep(t),
+            encoder_hidden_states: encoderHiddenStates,
+            ...(inputs.timestepCond ? { timestep_cond: inputs.timestepCond } : {}),
+          },
+          [this.unet.outputs[0].name],
+        )
         .catch((error: unknown) => {
           const f = this.geometry.vaeScaleFactor;
           throw explainRunError('UNet', backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined), error, sampleShape[3] * f, sampleShape[2] * f);

@@ -31,6 +31,8 @@ export interface ModelFolder {
   latentChannels: number;
   /** unet/config.json's in_channels when it has one: 4, or 9 for inpainting UNets (latents + mask + masked-image latents). */
   unetInChannels: number | null;
+  /** unet/config.json's time_cond_proj_dim: an LCM-distilled UNet's guidance-embedding width; null when unset. */
+  timeCondProjDim: number | null;
   /** Whether vae_encoder/model.onnx exists (needed for img2img and inpainting only). */
   hasVaeEncoder: boolean;
   /** unet/config.json's highest-resolution attention (heads, level), else null (SD v1's is assumed). */
@@ -81,6 +83,7 @@ export async function openModelFolder(source: ModelSource): Promise<ModelFolder>
     unetDownsamplings: downsamplings,
     latentChannels: typeof channels === 'number' ? channels : SD_V1_GEOMETRY.latentChannels,
     unetInChannels: inChannels,
+    timeCondProjDim: typeof unetConfig?.time_cond_proj_dim === 'number' ? unetConfig.time_cond_proj_dim : null,
     hasVaeEncoder: await source.has('vae_encoder/model.onnx'),
     unetAttention: unetAttentionFromConfig(unetConfig),
   };

@@ -11,7 +11,12 @@ import { emphasisProblem } from '../../core/prompt-parser.js';
 import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../../core/prompt-syntax.js';
 import { isSchedulerName, SCHEDULER_NAMES, SD_V1_4_SCHEDULER_CONFIG } from '../../core/schedulers/index.js';
 import { maxInferenceSteps } from '../../core/schedulers/step-limit.js';
-import type { SchedulerName } from '../../core/schedulers/scheduler.js';
+import { withTimestepSpacing } from '../../core/schedulers/config.js';
+import type { SchedulerConfig, SchedulerName } from '../../core/schedulers/scheduler.js';
+
+/** diffusers' `timestep_spacing`: how the schedule's timesteps spread over the training ones. */
+export type TimestepSpacing = SchedulerConfig['timestepSpacing'];
+export const TIMESTEP_SPACINGS: readonly TimestepSpacing[] = ['leading', 'linspace', 'trailing'];
 import type { ModelGeometry } from '../model/model-geometry.js';
 import { checkImageFields, DEFAULT_STRENGTH, type ImageRequestFields } from './image-request.js';
 
@@ -24,8 +29,15 @@ export interface GenerationRequest extends ImageRequestFields {
   promptSyntax?: PromptSyntax;
   scheduler?: SchedulerName;
   numInferenceSteps?: number;
-  /** Classifier-free guidance; <= 1 skips the unconditional pass. */
+  /**
+   * Classifier-free guidance; <= 1 runs the UNet once a step on the prompt alone (the negative prompt is
+   * not used), as diffusers. An LCM-distilled UNet (a `timestep_cond` input) takes it as its guidance embedding instead.
+   */
   guidanceScale?: number;
+  /** diffusers' `eta`, passed to the samplers whose `step` takes it: DDIM's eta, TCD's gamma (default 0). */
+  eta?: number;
+  /** Overrides the model's `timestep_spacing` for every sampler, as `X.from_config(config, timestep_spacing=...)`. */
+  timestepSpacing?: TimestepSpacing;
   /** Seeds torch.Generator().manual_seed(seed): same seed, same image as diffusers on CPU. */
   seed?: number;
   /** N(0,1) initial latents (1 x C x H/f x W/f), used instead of a seed; scaled by initNoiseSigma. */
@@ -48,6 +60,10 @@ export interface ResolvedRequest {
   height: number;
   /** img2img / inpainting only (A1111's "Denoising strength"); absent for text-to-image. */
   strength?: number;
+  /** Present when the request set it (else 0: the samplers that take it run deterministically). */
+  eta?: number;
+  /** Present when the request overrode the model's spacing. */
+  timestepSpacing?: TimestepSpacing;
 }
 
 export type RequestField = keyof GenerationRequest;
@@ -68,6 +84,8 @@ export const LIMITS = {
   /** SD's schedulers have 1000 training timesteps. */
   numInferenceSteps: { min: 1, max: 1000 },
   guidanceScale: { min: 0, max: 50 },
+  /** DDIM's eta (1: DDPM's variance) and TCD's gamma are both fractions. */
+  eta: { min: 0, max: 1 },
   /** Largest side; the smallest is the model's size multiple. */
   maxSize: 2048,
   seed: { min: 0, max: MAX_SEED },
@@ -83,6 +101,8 @@ const LABELS: Record<RequestField, string> = {
   scheduler: 'Scheduler',
   numInferenceSteps: 'Steps',
   guidanceScale: 'Guidance scale',
+  eta: 'Eta',
+  timestepSpacing: 'Timestep spacing',
   seed: 'Seed',
   latents: 'Initial latents',
   width: 'Width',
@@ -121,12 +141,22 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
   const steps = request.numInferenceSteps;
   const scheduler = request.scheduler ?? DEFAULTS.scheduler;
   if (steps !== undefined && Number.isInteger(steps) && steps <= LIMITS.numInferenceSteps.max && isSchedulerName(scheduler)) {
-    const max = maxInferenceSteps(scheduler, model.schedulerConfig ?? SD_V1_4_SCHEDULER_CONFIG);
-    if (steps > max) add('numInferenceSteps', `${LABELS.numInferenceSteps}: the ${scheduler} scheduler takes at most ${max} with this model's schedule (got ${steps}; more would leave its 0..${(model.schedulerConfig ?? SD_V1_4_SCHEDULER_CONFIG).numTrainTimesteps - 1} timesteps or repeat one).`);
+    const base = model.schedulerConfig ?? SD_V1_4_SCHEDULER_CONFIG;
+    const spacing = request.timestepSpacing;
+    const config = spacing !== undefined && (TIMESTEP_SPACINGS as readonly unknown[]).includes(spacing) ? withTimestepSpacing(base, spacing) : base;
+    const max = maxInferenceSteps(scheduler, config);
+    if (steps > max) add('numInferenceSteps', `${LABELS.numInferenceSteps}: the ${scheduler} scheduler takes at most ${max} with this model's schedule (got ${steps}; more would leave its 0..${config.numTrainTimesteps - 1} timesteps or repeat one).`);
   }
   const g = request.guidanceScale;
   if (g !== undefined && (!Number.isFinite(g) || g < LIMITS.guidanceScale.min || g > LIMITS.guidanceScale.max)) {
     add('guidanceScale', `${LABELS.guidanceScale} must be a number from ${LIMITS.guidanceScale.min} to ${LIMITS.guidanceScale.max} (got ${g}).`);
+  }
+  const eta = request.eta;
+  if (eta !== undefined && (typeof eta !== 'number' || !Number.isFinite(eta) || eta < LIMITS.eta.min || eta > LIMITS.eta.max)) {
+    add('eta', `${LABELS.eta} must be a number from ${LIMITS.eta.min} to ${LIMITS.eta.max} (got ${String(eta)}).`);
+  }
+  if (request.timestepSpacing !== undefined && !(TIMESTEP_SPACINGS as readonly unknown[]).includes(request.timestepSpacing)) {
+    add('timestepSpacing', `${LABELS.timestepSpacing} must be one of ${TIMESTEP_SPACINGS.join(', ')} (got "${String(request.timestepSpacing)}").`);
   }
   const size = { width: request.width ?? request.initImage?.width ?? model.defaultWidth, height: request.height ?? request.initImage?.height ?? model.defaultHeight };
   checkImageFields(request, model, request.numInferenceSteps ?? DEFAULTS.numInferenceSteps, LIMITS.maxSize, add);
@@ -171,5 +201,7 @@ export function resolveRequest(request: GenerationRequest, model: ModelGeometry)
     width: request.width ?? request.initImage?.width ?? model.defaultWidth,
     height: request.height ?? request.initImage?.height ?? model.defaultHeight,
     ...(request.initImage ? { strength: request.strength ?? DEFAULT_STRENGTH } : {}),
+    ...(request.eta !== undefined ? { eta: request.eta } : {}),
+    ...(request.timestepSpacing !== undefined ? { timestepSpacing: request.timestepSpacing } : {}),
   };
 }
