@@ -113,7 +113,7 @@ function diffusersLayers(file: SafetensorsFile, keys: string[]): LoraLayer[] {
   const groups = new Map<string, { down?: string; up?: string; alpha?: string }>();
   const unknown: string[] = [];
   for (const key of keys) {
-    const m = DIFFUSERS_SUFFIX.exec(key);
+    const m = DIFFUSERS_SUFFIX.exec(key) ?? /^(.*\.processor\.to_(?:[qkv]|out)_lora)\.(down\.weight|up\.weight)$/.exec(key);
     if (!m || !/^(unet|text_encoder)\./.test(m[1]!)) {
       unknown.push(key);
       continue;
