@@ -20,6 +20,7 @@ import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';
 import { readImageFlags } from './image-flags.js';
+import { cliLoras } from './lora-flags.js';
 import { stepLines } from './step-lines.js';
 
 const FLAGS = {
@@ -40,6 +41,8 @@ const FLAGS = {
   out: { type: 'string' },
   raw: { type: 'string' },
   runtime: { type: 'string' },
+  lora: { type: 'string', multiple: true },
+  'lora-dir': { type: 'string' },
 } as const;
 
 /** Request field -> the flag that sets it (the one mapping between the two vocabularies). */
@@ -72,8 +75,9 @@ export async function generateCommand(argv: string[]): Promise<void> {
   }
   const latents = values.latents === undefined ? undefined : await readFloat32(values.latents);
   const promptSyntax = promptSyntaxFlag(values['prompt-syntax']);
+  const lora = await cliLoras(values.prompt, values.lora ?? [], values['lora-dir']); // <lora:...> tags out of the prompt, every file checked
   const request: GenerationRequest = {
-    prompt: values.prompt,
+    prompt: lora.prompt,
     negativePrompt: values['negative-prompt'],
     promptSyntax,
     scheduler: values.scheduler as GenerationRequest['scheduler'],
@@ -95,7 +99,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
 
   // 3. Load, warn about what the text encoder cannot see, generate.
   const { ort, executionProviders } = cliRuntime(values.runtime);
-  const pipeline = await StableDiffusionPipeline.load(ort, source, { executionProviders });
+  const pipeline = await StableDiffusionPipeline.load(ort, source, { executionProviders, loras: lora.loras });
   try {
     for (const [flag, text] of [['prompt', request.prompt], ['negative-prompt', request.negativePrompt ?? '']] as const) {
       const { tokenCount, maxTokens, truncated } = pipeline.tokenize(text, promptSyntax);
@@ -105,7 +109,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
     const result = await pipeline.generate(request, { onProgress: steps.onProgress }).finally(steps.close);
 
     // 4. Every output, or none.
-    const files = [{ path: out, data: await encodeImagePng(result) }];
+    const files = [{ path: out, data: await encodeImagePng({ ...result, request: { ...result.request, prompt: lora.infotextPrompt } }, lora.extra) }];
     if (values.raw) files.push({ path: values.raw, data: bytesOf(result.image) });
     await writeFilesAtomically(files);
     const { timings, request: r } = result;

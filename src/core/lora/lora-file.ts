@@ -15,6 +15,7 @@
  * the file: LyCORIS LoHa / LoKr / Tucker (lora_mid) / DoRA, SDXL LoRAs (two text encoders, the sgm
  * UNet's input_blocks), keys of no known kind (listed), incomplete pairs, NaN or infinite values.
  */
+import { InvalidRequestError } from '../errors.js';
 import { readSafetensors, tensorToFloat32, type SafetensorsFile } from './safetensors.js';
 
 export type LoraPart = 'unet' | 'text_encoder';
@@ -42,7 +43,8 @@ export interface LoraFile {
   layers: LoraLayer[];
 }
 
-export class LoraError extends Error {
+/** A LoRA that cannot be used here: bad input (the CLI's exit status 2), raised before any weight changes. */
+export class LoraError extends InvalidRequestError {
   override name = 'LoraError';
 }
 

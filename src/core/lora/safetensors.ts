@@ -6,6 +6,7 @@
  * file, byte counts that match dtype x shape) before a tensor is read, so a corrupt or truncated file
  * fails with one line naming it and nothing else happens.
  */
+import { InvalidRequestError } from '../errors.js';
 import { float16ToFloat32 } from '../float16.js';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -27,7 +28,8 @@ export interface SafetensorsFile {
   tensors: Map<string, SafetensorsEntry>;
 }
 
-export class SafetensorsError extends Error {
+/** Bad input (the CLI's exit status 2). */
+export class SafetensorsError extends InvalidRequestError {
   override name = 'SafetensorsError';
 }
 
@@ -40,7 +42,7 @@ export function readSafetensors(name: string, bytes: Uint8Array): SafetensorsFil
   if (bytes.length < 8) throw bad(`${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > MAX_HEADER || 8 + headerLength > bytes.length) throw bad(`its header claims ${headerLength} bytes, the file has ${bytes.length - 8} after the length`);
+  if (headerLength > MAX_HEADER || 8 + headerLength > bytes.length) throw bad(`its header claims ${headerLength} bytes, the file has ${bytes.length - 8} after the length: it is truncated or not safetensors`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
