@@ -141,10 +141,16 @@ async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFi
   let location = 'lora-merged.bin';
   for (let n = 2; taken.has(location); n++) location = `lora-merged-${n}.bin`;
 
-  const merged: Uint8Array[] = [];
+  // the merged tensors' places in one buffer, known from the dims before any is computed (no second copy)
   const relocations: Relocation[] = [];
   let offset = 0;
-  for (const target of targets.values()) {
+  for (const { info } of targets.values()) {
+    const length = info.dims.reduce((a, b) => a * b, 1) * (info.dataType === FLOAT16 ? 2 : 4);
+    relocations.push({ info, location, offset, length });
+    offset += length + ((ALIGN - (length % ALIGN)) % ALIGN);
+  }
+  const data = new Uint8Array(offset);
+  for (const [k, target] of [...targets.values()].entries()) {
     const { info } = target;
     if (info.dataType !== FLOAT && info.dataType !== FLOAT16) throw new LoraError(`${modelName}: ${target.module.module}'s weight is stored as ONNX type ${info.dataType}; LoRAs merge into float32 or float16 weights.`);
     const width = info.dataType === FLOAT ? 4 : 2;
@@ -156,8 +162,10 @@ async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFi
       stored = bytes.subarray(info.external.offset, info.external.offset + (info.external.length ?? count * width));
     } else throw new LoraError(`${modelName}: ${target.module.module}'s weight has no raw data to merge into (re-export the model with raw_data initializers).`);
     if (stored.length !== count * width) throw new LoraError(`${modelName}: ${target.module.module}'s weight holds ${stored.length} bytes for [${info.dims.join(', ')}]; the model file is damaged.`);
-    const copy = stored.slice(); // aligned, and the stored bytes stay untouched
-    const w = info.dataType === FLOAT ? new Float32Array(copy.buffer) : float16ToFloat32(new Uint16Array(copy.buffer));
+    const { offset: at, length } = relocations[k]!;
+    const out = data.subarray(at, at + length);
+    out.set(stored); // the stored bytes stay untouched
+    const w = info.dataType === FLOAT ? new Float32Array(data.buffer, at, count) : float16ToFloat32(new Uint16Array(out.slice().buffer));
     addLoraDeltas(w, target.module.layout, target.outFeatures, target.inFeatures, target.contributions);
     let peak = 0;
     for (const v of w) {
@@ -168,19 +176,7 @@ async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFi
     const names = target.contributions.map((c) => c.layer.key).join(', ');
     if (!Number.isFinite(peak)) throw new LoraError(`Merging ${names} into ${modelName}'s ${target.module.module} gives NaN or infinite weights: lower the LoRA's weight.`);
     if (info.dataType === FLOAT16 && peak > FLOAT16_MAX) throw new LoraError(`Merging ${names} into ${modelName}'s ${target.module.module} gives weights up to ${peak.toPrecision(6)}, past float16's 65504: lower the LoRA's weight or use the fp32 model.`);
-    const bytes = info.dataType === FLOAT ? new Uint8Array(w.buffer) : new Uint8Array(float32ToFloat16(w).buffer);
-    relocations.push({ info, location, offset, length: bytes.length });
-    merged.push(bytes);
-    offset += bytes.length;
-    const pad = (ALIGN - (offset % ALIGN)) % ALIGN;
-    if (pad) merged.push(new Uint8Array(pad));
-    offset += pad;
-  }
-  const data = new Uint8Array(offset);
-  let at = 0;
-  for (const m of merged) {
-    data.set(m, at);
-    at += m.length;
+    if (info.dataType === FLOAT16) out.set(new Uint8Array(float32ToFloat16(w).buffer));
   }
   return { model: relocateInitializers(files.model, relocations), externalData: [...files.externalData, { path: location, data }] };
 }
