@@ -7,7 +7,7 @@
  * (diffusers, torch fp32 CPU, the tiny-sd fixture's weights; the command is in its manifest.json). The
  * engine runs on onnxruntime-web's wasm backend in Node.
  *
- * Tolerances as pipeline-diffusers.test.ts: final latents relative L2 <= 1e-4, image max abs <= 2e-3
+ * Tolerances as pipeline-diffusers.test.ts: final latents relative L2 <= 1e-4, image max abs <= 2e-3 (fp16 model: 5e-3)
  * (diffusers computes W x + s B A x unmerged; the engine (W + s B A) x). Each LoRA moves the picture by
  * 0.15 to 0.43 (max abs) from the base, checked below, so a LoRA dropped, a scale of alpha instead of
  * alpha / rank or a transposed delta fails by far.
@@ -82,6 +82,17 @@ describe('LoRAs merged by the engine against diffusers (tiny-sd-fp32)', () => {
       expect(Buffer.from(after.image.buffer).equals(Buffer.from(before.image.buffer))).toBe(true);
     } finally {
       await fresh.dispose();
+    }
+  });
+
+  it('merges into the fp16 model (float32 maths, rounded once) within the fp16 bound (5e-3, as the fp16 CLI test)', async () => {
+    const c = withLoras.find((x) => x.id === 'two_loras')!;
+    const fp16 = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('fixtures/tiny-sd-fp16'), { executionProviders: ['wasm'], loras: active(c) });
+    try {
+      const error = resultParity('lora fp16', await fp16.generate(request), ref(c.final_latents.file), ref(c.image.file));
+      expect(error.image).toBeLessThanOrEqual(5e-3);
+    } finally {
+      await fp16.dispose();
     }
   });
 

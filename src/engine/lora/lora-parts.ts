@@ -87,11 +87,11 @@ export function planLoraMerge(part: LoraPart, graph: GraphWeights, loras: readon
       target.contributions.push({ layer, weight: lora.weight });
       targets.set(info.name, target);
     }
+    const fused = graph.fusedOperators.length ? ` ${modelName}'s graph is fused (${graph.fusedOperators.slice(0, 3).join(', ')}): prepare_model.py's webgpu target packs attention weights, so LoRAs merge only into unfused folders (the plain export or --target portable), or bake them in with prepare_model.py --lora.` : '';
     if (unmatched.length) {
-      const fused = graph.fusedOperators.length ? ` ${modelName}'s graph is fused (${graph.fusedOperators.slice(0, 3).join(', ')}): prepare_model.py's webgpu target packs attention weights, so LoRAs merge only into unfused folders (the plain export or --target portable), or bake them in with prepare_model.py --lora.` : '';
       throw new LoraError(`${lora.file.name}: ${unmatched.length} of its ${part} layers match no layer of ${modelName} (${unmatched.slice(0, 8).join(', ')}${unmatched.length > 8 ? ` and ${unmatched.length - 8} more` : ''}): it was made for another model.${fused}`);
     }
-    if (misfit.length) throw new LoraError(`${lora.file.name} does not fit ${modelName}: ${misfit.slice(0, 4).join('; ')}${misfit.length > 4 ? ` and ${misfit.length - 4} more` : ''}. It was made for another architecture (SD 2.x or SDXL?), not SD 1.x.`);
+    if (misfit.length) throw new LoraError(`${lora.file.name} does not fit ${modelName}: ${misfit.slice(0, 4).join('; ')}${misfit.length > 4 ? ` and ${misfit.length - 4} more` : ''}. It was made for another architecture (SD 2.x or SDXL?), not SD 1.x.${fused}`);
   }
   return targets;
 }
