@@ -64,7 +64,7 @@ export function loraLayers(file: SafetensorsFile): LoraFile {
   const other = keys.filter((k) => /\.(lora_mid|dora_scale|lora_magnitude_vector|diff|diff_b|w_norm|b_norm|on_input)(\.|$)/.test(k));
   if (other.length) throw new LoraError(`${name} uses LoRA variants that are not merged here (Tucker lora_mid, DoRA, full diffs: ${listed(other)}); only plain LoRA / LoCon down/up pairs are.`);
   const sdxl = keys.filter((k) => /^(lora_te1_|lora_te2_|text_encoder_2\.|lora_unet_(input_blocks|output_blocks|middle_block|label_emb)|unet\.add_embedding|lora_unet_add_embedding)/.test(k));
-  if (sdxl.length) throw new LoraError(`${name} is a LoRA for SDXL (${listed(sdxl)}), not for Stable Diffusion 1.x: use an SD 1.x LoRA.`);
+  if (sdxl.length) throw new LoraError(`${name} looks like an SDXL LoRA (${listed(sdxl)}: two text encoders, or the sgm UNet's block names), not one for Stable Diffusion 1.x: use an SD 1.x LoRA.`);
 
   const kohya = keys.filter((k) => /^lora_(unet|te)_/.test(k));
   const diffusers = keys.filter((k) => /^(unet|text_encoder)\./.test(k));

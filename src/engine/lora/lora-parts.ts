@@ -127,16 +127,18 @@ export async function loraPartFiles(source: ModelSource, loras: readonly ActiveL
 
 async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFiles, targets: Map<string, Target>): Promise<ModelPartFiles> {
   const modelName = `${source.name}/${part}`;
-  const externalBytes = new Map<string, Uint8Array>();
+  // one external file in memory at a time (targets in file order): a 1 GiB shard, not the whole UNet
+  let current: { location: string; bytes: Uint8Array } | null = null;
   const external = async (location: string): Promise<Uint8Array> => {
-    let bytes = externalBytes.get(location);
-    if (!bytes) {
+    if (current?.location !== location) {
+      current = null;
       const entry = files.externalData.find((e) => e.path === location);
-      bytes = entry && typeof entry.data !== 'string' ? entry.data : await source.readBytes(`${part}/${location}`);
-      externalBytes.set(location, bytes);
+      current = { location, bytes: entry && typeof entry.data !== 'string' ? entry.data : await source.readBytes(`${part}/${location}`) };
     }
-    return bytes;
+    return current.bytes;
   };
+  const order = (t: Target) => [t.info.external?.location ?? '', t.info.external?.offset ?? 0] as const;
+  const sorted = [...targets.values()].sort((a, b) => order(a)[0].localeCompare(order(b)[0]) || order(a)[1] - order(b)[1]);
   const taken = new Set(files.externalData.map((e) => e.path));
   let location = 'lora-merged.bin';
   for (let n = 2; taken.has(location); n++) location = `lora-merged-${n}.bin`;
@@ -144,13 +146,13 @@ async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFi
   // the merged tensors' places in one buffer, known from the dims before any is computed (no second copy)
   const relocations: Relocation[] = [];
   let offset = 0;
-  for (const { info } of targets.values()) {
+  for (const { info } of sorted) {
     const length = info.dims.reduce((a, b) => a * b, 1) * (info.dataType === FLOAT16 ? 2 : 4);
     relocations.push({ info, location, offset, length });
     offset += length + ((ALIGN - (length % ALIGN)) % ALIGN);
   }
   const data = new Uint8Array(offset);
-  for (const [k, target] of [...targets.values()].entries()) {
+  for (const [k, target] of sorted.entries()) {
     const { info } = target;
     if (info.dataType !== FLOAT && info.dataType !== FLOAT16) throw new LoraError(`${modelName}: ${target.module.module}'s weight is stored as ONNX type ${info.dataType}; LoRAs merge into float32 or float16 weights.`);
     const width = info.dataType === FLOAT ? 4 : 2;
