@@ -68,7 +68,7 @@ export async function cliLoras(prompt: string, flags: readonly string[], loraDir
     const path = await findInLibrary(loraDir, tag.name);
     if (!path) throw new InvalidRequestError(`The prompt names <lora:${tag.name}>, but --lora-dir ${loraDir} has no ${tag.name}.safetensors.`, 'prompt');
     const { file, hash } = await readLora(path, '--lora-dir');
-    loras.push({ file, weight: tag.weight });
+    loras.push({ file, weight: tag.weight, ...(tag.unetWeight === undefined ? {} : { unetWeight: tag.unetWeight }) });
     hashes.push({ name: tag.name, hash });
   }
   return {

@@ -11,7 +11,10 @@ import { InvalidRequestError } from '../errors.js';
 export interface PromptLora {
   /** As written in the tag: a file name without `.safetensors` in the LoRA library. */
   name: string;
+  /** The text encoder's multiplier (and the UNet's unless unetWeight is given). */
   weight: number;
+  /** Only when the tag gives the UNet another multiplier. */
+  unetWeight?: number;
 }
 
 const TAG = /<(lora|lyco):([^>]+)>/g;
@@ -33,8 +36,7 @@ export function extractLoraTags(prompt: string): { prompt: string; loras: Prompt
     const te = number(named.te ?? positional[1], 1, 'weight');
     const unet = number(named.unet ?? positional[2], te, 'UNet weight');
     if (!name.trim()) throw new InvalidRequestError(`The prompt's ${tag} names no LoRA.`, 'prompt');
-    if (unet !== te) throw new InvalidRequestError(`The prompt's ${tag} gives the text encoder and the UNet different weights; one weight per LoRA is supported.`, 'prompt');
-    loras.push({ name, weight: te });
+    loras.push(unet === te ? { name, weight: te } : { name, weight: te, unetWeight: unet });
     return '';
   });
   return { prompt: text, loras };

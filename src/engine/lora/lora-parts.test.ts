@@ -14,7 +14,7 @@ import { LoraError, readLoraFile, type LoraFile } from '../../core/lora/lora-fil
 import { graphWeights, type GraphWeights } from '../../core/onnx/module-weights.js';
 import { safetensorsBytes } from '../../testing/safetensors-write.js';
 import { StableDiffusionPipeline } from '../pipeline.js';
-import { loraPartFiles, planLoraMerge } from './lora-parts.js';
+import { changedLoraParts, loraPartFiles, loraTargets, planLoraMerge } from './lora-parts.js';
 
 const TO_Q = 'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q';
 const unetGraph = (folder: string) => graphWeights(new Uint8Array(readFileSync(`fixtures/${folder}/unet/model.onnx`)));
@@ -98,6 +98,21 @@ describe('merging', () => {
 
   it('refuses LoRAs on a runtime that opens the model files itself', async () => {
     await expect(loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp32'), [{ file: kohyaLora(TO_Q, 32, 32, 4, 4), weight: 1 }], { opensModelFiles: true })).rejects.toThrow(LoraError);
+  });
+});
+
+describe('which sessions a LoRA set changes', () => {
+  const both = readLoraFile('kohya_attn_te.safetensors', new Uint8Array(readFileSync('fixtures/lora/kohya_attn_te.safetensors'))); // UNet + text encoder
+  const unetOnly = kohyaLora(TO_Q, 32, 32, 4, 4);
+  it('follows the per-part weights (A1111 te / unet multipliers)', () => {
+    expect([...loraTargets([{ file: both, weight: 0.8, unetWeight: 0 }])]).toEqual(['text_encoder']);
+    expect([...loraTargets([{ file: both, weight: 0, unetWeight: 1 }])]).toEqual(['unet']);
+    expect(changedLoraParts([{ file: both, weight: 0.7 }], [{ file: both, weight: 0.7, unetWeight: 0.7 }])).toEqual([]);
+    expect(changedLoraParts([{ file: both, weight: 0.7 }], [{ file: both, weight: 0.7, unetWeight: 0.5 }])).toEqual(['unet']);
+    expect(changedLoraParts([{ file: both, weight: 0.7 }], [{ file: both, weight: 0.6, unetWeight: 0.7 }])).toEqual(['text_encoder']);
+    expect(changedLoraParts([], [{ file: unetOnly, weight: 1 }])).toEqual(['unet']);
+    expect(changedLoraParts([{ file: unetOnly, weight: 1 }], [{ file: unetOnly, weight: 0 }])).toEqual(['unet']);
+    expect(changedLoraParts([{ file: unetOnly, weight: 1 }, { file: both, weight: 1 }], [{ file: both, weight: 1 }, { file: unetOnly, weight: 1 }])).toEqual(['unet']); // UNet sum order changes
   });
 });
 

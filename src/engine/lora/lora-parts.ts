@@ -21,7 +21,14 @@ import type { ModelSource } from '../model/model-source.js';
 /** A LoRA in use: its layers and the user's weight (1 by default; 0 turns it off). */
 export interface ActiveLora {
   file: LoraFile;
+  /** The text encoder's weight, and the UNet's unless unetWeight is given (A1111's te / unet multipliers). */
   weight: number;
+  unetWeight?: number;
+}
+
+/** The weight of a LoRA for one part. */
+export function partWeight(lora: ActiveLora, part: LoraPart): number {
+  return part === 'unet' ? (lora.unetWeight ?? lora.weight) : lora.weight;
 }
 
 export const LORA_PARTS: readonly LoraPart[] = ['text_encoder', 'unet'];
@@ -32,16 +39,16 @@ const ALIGN = 64;
 
 /** The parts some layer of these LoRAs targets with a non-zero weight. */
 export function loraTargets(loras: readonly ActiveLora[]): Set<LoraPart> {
-  return new Set(loras.filter((l) => l.weight !== 0).flatMap((l) => l.file.layers.map((layer) => layer.part)));
+  return new Set(loras.flatMap((l) => l.file.layers.map((layer) => layer.part).filter((part) => partWeight(l, part) !== 0)));
 }
 
 /** The parts whose merged weights differ between two LoRA sets (the same files with the same weights, in the same order, per part). */
 export function changedLoraParts(before: readonly ActiveLora[], after: readonly ActiveLora[]): LoraPart[] {
-  const touching = (set: readonly ActiveLora[], part: LoraPart) => set.filter((l) => l.weight !== 0 && l.file.layers.some((layer) => layer.part === part));
+  const touching = (set: readonly ActiveLora[], part: LoraPart) => set.filter((l) => partWeight(l, part) !== 0 && l.file.layers.some((layer) => layer.part === part));
   return LORA_PARTS.filter((part) => {
     const a = touching(before, part);
     const b = touching(after, part);
-    return a.length !== b.length || a.some((l, i) => l.file !== b[i]!.file || l.weight !== b[i]!.weight);
+    return a.length !== b.length || a.some((l, i) => l.file !== b[i]!.file || partWeight(l, part) !== partWeight(b[i]!, part));
   });
 }
 
@@ -63,8 +70,9 @@ export function planLoraMerge(part: LoraPart, graph: GraphWeights, loras: readon
   const byKohya = new Map([...graph.modules.values()].map((m) => [m.module.replaceAll('.', '_'), m] as const));
   const targets = new Map<string, Target>();
   for (const lora of loras) {
-    if (lora.weight === 0) continue;
-    if (!Number.isFinite(lora.weight)) throw new LoraError(`${lora.file.name}: its weight ${lora.weight} is not a finite number.`);
+    const weight = partWeight(lora, part);
+    if (weight === 0) continue;
+    if (!Number.isFinite(weight)) throw new LoraError(`${lora.file.name}: its weight ${weight} is not a finite number.`);
     const layers = lora.file.layers.filter((l) => l.part === part);
     const unmatched: string[] = [];
     const misfit: string[] = [];
@@ -84,7 +92,7 @@ export function planLoraMerge(part: LoraPart, graph: GraphWeights, loras: readon
         continue;
       }
       const target = targets.get(info.name) ?? { module, info, outFeatures: shape.out, inFeatures: shape.in * shape.kh * shape.kw, contributions: [] };
-      target.contributions.push({ layer, weight: lora.weight });
+      target.contributions.push({ layer, weight });
       targets.set(info.name, target);
     }
     const fused = graph.fusedOperators.length ? ` ${modelName}'s graph is fused (${graph.fusedOperators.slice(0, 3).join(', ')}): prepare_model.py's webgpu target packs attention weights, so LoRAs merge only into unfused folders (the plain export or --target portable), or bake them in with prepare_model.py --lora.` : '';
