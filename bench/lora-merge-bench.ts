@@ -8,7 +8,7 @@
  * loraPartFiles: graph reading, matching, reading the stored weights, merging, relocation).
  *
  *   node --import tsx bench/lora-merge-bench.ts --make DIR [--set attention|lcm] [--dtype fp16|fp32]
- *   node --import tsx bench/lora-merge-bench.ts --merge DIR
+ *   node --import tsx bench/lora-merge-bench.ts --merge DIR [--kernel ort|js]
  *
  * Run the two steps as two processes: the merge's peak RSS (Linux VmHWM) then counts only the merge.
  * Sets: attention (kohya's default SD 1.x LoRA: the UNet's Transformer2DModels + the text encoder, 37.7 M
@@ -24,6 +24,7 @@ import { float32ToFloat16 } from '../src/core/float16.js';
 import { readLoraFile } from '../src/core/lora/lora-file.js';
 import { loraPartFiles } from '../src/engine/lora/lora-parts.js';
 import { DirectoryModelSource } from '../src/node/directory-source.js';
+import { wasmRuntime } from '../src/node/ort-node.js';
 import { safetensorsBytes } from '../src/testing/safetensors-write.js';
 
 interface Layer { part: 'unet' | 'text_encoder'; module: string; shape: number[] }
@@ -94,18 +95,20 @@ async function make(dir: string, set: string, dtype: string): Promise<void> {
   console.log(`made ${dir}: ${set}, ${layers.length} layers, ${(params / 1e6).toFixed(1)} M weights (${dtype}), rank-${RANK} LoRA`);
 }
 
-async function merge(dir: string): Promise<void> {
+async function merge(dir: string, kernel: string): Promise<void> {
   const rss0 = rssMb();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const bytes = new Uint8Array(await readFile(join(dir, 'lora.safetensors')));
   const file = readLoraFile('lora.safetensors', bytes);
   const t1 = performance.now();
-  const merged = await loraPartFiles(new DirectoryModelSource(dir), [{ file, weight: 1 }], {});
+  // ort: the engine's path (onnxruntime-web's wasm MatMul, as the pipeline passes its runtime); js: the JavaScript kernel
+  const merged = await loraPartFiles(new DirectoryModelSource(dir), [{ file, weight: 1 }], kernel === 'js' ? {} : wasmRuntime());
   const t2 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const mergedBytes = [...merged.values()].reduce((n, f) => n + f.externalData.reduce((m, e) => m + (typeof e.data === 'string' ? 0 : e.data.length), 0), 0);
   const result = {
+    kernel,
     layers: file.layers.length,
     loraMb: +(bytes.length / 2 ** 20).toFixed(1),
     parseMs: Math.round(t1 - t0),
@@ -116,11 +119,11 @@ async function merge(dir: string): Promise<void> {
     rssBeforeMb: Math.round(rss0),
     peakRssMb: Math.round(await peakRssMb()),
   };
-  console.log(`LoRA ${result.layers} layers (${result.loraMb} MB): parse ${result.parseMs} ms, merge ${result.mergeMs} ms (read + match + merge + relocate; CPU ${result.cpuMs} ms for parse + merge), merged tensors ${result.mergedMb} MB, RSS ${result.rssBeforeMb} MB before, peak ${result.peakRssMb} MB`);
+  console.log(`${kernel} kernel, LoRA ${result.layers} layers (${result.loraMb} MB): parse ${result.parseMs} ms, merge ${result.mergeMs} ms (read + match + merge + relocate; CPU ${result.cpuMs} ms for parse + merge), merged tensors ${result.mergedMb} MB, RSS ${result.rssBeforeMb} MB before, peak ${result.peakRssMb} MB`);
   console.log(`BENCH_JSON ${JSON.stringify(result)}`);
 }
 
-const { values } = parseArgs({ options: { make: { type: 'string' }, merge: { type: 'string' }, set: { type: 'string', default: 'attention' }, dtype: { type: 'string', default: 'fp16' } } });
+const { values } = parseArgs({ options: { make: { type: 'string' }, merge: { type: 'string' }, set: { type: 'string', default: 'attention' }, dtype: { type: 'string', default: 'fp16' }, kernel: { type: 'string', default: 'ort' } } });
 if (values.make) await make(values.make, values.set, values.dtype);
-else if (values.merge) await merge(values.merge);
-else console.error('Usage: --make DIR [--set attention|lcm] [--dtype fp16|fp32] | --merge DIR');
+else if (values.merge) await merge(values.merge, values.kernel);
+else console.error('Usage: --make DIR [--set attention|lcm] [--dtype fp16|fp32] | --merge DIR [--kernel ort|js]');

@@ -5,8 +5,8 @@
  * 'out_in' (torch's (out, in[, kh, kw]): Conv, Gemm with transB) or 'in_out' (MatMul's transposed Linear
  * weight, (in, out)).
  *
- * Both layouts are one kernel, W[a, :] += Σ_r X[a, r] · Y[r, :] (out_in: X = up, Y = c · down; in_out:
- * X = downᵀ, Y = c · upᵀ), whose inner loop runs along W's row with 8 ranks at a time: W is read and
+ * Both layouts are one product, W[a, :] += Σ_r X[a, r] · Y[r, :] (out_in: X = up, Y = c · down; in_out:
+ * X = downᵀ, Y = c · upᵀ). The JavaScript kernel's inner loop runs along W's row with 8 ranks at a time: W is read and
  * written once per 8 ranks, not once per rank (about 2x faster than the rank-by-rank loop on an SD
  * feed-forward layer, (5120, 1280) at rank 64, on a loaded 2-core machine). The 8 products are summed in
  * float64 (JavaScript numbers) and W rounded to float32 once per 8 ranks.
@@ -20,29 +20,43 @@ export interface LoraContribution {
   weight: number;
 }
 
-/** Adds the contributions to `w` (float32, `outFeatures` x `inFeatures` where inFeatures = in * kh * kw) in place. */
-export function addLoraDeltas(w: Float32Array, layout: WeightLayout, outFeatures: number, inFeatures: number, contributions: readonly LoraContribution[]): void {
-  for (const { layer, weight } of contributions) {
+/** w (rows, cols) += x (rows, rank) @ y (rank, cols), all row-major float32: the merge's one matrix product. */
+export type AddProducts = (w: Float32Array, x: Float32Array, y: Float32Array, rows: number, cols: number, rank: number) => void | Promise<void>;
+
+/**
+ * Adds the contributions to `w` (float32, `outFeatures` x `inFeatures` where inFeatures = in * kh * kw) in
+ * place: every contribution's ranks side by side in one product (X (rows, Σr), Y (Σr, cols), each LoRA's
+ * weight · scale folded into its rows of Y). `addProducts`: this file's JavaScript kernel unless the engine
+ * gives a faster one (onnxruntime's MatMul, runtime/ort-matmul.ts).
+ */
+export async function addLoraDeltas(w: Float32Array, layout: WeightLayout, outFeatures: number, inFeatures: number, contributions: readonly LoraContribution[], addProducts: AddProducts = addProductsJs): Promise<void> {
+  const used = contributions.filter((c) => c.weight * c.layer.scale !== 0);
+  const total = used.reduce((n, c) => n + c.layer.downShape[0]!, 0);
+  if (total === 0) return;
+  const [rows, cols] = layout === 'out_in' ? [outFeatures, inFeatures] : [inFeatures, outFeatures];
+  const x = new Float32Array(rows * total);
+  const y = new Float32Array(total * cols);
+  let at = 0; // this contribution's first rank in X and Y
+  for (const { layer, weight } of used) {
     const c = weight * layer.scale;
-    if (c === 0) continue;
     const rank = layer.downShape[0]!;
     const { up, down } = layer; // up (out, r), down (r, in)
     if (layout === 'out_in') {
-      const y = new Float32Array(down.length);
-      for (let k = 0; k < y.length; k++) y[k] = down[k]! * c;
-      addProducts(w, up, y, outFeatures, inFeatures, rank);
+      // X = up, Y = c · down
+      for (let o = 0; o < outFeatures; o++) for (let r = 0; r < rank; r++) x[o * total + at + r] = up[o * rank + r]!;
+      for (let r = 0; r < rank; r++) for (let i = 0; i < inFeatures; i++) y[(at + r) * cols + i] = down[r * inFeatures + i]! * c;
     } else {
-      const x = new Float32Array(inFeatures * rank); // downᵀ (in, r)
-      for (let r = 0; r < rank; r++) for (let i = 0; i < inFeatures; i++) x[i * rank + r] = down[r * inFeatures + i]!;
-      const y = new Float32Array(rank * outFeatures); // c · upᵀ (r, out)
-      for (let o = 0; o < outFeatures; o++) for (let r = 0; r < rank; r++) y[r * outFeatures + o] = up[o * rank + r]! * c;
-      addProducts(w, x, y, inFeatures, outFeatures, rank);
+      // X = downᵀ, Y = c · upᵀ
+      for (let r = 0; r < rank; r++) for (let i = 0; i < inFeatures; i++) x[i * total + at + r] = down[r * inFeatures + i]!;
+      for (let o = 0; o < outFeatures; o++) for (let r = 0; r < rank; r++) y[(at + r) * cols + o] = up[o * rank + r]! * c;
     }
+    at += rank;
   }
+  await addProducts(w, x, y, rows, cols, total);
 }
 
-/** w (rows, cols) += x (rows, rank) @ y (rank, cols). */
-function addProducts(w: Float32Array, x: Float32Array, y: Float32Array, rows: number, cols: number, rank: number): void {
+/** The JavaScript kernel: w (rows, cols) += x (rows, rank) @ y (rank, cols). */
+export function addProductsJs(w: Float32Array, x: Float32Array, y: Float32Array, rows: number, cols: number, rank: number): void {
   for (let a = 0; a < rows; a++) {
     const row = a * cols;
     const xa = a * rank;

@@ -48,10 +48,13 @@ describe('module weights from torch-exported graphs', () => {
 });
 
 describe('merging', () => {
-  it('merges fp16 weights in float32 and rounds once', async () => {
+  it.each([
+    ['the JavaScript kernel', {}],
+    ["onnxruntime's MatMul", wasmRuntime()],
+  ] as const)('merges fp16 weights in float32 and rounds once (%s)', async (_, runtime) => {
     const source = new DirectoryModelSource('fixtures/tiny-sd-fp16');
     const lora = kohyaLora(TO_Q, 32, 32, 4, 3, 0.5); // scale 0.75
-    const files = (await loraPartFiles(source, [{ file: lora, weight: 0.8 }], {})).get('unet')!;
+    const files = (await loraPartFiles(source, [{ file: lora, weight: 0.8 }], runtime)).get('unet')!;
     const before = unetGraph('tiny-sd-fp16');
     const info = before.initializers.get(before.modules.get(TO_Q)!.initializer)!;
     expect(info.dataType).toBe(10);

@@ -12,11 +12,13 @@
  */
 import { float16ToFloat32, float32ToFloat16 } from '../../core/float16.js';
 import { LoraError, type LoraFile, type LoraLayer, type LoraPart } from '../../core/lora/lora-file.js';
-import { addLoraDeltas, type LoraContribution } from '../../core/lora/lora-merge.js';
+import { addLoraDeltas, type AddProducts, type LoraContribution } from '../../core/lora/lora-merge.js';
 import { graphWeights, type GraphWeights, type InitializerInfo, type ModuleWeight } from '../../core/onnx/module-weights.js';
 import { relocateInitializers, type Relocation } from '../../core/onnx/relocate-initializers.js';
 import { readModelPart, type ModelPartFiles } from '../model/model-folder.js';
 import type { ModelSource } from '../model/model-source.js';
+import { OrtMatmul } from '../runtime/ort-matmul.js';
+import type { OrtModule } from '../runtime/ort.js';
 
 /** A LoRA in use: its layers and the user's weight (1 by default; 0 turns it off). */
 export interface ActiveLora {
@@ -116,7 +118,11 @@ function moduleShape(module: ModuleWeight, info: InitializerInfo): { out: number
  * The files of each part the LoRAs target, merged (absent: a part left as stored). All parts are planned, i.e.
  * every layer matched and checked, before any weight is read or merged. `parts`: the parts to build.
  */
-export async function loraPartFiles(source: ModelSource, loras: readonly ActiveLora[], runtime: { opensModelFiles?: boolean }, parts: readonly LoraPart[] = LORA_PARTS): Promise<ReadonlyMap<string, ModelPartFiles>> {
+/**
+ * `runtime`: the engine's onnxruntime, whose wasm MatMul computes the merge (runtime/ort-matmul.ts); without
+ * InferenceSession (tests of the maths alone) the JavaScript kernel does.
+ */
+export async function loraPartFiles(source: ModelSource, loras: readonly ActiveLora[], runtime: Partial<OrtModule>, parts: readonly LoraPart[] = LORA_PARTS): Promise<ReadonlyMap<string, ModelPartFiles>> {
   const targeted = loraTargets(loras);
   if (targeted.size && runtime.opensModelFiles) {
     throw new LoraError(`LoRAs are merged on onnxruntime-web (wasm, WebGPU), which takes the merged weights as a buffer; this runtime (onnxruntime-node) opens the model files itself: use the wasm runtime, or bake the LoRA in with prepare_model.py --lora.`);
@@ -129,11 +135,17 @@ export async function loraPartFiles(source: ModelSource, loras: readonly ActiveL
     plans.push({ part, files, targets: planLoraMerge(part, graphWeights(files.model, modelName), loras, modelName) });
   }
   const out = new Map<LoraPart, ModelPartFiles>();
-  for (const { part, files, targets } of plans) out.set(part, await mergePart(source, part, files, targets));
+  if (!plans.length) return out;
+  const matmul = runtime.InferenceSession && runtime.Tensor ? await OrtMatmul.create(runtime as OrtModule) : null;
+  try {
+    for (const { part, files, targets } of plans) out.set(part, await mergePart(source, part, files, targets, matmul?.addProducts));
+  } finally {
+    await matmul?.dispose();
+  }
   return out;
 }
 
-async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFiles, targets: Map<string, Target>): Promise<ModelPartFiles> {
+async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFiles, targets: Map<string, Target>, addProducts: AddProducts | undefined): Promise<ModelPartFiles> {
   const modelName = `${source.name}/${part}`;
   // one external file in memory at a time (targets in file order): a 1 GiB shard, not the whole UNet
   let current: { location: string; bytes: Uint8Array } | null = null;
@@ -176,7 +188,7 @@ async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFi
     const out = data.subarray(at, at + length);
     out.set(stored); // the stored bytes stay untouched
     const w = info.dataType === FLOAT ? new Float32Array(data.buffer, at, count) : float16ToFloat32(new Uint16Array(out.slice().buffer));
-    addLoraDeltas(w, target.module.layout, target.outFeatures, target.inFeatures, target.contributions);
+    await addLoraDeltas(w, target.module.layout, target.outFeatures, target.inFeatures, target.contributions, addProducts);
     let peak = 0;
     for (const v of w) {
       const a = Math.abs(v);
