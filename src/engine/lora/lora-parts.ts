@@ -190,10 +190,13 @@ async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFi
     const w = info.dataType === FLOAT ? new Float32Array(data.buffer, at, count) : float16ToFloat32(new Uint16Array(out.slice().buffer));
     await addLoraDeltas(w, target.module.layout, target.outFeatures, target.inFeatures, target.contributions, addProducts);
     let peak = 0;
-    for (const v of w) {
-      const a = Math.abs(v);
-      if (a > peak || Number.isNaN(a)) peak = a;
-      if (Number.isNaN(peak)) break;
+    for (let i = 0; i < w.length; i++) {
+      const a = Math.abs(w[i]!);
+      if (a > peak) peak = a;
+      else if (Number.isNaN(a)) {
+        peak = NaN;
+        break;
+      }
     }
     const names = target.contributions.map((c) => c.layer.key).join(', ');
     if (!Number.isFinite(peak)) throw new LoraError(`Merging ${names} into ${modelName}'s ${target.module.module} gives NaN or infinite weights: lower the LoRA's weight.`);
