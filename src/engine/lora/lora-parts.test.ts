@@ -82,8 +82,9 @@ describe('merging', () => {
   it('refuses a merge past float16 range instead of storing Inf', async () => {
     const huge = kohyaLora(TO_Q, 32, 32, 4, 4, 1000); // deltas up to ~ 4 * 500 * 600
     await expect(loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp16'), [{ file: huge, weight: 1 }], {})).rejects.toThrow(/past float16's 65504: lower the LoRA's weight or use the fp32 model/);
-    // fp32 takes it
+    // fp32 takes it, up to float32's own range
     await expect(loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp32'), [{ file: huge, weight: 1 }], {})).resolves.toBeDefined();
+    await expect(loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp32'), [{ file: huge, weight: 1e36 }], {})).rejects.toThrow(/gives NaN or infinite weights: lower the LoRA's weight/);
   });
 
   it('lists keys that match no layer, and refuses shapes of another architecture', () => {
