@@ -4,7 +4,7 @@
  * dist/ (ort/) and the UNet folder (model/) on 127.0.0.1 and opens it in Chromium; prints the page's result.
  *
  *   npx tsx bench/gpu-browser/graph-capture-check.ts --unet fixtures/tiny-sd-fp32/unet --hidden 32 [--latent 16]
- *     [--static 1|0] [--timestep float32|int64] [--chromium DIR (a pack-chromium.sh folder; default /usr/bin/chromium)]
+ *     [--vary all|sample|timestep|encoder_hidden_states] [--static 1|0] [--timestep float32|int64] [--chromium DIR (a pack-chromium.sh folder; default /usr/bin/chromium)]
  *     [--adapter swiftshader|default]
  */
 import { mkdtempSync, symlinkSync, copyFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ try {
   const page = await browser.newPage();
   page.on('console', (m) => console.log(`[console ${m.type()}] ${m.text().slice(0, 300)}`));
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
-  const query = new URLSearchParams({ latent: arg('latent', '16'), hidden: arg('hidden', '768'), seq: arg('seq', '77'), static: arg('static', '1'), timestep: arg('timestep', 'float32'), runs: arg('runs', '4') });
+  const query = new URLSearchParams({ latent: arg('latent', '16'), hidden: arg('hidden', '768'), seq: arg('seq', '77'), static: arg('static', '1'), timestep: arg('timestep', 'float32'), runs: arg('runs', '4'), vary: arg('vary', 'all') });
   await page.goto(`${server.url}index.html?${query}`);
   await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: Number(arg('timeout-min', '10')) * 60_000, polling: 500 });
   const result = await page.evaluate(() => (window as unknown as { __result: unknown }).__result);
