@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 out=${1:?usage: build-bundle.sh DIR}
 mkdir -p "$out"
-node_modules/.bin/esbuild bench/gpu-browser/browser-run.ts bench/gpu-browser/compare-runs.ts --bundle --platform=node --format=esm --target=node20 \
+node_modules/.bin/esbuild bench/gpu-browser/browser-run.ts bench/gpu-browser/compare-runs.ts bench/gpu-browser/graph-capture-check.ts --bundle --platform=node --format=esm --target=node20 \
   --outdir="$out" --out-extension:.js=.mjs --log-level=warning --external:playwright-core \
   --banner:js="import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);"
-ls -l "$out/browser-run.mjs" "$out/compare-runs.mjs"
+cp bench/gpu-browser/graph-capture.html "$out/"
+ls -l "$out"/*.mjs

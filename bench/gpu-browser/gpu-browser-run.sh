@@ -15,6 +15,7 @@
 #   browser     the app in Chromium (browser-run.mjs): adapter, store MB/s, load per part, each of $RUNS, screenshots
 #   node        the engine on onnxruntime-node's WebGPU EP on the same folder (bench/pipeline-bench.ts), each of
 #               $RUNS, PyTorch ($TORCH_DTYPE on $TORCH_DEVICE, same checkpoint) in the same command
+#   capture     graph capture (enableGraphCapture) on the prepared UNet in Chromium vs the same session without it
 #   compare     the browser's numbers against the Node EP's and PyTorch's (compare-runs.mjs -> compare.md)
 # Settings (environment): SIZE (512), RUNS (pndm:25:7.5,lcm:4:1: scheduler:steps:guidance), ARCH (sd14 | tiny),
 #   PREPARE_FLAGS, DEVICE (cuda: the export's trace), ADAPTER (default | swiftshader), SETUP (.gpu/setup.sh),
@@ -94,17 +95,24 @@ node_ep() {
       "${torch[@]}" --json-out "$O/node-$scheduler-$steps.json" | tail -18
   done
 }
+capture() {
+  # onnxruntime-web's WebGPU graph capture on the prepared UNet at this size, against no capture (graph-capture.html)
+  local hidden=768 io=float16; [ "$ARCH" = tiny ] && hidden=32
+  grep -q '"precision": "fp32"' "$W/web/prepare_model.json" 2>/dev/null && io=float32
+  node "$GPUB/browser/graph-capture-check.mjs" --ort "$GPUB/browser/ort" --chromium "$GPUB/chromium" --adapter "$ADAPTER" \
+    --unet "$W/web/unet" --hidden "$hidden" --io "$io" --latent $((SIZE / 8)) --vary all --runs 4 --timeout-min 4 | tee "$O/graph-capture.log"
+}
 compare() {
   node "$GPUB/browser/compare-runs.mjs" "$O"
 }
-export -f stash checkpoint prepare unpack browser node_ep compare
+export -f stash checkpoint prepare unpack browser node_ep capture compare
 
-declare -A LIMIT=([stash]=40 [checkpoint]=150 [prepare]=330 [unpack]=120 [browser]=330 [node]=200 [compare]=20)
+declare -A LIMIT=([stash]=40 [checkpoint]=150 [prepare]=330 [unpack]=120 [browser]=330 [node]=200 [capture]=150 [compare]=20)
 declare -A FN=([node]=node_ep)
 say "$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1)"
 set_up=0
 for stage in "$@"; do
-  if [ $set_up = 0 ] && { [ "$stage" = browser ] || [ "$stage" = node ]; }; then
+  if [ $set_up = 0 ] && { [ "$stage" = browser ] || [ "$stage" = node ] || [ "$stage" = capture ]; }; then
     # shellcheck disable=SC1090
     source "$SETUP" && set_up=1 # after unpack: it restores .gpu/
   fi

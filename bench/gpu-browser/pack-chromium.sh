@@ -17,7 +17,7 @@
 #                      lack any of them; used only through LD_LIBRARY_PATH in the browser's own environment
 #     fonts/, fonts.conf   DejaVu, so the screenshot has text (FONTCONFIG_FILE)
 #   browser.txz       playwright-core, the production build (dist/ without the bundled models), the bundled
-#                     driver (browser-run.mjs, compare-runs.mjs)
+#                     driver (browser-run.mjs, compare-runs.mjs), the graph-capture check and its page, ort/
 # Usage, from the repository root, after `npx vite build` (dist/), ../shared/gpu/prepare-carry.sh and
 # bench/build-gpu-bundle.sh (.gpu/), and before moving fixtures/ aside:
 #   bash bench/gpu-browser/pack-chromium.sh
@@ -90,6 +90,8 @@ cp -r node_modules/playwright-core "$B/node_modules/"
 rm -rf "$B/node_modules/playwright-core/lib/vite" # the trace viewer / recorder UIs
 (cd dist && tar cf - --exclude=./models --exclude=./lib --exclude=./esm .) | tar xf - -C "$B/dist"
 bash bench/gpu-browser/build-bundle.sh "$B" >/dev/null
+mkdir -p "$B/ort" && cp node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs "$B/ort/" # the graph-capture page (asyncify files: dist/ort)
+for f in dist/ort/*; do ln -s "../dist/ort/$(basename "$f")" "$B/ort/$(basename "$f")"; done
 tar cf - -C "$B" . | xz -T2 -6 > "$P/browser.txz"
 ln "$CACHE/chromium.txz" "$P/chromium.txz" 2>/dev/null || cp "$CACHE/chromium.txz" "$P/chromium.txz"
 
