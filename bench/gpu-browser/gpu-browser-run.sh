@@ -4,7 +4,7 @@
 # bench/gpu-browser/pack-chromium.sh cuts the payload into .gpu-browser/part1..N and prints the calls:
 #   call 1 (carry .gpu-browser/part1):      bash bench/gpu-browser/gpu-browser-run.sh stash checkpoint prepare
 #   call k (carry .gpu-browser/partk):      bash bench/gpu-browser/gpu-browser-run.sh stash
-#   call N (carry .gpu-browser/partN):      bash bench/gpu-browser/gpu-browser-run.sh unpack browser node compare
+#   call N (carry .gpu-browser/partN):      bash bench/gpu-browser/gpu-browser-run.sh unpack browser node compare capture
 # Each stage runs under its own time limit; $OUT/run.log and $OUT/results.tgz are refreshed after each.
 # Stages:
 #   stash       this call's payload piece to /tmp/gpub; diffusers' source and the tokenizer out of piece 1

@@ -4,7 +4,7 @@
  * dist/ (ort/) and the UNet folder (model/) on 127.0.0.1 and opens it in Chromium; prints the page's result.
  *
  *   npx tsx bench/gpu-browser/graph-capture-check.ts --unet fixtures/tiny-sd-fp32/unet --hidden 32 [--latent 16]
- *     [--io float32|float16] [--vary all|sample|timestep|encoder_hidden_states] [--ort DIR (onnxruntime-web's dist)] [--static 1|0] [--timestep float32|int64] [--chromium DIR (a pack-chromium.sh folder; default /usr/bin/chromium)]
+ *     [--gpuio 1|0 (also the GPU-buffer session without capture)] [--io float32|float16] [--vary all|sample|timestep|encoder_hidden_states] [--ort DIR (onnxruntime-web's dist)] [--static 1|0] [--timestep float32|int64] [--chromium DIR (a pack-chromium.sh folder; default /usr/bin/chromium)]
  *     [--adapter swiftshader|default]
  */
 import { copyFileSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
@@ -40,7 +40,7 @@ try {
   const page = await browser.newPage();
   page.on('console', (m) => console.log(`[console ${m.type()}] ${m.text().slice(0, 300)}`));
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
-  const query = new URLSearchParams({ latent: arg('latent', '16'), hidden: arg('hidden', '768'), seq: arg('seq', '77'), static: arg('static', '1'), timestep: arg('timestep', 'float32'), runs: arg('runs', '4'), vary: arg('vary', 'all'), io: arg('io', 'float32'), data: dataFiles.join(',') });
+  const query = new URLSearchParams({ latent: arg('latent', '16'), hidden: arg('hidden', '768'), seq: arg('seq', '77'), static: arg('static', '1'), timestep: arg('timestep', 'float32'), runs: arg('runs', '4'), vary: arg('vary', 'all'), io: arg('io', 'float32'), gpuio: arg('gpuio', '1'), data: dataFiles.join(',') });
   await page.goto(`${server.url}index.html?${query}`);
   await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: Number(arg('timeout-min', '10')) * 60_000, polling: 500 });
   const result = await page.evaluate(() => (window as unknown as { __result: unknown }).__result);

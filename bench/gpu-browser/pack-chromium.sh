@@ -109,4 +109,4 @@ du -sh "$P"/* "$OUTDIR"/part*
 n=$((i - 1))
 echo "$n device calls: call 1 (carry .gpu-browser/part1): bash bench/gpu-browser/gpu-browser-run.sh stash checkpoint prepare"
 for k in $(seq 2 $((n - 1))); do echo "  call $k (carry .gpu-browser/part$k): bash bench/gpu-browser/gpu-browser-run.sh stash"; done
-echo "  call $n (carry .gpu-browser/part$n): bash bench/gpu-browser/gpu-browser-run.sh unpack browser node compare"
+echo "  call $n (carry .gpu-browser/part$n): bash bench/gpu-browser/gpu-browser-run.sh unpack browser node compare capture"
