@@ -55,7 +55,8 @@ const ARGS = [
   '--disable-dev-shm-usage',
   '--enable-unsafe-webgpu',
   '--enable-features=Vulkan',
-  ...(ADAPTER === 'swiftshader' ? ['--use-webgpu-adapter=swiftshader'] : []),
+  // On the GPU machine: no GPU blocklist decision may hide the NVIDIA adapter from WebGPU.
+  ...(ADAPTER === 'swiftshader' ? ['--use-webgpu-adapter=swiftshader'] : ['--ignore-gpu-blocklist']),
 ];
 
 interface TextEvent {

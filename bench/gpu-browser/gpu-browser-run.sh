@@ -100,7 +100,7 @@ capture() {
   local hidden=768 io=float16; [ "$ARCH" = tiny ] && hidden=32
   grep -q '"precision": "fp32"' "$W/web/prepare_model.json" 2>/dev/null && io=float32
   node "$GPUB/browser/graph-capture-check.mjs" --ort "$GPUB/browser/ort" --chromium "$GPUB/chromium" --adapter "$ADAPTER" \
-    --unet "$W/web/unet" --hidden "$hidden" --io "$io" --latent $((SIZE / 8)) --vary all --runs 4 --timeout-min 4 | tee "$O/graph-capture.log"
+    --unet "$W/web/unet" --hidden "$hidden" --io "$io" --latent $((SIZE / 8)) --vary all --runs 4 --gpuio 0 --timeout-min 4 | tee "$O/graph-capture.log"
 }
 compare() {
   node "$GPUB/browser/compare-runs.mjs" "$O"

@@ -29,7 +29,7 @@ const dataFiles = readdirSync(unet).filter((name) => name !== 'model.onnx' && !n
 copyFileSync(join(here, 'graph-capture.html'), join(root, 'index.html'));
 const server = await serveStatic(root);
 const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--enable-features=Vulkan'];
-if (arg('adapter', 'swiftshader') === 'swiftshader') args.push('--use-webgpu-adapter=swiftshader');
+args.push(arg('adapter', 'swiftshader') === 'swiftshader' ? '--use-webgpu-adapter=swiftshader' : '--ignore-gpu-blocklist');
 const browser = await chromium.launch({
   executablePath: chromiumDir ? join(chromiumDir, 'chromium-headless-shell') : '/usr/bin/chromium',
   headless: true,
