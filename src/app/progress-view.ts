@@ -1,6 +1,6 @@
 /** The progress line: a <progress> bar and one sentence, announced politely to screen readers. */
 import type { EngineProgress } from '../engine/events.js';
-import { formatProgress } from './progress-format.js';
+import { formatProgress } from '../protocol/progress-text.js';
 
 export type RunState = 'idle' | 'loading' | 'generating' | 'cancelling' | 'cancelled' | 'done' | 'error';
 

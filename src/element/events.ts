@@ -10,6 +10,7 @@
  */
 import type { EngineProgress } from '../engine/events.js';
 import type { ResolvedRequest } from '../engine/request/request.js';
+import { formatProgress } from '../protocol/progress-text.js';
 
 export interface SdProgressDetail {
   /** Weight store: 'download' | 'retry' | 'verify' | 'repair' | 'done'; then 'load', 'denoise', 'decode'. */
@@ -69,32 +70,8 @@ export function sdEvent<K extends keyof SdEventDetails>(type: K, detail: SdEvent
   return new CustomEvent(type, { detail, bubbles: true, composed: true });
 }
 
-/** The engine's progress union, flattened to stage / step / total. */
+/** The engine's progress union, flattened to stage / step / total (protocol/progress-text.ts). */
 export function progressDetail(progress: EngineProgress): SdProgressDetail {
-  const [step, total] = ((): [number, number] => {
-    switch (progress.stage) {
-      case 'download':
-      case 'verify':
-        return [progress.loaded, progress.total];
-      case 'retry':
-        return [progress.attempt, progress.maxAttempts];
-      case 'repair':
-        return [progress.chunk, 0];
-      case 'done':
-        return [progress.total, progress.total];
-      case 'load':
-        return [progress.index, progress.count];
-      case 'denoise':
-        return [progress.step, progress.totalSteps];
-      case 'encode':
-        return [0, 1];
-      case 'decode':
-        return [0, 1];
-      default: {
-        const unknown: never = progress;
-        throw new Error(`Unknown progress ${JSON.stringify(unknown)}`);
-      }
-    }
-  })();
+  const { step, total } = formatProgress(progress);
   return { stage: progress.stage, step, total, progress };
 }

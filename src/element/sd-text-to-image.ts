@@ -68,7 +68,7 @@ import { presets } from '../presets/presets.js';
 import { progressDetail, sdEvent, type SdCompleteDetail, type SdEventDetails } from './events.js';
 import { SharedEngine, WORKER_FILE, workerEngine } from './shared-engine.js';
 import { isImageInput, loadImageInputs, type ImageInput, type ImageLoader } from './image-inputs.js';
-import { statusText } from './status-text.js';
+import { formatProgress } from '../protocol/progress-text.js';
 import {
   DEFAULT_MODEL,
   DEFAULT_PROMPT_SYNTAX,
@@ -470,7 +470,7 @@ export class SdTextToImageElement extends ElementBase {
 
   #onProgress(progress: EngineProgress): void {
     const detail = progressDetail(progress);
-    void this.#emit('sd-progress', detail, () => this.#showStatus(statusText(progress), detail.step, detail.total));
+    void this.#emit('sd-progress', detail, () => this.#showStatus(formatProgress(progress).text, detail.step, detail.total));
   }
 
   #onPreview(preview: Preview): void {

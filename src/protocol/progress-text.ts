@@ -1,6 +1,8 @@
 /**
- * EngineProgress in words and as a fraction for a <progress> bar: the weight store's download (bytes,
- * rate, ETA), retries, checks and repairs; model loading (part i of n); denoising (step, it/s, ETA) and decode.
+ * EngineProgress as the surfaces show it, in one place for the app and the element: one sentence
+ * (the weight store's download with bytes in KiB/MiB/GiB, rate and ETA; retries, checks and repairs;
+ * model loading, part i of n; denoising, step, it/s and ETA; decode), a fraction for a <progress> bar,
+ * and the stage's own step / total numbers (the element's sd-progress detail).
  */
 import type { EngineProgress } from '../engine/events.js';
 import { formatBytes } from '../core/format-bytes.js';
@@ -9,6 +11,9 @@ export interface ProgressView {
   text: string;
   /** 0..1, or null for an indeterminate bar. */
   fraction: number | null;
+  /** The stage's own count: bytes of the download or check, attempt of the retries, part of the load, sampler step. */
+  step: number;
+  total: number;
 }
 
 const PART_NAMES: Record<string, string> = {
@@ -35,6 +40,37 @@ export function formatRate(itPerSecond: number): string {
 }
 
 export function formatProgress(progress: EngineProgress, batch?: { index: number; count: number }): ProgressView {
+  const [step, total] = progressCount(progress);
+  return { ...progressWords(progress, batch), step, total };
+}
+
+/** The stage's own step / total. */
+function progressCount(progress: EngineProgress): [number, number] {
+  switch (progress.stage) {
+    case 'download':
+    case 'verify':
+      return [progress.loaded, progress.total];
+    case 'retry':
+      return [progress.attempt, progress.maxAttempts];
+    case 'repair':
+      return [progress.chunk, 0];
+    case 'done':
+      return [progress.total, progress.total];
+    case 'load':
+      return [progress.index, progress.count];
+    case 'denoise':
+      return [progress.step, progress.totalSteps];
+    case 'encode':
+    case 'decode':
+      return [0, 1];
+    default: {
+      const unknown: never = progress;
+      throw new Error(`Unknown progress ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function progressWords(progress: EngineProgress, batch?: { index: number; count: number }): Omit<ProgressView, 'step' | 'total'> {
   const ofBatch = batch && batch.count > 1 ? ` (image ${batch.index + 1} of ${batch.count})` : '';
   switch (progress.stage) {
     case 'download': {
