@@ -7,7 +7,7 @@ import type { GenerationRequest } from '../engine/request/request.js';
 import { GenerationController } from './generation-controller.js';
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp32: 'https://app.example/models/shapes-sd-fp32/' } };
-const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: 'https://app.example/models/shapes-sd-fp32/', precision: 'fp32', backend: 'webgpu', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true };
+const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: 'https://app.example/models/shapes-sd-fp32/', precision: 'fp32', backend: 'webgpu', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true, safetyChecker: false };
 
 /** An engine that denoises 3 fake steps per image, checking the signal between steps as the real one does. */
 class FakeEngine implements Pick<Engine, 'load' | 'generate'> {

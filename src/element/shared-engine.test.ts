@@ -35,7 +35,7 @@ class FakeEngine implements Engine {
     options.onProgress?.({ stage: 'load', part: 'unet', index: 2, count: 4 });
     await this.#gate();
     this.loaded = s.id;
-    return { id: s.id, name: s.id, url: s.urls.fp32 ?? '', precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: s.id !== 'no-encoder' };
+    return { id: s.id, name: s.id, url: s.urls.fp32 ?? '', precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: s.id !== 'no-encoder', safetyChecker: false };
   }
   async generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     this.log.push(`generate ${request.prompt} with ${this.loaded}`);

@@ -59,6 +59,8 @@ export interface LoadedModel {
   backendReason: string | null;
   /** Whether the folder has vae_encoder/: without it the model does text-to-image only (model-parts.ts). */
   hasVaeEncoder: boolean;
+  /** Whether the safety checker runs after every decode (the folder has one and it was not turned off). */
+  safetyChecker: boolean;
 }
 
 export interface ImageResult {
@@ -87,6 +89,12 @@ export interface LoadOptions extends CallOptions {
    * is refused as soon as its file list is known, before its weights download or any session loads.
    */
   needsVaeEncoder?: boolean;
+  /**
+   * Run the folder's safety checker after every decode (default true: on whenever the folder has one,
+   * downloaded only then); false only by the user's explicit choice. A flagged picture is withheld:
+   * generate() rejects with NsfwContentDetectedError and returns no pixels.
+   */
+  safetyChecker?: boolean;
 }
 
 export interface GenerateCallOptions extends CallOptions, PreviewOptions {

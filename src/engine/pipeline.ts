@@ -33,7 +33,7 @@ import { pictureInputRefusal } from './model/model-parts.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request/request.js';
 import type { Conditioning } from './text/conditioning.js';
 import { TextConditioner } from './text/text-conditioner.js';
-import { SafetyChecker } from './safety/safety-checker.js';
+import { SafetyChecker, type RgbaPicture } from './safety/safety-checker.js';
 import { ClipTokenizer, MAX_LENGTH, type PromptTokens, type Tokenized } from './text/tokenizer.js';
 
 export interface LoadOptions {
@@ -193,6 +193,12 @@ export class StableDiffusionPipeline {
     return this.safetyChecker !== null;
   }
 
+  /** Whether the safety checker flags this picture (false without a checker). */
+  async withholds(picture: RgbaPicture): Promise<boolean> {
+    const [decision] = (await this.safetyChecker?.check([picture])) ?? [];
+    return decision?.nsfwContentDetected ?? false;
+  }
+
   /** Whether the folder has vae_encoder/ (img2img and inpainting need it; it loads on first use). */
   get hasVaeEncoder(): boolean {
     return this.folder.hasVaeEncoder;
@@ -278,8 +284,7 @@ export class StableDiffusionPipeline {
     const { image, rgba } = await this.decode(latents, r.width, r.height);
     const vaeDecodeMs = now() - t2;
     // 5. The safety checker, as diffusers runs it after decoding: a flagged picture is withheld, never returned.
-    const [decision] = (await this.safetyChecker?.check([{ width: r.width, height: r.height, rgba }])) ?? [];
-    if (decision?.nsfwContentDetected) throw new NsfwContentDetectedError();
+    if (await this.withholds({ width: r.width, height: r.height, rgba })) throw new NsfwContentDetectedError();
     return { width: r.width, height: r.height, rgba, image, latents, request: r, model: this.name, timings: { textEncoderMs, denoiseMs, stepMs, vaeDecodeMs, totalMs: now() - started } };
   }
 

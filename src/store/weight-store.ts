@@ -28,7 +28,7 @@ import { checkFileStart } from './file-format.js';
 import { contentLength, DEFAULT_RETRY, fetchChecked, withRetry, type FetchLike, type RetryOptions } from './http.js';
 import { forEachChunk, IdbModelSource, type ChunkRepair } from './idb-model-source.js';
 import { MANIFEST_PATH, parseManifest, type Manifest } from './manifest.js';
-import { MODEL_INDEX_PATH, modelFiles, type ModelFile } from './model-files.js';
+import { MODEL_INDEX_PATH, modelFiles, SAFETY_CHECKER_FILE, type ModelFile } from './model-files.js';
 import { fileUrl, modelNameFromUrl, normaliseModelUrl } from './model-url.js';
 import { ProgressTracker, type ProgressCallback } from './progress.js';
 import { checkQuota, defaultStorage, formatBytes, requestPersistence, translateQuotaError, type StorageLike } from './quota.js';
@@ -79,6 +79,8 @@ export interface DownloadOptions {
    * downloaded but those two files.
    */
   checkFiles?: (listing: { name: string; files: ReadonlyMap<string, number | null> }) => void | Promise<void>;
+  /** Also fetch the folder's safety checker (safety_checker/, feature_extractor/) when model_index.json lists it; default false. */
+  safetyChecker?: boolean;
 }
 
 /** What `check` sees: every file of the folder with its size (null: unknown), and a reader for the stored graphs. */
@@ -150,7 +152,8 @@ export class WeightStore {
     const id = normaliseModelUrl(baseUrl);
     return this.#locked(id, async () => {
       const existing = await this.#store.getModel(id);
-      if (existing?.complete) {
+      // A model stored with the safety checker off lacks it: turned on, the download continues for its files.
+      if (existing?.complete && !(options.safetyChecker && !existing.files.includes(SAFETY_CHECKER_FILE) && (await this.#listsSafetyChecker(id)))) {
         const stored = await this.#describe(existing);
         const plan = this.#storedPlan(existing, stored);
         await options.checkFiles?.(plan);
@@ -170,7 +173,7 @@ export class WeightStore {
         const indexEntry = manifest?.files.find((file) => file.path === MODEL_INDEX_PATH);
         const indexRecord = await downloadFile(ctx, { path: MODEL_INDEX_PATH, required: true, ...indexEntry });
         const indexText = new TextDecoder().decode(await this.#assemble(id, indexRecord));
-        const files = modelFiles(indexText, fileUrl(id, MODEL_INDEX_PATH), manifest);
+        const files = modelFiles(indexText, fileUrl(id, MODEL_INDEX_PATH), manifest, { safetyChecker: options.safetyChecker ?? false });
         const stored = new Map((await this.#store.listFiles(id)).map((file) => [file.path, file]));
         const probed = new Map<string, number>();
         const sizes = await this.#plan(ctx, files, stored, !manifest, probed);
@@ -433,6 +436,14 @@ export class WeightStore {
   }
 
   /** The plan of a complete model, for `check`. */
+  /** Whether the stored model_index.json lists a safety checker. */
+  async #listsSafetyChecker(id: string): Promise<boolean> {
+    const index = (await this.#store.listFiles(id)).find((file) => file.path === MODEL_INDEX_PATH);
+    if (!index?.complete) return false;
+    const text = new TextDecoder().decode(await this.#assemble(id, index));
+    return modelFiles(text, MODEL_INDEX_PATH, undefined, { safetyChecker: true }).some((file) => file.path === SAFETY_CHECKER_FILE);
+  }
+
   #storedPlan(model: ModelRecord, stored: StoredModel): DownloadPlan {
     return {
       name: model.name,

@@ -33,9 +33,18 @@ export class SafetyChecker {
     readonly config: ClipImageProcessorConfig,
   ) {}
 
-  /** Whether a folder has a safety checker (both its graph and its preprocessor config). */
+  /**
+   * Whether a folder has a safety checker. A folder whose model_index.json lists one (a non-null
+   * `safety_checker` entry) but lacks its graph is refused rather than run unchecked.
+   */
   static async inFolder(source: ModelSource): Promise<boolean> {
-    return (await source.has(SAFETY_CHECKER_FILE)) && (await source.has(PREPROCESSOR_CONFIG_FILE));
+    if (await source.has(SAFETY_CHECKER_FILE)) return true;
+    const index = JSON.parse(await source.readText('model_index.json')) as Record<string, unknown>;
+    const entry = index.safety_checker;
+    if (Array.isArray(entry) && entry[1] != null) {
+      throw new ModelFileMissingError(`${source.name}'s model_index.json lists a safety checker, but ${SAFETY_CHECKER_FILE} is missing: copy the whole folder (or let the app download it again), or turn the safety checker off explicitly.`);
+    }
+    return false;
   }
 
   static async load(ort: OrtModule, source: ModelSource, options: { executionProviders: OrtSessionOptions['executionProviders']; extra?: Partial<OrtSessionOptions> }): Promise<SafetyChecker> {
