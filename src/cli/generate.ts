@@ -21,6 +21,7 @@ import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';
 import { readImageFlags } from './image-flags.js';
 import { stepLines } from './step-lines.js';
+import { SAFETY_CHECKER_OFF_WARNING } from '../engine/safety/safety-off-warning.js';
 
 const FLAGS = {
   model: { type: 'string' },
@@ -40,6 +41,7 @@ const FLAGS = {
   out: { type: 'string' },
   raw: { type: 'string' },
   runtime: { type: 'string' },
+  'no-safety-checker': { type: 'boolean' },
 } as const;
 
 /** Request field -> the flag that sets it (the one mapping between the two vocabularies). */
@@ -95,7 +97,11 @@ export async function generateCommand(argv: string[]): Promise<void> {
 
   // 3. Load, warn about what the text encoder cannot see, generate.
   const { ort, executionProviders } = cliRuntime(values.runtime);
-  const pipeline = await StableDiffusionPipeline.load(ort, source, { executionProviders });
+  // The folder's safety checker runs unless turned off explicitly (diffusers' warning then); a flagged
+  // picture is withheld: NsfwContentDetectedError, exit status 3, no file written.
+  const safetyChecker = values['no-safety-checker'] !== true;
+  if (!safetyChecker) process.stderr.write(`warning: ${SAFETY_CHECKER_OFF_WARNING}\n`);
+  const pipeline = await StableDiffusionPipeline.load(ort, source, { executionProviders, safetyChecker });
   try {
     for (const [flag, text] of [['prompt', request.prompt], ['negative-prompt', request.negativePrompt ?? '']] as const) {
       const { tokenCount, maxTokens, truncated } = pipeline.tokenize(text, promptSyntax);

@@ -16,6 +16,7 @@ const USAGE = `Usage:
                  [--steps N] [--guidance F] [--seed N | --latents FILE.f32] [--width W] [--height H]
                  [--prompt-syntax plain|a1111]
                  [--init-image FILE [--mask FILE] [--strength S]] --out FILE.png [--raw FILE.f32] [--runtime wasm|cpu]
+                 [--no-safety-checker]
   npm run cli -- parse-prompt TEXT
   npm run cli -- encode [--model DIR] [--prompt-syntax plain|a1111] --out FILE.f32 TEXT
   npm run cli -- tokenize [--model DIR] TEXT
@@ -27,6 +28,8 @@ Prompt syntax: plain (default: diffusers, one 77-token chunk, cut at 75 tokens) 
 (AUTOMATIC1111: (word:1.3), [word], \\( literals, BREAK, up to 8 chunks of 75 tokens).
 img2img: --init-image (PNG, JPEG or WebP; the output takes its size), --strength in (0, 1] (default 0.75).
 Inpainting: add --mask (same size; white = repaint, black = keep).
+Safety checker: a model folder with safety_checker/ runs it after decoding (as diffusers); a flagged
+picture is withheld: no file, exit status 3. --no-safety-checker turns it off (diffusers' licence warning).
 Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc.
 --runtime: wasm (onnxruntime-web, default; a 4 GB heap) or cpu (onnxruntime-node's CPU EP, for real-size
 SD v1.4 folders made with tools/prepare_model.py --target portable).
