@@ -5,7 +5,7 @@
  * leaves the engine ready for the next one (the engine finishes or drops the step it was in).
  */
 import type { BackendPreference } from '../engine/runtime/backend-choice.js';
-import { CancelledError } from '../core/errors.js';
+import { CancelledError, NsfwContentDetectedError } from '../core/errors.js';
 import type { Engine, EngineProgress, ImageResult, LoadedModel, Preview, PreviewOptions } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
@@ -22,6 +22,8 @@ export interface JobHandlers {
   onPreview?(preview: Preview, batch: BatchPosition): void;
   /** Awaited, so a store write finishes before the next image starts. */
   onImage?(result: ImageResult, batch: BatchPosition): void | Promise<void>;
+  /** The safety checker withheld this request's picture (no pixels exist); the batch goes on. */
+  onWithheld?(request: GenerationRequest, batch: BatchPosition): void;
 }
 
 export type JobOutcome =
@@ -35,6 +37,8 @@ export class GenerationController {
 
   /** The backend setting every load passes on ('auto': backend-choice.ts decides). */
   backend: BackendPreference = 'auto';
+  /** The safety checker setting every load passes on (on unless the user turned it off). */
+  safetyChecker = true;
 
   constructor(engine: Pick<Engine, 'load' | 'generate'>) {
     this.#engine = engine;
@@ -66,8 +70,15 @@ export class GenerationController {
           signal,
           onProgress: (progress) => handlers.onProgress?.(progress, batch),
           onPreview: (p) => handlers.onPreview?.(p, batch),
+        }).catch((error: unknown) => {
+          if (!(error instanceof NsfwContentDetectedError)) throw error;
+          return null; // each picture of a batch is decided separately
         });
         if (signal.aborted) throw new CancelledError();
+        if (result === null) {
+          handlers.onWithheld?.(request, batch);
+          continue;
+        }
         await handlers.onImage?.(result, batch);
         counted();
       }
@@ -76,7 +87,7 @@ export class GenerationController {
 
   async #load(spec: ModelSpec, signal: AbortSignal, handlers: JobHandlers, needsVaeEncoder = false): Promise<void> {
     handlers.onPhase?.('loading');
-    const model = await this.#engine.load(spec, { signal, backend: this.backend, needsVaeEncoder, onProgress: (progress) => handlers.onProgress?.(progress, undefined) });
+    const model = await this.#engine.load(spec, { signal, backend: this.backend, needsVaeEncoder, safetyChecker: this.safetyChecker, onProgress: (progress) => handlers.onProgress?.(progress, undefined) });
     // The engine may finish a load it could not interrupt (compiling a session); the job still stops here.
     if (signal.aborted) throw new CancelledError();
     handlers.onLoaded?.(model);
