@@ -21,6 +21,8 @@ export interface Job {
   /** Fields left out get the loaded model's defaults (a URL model's size comes from its folder). */
   request: GenerationRequest;
   options?: GenerateCallOptions;
+  /** Run the model's safety checker (default true); false only when the embedding page turned it off. */
+  safetyChecker?: boolean;
 }
 
 export interface JobResult {
@@ -91,7 +93,7 @@ export class SharedEngine {
       if (signal?.aborted) throw new CancelledError();
       const engine = this.engine;
       // A picture request on a model without vae_encoder/ is refused from the folder's file list, before its weights move.
-      const model = await engine.load(job.spec, { onProgress: job.options?.onProgress, signal, needsVaeEncoder: job.request.initImage !== undefined });
+      const model = await engine.load(job.spec, { onProgress: job.options?.onProgress, signal, needsVaeEncoder: job.request.initImage !== undefined, safetyChecker: job.safetyChecker ?? true });
       if (signal?.aborted) throw new CancelledError();
       const result = await engine.generate(job.request, job.options);
       return { model, result };
