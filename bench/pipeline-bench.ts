@@ -299,7 +299,7 @@ async function main(argv: string[]): Promise<void> {
     { stage: 'session: vae_decoder', engine: engine.sessionCreateMs.vae_decoder, unit: 'ms' },
     { stage: 'load total (files + sessions | torch: model load)', engine: loadMs, torch: torch?.load_ms, unit: 'ms' },
     { stage: `text encoder (${batch} prompt${batch > 1 ? 's' : ''})`, engine: engine.textEncoderMs, torch: torch?.text_encoder_ms, unit: 'ms' },
-    { stage: `step, median of ${engine.stepMs.length} (UNet batch ${batch} + CFG + scheduler)`, engine: engine.stepMedianMs, torch: torch ? median(torch.step_ms) : null, unit: 'ms' },
+    { stage: `step, median of ${engine.stepMs.length} (UNet batch ${batch}${batch === 2 ? " + CFG" : ""} + scheduler)`, engine: engine.stepMedianMs, torch: torch ? median(torch.step_ms) : null, unit: 'ms' },
     { stage: 'step, min', engine: engine.stepMinMs, torch: torch ? Math.min(...torch.step_ms) : null, unit: 'ms' },
     { stage: 'UNet session.run only, median', engine: engine.unetRunMedianMs, unit: 'ms' },
     { stage: 'VAE decode', engine: engine.vaeDecodeMs, torch: torch?.vae_decode_ms, unit: 'ms' },

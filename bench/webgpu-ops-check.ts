@@ -17,14 +17,14 @@ import { parseArgs } from 'node:util';
 import { float16ToFloat32, float32ToFloat16 } from '../src/core/float16.js';
 import type { OrtModule, OrtTensor } from '../src/engine/runtime/ort.js';
 import { assertNativeWebGpu, nativeRuntime } from '../src/node/ort-native.js';
-import { onnxModel, type Attribute, type ElementName } from './lib/onnx-writer.js';
+import { graphProto, modelProto, type AttributeValue, type OnnxElementType } from '../src/core/onnx/onnx-write.js';
 import { median } from './lib/report.js';
 
 interface Case {
   name: string;
   op: string;
   domain?: string;
-  attributes?: Record<string, Attribute>;
+  attributes?: Record<string, AttributeValue>;
   /** name, dims, scale of the uniform random values (+-scale/2). */
   inputs: [string, number[], number][];
   output: number[];
@@ -109,12 +109,17 @@ function relativeL2(a: Float32Array, ref: Float32Array): number {
   return Number.isNaN(r) ? Infinity : r;
 }
 
-async function run(ort: OrtModule, provider: 'cpu' | 'webgpu', c: Case, type: ElementName, data: Float32Array[]): Promise<{ y: Float32Array; ms: number }> {
-  const model = onnxModel({
-    nodes: [{ op: c.op, domain: c.domain, attributes: c.attributes, inputs: c.inputs.map(([n]) => n), outputs: ['y'] }],
+async function run(ort: OrtModule, provider: 'cpu' | 'webgpu', c: Case, type: OnnxElementType, data: Float32Array[]): Promise<{ y: Float32Array; ms: number }> {
+  const graph = graphProto({
+    name: 'check',
+    nodes: [{ op: c.op, domain: c.domain, attributes: c.attributes, inputs: c.inputs.map(([n]) => n), outputs: ['y'], name: `${c.op}_0` }],
     inputs: c.inputs.map(([name, dims]) => ({ name, type, dims })),
     outputs: [{ name: 'y', type, dims: c.output }],
   });
+  const model = modelProto(graph, [
+    { domain: '', version: 17 },
+    { domain: 'com.microsoft', version: 1 },
+  ]);
   const session = await ort.InferenceSession.create(model, {
     executionProviders: [provider],
     logSeverityLevel: 4,

@@ -277,8 +277,16 @@ describe('<sd-text-to-image> (production build, library only)', () => {
     expect(ofFirst.length + ofSecond.length).toBe(events.length);
     expectDocumentedOrder(ofFirst, 2, false);
     expectDocumentedOrder(ofSecond, 2, false);
-    // Taking turns: the second element's first step comes after the first element's image.
-    expect(events.findIndex((e) => e.target === 'second' && isDenoise(e))).toBeGreaterThan(events.findIndex((e) => e.target === 'first' && e.type === 'sd-complete'));
+    // Taking turns, as the engine guarantees (one generation at a time): one element's whole run (its steps
+    // and its decode) comes before the other's first step. Which runs first, and when each element's
+    // sd-complete fires (after its image is decoded in the page), is not part of that guarantee.
+    const running = (e: Recorded) => isDenoise(e) || e.stage === 'decode';
+    const span = (target: string) => {
+      const at = events.flatMap((e, i) => (e.target === target && running(e) ? [i] : []));
+      return { from: at[0]!, to: at.at(-1)! };
+    };
+    const [a, b] = [span('first'), span('second')].sort((x, y) => x.from - y.from);
+    expect(b!.from).toBeGreaterThan(a!.to);
     // The weights are already stored (and the model loaded): no weight-store traffic at all.
     expect(events.filter(isStore)).toEqual([]);
 
@@ -310,6 +318,28 @@ describe('<sd-text-to-image> (production build, library only)', () => {
     expect(after).toEqual({ busy: false, status: 'Cancelled.' });
 
     // The page's listener above cancels at the first step: use the other element to show the engine is fine.
+    const again = await page.evaluate(() => window.run('second', { steps: '1', scheduler: 'ddim', guidance: '1', seed: '3' }));
+    expect(again).toMatchObject({ ok: true, request: { seed: 3, numInferenceSteps: 1 } });
+  });
+
+  it('a worker that cannot start (wrong assetsUrl): sd-error within seconds, not busy; with the right URL the next element works (issue 25 item 5)', async () => {
+    await takeRecorded();
+    const failed = await page.evaluate(async () => {
+      const Element = customElements.get('sd-text-to-image') as unknown as { assetsUrl: string | null; sharedEngine: { dispose(): Promise<void> } };
+      await Element.sharedEngine.dispose(); // the next job starts a worker from assetsUrl
+      const good = Element.assetsUrl;
+      Element.assetsUrl = new URL('nowhere/', document.baseURI).href;
+      const started = performance.now();
+      const outcome = await window.run('first', { steps: '1', scheduler: 'ddim', guidance: '1', seed: '5' });
+      Element.assetsUrl = good;
+      return { outcome, ms: performance.now() - started, busy: document.getElementById('first')!.hasAttribute('busy') };
+    });
+    expect(failed.outcome).toEqual({ ok: false, error: { name: 'EngineWorkerError', message: expect.stringMatching(/^The engine's web worker \(.*nowhere\/engine\.worker\.js\) stopped: .*assets URL/) } });
+    expect(failed.ms).toBeLessThan(10_000);
+    expect(failed.busy).toBe(false);
+    const events = await takeRecorded();
+    expect(events.filter((e) => e.type === 'sd-error')).toEqual([expect.objectContaining({ target: 'first', name: 'EngineWorkerError' })]);
+
     const again = await page.evaluate(() => window.run('second', { steps: '1', scheduler: 'ddim', guidance: '1', seed: '3' }));
     expect(again).toMatchObject({ ok: true, request: { seed: 3, numInferenceSteps: 1 } });
   });

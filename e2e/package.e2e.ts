@@ -9,7 +9,7 @@
  * installed as npm installs any tarball (its files, its `bin` linked into node_modules/.bin).
  *
  * Reference data: fixtures/refs (diffusers, tiny-sd fp32, torch CPU; fixtures/README.md), with the
- * tolerances of src/engine/pipeline.test.ts.
+ * tolerances of src/engine/pipeline.parity.test.ts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,8 @@
 /**
  * The layers' dependencies point inward (README, Architecture): core imports nothing of ours outside
  * core; the engine imports only core and itself (its ports are implemented by src/store and
- * src/node, never imported by it: issue 13 §2); the store may import the engine's ports and core.
+ * src/node, never imported by it: issue 13 §2); the store may import the engine's ports and core; the
+ * surfaces (app, element) import nothing from the store.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -26,6 +27,9 @@ describe('layers', () => {
     ['src/core', ['core']],
     ['src/engine', ['core']],
     ['src/store', ['core', 'engine']],
+    // The surfaces reach the engine through its contract and the worker protocol, never the store.
+    ['src/app', ['core', 'engine', 'protocol', 'browser', 'presets', 'pwa']],
+    ['src/element', ['core', 'engine', 'protocol', 'browser', 'presets']],
   ])('%s imports only from %j (and itself)', (dir, allowed) => {
     const offending = sources(dir).flatMap((file) => importedFolders(file).filter((folder) => folder !== relative('src', dir) && !allowed.includes(folder)).map((folder) => `${file} -> ${folder}`));
     expect(offending).toEqual([]);

@@ -39,10 +39,12 @@ const CASES: Case[] = [
   { field: 'guidanceScale', cli: ['--guidance', '51'], form: { guidanceScale: 51 }, attributes: { guidance: '51' } },
   { field: 'seed', cli: ['--seed=-2'], form: { seed: -2 }, attributes: { seed: '-2' } },
   { field: 'scheduler', cli: ['--scheduler', 'k_lms'], form: { scheduler: 'k_lms' as FormValues['scheduler'] }, attributes: { scheduler: 'k_lms' } },
+  { field: 'eta', cli: ['--eta', '1.5'], form: { eta: 1.5 }, attributes: { eta: '1.5' } },
+  { field: 'timestepSpacing', cli: ['--timestep-spacing', 'karras'], form: { timestepSpacing: 'karras' as FormValues['timestepSpacing'] }, attributes: { 'timestep-spacing': 'karras' } },
 ];
 
 const formValues: FormValues = {
-  modelId: 'shapes-sd', customUrl: '', prompt: 'a red circle', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'pndm', steps: 20, guidanceScale: 7.5, seed: 1, width: 128, height: 128, batchCount: 1, vaeDecodeEvery: 0, mode: 'txt2img', strength: 0.75,
+  modelId: 'shapes-sd', customUrl: '', prompt: 'a red circle', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'pndm', steps: 20, guidanceScale: 7.5, eta: 0, timestepSpacing: '', seed: 1, width: 128, height: 128, batchCount: 1, vaeDecodeEvery: 0, mode: 'txt2img', strength: 0.75,
 };
 
 function caught(run: () => unknown): { name?: string; field?: string; message?: string } {
@@ -86,6 +88,6 @@ describe('the same bad request on every surface', () => {
 });
 
 function fromForm(form: Partial<FormValues>) {
-  const { steps, ...rest } = form;
-  return { ...rest, ...(steps !== undefined ? { numInferenceSteps: steps } : {}) };
+  const { steps, timestepSpacing, ...rest } = form;
+  return { ...rest, ...(steps !== undefined ? { numInferenceSteps: steps } : {}), ...(timestepSpacing ? { timestepSpacing } : {}) };
 }

@@ -1,4 +1,4 @@
-"""Reference pictures for src/engine/pipeline-diffusers.test.ts: diffusers' own StableDiffusionPipeline
+"""Reference pictures for src/engine/pipeline-diffusers.parity.test.ts: diffusers' own StableDiffusionPipeline
 (torch, fp32, CPU) on the tiny fixture model (rebuilt bit for bit by tools/make_tiny_checkpoint.py's
 build_tiny), driven end to end from a seed the way users call it, for what fixtures/refs lacks:
 

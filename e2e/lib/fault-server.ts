@@ -13,6 +13,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { open, stat } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 
@@ -42,6 +43,8 @@ export interface FileFault {
   closeDelimited?: boolean;
   /** Ignore If-Range (answer 206 even when the validator does not match), as some servers do. */
   ignoreIfRange?: boolean;
+  /** Send the body gzip-compressed (Content-Encoding: gzip, Content-Length of the compressed bytes), always whole (200). */
+  gzip?: boolean;
 }
 
 /** A file that exists only in memory or is generated on demand (for the 1.7 GB benchmark). */
@@ -226,6 +229,17 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
     if (etag) headers['ETag'] = etag;
     if (lastModified) headers['Last-Modified'] = lastModified;
     if (!noRange) headers['Accept-Ranges'] = 'bytes';
+    if (fault?.gzip) {
+      // Content-Encoding is not in Access-Control-Expose-Headers: a page on another origin sees the
+      // compressed Content-Length but not that the body is compressed (as with most CDNs).
+      const packed = gzipSync(await file.read(0, file.size));
+      delete headers['Accept-Ranges'];
+      entry.status = 200;
+      res.writeHead(200, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': packed.length });
+      if (req.method !== 'HEAD') entry.bytesSent = packed.length;
+      res.end(req.method === 'HEAD' ? undefined : packed);
+      return;
+    }
     if (range === 'unsatisfiable') {
       entry.status = 416;
       res.writeHead(416, { ...headers, 'Content-Range': `bytes */${file.size}` }).end();

@@ -4,6 +4,7 @@
  * The current state is also mirrored on `<body data-state>`.
  */
 import type { RunState } from './progress-view.js';
+import type { LoadedModel } from '../engine/engine.js';
 
 export interface AppEventMap {
   'sd-app:state': { state: RunState; message: string };
@@ -11,7 +12,7 @@ export interface AppEventMap {
   'sd-app:image': { seed: number | null; batchIndex: number; width: number; height: number };
   /** The safety checker withheld a picture: nothing of it is shown or stored. */
   'sd-app:withheld': { seed: number | null; batchIndex: number };
-  'sd-app:model-loaded': { id: string; backend: 'webgpu' | 'wasm'; precision: 'fp16' | 'fp32' };
+  'sd-app:model-loaded': { id: string; backend: LoadedModel['backend']; precision: 'fp16' | 'fp32' };
   'sd-app:restored': { source: 'gallery' | 'png'; notes: string[] };
   /** A picture to start from was decoded and shown (its size is the output's). */
   'sd-app:picture': { width: number; height: number };

@@ -13,7 +13,7 @@ import type { Capabilities } from '../engine/runtime/capabilities.js';
 import { shaderF16Message } from '../engine/runtime/model-fit.js';
 import { choosePrecision } from '../engine/model/model-spec.js';
 import type { ModelPreset } from '../presets/model-preset.js';
-import { formatBytes } from '../store/quota.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 export const WASM_MAX_MODEL_BYTES = 512 * 1024 * 1024;
 /** SD v1's attention heads in the highest-resolution transformer blocks. */

@@ -12,6 +12,8 @@ const valid: FormValues = {
   scheduler: 'pndm',
   steps: 20,
   guidanceScale: 7.5,
+  eta: 0,
+  timestepSpacing: '',
   seed: -1,
   width: 128,
   height: 128,
@@ -65,6 +67,15 @@ describe('toRequest', () => {
       width: 128,
       height: 128,
     });
+  });
+
+  it('sends eta only when not 0 and the spacing only when it overrides the model\'s; fromRequest maps them back', () => {
+    const fast = toRequest({ ...valid, scheduler: 'tcd', steps: 4, guidanceScale: 0, eta: 0.3, timestepSpacing: 'trailing' }, 1);
+    expect(fast).toMatchObject({ scheduler: 'tcd', numInferenceSteps: 4, guidanceScale: 0, eta: 0.3, timestepSpacing: 'trailing' });
+    expect('eta' in toRequest(valid, 1) || 'timestepSpacing' in toRequest(valid, 1)).toBe(false);
+    expect(fromRequest({ scheduler: 'tcd', eta: 0.3, timestepSpacing: 'trailing' })).toEqual({ scheduler: 'tcd', eta: 0.3, timestepSpacing: 'trailing' });
+    expect(validateForm({ ...valid, scheduler: 'lcm', steps: 4, guidanceScale: 0, eta: 1 })).toEqual([]);
+    expect(validateForm({ ...valid, eta: 2 }).map((e) => e.field)).toEqual(['eta']);
   });
 });
 
@@ -130,7 +141,7 @@ describe('the picture modes (image to image, inpaint)', () => {
   it('the mode hint names a loaded model that does text to image only', () => {
     expect(modeHint(null)).toBe(MODE_HINT);
     expect(modeHint({ name: 'shapes-sd-fp32', hasVaeEncoder: true })).toBe(MODE_HINT);
-    expect(modeHint({ name: 'no-encoder', hasVaeEncoder: false })).toBe('"no-encoder" has no VAE encoder (vae_encoder/): it does text to image only. To start from a picture, use a model folder exported with its VAE encoder.');
+    expect(modeHint({ name: 'no-encoder', hasVaeEncoder: false })).toBe(pictureInputRefusal('no-encoder', false)!.message);
   });
 
   it('fromRequest brings back the strength of a picture-mode request (a gallery entry)', () => {

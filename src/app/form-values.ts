@@ -6,12 +6,13 @@
  * and, in the picture modes, that a picture is there (and, to inpaint, a painted mask).
  * The form's names map to the request's once, here (steps -> numInferenceSteps). No DOM here.
  */
+import { pictureInputRefusal } from '../engine/model/model-parts.js';
 import type { RgbaImage } from '../core/init-image.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model/model-geometry.js';
-import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest } from '../engine/request/request.js';
-import { normaliseModelUrl } from '../store/model-url.js';
+import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest, type TimestepSpacing } from '../engine/request/request.js';
+import { normaliseModelUrl } from '../engine/model/model-url.js';
 
 /** The model picker's value for "a folder at a URL I type". */
 export const CUSTOM_MODEL_ID = 'custom';
@@ -40,6 +41,10 @@ export interface FormValues {
   scheduler: SchedulerName;
   steps: number;
   guidanceScale: number;
+  /** DDIM's eta / TCD's gamma, 0 to 1 (0: deterministic; sent only when not 0). */
+  eta: number;
+  /** '' keeps the model's timestep spacing; else it overrides it for every sampler. */
+  timestepSpacing: TimestepSpacing | '';
   /** RANDOM_SEED (-1) for a fresh random seed per run. */
   seed: number;
   width: number;
@@ -74,6 +79,8 @@ const FORM_FIELD: Record<RequestField, FormField> = {
   scheduler: 'scheduler',
   numInferenceSteps: 'steps',
   guidanceScale: 'guidanceScale',
+  eta: 'eta',
+  timestepSpacing: 'timestepSpacing',
   seed: 'seed',
   latents: 'seed',
   width: 'width',
@@ -130,10 +137,9 @@ export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEO
 
 export const MODE_HINT = 'Image to image and inpainting start from a picture; the output takes its size.';
 
-/** The hint under the mode picker: the loaded model's own when it cannot start from a picture (no vae_encoder/). */
+/** The hint under the mode picker: the engine's own refusal (model-parts.ts) when the loaded model cannot start from a picture. */
 export function modeHint(model: { name: string; hasVaeEncoder: boolean } | null): string {
-  if (!model || model.hasVaeEncoder) return MODE_HINT;
-  return `"${model.name}" has no VAE encoder (vae_encoder/): it does text to image only. To start from a picture, use a model folder exported with its VAE encoder.`;
+  return (model && pictureInputRefusal(model.name, model.hasVaeEncoder)?.message) ?? MODE_HINT;
 }
 
 /**
@@ -149,6 +155,8 @@ export function toRequest(v: FormValues, seed: number, picture: PictureInputs = 
     scheduler: v.scheduler,
     numInferenceSteps: v.steps,
     guidanceScale: v.guidanceScale,
+    ...(v.eta !== 0 ? { eta: v.eta } : {}),
+    ...(v.timestepSpacing !== '' ? { timestepSpacing: v.timestepSpacing } : {}),
     seed,
   };
   const { initImage, mask } = picture;
@@ -165,6 +173,8 @@ export function fromRequest(r: Partial<ResolvedRequest>): Partial<FormValues> {
     scheduler: r.scheduler,
     steps: r.numInferenceSteps,
     guidanceScale: r.guidanceScale,
+    eta: r.eta,
+    timestepSpacing: r.timestepSpacing,
     seed: r.seed ?? undefined,
     width: r.width,
     height: r.height,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, NonFiniteOutputError, NsfwContentDetectedError } from '../core/errors.js';
-import type { Engine, LoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
+import type { Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
 import { GenerationController } from './generation-controller.js';
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp32: 'https://app.example/models/shapes-sd-fp32/' } };
-const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: 'https://app.example/models/shapes-sd-fp32/', precision: 'fp32', backend: 'webgpu', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true, safetyChecker: false };
+const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: 'https://app.example/models/shapes-sd-fp32/', precision: 'fp32', backend: 'webgpu', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true, recommended: null, safetyChecker: false };
 
 /** An engine that denoises 3 fake steps per image, checking the signal between steps as the real one does. */
 class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
@@ -21,7 +21,7 @@ class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
   flagged = new Set<number>();
   safety: (boolean | undefined)[] = [];
 
-  async load(_spec: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
+  async load(_spec: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
     this.loads++;
     this.safety.push(options.safetyChecker);
     this.needs.push(options.needsVaeEncoder ?? false);

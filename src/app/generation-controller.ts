@@ -1,30 +1,17 @@
 /**
- * One job at a time against the Engine: load a model, or load (if needed) then generate a batch.
- * Owns the AbortController, so Cancel works at any moment: while downloading, loading, between
+ * The app's jobs against the Engine, one at a time: load a model, or load (if needed) then generate a
+ * batch (each run by protocol/engine-job.ts, as the element's are). Owns the AbortController, so Cancel works at any moment: while downloading, loading, between
  * denoising steps or between images of a batch. A cancelled job is an outcome, not an error, and
  * leaves the engine ready for the next one (the engine finishes or drops the step it was in).
  */
 import type { BackendPreference } from '../engine/runtime/backend-choice.js';
-import { CancelledError, NsfwContentDetectedError } from '../core/errors.js';
-import type { Engine, EngineProgress, ImageResult, LoadedModel, Preview, PreviewOptions } from '../engine/engine.js';
+import { CancelledError } from '../core/errors.js';
+import type { Engine, PreviewOptions } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
+import { runEngineJob, type JobHandlers } from '../protocol/engine-job.js';
 
-export interface BatchPosition {
-  index: number;
-  count: number;
-}
-
-export interface JobHandlers {
-  onPhase?(phase: 'loading' | 'generating'): void;
-  onProgress?(progress: EngineProgress, batch: BatchPosition | undefined): void;
-  onLoaded?(model: LoadedModel): void;
-  onPreview?(preview: Preview, batch: BatchPosition): void;
-  /** Awaited, so a store write finishes before the next image starts. */
-  onImage?(result: ImageResult, batch: BatchPosition): void | Promise<void>;
-  /** The safety checker withheld this request's picture (no pixels exist); the batch goes on. */
-  onWithheld?(request: GenerationRequest, batch: BatchPosition): void;
-}
+export type { BatchPosition, JobHandlers } from '../protocol/engine-job.js';
 
 export type JobOutcome =
   | { kind: 'done'; images: number }
@@ -54,43 +41,22 @@ export class GenerationController {
 
   /** Loads `spec` (downloading what is missing) without generating. */
   load(spec: ModelSpec, handlers: JobHandlers = {}): Promise<JobOutcome> {
-    return this.#job((signal) => this.#load(spec, signal, handlers));
+    return this.#job((signal) => runEngineJob(this.#engine, { spec, requests: [], backend: this.backend, safetyChecker: this.safetyChecker, signal }, handlers));
   }
 
-  /** Loads `spec` if needed, then one image per request, in order. */
+  /** Loads `spec` if needed, then one image per request, in order (protocol/engine-job.ts). */
   generate(spec: ModelSpec, requests: GenerationRequest[], preview: PreviewOptions, handlers: JobHandlers = {}): Promise<JobOutcome> {
-    return this.#job(async (signal, counted) => {
-      // A picture request on a model without vae_encoder/ is refused from the folder's file list, before its weights move.
-      await this.#load(spec, signal, handlers, requests.some((r) => r.initImage !== undefined));
-      handlers.onPhase?.('generating');
-      for (const [index, request] of requests.entries()) {
-        const batch = { index, count: requests.length };
-        const result = await this.#engine.generate(request, {
-          ...preview,
-          signal,
-          onProgress: (progress) => handlers.onProgress?.(progress, batch),
-          onPreview: (p) => handlers.onPreview?.(p, batch),
-        }).catch((error: unknown) => {
-          if (!(error instanceof NsfwContentDetectedError)) throw error;
-          return null; // each picture of a batch is decided separately
-        });
-        if (signal.aborted) throw new CancelledError();
-        if (result === null) {
-          handlers.onWithheld?.(request, batch);
-          continue;
-        }
-        await handlers.onImage?.(result, batch);
-        counted();
-      }
-    });
-  }
-
-  async #load(spec: ModelSpec, signal: AbortSignal, handlers: JobHandlers, needsVaeEncoder = false): Promise<void> {
-    handlers.onPhase?.('loading');
-    const model = await this.#engine.load(spec, { signal, backend: this.backend, needsVaeEncoder, safetyChecker: this.safetyChecker, onProgress: (progress) => handlers.onProgress?.(progress, undefined) });
-    // The engine may finish a load it could not interrupt (compiling a session); the job still stops here.
-    if (signal.aborted) throw new CancelledError();
-    handlers.onLoaded?.(model);
+    return this.#job((signal, counted) =>
+      runEngineJob(this.#engine, { spec, requests, preview, backend: this.backend, safetyChecker: this.safetyChecker, signal }, {
+        ...handlers,
+        onImage: async (result, batch) => {
+          await handlers.onImage?.(result, batch);
+          counted();
+        },
+        // A withheld picture never fails the batch: each picture is decided separately.
+        onWithheld: (request, batch) => handlers.onWithheld?.(request, batch),
+      }),
+    );
   }
 
   async #job(work: (signal: AbortSignal, counted: () => void) => Promise<void>): Promise<JobOutcome> {

@@ -13,8 +13,8 @@ import { batchSeeds, RANDOM_SEED, resolveSeed } from '../engine/request/seed.js'
 import { createWorkerEngine } from '../protocol/create-worker-engine.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
 import { presets } from '../presets/presets.js';
-import { normaliseModelUrl } from '../store/model-url.js';
-import { formatBytes } from '../store/quota.js';
+import { normaliseModelUrl } from '../engine/model/model-url.js';
+import { formatBytes } from '../core/format-bytes.js';
 import { emitAppEvent } from './app-events.js';
 import { adviseModel, type ModelAdvice } from './capability-advice.js';
 import { renderCapabilityBanner, renderCapabilityError } from './capability-banner.js';
@@ -25,7 +25,7 @@ import { GalleryView } from './gallery-view.js';
 import { GenerationController, type JobHandlers, type JobOutcome } from './generation-controller.js';
 import { GenerationForm } from './form.js';
 import { ImageInputPanel } from './image-input.js';
-import { modeHint, toRequest, validateForm } from './form-values.js';
+import { fromRequest, modeHint, toRequest, validateForm } from './form-values.js';
 import { isBundled, modelSpecFor, needsUrl, recommendedValues } from './model-choice.js';
 import { ModelPicker } from './model-picker.js';
 import { restoreParameters, restoreRequest, type RestoreResult } from './parameter-restore.js';
@@ -34,6 +34,7 @@ import { attachPngDrop } from './png-drop.js';
 import { PreviewCanvas } from './preview-canvas.js';
 import { ProgressView, type RunState } from './progress-view.js';
 import { TokenCounter } from './token-counter.js';
+import { PendingGenerate, type RunningJob } from './pending-generate.js';
 import '../pwa/register.js'; // PWA: service worker, offline start, update prompt (production builds only)
 
 const engine = createWorkerEngine();
@@ -96,6 +97,10 @@ const picker = new ModelPicker({
   },
 });
 
+/** The job the controller runs (null: none), and a Generate asked for during a load (pending-generate.ts). */
+let runningJob: RunningJob | null = null;
+const pendingGenerate = new PendingGenerate();
+
 function setState(state: RunState, message: string): void {
   const busy = state === 'loading' || state === 'generating' || state === 'cancelling';
   progress.state(state, message);
@@ -144,6 +149,7 @@ function handlersFor(spec: ModelPreset): JobHandlers {
     onProgress: (p, batch) => progress.show(p, batch),
     onLoaded: (model) => {
       const reason = model.backendReason ? ` ${model.backendReason}` : '';
+      const firstLoad = loaded?.specId !== spec.id;
       loaded = { specId: spec.id, model, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.${reason}` };
       modelStatus.textContent = loaded.text;
       refreshModeHint();
@@ -151,6 +157,11 @@ function handlersFor(spec: ModelPreset): JobHandlers {
       promptTokens.setReady(true);
       negativeTokens.setReady(true);
       emitAppEvent('sd-app:model-loaded', { id: model.id, backend: model.backend, precision: model.precision });
+      // An LCM-distilled folder recommends its fast settings (LCM, 4 steps, guidance 1): set them once, and say so.
+      if (firstLoad && model.recommended) {
+        form.write(fromRequest(model.recommended));
+        modelStatus.textContent = `${loaded.text} It is LCM-distilled: the sampler is set to ${SCHEDULER_LABELS[model.recommended.scheduler]}, ${model.recommended.numInferenceSteps} steps, guidance ${model.recommended.guidanceScale}.`;
+      }
     },
     onPreview: (p, batch) => {
       canvas.preview(p);
@@ -200,11 +211,19 @@ async function loadSelected(): Promise<void> {
   if (!spec || controller.busy) return;
   if (refreshAdvice().level === 'refuse') return;
   form.showMessage('');
-  finish(await controller.load(spec, handlersFor(spec)), 'load');
+  runningJob = 'load';
+  const outcome = await controller.load(spec, handlersFor(spec));
+  runningJob = null;
+  finish(outcome, 'load');
+  // A Generate pressed during the load (e.g. just after the bundled model began loading) starts now.
+  if (pendingGenerate.take(outcome)) void generate();
 }
 
 async function generate(): Promise<void> {
-  if (controller.busy) return;
+  if (controller.busy) {
+    form.showMessage(pendingGenerate.ask(runningJob ?? 'generate'));
+    return;
+  }
   const values = form.read();
   // A model this browser cannot run is said before asking for anything else (e.g. its folder URL).
   if (refreshAdvice().level === 'refuse') {
@@ -217,7 +236,7 @@ async function generate(): Promise<void> {
   const preset = chosenSpec();
   const picture = imageInput.inputs();
   // A loaded model without vae_encoder/ refuses the picture modes here; one not loaded yet is refused by
-  // the engine from its folder's file list, before its weights download (LoadOptions.needsVaeEncoder).
+  // the engine from its folder's file list, before its weights download (EngineLoadOptions.needsVaeEncoder).
   const current = loadedSelected();
   const refusal = current ? (pictureInputRefusal(current.name, current.hasVaeEncoder)?.message ?? null) : null;
   const errors = validateForm(values, current ? current.geometry : preset ? presetGeometry(preset) : undefined, needsUrl(values.modelId, specs), picture, refusal);
@@ -228,7 +247,9 @@ async function generate(): Promise<void> {
   canvas.resize(size.width, size.height);
   // On a phone the output sits below the form: bring the progress into view.
   byId('progress', HTMLElement).scrollIntoView({ block: 'nearest' });
+  runningJob = 'generate';
   const outcome = await controller.generate(spec, requests, { previewEvery: 1, vaeDecodeEvery: values.vaeDecodeEvery }, handlersFor(spec));
+  runningJob = null;
   finish(outcome, 'generate');
 }
 

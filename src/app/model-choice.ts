@@ -6,7 +6,7 @@
  */
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { ModelPreset } from '../presets/model-preset.js';
-import { modelNameFromUrl, normaliseModelUrl } from '../store/model-url.js';
+import { modelNameFromUrl, normaliseModelUrl } from '../engine/model/model-url.js';
 import { CUSTOM_MODEL_ID, fromRequest, type FormValues } from './form-values.js';
 
 export function modelSpecFor(modelId: string, customUrl: string, presets: readonly ModelPreset[]): ModelPreset | null {

@@ -3,7 +3,7 @@
  * under it, what the selected model is and its example prompts as buttons.
  */
 import type { ModelPreset } from '../presets/model-preset.js';
-import { formatBytes } from '../store/quota.js';
+import { formatBytes } from '../core/format-bytes.js';
 import { byId } from './dom.js';
 import { CUSTOM_MODEL_ID } from './form-values.js';
 

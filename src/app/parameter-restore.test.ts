@@ -35,6 +35,7 @@ describe('restoreParameters', () => {
         seed: 1234,
         width: 128,
         height: 128,
+        timestepSpacing: '', // none written: the model's own
       },
       notes: [],
     });
@@ -69,6 +70,41 @@ describe('restoreParameters', () => {
   });
 });
 
+describe('few-step samplers: LCM, TCD and its eta, DDIM eta, the timestep spacing', () => {
+  const base: ResolvedRequest = { prompt: 'a yellow star', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1, seed: 3, width: 128, height: 128 };
+  const roundTrip = async (request: ResolvedRequest) => {
+    const png = await encodeImagePng({ rgba: new Uint8ClampedArray(4 * 4 * 4).fill(255), width: 4, height: 4, request, model: 'shapes-sd-fp32' });
+    const text = readPngTextChunks(png).parameters;
+    return { text, ...restoreParameters(parseParameters(text), specs) };
+  };
+
+  it('writes A1111\'s "Sampler: LCM" and restores it, guidance 1 and 4 steps included', async () => {
+    const { text, values, notes } = await roundTrip(base);
+    expect(text).toContain('Steps: 4, Sampler: LCM, CFG scale: 1,');
+    expect(values).toMatchObject({ scheduler: 'lcm', steps: 4, guidanceScale: 1, timestepSpacing: '' });
+    expect(notes).toEqual([]);
+  });
+
+  it('writes TCD\'s gamma as "Eta" and DDIM\'s eta as A1111\'s "Eta DDIM", and the spacing as "Timestep spacing"; all restore', async () => {
+    const tcd = await roundTrip({ ...base, scheduler: 'tcd', guidanceScale: 0, eta: 0.3 });
+    expect(tcd.text).toContain('Sampler: TCD, CFG scale: 0,');
+    expect(tcd.text).toContain('Eta: 0.3');
+    expect(tcd.values).toMatchObject({ scheduler: 'tcd', guidanceScale: 0, eta: 0.3 });
+    const ddim = await roundTrip({ ...base, scheduler: 'ddim', guidanceScale: 5, eta: 0.5, timestepSpacing: 'trailing' });
+    expect(ddim.text).toContain('Eta DDIM: 0.5, Timestep spacing: trailing');
+    expect(ddim.values).toMatchObject({ scheduler: 'ddim', eta: 0.5, timestepSpacing: 'trailing' });
+    expect([...tcd.notes, ...ddim.notes]).toEqual([]);
+  });
+
+  it("reads A1111's own DDIM eta; its ancestral \"Eta\" on Euler a is not this engine's and is said so", () => {
+    const ddim = restoreParameters(parseParameters('a house\nSteps: 20, Sampler: DDIM, CFG scale: 7, Seed: 1, Size: 512x512, Eta DDIM: 0.2'), specs);
+    expect(ddim).toMatchObject({ values: { scheduler: 'ddim', eta: 0.2 }, notes: [] });
+    const eulerA = restoreParameters(parseParameters('a house\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Eta: 0.5'), specs);
+    expect(eulerA.values.eta).toBeUndefined();
+    expect(eulerA.notes).toEqual(['Settings this engine does not have were ignored: Eta.']);
+  });
+});
+
 describe('restoring the denoising strength (img2img / inpainting)', () => {
   const request: ResolvedRequest = { prompt: 'a yellow star', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'euler', numInferenceSteps: 4, guidanceScale: 7.5, seed: 3, width: 128, height: 128, strength: 0.5 };
   const note = 'It was made from a picture (denoising strength 0.5, restored): pick that picture (and paint its mask) under "Start from a picture" to make it again.';
@@ -83,16 +119,32 @@ describe('restoring the denoising strength (img2img / inpainting)', () => {
   });
 
   it('reads it from a gallery entry (the request itself)', () => {
-    expect(restoreRequest(request, 'shapes-sd-fp32', specs)).toEqual({ values: { ...fromRequest(request), modelId: 'shapes-sd' }, notes: [note] });
+    expect(restoreRequest(request, 'shapes-sd-fp32', specs)).toEqual({ values: { ...fromRequest(request), modelId: 'shapes-sd', eta: 0, timestepSpacing: '' }, notes: [note] });
     expect(restoreRequest(request, 'shapes-sd-fp32', specs).values.strength).toBe(0.5);
   });
 
-  it("reads AUTOMATIC1111's img2img infotext; a strength out of range is restored as it is (the form refuses it at Generate)", () => {
+  it("reads AUTOMATIC1111's img2img infotext; a strength out of range is not restored, and a note says so", () => {
     const text = 'a house\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Model hash: abc, Denoising strength: 0.45, Mask blur: 4';
     const { values, notes } = restoreParameters(parseParameters(text), specs);
     expect(values.strength).toBe(0.45);
     expect(notes).toContain('Settings this engine does not have were ignored: Mask blur.');
-    expect(restoreParameters(parseParameters(text.replace('0.45', '1.5')), specs).values.strength).toBe(1.5);
+    const outOfRange = restoreParameters(parseParameters(text.replace('0.45', '5')), specs);
+    expect(outOfRange.values).not.toHaveProperty('strength');
+    expect(outOfRange.notes).toContain('"Denoising strength: 5" was not restored: strength must be a number in (0, 1].');
+  });
+
+  it('values out of range (Size: 0x0, Steps: 0, CFG scale: 99) are not restored, each with a note (issue 25, smaller)', () => {
+    const text = 'a house\nSteps: 0, Sampler: Euler a, CFG scale: 99, Seed: 1, Size: 0x0';
+    const { values, notes } = restoreParameters(parseParameters(text), specs);
+    for (const key of ['width', 'height', 'steps', 'guidanceScale'] as const) expect(values, key).not.toHaveProperty(key);
+    expect(values).toMatchObject({ prompt: 'a house', seed: 1 });
+    expect(notes).toEqual(expect.arrayContaining([
+      'Steps were not restored: Steps must be a whole number from 1 to 1000 (got 0).',
+      'Guidance scale was not restored: Guidance scale must be a number from 0 to 50 (got 99).',
+      'Width was not restored: Width must be a whole number from 8 to 2048 (got 0).',
+      'Height was not restored: Height must be a whole number from 8 to 2048 (got 0).',
+    ]));
+    expect(notes.join(' ')).not.toContain('multiple of 8');
   });
 
   it("leaves A1111's hires-fix denoising strength (a txt2img setting) alone", () => {

@@ -4,12 +4,14 @@
  * since v1.6, writes the noise schedule apart ("Sampler: DPM++ 2M, Schedule type: Karras"); "PLMS"
  * is its name for the pseudo linear multistep method that diffusers calls PNDM (without the
  * Runge-Kutta warm-up, as SD's scheduler config sets). "Denoising strength" (img2img / inpainting)
- * restores the strength; the picture itself is not in the text. What cannot be restored is said, not hidden.
+ * restores the strength; the picture itself is not in the text. What cannot be restored is said, not hidden:
+ * numbers out of the engine's range (`Size: 0x0`, `Denoising strength: 5`) are left as they were, with a note.
  */
-import type { GenerationParameters, ParsedGenerationParameters } from '../core/parameters.js';
+import { SAMPLER_SETTING_KEYS, type GenerationParameters, type ParsedGenerationParameters } from '../core/parameters.js';
 import { schedulerFromLabel } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
-import type { ResolvedRequest } from '../engine/request/request.js';
+import { ANY_SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
+import { TIMESTEP_SPACINGS, validateRequest, type RequestField, type ResolvedRequest, type TimestepSpacing } from '../engine/request/request.js';
 import type { ModelPreset } from '../presets/model-preset.js';
 import { fromRequest, type FormValues } from './form-values.js';
 
@@ -18,6 +20,16 @@ export interface RestoreResult {
   /** Plain sentences about what was not restored. */
   notes: string[];
 }
+
+/** The form value each checked request field restores, and how a note names it when it is not restored. */
+const FORM_KEYS: Partial<Record<RequestField, 'steps' | 'guidanceScale' | 'seed' | 'width' | 'height'>> = {
+  numInferenceSteps: 'steps',
+  guidanceScale: 'guidanceScale',
+  seed: 'seed',
+  width: 'width',
+  height: 'height',
+};
+const NOT_RESTORED = { steps: 'Steps were not restored', guidanceScale: 'Guidance scale was not restored', seed: 'The seed was not restored', width: 'Width was not restored', height: 'Height was not restored' } as const;
 
 /** Settings that only describe the image (or are carried out anyway), not worth a note. */
 const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from']);
@@ -45,7 +57,7 @@ export function presetForModel(model: string, presets: readonly ModelPreset[]): 
 /** Form values for a request this app made (a gallery entry), model included. */
 export function restoreRequest(request: ResolvedRequest, model: string, presets: readonly ModelPreset[]): RestoreResult {
   // Entries saved before the prompt-syntax setting existed were generated with the plain syntax.
-  const values = { ...fromRequest(request), promptSyntax: request.promptSyntax ?? 'plain' };
+  const values = { ...fromRequest(request), promptSyntax: request.promptSyntax ?? 'plain', eta: request.eta ?? 0, timestepSpacing: request.timestepSpacing ?? ('' as const) };
   const notes: string[] = [];
   if (request.seed === null) notes.push('It was made from given initial latents, not a seed: the seed was left as it was.');
   if (request.strength !== undefined) notes.push(pictureNote(request.strength));
@@ -70,24 +82,51 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
     width: p.width,
     height: p.height,
   };
+  // Numbers out of the engine's range (Size: 0x0, Steps: 0) are left as they were in the form, each with a note.
+  const problems = validateRequest({ prompt: p.prompt, numInferenceSteps: p.steps, guidanceScale: p.guidanceScale, seed: p.seed, width: p.width, height: p.height }, ANY_SD_V1_GEOMETRY);
+  for (const { field, message } of problems) {
+    const key = FORM_KEYS[field];
+    if (key === undefined || !(key in values)) continue;
+    delete values[key];
+    notes.push(`${NOT_RESTORED[key]}: ${message}`);
+  }
   // A1111 writes "Denoising strength" for its hires fix too (txt2img, with "Hires upscale"): not a picture's.
   const hiresFix = Object.keys(extra).some((key) => key.startsWith('Hires '));
   if (p.denoisingStrength !== undefined && !hiresFix) {
-    values.strength = p.denoisingStrength;
-    notes.push(pictureNote(p.denoisingStrength));
+    if (p.denoisingStrength > 0 && p.denoisingStrength <= 1) {
+      values.strength = p.denoisingStrength;
+      notes.push(pictureNote(p.denoisingStrength));
+    } else {
+      notes.push(`"Denoising strength: ${p.denoisingStrength}" was not restored: strength must be a number in (0, 1].`);
+    }
   }
 
   const scheduler = schedulerForSampler(p.sampler, extra['Schedule type']);
   if (scheduler) values.scheduler = scheduler;
   else notes.push(`The sampler "${p.sampler}" is not available here, so the sampler was left as it was.`);
 
+  // eta: "Eta DDIM" for DDIM, "Eta" for TCD (A1111's ancestral eta means another thing for its other samplers)
+  const restored = new Set<string>();
+  const etaKey = scheduler === 'ddim' ? SAMPLER_SETTING_KEYS.etaDdim : scheduler === 'tcd' ? SAMPLER_SETTING_KEYS.eta : null;
+  const eta = etaKey === null || extra[etaKey] === undefined ? NaN : Number(extra[etaKey]);
+  if (etaKey !== null && Number.isFinite(eta)) {
+    values.eta = eta;
+    restored.add(etaKey);
+  }
+  if (etaKey !== null && !restored.has(etaKey)) values.eta = 0; // not written: the sampler ran without it
+  const spacing = extra[SAMPLER_SETTING_KEYS.timestepSpacing]?.trim();
+  if (spacing !== undefined && (TIMESTEP_SPACINGS as readonly string[]).includes(spacing)) {
+    values.timestepSpacing = spacing as TimestepSpacing;
+    restored.add(SAMPLER_SETTING_KEYS.timestepSpacing);
+  } else if (spacing === undefined) values.timestepSpacing = '';
+
   const preset = presetForModel(p.model, presets);
   if (preset) values.modelId = preset.id;
   else if (p.model) notes.push(`It was made with the model "${p.model}"; the model picker was left as it was, so the picture may differ.`);
 
-  if (p.width % 8 !== 0 || p.height % 8 !== 0) notes.push(`Its size ${p.width}x${p.height} is not a multiple of 8: fix width and height before generating.`);
+  if ((values.width !== undefined && p.width % 8 !== 0) || (values.height !== undefined && p.height % 8 !== 0)) notes.push(`Its size ${p.width}x${p.height} is not a multiple of 8: fix width and height before generating.`);
 
-  const ignored = Object.keys(extra).filter((key) => !HARMLESS_EXTRAS.has(key));
+  const ignored = Object.keys(extra).filter((key) => !HARMLESS_EXTRAS.has(key) && !restored.has(key));
   if (ignored.length > 0) notes.push(`Settings this engine does not have were ignored: ${ignored.join(', ')}.`);
   return { values, notes };
 }

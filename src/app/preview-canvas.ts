@@ -3,7 +3,7 @@
  * denoising, then the final image at full size. Latent previews are 8x smaller than the image, so the
  * canvas keeps the image's size and the preview is stretched onto it.
  */
-import type { Preview } from '../engine/engine.js';
+import type { Preview } from '../engine/events.js';
 
 export class PreviewCanvas {
   #canvas: HTMLCanvasElement;

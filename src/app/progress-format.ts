@@ -2,8 +2,8 @@
  * EngineProgress in words and as a fraction for a <progress> bar: the weight store's download (bytes,
  * rate, ETA), retries, checks and repairs; model loading (part i of n); denoising (step, it/s, ETA) and decode.
  */
-import type { EngineProgress } from '../engine/engine.js';
-import { formatBytes } from '../store/quota.js';
+import type { EngineProgress } from '../engine/events.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 export interface ProgressView {
   text: string;

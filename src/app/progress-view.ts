@@ -1,5 +1,5 @@
 /** The progress line: a <progress> bar and one sentence, announced politely to screen readers. */
-import type { EngineProgress } from '../engine/engine.js';
+import type { EngineProgress } from '../engine/events.js';
 import { formatProgress } from './progress-format.js';
 
 export type RunState = 'idle' | 'loading' | 'generating' | 'cancelling' | 'cancelled' | 'done' | 'error';

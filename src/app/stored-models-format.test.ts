@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredModel } from '../store/records.js';
+import type { StoredModelInfo } from '../engine/ports.js';
 import { deleteQuestion, describeStorageEstimate, describeStoredModel, summariseStoredModels, totalStoredBytes } from './stored-models-format.js';
 
 const MiB = 1024 * 1024;
 
-function model(overrides: Partial<StoredModel> = {}): StoredModel {
+function model(overrides: Partial<StoredModelInfo> = {}): StoredModelInfo {
   return {
     id: 'https://example.test/models/shapes-sd-fp32/',
     name: 'shapes-sd-fp32',

@@ -3,8 +3,8 @@
  * what the browser's storage estimate says, and the question asked before a delete. Pure: no DOM,
  * no engine; sizes through the weight store's `formatBytes` (binary units, as the downloads show).
  */
-import type { StoredModel } from '../store/records.js';
-import { formatBytes } from '../store/quota.js';
+import type { StoredModelInfo } from '../engine/ports.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 export interface StoredModelView {
   name: string;
@@ -16,7 +16,7 @@ export interface StoredModelView {
   complete: boolean;
 }
 
-export function describeStoredModel(model: StoredModel, inUse = false): StoredModelView {
+export function describeStoredModel(model: StoredModelInfo, inUse = false): StoredModelView {
   const { name, url, complete, sizeBytes, totalBytes } = model;
   let size = formatBytes(sizeBytes);
   if (!complete) {
@@ -29,12 +29,12 @@ export function describeStoredModel(model: StoredModel, inUse = false): StoredMo
 }
 
 /** Bytes the listed models hold, partial downloads included. */
-export function totalStoredBytes(models: readonly StoredModel[]): number {
+export function totalStoredBytes(models: readonly StoredModelInfo[]): number {
   return models.reduce((sum, model) => sum + model.sizeBytes, 0);
 }
 
 /** "2 models stored, 1.03 GiB." */
-export function summariseStoredModels(models: readonly StoredModel[]): string {
+export function summariseStoredModels(models: readonly StoredModelInfo[]): string {
   if (models.length === 0) return 'No models stored yet.';
   return `${models.length} model${models.length === 1 ? '' : 's'} stored, ${formatBytes(totalStoredBytes(models))}.`;
 }
@@ -49,7 +49,7 @@ export function describeStorageEstimate(estimate: { usage?: number; quota?: numb
 }
 
 /** The question before deleting; says what happens to a model that is in use. */
-export function deleteQuestion(model: StoredModel, inUse: boolean): string {
+export function deleteQuestion(model: StoredModelInfo, inUse: boolean): string {
   const what = `Delete ${model.name} (${formatBytes(model.sizeBytes)}) from this browser's storage?`;
   return inUse
     ? `${what} It is in use and stays loaded until you reload the page or switch models; loading it after that downloads it again.`

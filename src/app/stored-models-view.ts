@@ -7,8 +7,9 @@
  * generation runs the Delete buttons are disabled: the engine would queue the delete behind it.
  */
 import type { Engine } from '../engine/engine.js';
-import { defaultStorage, formatBytes, type StorageLike } from '../store/quota.js';
-import type { StoredModel } from '../store/records.js';
+import { formatBytes } from '../core/format-bytes.js';
+import { defaultStorage, type StorageLike } from '../core/storage-estimate.js';
+import type { StoredModelInfo } from '../engine/ports.js';
 import { deleteQuestion, describeStorageEstimate, describeStoredModel, summariseStoredModels } from './stored-models-format.js';
 
 export interface StoredModelsViewOptions {
@@ -51,9 +52,9 @@ export class StoredModelsView {
   }
 
   /** Re-reads the store and the storage estimate; returns the models shown. A failure is shown, not thrown. */
-  async refresh(): Promise<StoredModel[]> {
+  async refresh(): Promise<StoredModelInfo[]> {
     const generation = ++this.#generation;
-    let models: StoredModel[];
+    let models: StoredModelInfo[];
     let estimate: { usage?: number; quota?: number } | null;
     try {
       [models, estimate] = await Promise.all([this.#options.engine.listModels(), this.#estimate()]);
@@ -80,7 +81,7 @@ export class StoredModelsView {
     }
   }
 
-  #item(model: StoredModel): HTMLLIElement {
+  #item(model: StoredModelInfo): HTMLLIElement {
     const inUse = model.url === this.#inUseUrl;
     const view = describeStoredModel(model, inUse);
     const item = document.createElement('li');
@@ -114,7 +115,7 @@ export class StoredModelsView {
     return item;
   }
 
-  async #delete(model: StoredModel, inUse: boolean, button: HTMLButtonElement): Promise<void> {
+  async #delete(model: StoredModelInfo, inUse: boolean, button: HTMLButtonElement): Promise<void> {
     if (this.#busy || !this.#confirm(deleteQuestion(model, inUse))) return;
     button.disabled = true;
     button.textContent = 'Deleting…';

@@ -1,12 +1,15 @@
 /**
  * The browser's image decoder for img2img / inpainting inputs (the app, <sd-text-to-image>): a Blob
- * (PNG, JPEG, WebP, whatever the browser reads), an ImageBitmap or a URL to the engine's image type,
+ * (PNG, JPEG or WebP: the header is read first, so other formats and pictures over the size limit are
+ * refused before decoding), an ImageBitmap or a URL to the engine's image type,
  * 8-bit RGBA pixels (core/init-image.ts), the browser twin of src/node/decode-image.ts (same type,
  * same InvalidRequestError on a picture that does not decode). createImageBitmap runs without colour
  * conversion or alpha premultiplication, so pixels are the file's own values, as PIL reads them for
  * diffusers. The platform calls are a seam (`DecoderPlatform`) so the wrapping is tested in Node.
  */
 import { InvalidRequestError } from '../core/errors.js';
+import { imageHeaderProblem } from '../core/image-header.js';
+import { LIMITS } from '../engine/request/request.js';
 import type { RgbaImage } from '../core/init-image.js';
 import { bitmapPixels } from './bitmap-pixels.js';
 
@@ -37,6 +40,9 @@ export const browserPlatform: DecoderPlatform = {
  * InvalidRequestError saying it is not a picture this browser reads.
  */
 export async function decodeImageBlob(blob: Blob, what = 'The picture', platform: DecoderPlatform = browserPlatform): Promise<RgbaImage> {
+  // The header first (core/image-header.ts): another format, or a side over the limit, is refused undecoded.
+  const problem = imageHeaderProblem(new Uint8Array(await blob.arrayBuffer()), what, LIMITS.maxSize);
+  if (problem) throw new InvalidRequestError(problem);
   let bitmap: ImageBitmap;
   try {
     bitmap = await platform.createImageBitmap(blob, BITMAP_OPTIONS);

@@ -1,5 +1,6 @@
 /** Small, strict argument parsing for the CLI: unknown flags and bad numbers are errors, not ignored. */
 import { parseArgs } from 'node:util';
+import { parseDecimal } from '../core/decimal.js';
 import { InvalidRequestError } from '../core/errors.js';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
@@ -21,8 +22,8 @@ export function intFlag(value: string | undefined, name: string): number | undef
 /** A number flag, for the request validator to judge (it says what range and kind it needs). */
 export function numberFlag(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || Number.isNaN(n)) throw new InvalidRequestError(`--${name} must be a number (got "${value}").`);
+  const n = parseDecimal(value);
+  if (n === null) throw new InvalidRequestError(`--${name} must be a decimal number (got "${value}").`);
   return n;
 }
 

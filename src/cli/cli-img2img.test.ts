@@ -1,7 +1,7 @@
 /**
  * `npm run cli -- generate --init-image ... [--mask ...] [--strength S]` as a user runs it (a child
  * process through tsx), against diffusers' img2img / inpainting references (fixtures/img2img/, see
- * src/engine/img2img.test.ts for their origin): the issue's three cases, against the issue's references
+ * src/engine/img2img.parity.test.ts for their origin): the issue's three cases, against the issue's references
  * (public/) and against the same cases' references from a contiguous image tensor (extra/).
  * --raw: float image max abs <= 2e-3 (the issue's bound); PNG: within 1/255 of round(reference * 255).
  */
@@ -57,7 +57,7 @@ describe('npm run cli -- generate --init-image', () => {
   mkdirSync(noEncoder);
   for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder']) symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(noEncoder, part));
   it.each([
-    ['an image that does not decode', ['--init-image', bad], /not-an-image.png is not an image this tool can read/],
+    ['an image that does not decode', ['--init-image', bad], /not-an-image.png cannot be used: it is not a PNG, JPEG or WebP file/],
     ['a missing file', ['--init-image', join(dir, 'nope.png')], /--init-image .*nope.png: no such file/],
     ['a mask of another size', ['--init-image', `${fixtures}init_A.png`, '--mask', 'public/icons/icon-192.png'], /--mask: The mask is 192x192 but the init image is 128x128/],
     ['strength outside (0, 1]', ['--init-image', `${fixtures}init_A.png`, '--strength', '1.2'], /--strength: Strength must be a number in \(0, 1\]/],

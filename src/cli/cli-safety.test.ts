@@ -2,7 +2,7 @@
  * The CLI with a model folder that has a safety checker (fixtures/safety over tiny-sd, diffusers'
  * decisions in fixtures/safety/cases.json): a flagged seed exits with status 3, writes no file and says
  * one line on stderr naming the safety checker; --no-safety-checker prints diffusers' licence warning and
- * writes the flagged picture (unflagged pictures against diffusers: src/engine/safety/safety-checker.test.ts).
+ * writes the flagged picture (unflagged pictures against diffusers: src/engine/safety/safety-checker.parity.test.ts).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';

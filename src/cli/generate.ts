@@ -1,25 +1,23 @@
 /**
  * `generate`: one image from the command line, written as a PNG with A1111-style `parameters`.
- * Everything the user gave is checked before any work: the flags (mapped once to the engine's
- * request and checked by its one validator against the model folder's size rule), the output
- * folders and the latents file. Outputs are written to temporary names and renamed, so a failure
- * (a full disk, a NaN image) leaves no file behind.
+ * It runs on the same Engine as the browser's worker (LocalEngine over a DirectoryModelStore). The
+ * flags, the output folders and the latents file are checked before any work; the request is checked
+ * once, by the engine against the loaded model, and a refused field is said with its flag. Outputs are written to temporary names and renamed, so a failure
+ * (a full disk, a NaN image) leaves no file behind. A picture the folder's safety checker flags is withheld:
+ * no file, exit status 3; --no-safety-checker turns the checker off with diffusers' licence warning.
  */
 import { readFile } from 'node:fs/promises';
-import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
-import { folderGeometry, openModelFolder } from '../engine/model/model-folder.js';
-import { StableDiffusionPipeline } from '../engine/pipeline.js';
-import { encodeImagePng } from '../engine/request/png-file.js';
-import { validateRequest, type GenerationRequest, type RequestField } from '../engine/request/request.js';
-import { checkOutputPath, writeFilesAtomically } from '../node/atomic-write.js';
-import { DirectoryModelSource } from '../node/directory-source.js';
-import { nativeRuntime } from '../node/ort-native.js';
-import { wasmRuntime } from '../node/ort-node.js';
-import type { OrtModule, OrtSessionOptions } from '../engine/runtime/ort.js';
+import { InvalidRequestError } from '../core/errors.js';
+import { LocalEngine } from '../engine/local-engine.js';
+import type { GenerationRequest, RequestField } from '../engine/request/request.js';
+import type { Capabilities } from '../engine/runtime/capabilities.js';
+import { checkOutputPaths, writeFilesAtomically } from '../node/atomic-write.js';
+import { DirectoryModelStore } from '../node/directory-store.js';
 import { numberFlag, parseFlags, requireFlag } from './args.js';
 import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';
 import { readImageFlags } from './image-flags.js';
+import { cliRuntime, fallbackRuntime, type CliRuntime } from './runtime-choice.js';
 import { stepLines } from './step-lines.js';
 import { SAFETY_CHECKER_OFF_WARNING } from '../engine/safety/safety-off-warning.js';
 
@@ -31,6 +29,8 @@ const FLAGS = {
   scheduler: { type: 'string' },
   steps: { type: 'string' },
   guidance: { type: 'string' },
+  eta: { type: 'string' },
+  'timestep-spacing': { type: 'string' },
   seed: { type: 'string' },
   latents: { type: 'string' },
   width: { type: 'string' },
@@ -52,6 +52,8 @@ export const FLAG_FOR_FIELD: Record<RequestField, string> = {
   scheduler: 'scheduler',
   numInferenceSteps: 'steps',
   guidanceScale: 'guidance',
+  eta: 'eta',
+  timestepSpacing: 'timestep-spacing',
   seed: 'seed',
   latents: 'latents',
   width: 'width',
@@ -67,11 +69,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   if (positionals.length > 0) throw new InvalidRequestError(`Unexpected argument "${positionals[0]}" (quote the prompt: --prompt "...").`);
   if (values.prompt === undefined) throw new InvalidRequestError('--prompt is required (--prompt "" generates without one, unconditionally).', 'prompt');
   const out = requireFlag(values.out, 'out');
-  await checkOutputPath(out, 'out');
-  if (values.raw !== undefined) {
-    await checkOutputPath(values.raw, 'raw');
-    if (values.raw === out) throw new InvalidRequestError('--raw and --out name the same file.');
-  }
+  await checkOutputPaths([{ path: out, flag: 'out' }, ...(values.raw === undefined ? [] : [{ path: values.raw, flag: 'raw' }])]);
   const latents = values.latents === undefined ? undefined : await readFloat32(values.latents);
   const promptSyntax = promptSyntaxFlag(values['prompt-syntax']);
   const request: GenerationRequest = {
@@ -81,6 +79,8 @@ export async function generateCommand(argv: string[]): Promise<void> {
     scheduler: values.scheduler as GenerationRequest['scheduler'],
     numInferenceSteps: numberFlag(values.steps, 'steps'),
     guidanceScale: numberFlag(values.guidance, 'guidance'),
+    eta: numberFlag(values.eta, 'eta'),
+    timestepSpacing: values['timestep-spacing'] as GenerationRequest['timestepSpacing'],
     seed: numberFlag(values.seed, 'seed') ?? (latents ? undefined : 0),
     latents,
     width: numberFlag(values.width, 'width'),
@@ -88,38 +88,69 @@ export async function generateCommand(argv: string[]): Promise<void> {
     ...(await readImageFlags(values['init-image'], values.mask, numberFlag(values.strength, 'strength'))),
   };
 
-  // 2. The request against the model folder's rules (size multiple, latent shape), before loading it.
-  const source = new DirectoryModelSource(values.model ?? defaultModelDir());
-  const folder = await openModelFolder(source);
-  const [invalid] = validateRequest(request, folderGeometry(folder));
-  if (invalid) throw new InvalidRequestError(`--${FLAG_FOR_FIELD[invalid.field]}: ${invalid.message}`, invalid.field);
-  if (request.initImage && !folder.hasVaeEncoder) throw new ModelFileMissingError(`"${source.name}" has no vae_encoder/model.onnx, which --init-image needs: use a model folder exported with its VAE encoder.`);
-
-  // 3. Load, warn about what the text encoder cannot see, generate.
-  const { ort, executionProviders } = cliRuntime(values.runtime);
+  // 2. The model through the engine the worker runs: one open, one validation of the request against the
+  //    folder's rules as soon as its configs are read, the fit checks (weights, attention at this size), and
+  //    a picture request on a folder without vae_encoder/ refused from its file list, all before any session
+  //    loads. When wasm cannot fit and no --runtime was given, onnxruntime-node's CPU runtime (runtime-choice.ts).
+  const dir = values.model ?? defaultModelDir();
+  const warn = (line: string) => void process.stderr.write(`${line}\n`);
   // The folder's safety checker runs unless turned off explicitly (diffusers' warning then); a flagged
-  // picture is withheld: NsfwContentDetectedError, exit status 3, no file written.
+  // picture is withheld: NsfwContentDetectedError, exit status 3 (run-main.ts), no file written.
   const safetyChecker = values['no-safety-checker'] !== true;
-  if (!safetyChecker) process.stderr.write(`warning: ${SAFETY_CHECKER_OFF_WARNING}\n`);
-  const pipeline = await StableDiffusionPipeline.load(ort, source, { executionProviders, safetyChecker });
-  try {
+  if (!safetyChecker) warn(`warning: ${SAFETY_CHECKER_OFF_WARNING}`);
+  let runtime: CliRuntime | null = cliRuntime(values.runtime);
+  while (runtime) {
+    const engine = new LocalEngine({ ...runtime, store: new DirectoryModelStore(), detect: nodeCapabilities });
+    try {
+      return await generateWith(engine, dir, request, { ...values, safetyChecker }, out);
+    } catch (error) {
+      runtime = fallbackRuntime(values.runtime, runtime, error, warn);
+      if (!runtime) throw error;
+    } finally {
+      await engine.dispose();
+    }
+  }
+}
+
+async function generateWith(engine: LocalEngine, dir: string, request: GenerationRequest, values: { raw?: string; scheduler?: string; steps?: string; guidance?: string; safetyChecker: boolean }, out: string): Promise<void> {
+  {
+    const model = await engine.load({ id: dir, urls: { fp32: dir } }, { needsVaeEncoder: request.initImage !== undefined, safetyChecker: values.safetyChecker, request }).catch(inFlagWords);
+    // An LCM-distilled folder recommends LCM, 4 steps, guidance 1 for the sampler flags not given.
+    if (model.recommended && values.scheduler === undefined && values.steps === undefined && values.guidance === undefined) {
+      Object.assign(request, model.recommended);
+      process.stderr.write(`${model.name} is LCM-distilled: --scheduler ${model.recommended.scheduler} --steps ${model.recommended.numInferenceSteps} --guidance ${model.recommended.guidanceScale} (its recommendation; give any of them to choose yourself).\n`);
+    }
+    const promptSyntax = request.promptSyntax;
+
+    // 3. Warn about what the text encoder cannot see, generate (the request is checked against the model before any work).
     for (const [flag, text] of [['prompt', request.prompt], ['negative-prompt', request.negativePrompt ?? '']] as const) {
-      const { tokenCount, maxTokens, truncated } = pipeline.tokenize(text, promptSyntax);
+      const { tokenCount, maxTokens, truncated } = await engine.tokenize(text, promptSyntax);
       if (truncated) process.stderr.write(`warning: --${flag} has ${tokenCount} tokens; the text encoder reads the first ${maxTokens}, the rest is cut (as in diffusers; --prompt-syntax a1111 reads it all, in chunks).\n`);
     }
     const steps = stepLines((text) => void process.stderr.write(text), process.stderr.isTTY === true);
-    const result = await pipeline.generate(request, { onProgress: steps.onProgress }).finally(steps.close);
+    const result = await engine.generate(request, { onProgress: steps.onProgress, previewEvery: 0, floatImage: values.raw !== undefined }).catch(inFlagWords).finally(steps.close);
 
     // 4. Every output, or none.
-    const files = [{ path: out, data: await encodeImagePng(result) }];
-    if (values.raw) files.push({ path: values.raw, data: bytesOf(result.image) });
+    const files = [{ path: out, data: result.png }];
+    if (values.raw && result.image) files.push({ path: values.raw, data: bytesOf(result.image) });
     await writeFilesAtomically(files);
     const { timings, request: r } = result;
     console.error(`${out}: ${result.width}x${result.height}, ${r.scheduler} ${r.numInferenceSteps} steps, seed ${r.seed ?? '(given latents)'}; ` +
       `${(timings.denoiseMs / timings.stepMs.length).toFixed(0)} ms/UNet call, total ${(timings.totalMs / 1000).toFixed(2)} s`);
-  } finally {
-    await pipeline.dispose();
   }
+}
+
+/** A request field the engine refused, said in the CLI's words: the flag that sets it. */
+function inFlagWords(error: unknown): never {
+  if (error instanceof InvalidRequestError && error.field !== undefined && error.field in FLAG_FOR_FIELD) {
+    throw new InvalidRequestError(`--${FLAG_FOR_FIELD[error.field as RequestField]}: ${error.message}`, error.field);
+  }
+  throw error;
+}
+
+/** Node has no WebGPU here: the engine runs on the runtime's one backend (LocalEngineOptions.backend). */
+async function nodeCapabilities(): Promise<Capabilities> {
+  return { webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation: 'no WebGPU in Node' };
 }
 
 async function readFloat32(path: string): Promise<Float32Array> {
@@ -132,14 +163,4 @@ async function readFloat32(path: string): Promise<Float32Array> {
 
 function bytesOf(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/**
- * --runtime wasm (default: onnxruntime-web, as in the browser; one 4 GB heap) or cpu (onnxruntime-node's
- * CPU EP: reads the external data files itself, no heap limit; for real-size SD v1.4 portable folders).
- */
-function cliRuntime(runtime: string | undefined): { ort: OrtModule; executionProviders: OrtSessionOptions['executionProviders'] } {
-  if (runtime === undefined || runtime === 'wasm') return { ort: wasmRuntime(), executionProviders: ['wasm'] };
-  if (runtime === 'cpu') return { ort: nativeRuntime('cpu').ort, executionProviders: ['cpu'] };
-  throw new InvalidRequestError(`--runtime must be wasm or cpu (got "${runtime}").`);
 }

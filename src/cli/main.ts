@@ -14,7 +14,7 @@ import { runMain } from '../node/run-main.js';
 const USAGE = `Usage:
   npm run cli -- generate [--model DIR] --prompt TEXT [--negative-prompt TEXT] [--scheduler NAME]
                  [--steps N] [--guidance F] [--seed N | --latents FILE.f32] [--width W] [--height H]
-                 [--prompt-syntax plain|a1111]
+                 [--eta F] [--timestep-spacing leading|linspace|trailing] [--prompt-syntax plain|a1111]
                  [--init-image FILE [--mask FILE] [--strength S]] --out FILE.png [--raw FILE.f32] [--runtime wasm|cpu]
                  [--no-safety-checker]
   npm run cli -- parse-prompt TEXT
@@ -30,7 +30,10 @@ img2img: --init-image (PNG, JPEG or WebP; the output takes its size), --strength
 Inpainting: add --mask (same size; white = repaint, black = keep).
 Safety checker: a model folder with safety_checker/ runs it after decoding (as diffusers); a flagged
 picture is withheld: no file, exit status 3. --no-safety-checker turns it off (diffusers' licence warning).
-Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc.
+Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc, lcm, tcd.
+A picture in 4 steps: --scheduler lcm --steps 4 --guidance 1 (an LCM-distilled model or LoRA); --guidance 1
+or less runs the UNet once a step, on the prompt alone. --eta: DDIM's eta / TCD's gamma, 0 to 1 (default 0).
+--timestep-spacing: overrides the model's spacing for every scheduler (trailing: few-step DDIM, Hyper-SD).
 --runtime: wasm (onnxruntime-web, default; a 4 GB heap) or cpu (onnxruntime-node's CPU EP, for real-size
 SD v1.4 folders made with tools/prepare_model.py --target portable).
 --prompt "" generates unconditionally. Width and height: multiples of the model's size multiple
@@ -39,28 +42,24 @@ Exit status: 0 done, 2 bad input (flags, request, model folder, output paths), 1
 (NaN output, a full disk). Errors print as one line (SD_DEBUG=1 adds the stack); outputs are written
 whole or not at all.`;
 
+/** Every command, by name (the unknown-command message lists them all from here). */
+const COMMANDS: Readonly<Record<string, (argv: string[]) => Promise<void>>> = {
+  generate: generateCommand,
+  'parse-prompt': parsePromptCommand,
+  encode: encodeCommand,
+  tokenize: tokenizeCommand,
+  noise: noiseCommand,
+};
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'generate':
-      return generateCommand(rest);
-    case 'tokenize':
-      return tokenizeCommand(rest);
-    case 'noise':
-      return noiseCommand(rest);
-    case 'parse-prompt':
-      return parsePromptCommand(rest);
-    case 'encode':
-      return encodeCommand(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return;
-    default:
-      throw new InvalidRequestError(`Unknown command "${command}": use generate, tokenize or noise (npm run cli -- help).`);
+  if (command === undefined || ['help', '--help', '-h'].includes(command)) {
+    console.log(USAGE);
+    return;
   }
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) throw new InvalidRequestError(`Unknown command "${command}": use ${Object.keys(COMMANDS).join(', ')} or help (npm run cli -- help).`);
+  return run(rest);
 }
 
 runMain(() => main(process.argv.slice(2)));

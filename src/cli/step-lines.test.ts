@@ -1,6 +1,6 @@
 /** The CLI's step lines: what reaches stderr for a terminal and for a pipe (exact strings). */
 import { describe, expect, it } from 'vitest';
-import type { GenerationProgress } from '../engine/pipeline.js';
+import type { GenerationProgress } from '../engine/events.js';
 import { stepLines } from './step-lines.js';
 
 /** What a run reports: encode, steps 1..n of total, decode (stopping after `n` when n < total). */

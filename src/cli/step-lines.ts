@@ -3,10 +3,11 @@
  * not UNet calls). On a terminal one line rewritten in place (\r), ended by a newline after the last
  * step; when stderr is a pipe or a file (CI logs, `2> log`), one plain line per step, so nothing is smeared.
  */
-import type { GenerationProgress } from '../engine/pipeline.js';
+import type { EngineProgress } from '../engine/events.js';
+import type { GenerationProgress } from '../engine/events.js';
 
 export interface StepLines {
-  onProgress: (progress: GenerationProgress) => void;
+  onProgress: (progress: EngineProgress | GenerationProgress) => void;
   /** Ends a line left open on a terminal (a run stopped part-way). */
   close: () => void;
 }

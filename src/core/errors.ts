@@ -73,6 +73,15 @@ export class NsfwContentDetectedError extends SdError {
   }
 }
 
+/** The engine's web worker could not start (its script not served, a syntax error) or died (out of memory, a crash); the next request starts a new one. */
+export class EngineWorkerError extends SdError {
+  override name = 'EngineWorkerError';
+}
+/** The GPU device was lost (a driver reset, a background tab, out of memory) during the job; the engine makes new sessions on the next request. */
+export class GpuDeviceLostError extends SdError {
+  override name = 'GpuDeviceLostError';
+}
+
 const classes = {
   SdError,
   NsfwContentDetectedError,
@@ -88,6 +97,8 @@ const classes = {
   ModelTooLargeError,
   NonFiniteOutputError,
   CancelledError,
+  EngineWorkerError,
+  GpuDeviceLostError,
 } as const;
 
 export interface SerializedError {

@@ -173,3 +173,15 @@ describe('a prompt line that starts with "Negative prompt:" (issue 12, item 7)',
     expect(parseParameters(formatParameters({ ...base, prompt: '', negativePrompt: '' }))).toMatchObject({ prompt: '', negativePrompt: '', steps: 25 });
   });
 });
+
+describe('parseParameters: numbers are decimal only (issue 25, smaller)', () => {
+  it.each([
+    ['CFG scale: 0x10', /"CFG scale: 0x10" is not a number/],
+    ['CFG scale: 1e1', /"CFG scale: 1e1" is not a number/],
+  ])('%s is refused', (setting, message) => {
+    expect(() => parseParameters(`a cat\nSteps: 20, Sampler: Euler a, ${setting}, Seed: 1, Size: 512x512`)).toThrow(message);
+  });
+  it('Denoising strength: 5e-1 is refused', () => {
+    expect(() => parseParameters('a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 5e-1')).toThrow(/"Denoising strength: 5e-1" is not a number/);
+  });
+});

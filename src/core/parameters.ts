@@ -13,6 +13,7 @@
  * `Prompt syntax: plain` (or `a1111`) records how the prompt was read; A1111 writes no such key, and
  * its prompts are in its own syntax, so a text without it reads as `a1111`.
  */
+import { parseDecimal } from './decimal.js';
 import { InvalidRequestError } from './errors.js';
 import { settingsPairs } from './infotext-settings.js';
 import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from './prompt-syntax.js';
@@ -21,7 +22,7 @@ export interface GenerationParameters {
   prompt: string;
   negativePrompt: string;
   steps: number;
-  /** A1111 sampler label: 'PNDM', 'DDIM', 'LMS', 'Euler', 'Euler a', 'Heun', 'DPM++ 2M', 'DPM++ 2M Karras', 'UniPC'. */
+  /** A1111 sampler label: 'PNDM', 'DDIM', 'LMS', 'Euler', 'Euler a', 'Heun', 'DPM++ 2M', 'DPM++ 2M Karras', 'UniPC', 'LCM', 'TCD'. */
   sampler: string;
   guidanceScale: number;
   seed: number;
@@ -41,6 +42,13 @@ export interface ParsedGenerationParameters extends GenerationParameters {
   /** Other settings in their order, e.g. `{ 'Model hash': '6ce0161689', Version: 'v1.6.0' }`, values unquoted. */
   extra: Record<string, string>;
 }
+
+/**
+ * Sampler settings beyond the sampler's label, written as extra `key: value` pairs: A1111's own keys for
+ * eta (its `eta_ddim` option's "Eta DDIM" for DDIM, its `eta_ancestral` option's "Eta" for the other
+ * samplers, TCD's gamma here), and "Timestep spacing" (diffusers' `timestep_spacing`; A1111 has no such key).
+ */
+export const SAMPLER_SETTING_KEYS = { etaDdim: 'Eta DDIM', eta: 'Eta', timestepSpacing: 'Timestep spacing' } as const;
 
 /** Settings-line keys of the known fields (A1111's labels). */
 const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', seed: 'Seed', size: 'Size', model: 'Model', promptSyntax: 'Prompt syntax', denoisingStrength: 'Denoising strength' } as const;
@@ -139,7 +147,7 @@ export function parseParameters(text: string): ParsedGenerationParameters {
   const steps = integer(KEYS.steps);
   const sampler = required(KEYS.sampler);
   const cfg = required(KEYS.guidanceScale);
-  const guidanceScale = cfg.trim() === '' ? NaN : Number(cfg);
+  const guidanceScale = parseDecimal(cfg.trim()) ?? NaN;
   if (!Number.isFinite(guidanceScale)) throw new InvalidRequestError(`"CFG scale: ${cfg}" is not a number.`);
   const seed = integer(KEYS.seed);
   const size = SIZE.exec(required(KEYS.size).trim());
@@ -148,7 +156,7 @@ export function parseParameters(text: string): ParsedGenerationParameters {
   const syntax = settings.get(KEYS.promptSyntax)?.trim() ?? 'a1111';
   if (!isPromptSyntax(syntax)) throw new InvalidRequestError(`"${KEYS.promptSyntax}: ${syntax}" is not one of ${PROMPT_SYNTAXES.join(', ')}.`);
   const strengthText = settings.get(KEYS.denoisingStrength);
-  const denoisingStrength = strengthText === undefined || strengthText.trim() === '' ? undefined : Number(strengthText);
+  const denoisingStrength = strengthText === undefined || strengthText.trim() === '' ? undefined : (parseDecimal(strengthText.trim()) ?? NaN);
   if (denoisingStrength !== undefined && !Number.isFinite(denoisingStrength)) throw new InvalidRequestError(`"Denoising strength: ${strengthText}" is not a number.`);
 
   const extra: Record<string, string> = {};

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readJson } from '../testing/reference-data.js';
-import { parsePromptAttention, pythonFloat, type PromptFragment } from './prompt-parser.js';
+import { MAX_EMPHASIS_DEPTH, parsePromptAttention, pythonFloat, type PromptFragment } from './prompt-parser.js';
 
 interface ParseCase {
   prompt: string;
@@ -52,5 +52,31 @@ describe('pythonFloat', () => {
     expect(pythonFloat('1.2.3')).toBeNull();
     expect(pythonFloat('.')).toBeNull();
     expect(pythonFloat('-')).toBeNull();
+  });
+});
+
+describe('parsePromptAttention work (issue 25 item 9: A1111 is quadratic in the nesting and in the merge)', () => {
+  const n = 1 << 17; // 128 Ki characters per family: a quadratic parser takes ~n²/4 steps here
+  const fill = (unit: string) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+  it.each([
+    ['escaped brackets (the merge: one fragment each)', fill('\\(')],
+    ['brackets opened and closed around each word', fill('(a) ')],
+    ['square and round brackets interleaved', fill('[a(b)]')],
+    ['weights', fill('(a:1.2) ')],
+    ['BREAK between words', fill('a BREAK ')],
+    ['a hundred open brackets, then text closed around each word', '('.repeat(99) + fill('a(b)')],
+  ])('%s: at most 3 steps per character, plus the nesting limit per group', (_, prompt) => {
+    const work = { steps: 0 };
+    parsePromptAttention(prompt, work);
+    expect(work.steps).toBeLessThanOrEqual(3 * prompt.length + MAX_EMPHASIS_DEPTH * Math.ceil(prompt.length / 2));
+    if (!prompt.startsWith('((')) expect(work.steps).toBeLessThanOrEqual(3 * prompt.length);
+  });
+
+  it('refuses text nested deeper than MAX_EMPHASIS_DEPTH, early (the "(a" repeated probe)', () => {
+    const work = { steps: 0 };
+    expect(() => parsePromptAttention(fill('(a'), work)).toThrow(/nested 101 brackets deep at character 202; at most 100 are read/);
+    expect(work.steps).toBeLessThanOrEqual(3 * 202);
+    expect(() => parsePromptAttention(`${'('.repeat(10_000)}a`)).toThrow(/nested 10000 brackets deep/);
+    expect(parsePromptAttention(`${'('.repeat(100)}a${')'.repeat(100)}`)).toEqual([['a', Array.from({ length: 100 }).reduce<number>((w) => w * 1.1, 1)]]);
   });
 });

@@ -11,7 +11,10 @@
  * they differ from JavaScript's: `\d` and `\w` are Unicode-aware and `\s` is str.isspace.
  * One deliberate difference: A1111 crashes on a weight that is not a number, e.g. `(d:1.2.3)`; here
  * the `:` and what follows stay text and the bracket closes as a plain `(...)`: [["d:1.2.3", 1.1]].
+ * And one limit A1111 does not have: text nested deeper than MAX_EMPHASIS_DEPTH brackets is refused,
+ * which keeps the work linear in the prompt's length (A1111's is quadratic in the nesting).
  */
+import { InvalidRequestError } from './errors.js';
 
 /** [text, weight]; `["BREAK", -1]` marks a chunk break. */
 export type PromptFragment = [text: string, weight: number];
@@ -33,29 +36,68 @@ export function isBreak([text, weight]: PromptFragment): boolean {
   return text === 'BREAK' && weight === BREAK_WEIGHT;
 }
 
-export function parsePromptAttention(text: string): PromptFragment[] {
-  const res: PromptFragment[] = [];
+/** Counts the parser's work (weight updates and merges), for tests that bound it (never time). */
+export interface ParseWork {
+  steps: number;
+}
+
+/**
+ * Deepest emphasis read: text inside more than this many open brackets is refused (InvalidRequestError).
+ * Each bracket multiplies the weights of the text it encloses once, in A1111's order, so the work is at
+ * most this many multiplications per run of text; A1111's weight there would already be 1.1^100 = 13781.
+ */
+export const MAX_EMPHASIS_DEPTH = 100;
+
+/**
+ * A1111's parse_prompt_attention with its results and its order of floating-point multiplications,
+ * in linear time: text between two bracket tokens is one group (every bracket that encloses one of its
+ * fragments encloses all of them, and closes at the same time for all), so a closing bracket
+ * multiplies each group's weight once instead of each fragment's, and runs of equal weight are merged
+ * in one pass instead of by splicing.
+ */
+export function parsePromptAttention(text: string, work: ParseWork = { steps: 0 }): PromptFragment[] {
+  const fragments: { text: string; group: number }[] = [];
+  /** Per group: its weight (every fragment of a group has the same one). */
+  const weights: number[] = [];
+  /** Open brackets, as the index of the first group they enclose. */
   const roundBrackets: number[] = [];
   const squareBrackets: number[] = [];
+  let groupClosed = true;
+  const push = (fragment: string, weight: number, at: number) => {
+    if (groupClosed || weight !== weights[weights.length - 1]) {
+      const depth = roundBrackets.length + squareBrackets.length;
+      if (depth > MAX_EMPHASIS_DEPTH) {
+        throw new InvalidRequestError(`Emphasis is nested ${depth} brackets deep at character ${at + 1}; at most ${MAX_EMPHASIS_DEPTH} are read (escape literal brackets as \\( \\)).`);
+      }
+      weights.push(weight);
+    }
+    groupClosed = weight === BREAK_WEIGHT; // a BREAK is a group of its own
+    fragments.push({ text: fragment, group: weights.length - 1 });
+  };
   const multiplyRange = (start: number, multiplier: number) => {
-    for (let p = start; p < res.length; p++) res[p][1] *= multiplier;
+    for (let g = start; g < weights.length; g++) weights[g] *= multiplier;
+    work.steps += weights.length - start;
+    groupClosed = true;
   };
 
   const re = new RegExp(ATTENTION.source, ATTENTION.flags);
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    work.steps++;
     const token = m[0];
     const weightText = m[1];
     if (token.startsWith('\\')) {
-      res.push([token.slice(1), 1.0]);
+      push(token.slice(1), 1.0, m.index);
     } else if (token === '(') {
-      roundBrackets.push(res.length);
+      roundBrackets.push(weights.length);
+      groupClosed = true;
     } else if (token === '[') {
-      squareBrackets.push(res.length);
+      squareBrackets.push(weights.length);
+      groupClosed = true;
     } else if (weightText !== undefined && roundBrackets.length > 0) {
       const weight = pythonFloat(weightText);
       if (weight === null) {
         // Not a number (A1111 raises here): keep ":" as text and read on after it.
-        res.push([':', 1.0]);
+        push(':', 1.0, m.index);
         re.lastIndex = m.index + 1;
       } else {
         multiplyRange(roundBrackets.pop()!, weight);
@@ -66,26 +108,49 @@ export function parsePromptAttention(text: string): PromptFragment[] {
       multiplyRange(squareBrackets.pop()!, SQUARE_BRACKET_MULTIPLIER);
     } else {
       for (const [i, part] of token.split(BREAK).entries()) {
-        if (i > 0) res.push(['BREAK', BREAK_WEIGHT]);
-        res.push([part, 1.0]);
+        if (i > 0) push('BREAK', BREAK_WEIGHT, m.index);
+        push(part, 1.0, m.index);
       }
     }
   }
   for (const pos of roundBrackets) multiplyRange(pos, ROUND_BRACKET_MULTIPLIER);
   for (const pos of squareBrackets) multiplyRange(pos, SQUARE_BRACKET_MULTIPLIER);
 
-  if (res.length === 0) return [['', 1.0]];
-  // Merge runs of identical weights.
-  let i = 0;
-  while (i + 1 < res.length) {
-    if (res[i][1] === res[i + 1][1]) {
-      res[i][0] += res[i + 1][0];
-      res.splice(i + 1, 1);
-    } else {
-      i += 1;
+  if (fragments.length === 0) return [['', 1.0]];
+  // Merge runs of identical weights (A1111 compares the fragments' weights, as here).
+  const res: PromptFragment[] = [];
+  let run: string[] = [];
+  let runWeight = weights[fragments[0].group];
+  for (const { text: fragment, group } of fragments) {
+    work.steps++;
+    if (weights[group] !== runWeight) {
+      res.push([run.join(''), runWeight]);
+      run = [];
+      runWeight = weights[group];
     }
+    run.push(fragment);
   }
+  res.push([run.join(''), runWeight]);
   return res;
+}
+
+/**
+ * Why the text encoder cannot take `text`'s emphasis, or null: it nests deeper than MAX_EMPHASIS_DEPTH,
+ * or a weight is not a finite float32 (`((a:1e39))`, or 1.1^10000 from 10,000 brackets), which would
+ * turn the embeddings into Inf/NaN. For the request validator, in words a user can act on.
+ */
+export function emphasisProblem(text: string): string | null {
+  let fragments: PromptFragment[];
+  try {
+    fragments = parsePromptAttention(text);
+  } catch (error) {
+    if (error instanceof InvalidRequestError) return error.message;
+    throw error;
+  }
+  const bad = fragments.find((f) => !isBreak(f) && !Number.isFinite(Math.fround(f[1])));
+  if (!bad) return null;
+  const quoted = bad[0].length > 20 ? `${bad[0].slice(0, 20)}...` : bad[0];
+  return `The emphasis on "${quoted}" multiplies to a weight of ${bad[1]}, which is not a finite number (float32): remove brackets or use a smaller (text:weight).`;
 }
 
 /**

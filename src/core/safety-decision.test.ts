@@ -2,7 +2,7 @@
  * diffusers' StableDiffusionSafetyChecker.forward decision rules (safety_checker.py) on scores at their
  * edges, with numpy's float32 arithmetic (round(x, 3) = rint(float32(x * 1000)) / 1000, checked in numpy
  * 2.4 on 200000 random float32 scores in [-0.002, 0.002]: "round(x, 3) > 0" iff "float32(x * 1000) > 0.5").
- * The pipeline-level parity against diffusers is src/engine/safety/safety-checker.test.ts.
+ * The pipeline-level parity against diffusers is src/engine/safety/safety-checker.parity.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { safetyDecision } from './safety-decision.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineProgress } from '../engine/engine.js';
+import type { EngineProgress } from '../engine/events.js';
 import { progressDetail, sdEvent } from './events.js';
 import { statusText } from './status-text.js';
 

@@ -8,7 +8,7 @@
  * step one sd-progress followed by its sd-preview (when previews are on), one sd-progress 'decode',
  * then exactly one of sd-complete or sd-error.
  */
-import type { EngineProgress } from '../engine/engine.js';
+import type { EngineProgress } from '../engine/events.js';
 import type { ResolvedRequest } from '../engine/request/request.js';
 
 export interface SdProgressDetail {

@@ -14,9 +14,11 @@
  * @attr negative-prompt - what to steer away from. Property: `negativePrompt: string`.
  * @attr prompt-syntax - a1111 (default: AUTOMATIC1111's `(word:1.3)`, `[word]`, BREAK, prompts past 75 tokens in
  *   77-token chunks) | plain (diffusers: the text as written, cut at 75 tokens). Property: `promptSyntax: string`.
- * @attr scheduler - pndm | ddim | lms | euler | euler_a | heun | dpmpp_2m | dpmpp_2m_karras | unipc. Property: `scheduler: string | null`.
+ * @attr scheduler - pndm | ddim | lms | euler | euler_a | heun | dpmpp_2m | dpmpp_2m_karras | unipc | lcm | tcd. Property: `scheduler: string | null`.
  * @attr steps - denoising steps (1-1000; the request's numInferenceSteps). Property: `steps: number | null`.
  * @attr guidance - classifier-free guidance scale (0-50; the request's guidanceScale). Property: `guidance: number | null`.
+ * @attr eta - DDIM's eta / TCD's gamma, 0-1: fresh noise per step (default 0). Property: `eta: number | null`.
+ * @attr timestep-spacing - leading | linspace | trailing: overrides the model's spacing for every scheduler. Property: `timestepSpacing: string | null`.
  * @attr seed - a seed (0 to 2^53-1) that reproduces an image; -1 or absent: a new random seed each time. Property: `seed: number | null`.
  * @attr width, height - image size in pixels, multiples of the model's size multiple (8 x 2^UNet down-samplings: 32 for shapes-sd, 64 for SD v1.4). Properties: `width`, `height: number | null`.
  *   Absent number attributes (null properties) mean the model's recommendation, else diffusers' defaults.
@@ -63,7 +65,7 @@
  */
 import { decodeImageSource } from '../browser/decode-image.js';
 import { CancelledError, errorToJSON, InvalidRequestError } from '../core/errors.js';
-import type { EngineProgress, Preview } from '../engine/engine.js';
+import type { EngineProgress, Preview } from '../engine/events.js';
 import { randomSeed } from '../engine/request/seed.js';
 import { presets } from '../presets/presets.js';
 import { progressDetail, sdEvent, type SdCompleteDetail, type SdEventDetails } from './events.js';
@@ -100,10 +102,10 @@ const TEMPLATE = /* html */ `
   </div>
 </div>`;
 
-const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'prompt-syntax', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height', 'strength'] as const;
+const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'prompt-syntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestep-spacing', 'seed', 'width', 'height', 'strength'] as const;
 const IMAGE_ATTRIBUTES = ['init-image', 'mask'] as const;
 type ImageAttribute = (typeof IMAGE_ATTRIBUTES)[number];
-const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'promptSyntax', 'scheduler', 'steps', 'guidance', 'seed', 'width', 'height', 'strength', 'initImage', 'mask', 'preview', 'safetyChecker'] as const;
+const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'promptSyntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestepSpacing', 'seed', 'width', 'height', 'strength', 'initImage', 'mask', 'preview', 'safetyChecker'] as const;
 
 /**
  * HTMLElement where there is a DOM; elsewhere (Node: SSR, tests) a stand-in, so that importing this
@@ -241,6 +243,21 @@ export class SdTextToImageElement extends ElementBase {
   }
   set guidance(value: number | null) {
     this.#setNumber('guidance', value);
+  }
+
+  get eta(): number | null {
+    return this.#number('eta');
+  }
+  set eta(value: number | null) {
+    this.#setNumber('eta', value);
+  }
+
+  get timestepSpacing(): string | null {
+    return this.getAttribute('timestep-spacing');
+  }
+  set timestepSpacing(value: string | null) {
+    if (value === null) this.removeAttribute('timestep-spacing');
+    else this.setAttribute('timestep-spacing', value);
   }
 
   get seed(): number | null {

@@ -105,7 +105,7 @@ describe('requestFromAttributes', () => {
     [{ width: '100' }, 'width', "Width must be a multiple of 32 for this model (the VAE's factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 100)."],
     [{ height: '4096' }, 'height', 'Height must be a whole number from 32 to 2048 (got 4096).'],
     [{ 'prompt-syntax': 'nai' }, 'promptSyntax', 'Prompt syntax must be one of plain, a1111 (got "nai").'],
-    [{ scheduler: 'k_lms' }, 'scheduler', 'Scheduler must be one of pndm, ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc (got "k_lms").'],
+    [{ scheduler: 'k_lms' }, 'scheduler', 'Scheduler must be one of pndm, ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc, lcm, tcd (got "k_lms").'],
   ])('refuses %j with the field and the validator\'s words', (attributes, field, message) => {
     let caught: unknown;
     try {

@@ -15,7 +15,7 @@ import type { RgbaImage } from '../core/init-image.js';
 import { DEFAULT_STRENGTH } from '../engine/request/image-request.js';
 import { RANDOM_SEED, validateRequest, type GenerationRequest } from '../engine/request/request.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
-import { modelNameFromUrl, normaliseModelUrl } from '../store/model-url.js';
+import { modelNameFromUrl, normaliseModelUrl } from '../engine/model/model-url.js';
 
 /** The preset an element without a `model` attribute uses: the demo bundled with the library. */
 export const DEFAULT_MODEL = 'shapes-sd';
@@ -24,7 +24,7 @@ export const DEFAULT_MODEL = 'shapes-sd';
 export const DEFAULT_PROMPT_SYNTAX: PromptSyntax = 'a1111';
 
 /** The attributes that hold numbers. */
-export type NumberAttribute = 'steps' | 'guidance' | 'seed' | 'width' | 'height' | 'strength';
+export type NumberAttribute = 'steps' | 'guidance' | 'eta' | 'seed' | 'width' | 'height' | 'strength';
 
 export { DEFAULT_STRENGTH };
 
@@ -71,7 +71,7 @@ export function resolveModel(value: string | null, presets: readonly ModelPreset
 }
 
 export interface AttributeReader {
-  (name: 'prompt' | 'negative-prompt' | 'prompt-syntax' | 'scheduler' | NumberAttribute): string | null;
+  (name: 'prompt' | 'negative-prompt' | 'prompt-syntax' | 'scheduler' | 'timestep-spacing' | NumberAttribute): string | null;
 }
 
 /** The decoded pictures of an img2img / inpainting request (image-inputs.ts); none for text-to-image. */
@@ -116,6 +116,8 @@ export function requestFromAttributes(
     scheduler: (read('scheduler')?.trim() || recommended?.scheduler) as GenerationRequest['scheduler'],
     numInferenceSteps: number('steps', 'numInferenceSteps') ?? recommended?.numInferenceSteps,
     guidanceScale: number('guidance', 'guidanceScale') ?? recommended?.guidanceScale,
+    eta: number('eta', 'eta'),
+    timestepSpacing: (read('timestep-spacing')?.trim() || undefined) as GenerationRequest['timestepSpacing'],
     seed: seed === RANDOM_SEED ? randomSeed() : seed,
     width: number('width', 'width') ?? size?.width,
     height: number('height', 'height') ?? size?.height,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError, ModelFileMissingError } from '../core/errors.js';
-import type { Engine, LoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
+import type { Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
@@ -28,14 +28,14 @@ class FakeEngine implements Engine {
   async capabilities(): Promise<never> {
     throw new Error('unused');
   }
-  async load(s: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
+  async load(s: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
     this.log.push(`load ${s.id}${options.needsVaeEncoder ? ' for a picture' : ''}`);
     // A folder without vae_encoder/ refuses a picture request at load, as LocalEngine does from the file list.
     if (options.needsVaeEncoder && s.id === 'no-encoder') throw new ModelFileMissingError('"no-encoder" has no vae_encoder/model.onnx');
     options.onProgress?.({ stage: 'load', part: 'unet', index: 2, count: 4 });
     await this.#gate();
     this.loaded = s.id;
-    return { id: s.id, name: s.id, url: s.urls.fp32 ?? '', precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: s.id !== 'no-encoder', safetyChecker: false };
+    return { id: s.id, name: s.id, url: s.urls.fp32 ?? '', precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: s.id !== 'no-encoder', recommended: null, safetyChecker: false };
   }
   async generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     this.log.push(`generate ${request.prompt} with ${this.loaded}`);

@@ -4,15 +4,20 @@
  * unit in a page-wide queue, so an element never generates with a model another element loaded in
  * between. The worker starts with the first job and is disposed a while after the last element
  * disconnects (moving an element in the DOM disconnects and reconnects it, which must not kill it).
+ * A worker that cannot start or dies fails its job (EngineWorkerError, shown as sd-error); the next job
+ * starts a new one from the factory, so the queue never waits on a dead worker.
  *
- * The factory is the seam tests use: `new SharedEngine(() => fakeEngine)`.
+ * A job runs as the app's do (protocol/engine-job.ts). The factory is the seam tests use:
+ * `new SharedEngine(() => fakeEngine)`.
  */
-import { CancelledError } from '../core/errors.js';
+import { CancelledError, EngineWorkerError } from '../core/errors.js';
 import { SerialQueue } from '../core/serial-queue.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
-import { WorkerEngine } from '../protocol/worker-engine.js';
+import { runEngineJob } from '../protocol/engine-job.js';
+
+export { workerEngine } from '../protocol/worker-engine.js';
 
 export type EngineFactory = () => Engine;
 
@@ -32,14 +37,6 @@ export interface JobResult {
 
 /** The library build's name for workers/engine.worker.ts (vite.lib.config.ts): beside the element's module, ort/ and models/. */
 export const WORKER_FILE = 'engine.worker.js';
-
-/**
- * The engine in a module worker started from `workerUrl` (a URL known only at run time, so that
- * bundlers of pages that use the package leave the library's own worker file alone).
- */
-export function workerEngine(workerUrl: string | URL): Engine {
-  return new WorkerEngine(new Worker(workerUrl, { type: 'module' }));
-}
 
 export class SharedEngine {
   readonly #factory: EngineFactory;
@@ -91,12 +88,21 @@ export class SharedEngine {
     const signal = job.options?.signal;
     const task = async (): Promise<JobResult> => {
       if (signal?.aborted) throw new CancelledError();
+      const { previewEvery, vaeDecodeEvery, onProgress, onPreview } = job.options ?? {};
+      let model: LoadedModel | undefined;
+      let result: ImageResult | undefined;
       const engine = this.engine;
-      // A picture request on a model without vae_encoder/ is refused from the folder's file list, before its weights move.
-      const model = await engine.load(job.spec, { onProgress: job.options?.onProgress, signal, needsVaeEncoder: job.request.initImage !== undefined, safetyChecker: job.safetyChecker ?? true });
-      if (signal?.aborted) throw new CancelledError();
-      const result = await engine.generate(job.request, job.options);
-      return { model, result };
+      await runEngineJob(engine, { spec: job.spec, requests: [job.request], preview: { previewEvery, vaeDecodeEvery }, safetyChecker: job.safetyChecker ?? true, signal }, {
+        onProgress: (progress) => onProgress?.(progress),
+        onPreview: (preview) => onPreview?.(preview),
+        onLoaded: (loaded) => void (model = loaded),
+        onImage: (image) => void (result = image),
+      }).catch((error: unknown) => {
+        // Its worker could not start or died: the next job asks the factory again (a corrected assetsUrl takes effect).
+        if (error instanceof EngineWorkerError && this.#engine === engine) this.#engine = null;
+        throw error;
+      });
+      return { model: model!, result: result! };
     };
     const run = this.#queue.run(task);
     if (!signal) return run;

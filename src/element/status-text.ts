@@ -1,5 +1,5 @@
 /** The element's one-line status for each progress report, in plain words. */
-import type { EngineProgress } from '../engine/engine.js';
+import type { EngineProgress } from '../engine/events.js';
 
 const MB = 1024 * 1024;
 

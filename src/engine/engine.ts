@@ -1,42 +1,22 @@
 /**
  * The Engine contract the surfaces (app, web component, CLI) program against. `LocalEngine` runs it
  * in the current thread (the worker); `WorkerEngine` is a proxy that runs it in a web worker.
- * Everything it speaks is defined in the engine (ports.ts for what adapters implement).
+ * Everything it speaks is defined in the engine (events.ts for progress, ports.ts for what adapters implement).
  */
+import type { SamplerSettings } from './model/model-recommendation.js';
 import type { SerializedError } from '../core/errors.js';
 import type { BackendPreference } from './runtime/backend-choice.js';
 import type { Capabilities } from './runtime/capabilities.js';
+import type { Backend } from './runtime/model-fit.js';
 import type { ModelGeometry } from './model/model-geometry.js';
 import type { ModelSpec, Precision } from './model/model-spec.js';
-import type { GenerationProgress, LoadProgress } from './pipeline.js';
-import type { DownloadProgress, StoredModelInfo } from './ports.js';
+import type { EngineProgress, Preview } from './events.js';
+import type { StoredModelInfo } from './ports.js';
 import type { GenerationRequest, ResolvedRequest } from './request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from './text/tokenizer.js';
 
 export type { SerializedError, StoredModelInfo };
-
-/**
- * Download stages (download, retry, verify, repair, done), then model loading, encoding, each denoising
- * step, decoding. denoise counts sampler steps as diffusers' progress bar does (step k of N, N = the steps
- * that run), not UNet calls; itPerSecond is sampler steps per second.
- */
-export type EngineProgress =
-  | DownloadProgress
-  | LoadProgress
-  | Exclude<GenerationProgress, { stage: 'denoise' }>
-  | (Extract<GenerationProgress, { stage: 'denoise' }> & { itPerSecond: number; etaSeconds: number });
-
-/** The latents after a completed sampler step (one per step, as A1111's live previews): the same k of N as the denoise progress before it. */
-export interface Preview {
-  step: number;
-  totalSteps: number;
-  /** 'latent': cheap linear projection at latent resolution; 'vae': a full decode. */
-  kind: 'latent' | 'vae';
-  width: number;
-  height: number;
-  rgba: Uint8ClampedArray;
-}
 
 export interface PreviewOptions {
   /** Post a latent preview every N sampler steps (0: none). Default 1. */
@@ -52,7 +32,7 @@ export interface LoadedModel {
   url: string;
   /** What the folder's graphs compute in (not what the spec asked for: a folder typed by URL may be either). */
   precision: Precision;
-  backend: 'webgpu' | 'wasm';
+  backend: Backend;
   /** What requests for this model must satisfy (size multiple, default size, latent channels). */
   geometry: ModelGeometry;
   /** Why `backend` is not the browser's best one (a software WebGPU adapter, a setting); null when it is. */
@@ -61,6 +41,8 @@ export interface LoadedModel {
   hasVaeEncoder: boolean;
   /** Whether the safety checker runs after every decode (the folder has one and it was not turned off). */
   safetyChecker: boolean;
+  /** The sampler settings the folder recommends (LCM-distilled: LCM, 4 steps, guidance 1), or null (model-recommendation.ts). */
+  recommended: SamplerSettings | null;
 }
 
 export interface ImageResult {
@@ -74,6 +56,8 @@ export interface ImageResult {
   /** The model's name (its folder). */
   model: string;
   timings: { textEncoderMs: number; denoiseMs: number; vaeDecodeMs: number; totalMs: number; stepMs: number[] };
+  /** The decoded image as float32 NCHW in [0, 1] (diffusers' output_type="np"); only when asked for with `floatImage`. */
+  image?: Float32Array;
 }
 
 export interface CallOptions {
@@ -81,7 +65,7 @@ export interface CallOptions {
   onProgress?: (progress: EngineProgress) => void;
 }
 
-export interface LoadOptions extends CallOptions {
+export interface EngineLoadOptions extends CallOptions {
   /** Default 'auto' (backend-choice.ts: small models on wasm when WebGPU is software-only). */
   backend?: BackendPreference;
   /**
@@ -95,15 +79,22 @@ export interface LoadOptions extends CallOptions {
    * generate() rejects with NsfwContentDetectedError and returns no pixels.
    */
   safetyChecker?: boolean;
+  /**
+   * The request to follow, in this thread (the CLI): checked against the folder's rules and the backend's
+   * memory as soon as the folder's configs are read, before any session loads (not sent to a worker).
+   */
+  request?: GenerationRequest;
 }
 
 export interface GenerateCallOptions extends CallOptions, PreviewOptions {
   onPreview?: (preview: Preview) => void;
+  /** Also return the float32 image (ImageResult.image; the CLI's --raw). In this thread only: WorkerEngine does not send it. */
+  floatImage?: boolean;
 }
 
 export interface Engine {
   capabilities(): Promise<Capabilities>;
-  load(spec: ModelSpec, options?: LoadOptions): Promise<LoadedModel>;
+  load(spec: ModelSpec, options?: EngineLoadOptions): Promise<LoadedModel>;
   generate(request: GenerationRequest, options?: GenerateCallOptions): Promise<ImageResult>;
   /** The prompt's tokens as the counter shows them, in `syntax` (default plain). */
   tokenize(text: string, syntax?: PromptSyntax): Promise<Tokenized>;

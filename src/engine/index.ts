@@ -6,10 +6,11 @@
  *   const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource(dir), { executionProviders: ['wasm'] });
  *   const { rgba, width, height, request } = await pipeline.generate({ prompt: 'a red circle', seed: 1 });
  */
-export { StableDiffusionPipeline, type GenerateOptions, type GenerationProgress, type GenerationResult, type LoadOptions, type LoadProgress, type StepProgress } from './pipeline.js';
-export type { CallOptions, Engine, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, PreviewOptions } from './engine.js';
+export { StableDiffusionPipeline, type GenerateOptions, type GenerationResult, type PipelineLoadOptions } from './pipeline.js';
+export type { CallOptions, Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel, PreviewOptions } from './engine.js';
+export type { DownloadProgress, EngineProgress, GenerationProgress, LoadProgress, Preview, StepProgress } from './events.js';
 export { LocalEngine, type LocalEngineOptions } from './local-engine.js';
-export type { DownloadProgress, ModelStore, StoredModelInfo } from './ports.js';
+export type { ModelStore, StoredModelInfo } from './ports.js';
 export { DEFAULTS, LIMITS, MAX_SEED, RANDOM_SEED, nearestSizes, resolveRequest, validateRequest, type GenerationRequest, type RequestField, type RequestFieldError, type ResolvedRequest } from './request/request.js';
 export { ANY_SD_V1_GEOMETRY, SD_V1_GEOMETRY, type ModelGeometry } from './model/model-geometry.js';
 export { folderGeometry, openModelFolder } from './model/model-folder.js';

@@ -2,18 +2,25 @@
  * The engine in this thread (in the app: inside the web worker). Owns the loaded pipeline and a
  * queue: one generation at a time on one GPU, however many callers share it. Models come through
  * the ModelStore port (the browser's weight store); progress is the pipeline's own, plus rate and ETA.
+ * A lost GPU device (runtime/gpu-device.ts) fails the running job with GpuDeviceLostError and drops the
+ * model's sessions; the next load makes new ones on a fresh device, from the store, without a reload.
  */
-import { InvalidRequestError, ShaderF16UnsupportedError } from '../core/errors.js';
+import { folderRecommendation } from './model/model-recommendation.js';
+import { InvalidRequestError, ShaderF16UnsupportedError, type GpuDeviceLostError } from '../core/errors.js';
+import { deviceLostError, ortWebGpuDevice, requestFreshDevice, type WatchedDevice } from './runtime/gpu-device.js';
 import { latentToRgba } from '../core/latent-preview.js';
 import { SerialQueue } from '../core/serial-queue.js';
 import { chooseBackend } from './runtime/backend-choice.js';
 import { detectCapabilities, type Capabilities } from './runtime/capabilities.js';
-import type { Engine, GenerateCallOptions, ImageResult, LoadedModel, LoadOptions, Preview } from './engine.js';
-import { checkFolderPlan, shaderF16Message, type BackendTarget } from './runtime/model-fit.js';
+import type { Engine, GenerateCallOptions, ImageResult, LoadedModel, EngineLoadOptions } from './engine.js';
+import type { Preview } from './events.js';
+import { checkFolderPlan, shaderF16Message, type Backend, type BackendTarget } from './runtime/model-fit.js';
 import { checkListingTakesPicture, pictureInputRefusal } from './model/model-parts.js';
 import { choosePrecision, type ModelSpec } from './model/model-spec.js';
 import type { OrtModule } from './runtime/ort.js';
-import { StableDiffusionPipeline, type StepProgress } from './pipeline.js';
+import { checkRequest, StableDiffusionPipeline } from './pipeline.js';
+import type { ModelGeometry } from './model/model-geometry.js';
+import type { StepProgress } from './events.js';
 import { encodeImagePng } from './request/png-file.js';
 import type { ModelStore, StoredModelInfo } from './ports.js';
 import type { GenerationRequest } from './request/request.js';
@@ -24,20 +31,47 @@ export interface LocalEngineOptions {
   ort: OrtModule;
   store: ModelStore;
   detect?: () => Promise<Capabilities>;
+  /**
+   * A runtime with one backend (Node: onnxruntime-web's 'wasm', or onnxruntime-node's 'cpu'): every load
+   * runs on it, whatever the capabilities and the preference say. Default: chosen per load (backend-choice.ts).
+   */
+  backend?: 'wasm' | 'cpu';
+  /** A fresh GPU device after one was lost (default: gpu-device.ts's requestFreshDevice, on navigator.gpu). */
+  requestDevice?: () => Promise<WatchedDevice>;
+}
+
+/** How long a run on a lost device may take to give up before its sessions are released anyway. */
+const LOST_RUN_GRACE_MS = 5000;
+
+interface Loaded {
+  key: string;
+  pipeline: StableDiffusionPipeline;
+  info: LoadedModel;
+  /** On WebGPU: resolves (with the error to report) when the device under the sessions is lost. */
+  lost: Promise<GpuDeviceLostError> | null;
 }
 
 export class LocalEngine implements Engine {
   #ort: OrtModule;
   #store: ModelStore;
   #detect: () => Promise<Capabilities>;
+  #backend: 'wasm' | 'cpu' | undefined;
   #capabilities: Promise<Capabilities> | null = null;
-  #loaded: { key: string; pipeline: StableDiffusionPipeline; info: LoadedModel } | null = null;
+  #loaded: Loaded | null = null;
   #queue = new SerialQueue();
+  /** The device new WebGPU sessions get: null, onnxruntime's default until one is lost; then a fresh one (gpu-device.ts). */
+  #device: WatchedDevice | null = null;
+  #needFreshDevice = false;
+  #requestDevice: () => Promise<WatchedDevice>;
+  /** The generation running now, so a lost device's sessions are released once it has settled. */
+  #running: Promise<unknown> = Promise.resolve();
 
   constructor(options: LocalEngineOptions) {
     this.#ort = options.ort;
     this.#store = options.store;
     this.#detect = options.detect ?? (() => detectCapabilities());
+    this.#backend = options.backend;
+    this.#requestDevice = options.requestDevice ?? (() => requestFreshDevice());
   }
 
   capabilities(): Promise<Capabilities> {
@@ -45,10 +79,10 @@ export class LocalEngine implements Engine {
     return this.#capabilities;
   }
 
-  load(spec: ModelSpec, options: LoadOptions = {}): Promise<LoadedModel> {
+  load(spec: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
     return this.#queue.run(async () => {
       const caps = await this.capabilities();
-      const { backend, reason } = chooseBackend(caps, spec, options.backend);
+      const { backend, reason }: { backend: Backend; reason: string | null } = this.#backend ? { backend: this.#backend, reason: null } : chooseBackend(caps, spec, options.backend);
       const precision = choosePrecision(spec, backend === 'webgpu' && caps.shaderF16);
       // An fp16-only model on WebGPU without shader-f16: refused before anything is downloaded.
       if (precision === 'fp16' && backend === 'webgpu' && !caps.shaderF16) throw new ShaderF16UnsupportedError(shaderF16Message(`The model ${spec.id}`));
@@ -59,6 +93,7 @@ export class LocalEngine implements Engine {
       if (this.#loaded?.key === key) {
         const refusal = options.needsVaeEncoder ? pictureInputRefusal(this.#loaded.info.name, this.#loaded.info.hasVaeEncoder) : null;
         if (refusal) throw refusal;
+        if (options.request) checkRequest(this.#loaded.info.name, this.#loaded.info.geometry, options.request, backend);
         return this.#loaded.info;
       }
       const target: BackendTarget = { backend, shaderF16: caps.shaderF16, maxBufferSize: caps.maxBufferSize, maxStorageBufferBindingSize: caps.maxStorageBufferBindingSize };
@@ -67,24 +102,34 @@ export class LocalEngine implements Engine {
         // img2img on a folder without vae_encoder/ is refused from its file list, before the weights move.
         ...(options.needsVaeEncoder ? { checkFiles: checkListingTakesPicture } : {}),
       });
+      if (backend === 'webgpu' && this.#needFreshDevice) {
+        this.#device = await this.#requestDevice();
+        this.#needFreshDevice = false;
+      }
+      const device = backend === 'webgpu' ? this.#device : null;
       const pipeline = await StableDiffusionPipeline.load(this.#ort, source, {
-        executionProviders: [backend],
+        executionProviders: [device ? ({ name: 'webgpu', device } as unknown as 'webgpu') : backend],
         onProgress: options.onProgress,
         safetyChecker,
+        ...(options.request ? { checkFolder: (geometry: ModelGeometry) => void checkRequest(source.name, geometry, options.request!, backend) } : {}),
       });
       await this.#loaded?.pipeline.dispose();
-      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder, safetyChecker: pipeline.hasSafetyChecker };
-      this.#loaded = { key, pipeline, info };
+      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder, safetyChecker: pipeline.hasSafetyChecker, recommended: folderRecommendation(pipeline.folder) };
+      const watched = backend === 'webgpu' ? (device ?? ortWebGpuDevice(this.#ort)) : null;
+      const loaded: Loaded = { key, pipeline, info, lost: watched ? watched.lost.then(deviceLostError) : null };
+      void loaded.lost?.then(() => this.#deviceLost(loaded));
+      this.#loaded = loaded;
       return info;
     });
   }
 
   generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     return this.#queue.run(async () => {
-      const pipeline = this.#requirePipeline();
-      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0 } = options;
+      const loaded = this.#requireLoaded();
+      const { pipeline } = loaded;
+      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0, floatImage = false } = options;
       const started = performance.now();
-      const result = await pipeline.generate(request, {
+      const running = pipeline.generate(request, {
         signal,
         onProgress: (progress) => {
           if (progress.stage !== 'denoise') return onProgress?.(progress);
@@ -93,8 +138,10 @@ export class LocalEngine implements Engine {
         },
         onStep: onPreview ? (step) => this.#preview(pipeline, onPreview, step, previewEvery, vaeDecodeEvery) : undefined,
       });
+      this.#running = running.catch(() => undefined);
+      const result = await this.#unlessLost(loaded, running);
       const png = await encodeImagePng(result);
-      return { width: result.width, height: result.height, rgba: result.rgba, png, request: result.request, model: result.model, timings: result.timings };
+      return { width: result.width, height: result.height, rgba: result.rgba, png, request: result.request, model: result.model, timings: result.timings, ...(floatImage ? { image: result.image } : {}) };
     });
   }
 
@@ -125,8 +172,40 @@ export class LocalEngine implements Engine {
   }
 
   #requirePipeline(): StableDiffusionPipeline {
+    return this.#requireLoaded().pipeline;
+  }
+
+  #requireLoaded(): Loaded {
     if (!this.#loaded) throw new InvalidRequestError('No model is loaded: load one (e.g. the bundled shapes-sd) before generating.');
-    return this.#loaded.pipeline;
+    return this.#loaded;
+  }
+
+  /** `work`'s result, or GpuDeviceLostError as soon as the device under `loaded` is lost (also when the runtime's own error comes first). */
+  async #unlessLost<T>(loaded: Loaded, work: Promise<T>): Promise<T> {
+    if (!loaded.lost) return work;
+    const lost = loaded.lost.then((error) => Promise.reject(error));
+    try {
+      return await Promise.race([work, lost]);
+    } catch (error) {
+      // A run on a lost device may fail before `device.lost` resolves: wait a moment for it.
+      const lostError = await Promise.race([loaded.lost, new Promise<null>((resolve) => setTimeout(resolve, 250, null))]);
+      throw lostError ?? error;
+    }
+  }
+
+  /**
+   * The device under `loaded` is lost: its sessions are useless. The next load makes new ones (from the
+   * store: nothing downloads again) on a fresh device, after the old ones are released.
+   */
+  #deviceLost(loaded: Loaded): void {
+    this.#needFreshDevice = true;
+    this.#device = null;
+    if (this.#loaded === loaded) this.#loaded = null;
+    // In the queue, so the next load waits for it: the run on the lost device settles (it fails, or at most 5 s), then its sessions go.
+    void this.#queue.run(async () => {
+      await Promise.race([this.#running, new Promise((resolve) => setTimeout(resolve, LOST_RUN_GRACE_MS))]);
+      await loaded.pipeline.dispose().catch(() => undefined);
+    });
   }
 
   async dispose(): Promise<void> {

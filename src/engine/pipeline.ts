@@ -19,7 +19,8 @@ import { imageToRgba, vaeOutputToUnit } from '../core/image.js';
 import { classifierFreeGuidance, concat, divide, hasNonFinite, scale } from '../core/latents.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { TorchGenerator } from '../core/random/torch-generator.js';
-import { createScheduler } from '../core/schedulers/index.js';
+import { guidanceScaleEmbedding } from '../core/guidance-embedding.js';
+import { createScheduler, withTimestepSpacing } from '../core/schedulers/index.js';
 import { samplerProgress } from '../core/schedulers/progress.js';
 import type { NoiseSource } from '../core/random/noise-source.js';
 import { imageToImageStart, textToImageStart, type SamplerStart } from './sampler-start.js';
@@ -27,16 +28,20 @@ import { folderGeometry, openModelFolder, readModelPart, type ModelFolder, type 
 import type { ModelGeometry } from './model/model-geometry.js';
 import type { ModelSource } from './model/model-source.js';
 import { preciseGroupNorm } from './runtime/precise-group-norm.js';
+import { backendOf, checkActivations, type Backend } from './runtime/model-fit.js';
 import { OrtModel, type PreparedInput } from './runtime/ort-model.js';
+import { explainRunError } from './runtime/session-errors.js';
 import type { OrtModule, OrtSessionOptions } from './runtime/ort.js';
 import { pictureInputRefusal } from './model/model-parts.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request/request.js';
 import type { Conditioning } from './text/conditioning.js';
+import type { GenerationProgress, LoadProgress, StepProgress } from './events.js';
 import { TextConditioner } from './text/text-conditioner.js';
 import { SafetyChecker, type RgbaPicture } from './safety/safety-checker.js';
 import { ClipTokenizer, MAX_LENGTH, type PromptTokens, type Tokenized } from './text/tokenizer.js';
 
-export interface LoadOptions {
+/** How the pipeline makes its ONNX sessions (the Engine's load options are EngineLoadOptions, engine.ts). */
+export interface PipelineLoadOptions {
   executionProviders: OrtSessionOptions['executionProviders'];
   /** Extra ORT session options per part (e.g. freeDimensionOverrides for the UNet). */
   sessionOptions?: Partial<Record<ModelPart, Partial<OrtSessionOptions>>>;
@@ -48,30 +53,8 @@ export interface LoadOptions {
    */
   safetyChecker?: boolean;
   onProgress?: (progress: LoadProgress) => void;
-}
-
-export type LoadProgress = { stage: 'load'; part: ModelPart | 'tokenizer'; index: number; count: number };
-
-/**
- * The stages of one generation, as the pipeline enters them. denoise: after each sampler step, step k of
- * totalSteps N as diffusers' progress bar counts them (core/schedulers/progress.ts): N = the steps that run
- * (img2img: after strength), not the UNet calls (PNDM 20 steps: 21 calls; Heun 10: 19 calls).
- */
-export type GenerationProgress =
-  | { stage: 'encode' }
-  | { stage: 'denoise'; step: number; totalSteps: number }
-  | { stage: 'decode' };
-
-/** One completed sampler step (the same k of N as GenerationProgress's denoise). */
-export interface StepProgress {
-  step: number; // 1-based
-  totalSteps: number;
-  /** The timestep of the UNet call that completed the step. */
-  timestep: number;
-  /** The latents after this step, (1, C, h, w). */
-  latents: Float32Array;
-  latentWidth: number;
-  latentHeight: number;
+  /** Called with the folder's rules as soon as its configs are read, before any session is made: throw to refuse. */
+  checkFolder?: (geometry: ModelGeometry) => void;
 }
 
 export interface GenerateOptions {
@@ -105,10 +88,22 @@ interface UnetInputs {
   /** One per UNet call of a step. */
   encoderHiddenStates: PreparedInput[];
   timestep: (t: number) => PreparedInput;
+  /** An LCM-distilled UNet's guidance embedding (batch 1), else null. */
+  timestepCond: PreparedInput | null;
   dispose: () => void;
 }
 
 const now = () => performance.now();
+
+/**
+ * A request against a model's rules (the one validator, via resolveRequest) and its backend's memory
+ * (a size whose attention cannot fit is refused with the largest that fits: model-fit.ts), before any work.
+ */
+export function checkRequest(name: string, geometry: ModelGeometry, request: GenerationRequest, backend: Backend): ResolvedRequest {
+  const r = resolveRequest(request, geometry);
+  checkActivations(name, geometry, r.width, r.height, r.guidanceScale > 1 ? 2 : 1, { backend });
+  return r;
+}
 
 /** Lets queued events (a cancel message, a UI update) run: scheduler.yield where the platform has it, else a macrotask. */
 function yieldToEventLoop(): Promise<void> {
@@ -124,7 +119,7 @@ export class StableDiffusionPipeline {
 
   private constructor(
     private readonly ort: OrtModule,
-    private readonly loadOptions: LoadOptions,
+    private readonly loadOptions: PipelineLoadOptions,
     readonly folder: ModelFolder,
     readonly tokenizer: ClipTokenizer,
     private readonly textEncoder: OrtModel,
@@ -144,8 +139,9 @@ export class StableDiffusionPipeline {
     return this.unet.floatType;
   }
 
-  static async load(ort: OrtModule, source: ModelSource, options: LoadOptions): Promise<StableDiffusionPipeline> {
+  static async load(ort: OrtModule, source: ModelSource, options: PipelineLoadOptions): Promise<StableDiffusionPipeline> {
     const folder = await openModelFolder(source);
+    options.checkFolder?.(folderGeometry(folder));
     const checked = options.safetyChecker !== false && (await SafetyChecker.inFolder(source));
     const report = (part: LoadProgress['part'], index: number) => options.onProgress?.({ stage: 'load', part, index, count: checked ? 5 : 4 });
     report('tokenizer', 0);
@@ -207,7 +203,7 @@ export class StableDiffusionPipeline {
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
     const started = now();
     const geometry = this.geometry;
-    const r = resolveRequest(request, geometry);
+    const r = checkRequest(this.name, geometry, request, backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined));
     const refusal = request.initImage ? pictureInputRefusal(this.name, this.folder.hasVaeEncoder) : null;
     if (refusal) throw refusal;
     if (this.unetInChannels === 9 && !request.mask) {
@@ -220,7 +216,15 @@ export class StableDiffusionPipeline {
       await yieldToEventLoop();
       if (signal?.aborted) throw new CancelledError();
     };
-    const doGuidance = r.guidanceScale > 1;
+    // diffusers' do_classifier_free_guidance: guidance > 1 and no guidance embedding in the UNet
+    // (an LCM-distilled UNet takes the guidance as timestep_cond instead, in one batch-1 call)
+    const timeCondDim = this.timeCondProjDim;
+    const doGuidance = r.guidanceScale > 1 && timeCondDim === null;
+    // The sampler with the request's spacing and eta; its schedule refuses a step count it cannot take
+    // (LCM / TCD: at most original_inference_steps) before any model work.
+    const schedulerConfig = r.timestepSpacing ? withTimestepSpacing(this.folder.schedulerConfig, r.timestepSpacing) : this.folder.schedulerConfig;
+    const scheduler = createScheduler(r.scheduler, schedulerConfig, { eta: r.eta ?? 0 });
+    scheduler.setTimesteps(r.numInferenceSteps);
 
     // 1. Text embeddings: cond (1, 77k, d) and uncond (1, 77m, d) (none without guidance). Too long is refused before any work.
     const promptTokens = this.promptTokens(r.prompt, r.promptSyntax, 'prompt');
@@ -240,8 +244,6 @@ export class StableDiffusionPipeline {
     const latentShape = [1, geometry.latentChannels, latentHeight, latentWidth];
     const generator: NoiseSource = new TorchGenerator(r.seed ?? 0);
     const noise = request.latents ?? generator.randn(latentShape);
-    const scheduler = createScheduler(r.scheduler, this.folder.schedulerConfig);
-    scheduler.setTimesteps(r.numInferenceSteps);
     const imageInputs = request.initImage ? { initImage: request.initImage, mask: request.mask ?? null, strength: r.strength ?? 1 } : null;
     const start: SamplerStart = imageInputs
       ? await imageToImageStart(imageInputs, r.numInferenceSteps, { scheduler, noise, encode: (pixels) => this.encodeImage(pixels, r.width, r.height), unetInChannels: this.unetInChannels, vaeScale: geometry.vaeScaleFactor })
@@ -256,7 +258,8 @@ export class StableDiffusionPipeline {
     const timesteps = start.timesteps;
     // Which call completes which sampler step: the count users see (PNDM 20 steps, 21 calls: 1..20 of 20).
     const progress = samplerProgress(timesteps.length, start.numInferenceSteps, scheduler.order);
-    const unetInputs = await this.prepareUnetInputs(cond, uncond);
+    const timestepCond = timeCondDim === null ? null : guidanceScaleEmbedding(r.guidanceScale - 1, timeCondDim); // w = guidance - 1, as diffusers
+    const unetInputs = await this.prepareUnetInputs(cond, uncond, timestepCond);
     try {
       for (const [i, t] of timesteps.entries()) {
         await checkCancelled();
@@ -304,6 +307,19 @@ export class StableDiffusionPipeline {
     const config = part === 'VAE' ? `, or vae_decoder/config.json's scaling_factor (${this.folder.vaeScalingFactor}) being wrong` : '';
     const cause = this.floatType === 'float16' ? `Likely cause: ${overflow}${config}.` : `Likely cause: damaged ${part} weights (re-download the model)${config}; with fp16 models, ${overflow}.`;
     return new NonFiniteOutputError(`${stage} produced NaN/Inf ${what} (${this.floatType}). ${cause} No image was made.`);
+  }
+
+  /**
+   * An LCM-distilled UNet's guidance-embedding width (unet/config.json's time_cond_proj_dim): set when
+   * the UNet graph takes a `timestep_cond` input (its static dim 1, else the config's value), else null.
+   */
+  get timeCondProjDim(): number | null {
+    if (!this.unet.inputs.some((input) => input.name === 'timestep_cond')) return null;
+    const dim = this.unet.input('timestep_cond').shape[1];
+    const fromConfig = this.folder.timeCondProjDim;
+    if (typeof dim === 'number') return dim;
+    if (fromConfig === null) throw new InvalidRequestError(`"${this.name}"'s UNet takes timestep_cond (an LCM-distilled UNet) but neither its graph nor unet/config.json says how wide (time_cond_proj_dim).`);
+    return fromConfig;
   }
 
   /** The UNet's input channels: its static `sample` dim 1, else unet/config.json's in_channels, else the latent channels. */
@@ -362,7 +378,7 @@ export class StableDiffusionPipeline {
    * batch 1 or when the two differ in length, A1111's default; cond without guidance), in GPU memory
    * on WebGPU, and a timestep tensor per distinct timestep.
    */
-  private async prepareUnetInputs(cond: Conditioning, uncond: Conditioning | null): Promise<UnetInputs> {
+  private async prepareUnetInputs(cond: Conditioning, uncond: Conditioning | null, timestepCond: Float32Array | null): Promise<UnetInputs> {
     const separate = uncond !== null && (this.unet.input('sample').shape[0] === 1 || uncond.sequenceLength !== cond.sequenceLength);
     const perCall: { data: Float32Array; batch: number; c: Conditioning }[] =
       uncond === null ? [{ data: cond.data, batch: 1, c: cond }]
@@ -371,11 +387,13 @@ export class StableDiffusionPipeline {
     const batch = perCall[0].batch;
     const states: PreparedInput[] = [];
     const timesteps = new Map<number, PreparedInput>();
-    const dispose = () => [...states, ...timesteps.values()].forEach((input) => input.dispose());
+    let guidanceEmbedding: PreparedInput | null = null;
+    const dispose = () => [...states, ...timesteps.values(), ...(guidanceEmbedding ? [guidanceEmbedding] : [])].forEach((input) => input.dispose());
     try {
       for (const { data, batch: b, c } of perCall) {
         states.push(await this.unet.prepare('encoder_hidden_states', { data, dims: [b, c.sequenceLength, c.width] }));
       }
+      if (timestepCond) guidanceEmbedding = await this.unet.prepare('timestep_cond', { data: timestepCond, dims: [1, timestepCond.length] });
     } catch (error) {
       dispose();
       throw error;
@@ -385,16 +403,26 @@ export class StableDiffusionPipeline {
       if (!input) timesteps.set(t, (input = this.unet.prepareOnCpu('timestep', { data: new Float32Array(batch).fill(t), dims: [batch] })));
       return input;
     };
-    return { batch, encoderHiddenStates: states, timestep, dispose };
+    return { batch, encoderHiddenStates: states, timestep, timestepCond: guidanceEmbedding, dispose };
   }
 
   /** eps for one step: the UNet on (2, 4, h, w) = [x ‖ x] with [uncond ‖ cond] (or two batch-1 calls, uncond then cond), then guidance. */
   private async predictNoise(x: Float32Array, t: number, inputs: UnetInputs, sampleShape: number[], guidanceScale: number): Promise<Float32Array> {
     const run = async (sample: Float32Array, encoderHiddenStates: PreparedInput) => {
-      const out = await this.unet.run(
-        { sample: { data: sample, dims: [inputs.batch, ...sampleShape.slice(1)] }, timestep: inputs.timestep(t), encoder_hidden_states: encoderHiddenStates },
-        [this.unet.outputs[0].name],
-      );
+      const out = await this.unet
+        .run(
+          {
+            sample: { data: sample, dims: [inputs.batch, ...sampleShape.slice(1)] },
+            timestep: inputs.timestep(t),
+            encoder_hidden_states: encoderHiddenStates,
+            ...(inputs.timestepCond ? { timestep_cond: inputs.timestepCond } : {}),
+          },
+          [this.unet.outputs[0].name],
+        )
+        .catch((error: unknown) => {
+          const f = this.geometry.vaeScaleFactor;
+          throw explainRunError('UNet', backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined), error, sampleShape[3] * f, sampleShape[2] * f);
+        });
       return Object.values(out)[0].data;
     };
     const [first, second] = inputs.encoderHiddenStates;

@@ -7,28 +7,11 @@
 import type { FolderPlan } from './runtime/model-fit.js';
 import type { FolderListing } from './model/model-parts.js';
 import type { ModelSource } from './model/model-source.js';
+import type { DownloadProgress } from './events.js';
 
 export type { ModelSource };
-
-/** Progress of getting a model's files onto this device, as a typed union (tag: `stage`). */
-export type DownloadProgress =
-  | {
-      stage: 'download';
-      id: string;
-      file: string;
-      fileLoaded: number;
-      /** 0 when the server did not say. */
-      fileTotal: number;
-      loaded: number;
-      /** 0 when some file's size is unknown (no manifest, no Content-Length). */
-      total: number;
-      bytesPerSecond: number;
-      etaSeconds: number | null;
-    }
-  | { stage: 'retry'; id: string; file: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
-  | { stage: 'verify'; id: string; file: string; fileLoaded: number; fileTotal: number; loaded: number; total: number }
-  | { stage: 'repair'; id: string; file: string; chunk: number }
-  | { stage: 'done'; id: string; total: number; fromCache: boolean };
+/** What a ModelStore reports while it gets a model's files (defined with every progress type in events.ts). */
+export type { DownloadProgress };
 
 /** A model kept on this device, as a store lists it. */
 export interface StoredModelInfo {

@@ -33,6 +33,6 @@ describe('decodeImage (Node)', () => {
   it('refuses a file that is not a picture, naming it', async () => {
     const error = await decodeImage(new TextEncoder().encode('not a picture'), 'notes.png').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRequestError);
-    expect((error as Error).message).toMatch(/^notes.png is not an image this tool can read \(PNG, JPEG or WebP\): /);
+    expect((error as Error).message).toBe('notes.png cannot be used: it is not a PNG, JPEG or WebP file. Give a PNG, JPEG or WebP file.');
   });
 });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readModelPart } from '../engine/model/model-folder.js';
 import { createSession, type OrtModule } from '../engine/runtime/ort.js';
-import { externalTensor, graph, model, node } from '../testing/onnx-proto.js';
+import { graphProto, modelProto, tensorProto } from '../core/onnx/onnx-write.js';
 import { DirectoryModelSource } from './directory-source.js';
 import { nativeRuntime } from './ort-native.js';
 import { wasmRuntime } from './ort-node.js';
@@ -36,9 +36,9 @@ interface Stored {
 function writeModel(dir: string, stored: Stored[]): void {
   mkdirSync(join(dir, 'unet', 'shards'), { recursive: true });
   writeFileSync(join(dir, 'model_index.json'), '{}');
-  const nodes = stored.map((s, i) => node({ op: 'Add', inputs: [i === 0 ? 'x' : `s${i - 1}`, s.name], outputs: [i === stored.length - 1 ? 'y' : `s${i}`] }));
-  const initializers = stored.map((s) => externalTensor({ name: s.name, dims: [4], location: s.location, offset: s.offset, length: 16 }));
-  writeFileSync(join(dir, 'unet', 'model.onnx'), model(graph({ nodes, initializers, inputs: [{ name: 'x', dims: [4] }], outputs: [{ name: 'y', dims: [4] }] })));
+  const nodes = stored.map((s, i) => ({ op: 'Add', inputs: [i === 0 ? 'x' : `s${i - 1}`, s.name], outputs: [i === stored.length - 1 ? 'y' : `s${i}`] }));
+  const initializers = stored.map((s) => tensorProto({ name: s.name, dims: [4], external: { location: s.location, offset: s.offset, length: 16 } }));
+  writeFileSync(join(dir, 'unet', 'model.onnx'), modelProto(graphProto({ nodes, initializers, inputs: [{ name: 'x', dims: [4] }], outputs: [{ name: 'y', dims: [4] }] })));
   for (const s of stored) {
     const path = join(dir, 'unet', s.location);
     const fd = openSync(path, existsSync(path) ? 'r+' : 'w+'); // not 'a': appends ignore the position

@@ -7,7 +7,8 @@
 import type { SerializedError } from '../core/errors.js';
 import type { BackendPreference } from '../engine/runtime/backend-choice.js';
 import type { Capabilities } from '../engine/runtime/capabilities.js';
-import type { EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, PreviewOptions, StoredModelInfo } from '../engine/engine.js';
+import type { GenerateCallOptions, ImageResult, LoadedModel, PreviewOptions, StoredModelInfo } from '../engine/engine.js';
+import type { EngineProgress, Preview } from '../engine/events.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';

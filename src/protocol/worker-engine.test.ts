@@ -10,31 +10,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
 import { readPngTextChunks } from '../core/png.js';
-import type { EngineProgress, Preview } from '../engine/engine.js';
+import type { EngineProgress, Preview } from '../engine/events.js';
 import { LocalEngine } from '../engine/local-engine.js';
-import { VAE_ENCODER_FILE } from '../engine/model/model-parts.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
-import type { ModelStore } from '../engine/ports.js';
-import { DirectoryModelSource } from '../node/directory-source.js';
+import { DirectoryModelStore } from '../node/directory-store.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { serveEngine, type PortLike } from './worker-host.js';
 import { WorkerEngine } from './worker-engine.js';
 
-/**
- * A store that reads model folders from disk (the browser's WeightStore is tested in src/store); its
- * file list, for `checkFiles`, is just whether the folder has a VAE encoder.
- */
-const diskStore: ModelStore = {
-  async ensure(url, options) {
-    const source = new DirectoryModelSource(url);
-    await options.checkFiles?.({ name: source.name, files: new Map((await source.has(VAE_ENCODER_FILE)) ? [[VAE_ENCODER_FILE, null]] : []) });
-    return source;
-  },
-  async list() {
-    return [];
-  },
-  async delete() {},
-};
+/** Model folders on disk stand in for the browser's WeightStore (tested in src/store). */
+const diskStore = new DirectoryModelStore();
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp16: 'public/models/shapes-sd-fp16', fp32: 'public/models/shapes-sd-fp32' } };
 const noGpu = async () => ({ webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm' as const, explanation: 'no WebGPU in Node' });
@@ -45,11 +30,11 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
 
   beforeAll(() => {
     serveEngine(new LocalEngine({ ort: wasmRuntime(), store: diskStore, detect: noGpu }), channel.port1 as unknown as PortLike);
-    engine = new WorkerEngine({
+    engine = new WorkerEngine(() => ({
       postMessage: (message) => channel.port2.postMessage(message),
       addEventListener: (type, listener) => channel.port2.on(type, (data) => listener({ data } as MessageEvent)),
       terminate: () => channel.port2.close(),
-    });
+    }));
   });
   afterAll(() => {
     channel.port1.close();

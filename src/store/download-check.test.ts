@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
 import { ModelTooLargeError } from '../core/errors.js';
-import { externalTensor, graph, model, node } from '../testing/onnx-proto.js';
+import { graphProto, modelProto, tensorProto } from '../core/onnx/onnx-write.js';
 import { WeightStore, type DownloadPlan } from './weight-store.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/tiny-sd-fp32/', import.meta.url));
@@ -53,10 +53,13 @@ describe('WeightStore.download check', () => {
 describe('external-data files named by the graph', () => {
   const data = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
   /** A unet/model.onnx whose two weights live in "unet.onnx_data" (16 bytes) and "shards/part-2.bin" (8 bytes). */
-  const unet = model(
-    graph({
-      nodes: [node({ op: 'Add', inputs: ['a', 'b'], outputs: ['y'] })],
-      initializers: [externalTensor({ name: 'a', dims: [4], location: 'unet.onnx_data', offset: 0, length: 16 }), externalTensor({ name: 'b', dims: [2], location: './shards/part-2.bin', offset: 0, length: 8 })],
+  const unet = modelProto(
+    graphProto({
+      nodes: [{ op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }],
+      initializers: [
+        tensorProto({ name: 'a', dims: [4], external: { location: 'unet.onnx_data', offset: 0, length: 16 } }),
+        tensorProto({ name: 'b', dims: [2], external: { location: './shards/part-2.bin', offset: 0, length: 8 } }),
+      ],
       outputs: [{ name: 'y', dims: [4] }],
     }),
   );

@@ -50,3 +50,17 @@ export function checkFileStart(path: string, head: Uint8Array, url: string, size
     throw new ModelFormatError(`${url} is not JSON, but ${path} must be. Check that the URL points at the model folder.`);
   }
 }
+
+/**
+ * Throws ModelFormatError when a whole `.json` file does not parse: a copy served short with a
+ * matching Content-Length would otherwise be stored as complete and fail only when loaded.
+ */
+export function checkJsonFile(path: string, bytes: Uint8Array, url: string): void {
+  try {
+    JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new ModelFormatError(
+      `${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}; ${url}, ${bytes.length} bytes): the server's copy is incomplete or damaged. Upload the folder again.`,
+    );
+  }
+}

@@ -6,7 +6,7 @@
 import type { ModelSource } from '../engine/model/model-source.js';
 import { checkFileStart } from './file-format.js';
 import { DEFAULT_RETRY, fetchChecked, withRetry, type FetchLike, type RetryOptions } from './http.js';
-import { fileUrl, modelNameFromUrl, normaliseModelUrl } from './model-url.js';
+import { fileUrl, modelNameFromUrl, normaliseModelUrl } from '../engine/model/model-url.js';
 import { ModelFileMissingError } from '../core/errors.js';
 
 export class HttpModelSource implements ModelSource {

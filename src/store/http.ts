@@ -134,3 +134,12 @@ export function contentLength(response: Response): number | null {
   const value = response.headers.get('content-length');
   return value !== null && /^\d+$/.test(value) ? Number(value) : null;
 }
+
+/**
+ * Whether servers may send this file compressed (Content-Encoding: gzip, br): JSON and text, as
+ * Hugging Face and most CDNs do. Cross-origin the browser hides Content-Encoding unless the server
+ * exposes it, so such a file's Content-Length may be its compressed size and is not its size.
+ */
+export function mayBeContentEncoded(path: string): boolean {
+  return /\.(json|txt)$/i.test(path);
+}

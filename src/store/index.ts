@@ -9,6 +9,6 @@ export { HttpModelSource } from './http-model-source.js';
 export type { StoreProgress, ProgressCallback } from './progress.js';
 export type { StoredModel } from './records.js';
 export { parseManifest, MANIFEST_PATH, type Manifest, type ManifestEntry } from './manifest.js';
-export { normaliseModelUrl, modelNameFromUrl } from './model-url.js';
+export { normaliseModelUrl, modelNameFromUrl } from '../engine/model/model-url.js';
 export { DEFAULT_DB_NAME } from './chunk-store.js';
-export { formatBytes } from './quota.js';
+export { formatBytes } from '../core/format-bytes.js';

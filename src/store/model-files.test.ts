@@ -12,13 +12,14 @@ describe('modelFiles', () => {
       'text_encoder/model.onnx',
       'unet/model.onnx',
       'vae_decoder/model.onnx',
-      'tokenizer/vocab.json',
-      'tokenizer/merges.txt',
       'scheduler/scheduler_config.json',
     ]);
+    // The tokenizer in either form (checkTokenizerFiles): each of its files is optional by itself.
     expect(files.filter((f) => !f.required).map((f) => f.path)).toEqual([
       'unet/weights.pb',
       'vae_encoder/model.onnx',
+      'tokenizer/vocab.json',
+      'tokenizer/merges.txt',
       'tokenizer/tokenizer_config.json',
       'tokenizer/special_tokens_map.json',
       'tokenizer/tokenizer.json',
@@ -37,6 +38,19 @@ describe('modelFiles', () => {
     const files = modelFiles(INDEX, 'm', manifest);
     expect(files.map((f) => f.path).sort()).toEqual(paths.filter((p) => p !== 'README.md').sort());
     expect(files.find((f) => f.path === 'unet/weights.pb')).toEqual({ path: 'unet/weights.pb', required: false, size: 6, sha256: sha });
+  });
+
+  it('with a manifest: accepts a tokenizer of tokenizer.json alone, or of vocab.json + merges.txt, and refuses one without either', () => {
+    const sha = 'c'.repeat(64);
+    const manifestOf = (...tokenizer: string[]) => ({
+      version: 1 as const,
+      files: ['text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx', 'scheduler/scheduler_config.json', ...tokenizer].map((path) => ({ path, size: 1, sha256: sha })),
+    });
+    const tokenizerFiles = (manifest: ReturnType<typeof manifestOf>) => modelFiles(INDEX, 'm', manifest).map((f) => f.path).filter((p) => p.startsWith('tokenizer/'));
+    expect(tokenizerFiles(manifestOf('tokenizer/tokenizer.json', 'tokenizer/tokenizer_config.json'))).toEqual(['tokenizer/tokenizer_config.json', 'tokenizer/tokenizer.json']);
+    expect(tokenizerFiles(manifestOf('tokenizer/vocab.json', 'tokenizer/merges.txt'))).toEqual(['tokenizer/vocab.json', 'tokenizer/merges.txt']);
+    expect(() => modelFiles(INDEX, 'm', manifestOf('tokenizer/vocab.json', 'tokenizer/tokenizer_config.json'))).toThrow(ModelFileMissingError);
+    expect(() => modelFiles(INDEX, 'm', manifestOf('tokenizer/merges.txt'))).toThrow(/no usable tokenizer: it needs tokenizer\/tokenizer\.json .* or tokenizer\/vocab\.json \+ tokenizer\/merges\.txt/);
   });
 
   it('fails when the manifest lacks a required file', () => {

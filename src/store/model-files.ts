@@ -7,11 +7,14 @@
  *   unet/model.onnx  [unet/weights.pb, or the external-data files its graph names: ~1.7 GB fp16 in SD v1.4]
  *   vae_decoder/model.onnx
  *   [vae_encoder/model.onnx]                               (img2img only)
- *   tokenizer/vocab.json, tokenizer/merges.txt
- *   [tokenizer/tokenizer_config.json, special_tokens_map.json, tokenizer.json]
+ *   tokenizer/tokenizer.json, or tokenizer/vocab.json + tokenizer/merges.txt, or both
+ *   [tokenizer/tokenizer_config.json, special_tokens_map.json]
  *   scheduler/scheduler_config.json
  *
  * Bracketed files are optional: downloaded when the manifest lists them or the server has them.
+ * The tokenizer comes in either form (TOKENIZER_FORMS): transformers 5's save_pretrained writes
+ * tokenizer.json + tokenizer_config.json only; older exports (and the SD v1.4 repository) have
+ * vocab.json + merges.txt. Each file is optional; `checkTokenizerFiles` requires one whole form.
  * External-data files are read from each graph by WeightStore (any names, several files per part).
  *   [safety_checker/model.onnx, feature_extractor/preprocessor_config.json]  (the safety checker: only when
  *                                                           model_index.json lists it and the user keeps it on)
@@ -41,8 +44,8 @@ const COMPONENT_FILES: Record<string, { path: string; required: boolean }[]> = {
   vae_decoder: [{ path: 'vae_decoder/model.onnx', required: true }],
   vae_encoder: [{ path: 'vae_encoder/model.onnx', required: false }],
   tokenizer: [
-    { path: 'tokenizer/vocab.json', required: true },
-    { path: 'tokenizer/merges.txt', required: true },
+    { path: 'tokenizer/vocab.json', required: false },
+    { path: 'tokenizer/merges.txt', required: false },
     { path: 'tokenizer/tokenizer_config.json', required: false },
     { path: 'tokenizer/special_tokens_map.json', required: false },
     { path: 'tokenizer/tokenizer.json', required: false },
@@ -54,6 +57,18 @@ const COMPONENT_FILES: Record<string, { path: string; required: boolean }[]> = {
 
 /** The safety checker's components: fetched only when the user keeps the checker on (`modelFiles`' safetyChecker). */
 export const SAFETY_CHECKER_COMPONENTS = ['safety_checker', 'feature_extractor'];
+
+/** The tokenizer forms the engine reads (ClipTokenizer.fromSource): one of them must be complete. */
+export const TOKENIZER_FORMS: readonly (readonly string[])[] = [['tokenizer/tokenizer.json'], ['tokenizer/vocab.json', 'tokenizer/merges.txt']];
+
+/** Throws ModelFileMissingError unless `has` finds every file of one tokenizer form; `where` names the folder. */
+export function checkTokenizerFiles(has: (path: string) => boolean, where: string): void {
+  if (TOKENIZER_FORMS.some((form) => form.every(has))) return;
+  throw new ModelFileMissingError(
+    `${where} has no usable tokenizer: it needs tokenizer/tokenizer.json (as transformers 5 saves it) or tokenizer/vocab.json + tokenizer/merges.txt. ` +
+      'Check that the URL points at a diffusers ONNX model folder (the one holding model_index.json) and that the tokenizer/ files were uploaded.',
+  );
+}
 
 const REQUIRED_COMPONENTS = ['text_encoder', 'unet', 'vae_decoder', 'tokenizer', 'scheduler'];
 
@@ -98,5 +113,6 @@ export function modelFiles(modelIndexText: string, where: string, manifest?: Man
       }
     }
   }
+  if (manifest && listed('tokenizer')) checkTokenizerFiles((path) => byPath.has(path), `The model's manifest.json`);
   return files;
 }

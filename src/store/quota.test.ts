@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { QuotaExceededError } from '../core/errors.js';
-import { checkQuota, formatBytes, isQuotaError, requestPersistence, translateQuotaError } from './quota.js';
+import { formatBytes } from '../core/format-bytes.js';
+import { checkQuota, isQuotaError, requestPersistence, translateQuotaError } from './quota.js';
 
 const GiB = 1024 ** 3;
 

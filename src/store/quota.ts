@@ -8,22 +8,11 @@
  */
 import { QuotaExceededError } from '../core/errors.js';
 import { formatBytes } from '../core/format-bytes.js';
+import { defaultStorage } from '../core/storage-estimate.js';
 
-/** The part of `navigator.storage` we use (injectable for tests; absent in Node). */
-export interface StorageLike {
-  estimate(): Promise<{ usage?: number; quota?: number }>;
-  persist?(): Promise<boolean>;
-  persisted?(): Promise<boolean>;
-}
-
-export function defaultStorage(): StorageLike | undefined {
-  return (globalThis.navigator as { storage?: StorageLike } | undefined)?.storage;
-}
 
 /** Room kept free besides the model's own bytes: IndexedDB's per-value overhead and other data. */
 export const QUOTA_MARGIN_BYTES = 16 * 1024 * 1024;
-
-export { formatBytes };
 
 const ADVICE =
   'Free space by deleting stored models you no longer use or clearing this site\'s data; private windows allow much less storage.';

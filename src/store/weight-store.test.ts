@@ -14,6 +14,7 @@ import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.j
 import { makeManifest } from '../../tools/make-manifest.js';
 import { countingFetch, type FetchEntry } from '../testing/counting-fetch.js';
 import { ChunkStore } from './chunk-store.js';
+import { RESUME_OVERLAP } from './file-download.js';
 import { HttpModelSource } from './http-model-source.js';
 import { IdbModelSource } from './idb-model-source.js';
 import type { StoreProgress } from './progress.js';
@@ -66,12 +67,16 @@ function countingGets() {
   return { fetch: countingFetch(log), of: (path: string) => log.filter((entry) => entry.method !== 'HEAD' && entry.url.endsWith(path)) };
 }
 
-/** Each request after the first starts where the bytes delivered so far end. */
+/** The Range of a resume at byte `held`: it asks again for up to RESUME_OVERLAP bytes before it, to compare with those held. */
+const resumeAt = (held: number) => `bytes=${held - Math.min(RESUME_OVERLAP, held)}-`;
+
+/** Each request after the first starts RESUME_OVERLAP bytes before where the bytes delivered so far end. */
 function expectContinuous(entries: { range: string | null; delivered: number }[]) {
   let received = 0;
   for (const [i, entry] of entries.entries()) {
-    expect(entry.range, `request ${i}`).toBe(received === 0 ? null : `bytes=${received}-`);
-    received += entry.delivered;
+    expect(entry.range, `request ${i}`).toBe(received === 0 ? null : resumeAt(received));
+    const start = received - Math.min(RESUME_OVERLAP, received);
+    received = Math.max(received, start + entry.delivered);
   }
   return received;
 }
@@ -153,7 +158,7 @@ describe('WeightStore.download', () => {
 
     const model = await make().download(url); // a new WeightStore: as after a reload
     const later = server.log.slice(before).filter((r) => r.label === label && r.method === 'GET');
-    expect(later.find((r) => r.path === WEIGHTS)?.range).toBe(`bytes=${stored.storedBytes}-`);
+    expect(later.find((r) => r.path === WEIGHTS)?.range).toBe(resumeAt(stored.storedBytes));
     for (const path of completeBefore) expect(later.some((r) => r.path === path), path).toBe(false);
     expect(model.complete).toBe(true);
     await expectIdentical(await make().open(id));
@@ -170,7 +175,7 @@ describe('WeightStore.download', () => {
       [200, WEIGHTS_SIZE], // asked for a Range, got the whole file, and read it from byte 0
     ]);
     const [first, second] = counting.of(WEIGHTS);
-    expect(second?.range).toBe(`bytes=${first!.delivered}-`);
+    expect(second?.range).toBe(resumeAt(first!.delivered));
     await expectIdentical(await store.open(model.id), [WEIGHTS]);
   });
 
@@ -199,11 +204,11 @@ describe('WeightStore.download', () => {
     await expect(attempt).rejects.toThrow(/Gave up on unet\/weights\.pb at .* after 5 retries.*continues from there/);
     expect(retries).toEqual([1, 2, 3, 4, 5]);
     const [first, ...retried] = counting.of(WEIGHTS);
-    expect(retried.map((r) => r.range)).toEqual(new Array(5).fill(`bytes=${first!.delivered}-`));
+    expect(retried.map((r) => r.range)).toEqual(new Array(5).fill(resumeAt(first!.delivered)));
 
     server.clearFaults();
     await store.download(url);
-    expect(gets(WEIGHTS, label).at(-1)?.range).toBe('bytes=1000000-'); // the last stored chunk boundary
+    expect(gets(WEIGHTS, label).at(-1)?.range).toBe(resumeAt(1_000_000)); // the last stored chunk boundary
     await expectIdentical(await store.open(url), [WEIGHTS]);
   });
 
@@ -304,7 +309,7 @@ describe('WeightStore.download', () => {
     expect(partial?.complete).toBe(false);
     expect(partial?.files.find((f) => f.path === WEIGHTS)).toMatchObject({ storedBytes: 5 * CHUNK, complete: false });
     await store.download(url);
-    expect(gets(WEIGHTS, label).at(-1)?.range).toBe(`bytes=${5 * CHUNK}-`);
+    expect(gets(WEIGHTS, label).at(-1)?.range).toBe(resumeAt(5 * CHUNK));
     await expectIdentical(await store.open(id), [WEIGHTS]);
   });
 
@@ -375,7 +380,7 @@ describe('a file that changes on the server (no manifest)', () => {
     await expectStored(make(), url, v2);
     const later = gets(WEIGHTS, label).slice(before);
     // One request: the server saw the stale validator and answered the whole new file.
-    expect(later.map((r) => [r.range, r.ifRange, r.status])).toEqual([[`bytes=${storedBytes}-`, expect.stringMatching(/^"\d+-\d+"$/), 200]]);
+    expect(later.map((r) => [r.range, r.ifRange, r.status])).toEqual([[resumeAt(storedBytes), expect.stringMatching(/^"\d+-\d+"$/), 200]]);
     expect(oldEtag.status).toBe(200);
   });
 
@@ -392,7 +397,7 @@ describe('a file that changes on the server (no manifest)', () => {
     const before = gets(WEIGHTS, label).length;
     await expectStored(make(), url, v2);
     const resume = gets(WEIGHTS, label)[before]!;
-    expect([resume.range, resume.ifRange]).toEqual([`bytes=${storedBytes}-`, lastModified]);
+    expect([resume.range, resume.ifRange]).toEqual([resumeAt(storedBytes), lastModified]);
   });
 
   it('without any validator: a stored part cannot be matched to the server, so the file starts again from byte 0', async () => {
@@ -443,7 +448,7 @@ describe('a file that changes on the server (no manifest)', () => {
     const model = await store.download(url);
     expect(gets(WEIGHTS, label).map((r) => [r.status, r.bytesSent, r.cut])).toEqual([
       [200, 2_000_000, true], // ended by closing the connection: to the client a normal end
-      [206, WEIGHTS_SIZE - 2_000_000, false],
+      [206, WEIGHTS_SIZE - 2_000_000 + RESUME_OVERLAP, false],
     ]);
     expect(expectContinuous(counting.of(WEIGHTS))).toBe(WEIGHTS_SIZE);
     expect(model.files.find((f) => f.path === WEIGHTS)).toMatchObject({ size: WEIGHTS_SIZE, sha256: sha(fixture(WEIGHTS)) });

@@ -1,12 +1,13 @@
 /** Test helpers for reference data dumped by diffusers (raw little-endian float32 files) and error metrics. */
 import { readFileSync } from 'node:fs';
 
-export function readF32(path: string): Float32Array {
+/** `path`: a file path, or a URL such as `new URL('./testdata/x.f32', import.meta.url)`. */
+export function readF32(path: string | URL): Float32Array {
   const bytes = readFileSync(path);
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
-export function readJson<T>(path: string): T {
+export function readJson<T>(path: string | URL): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 

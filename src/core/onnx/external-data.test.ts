@@ -7,25 +7,25 @@ import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../errors.js';
 import { externalDataFiles, externalDataReferences, normalizeExternalLocation } from './external-data.js';
-import { externalTensor, graph, inlineTensor, model, node } from '../../testing/onnx-proto.js';
+import { float32Tensor, graphProto, modelProto, tensorProto } from './onnx-write.js';
 
 const GiB = 2 ** 30;
 
 function manyFilesModel(): Uint8Array {
-  const branch = graph({ nodes: [node({ op: 'Identity', inputs: ['w_branch'], outputs: ['b'] })], initializers: [externalTensor({ name: 'w_branch', dims: [4], location: 'branch.bin', offset: 0, length: 16 })], outputs: [{ name: 'b', dims: [4] }] });
-  return model(
-    graph({
+  const branch = graphProto({ nodes: [{ op: 'Identity', inputs: ['w_branch'], outputs: ['b'] }], initializers: [tensorProto({ name: 'w_branch', dims: [4], external: { location: 'branch.bin', offset: 0, length: 16 } })], outputs: [{ name: 'b', dims: [4] }] });
+  return modelProto(
+    graphProto({
       nodes: [
-        node({ op: 'Constant', inputs: [], outputs: ['c'], tensorAttributes: { value: externalTensor({ name: 'c', dims: [4], location: 'model.onnx.data', offset: 64, length: 16 }) } }),
-        node({ op: 'If', inputs: ['cond'], outputs: ['y'], graphAttributes: { then_branch: branch, else_branch: branch } }),
+        { op: 'Constant', inputs: [], outputs: ['c'], attributes: { value: { tensor: tensorProto({ name: 'c', dims: [4], external: { location: 'model.onnx.data', offset: 64, length: 16 } }) } } },
+        { op: 'If', inputs: ['cond'], outputs: ['y'], attributes: { then_branch: { graph: branch }, else_branch: { graph: branch } } },
       ],
       initializers: [
-        externalTensor({ name: 'w0', dims: [4], location: 'weights.pb', offset: 0, length: 16 }),
-        externalTensor({ name: 'w1', dims: [4], location: 'model.onnx_data', offset: 4096, length: 16 }),
-        externalTensor({ name: 'w2', dims: [4], location: './shards/part-2.bin', offset: 5 * GiB, length: 16 }), // offsets past 2^32
-        externalTensor({ name: 'w3', dims: [4], location: 'weights.pb', offset: 16, length: 16 }),
-        externalTensor({ name: 'w4', dims: [4], location: 'tail.bin', offset: 8 }), // no length: to the end of the file
-        inlineTensor('inline', [1, 2, 3, 4]),
+        tensorProto({ name: 'w0', dims: [4], external: { location: 'weights.pb', offset: 0, length: 16 } }),
+        tensorProto({ name: 'w1', dims: [4], external: { location: 'model.onnx_data', offset: 4096, length: 16 } }),
+        tensorProto({ name: 'w2', dims: [4], external: { location: './shards/part-2.bin', offset: 5 * GiB, length: 16 } }), // offsets past 2^32
+        tensorProto({ name: 'w3', dims: [4], external: { location: 'weights.pb', offset: 16, length: 16 } }),
+        tensorProto({ name: 'w4', dims: [4], external: { location: 'tail.bin', offset: 8 } }), // no length: to the end of the file
+        float32Tensor('inline', [1, 2, 3, 4]),
       ],
       outputs: [{ name: 'y', dims: [4] }],
     }),
@@ -59,7 +59,7 @@ describe('externalDataReferences', () => {
   });
 
   it('a model with its weights inline has no external data', () => {
-    const m = model(graph({ nodes: [node({ op: 'Identity', inputs: ['w'], outputs: ['y'] })], initializers: [inlineTensor('w', [1, 2])], outputs: [{ name: 'y', dims: [2] }] }));
+    const m = modelProto(graphProto({ nodes: [{ op: 'Identity', inputs: ['w'], outputs: ['y'] }], initializers: [float32Tensor('w', [1, 2])], outputs: [{ name: 'y', dims: [2] }] }));
     expect(externalDataFiles(m)).toEqual([]);
   });
 
@@ -73,7 +73,7 @@ describe('externalDataReferences', () => {
 
   it('refuses locations outside the model folder, as onnxruntime does', () => {
     for (const location of ['../secrets.bin', '/etc/passwd', 'C:\\weights.bin', 'https://example.com/w.bin', 'a/../../b', '']) {
-      const m = model(graph({ nodes: [], initializers: [externalTensor({ name: 'w', dims: [1], location, offset: 0, length: 4 })], outputs: [] }));
+      const m = modelProto(graphProto({ nodes: [], initializers: [tensorProto({ name: 'w', dims: [1], external: { location, offset: 0, length: 4 } })], outputs: [] }));
       expect(() => externalDataReferences(m, 'unet/model.onnx'), location).toThrow(ModelFormatError);
     }
     expect(normalizeExternalLocation('.\\shards\\a.bin')).toBe('shards/a.bin');

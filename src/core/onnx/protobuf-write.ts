@@ -38,3 +38,10 @@ export function bytesField(number: number, payload: Uint8Array | string): Uint8A
   const bytes = typeof payload === 'string' ? encoder.encode(payload) : payload;
   return concatBytes([varint(number * 8 + 2), varint(bytes.length), bytes]);
 }
+
+/** Field `number` with a float32 value (wire type 5, little-endian). */
+export function fixed32Field(number: number, value: number): Uint8Array {
+  const payload = new Uint8Array(4);
+  new DataView(payload.buffer).setFloat32(0, value, true);
+  return concatBytes([varint(number * 8 + 5), payload]);
+}

@@ -8,7 +8,9 @@
  * Tolerance: max |ours - torch| <= 1e-6 per sample (measured: 0, bit-identical), sums within 1e-3.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { maxAbsDiff, readF32 as readFloat32 } from '../../testing/reference-data.js';
 import { InvalidRequestError } from '../errors.js';
 import { avxLogf, avxSinCosf } from './avx-mathfun.js';
 import { Mt19937 } from './mt19937.js';
@@ -17,17 +19,7 @@ import { TorchGenerator } from './torch-generator.js';
 const TOLERANCE = 1e-6;
 const fixture = (path: string): URL => new URL(`../../../fixtures/${path}`, import.meta.url);
 
-function readF32(path: string): Float32Array {
-  const bytes = readFileSync(fixture(path));
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
+const readF32 = (path: string): Float32Array => readFloat32(fileURLToPath(fixture(path)));
 
 interface RandnRef {
   seed: number;

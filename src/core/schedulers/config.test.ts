@@ -8,7 +8,9 @@ import { TorchGenerator } from '../random/torch-generator.js';
 import { parseSchedulerConfig, SD_V1_4_SCHEDULER_CONFIG, timestepSpacingFor } from './config.js';
 import { createScheduler, isSchedulerName, SCHEDULER_LABELS, SCHEDULER_NAMES, schedulerFromLabel } from './index.js';
 import type { SchedulerName } from './scheduler.js';
-import { readJson } from './test-helpers.js';
+import { readJson } from '../../testing/reference-data.js';
+
+const here = (path: string): URL => new URL(path, import.meta.url);
 
 // CompVis/stable-diffusion-v1-4 scheduler/scheduler_config.json as published (no timestep_spacing key)
 const SD14_HUB_JSON = {
@@ -27,7 +29,7 @@ const SD14_HUB_JSON = {
 
 describe('parseSchedulerConfig', () => {
   it("reads the fixture model's scheduler_config.json", () => {
-    const config = parseSchedulerConfig(readJson('../../../fixtures/tiny-sd-fp32/scheduler/scheduler_config.json'));
+    const config = parseSchedulerConfig(readJson(here('../../../fixtures/tiny-sd-fp32/scheduler/scheduler_config.json')));
     expect(config).toEqual(SD_V1_4_SCHEDULER_CONFIG);
   });
 
@@ -117,6 +119,8 @@ describe('timestepSpacingFor: the spacing belongs to the class that wrote it', (
       dpmpp_2m: 'linspace',
       dpmpp_2m_karras: 'linspace',
       unipc: 'linspace',
+      lcm: 'leading',
+      tcd: 'leading',
     });
   });
   it('a file that sets timestep_spacing gives it to every class, as from_config passes keys the file set', () => {
@@ -125,7 +129,7 @@ describe('timestepSpacingFor: the spacing belongs to the class that wrote it', (
     const eulerFile = parseSchedulerConfig({ _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'leading' });
     expect(timestepSpacingFor('euler', eulerFile)).toBe('leading');
     expect(timestepSpacingFor('dpmpp_2m', eulerFile)).toBe('leading');
-    const shapesFile = parseSchedulerConfig(readJson('../../../public/models/shapes-sd-fp32/scheduler/scheduler_config.json'));
+    const shapesFile = parseSchedulerConfig(readJson(here('../../../public/models/shapes-sd-fp32/scheduler/scheduler_config.json')));
     for (const name of SCHEDULER_NAMES) expect(timestepSpacingFor(name, shapesFile)).toBe('leading');
   });
   it('a config without className applies its spacing to every scheduler', () => {
@@ -149,6 +153,8 @@ describe('registry and labels', () => {
       dpmpp_2m: 'DPM++ 2M',
       dpmpp_2m_karras: 'DPM++ 2M Karras',
       unipc: 'UniPC',
+      lcm: 'LCM',
+      tcd: 'TCD',
     });
   });
   it('parses labels back, forgiving case and spacing', () => {

@@ -40,6 +40,8 @@ export const DIFFUSERS_CLASS_NAMES: Readonly<Record<SchedulerName, string>> = {
   dpmpp_2m: 'DPMSolverMultistepScheduler',
   dpmpp_2m_karras: 'DPMSolverMultistepScheduler',
   unipc: 'UniPCMultistepScheduler',
+  lcm: 'LCMScheduler',
+  tcd: 'TCDScheduler',
 };
 
 /** Each diffusers class's `timestep_spacing` default. */
@@ -52,6 +54,8 @@ const DEFAULT_SPACING_BY_CLASS: Readonly<Record<string, Spacing>> = {
   HeunDiscreteScheduler: 'linspace',
   DPMSolverMultistepScheduler: 'linspace',
   UniPCMultistepScheduler: 'linspace',
+  LCMScheduler: 'leading',
+  TCDScheduler: 'leading',
 };
 
 /** The spacing scheduler `name` runs with under `config` (see the file comment). */
@@ -59,6 +63,14 @@ export function timestepSpacingFor(name: SchedulerName, config: SchedulerConfig)
   const own = DIFFUSERS_CLASS_NAMES[name];
   if (config.className === undefined || config.className === own || config.timestepSpacingSet) return config.timestepSpacing;
   return DEFAULT_SPACING_BY_CLASS[own];
+}
+
+/**
+ * The config with `timestep_spacing` set for every scheduler class, as
+ * `X.from_config(config, timestep_spacing=spacing)` gives it (a per-request override).
+ */
+export function withTimestepSpacing(config: SchedulerConfig, spacing: Spacing): SchedulerConfig {
+  return { ...config, timestepSpacing: spacing, timestepSpacingSet: true };
 }
 
 function fail(message: string): never {
@@ -101,6 +113,12 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
     timestepSpacing: read(j, 'timestep_spacing', defaultSpacing, isOneOf('leading', 'trailing', 'linspace'), '"leading", "trailing" or "linspace"'),
     className,
     ...(j.timestep_spacing === undefined || j.timestep_spacing === null ? {} : { timestepSpacingSet: true }),
+    ...(j.original_inference_steps === undefined || j.original_inference_steps === null
+      ? {}
+      : { originalInferenceSteps: read(j, 'original_inference_steps', 50, (v) => Number.isInteger(v) && (v as number) >= 1, 'a positive integer') }),
+    ...(j.timestep_scaling === undefined || j.timestep_scaling === null
+      ? {}
+      : { timestepScaling: read(j, 'timestep_scaling', 10, (v) => typeof v === 'number' && v > 0, 'a positive number') }),
     ...(j.clip_sample === undefined || j.clip_sample === null ? {} : { clipSample: read(j, 'clip_sample', false, isBoolean, 'true or false') }),
   };
   if (j.clip_sample_range !== undefined && j.clip_sample_range !== 1) fail('"clip_sample_range" other than 1 is not supported.');

@@ -10,65 +10,32 @@
  * (github.com/crowsonkb/k-diffusion, k_diffusion/sampling.py `get_ancestral_step`).
  */
 import type { NoiseSource } from '../random/noise-source.js';
-import { timestepSpacingFor } from './config.js';
 import { predictOriginal } from './euler.js';
-import { addNoiseIndex, addSigmaNoise, checkBeginIndex, f32, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
-import type { Scheduler, SchedulerConfig } from './scheduler.js';
+import { f32 } from './schedule.js';
+import type { SchedulerConfig } from './scheduler.js';
+import { SigmaScheduler } from './sigma-scheduler.js';
 
-export class EulerAncestralDiscreteScheduler implements Scheduler {
+export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   readonly name = 'euler_a' as const;
-  timesteps: readonly number[] = [];
-  initNoiseSigma = 1;
-  readonly order = 1;
-  readonly #config: SchedulerConfig;
-  #sigmas: Float32Array = new Float32Array(0);
-  #stepIndex: number | null = null;
-  #beginIndex: number | null = null;
 
   constructor(config: SchedulerConfig) {
-    this.#config = config;
-  }
-
-  setTimesteps(numInferenceSteps: number): void {
-    const s = sigmaSchedule(this.#config, timestepSpacingFor(this.name, this.#config), numInferenceSteps);
-    this.timesteps = s.timesteps;
-    this.#sigmas = s.sigmas;
-    this.initNoiseSigma = s.initNoiseSigma;
-    this.#stepIndex = null;
-    this.#beginIndex = null;
-  }
-
-  setBeginIndex(index: number): void {
-    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'EulerAncestralDiscreteScheduler');
-  }
-
-  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
-    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => firstStepIndex(this.timesteps, timestep, 'EulerAncestralDiscreteScheduler'));
-    return addSigmaNoise(original, noise, this.#sigmas[i]);
-  }
-
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
-    return scaleBySigma(sample, this.#sigmas[this.#index(timestep)]);
+    super(config, 'EulerAncestralDiscreteScheduler');
   }
 
   /** `noise` is required: diffusers draws randn of the sample's shape (numel) from the generator each step. */
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array {
-    const i = this.#index(timestep);
+    const i = this.index(timestep);
     if (!noise) throw new Error('EulerAncestralDiscreteScheduler.step needs a NoiseSource (the generator).');
-    const sigma = this.#sigmas[i];
-    const sigmaNext = this.#sigmas[i + 1];
+    const sigma = this.sigmas[i];
+    const sigmaNext = this.sigmas[i + 1];
     const s2 = f32(sigma * sigma);
     const next2 = f32(sigmaNext * sigmaNext);
     const sigmaUp = f32(Math.sqrt(f32(f32(next2 * f32(s2 - next2)) / s2)));
     const sigmaDown = f32(Math.sqrt(f32(next2 - f32(sigmaUp * sigmaUp))));
     const dt = f32(sigmaDown - sigma);
-    const x0 = predictOriginal(this.#config, sigma, modelOutput, sample);
+    const x0 = predictOriginal(this.config, sigma, modelOutput, sample);
     const z = noise.randn([sample.length]); // torch.randn(shape) depends only on numel: same values as (1, 4, h, w)
-    this.#stepIndex = i + 1;
+    this.stepIndex = i + 1;
     return sample.map((x, k) => x + ((x - x0[k]) / sigma) * dt + z[k] * sigmaUp);
-  }
-
-  #index(timestep: number): number {
-    return (this.#stepIndex ??= this.#beginIndex ?? firstStepIndex(this.timesteps, timestep, 'EulerAncestralDiscreteScheduler'));
   }
 }

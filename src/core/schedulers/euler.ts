@@ -7,9 +7,9 @@
  * Karras et al. 2022, "Elucidating the Design Space of Diffusion-Based Generative Models",
  * https://arxiv.org/abs/2206.00364, Algorithm 2 with S_churn = 0.
  */
-import { timestepSpacingFor } from './config.js';
-import { addNoiseIndex, addSigmaNoise, checkBeginIndex, f32, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
-import type { Scheduler, SchedulerConfig } from './scheduler.js';
+import { f32 } from './schedule.js';
+import type { SchedulerConfig } from './scheduler.js';
+import { SigmaScheduler } from './sigma-scheduler.js';
 
 /** x0 predicted from the model output at noise level sigma (epsilon or v prediction), sigma space. */
 export function predictOriginal(config: SchedulerConfig, sigma: number, modelOutput: Float32Array, sample: Float32Array): Float32Array {
@@ -19,52 +19,19 @@ export function predictOriginal(config: SchedulerConfig, sigma: number, modelOut
   return sample.map((x, i) => modelOutput[i] * cOut + x / s2);
 }
 
-export class EulerDiscreteScheduler implements Scheduler {
+export class EulerDiscreteScheduler extends SigmaScheduler {
   readonly name = 'euler' as const;
-  timesteps: readonly number[] = [];
-  initNoiseSigma = 1;
-  readonly order = 1;
-  readonly #config: SchedulerConfig;
-  #sigmas: Float32Array = new Float32Array(0);
-  #stepIndex: number | null = null;
-  #beginIndex: number | null = null;
 
   constructor(config: SchedulerConfig) {
-    this.#config = config;
-  }
-
-  setTimesteps(numInferenceSteps: number): void {
-    const s = sigmaSchedule(this.#config, timestepSpacingFor(this.name, this.#config), numInferenceSteps);
-    this.timesteps = s.timesteps;
-    this.#sigmas = s.sigmas;
-    this.initNoiseSigma = s.initNoiseSigma;
-    this.#stepIndex = null;
-    this.#beginIndex = null;
-  }
-
-  setBeginIndex(index: number): void {
-    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'EulerDiscreteScheduler');
-  }
-
-  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
-    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => firstStepIndex(this.timesteps, timestep, 'EulerDiscreteScheduler'));
-    return addSigmaNoise(original, noise, this.#sigmas[i]);
-  }
-
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
-    return scaleBySigma(sample, this.#sigmas[this.#index(timestep)]);
+    super(config, 'EulerDiscreteScheduler');
   }
 
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
-    const i = this.#index(timestep);
-    const sigma = this.#sigmas[i];
-    const dt = f32(this.#sigmas[i + 1] - sigma);
-    const x0 = predictOriginal(this.#config, sigma, modelOutput, sample);
-    this.#stepIndex = i + 1;
+    const i = this.index(timestep);
+    const sigma = this.sigmas[i];
+    const dt = f32(this.sigmas[i + 1] - sigma);
+    const x0 = predictOriginal(this.config, sigma, modelOutput, sample);
+    this.stepIndex = i + 1;
     return sample.map((x, k) => x + ((x - x0[k]) / sigma) * dt);
-  }
-
-  #index(timestep: number): number {
-    return (this.#stepIndex ??= this.#beginIndex ?? firstStepIndex(this.timesteps, timestep, 'EulerDiscreteScheduler'));
   }
 }

@@ -17,7 +17,10 @@ import { TorchGenerator } from '../random/torch-generator.js';
 import { parseSchedulerConfig } from './config.js';
 import { createScheduler } from './index.js';
 import type { SchedulerName } from './scheduler.js';
-import { NO_NOISE, dummyLoop, readF32, readJson, relL2 } from './test-helpers.js';
+import { readF32, readJson, relativeL2 as relL2 } from '../../testing/reference-data.js';
+import { NO_NOISE, dummyLoop } from '../../testing/scheduler-loop.js';
+
+const here = (path: string): URL => new URL(path, import.meta.url);
 
 const TOLERANCE = 1e-5;
 
@@ -38,13 +41,13 @@ interface ReplayLoop {
   length: number;
 }
 
-const sample0 = readF32('../../../fixtures/refs/sched_sample0.f32'); // (1, 4, 8, 8)
+const sample0 = readF32(here('../../../fixtures/refs/sched_sample0.f32')); // (1, 4, 8, 8)
 const noiseFor = (name: SchedulerName) => (name === 'euler_a' ? new TorchGenerator(0) : NO_NOISE);
 
 describe('scheduler loops vs fixtures/refs/schedulers.json (diffusers, torch 2.11)', () => {
   // the engine's path: the model folder's scheduler_config.json, parsed
-  const config = parseSchedulerConfig(readJson('../../../fixtures/tiny-sd-fp32/scheduler/scheduler_config.json'));
-  const { loops } = readJson<{ loops: FixtureLoop[] }>('../../../fixtures/refs/schedulers.json');
+  const config = parseSchedulerConfig(readJson(here('../../../fixtures/tiny-sd-fp32/scheduler/scheduler_config.json')));
+  const { loops } = readJson<{ loops: FixtureLoop[] }>(here('../../../fixtures/refs/schedulers.json'));
 
   it('covers the five fixture schedulers', () => {
     expect(loops.map((l) => l.scheduler).sort()).toEqual(['ddim', 'dpmpp_2m', 'euler', 'euler_a', 'pndm']);
@@ -56,14 +59,14 @@ describe('scheduler loops vs fixtures/refs/schedulers.json (diffusers, torch 2.1
       const x = dummyLoop(scheduler, loop.steps, sample0, noiseFor(loop.scheduler));
       expect(scheduler.timesteps).toEqual(loop.timesteps);
       expect(scheduler.initNoiseSigma).toBe(loop.init_noise_sigma);
-      expect(relL2(x, readF32(`../../../fixtures/${loop.file}`))).toBeLessThanOrEqual(TOLERANCE);
+      expect(relL2(x, readF32(here(`../../../fixtures/${loop.file}`)))).toBeLessThanOrEqual(TOLERANCE);
     });
   }
 });
 
 describe('scheduler loops vs testdata/diffusers-loops.json (diffusers replay, all schedulers and variants)', () => {
-  const { loops } = readJson<{ loops: ReplayLoop[] }>('./testdata/diffusers-loops.json');
-  const all = readF32('./testdata/diffusers-loops.f32');
+  const { loops } = readJson<{ loops: ReplayLoop[] }>(here('./testdata/diffusers-loops.json'));
+  const all = readF32(here('./testdata/diffusers-loops.f32'));
 
   for (const loop of loops) {
     const variant = Object.entries(loop.config)

@@ -9,75 +9,54 @@
  * Source: diffusers `HeunDiscreteScheduler` (src/diffusers/schedulers/scheduling_heun_discrete.py);
  * Karras et al. 2022, https://arxiv.org/abs/2206.00364, Algorithm 1.
  */
-import { timestepSpacingFor } from './config.js';
 import { predictOriginal } from './euler.js';
-import { addNoiseIndex, addSigmaNoise, checkBeginIndex, f32, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
-import type { Scheduler, SchedulerConfig } from './scheduler.js';
+import { f32 } from './schedule.js';
+import type { SchedulerConfig } from './scheduler.js';
+import { SigmaScheduler } from './sigma-scheduler.js';
 
-export class HeunDiscreteScheduler implements Scheduler {
+export class HeunDiscreteScheduler extends SigmaScheduler {
   readonly name = 'heun' as const;
-  timesteps: readonly number[] = [];
-  initNoiseSigma = 1;
-  readonly order = 2;
-  readonly #config: SchedulerConfig;
-  #sigmas: Float32Array = new Float32Array(0); // [s0, s1, s1, ..., s_{n-1}, s_{n-1}, 0]
-  #stepIndex: number | null = null;
-  #beginIndex: number | null = null;
+  override readonly order = 2;
   // state between the two calls of a step; null while in the first-order (predictor) call
   #first: { derivative: Float32Array; dt: number; sample: Float32Array } | null = null;
 
   constructor(config: SchedulerConfig) {
-    this.#config = config;
+    super(config, 'HeunDiscreteScheduler');
   }
 
-  setTimesteps(numInferenceSteps: number): void {
-    const s = sigmaSchedule(this.#config, timestepSpacingFor(this.name, this.#config), numInferenceSteps);
-    const inner = [...s.sigmas.slice(1, -1)];
-    this.#sigmas = Float32Array.from([s.sigmas[0], ...inner.flatMap((v) => [v, v]), 0]);
-    this.timesteps = [s.timesteps[0], ...s.timesteps.slice(1).flatMap((t) => [t, t])];
-    this.initNoiseSigma = s.initNoiseSigma;
-    this.#stepIndex = null;
-    this.#beginIndex = null;
+  /** Every sigma and timestep but the first twice: sigmas [s0, s1, s1, ..., s_{n-1}, s_{n-1}, 0]. */
+  override setTimesteps(numInferenceSteps: number): void {
+    super.setTimesteps(numInferenceSteps);
+    const s = this.sigmas;
+    const inner = [...s.slice(1, -1)];
+    this.sigmas = Float32Array.from([s[0], ...inner.flatMap((v) => [v, v]), 0]);
+    this.timesteps = [this.timesteps[0], ...this.timesteps.slice(1).flatMap((t) => [t, t])];
+  }
+
+  protected override reset(): void {
     this.#first = null;
   }
 
-  setBeginIndex(index: number): void {
-    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'HeunDiscreteScheduler');
-  }
-
-  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
-    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => firstStepIndex(this.timesteps, timestep, 'HeunDiscreteScheduler'));
-    return addSigmaNoise(original, noise, this.#sigmas[i]);
-  }
-
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
-    return scaleBySigma(sample, this.#sigmas[this.#index(timestep)]);
-  }
-
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
-    const i = this.#index(timestep);
-    this.#stepIndex = i + 1;
+    const i = this.index(timestep);
+    this.stepIndex = i + 1;
     const first = this.#first;
     if (first === null) {
       // predictor: an Euler step from sigma to sigma_next
-      const sigma = this.#sigmas[i];
-      const dt = f32(this.#sigmas[i + 1] - sigma);
-      const x0 = predictOriginal(this.#config, sigma, modelOutput, sample);
+      const sigma = this.sigmas[i];
+      const dt = f32(this.sigmas[i + 1] - sigma);
+      const x0 = predictOriginal(this.config, sigma, modelOutput, sample);
       const derivative = sample.map((x, k) => (x - x0[k]) / sigma);
       this.#first = { derivative, dt, sample: sample.slice() };
       return sample.map((x, k) => x + derivative[k] * dt);
     }
     // corrector: average the slopes at both ends, restart from the predictor's starting point
-    const sigmaNext = this.#sigmas[i];
-    const x0 = predictOriginal(this.#config, sigmaNext, modelOutput, sample);
+    const sigmaNext = this.sigmas[i];
+    const x0 = predictOriginal(this.config, sigmaNext, modelOutput, sample);
     this.#first = null;
     return first.sample.map((x, k) => {
       const derivative = ((sample[k] - x0[k]) / sigmaNext + first.derivative[k]) / 2;
       return x + derivative * first.dt;
     });
-  }
-
-  #index(timestep: number): number {
-    return (this.#stepIndex ??= this.#beginIndex ?? firstStepIndex(this.timesteps, timestep, 'HeunDiscreteScheduler'));
   }
 }

@@ -8,13 +8,15 @@ import { DpmSolverMultistepScheduler } from './dpm-solver-multistep.js';
 import { EulerAncestralDiscreteScheduler } from './euler-ancestral.js';
 import { EulerDiscreteScheduler } from './euler.js';
 import { HeunDiscreteScheduler } from './heun.js';
+import { LcmScheduler } from './lcm.js';
 import { LmsDiscreteScheduler } from './lms.js';
 import { PndmScheduler } from './pndm.js';
-import type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
+import type { Scheduler, SchedulerConfig, SchedulerName, SchedulerOptions } from './scheduler.js';
+import { TcdScheduler } from './tcd.js';
 import { UniPcMultistepScheduler } from './unipc.js';
 
-export type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
-export { parseSchedulerConfig, SD_V1_4_SCHEDULER_CONFIG } from './config.js';
+export type { Scheduler, SchedulerConfig, SchedulerName, SchedulerOptions } from './scheduler.js';
+export { parseSchedulerConfig, SD_V1_4_SCHEDULER_CONFIG, withTimestepSpacing } from './config.js';
 
 export const SCHEDULER_NAMES: readonly SchedulerName[] = [
   'pndm',
@@ -26,6 +28,8 @@ export const SCHEDULER_NAMES: readonly SchedulerName[] = [
   'dpmpp_2m',
   'dpmpp_2m_karras',
   'unipc',
+  'lcm',
+  'tcd',
 ];
 
 export const SCHEDULER_LABELS: Readonly<Record<SchedulerName, string>> = {
@@ -38,19 +42,24 @@ export const SCHEDULER_LABELS: Readonly<Record<SchedulerName, string>> = {
   dpmpp_2m: 'DPM++ 2M',
   dpmpp_2m_karras: 'DPM++ 2M Karras',
   unipc: 'UniPC',
+  lcm: 'LCM',
+  tcd: 'TCD',
 };
 
 export function isSchedulerName(value: unknown): value is SchedulerName {
   return typeof value === 'string' && (SCHEDULER_NAMES as readonly string[]).includes(value);
 }
 
-/** A fresh scheduler (call `setTimesteps` next); it keeps per-run state, so use one per generation. */
-export function createScheduler(name: SchedulerName, config: SchedulerConfig): Scheduler {
+/**
+ * A fresh scheduler (call `setTimesteps` next); it keeps per-run state, so use one per generation.
+ * `options.eta` reaches the samplers whose diffusers `step` takes `eta` (DDIM, TCD); the rest ignore it.
+ */
+export function createScheduler(name: SchedulerName, config: SchedulerConfig, options: SchedulerOptions = {}): Scheduler {
   switch (name) {
     case 'pndm':
       return new PndmScheduler(config);
     case 'ddim':
-      return new DdimScheduler(config);
+      return new DdimScheduler(config, options.eta);
     case 'lms':
       return new LmsDiscreteScheduler(config);
     case 'euler':
@@ -65,6 +74,10 @@ export function createScheduler(name: SchedulerName, config: SchedulerConfig): S
       return new DpmSolverMultistepScheduler(config, { karras: true });
     case 'unipc':
       return new UniPcMultistepScheduler(config);
+    case 'lcm':
+      return new LcmScheduler(config);
+    case 'tcd':
+      return new TcdScheduler(config, options.eta);
     default: {
       const unknown: never = name;
       throw new InvalidRequestError(`Unknown scheduler "${String(unknown)}": use one of ${SCHEDULER_NAMES.join(', ')}.`);

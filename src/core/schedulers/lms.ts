@@ -10,10 +10,9 @@
  * k-diffusion (github.com/crowsonkb/k-diffusion, k_diffusion/sampling.py `sample_lms`,
  * `linear_multistep_coeff`).
  */
-import { timestepSpacingFor } from './config.js';
 import { predictOriginal } from './euler.js';
-import { addNoiseIndex, addSigmaNoise, checkBeginIndex, firstStepIndex, scaleBySigma, sigmaSchedule } from './schedule.js';
-import type { Scheduler, SchedulerConfig } from './scheduler.js';
+import type { SchedulerConfig } from './scheduler.js';
+import { SigmaScheduler } from './sigma-scheduler.js';
 
 const ORDER = 4;
 
@@ -36,59 +35,29 @@ export function lmsCoefficient(sigmas: ArrayLike<number>, order: number, i: numb
   return half * GL_NODES.reduce((sum, x, n) => sum + GL_WEIGHTS[n] * basis(mid + half * x), 0);
 }
 
-export class LmsDiscreteScheduler implements Scheduler {
+export class LmsDiscreteScheduler extends SigmaScheduler {
   readonly name = 'lms' as const;
-  timesteps: readonly number[] = [];
-  initNoiseSigma = 1;
-  readonly order = 1;
-  readonly #config: SchedulerConfig;
-  #sigmas: Float32Array = new Float32Array(0);
-  #stepIndex: number | null = null;
-  #beginIndex: number | null = null;
   #derivatives: Float32Array[] = []; // oldest first, at most ORDER
 
   constructor(config: SchedulerConfig) {
-    this.#config = config;
+    super(config, 'LmsDiscreteScheduler');
   }
 
-  setTimesteps(numInferenceSteps: number): void {
-    const s = sigmaSchedule(this.#config, timestepSpacingFor(this.name, this.#config), numInferenceSteps);
-    this.timesteps = s.timesteps;
-    this.#sigmas = s.sigmas;
-    this.initNoiseSigma = s.initNoiseSigma;
-    this.#stepIndex = null;
-    this.#beginIndex = null;
+  protected override reset(): void {
     this.#derivatives = [];
   }
 
-  setBeginIndex(index: number): void {
-    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'LmsDiscreteScheduler');
-  }
-
-  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
-    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => firstStepIndex(this.timesteps, timestep, 'LmsDiscreteScheduler'));
-    return addSigmaNoise(original, noise, this.#sigmas[i]);
-  }
-
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
-    return scaleBySigma(sample, this.#sigmas[this.#index(timestep)]);
-  }
-
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
-    const i = this.#index(timestep);
-    const sigma = this.#sigmas[i];
-    const x0 = predictOriginal(this.#config, sigma, modelOutput, sample);
+    const i = this.index(timestep);
+    const sigma = this.sigmas[i];
+    const x0 = predictOriginal(this.config, sigma, modelOutput, sample);
     this.#derivatives = [...this.#derivatives, sample.map((x, k) => (x - x0[k]) / sigma)].slice(-ORDER);
     const order = Math.min(i + 1, ORDER);
     const d = this.#derivatives;
     // coeffs[k] weighs the derivative k steps back, d[d.length - 1 - k]; a chain started part-way
     // (img2img) has fewer derivatives than `order`, and diffusers' zip then uses only those
-    const coeffs = Array.from({ length: Math.min(order, d.length) }, (_, k) => lmsCoefficient(this.#sigmas, order, i, k));
-    this.#stepIndex = i + 1;
+    const coeffs = Array.from({ length: Math.min(order, d.length) }, (_, k) => lmsCoefficient(this.sigmas, order, i, k));
+    this.stepIndex = i + 1;
     return sample.map((x, n) => coeffs.reduce((acc, c, k) => acc + c * d[d.length - 1 - k][n], x));
-  }
-
-  #index(timestep: number): number {
-    return (this.#stepIndex ??= this.#beginIndex ?? firstStepIndex(this.timesteps, timestep, 'LmsDiscreteScheduler'));
   }
 }

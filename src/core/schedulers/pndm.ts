@@ -6,19 +6,13 @@
  * Source: diffusers `PNDMScheduler` (src/diffusers/schedulers/scheduling_pndm.py); Liu et al. 2022,
  * "Pseudo Numerical Methods for Diffusion Models on Manifolds", https://arxiv.org/abs/2202.09778.
  */
+import { AlphaScheduler } from './alpha-scheduler.js';
 import { timestepSpacingFor } from './config.js';
-import { InvalidRequestError } from '../errors.js';
-import { addAlphaNoise, alphasCumprod, checkBeginIndex, f32, integerTimesteps } from './schedule.js';
-import type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
+import { f32, integerTimesteps } from './schedule.js';
+import type { SchedulerConfig, SchedulerName } from './scheduler.js';
 
-export class PndmScheduler implements Scheduler {
+export class PndmScheduler extends AlphaScheduler {
   readonly name: SchedulerName = 'pndm';
-  readonly initNoiseSigma = 1;
-  readonly order = 1;
-  timesteps: readonly number[] = [];
-  readonly #config: SchedulerConfig;
-  readonly #alphasCumprod: Float32Array;
-  readonly #finalAlphaCumprod: number;
   #stepRatio = 0; // T // n: the distance PNDM assumes between two steps
   #prkTimesteps: number[] = [];
   #ets: Float32Array[] = []; // past noise predictions, oldest first (at most 4)
@@ -27,14 +21,12 @@ export class PndmScheduler implements Scheduler {
   #curModelOutput: Float64Array | null = null; // PRK's running weighted sum
 
   constructor(config: SchedulerConfig) {
-    this.#config = config;
-    this.#alphasCumprod = alphasCumprod(config);
-    this.#finalAlphaCumprod = config.setAlphaToOne ? 1 : this.#alphasCumprod[0];
+    super(config, 'PndmScheduler');
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    const { numTrainTimesteps: T, skipPrkSteps } = this.#config;
-    const ts = integerTimesteps(this.#config, timestepSpacingFor(this.name, this.#config), numInferenceSteps).reverse(); // ascending
+    const { numTrainTimesteps: T, skipPrkSteps } = this.config;
+    const ts = integerTimesteps(this.config, timestepSpacingFor(this.name, this.config), numInferenceSteps).reverse(); // ascending
     this.#stepRatio = Math.floor(T / numInferenceSteps);
     if (skipPrkSteps) {
       // PLMS: every timestep, the second-lowest twice: [t_{n-1}, t_{n-2}, t_{n-2}, t_{n-3}, ..., t_0]
@@ -54,24 +46,9 @@ export class PndmScheduler implements Scheduler {
     this.#curModelOutput = null;
   }
 
-  setBeginIndex(index: number): void {
-    checkBeginIndex(index, this.timesteps.length, 'PndmScheduler'); // no step index to set: step() only reads the timestep
-  }
-
-  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
-    if (!Number.isInteger(timestep) || timestep < 0 || timestep >= this.#alphasCumprod.length) {
-      throw new InvalidRequestError(`PndmScheduler.addNoise: timestep must be an integer training timestep (got ${timestep}).`);
-    }
-    return addAlphaNoise(original, noise, this.#alphasCumprod[timestep]);
-  }
-
-  scaleModelInput(sample: Float32Array): Float32Array {
-    return sample;
-  }
-
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
     if (this.timesteps.length === 0) throw new Error('PndmScheduler: call setTimesteps before step.');
-    const usePrk = !this.#config.skipPrkSteps && this.#counter < this.#prkTimesteps.length;
+    const usePrk = !this.config.skipPrkSteps && this.#counter < this.#prkTimesteps.length;
     return usePrk ? this.#stepPrk(modelOutput, timestep, sample) : this.#stepPlms(modelOutput, timestep, sample);
   }
 
@@ -132,8 +109,8 @@ export class PndmScheduler implements Scheduler {
 
   /** PNDM's transfer x_t -> x_{t'} (eq. 9 of the paper), scalars in float32 as torch computes them. */
   #prevSample(sample: Float32Array, t: number, prevT: number, modelOutput: Float32Array): Float32Array {
-    const aT = this.#alphasCumprod[t];
-    const aPrev = prevT >= 0 ? this.#alphasCumprod[prevT] : this.#finalAlphaCumprod;
+    const aT = this.alphasCumprod[t];
+    const aPrev = this.alphaAt(prevT);
     const bT = f32(1 - aT);
     const bPrev = f32(1 - aPrev);
     const sampleCoeff = f32(Math.sqrt(f32(aPrev / aT)));
@@ -141,7 +118,7 @@ export class PndmScheduler implements Scheduler {
     const diff = f32(aPrev - aT);
     const sqrtA = f32(Math.sqrt(aT));
     const sqrtB = f32(Math.sqrt(bT));
-    const v = this.#config.predictionType === 'v_prediction';
+    const v = this.config.predictionType === 'v_prediction';
     return sample.map((x, i) => {
       const eps = v ? sqrtA * modelOutput[i] + sqrtB * x : modelOutput[i];
       return sampleCoeff * x - (diff * eps) / denom;

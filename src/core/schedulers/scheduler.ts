@@ -30,7 +30,9 @@ export type SchedulerName =
   | 'heun'
   | 'dpmpp_2m'
   | 'dpmpp_2m_karras'
-  | 'unipc';
+  | 'unipc'
+  | 'lcm'
+  | 'tcd';
 
 /** diffusers' scheduler_config.json, camel-cased where we read it; SD v1.4's values are the defaults. */
 export interface SchedulerConfig {
@@ -61,6 +63,15 @@ export interface SchedulerConfig {
    * (what `DDIMScheduler.from_config` of a file without the key, e.g. a PNDM file, gives).
    */
   clipSample?: boolean;
+  /** Optional: LCM's and TCD's `original_inference_steps`, the distillation schedule's length. Absent: 50. */
+  originalInferenceSteps?: number;
+  /** Optional: LCM's `timestep_scaling` in the boundary condition. Absent: 10. */
+  timestepScaling?: number;
+}
+
+/** Per-request settings diffusers' pipelines pass to `step`: `eta` (DDIM's eta, TCD's gamma; default 0). */
+export interface SchedulerOptions {
+  eta?: number;
 }
 
 export interface Scheduler {
@@ -86,6 +97,6 @@ export interface Scheduler {
    */
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array;
-  /** `noise` is required by ancestral samplers (euler_a) and ignored by the rest. */
+  /** `noise` is required by the samplers that draw between steps (euler_a, lcm, ddim and tcd with eta > 0), ignored by the rest. */
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array;
 }

@@ -14,9 +14,9 @@
  * Algorithms 2 and 3.
  */
 import { timestepSpacingFor } from './config.js';
-import { addVpNoise, alphaSigmaLambda, dataPrediction, multistepStartIndex } from './dpm-solver-multistep.js';
-import { addNoiseIndex, alphasCumprod, checkBeginIndex, f32, interpolatedSigmas, multistepTimesteps, trainSigmas } from './schedule.js';
-import type { Scheduler, SchedulerConfig } from './scheduler.js';
+import { MultistepScheduler, alphaSigmaLambda, dataPrediction } from './multistep-scheduler.js';
+import { alphasCumprod, f32, interpolatedSigmas, multistepTimesteps, trainSigmas } from './schedule.js';
+import type { SchedulerConfig } from './scheduler.js';
 
 const SOLVER_ORDER = 2;
 
@@ -31,53 +31,32 @@ function bh2(sFrom: number, sTo: number): { h: number; ratio: number; a: number 
   return { h, ratio: f32(to.sigma / from.sigma), a: f32(to.alpha * f32(Math.expm1(-h))) };
 }
 
-export class UniPcMultistepScheduler implements Scheduler {
+export class UniPcMultistepScheduler extends MultistepScheduler {
   readonly name = 'unipc' as const;
-  readonly initNoiseSigma = 1;
-  readonly order = 1;
-  timesteps: readonly number[] = [];
-  readonly #config: SchedulerConfig;
-  #sigmas: Float32Array = new Float32Array(0);
-  #stepIndex: number | null = null;
-  #beginIndex: number | null = null;
   #modelOutputs: Float32Array[] = []; // data predictions, oldest first, at most SOLVER_ORDER
   #lastSample: Float32Array | null = null; // the sample the last predictor started from
   #lowerOrderNums = 0;
   #thisOrder = 1;
 
   constructor(config: SchedulerConfig) {
-    this.#config = config;
+    super(config, 'UniPcMultistepScheduler');
   }
 
   setTimesteps(numInferenceSteps: number): void {
-    this.timesteps = multistepTimesteps(this.#config, timestepSpacingFor(this.name, this.#config), numInferenceSteps);
-    this.#sigmas = interpolatedSigmas(trainSigmas(alphasCumprod(this.#config)), this.timesteps);
-    this.#stepIndex = null;
-    this.#beginIndex = null;
+    const timesteps = multistepTimesteps(this.config, timestepSpacingFor(this.name, this.config), numInferenceSteps);
+    this.setSchedule(timesteps, interpolatedSigmas(trainSigmas(alphasCumprod(this.config)), timesteps));
+  }
+
+  protected reset(): void {
     this.#modelOutputs = [];
     this.#lastSample = null;
     this.#lowerOrderNums = 0;
     this.#thisOrder = 1;
   }
 
-  setBeginIndex(index: number): void {
-    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, 'UniPcMultistepScheduler');
-  }
-
-  /** alpha x + sigma n at the noise level s of the step: alpha = 1 / sqrt(1 + s^2), sigma = s alpha. */
-  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
-    const i = addNoiseIndex(this.#stepIndex, this.#beginIndex, () => multistepStartIndex(this.timesteps, timestep));
-    return addVpNoise(original, noise, this.#sigmas[i]);
-  }
-
-  scaleModelInput(sample: Float32Array): Float32Array {
-    return sample;
-  }
-
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
-    if (this.timesteps.length === 0) throw new Error('UniPcMultistepScheduler: call setTimesteps before step.');
-    const i = (this.#stepIndex ??= this.#beginIndex ?? multistepStartIndex(this.timesteps, timestep));
-    const m = dataPrediction(this.#config, this.#sigmas[i], modelOutput, sample);
+    const i = this.index(timestep);
+    const m = dataPrediction(this.config, this.sigmas[i], modelOutput, sample);
     let x = sample;
     if (i > 0 && this.#lastSample !== null) x = this.#correct(i, m, this.#lastSample, this.#thisOrder);
     this.#modelOutputs = [...this.#modelOutputs, m].slice(-SOLVER_ORDER);
@@ -85,7 +64,7 @@ export class UniPcMultistepScheduler implements Scheduler {
     this.#lastSample = x;
     const prev = this.#predict(i, x, this.#thisOrder);
     this.#lowerOrderNums = Math.min(this.#lowerOrderNums + 1, SOLVER_ORDER);
-    this.#stepIndex = i + 1;
+    this.stepIndex = i + 1;
     return prev;
   }
 
@@ -93,10 +72,10 @@ export class UniPcMultistepScheduler implements Scheduler {
   #predict(i: number, x: Float32Array, order: number): Float32Array {
     const outs = this.#modelOutputs;
     const m0 = outs[outs.length - 1];
-    const { h, ratio, a } = bh2(this.#sigmas[i], this.#sigmas[i + 1]);
+    const { h, ratio, a } = bh2(this.sigmas[i], this.sigmas[i + 1]);
     if (order === 1 || outs.length < 2) return x.map((v, k) => ratio * v - a * m0[k]);
     const mPrev = outs[0];
-    const r1 = f32(f32(alphaSigmaLambda(this.#sigmas[i - 1]).lambda - alphaSigmaLambda(this.#sigmas[i]).lambda) / h);
+    const r1 = f32(f32(alphaSigmaLambda(this.sigmas[i - 1]).lambda - alphaSigmaLambda(this.sigmas[i]).lambda) / h);
     return x.map((v, k) => ratio * v - a * (m0[k] + 0.5 * ((mPrev[k] - m0[k]) / r1)));
   }
 
@@ -104,7 +83,7 @@ export class UniPcMultistepScheduler implements Scheduler {
   #correct(i: number, mT: Float32Array, lastSample: Float32Array, order: number): Float32Array {
     const outs = this.#modelOutputs; // not shifted yet: the last entry is m_{i-1}
     const m0 = outs[outs.length - 1];
-    const { h, ratio, a } = bh2(this.#sigmas[i - 1], this.#sigmas[i]);
+    const { h, ratio, a } = bh2(this.sigmas[i - 1], this.sigmas[i]);
     if (order === 1 || outs.length < 2) return lastSample.map((v, k) => ratio * v - a * (m0[k] + 0.5 * (mT[k] - m0[k])));
     // b_k = h_phi_k k! / B(h) with hh = -h, B(h) = expm1(hh), h_phi_1 = B(h) / hh - 1, h_phi_2 = h_phi_1 / hh - 1/2
     const hh = -h;
@@ -114,7 +93,7 @@ export class UniPcMultistepScheduler implements Scheduler {
     const b1 = f32(hPhi1 / bH);
     const b2 = f32(f32(hPhi2 * 2) / bH);
     // R rho = b with R = [[1, 1], [r1, 1]] (rows r^0, r^1 of r = [r1, 1]), r1 = (lambda_{i-2} - lambda_{i-1}) / h
-    const r1 = f32(f32(alphaSigmaLambda(this.#sigmas[i - 2]).lambda - alphaSigmaLambda(this.#sigmas[i - 1]).lambda) / h);
+    const r1 = f32(f32(alphaSigmaLambda(this.sigmas[i - 2]).lambda - alphaSigmaLambda(this.sigmas[i - 1]).lambda) / h);
     const rho0 = (b2 - b1) / (r1 - 1);
     const rho1 = b1 - rho0;
     const mPrev = outs[0];

@@ -7,7 +7,7 @@
 import { ModelFileMissingError, ModelFormatError } from '../../core/errors.js';
 import { parseSchedulerConfig } from '../../core/schedulers/config.js';
 import type { SchedulerConfig } from '../../core/schedulers/scheduler.js';
-import { geometry, SD_V1_GEOMETRY, type ModelGeometry, unetDownsamplingsFromConfig, unetDownsamplingsFromGraph, vaeScaleFactorFromConfig } from './model-geometry.js';
+import { geometry, SD_V1_GEOMETRY, type ModelGeometry, type UnetAttention, unetAttentionFromConfig, unetDownsamplingsFromConfig, unetDownsamplingsFromGraph, vaeScaleFactorFromConfig } from './model-geometry.js';
 import type { ModelSource } from './model-source.js';
 import { externalDataFiles } from '../../core/onnx/external-data.js';
 import type { ExternalDataEntry } from '../runtime/ort.js';
@@ -31,8 +31,12 @@ export interface ModelFolder {
   latentChannels: number;
   /** unet/config.json's in_channels when it has one: 4, or 9 for inpainting UNets (latents + mask + masked-image latents). */
   unetInChannels: number | null;
+  /** unet/config.json's time_cond_proj_dim: an LCM-distilled UNet's guidance-embedding width; null when unset. */
+  timeCondProjDim: number | null;
   /** Whether vae_encoder/model.onnx exists (needed for img2img and inpainting only). */
   hasVaeEncoder: boolean;
+  /** unet/config.json's highest-resolution attention (heads, level), else null (SD v1's is assumed). */
+  unetAttention: UnetAttention | null;
 }
 
 async function readJson(source: ModelSource, path: string): Promise<Record<string, unknown>> {
@@ -79,14 +83,16 @@ export async function openModelFolder(source: ModelSource): Promise<ModelFolder>
     unetDownsamplings: downsamplings,
     latentChannels: typeof channels === 'number' ? channels : SD_V1_GEOMETRY.latentChannels,
     unetInChannels: inChannels,
+    timeCondProjDim: typeof unetConfig?.time_cond_proj_dim === 'number' ? unetConfig.time_cond_proj_dim : null,
     hasVaeEncoder: await source.has('vae_encoder/model.onnx'),
+    unetAttention: unetAttentionFromConfig(unetConfig),
   };
 }
 
 /** The folder's geometry; `fixedLatent`: the latent size of a UNet exported with static dims. */
 export function folderGeometry(folder: ModelFolder, fixedLatent: { width: number; height: number } | null = null): ModelGeometry {
-  const { vaeScaleFactor, unetDownsamplings, latentChannels } = folder;
-  return geometry({ vaeScaleFactor, unetDownsamplings, latentChannels, sampleSize: folder.unetSampleSize ?? SD_V1_GEOMETRY.defaultWidth / SD_V1_GEOMETRY.vaeScaleFactor, fixedLatent });
+  const { vaeScaleFactor, unetDownsamplings, latentChannels, schedulerConfig, unetAttention: attention } = folder;
+  return geometry({ vaeScaleFactor, unetDownsamplings, latentChannels, sampleSize: folder.unetSampleSize ?? SD_V1_GEOMETRY.defaultWidth / SD_V1_GEOMETRY.vaeScaleFactor, fixedLatent, schedulerConfig, attention });
 }
 
 /** The ONNX bytes of one part, where it lies on disk when it does, and its external-data files. */

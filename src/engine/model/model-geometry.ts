@@ -7,6 +7,8 @@
  *     every time ends in a shape error inside the runtime (`Concat`): 32 for shapes-sd, 64 for SD v1.4;
  *   - latent channels (4 for SD v1) and the default size (the UNet's sample_size x VAE factor).
  */
+import type { SchedulerConfig } from '../../core/schedulers/scheduler.js';
+
 export interface ModelGeometry {
   /** Width and height must be multiples of this: vaeScaleFactor x 2^unetDownsamplings. */
   sizeMultiple: number;
@@ -17,6 +19,37 @@ export interface ModelGeometry {
   defaultHeight: number;
   /** Exports with static UNet dims take only this size; null when the size is free. */
   fixedSize: { width: number; height: number } | null;
+  /** scheduler/scheduler_config.json, read (the step-count limits depend on it); absent: SD v1.4's. */
+  schedulerConfig?: SchedulerConfig;
+  /** The UNet's highest-resolution self-attention (the activation limits depend on it); absent: SD v1's. */
+  attention?: UnetAttention;
+}
+
+/**
+ * The UNet's largest attention: `heads` heads at the down block with index `level` (the latent halved
+ * `level` times), where the self-attention scores are heads x (h x w / 4^level)^2 per batch entry.
+ * SD v1: 8 heads at level 0 (64 x 64 latent tokens at 512 x 512).
+ */
+export interface UnetAttention {
+  heads: number;
+  level: number;
+}
+
+export const SD_V1_ATTENTION: UnetAttention = { heads: 8, level: 0 };
+
+/**
+ * From unet/config.json: the first down block with attention ("CrossAttnDownBlock2D", "AttnDownBlock2D")
+ * and its heads (diffusers' `num_attention_heads`, else the older `attention_head_dim`, which SD v1
+ * configs use for the head count; a list gives one per block). Null without such a block or config.
+ */
+export function unetAttentionFromConfig(config: Record<string, unknown> | null): UnetAttention | null {
+  const blocks = config?.down_block_types;
+  if (!Array.isArray(blocks)) return null;
+  const level = blocks.findIndex((b) => typeof b === 'string' && b.includes('Attn'));
+  if (level === -1) return null;
+  const heads = config?.num_attention_heads ?? config?.attention_head_dim;
+  const at = Array.isArray(heads) ? heads[level] : heads;
+  return typeof at === 'number' && at > 0 ? { heads: at, level } : null;
 }
 
 /** SD v1.x: VAE factor 8, 3 UNet down-samplings (4 down blocks), 4 latent channels, 512x512. */
@@ -28,7 +61,7 @@ export const SD_V1_GEOMETRY: ModelGeometry = geometry({ vaeScaleFactor: 8, unetD
  */
 export const ANY_SD_V1_GEOMETRY: ModelGeometry = { ...SD_V1_GEOMETRY, sizeMultiple: 8, unetDownsamplings: 0 };
 
-export function geometry(g: { vaeScaleFactor: number; unetDownsamplings: number; latentChannels: number; sampleSize: number; fixedLatent?: { width: number; height: number } | null }): ModelGeometry {
+export function geometry(g: { vaeScaleFactor: number; unetDownsamplings: number; latentChannels: number; sampleSize: number; fixedLatent?: { width: number; height: number } | null; schedulerConfig?: SchedulerConfig; attention?: UnetAttention | null }): ModelGeometry {
   const fixed = g.fixedLatent ? { width: g.fixedLatent.width * g.vaeScaleFactor, height: g.fixedLatent.height * g.vaeScaleFactor } : null;
   const side = g.sampleSize * g.vaeScaleFactor;
   return {
@@ -39,6 +72,8 @@ export function geometry(g: { vaeScaleFactor: number; unetDownsamplings: number;
     defaultWidth: fixed?.width ?? side,
     defaultHeight: fixed?.height ?? side,
     fixedSize: fixed,
+    ...(g.schedulerConfig ? { schedulerConfig: g.schedulerConfig } : {}),
+    ...(g.attention ? { attention: g.attention } : {}),
   };
 }
 

@@ -3,14 +3,21 @@
  * `parameters` text (sampler labels, "CFG scale", "Size") only here, where it is written into the
  * file. Results carry the request itself; nothing parses the labels back.
  */
-import { formatParameters, type GenerationParameters } from '../../core/parameters.js';
+import { formatParameters, SAMPLER_SETTING_KEYS, type GenerationParameters } from '../../core/parameters.js';
 import { encodePng } from '../../core/png.js';
 import { SCHEDULER_LABELS } from '../../core/schedulers/index.js';
 import type { ResolvedRequest } from './request.js';
 
-/** The A1111 infotext fields for a request (seed -1 when it was made from given latents). */
-export function infotextParameters(request: ResolvedRequest, model: string): GenerationParameters {
+/**
+ * The A1111 infotext fields for a request (seed -1 when it was made from given latents); eta ("Eta DDIM"
+ * for DDIM, "Eta" for TCD) and the timestep spacing join as extra settings when the request set them.
+ */
+export function infotextParameters(request: ResolvedRequest, model: string): GenerationParameters & { extra: Record<string, string> } {
+  const extra: Record<string, string> = {};
+  if (request.eta !== undefined) extra[request.scheduler === 'ddim' ? SAMPLER_SETTING_KEYS.etaDdim : SAMPLER_SETTING_KEYS.eta] = String(request.eta);
+  if (request.timestepSpacing !== undefined) extra[SAMPLER_SETTING_KEYS.timestepSpacing] = request.timestepSpacing;
   return {
+    extra,
     prompt: request.prompt,
     negativePrompt: request.negativePrompt,
     steps: request.numInferenceSteps,

@@ -15,7 +15,7 @@ const geometryOf = async (dir: string) => folderGeometry(await openModelFolder(n
 
 describe('model geometry', () => {
   it('reads the size multiple, default size and latent channels from the model folder', async () => {
-    expect(await geometryOf('public/models/shapes-sd-fp32')).toEqual({ sizeMultiple: 32, vaeScaleFactor: 8, unetDownsamplings: 2, latentChannels: 4, defaultWidth: 128, defaultHeight: 128, fixedSize: null });
+    expect(await geometryOf('public/models/shapes-sd-fp32')).toEqual({ sizeMultiple: 32, vaeScaleFactor: 8, unetDownsamplings: 2, latentChannels: 4, defaultWidth: 128, defaultHeight: 128, fixedSize: null, schedulerConfig: expect.objectContaining({ stepsOffset: 1, timestepSpacing: 'leading' }), attention: { heads: 4, level: 0 } });
     // tiny-sd has no unet/config.json: the down-samplings come from the graph's node names.
     expect(await geometryOf('fixtures/tiny-sd-fp32')).toMatchObject({ sizeMultiple: 16, unetDownsamplings: 1, vaeScaleFactor: 8 });
     expect(await geometryOf('fixtures/tiny-sd-fp16')).toMatchObject({ sizeMultiple: 16 });
@@ -54,13 +54,25 @@ describe('validateRequest', () => {
   });
 
   it('names every bad field, in the same words for every surface', () => {
-    const errors = validateRequest({ prompt: 'x', scheduler: 'k_lms' as never, numInferenceSteps: 0, guidanceScale: 51, seed: 1.5 }, ANY_SD_V1_GEOMETRY);
+    const errors = validateRequest({ prompt: 'x', scheduler: 'k_lms' as never, numInferenceSteps: 0, guidanceScale: 51, eta: -0.1, timestepSpacing: 'karras' as never, seed: 1.5 }, ANY_SD_V1_GEOMETRY);
     expect(errors).toEqual([
-      { field: 'scheduler', message: 'Scheduler must be one of pndm, ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc (got "k_lms").' },
+      { field: 'scheduler', message: 'Scheduler must be one of pndm, ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc, lcm, tcd (got "k_lms").' },
       { field: 'numInferenceSteps', message: 'Steps must be a whole number from 1 to 1000 (got 0).' },
       { field: 'guidanceScale', message: 'Guidance scale must be a number from 0 to 50 (got 51).' },
+      { field: 'eta', message: 'Eta must be a number from 0 to 1 (got -0.1).' },
+      { field: 'timestepSpacing', message: 'Timestep spacing must be one of leading, linspace, trailing (got "karras").' },
       { field: 'seed', message: 'Seed must be a whole number from 0 to 9007199254740991 (got 1.5).' },
     ]);
+  });
+
+  it('accepts guidance 0, eta 0 to 1 and each spacing, and the resolved request carries eta and spacing only when given', () => {
+    const base = { prompt: 'x', seed: 1 };
+    for (const extra of [{ guidanceScale: 0 }, { eta: 0 }, { eta: 1 }, { timestepSpacing: 'leading' }, { timestepSpacing: 'linspace' }, { timestepSpacing: 'trailing' }] as const) {
+      expect(validateRequest({ ...base, ...extra }, ANY_SD_V1_GEOMETRY)).toEqual([]);
+    }
+    const plain = resolveRequest(base, ANY_SD_V1_GEOMETRY);
+    expect('eta' in plain || 'timestepSpacing' in plain).toBe(false);
+    expect(resolveRequest({ ...base, scheduler: 'tcd', eta: 0.3, timestepSpacing: 'trailing' }, ANY_SD_V1_GEOMETRY)).toMatchObject({ scheduler: 'tcd', eta: 0.3, timestepSpacing: 'trailing' });
   });
 
   it('checks given latents against the model\'s channels and VAE factor', () => {

@@ -7,9 +7,16 @@
  * size multiple, the default size, latent channels) come from its ModelGeometry.
  */
 import { InvalidRequestError } from '../../core/errors.js';
+import { emphasisProblem } from '../../core/prompt-parser.js';
 import { isPromptSyntax, PROMPT_SYNTAXES, type PromptSyntax } from '../../core/prompt-syntax.js';
-import { isSchedulerName, SCHEDULER_NAMES } from '../../core/schedulers/index.js';
-import type { SchedulerName } from '../../core/schedulers/scheduler.js';
+import { isSchedulerName, SCHEDULER_NAMES, SD_V1_4_SCHEDULER_CONFIG } from '../../core/schedulers/index.js';
+import { maxInferenceSteps } from '../../core/schedulers/step-limit.js';
+import { withTimestepSpacing } from '../../core/schedulers/config.js';
+import type { SchedulerConfig, SchedulerName } from '../../core/schedulers/scheduler.js';
+
+/** diffusers' `timestep_spacing`: how the schedule's timesteps spread over the training ones. */
+export type TimestepSpacing = SchedulerConfig['timestepSpacing'];
+export const TIMESTEP_SPACINGS: readonly TimestepSpacing[] = ['leading', 'linspace', 'trailing'];
 import type { ModelGeometry } from '../model/model-geometry.js';
 import { checkImageFields, DEFAULT_STRENGTH, type ImageRequestFields } from './image-request.js';
 
@@ -22,8 +29,15 @@ export interface GenerationRequest extends ImageRequestFields {
   promptSyntax?: PromptSyntax;
   scheduler?: SchedulerName;
   numInferenceSteps?: number;
-  /** Classifier-free guidance; <= 1 skips the unconditional pass. */
+  /**
+   * Classifier-free guidance; <= 1 runs the UNet once a step on the prompt alone (the negative prompt is
+   * not used), as diffusers. An LCM-distilled UNet (a `timestep_cond` input) takes it as its guidance embedding instead.
+   */
   guidanceScale?: number;
+  /** diffusers' `eta`, passed to the samplers whose `step` takes it: DDIM's eta, TCD's gamma (default 0). */
+  eta?: number;
+  /** Overrides the model's `timestep_spacing` for every sampler, as `X.from_config(config, timestep_spacing=...)`. */
+  timestepSpacing?: TimestepSpacing;
   /** Seeds torch.Generator().manual_seed(seed): same seed, same image as diffusers on CPU. */
   seed?: number;
   /** N(0,1) initial latents (1 x C x H/f x W/f), used instead of a seed; scaled by initNoiseSigma. */
@@ -46,6 +60,10 @@ export interface ResolvedRequest {
   height: number;
   /** img2img / inpainting only (A1111's "Denoising strength"); absent for text-to-image. */
   strength?: number;
+  /** Present when the request set it (else 0: the samplers that take it run deterministically). */
+  eta?: number;
+  /** Present when the request overrode the model's spacing. */
+  timestepSpacing?: TimestepSpacing;
 }
 
 export type RequestField = keyof GenerationRequest;
@@ -66,6 +84,8 @@ export const LIMITS = {
   /** SD's schedulers have 1000 training timesteps. */
   numInferenceSteps: { min: 1, max: 1000 },
   guidanceScale: { min: 0, max: 50 },
+  /** DDIM's eta (1: DDPM's variance) and TCD's gamma are both fractions. */
+  eta: { min: 0, max: 1 },
   /** Largest side; the smallest is the model's size multiple. */
   maxSize: 2048,
   seed: { min: 0, max: MAX_SEED },
@@ -81,6 +101,8 @@ const LABELS: Record<RequestField, string> = {
   scheduler: 'Scheduler',
   numInferenceSteps: 'Steps',
   guidanceScale: 'Guidance scale',
+  eta: 'Eta',
+  timestepSpacing: 'Timestep spacing',
   seed: 'Seed',
   latents: 'Initial latents',
   width: 'Width',
@@ -107,11 +129,34 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
   if (typeof request.prompt !== 'string') add('prompt', `${LABELS.prompt} must be text.`);
   if (request.negativePrompt !== undefined && typeof request.negativePrompt !== 'string') add('negativePrompt', `${LABELS.negativePrompt} must be text.`);
   if (request.promptSyntax !== undefined && !isPromptSyntax(request.promptSyntax)) add('promptSyntax', `${LABELS.promptSyntax} must be one of ${PROMPT_SYNTAXES.join(', ')} (got "${String(request.promptSyntax)}").`);
+  else if (request.promptSyntax === 'a1111') {
+    for (const field of ['prompt', 'negativePrompt'] as const) {
+      const text = request[field];
+      const problem = typeof text === 'string' ? emphasisProblem(text) : null;
+      if (problem) add(field, `${LABELS[field]}: ${problem}`);
+    }
+  }
   if (request.scheduler !== undefined && !isSchedulerName(request.scheduler)) add('scheduler', `${LABELS.scheduler} must be one of ${SCHEDULER_NAMES.join(', ')} (got "${String(request.scheduler)}").`);
   integerIn('numInferenceSteps', request.numInferenceSteps, LIMITS.numInferenceSteps);
+  const steps = request.numInferenceSteps;
+  const scheduler = request.scheduler ?? DEFAULTS.scheduler;
+  if (steps !== undefined && Number.isInteger(steps) && steps <= LIMITS.numInferenceSteps.max && isSchedulerName(scheduler)) {
+    const base = model.schedulerConfig ?? SD_V1_4_SCHEDULER_CONFIG;
+    const spacing = request.timestepSpacing;
+    const config = spacing !== undefined && (TIMESTEP_SPACINGS as readonly unknown[]).includes(spacing) ? withTimestepSpacing(base, spacing) : base;
+    const max = maxInferenceSteps(scheduler, config);
+    if (steps > max) add('numInferenceSteps', `${LABELS.numInferenceSteps}: the ${scheduler} scheduler takes at most ${max} with this model's schedule (got ${steps}; more would leave its 0..${config.numTrainTimesteps - 1} timesteps or repeat one).`);
+  }
   const g = request.guidanceScale;
   if (g !== undefined && (!Number.isFinite(g) || g < LIMITS.guidanceScale.min || g > LIMITS.guidanceScale.max)) {
     add('guidanceScale', `${LABELS.guidanceScale} must be a number from ${LIMITS.guidanceScale.min} to ${LIMITS.guidanceScale.max} (got ${g}).`);
+  }
+  const eta = request.eta;
+  if (eta !== undefined && (typeof eta !== 'number' || !Number.isFinite(eta) || eta < LIMITS.eta.min || eta > LIMITS.eta.max)) {
+    add('eta', `${LABELS.eta} must be a number from ${LIMITS.eta.min} to ${LIMITS.eta.max} (got ${String(eta)}).`);
+  }
+  if (request.timestepSpacing !== undefined && !(TIMESTEP_SPACINGS as readonly unknown[]).includes(request.timestepSpacing)) {
+    add('timestepSpacing', `${LABELS.timestepSpacing} must be one of ${TIMESTEP_SPACINGS.join(', ')} (got "${String(request.timestepSpacing)}").`);
   }
   const size = { width: request.width ?? request.initImage?.width ?? model.defaultWidth, height: request.height ?? request.initImage?.height ?? model.defaultHeight };
   checkImageFields(request, model, request.numInferenceSteps ?? DEFAULTS.numInferenceSteps, LIMITS.maxSize, add);
@@ -131,6 +176,9 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
     const expected = c * Math.floor(height / f) * Math.floor(width / f);
     if (!(request.latents instanceof Float32Array) || request.latents.length !== expected) {
       add('latents', `${LABELS.latents} must have 1x${c}x${height / f}x${width / f} = ${expected} values for ${width}x${height} (got ${request.latents?.length ?? 'none'}).`);
+    } else {
+      const bad = request.latents.findIndex((v) => !Number.isFinite(v));
+      if (bad !== -1) add('latents', `${LABELS.latents} must be finite numbers: value ${bad} of ${expected} is ${request.latents[bad]}${request.latents.every((v) => Number.isNaN(v)) ? ' (all are NaN)' : ''}.`);
     }
   } else if (request.seed === undefined) {
     add('seed', 'Give a seed or initial latents.');
@@ -153,5 +201,7 @@ export function resolveRequest(request: GenerationRequest, model: ModelGeometry)
     width: request.width ?? request.initImage?.width ?? model.defaultWidth,
     height: request.height ?? request.initImage?.height ?? model.defaultHeight,
     ...(request.initImage ? { strength: request.strength ?? DEFAULT_STRENGTH } : {}),
+    ...(request.eta !== undefined ? { eta: request.eta } : {}),
+    ...(request.timestepSpacing !== undefined ? { timestepSpacing: request.timestepSpacing } : {}),
   };
 }

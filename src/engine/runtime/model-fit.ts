@@ -11,10 +11,13 @@
  *   into it, and the runtime, activations and the model protobufs need room too (WASM_HEADROOM).
  * - GPU buffers: each initializer becomes one GPU buffer bound as storage, so the largest weight
  *   tensor must fit both `maxBufferSize` and `maxStorageBufferBindingSize`.
+ * - activations (per request size, wasm): the UNet's self-attention scores grow with the fourth power
+ *   of the side and must fit the heap beside the weights (checkActivations).
  */
 import { BackendMismatchError, ModelTooLargeError, ShaderF16UnsupportedError } from '../../core/errors.js';
 import { formatBytes } from '../../core/format-bytes.js';
 import type { ModelPart } from '../model/model-folder.js';
+import { SD_V1_ATTENTION, type ModelGeometry } from '../model/model-geometry.js';
 import { summarizeGraph, type GraphSummary, type OnnxOperator } from '../../core/onnx/graph.js';
 
 export type Backend = 'webgpu' | 'wasm' | 'cpu';
@@ -149,4 +152,57 @@ export async function checkFolderPlan(plan: FolderPlan, target: BackendTarget): 
     parts.push({ part, bytes, graph: summarizeGraph(await plan.read(path), `${plan.name}/${path}`) });
   }
   checkModelFits(plan.name, parts, target);
+}
+
+/**
+ * Bytes of the UNet's largest self-attention score tensor at `width` x `height`: batch x heads x
+ * tokens^2 float32, where tokens = (h / f) x (w / f) / 4^level at the highest-resolution attention
+ * (f: the VAE factor). It grows with the fourth power of the side: at 768 x 768 shapes-sd's
+ * (4 heads at the full 96 x 96 latent) is 2 x 4 x 9216^2 x 4 B = 2.7 GB.
+ */
+export function attentionScoreBytes(geometry: ModelGeometry, width: number, height: number, batch: number): number {
+  const { heads, level } = geometry.attention ?? SD_V1_ATTENTION;
+  const tokens = (Math.floor(height / geometry.vaeScaleFactor) * Math.floor(width / geometry.vaeScaleFactor)) / 4 ** level;
+  return batch * heads * tokens * tokens * 4;
+}
+
+/**
+ * Score tensors the wasm backend holds at once: the MatMul's scores and the Softmax's output; and the
+ * rest of the heap a run needs besides them and the weights. Measured with shapes-sd (fp32, 25 MB of
+ * weights, 1 step, guidance 7.5, batch 2) on onnxruntime-web's wasm in Node, peak RSS (/usr/bin/time):
+ * 512: 1.65 GB, 640: 3.20 GB, 672: 3.73 GB, 704: 4.38 GB, all = 0.55 GB + 2 x the score tensor;
+ * 768 failed with std::bad_alloc at 3.25 GB, after its first 2.7 GB score tensor. At 704 the heap held
+ * 2 x 1.92 GB of scores, so the rest of the run took under 0.45 GB: 256 MiB is kept for it here.
+ */
+export const WASM_SCORE_COPIES = 2;
+export const WASM_RUN_HEADROOM = 256 * 1024 ** 2;
+
+/** Whether the activations at `width` x `height` fit `target` (wasm: its 4 GiB heap; other backends are not estimated). */
+export function activationsFit(geometry: ModelGeometry, width: number, height: number, batch: number, target: BackendTarget, weightBytes = 0): boolean {
+  if (target.backend !== 'wasm') return true;
+  return weightBytes + WASM_RUN_HEADROOM + WASM_SCORE_COPIES * attentionScoreBytes(geometry, width, height, batch) <= WASM_HEAP_BYTES;
+}
+
+/** The largest square side (a multiple of the model's size multiple) whose activations fit, or 0. */
+export function largestFittingSide(geometry: ModelGeometry, batch: number, target: BackendTarget, weightBytes = 0, maxSide = 2048): number {
+  const m = geometry.sizeMultiple;
+  for (let side = Math.floor(maxSide / m) * m; side >= m; side -= m) if (activationsFit(geometry, side, side, batch, target, weightBytes)) return side;
+  return 0;
+}
+
+/**
+ * Throws ModelTooLargeError, before any work, when the UNet's attention at `width` x `height` cannot
+ * fit the backend's memory (onnxruntime would fail inside with bad_alloc, "Integer overflow" or
+ * "Tensor shape is too large"), naming the largest size that fits.
+ */
+export function checkActivations(modelName: string, geometry: ModelGeometry, width: number, height: number, batch: number, target: BackendTarget, weightBytes = 0): void {
+  if (activationsFit(geometry, width, height, batch, target, weightBytes)) return;
+  const side = largestFittingSide(geometry, batch, target, weightBytes);
+  const scores = attentionScoreBytes(geometry, width, height, batch);
+  throw new ModelTooLargeError(
+    `${modelName} at ${width}x${height} needs about ${formatBytes(WASM_SCORE_COPIES * scores)} for its UNet's attention scores alone (${WASM_SCORE_COPIES} copies of ${formatBytes(scores)}), ` +
+      `more than ${BACKEND_LABEL[target.backend]} backend's heap holds (${formatBytes(WASM_HEAP_BYTES)}, ${formatBytes(weightBytes + WASM_RUN_HEADROOM)} of it for the weights and runtime). ` +
+      (side > 0 ? `The largest size that fits is ${side}x${side} (or another shape with at most ${side * side} pixels). ` : '') +
+      "For larger pictures use WebGPU, or onnxruntime-node's CPU runtime (the CLI's --runtime cpu).",
+  );
 }

@@ -5,6 +5,7 @@
  * engine is written against that shape only and never imports a runtime itself.
  */
 import type * as OrtWeb from 'onnxruntime-web';
+import { graphProto, modelProto } from '../../core/onnx/onnx-write.js';
 
 export type OrtModule = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'> & {
   /**
@@ -80,8 +81,6 @@ export function usesWebGpu(providers: OrtSessionOptions['executionProviders']): 
   return (providers ?? []).some((p) => (typeof p === 'string' ? p : p.name) === 'webgpu');
 }
 
-const ONNX_ELEMENT_TYPE: Record<TensorType, number> = { float32: 1, int32: 6, int64: 7, float16: 10 };
-
 /**
  * The bytes of a one-node ONNX model, y = Identity(x), any shape, element type `type`. Run on the
  * WebGPU EP with preferredOutputLocation 'gpu-buffer', it copies a CPU tensor into a GPU buffer that
@@ -89,19 +88,5 @@ const ONNX_ELEMENT_TYPE: Record<TensorType, number> = { float32: 1, int32: 6, in
  * and onnxruntime-node (whose Tensor.fromGpuBuffer cannot wrap a buffer made in JavaScript).
  */
 export function identityModel(type: TensorType): Uint8Array {
-  const text = (s: string) => [...new TextEncoder().encode(s)];
-  const varint = (n: number) => {
-    const out: number[] = [];
-    for (; n > 0x7f; n >>>= 7) out.push((n & 0x7f) | 0x80);
-    out.push(n);
-    return out;
-  };
-  // protobuf: field number + wire type, then a varint or a length-prefixed payload.
-  const int = (field: number, n: number) => [...varint(field << 3), ...varint(n)];
-  const bytes = (field: number, payload: number[]) => [...varint((field << 3) | 2), ...varint(payload.length), ...payload];
-  const valueInfo = (name: string) => [...bytes(1, text(name)), ...bytes(2, bytes(1, int(1, ONNX_ELEMENT_TYPE[type])))]; // name, type.tensor_type.elem_type
-  const node = [...bytes(1, text('x')), ...bytes(2, text('y')), ...bytes(3, text('upload')), ...bytes(4, text('Identity'))];
-  const graph = [...bytes(1, node), ...bytes(2, text('upload')), ...bytes(11, valueInfo('x')), ...bytes(12, valueInfo('y'))];
-  const model = [...int(1, 8), ...bytes(8, int(2, 17)), ...bytes(7, graph)]; // ir_version 8, opset 17, graph
-  return new Uint8Array(model);
+  return modelProto(graphProto({ name: 'upload', nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'], name: 'upload' }], inputs: [{ name: 'x', type }], outputs: [{ name: 'y', type }] }));
 }

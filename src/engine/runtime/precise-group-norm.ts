@@ -17,7 +17,8 @@
  * copied byte for byte. Field numbers are onnx.proto3's.
  */
 import { protobufFields, readVarint, type ProtobufField } from '../../core/onnx/protobuf-read.js';
-import { bytesField, concatBytes, varintField } from '../../core/onnx/protobuf-write.js';
+import { bytesField, concatBytes } from '../../core/onnx/protobuf-write.js';
+import { int64Tensor, nodeProto, tensorProto, type AttributeValue } from '../../core/onnx/onnx-write.js';
 import { summarizeGraph } from '../../core/onnx/graph.js';
 
 const MODEL_GRAPH = 7;
@@ -27,11 +28,8 @@ const OPSET_VERSION = 2;
 const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
 const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 } as const;
-const ATTR = { name: 1, f: 2, i: 3, t: 5, ints: 8, type: 20 } as const;
-const ATTR_TYPE = { float: 1, int: 2, tensor: 4, ints: 7 } as const;
+const ATTR = { name: 1, f: 2, t: 5 } as const;
 const TENSOR = { dims: 1, dataType: 2, int64Data: 7, name: 8, rawData: 9 } as const;
-const INT64 = 7;
-const FLOAT = 1;
 /** ONNX's default InstanceNormalization epsilon, 1e-5, as float32 bytes. */
 const DEFAULT_EPSILON = new Uint8Array(new Float32Array([1e-5]).buffer);
 
@@ -60,12 +58,12 @@ export function preciseGroupNorm(model: Uint8Array): Uint8Array | null {
   const initializers = new Map(graphFields.filter((f) => f.number === GRAPH_INITIALIZER && f.wire === 2).map((f) => [tensorName(model, f), f] as const));
   const constant = (name: string): number[] | null => {
     const init = initializers.get(name);
-    if (init) return int64Tensor(model, init.start, init.end);
+    if (init) return readInt64Tensor(model, init.start, init.end);
     const node = producers.get(name);
     const value = node?.opType === 'Constant' ? node.attributes.get('value') : undefined;
     if (!value) return null;
     const t = [...protobufFields(model, value[0], value[1])].find((f) => f.number === ATTR.t && f.wire === 2);
-    return t ? int64Tensor(model, t.start, t.end) : null;
+    return t ? readInt64Tensor(model, t.start, t.end) : null;
   };
 
   const replaced = new Map<number, Uint8Array>();
@@ -105,16 +103,16 @@ interface GroupNormParts {
 function groupNormNodes(p: GroupNormParts): Uint8Array[] {
   const at = `${p.y}/precise_group_norm/`;
   const nodes: Uint8Array[] = [];
-  const add = (op: string, inputs: string[], output: string, attributes: Uint8Array[] = []) => {
-    nodes.push(nodeProto(op, inputs, [output], at + op + nodes.length, attributes));
+  const add = (op: string, inputs: string[], output: string, attributes: Record<string, AttributeValue> = {}) => {
+    nodes.push(nodeProto({ op, inputs, outputs: [output], name: at + op + nodes.length, attributes }));
     return output;
   };
-  const constant = (name: string, tensor: Uint8Array) => add('Constant', [], at + name, [attribute('value', ATTR_TYPE.tensor, bytesField(ATTR.t, tensor))]);
+  const constant = (name: string, tensor: Uint8Array) => add('Constant', [], at + name, { value: { tensor } });
   // ReduceMean over one axis, keepdims: axes an attribute before opset 18, an input from 18 on.
   const mean = (input: string, axis: number, output: string) =>
     p.opset >= 18
-      ? add('ReduceMean', [input, constant(`${output}_axes`, int64TensorProto([axis]))], at + output, [attribute('keepdims', ATTR_TYPE.int, varintField(ATTR.i, 1))])
-      : add('ReduceMean', [input], at + output, [attribute('axes', ATTR_TYPE.ints, varintField(ATTR.ints, axis)), attribute('keepdims', ATTR_TYPE.int, varintField(ATTR.i, 1))]);
+      ? add('ReduceMean', [input, constant(`${output}_axes`, int64Tensor('', [axis]))], at + output, { keepdims: 1 })
+      : add('ReduceMean', [input], at + output, { axes: { ints: [axis] }, keepdims: 1 });
   // the mean of (N, C, ..., W) over each group: rows of the last axis, then the group's row means
   const groupMean = (x: string, name: string) => mean(add('Reshape', [mean(x, -1, `${name}_rows`), p.groupShape], at + `${name}_grouped`), 2, name);
 
@@ -122,34 +120,14 @@ function groupNormNodes(p: GroupNormParts): Uint8Array[] {
   const centred = add('Sub', [p.grouped, avg], at + 'centred'); // (N, G, L)
   const centred4 = add('Reshape', [centred, add('Shape', [p.x], at + 'shape')], at + 'centred_x'); // (N, C, ...)
   const variance = groupMean(add('Mul', [centred4, centred4], at + 'squares'), 'variance');
-  const eps = constant('epsilon', concatBytes([varintField(TENSOR.dataType, FLOAT), bytesField(TENSOR.rawData, p.epsilon)]));
+  const eps = constant('epsilon', tensorProto({ name: '', dims: [], raw: p.epsilon }));
   const std = add('Sqrt', [add('Add', [variance, eps], at + 'variance_eps')], at + 'std');
   const normalized = add('Div', [centred, std], at + 'normalized');
-  const column = constant('column', int64TensorProto([-1, 1])); // (G) -> (G, 1), broadcast over L
+  const column = constant('column', int64Tensor('', [-1, 1])); // (G) -> (G, 1), broadcast over L
   const scale = add('Reshape', [p.scale, column], at + 'scale');
   const bias = add('Reshape', [p.bias, column], at + 'bias');
   add('Add', [add('Mul', [normalized, scale], at + 'scaled'), bias], p.y);
   return nodes;
-}
-
-function nodeProto(opType: string, inputs: string[], outputs: string[], name: string, attributes: Uint8Array[]): Uint8Array {
-  return concatBytes([
-    ...inputs.map((i) => bytesField(NODE.input, i)),
-    ...outputs.map((o) => bytesField(NODE.output, o)),
-    bytesField(NODE.name, name),
-    bytesField(NODE.opType, opType),
-    ...attributes.map((a) => bytesField(NODE.attribute, a)),
-  ]);
-}
-
-function attribute(name: string, type: number, value: Uint8Array): Uint8Array {
-  return concatBytes([bytesField(ATTR.name, name), value, varintField(ATTR.type, type)]);
-}
-
-function int64TensorProto(values: number[]): Uint8Array {
-  const raw = new DataView(new ArrayBuffer(8 * values.length));
-  values.forEach((v, i) => raw.setBigInt64(8 * i, BigInt(v), true));
-  return concatBytes([varintField(TENSOR.dims, values.length), varintField(TENSOR.dataType, INT64), bytesField(TENSOR.rawData, new Uint8Array(raw.buffer))]);
 }
 
 function readNode(bytes: Uint8Array, field: ProtobufField): GraphNode {
@@ -181,7 +159,7 @@ function tensorName(bytes: Uint8Array, field: ProtobufField): string {
 }
 
 /** The values of an int64 TensorProto (raw_data or int64_data), or null for another type. */
-function int64Tensor(bytes: Uint8Array, start: number, end: number): number[] | null {
+function readInt64Tensor(bytes: Uint8Array, start: number, end: number): number[] | null {
   let type = 0;
   const values: number[] = [];
   for (const f of protobufFields(bytes, start, end)) {
@@ -205,7 +183,7 @@ function int64Tensor(bytes: Uint8Array, start: number, end: number): number[] | 
       }
     }
   }
-  return type === INT64 ? values : null;
+  return type === 7 ? values : null; // INT64
 }
 
 /** The model's opset for the default ONNX domain. */

@@ -9,6 +9,7 @@
  * are summed in torch's order (core/torch-sum.ts): the mean of CLIP's output is often ~1e-5, so the
  * ratio amplifies any other rounding.
  */
+import { InvalidRequestError } from '../../core/errors.js';
 import type { ChunkTokens } from '../../core/prompt-chunks.js';
 import { torchMean } from '../../core/torch-sum.js';
 
@@ -49,5 +50,11 @@ export function applyEmphasis(z: Float32Array, weights: readonly number[]): Floa
   }
   const ratio = Math.fround(originalMean / torchMean(weighted));
   for (let i = 0; i < weighted.length; i++) weighted[i] = weighted[i] * ratio;
+  // Finite weights can still overflow float32 here (a huge weight, or weights whose mean is ~0): that is
+  // the prompt's doing, not a damaged text encoder, so say so (when the encoder's own output was finite).
+  if (!weighted.every(Number.isFinite) && z.every(Number.isFinite)) {
+    const largest = weights.reduce((a, w) => (Math.abs(w) > Math.abs(a) ? w : a), 1);
+    throw new InvalidRequestError(`The prompt's emphasis weights (up to ${largest}) make the text embeddings overflow to Inf/NaN: use smaller (text:weight) values or fewer brackets.`);
+  }
   return weighted;
 }

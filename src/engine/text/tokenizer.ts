@@ -5,7 +5,7 @@
  * (normaliser, pre-tokeniser and post-processor of CLIP's tokenizer.json).
  */
 import { CLIPTokenizer } from '@huggingface/transformers';
-import { InvalidRequestError, ModelFileMissingError } from '../../core/errors.js';
+import { InvalidRequestError, ModelFileMissingError, ModelFormatError } from '../../core/errors.js';
 import { chunkPrompt, CHUNK_LENGTH, type ChunkTokens, type SpecialTokens } from '../../core/prompt-chunks.js';
 import { parsePromptAttention } from '../../core/prompt-parser.js';
 import { MAX_PROMPT_CHUNKS, type PromptSyntax } from '../../core/prompt-syntax.js';
@@ -39,22 +39,38 @@ export interface PromptTokens {
 
 type TokenizerJson = Record<string, unknown>;
 
+/** A tokenizer file parsed as JSON, or ModelFormatError naming it: a damaged file is a model-folder problem. */
+async function readJsonFile<T>(source: ModelSource, path: string): Promise<T> {
+  const text = await source.readText(path);
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('it holds no JSON object');
+    return value as T;
+  } catch (error) {
+    throw new ModelFormatError(`The model "${source.name}": ${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}). Download or export the tokenizer again.`);
+  }
+}
+
 export class ClipTokenizer {
   private constructor(private readonly tokenizer: CLIPTokenizer) {}
 
   static async fromSource(source: ModelSource): Promise<ClipTokenizer> {
-    const config = (await source.has('tokenizer/tokenizer_config.json'))
-      ? (JSON.parse(await source.readText('tokenizer/tokenizer_config.json')) as Record<string, unknown>)
-      : {};
+    const config = (await source.has('tokenizer/tokenizer_config.json')) ? await readJsonFile<Record<string, unknown>>(source, 'tokenizer/tokenizer_config.json') : {};
     let json: TokenizerJson;
-    if (await source.has('tokenizer/tokenizer.json')) {
-      json = JSON.parse(await source.readText('tokenizer/tokenizer.json')) as TokenizerJson;
+    let file = 'tokenizer/tokenizer.json';
+    if (await source.has(file)) {
+      json = await readJsonFile<TokenizerJson>(source, file);
     } else if ((await source.has('tokenizer/vocab.json')) && (await source.has('tokenizer/merges.txt'))) {
-      json = clipTokenizerJson(JSON.parse(await source.readText('tokenizer/vocab.json')) as Record<string, number>, await source.readText('tokenizer/merges.txt'));
+      file = 'tokenizer/vocab.json';
+      json = clipTokenizerJson(await readJsonFile<Record<string, number>>(source, file), await source.readText('tokenizer/merges.txt'));
     } else {
       throw new ModelFileMissingError(`The model "${source.name}" has no tokenizer: expected tokenizer/tokenizer.json or tokenizer/vocab.json + tokenizer/merges.txt.`);
     }
-    return new ClipTokenizer(new CLIPTokenizer(json, { ...plainConfig(config), model_max_length: MAX_LENGTH }));
+    try {
+      return new ClipTokenizer(new CLIPTokenizer(json, { ...plainConfig(config), model_max_length: MAX_LENGTH }));
+    } catch (error) {
+      throw new ModelFormatError(`The model "${source.name}": ${file} is not a tokenizer this engine can read: ${error instanceof Error ? error.message : String(error)}. Export the tokenizer again (save_pretrained) or copy it from the model's repository.`);
+    }
   }
 
   /** The counter's view of a prompt: ids of the first chunk, counts, and where chunks break. */

@@ -1,0 +1,25 @@
+/**
+ * What a model folder recommends running it with, read from the folder itself: an LCM-distilled
+ * model (its scheduler_config.json names `LCMScheduler`, or its UNet has `time_cond_proj_dim`, a
+ * guidance-embedding input) gives a picture in a few steps with LCM and guidance 1, as the LCM
+ * authors' model cards recommend (SimianLuo/LCM_Dreamshaper_v7: 4 steps; diffusers'
+ * LatentConsistencyModelPipeline). Other folders recommend nothing (the preset's or the engine's
+ * defaults apply).
+ */
+import type { ResolvedRequest } from '../request/request.js';
+import type { ModelFolder } from './model-folder.js';
+
+export type SamplerSettings = Pick<ResolvedRequest, 'scheduler' | 'numInferenceSteps' | 'guidanceScale'>;
+
+/** The "fast" settings for an LCM-distilled model: LCM, 4 steps, guidance 1 (one UNet call a step). */
+export const FAST_LCM_SETTINGS: Readonly<SamplerSettings> = { scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1 };
+
+/** Whether the folder says its UNet is LCM-distilled. */
+export function isLcmDistilled(folder: Pick<ModelFolder, 'schedulerConfig' | 'timeCondProjDim'>): boolean {
+  return folder.schedulerConfig.className === 'LCMScheduler' || folder.timeCondProjDim !== null;
+}
+
+/** The sampler settings the folder recommends, or null. */
+export function folderRecommendation(folder: Pick<ModelFolder, 'schedulerConfig' | 'timeCondProjDim'>): SamplerSettings | null {
+  return isLcmDistilled(folder) ? { ...FAST_LCM_SETTINGS } : null;
+}
