@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { parseDecimal } from '../core/decimal.js';
 import { InvalidRequestError } from '../core/errors.js';
 
-export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 export function parseFlags<T extends FlagSpec>(argv: string[], spec: T) {
   try {

@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidRequestError } from '../core/errors.js';
 import { LocalEngine } from '../engine/local-engine.js';
+import { encodeImagePng } from '../engine/request/png-file.js';
 import type { GenerationRequest, RequestField } from '../engine/request/request.js';
 import type { Capabilities } from '../engine/runtime/capabilities.js';
 import { checkOutputPaths, writeFilesAtomically } from '../node/atomic-write.js';
@@ -18,6 +19,7 @@ import { defaultModelDir } from './defaults.js';
 import { promptSyntaxFlag } from './prompt-commands.js';
 import { readImageFlags } from './image-flags.js';
 import { cliRuntime, fallbackRuntime, type CliRuntime } from './runtime-choice.js';
+import { cliLoras, type CliLoras } from './lora-flags.js';
 import { stepLines } from './step-lines.js';
 import { SAFETY_CHECKER_OFF_WARNING } from '../engine/safety/safety-off-warning.js';
 
@@ -42,6 +44,8 @@ const FLAGS = {
   raw: { type: 'string' },
   runtime: { type: 'string' },
   'no-safety-checker': { type: 'boolean' },
+  lora: { type: 'string', multiple: true },
+  'lora-dir': { type: 'string' },
 } as const;
 
 /** Request field -> the flag that sets it (the one mapping between the two vocabularies). */
@@ -72,8 +76,9 @@ export async function generateCommand(argv: string[]): Promise<void> {
   await checkOutputPaths([{ path: out, flag: 'out' }, ...(values.raw === undefined ? [] : [{ path: values.raw, flag: 'raw' }])]);
   const latents = values.latents === undefined ? undefined : await readFloat32(values.latents);
   const promptSyntax = promptSyntaxFlag(values['prompt-syntax']);
+  const lora = await cliLoras(values.prompt, values.lora ?? [], values['lora-dir']); // <lora:...> tags out of the prompt, every file checked
   const request: GenerationRequest = {
-    prompt: values.prompt,
+    prompt: lora.prompt,
     negativePrompt: values['negative-prompt'],
     promptSyntax,
     scheduler: values.scheduler as GenerationRequest['scheduler'],
@@ -102,7 +107,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   while (runtime) {
     const engine = new LocalEngine({ ...runtime, store: new DirectoryModelStore(), detect: nodeCapabilities });
     try {
-      return await generateWith(engine, dir, request, { ...values, safetyChecker }, out);
+      return await generateWith(engine, dir, request, lora, { ...values, safetyChecker }, out);
     } catch (error) {
       runtime = fallbackRuntime(values.runtime, runtime, error, warn);
       if (!runtime) throw error;
@@ -112,9 +117,9 @@ export async function generateCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function generateWith(engine: LocalEngine, dir: string, request: GenerationRequest, values: { raw?: string; scheduler?: string; steps?: string; guidance?: string; safetyChecker: boolean }, out: string): Promise<void> {
+async function generateWith(engine: LocalEngine, dir: string, request: GenerationRequest, lora: CliLoras, values: { raw?: string; scheduler?: string; steps?: string; guidance?: string; safetyChecker: boolean }, out: string): Promise<void> {
   {
-    const model = await engine.load({ id: dir, urls: { fp32: dir } }, { needsVaeEncoder: request.initImage !== undefined, safetyChecker: values.safetyChecker, request }).catch(inFlagWords);
+    const model = await engine.load({ id: dir, urls: { fp32: dir } }, { needsVaeEncoder: request.initImage !== undefined, safetyChecker: values.safetyChecker, request, loras: lora.loras }).catch(inFlagWords);
     // An LCM-distilled folder recommends LCM, 4 steps, guidance 1 for the sampler flags not given.
     if (model.recommended && values.scheduler === undefined && values.steps === undefined && values.guidance === undefined) {
       Object.assign(request, model.recommended);
@@ -131,7 +136,7 @@ async function generateWith(engine: LocalEngine, dir: string, request: Generatio
     const result = await engine.generate(request, { onProgress: steps.onProgress, previewEvery: 0, floatImage: values.raw !== undefined }).catch(inFlagWords).finally(steps.close);
 
     // 4. Every output, or none.
-    const files = [{ path: out, data: result.png }];
+    const files = [{ path: out, data: await encodeImagePng({ ...result, request: { ...result.request, prompt: lora.infotextPrompt } }, lora.extra) }];
     if (values.raw && result.image) files.push({ path: values.raw, data: bytesOf(result.image) });
     await writeFilesAtomically(files);
     const { timings, request: r } = result;

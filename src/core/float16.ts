@@ -46,8 +46,12 @@ export function float32ToFloat16(values: ArrayLike<number>): Uint16Array {
   return out;
 }
 
+/** Every float16 value as float32, by its bits: made on first use (256 KB), then one lookup per value. */
+let widened: Float32Array | null = null;
+
 export function float16ToFloat32(bits: ArrayLike<number>): Float32Array {
+  const table = (widened ??= Float32Array.from({ length: 65536 }, (_, b) => fromFloat16Bits(b)));
   const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = fromFloat16Bits(bits[i]);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]! & 0xffff]!;
   return out;
 }

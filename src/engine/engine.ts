@@ -15,6 +15,7 @@ import type { StoredModelInfo } from './ports.js';
 import type { GenerationRequest, ResolvedRequest } from './request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from './text/tokenizer.js';
+import type { ActiveLora } from './lora/lora-parts.js';
 
 export type { SerializedError, StoredModelInfo };
 
@@ -84,6 +85,8 @@ export interface EngineLoadOptions extends CallOptions {
    * memory as soon as the folder's configs are read, before any session loads (not sent to a worker).
    */
   request?: GenerationRequest;
+  /** LoRAs merged into the text encoder and UNet (lora/lora-parts.ts); a loaded model re-makes only the sessions they change. In this thread only. */
+  loras?: readonly ActiveLora[];
 }
 
 export interface GenerateCallOptions extends CallOptions, PreviewOptions {

@@ -94,6 +94,7 @@ export class LocalEngine implements Engine {
         const refusal = options.needsVaeEncoder ? pictureInputRefusal(this.#loaded.info.name, this.#loaded.info.hasVaeEncoder) : null;
         if (refusal) throw refusal;
         if (options.request) checkRequest(this.#loaded.info.name, this.#loaded.info.geometry, options.request, backend);
+        if (options.loras) await this.#loaded.pipeline.setLoras(options.loras);
         return this.#loaded.info;
       }
       const target: BackendTarget = { backend, shaderF16: caps.shaderF16, maxBufferSize: caps.maxBufferSize, maxStorageBufferBindingSize: caps.maxStorageBufferBindingSize };
@@ -111,6 +112,7 @@ export class LocalEngine implements Engine {
         executionProviders: [device ? ({ name: 'webgpu', device } as unknown as 'webgpu') : backend],
         onProgress: options.onProgress,
         safetyChecker,
+        ...(options.loras ? { loras: options.loras } : {}),
         ...(options.request ? { checkFolder: (geometry: ModelGeometry) => void checkRequest(source.name, geometry, options.request!, backend) } : {}),
       });
       await this.#loaded?.pipeline.dispose();

@@ -33,6 +33,7 @@ import { OrtModel, type PreparedInput } from './runtime/ort-model.js';
 import { explainRunError } from './runtime/session-errors.js';
 import type { OrtModule, OrtSessionOptions } from './runtime/ort.js';
 import { pictureInputRefusal } from './model/model-parts.js';
+import { changedLoraParts, loraPartFiles, type ActiveLora } from './lora/lora-parts.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request/request.js';
 import type { Conditioning } from './text/conditioning.js';
 import type { GenerationProgress, LoadProgress, StepProgress } from './events.js';
@@ -52,6 +53,8 @@ export interface PipelineLoadOptions {
    * does: default true when the folder has one; false only by the user's explicit choice.
    */
   safetyChecker?: boolean;
+  /** LoRAs merged into the text encoder and UNet before their sessions are made (lora/lora-parts.ts); change them with setLoras. */
+  loras?: readonly ActiveLora[];
   onProgress?: (progress: LoadProgress) => void;
   /** Called with the folder's rules as soon as its configs are read, before any session is made: throw to refuse. */
   checkFolder?: (geometry: ModelGeometry) => void;
@@ -113,7 +116,9 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 export class StableDiffusionPipeline {
-  private readonly conditioner: TextConditioner;
+  private conditioner: TextConditioner;
+  /** The LoRAs merged into textEncoder and unet. */
+  private activeLoras: readonly ActiveLora[];
   /** Created on the first img2img / inpainting request (text-to-image never loads it). */
   private vaeEncoder: Promise<OrtModel> | null = null;
 
@@ -122,12 +127,13 @@ export class StableDiffusionPipeline {
     private readonly loadOptions: PipelineLoadOptions,
     readonly folder: ModelFolder,
     readonly tokenizer: ClipTokenizer,
-    private readonly textEncoder: OrtModel,
-    private readonly unet: OrtModel,
+    private textEncoder: OrtModel,
+    private unet: OrtModel,
     private readonly vaeDecoder: OrtModel,
     private readonly safetyChecker: SafetyChecker | null = null,
   ) {
     this.conditioner = new TextConditioner(tokenizer, textEncoder);
+    this.activeLoras = loadOptions.loras ?? [];
   }
 
   get name(): string {
@@ -148,10 +154,12 @@ export class StableDiffusionPipeline {
     const tokenizer = await ClipTokenizer.fromSource(source);
     const models: OrtModel[] = [];
     try {
+      // LoRAs: every layer matched against both graphs before anything loads, then merged (a view of the stored weights)
+      const merged = await loraPartFiles(source, options.loras ?? [], ort);
       const parts = ['text_encoder', 'unet', 'vae_decoder'] as const;
       for (const [i, part] of parts.entries()) {
         report(part, i + 1);
-        const { model, externalData, modelFile } = await readModelPart(source, part);
+        const { model, externalData, modelFile } = merged.get(part) ?? (await readModelPart(source, part));
         models.push(await OrtModel.create(part, ort, model, { executionProviders: options.executionProviders, externalData, modelFile, extra: options.sessionOptions?.[part], gpuResidentInputs: options.gpuResidentInputs }));
       }
     } catch (error) {
@@ -168,6 +176,52 @@ export class StableDiffusionPipeline {
       });
     }
     return new StableDiffusionPipeline(ort, options, folder, tokenizer, textEncoder, unet, vaeDecoder, safetyChecker);
+  }
+
+  /** The LoRAs merged into this pipeline's weights. */
+  get loras(): readonly ActiveLora[] {
+    return this.activeLoras;
+  }
+
+  /**
+   * Merges another LoRA set: only the sessions whose weights change (text encoder and/or UNet) are made
+   * again, from the stored weights plus the new set ([] gives back the stored model, byte for byte). Every
+   * layer is checked and the new sessions made before the old ones are released, so a refused set leaves
+   * the pipeline as it was. Not while a generation runs (the engine serializes its jobs).
+   */
+  async setLoras(loras: readonly ActiveLora[]): Promise<void> {
+    const changed = changedLoraParts(this.activeLoras, loras);
+    if (changed.length === 0) {
+      this.activeLoras = loras;
+      return;
+    }
+    const source = this.folder.source;
+    const o = this.loadOptions;
+    const merged = await loraPartFiles(source, loras, this.ort, changed);
+    const created = new Map<string, OrtModel>();
+    try {
+      for (const part of changed) {
+        const { model, externalData, modelFile } = merged.get(part) ?? (await readModelPart(source, part));
+        created.set(part, await OrtModel.create(part, this.ort, model, { executionProviders: o.executionProviders, externalData, modelFile, extra: o.sessionOptions?.[part], gpuResidentInputs: o.gpuResidentInputs }));
+      }
+    } catch (error) {
+      await Promise.all([...created.values()].map((m) => m.dispose()));
+      throw error;
+    }
+    const old: OrtModel[] = [];
+    const textEncoder = created.get('text_encoder');
+    if (textEncoder) {
+      old.push(this.textEncoder);
+      this.textEncoder = textEncoder;
+      this.conditioner = new TextConditioner(this.tokenizer, textEncoder);
+    }
+    const unet = created.get('unet');
+    if (unet) {
+      old.push(this.unet);
+      this.unet = unet;
+    }
+    this.activeLoras = loras;
+    await Promise.all(old.map((m) => m.dispose()));
   }
 
   tokenize(text: string, syntax: PromptSyntax = 'plain'): Tokenized {

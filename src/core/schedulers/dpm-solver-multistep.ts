@@ -43,7 +43,7 @@ export class DpmSolverMultistepScheduler extends MultistepScheduler {
     }
   }
 
-  protected reset(): void {
+  protected override reset(): void {
     this.#previousX0 = null;
   }
 

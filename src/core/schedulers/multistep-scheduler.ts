@@ -7,9 +7,9 @@
  * Source: diffusers `DPMSolverMultistepScheduler` / `UniPCMultistepScheduler` (`_init_step_index`,
  * `set_begin_index`, `add_noise`), src/diffusers/schedulers/scheduling_dpmsolver_multistep.py.
  */
-import type { NoiseSource } from '../random/noise-source.js';
-import { addNoiseIndex, checkBeginIndex, f32, indexForTimestep } from './schedule.js';
-import type { Scheduler, SchedulerConfig, SchedulerName } from './scheduler.js';
+import { f32, indexForTimestep } from './schedule.js';
+import type { SchedulerConfig } from './scheduler.js';
+import { SigmaState } from './sigma-state.js';
 
 /** alpha_t, sigma_t and lambda_t = log alpha_t - log sigma_t for noise level s (float32, as torch). */
 export function alphaSigmaLambda(s: number): { alpha: number; sigma: number; lambda: number } {
@@ -38,56 +38,26 @@ export function multistepStartIndex(timesteps: readonly number[], timestep: numb
   return index < 0 ? timesteps.length - 1 : index;
 }
 
-export abstract class MultistepScheduler implements Scheduler {
-  abstract readonly name: SchedulerName;
+export abstract class MultistepScheduler extends SigmaState {
   readonly initNoiseSigma = 1;
   readonly order = 1;
-  timesteps: readonly number[] = [];
-  protected readonly config: SchedulerConfig;
-  /** Noise level per timestep, plus a final 0. */
-  protected sigmas: Float32Array = new Float32Array(0);
-  protected stepIndex: number | null = null;
-  #beginIndex: number | null = null;
-  readonly #label: string;
 
-  /** `label` names the scheduler in error messages. */
-  constructor(config: SchedulerConfig, label: string) {
-    this.config = config;
-    this.#label = label;
-  }
-
-  abstract setTimesteps(numInferenceSteps: number): void;
-
-  /** Installs a new schedule and clears the step state and the subclass's history (`reset`). */
-  protected setSchedule(timesteps: readonly number[], sigmas: Float32Array): void {
-    this.timesteps = timesteps;
-    this.sigmas = sigmas;
-    this.stepIndex = null;
-    this.#beginIndex = null;
-    this.reset();
-  }
-
-  protected abstract reset(): void;
-
-  setBeginIndex(index: number): void {
-    this.#beginIndex = checkBeginIndex(index, this.timesteps.length, this.#label);
+  protected startIndex(timestep: number): number {
+    return multistepStartIndex(this.timesteps, timestep);
   }
 
   /** alpha x + sigma n at the noise level s of the step: alpha = 1 / sqrt(1 + s^2), sigma = s alpha. */
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
-    const i = addNoiseIndex(this.stepIndex, this.#beginIndex, () => multistepStartIndex(this.timesteps, timestep));
-    return addVpNoise(original, noise, this.sigmas[i]);
+    return addVpNoise(original, noise, this.noiseSigma(timestep));
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {
     return sample;
   }
 
-  abstract step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array;
-
   /** The current step index (found on the first call); throws before `setTimesteps`. */
-  protected index(timestep: number): number {
-    if (this.timesteps.length === 0) throw new Error(`${this.#label}: call setTimesteps before step.`);
-    return (this.stepIndex ??= this.#beginIndex ?? multistepStartIndex(this.timesteps, timestep));
+  protected override index(timestep: number): number {
+    if (this.timesteps.length === 0) throw new Error(`${this.label}: call setTimesteps before step.`);
+    return super.index(timestep);
   }
 }

@@ -12,15 +12,14 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import type { NoiseSource } from '../random/noise-source.js';
-import { AlphaScheduler } from './alpha-scheduler.js';
-import { alphaPredictOriginal, consistencyTimesteps } from './lcm.js';
+import { ConsistencyScheduler } from './consistency-scheduler.js';
+import { alphaPredictOriginal } from './consistency-scheduler.js';
 import { f32 } from './schedule.js';
 import type { SchedulerConfig } from './scheduler.js';
 
-export class TcdScheduler extends AlphaScheduler {
+export class TcdScheduler extends ConsistencyScheduler {
   readonly name = 'tcd' as const;
   readonly #eta: number;
-  #stepIndex: number | null = null;
 
   /** `eta` is TCD's gamma, as diffusers' pipelines pass `eta` to `step` (their default 0). */
   constructor(config: SchedulerConfig, eta = 0) {
@@ -29,16 +28,9 @@ export class TcdScheduler extends AlphaScheduler {
     this.#eta = eta;
   }
 
-  setTimesteps(numInferenceSteps: number): void {
-    this.timesteps = consistencyTimesteps(this.config, numInferenceSteps, this.label);
-    this.#stepIndex = null;
-    this.beginIndex = null;
-  }
-
   /** `noise` is required when eta > 0 and more than one step remains. */
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array {
-    if (this.timesteps.length === 0) throw new Error(`${this.label}: call setTimesteps before step.`);
-    const i = (this.#stepIndex ??= this.beginIndex ?? this.#find(timestep));
+    const i = this.takeStepIndex(timestep);
     const last = i === this.timesteps.length - 1;
     const prevTimestep = last ? 0 : this.timesteps[i + 1];
     const s = Math.floor(f32(f32(1 - this.#eta) * prevTimestep)); // torch: float32 product, floor to long
@@ -55,7 +47,6 @@ export class TcdScheduler extends AlphaScheduler {
       const eps = v ? sqrtAT * modelOutput[k] + sqrtBT * x : modelOutput[k];
       return sqrtAS * x0[k] + sqrtBS * eps;
     });
-    this.#stepIndex = i + 1;
     if (this.#eta === 0 || last) return noised;
     if (!noise) throw new Error(`${this.label}.step needs a NoiseSource (the generator) when eta > 0.`);
     const z = noise.randn([sample.length]);
@@ -63,11 +54,5 @@ export class TcdScheduler extends AlphaScheduler {
     const keep = f32(Math.sqrt(ratio));
     const add = f32(Math.sqrt(f32(1 - ratio)));
     return noised.map((x, k) => keep * x + add * z[k]);
-  }
-
-  #find(timestep: number): number {
-    const index = this.timesteps.indexOf(timestep);
-    if (index < 0) throw new InvalidRequestError(`${this.label}: timestep ${timestep} is not in the schedule; pass one of scheduler.timesteps.`);
-    return index;
   }
 }

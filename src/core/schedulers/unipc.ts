@@ -47,7 +47,7 @@ export class UniPcMultistepScheduler extends MultistepScheduler {
     this.setSchedule(timesteps, interpolatedSigmas(trainSigmas(alphasCumprod(this.config)), timesteps));
   }
 
-  protected reset(): void {
+  protected override reset(): void {
     this.#modelOutputs = [];
     this.#lastSample = null;
     this.#lowerOrderNums = 0;

@@ -1,0 +1,207 @@
+/**
+ * LoRAs merged into the text encoder's and the UNet's weights before their sessions are made
+ * (W' = W + Σ weight · scale · up @ down, core/lora/lora-merge.ts). A merge is a view: the merged tensors
+ * are new bytes, given to onnxruntime as one more external-data buffer, and the graph's initializers are
+ * pointed at them (core/onnx/relocate-initializers.ts); the source's files are read, never written, so
+ * without LoRAs the session is made from the very same bytes as before.
+ *
+ * Every layer of every LoRA is matched against its graph before any weight is merged: a key that names no
+ * layer of this model, a shape that does not fit, or a folder whose graphs prepare_model.py fused (its
+ * packed attention has no per-layer weights to merge into) is refused with the list. fp16 weights are
+ * merged in float32 and rounded once; a result past float16's range is refused, never stored as Inf.
+ */
+import { float16ToFloat32, float32ToFloat16 } from '../../core/float16.js';
+import { LoraError, type LoraFile, type LoraLayer, type LoraPart } from '../../core/lora/lora-file.js';
+import { addLoraDeltas, type AddProducts, type LoraContribution } from '../../core/lora/lora-merge.js';
+import { graphWeights, type GraphWeights, type InitializerInfo, type ModuleWeight } from '../../core/onnx/module-weights.js';
+import { relocateInitializers, type Relocation } from '../../core/onnx/relocate-initializers.js';
+import { readModelPart, type ModelPartFiles } from '../model/model-folder.js';
+import type { ModelSource } from '../model/model-source.js';
+import { OrtMatmul } from '../runtime/ort-matmul.js';
+import type { OrtModule } from '../runtime/ort.js';
+
+/** A LoRA in use: its layers and the user's weight (1 by default; 0 turns it off). */
+export interface ActiveLora {
+  file: LoraFile;
+  /** The text encoder's weight, and the UNet's unless unetWeight is given (A1111's te / unet multipliers). */
+  weight: number;
+  unetWeight?: number;
+}
+
+/** The weight of a LoRA for one part. */
+export function partWeight(lora: ActiveLora, part: LoraPart): number {
+  return part === 'unet' ? (lora.unetWeight ?? lora.weight) : lora.weight;
+}
+
+export const LORA_PARTS: readonly LoraPart[] = ['text_encoder', 'unet'];
+const FLOAT = 1;
+const FLOAT16 = 10;
+const FLOAT16_MAX = 65504;
+const ALIGN = 64;
+
+/** The parts some layer of these LoRAs targets with a non-zero weight. */
+export function loraTargets(loras: readonly ActiveLora[]): Set<LoraPart> {
+  return new Set(loras.flatMap((l) => l.file.layers.map((layer) => layer.part).filter((part) => partWeight(l, part) !== 0)));
+}
+
+/** The parts whose merged weights differ between two LoRA sets (the same files with the same weights, in the same order, per part). */
+export function changedLoraParts(before: readonly ActiveLora[], after: readonly ActiveLora[]): LoraPart[] {
+  const touching = (set: readonly ActiveLora[], part: LoraPart) => set.filter((l) => partWeight(l, part) !== 0 && l.file.layers.some((layer) => layer.part === part));
+  return LORA_PARTS.filter((part) => {
+    const a = touching(before, part);
+    const b = touching(after, part);
+    return a.length !== b.length || a.some((l, i) => l.file !== b[i]!.file || partWeight(l, part) !== partWeight(b[i]!, part));
+  });
+}
+
+interface Target {
+  module: ModuleWeight;
+  info: InitializerInfo;
+  outFeatures: number;
+  inFeatures: number;
+  contributions: LoraContribution[];
+}
+
+/** A layer's module path as module-weights.ts spells it (text encoder paths without `text_model`); kohya's with '_' for '.'. */
+function layerKey(layer: LoraLayer): string {
+  return layer.part === 'text_encoder' ? layer.module.replace(/^text_model[._]/, '') : layer.module;
+}
+
+/** Each targeted initializer with the LoRA layers that change it; throws LoraError for anything that does not fit. */
+export function planLoraMerge(part: LoraPart, graph: GraphWeights, loras: readonly ActiveLora[], modelName: string): Map<string, Target> {
+  const byKohya = new Map([...graph.modules.values()].map((m) => [m.module.replaceAll('.', '_'), m] as const));
+  const targets = new Map<string, Target>();
+  for (const lora of loras) {
+    const weight = partWeight(lora, part);
+    if (weight === 0) continue;
+    if (!Number.isFinite(weight)) throw new LoraError(`${lora.file.name}: its weight ${weight} is not a finite number.`);
+    const layers = lora.file.layers.filter((l) => l.part === part);
+    const unmatched: string[] = [];
+    const misfit: string[] = [];
+    for (const layer of layers) {
+      const key = layerKey(layer);
+      const module = layer.naming === 'kohya' ? byKohya.get(key) : graph.modules.get(key);
+      const info = module && graph.initializers.get(module.initializer);
+      if (!module || !info) {
+        unmatched.push(layer.key);
+        continue;
+      }
+      const shape = moduleShape(module, info);
+      const [, layerIn, kh = 1, kw = 1] = layer.downShape;
+      const layerOut = layer.upShape[0]!;
+      if (!shape || shape.out !== layerOut || shape.in !== layerIn || shape.kh !== kh || shape.kw !== kw) {
+        misfit.push(`${layer.key} is (${layerOut}, ${layerIn}${kh * kw > 1 ? `, ${kh}, ${kw}` : ''}), the model's ${module.module} is (${shape ? `${shape.out}, ${shape.in}${shape.kh * shape.kw > 1 ? `, ${shape.kh}, ${shape.kw}` : ''}` : info.dims.join(', ')})`);
+        continue;
+      }
+      const target = targets.get(info.name) ?? { module, info, outFeatures: shape.out, inFeatures: shape.in * shape.kh * shape.kw, contributions: [] };
+      target.contributions.push({ layer, weight });
+      targets.set(info.name, target);
+    }
+    const fused = graph.fusedOperators.length ? ` ${modelName}'s graph is fused (${graph.fusedOperators.slice(0, 3).join(', ')}): prepare_model.py's webgpu target packs attention weights, so LoRAs merge only into unfused folders (the plain export or --target portable), or bake them in with prepare_model.py --lora.` : '';
+    if (unmatched.length) {
+      throw new LoraError(`${lora.file.name}: ${unmatched.length} of its ${part} layers match no layer of ${modelName} (${unmatched.slice(0, 8).join(', ')}${unmatched.length > 8 ? ` and ${unmatched.length - 8} more` : ''}): it was made for another model.${fused}`);
+    }
+    if (misfit.length) throw new LoraError(`${lora.file.name} does not fit ${modelName}: ${misfit.slice(0, 4).join('; ')}${misfit.length > 4 ? ` and ${misfit.length - 4} more` : ''}. It was made for another architecture (SD 2.x or SDXL?), not SD 1.x.${fused}`);
+  }
+  return targets;
+}
+
+/** (out, in, kh, kw) of the module's weight from the initializer's dims and layout; null for an unexpected rank. */
+function moduleShape(module: ModuleWeight, info: InitializerInfo): { out: number; in: number; kh: number; kw: number } | null {
+  const d = info.dims;
+  if (d.length === 2) return module.layout === 'in_out' ? { out: d[1]!, in: d[0]!, kh: 1, kw: 1 } : { out: d[0]!, in: d[1]!, kh: 1, kw: 1 };
+  if (d.length === 4 && module.layout === 'out_in') return { out: d[0]!, in: d[1]!, kh: d[2]!, kw: d[3]! };
+  return null;
+}
+
+/**
+ * The files of each part the LoRAs target, merged (absent: a part left as stored). All parts are planned, i.e.
+ * every layer matched and checked, before any weight is read or merged. `parts`: the parts to build.
+ */
+/**
+ * `runtime`: the engine's onnxruntime, whose wasm MatMul computes the merge (runtime/ort-matmul.ts); without
+ * InferenceSession (tests of the maths alone) the JavaScript kernel does.
+ */
+export async function loraPartFiles(source: ModelSource, loras: readonly ActiveLora[], runtime: Partial<OrtModule>, parts: readonly LoraPart[] = LORA_PARTS): Promise<ReadonlyMap<string, ModelPartFiles>> {
+  const targeted = loraTargets(loras);
+  if (targeted.size && runtime.opensModelFiles) {
+    throw new LoraError(`LoRAs are merged on onnxruntime-web (wasm, WebGPU), which takes the merged weights as a buffer; this runtime (onnxruntime-node) opens the model files itself: use the wasm runtime, or bake the LoRA in with prepare_model.py --lora.`);
+  }
+  const plans: { part: LoraPart; files: ModelPartFiles; targets: Map<string, Target> }[] = [];
+  for (const part of parts) {
+    if (!targeted.has(part)) continue;
+    const files = await readModelPart(source, part);
+    const modelName = `${source.name}/${part}`;
+    plans.push({ part, files, targets: planLoraMerge(part, graphWeights(files.model, modelName), loras, modelName) });
+  }
+  const out = new Map<LoraPart, ModelPartFiles>();
+  if (!plans.length) return out;
+  const matmul = runtime.InferenceSession && runtime.Tensor ? await OrtMatmul.create(runtime as OrtModule) : null;
+  try {
+    for (const { part, files, targets } of plans) out.set(part, await mergePart(source, part, files, targets, matmul?.addProducts));
+  } finally {
+    await matmul?.dispose();
+  }
+  return out;
+}
+
+async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFiles, targets: Map<string, Target>, addProducts: AddProducts | undefined): Promise<ModelPartFiles> {
+  const modelName = `${source.name}/${part}`;
+  // one external file in memory at a time (targets in file order): a 1 GiB shard, not the whole UNet
+  let current: { location: string; bytes: Uint8Array } | null = null;
+  const external = async (location: string): Promise<Uint8Array> => {
+    if (current?.location !== location) {
+      current = null;
+      const entry = files.externalData.find((e) => e.path === location);
+      current = { location, bytes: entry && typeof entry.data !== 'string' ? entry.data : await source.readBytes(`${part}/${location}`) };
+    }
+    return current.bytes;
+  };
+  const order = (t: Target) => [t.info.external?.location ?? '', t.info.external?.offset ?? 0] as const;
+  const sorted = [...targets.values()].sort((a, b) => order(a)[0].localeCompare(order(b)[0]) || order(a)[1] - order(b)[1]);
+  const taken = new Set(files.externalData.map((e) => e.path));
+  let location = 'lora-merged.bin';
+  for (let n = 2; taken.has(location); n++) location = `lora-merged-${n}.bin`;
+
+  // the merged tensors' places in one buffer, known from the dims before any is computed (no second copy)
+  const relocations: Relocation[] = [];
+  let offset = 0;
+  for (const { info } of sorted) {
+    const length = info.dims.reduce((a, b) => a * b, 1) * (info.dataType === FLOAT16 ? 2 : 4);
+    relocations.push({ info, location, offset, length });
+    offset += length + ((ALIGN - (length % ALIGN)) % ALIGN);
+  }
+  const data = new Uint8Array(offset);
+  for (const [k, target] of sorted.entries()) {
+    const { info } = target;
+    if (info.dataType !== FLOAT && info.dataType !== FLOAT16) throw new LoraError(`${modelName}: ${target.module.module}'s weight is stored as ONNX type ${info.dataType}; LoRAs merge into float32 or float16 weights.`);
+    const width = info.dataType === FLOAT ? 4 : 2;
+    const count = info.dims.reduce((a, b) => a * b, 1);
+    let stored: Uint8Array;
+    if (info.raw) stored = files.model.subarray(info.raw.start, info.raw.end);
+    else if (info.external) {
+      const bytes = await external(info.external.location);
+      stored = bytes.subarray(info.external.offset, info.external.offset + (info.external.length ?? count * width));
+    } else throw new LoraError(`${modelName}: ${target.module.module}'s weight has no raw data to merge into (re-export the model with raw_data initializers).`);
+    if (stored.length !== count * width) throw new LoraError(`${modelName}: ${target.module.module}'s weight holds ${stored.length} bytes for [${info.dims.join(', ')}]; the model file is damaged.`);
+    const { offset: at, length } = relocations[k]!;
+    const out = data.subarray(at, at + length);
+    out.set(stored); // the stored bytes stay untouched
+    const w = info.dataType === FLOAT ? new Float32Array(data.buffer, at, count) : float16ToFloat32(new Uint16Array(out.slice().buffer));
+    await addLoraDeltas(w, target.module.layout, target.outFeatures, target.inFeatures, target.contributions, addProducts);
+    let peak = 0;
+    for (let i = 0; i < w.length; i++) {
+      const a = Math.abs(w[i]!);
+      if (a > peak) peak = a;
+      else if (Number.isNaN(a)) {
+        peak = NaN;
+        break;
+      }
+    }
+    const names = target.contributions.map((c) => c.layer.key).join(', ');
+    if (!Number.isFinite(peak)) throw new LoraError(`Merging ${names} into ${modelName}'s ${target.module.module} gives NaN or infinite weights: lower the LoRA's weight.`);
+    if (info.dataType === FLOAT16 && peak > FLOAT16_MAX) throw new LoraError(`Merging ${names} into ${modelName}'s ${target.module.module} gives weights up to ${peak.toPrecision(6)}, past float16's 65504: lower the LoRA's weight or use the fp32 model.`);
+    if (info.dataType === FLOAT16) out.set(new Uint8Array(float32ToFloat16(w).buffer));
+  }
+  return { model: relocateInitializers(files.model, relocations), externalData: [...files.externalData, { path: location, data }] };
+}
