@@ -10,6 +10,8 @@ export interface AppEventMap {
   'sd-app:state': { state: RunState; message: string };
   'sd-app:preview': { step: number; totalSteps: number; kind: 'latent' | 'vae'; batchIndex: number };
   'sd-app:image': { seed: number | null; batchIndex: number; width: number; height: number };
+  /** The safety checker withheld a picture: nothing of it is shown or stored. */
+  'sd-app:withheld': { seed: number | null; batchIndex: number };
   'sd-app:model-loaded': { id: string; backend: LoadedModel['backend']; precision: 'fp16' | 'fp32' };
   'sd-app:restored': { source: 'gallery' | 'png'; notes: string[] };
   /** A picture to start from was decoded and shown (its size is the output's). */

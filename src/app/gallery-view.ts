@@ -27,9 +27,28 @@ export class GalleryView {
   async refresh(): Promise<GalleryEntry[]> {
     const entries = await this.#options.store.list();
     this.dispose();
-    this.#options.list.replaceChildren(...entries.map((entry) => this.#item(entry)));
+    this.#options.list.replaceChildren(...this.#withheld, ...entries.map((entry) => this.#item(entry)));
     this.#options.list.dataset.count = String(entries.length);
     return entries;
+  }
+
+  /** Placeholders for pictures the safety checker withheld, newest first: shown for this visit, never stored. */
+  #withheld: HTMLLIElement[] = [];
+
+  /** A placeholder tile saying the picture was withheld, with its seed so the user can try another. */
+  addWithheld(seed: number | null, prompt: string): void {
+    const item = document.createElement('li');
+    item.className = 'gallery-item withheld';
+    const text = document.createElement('p');
+    text.className = 'withheld-text';
+    text.textContent = 'Withheld by the safety checker';
+    const caption = document.createElement('p');
+    caption.className = 'caption';
+    caption.textContent = `Seed ${seed ?? '–'} · try another seed or prompt`;
+    item.title = `${prompt || '(no prompt)'}. Seed ${seed ?? 'from latents'}: withheld by the safety checker.`;
+    item.append(text, caption);
+    this.#withheld.unshift(item);
+    this.#options.list.prepend(item);
   }
 
   async add(image: Parameters<GalleryStore['add']>[0]): Promise<GalleryEntry> {

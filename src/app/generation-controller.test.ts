@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError, NonFiniteOutputError } from '../core/errors.js';
+import { CancelledError, NonFiniteOutputError, NsfwContentDetectedError } from '../core/errors.js';
 import type { Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
@@ -7,7 +7,7 @@ import type { GenerationRequest } from '../engine/request/request.js';
 import { GenerationController } from './generation-controller.js';
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp32: 'https://app.example/models/shapes-sd-fp32/' } };
-const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: 'https://app.example/models/shapes-sd-fp32/', precision: 'fp32', backend: 'webgpu', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true, recommended: null };
+const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: 'https://app.example/models/shapes-sd-fp32/', precision: 'fp32', backend: 'webgpu', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true, recommended: null, safetyChecker: false };
 
 /** An engine that denoises 3 fake steps per image, checking the signal between steps as the real one does. */
 class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
@@ -17,8 +17,13 @@ class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
   generated: number[] = [];
   onStep: ((step: number) => void) | null = null;
 
+  /** Seeds whose pictures the (fake) safety checker withholds; each load's safetyChecker. */
+  flagged = new Set<number>();
+  safety: (boolean | undefined)[] = [];
+
   async load(_spec: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
     this.loads++;
+    this.safety.push(options.safetyChecker);
     this.needs.push(options.needsVaeEncoder ?? false);
     return model;
   }
@@ -31,6 +36,7 @@ class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
       options.onPreview?.({ step, totalSteps: 3, kind: 'latent', width: 2, height: 2, rgba: new Uint8ClampedArray(16) });
       this.onStep?.(step);
     }
+    if (this.flagged.has(request.seed!)) throw new NsfwContentDetectedError();
     this.generated.push(request.seed!);
     return { width: 16, height: 16, rgba: new Uint8ClampedArray(16 * 16 * 4), png: new Uint8Array(8), request: { prompt: request.prompt, negativePrompt: '', promptSyntax: 'plain', scheduler: 'pndm', numInferenceSteps: 3, guidanceScale: 7.5, seed: request.seed!, width: 16, height: 16 }, model: 'fake', timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] } };
   }
@@ -53,6 +59,22 @@ describe('GenerationController', () => {
     expect(engine.generated).toEqual([5, 6]);
     expect(log).toEqual(['loading', 'loaded', 'generating', 'preview 0:1', 'preview 0:2', 'preview 0:3', 'image 0', 'preview 1:1', 'preview 1:2', 'preview 1:3', 'image 1']);
     expect(controller.busy).toBe(false);
+  });
+
+  it('a picture withheld by the safety checker is reported, never an image; the rest of the batch goes on; the setting reaches load', async () => {
+    const engine = new FakeEngine();
+    engine.flagged.add(6);
+    const controller = new GenerationController(engine);
+    const log: string[] = [];
+    const outcome = await controller.generate(spec, requests(5, 6, 7), {}, {
+      onImage: (result) => void log.push(`image ${result.request.seed}`),
+      onWithheld: (request, batch) => log.push(`withheld ${request.seed} at ${batch.index}`),
+    });
+    expect(log).toEqual(['image 5', 'withheld 6 at 1', 'image 7']);
+    expect(outcome).toEqual({ kind: 'done', images: 2 });
+    controller.safetyChecker = false;
+    await controller.load(spec);
+    expect(engine.safety).toEqual([true, false]);
   });
 
   it('a batch that starts from a picture asks the load to refuse a folder without vae_encoder/ (before its weights move); text and Load do not', async () => {

@@ -24,6 +24,8 @@ export class GenerationController {
 
   /** The backend setting every load passes on ('auto': backend-choice.ts decides). */
   backend: BackendPreference = 'auto';
+  /** The safety checker setting every load passes on (on unless the user turned it off). */
+  safetyChecker = true;
 
   constructor(engine: Pick<Engine, 'load' | 'generate'>) {
     this.#engine = engine;
@@ -39,18 +41,20 @@ export class GenerationController {
 
   /** Loads `spec` (downloading what is missing) without generating. */
   load(spec: ModelSpec, handlers: JobHandlers = {}): Promise<JobOutcome> {
-    return this.#job((signal) => runEngineJob(this.#engine, { spec, requests: [], backend: this.backend, signal }, handlers));
+    return this.#job((signal) => runEngineJob(this.#engine, { spec, requests: [], backend: this.backend, safetyChecker: this.safetyChecker, signal }, handlers));
   }
 
   /** Loads `spec` if needed, then one image per request, in order (protocol/engine-job.ts). */
   generate(spec: ModelSpec, requests: GenerationRequest[], preview: PreviewOptions, handlers: JobHandlers = {}): Promise<JobOutcome> {
     return this.#job((signal, counted) =>
-      runEngineJob(this.#engine, { spec, requests, preview, backend: this.backend, signal }, {
+      runEngineJob(this.#engine, { spec, requests, preview, backend: this.backend, safetyChecker: this.safetyChecker, signal }, {
         ...handlers,
         onImage: async (result, batch) => {
           await handlers.onImage?.(result, batch);
           counted();
         },
+        // A withheld picture never fails the batch: each picture is decided separately.
+        onWithheld: (request, batch) => handlers.onWithheld?.(request, batch),
       }),
     );
   }

@@ -19,6 +19,7 @@ import { emitAppEvent } from './app-events.js';
 import { adviseModel, type ModelAdvice } from './capability-advice.js';
 import { renderCapabilityBanner, renderCapabilityError } from './capability-banner.js';
 import { byId } from './dom.js';
+import { SAFETY_CHECKER_OFF_WARNING } from '../engine/safety/safety-off-warning.js';
 import { GalleryStore } from './gallery-store.js';
 import { GalleryView } from './gallery-view.js';
 import { GenerationController, type JobHandlers, type JobOutcome } from './generation-controller.js';
@@ -178,6 +179,13 @@ function handlersFor(spec: ModelPreset): JobHandlers {
       reuseSeedButton.disabled = false;
       emitAppEvent('sd-app:image', { seed: r.seed, batchIndex: batch.index, width: result.width, height: result.height });
     },
+    onWithheld: (request, batch) => {
+      const seed = request.seed ?? null;
+      canvas.withheld(`Seed ${seed}: withheld by the safety checker.`);
+      stageCaption.textContent = `Seed ${seed} · withheld by the safety checker: try another seed or prompt`;
+      gallery.addWithheld(seed, request.prompt);
+      emitAppEvent('sd-app:withheld', { seed, batchIndex: batch.index });
+    },
   };
 }
 
@@ -302,6 +310,16 @@ forceWebGpu.addEventListener('change', () => {
   localStorage.setItem(FORCE_WEBGPU_KEY, String(forceWebGpu.checked));
   controller.backend = forceWebGpu.checked ? 'webgpu' : 'auto';
   // Reload what is loaded on the new backend (the engine keys its model by URL and backend).
+  if (loaded && !controller.busy) void loadSelected();
+});
+// The safety checker runs whenever the model has one; turning it off is this visit's explicit choice, with diffusers' warning.
+const safetyCheckerBox = byId('safety-checker', HTMLInputElement);
+const safetyWarning = byId('safety-checker-warning', HTMLElement);
+safetyWarning.textContent = SAFETY_CHECKER_OFF_WARNING;
+safetyCheckerBox.addEventListener('change', () => {
+  controller.safetyChecker = safetyCheckerBox.checked;
+  safetyWarning.hidden = safetyCheckerBox.checked;
+  // Reload what is loaded with the new setting (the engine keys its model by URL, backend and this setting).
   if (loaded && !controller.busy) void loadSelected();
 });
 byId('seed-random', HTMLButtonElement).addEventListener('click', () => form.write({ seed: RANDOM_SEED }));

@@ -43,6 +43,13 @@ export class PreviewCanvas {
     this.#canvas.setAttribute('aria-label', `Preview at step ${preview.step} of ${preview.totalSteps}`);
   }
 
+  /** Nothing to show: the picture was withheld by the safety checker (the last preview is cleared too). */
+  withheld(description: string): void {
+    this.#context.clearRect(0, 0, this.#canvas.width, this.#canvas.height);
+    this.#canvas.dataset.kind = 'withheld';
+    this.#canvas.setAttribute('aria-label', description);
+  }
+
   /** The finished image, pixel for pixel. */
   image(rgba: Uint8ClampedArray, width: number, height: number, description: string): void {
     this.resize(width, height);

@@ -3,7 +3,8 @@
  * It runs on the same Engine as the browser's worker (LocalEngine over a DirectoryModelStore). The
  * flags, the output folders and the latents file are checked before any work; the request is checked
  * once, by the engine against the loaded model, and a refused field is said with its flag. Outputs are written to temporary names and renamed, so a failure
- * (a full disk, a NaN image) leaves no file behind.
+ * (a full disk, a NaN image) leaves no file behind. A picture the folder's safety checker flags is withheld:
+ * no file, exit status 3; --no-safety-checker turns the checker off with diffusers' licence warning.
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidRequestError } from '../core/errors.js';
@@ -20,6 +21,7 @@ import { readImageFlags } from './image-flags.js';
 import { cliRuntime, fallbackRuntime, type CliRuntime } from './runtime-choice.js';
 import { cliLoras, type CliLoras } from './lora-flags.js';
 import { stepLines } from './step-lines.js';
+import { SAFETY_CHECKER_OFF_WARNING } from '../engine/safety/safety-off-warning.js';
 
 const FLAGS = {
   model: { type: 'string' },
@@ -41,6 +43,7 @@ const FLAGS = {
   out: { type: 'string' },
   raw: { type: 'string' },
   runtime: { type: 'string' },
+  'no-safety-checker': { type: 'boolean' },
   lora: { type: 'string', multiple: true },
   'lora-dir': { type: 'string' },
 } as const;
@@ -96,11 +99,15 @@ export async function generateCommand(argv: string[]): Promise<void> {
   //    loads. When wasm cannot fit and no --runtime was given, onnxruntime-node's CPU runtime (runtime-choice.ts).
   const dir = values.model ?? defaultModelDir();
   const warn = (line: string) => void process.stderr.write(`${line}\n`);
+  // The folder's safety checker runs unless turned off explicitly (diffusers' warning then); a flagged
+  // picture is withheld: NsfwContentDetectedError, exit status 3 (run-main.ts), no file written.
+  const safetyChecker = values['no-safety-checker'] !== true;
+  if (!safetyChecker) warn(`warning: ${SAFETY_CHECKER_OFF_WARNING}`);
   let runtime: CliRuntime | null = cliRuntime(values.runtime);
   while (runtime) {
     const engine = new LocalEngine({ ...runtime, store: new DirectoryModelStore(), detect: nodeCapabilities });
     try {
-      return await generateWith(engine, dir, request, lora, values, out);
+      return await generateWith(engine, dir, request, lora, { ...values, safetyChecker }, out);
     } catch (error) {
       runtime = fallbackRuntime(values.runtime, runtime, error, warn);
       if (!runtime) throw error;
@@ -110,9 +117,9 @@ export async function generateCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function generateWith(engine: LocalEngine, dir: string, request: GenerationRequest, lora: CliLoras, values: { raw?: string; scheduler?: string; steps?: string; guidance?: string }, out: string): Promise<void> {
+async function generateWith(engine: LocalEngine, dir: string, request: GenerationRequest, lora: CliLoras, values: { raw?: string; scheduler?: string; steps?: string; guidance?: string; safetyChecker: boolean }, out: string): Promise<void> {
   {
-    const model = await engine.load({ id: dir, urls: { fp32: dir } }, { needsVaeEncoder: request.initImage !== undefined, request, loras: lora.loras }).catch(inFlagWords);
+    const model = await engine.load({ id: dir, urls: { fp32: dir } }, { needsVaeEncoder: request.initImage !== undefined, safetyChecker: values.safetyChecker, request, loras: lora.loras }).catch(inFlagWords);
     // An LCM-distilled folder recommends LCM, 4 steps, guidance 1 for the sampler flags not given.
     if (model.recommended && values.scheduler === undefined && values.steps === undefined && values.guidance === undefined) {
       Object.assign(request, model.recommended);

@@ -16,6 +16,7 @@ const USAGE = `Usage:
                  [--steps N] [--guidance F] [--seed N | --latents FILE.f32] [--width W] [--height H]
                  [--eta F] [--timestep-spacing leading|linspace|trailing] [--prompt-syntax plain|a1111] [--lora FILE[:WEIGHT]]... [--lora-dir DIR]
                  [--init-image FILE [--mask FILE] [--strength S]] --out FILE.png [--raw FILE.f32] [--runtime wasm|cpu]
+                 [--no-safety-checker]
   npm run cli -- parse-prompt TEXT
   npm run cli -- encode [--model DIR] [--prompt-syntax plain|a1111] --out FILE.f32 TEXT
   npm run cli -- tokenize [--model DIR] TEXT
@@ -29,6 +30,8 @@ img2img: --init-image (PNG, JPEG or WebP; the output takes its size), --strength
 Inpainting: add --mask (same size; white = repaint, black = keep).
 LoRAs (.safetensors, kohya or diffusers format): --lora FILE[:WEIGHT] (repeatable, weight 1), or
 <lora:name:weight> in the prompt with --lora-dir DIR holding name.safetensors (AUTOMATIC1111's syntax).
+Safety checker: a model folder with safety_checker/ runs it after decoding (as diffusers); a flagged
+picture is withheld: no file, exit status 3. --no-safety-checker turns it off (diffusers' licence warning).
 Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc, lcm, tcd.
 A picture in 4 steps: --scheduler lcm --steps 4 --guidance 1 (an LCM-distilled model or LoRA); --guidance 1
 or less runs the UNet once a step, on the prompt alone. --eta: DDIM's eta / TCD's gamma, 0 to 1 (default 0).

@@ -59,6 +59,20 @@ export class CancelledError extends SdError {
   }
 }
 
+/** diffusers' warning, with what the surfaces say instead of returning a black image. */
+export const NSFW_MESSAGE = 'The picture was withheld by the safety checker: potential NSFW content was detected. Try again with a different prompt and/or seed.';
+
+/**
+ * The safety checker (a model folder's safety_checker/, as diffusers runs it) flagged the picture: it is
+ * withheld, never returned as pixels (diffusers returns a black image instead). One message everywhere.
+ */
+export class NsfwContentDetectedError extends SdError {
+  override name = 'NsfwContentDetectedError';
+  constructor(message = NSFW_MESSAGE) {
+    super(message);
+  }
+}
+
 /** The engine's web worker could not start (its script not served, a syntax error) or died (out of memory, a crash); the next request starts a new one. */
 export class EngineWorkerError extends SdError {
   override name = 'EngineWorkerError';
@@ -70,6 +84,7 @@ export class GpuDeviceLostError extends SdError {
 
 const classes = {
   SdError,
+  NsfwContentDetectedError,
   InvalidRequestError,
   ModelFileMissingError,
   ModelFormatError,

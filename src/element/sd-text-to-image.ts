@@ -28,6 +28,9 @@
  *   Property: `mask: Blob | ImageBitmap | string | null`, as initImage.
  * @attr strength - img2img / inpainting: how much of the picture is repainted, in (0, 1] (1: from noise; diffusers' strength, A1111's denoising strength). Default 0.75. Property: `strength: number`.
  * @attr preview - on/off (present = on, "off" = off): draw a preview after every step and fire sd-preview. Property: `preview: boolean`.
+ * @attr safety-checker - on (absent: the default) | off: the model folder's safety checker (safety_checker/, as diffusers
+ *   runs it) judges every picture, and a flagged one is withheld: sd-error with name 'NsfwContentDetectedError', no picture.
+ *   Only the embedding page can turn it off (`safety-checker="off"`); see README.md for diffusers' licence warning. Property: `safetyChecker: boolean`.
  * @attr busy - set by the element while it generates (read-only, for styling `:host([busy])`). Property: `busy: boolean`.
  *
  * With init-image (or initImage) the element runs img2img, inpainting with a mask as well, and fires the same events; a picture
@@ -37,7 +40,7 @@
  * @fires sd-progress - {stage, step, total, progress}: weight download/verify, model load, prompt encoding, each denoising step, decode.
  * @fires sd-preview - {step, total, kind, width, height, bitmap}: an ImageBitmap, closed once listeners return.
  * @fires sd-complete - {blob, width, height, request, model}: the PNG (with A1111 parameters) and the request that made it (diffusers' names, the seed used included).
- * @fires sd-error - {name, message}: why it failed; name 'CancelledError' after cancel().
+ * @fires sd-error - {name, message}: why it failed; name 'CancelledError' after cancel(), 'NsfwContentDetectedError' when the safety checker withheld the picture.
  *
  * @csspart base - the wrapper of everything
  * @csspart form - the prompt box and the buttons
@@ -102,7 +105,7 @@ const TEMPLATE = /* html */ `
 const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'prompt-syntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestep-spacing', 'seed', 'width', 'height', 'strength'] as const;
 const IMAGE_ATTRIBUTES = ['init-image', 'mask'] as const;
 type ImageAttribute = (typeof IMAGE_ATTRIBUTES)[number];
-const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'promptSyntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestepSpacing', 'seed', 'width', 'height', 'strength', 'initImage', 'mask', 'preview'] as const;
+const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'promptSyntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestepSpacing', 'seed', 'width', 'height', 'strength', 'initImage', 'mask', 'preview', 'safetyChecker'] as const;
 
 /**
  * HTMLElement where there is a DOM; elsewhere (Node: SSR, tests) a stand-in, so that importing this
@@ -310,6 +313,16 @@ export class SdTextToImageElement extends ElementBase {
     else this.removeAttribute('preview');
   }
 
+  /** Whether the safety checker runs: on unless the page set `safety-checker="off"` (or "false"). */
+  get safetyChecker(): boolean {
+    const value = this.getAttribute('safety-checker');
+    return value === null || parseSwitchAttribute(value);
+  }
+  set safetyChecker(value: boolean) {
+    if (value) this.removeAttribute('safety-checker');
+    else this.setAttribute('safety-checker', 'off');
+  }
+
   /** True while a generation runs (mirrored as the `busy` attribute). */
   get busy(): boolean {
     return this.#abort !== null;
@@ -430,6 +443,7 @@ export class SdTextToImageElement extends ElementBase {
       const { result } = await engine.run({
         spec,
         request,
+        safetyChecker: this.safetyChecker,
         options: {
           signal,
           previewEvery: previews ? 1 : 0,

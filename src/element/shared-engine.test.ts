@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CancelledError, ModelFileMissingError } from '../core/errors.js';
+import { CancelledError, ModelFileMissingError, NsfwContentDetectedError } from '../core/errors.js';
 import type { Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
@@ -16,6 +16,9 @@ class FakeEngine implements Engine {
   #gates: (() => void)[] = [];
   manual = false;
   failOn: string | null = null;
+  /** A prompt whose picture the (fake) safety checker withholds; each load's safetyChecker. */
+  flagged: string | null = null;
+  safety: (boolean | undefined)[] = [];
 
   /** Lets the oldest waiting call finish (waiting for one to wait, if none does yet). */
   async release(): Promise<void> {
@@ -30,18 +33,20 @@ class FakeEngine implements Engine {
   }
   async load(s: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
     this.log.push(`load ${s.id}${options.needsVaeEncoder ? ' for a picture' : ''}`);
+    this.safety.push(options.safetyChecker);
     // A folder without vae_encoder/ refuses a picture request at load, as LocalEngine does from the file list.
     if (options.needsVaeEncoder && s.id === 'no-encoder') throw new ModelFileMissingError('"no-encoder" has no vae_encoder/model.onnx');
     options.onProgress?.({ stage: 'load', part: 'unet', index: 2, count: 4 });
     await this.#gate();
     this.loaded = s.id;
-    return { id: s.id, name: s.id, url: s.urls.fp32 ?? '', precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: s.id !== 'no-encoder', recommended: null };
+    return { id: s.id, name: s.id, url: s.urls.fp32 ?? '', precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: s.id !== 'no-encoder', recommended: null, safetyChecker: false };
   }
   async generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     this.log.push(`generate ${request.prompt} with ${this.loaded}`);
     if (request.prompt === this.failOn) throw new Error('bad request');
     await this.#gate();
     if (options.signal?.aborted) throw new CancelledError();
+    if (request.prompt === this.flagged) throw new NsfwContentDetectedError();
     return { width: 64, height: 64, rgba: new Uint8ClampedArray(0), png: new Uint8Array(0), timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] }, request: { prompt: request.prompt, negativePrompt: '', promptSyntax: 'plain', scheduler: 'pndm', numInferenceSteps: 1, guidanceScale: 7.5, seed: request.seed ?? 0, width: 64, height: 64 }, model: this.loaded ?? '' };
   }
   async tokenize(): Promise<never> {
@@ -71,6 +76,16 @@ describe('SharedEngine', () => {
     expect(shared.started).toBe(false);
     await Promise.all([shared.run(job('a', 'one')), shared.run(job('a', 'two'))]);
     expect(factory).toHaveBeenCalledTimes(1);
+  });
+
+  it('a picture the safety checker withholds rejects its job with NsfwContentDetectedError (the element\'s sd-error), no result; the setting reaches load', async () => {
+    const engine = new FakeEngine();
+    engine.flagged = 'withheld';
+    const shared = new SharedEngine(() => engine);
+    await expect(shared.run(job('a', 'withheld'))).rejects.toBeInstanceOf(NsfwContentDetectedError);
+    const { result } = await shared.run({ ...job('a', 'kept'), safetyChecker: false });
+    expect(result.request.prompt).toBe('kept');
+    expect(engine.safety).toEqual([true, false]);
   });
 
   it('runs load + generate as one job, so a job never generates with another job\'s model', async () => {

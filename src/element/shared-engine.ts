@@ -26,6 +26,8 @@ export interface Job {
   /** Fields left out get the loaded model's defaults (a URL model's size comes from its folder). */
   request: GenerationRequest;
   options?: GenerateCallOptions;
+  /** Run the model's safety checker (default true); false only when the embedding page turned it off. */
+  safetyChecker?: boolean;
 }
 
 export interface JobResult {
@@ -90,7 +92,7 @@ export class SharedEngine {
       let model: LoadedModel | undefined;
       let result: ImageResult | undefined;
       const engine = this.engine;
-      await runEngineJob(engine, { spec: job.spec, requests: [job.request], preview: { previewEvery, vaeDecodeEvery }, signal }, {
+      await runEngineJob(engine, { spec: job.spec, requests: [job.request], preview: { previewEvery, vaeDecodeEvery }, safetyChecker: job.safetyChecker ?? true, signal }, {
         onProgress: (progress) => onProgress?.(progress),
         onPreview: (preview) => onPreview?.(preview),
         onLoaded: (loaded) => void (model = loaded),

@@ -40,6 +40,8 @@ export interface LoadedModel {
   backendReason: string | null;
   /** Whether the folder has vae_encoder/: without it the model does text-to-image only (model-parts.ts). */
   hasVaeEncoder: boolean;
+  /** Whether the safety checker runs after every decode (the folder has one and it was not turned off). */
+  safetyChecker: boolean;
   /** The sampler settings the folder recommends (LCM-distilled: LCM, 4 steps, guidance 1), or null (model-recommendation.ts). */
   recommended: SamplerSettings | null;
 }
@@ -72,6 +74,12 @@ export interface EngineLoadOptions extends CallOptions {
    * is refused as soon as its file list is known, before its weights download or any session loads.
    */
   needsVaeEncoder?: boolean;
+  /**
+   * Run the folder's safety checker after every decode (default true: on whenever the folder has one,
+   * downloaded only then); false only by the user's explicit choice. A flagged picture is withheld:
+   * generate() rejects with NsfwContentDetectedError and returns no pixels.
+   */
+  safetyChecker?: boolean;
   /**
    * The request to follow, in this thread (the CLI): checked against the folder's rules and the backend's
    * memory as soon as the folder's configs are read, before any session loads (not sent to a worker).

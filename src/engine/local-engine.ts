@@ -88,7 +88,8 @@ export class LocalEngine implements Engine {
       if (precision === 'fp16' && backend === 'webgpu' && !caps.shaderF16) throw new ShaderF16UnsupportedError(shaderF16Message(`The model ${spec.id}`));
       const url = spec.urls[precision];
       if (!url) throw new InvalidRequestError(`The model ${spec.id} has no folder URL: give the URL of the model folder (the one holding model_index.json).`);
-      const key = `${url}|${backend}`;
+      const safetyChecker = options.safetyChecker ?? true;
+      const key = `${url}|${backend}|${safetyChecker}`;
       if (this.#loaded?.key === key) {
         const refusal = options.needsVaeEncoder ? pictureInputRefusal(this.#loaded.info.name, this.#loaded.info.hasVaeEncoder) : null;
         if (refusal) throw refusal;
@@ -98,7 +99,7 @@ export class LocalEngine implements Engine {
       }
       const target: BackendTarget = { backend, shaderF16: caps.shaderF16, maxBufferSize: caps.maxBufferSize, maxStorageBufferBindingSize: caps.maxStorageBufferBindingSize };
       // The folder's graphs are read before its weights move: wrong backend, fp16 without shader-f16 or too large is said first.
-      const source = await this.#store.ensure(url, { onProgress: options.onProgress, signal: options.signal, check: (plan) => checkFolderPlan(plan, target),
+      const source = await this.#store.ensure(url, { onProgress: options.onProgress, signal: options.signal, check: (plan) => checkFolderPlan(plan, target), safetyChecker,
         // img2img on a folder without vae_encoder/ is refused from its file list, before the weights move.
         ...(options.needsVaeEncoder ? { checkFiles: checkListingTakesPicture } : {}),
       });
@@ -110,11 +111,12 @@ export class LocalEngine implements Engine {
       const pipeline = await StableDiffusionPipeline.load(this.#ort, source, {
         executionProviders: [device ? ({ name: 'webgpu', device } as unknown as 'webgpu') : backend],
         onProgress: options.onProgress,
+        safetyChecker,
         ...(options.loras ? { loras: options.loras } : {}),
         ...(options.request ? { checkFolder: (geometry: ModelGeometry) => void checkRequest(source.name, geometry, options.request!, backend) } : {}),
       });
       await this.#loaded?.pipeline.dispose();
-      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder, recommended: folderRecommendation(pipeline.folder) };
+      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder, safetyChecker: pipeline.hasSafetyChecker, recommended: folderRecommendation(pipeline.folder) };
       const watched = backend === 'webgpu' ? (device ?? ortWebGpuDevice(this.#ort)) : null;
       const loaded: Loaded = { key, pipeline, info, lost: watched ? watched.lost.then(deviceLostError) : null };
       void loaded.lost?.then(() => this.#deviceLost(loaded));
@@ -151,6 +153,8 @@ export class LocalEngine implements Engine {
     if (vaeDecodeEvery > 0 && step % vaeDecodeEvery === 0 && step < totalSteps) {
       const f = pipeline.geometry.vaeScaleFactor;
       const { rgba } = await pipeline.decode(latents, latentWidth * f, latentHeight * f);
+      // A full-size preview is a picture: the safety checker sees it first, as it sees the result.
+      if (await pipeline.withholds({ width: latentWidth * f, height: latentHeight * f, rgba })) return;
       onPreview({ step, totalSteps, kind: 'vae', width: latentWidth * f, height: latentHeight * f, rgba });
     } else if (previewEvery > 0 && step % previewEvery === 0) {
       onPreview({ step, totalSteps, kind: 'latent', width: latentWidth, height: latentHeight, rgba: latentToRgba(latents, latentWidth, latentHeight) });

@@ -8,11 +8,13 @@
  *   3. the sampler loop: UNet on [uncond ‖ cond] (or on each alone when their lengths differ, as A1111
  *      does without padding), classifier-free guidance, scheduler.step
  *   4. VAE decode of latents / scaling factor, image to [0, 1] and RGBA8
+ *   5. the folder's safety checker, when it has one and it is on (safety/safety-checker.ts): a flagged
+ *      picture is withheld (NsfwContentDetectedError), never returned as pixels
  * Each stage reports itself (encode / denoise / decode), and a non-finite value (NaN/Inf, as an
  * overflowing fp16 model gives) stops it with an error naming the stage instead of a black picture.
  * The runtime is injected (OrtModule), so the same code runs on WebGPU in the page and on wasm in Node.
  */
-import { CancelledError, InvalidRequestError, NonFiniteOutputError } from '../core/errors.js';
+import { CancelledError, InvalidRequestError, NonFiniteOutputError, NsfwContentDetectedError } from '../core/errors.js';
 import { imageToRgba, vaeOutputToUnit } from '../core/image.js';
 import { classifierFreeGuidance, concat, divide, hasNonFinite, scale } from '../core/latents.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
@@ -36,6 +38,7 @@ import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './
 import type { Conditioning } from './text/conditioning.js';
 import type { GenerationProgress, LoadProgress, StepProgress } from './events.js';
 import { TextConditioner } from './text/text-conditioner.js';
+import { SafetyChecker, type RgbaPicture } from './safety/safety-checker.js';
 import { ClipTokenizer, MAX_LENGTH, type PromptTokens, type Tokenized } from './text/tokenizer.js';
 
 /** How the pipeline makes its ONNX sessions (the Engine's load options are EngineLoadOptions, engine.ts). */
@@ -45,6 +48,11 @@ export interface PipelineLoadOptions {
   sessionOptions?: Partial<Record<ModelPart, Partial<OrtSessionOptions>>>;
   /** Keep per-generation UNet inputs in GPU memory; default: on with WebGPU (false: measure without). */
   gpuResidentInputs?: boolean;
+  /**
+   * Run the folder's safety checker (safety_checker/ + feature_extractor/) after every decode, as diffusers
+   * does: default true when the folder has one; false only by the user's explicit choice.
+   */
+  safetyChecker?: boolean;
   /** LoRAs merged into the text encoder and UNet before their sessions are made (lora/lora-parts.ts); change them with setLoras. */
   loras?: readonly ActiveLora[];
   onProgress?: (progress: LoadProgress) => void;
@@ -122,6 +130,7 @@ export class StableDiffusionPipeline {
     private textEncoder: OrtModel,
     private unet: OrtModel,
     private readonly vaeDecoder: OrtModel,
+    private readonly safetyChecker: SafetyChecker | null = null,
   ) {
     this.conditioner = new TextConditioner(tokenizer, textEncoder);
     this.activeLoras = loadOptions.loras ?? [];
@@ -139,7 +148,8 @@ export class StableDiffusionPipeline {
   static async load(ort: OrtModule, source: ModelSource, options: PipelineLoadOptions): Promise<StableDiffusionPipeline> {
     const folder = await openModelFolder(source);
     options.checkFolder?.(folderGeometry(folder));
-    const report = (part: LoadProgress['part'], index: number) => options.onProgress?.({ stage: 'load', part, index, count: 4 });
+    const checked = options.safetyChecker !== false && (await SafetyChecker.inFolder(source));
+    const report = (part: LoadProgress['part'], index: number) => options.onProgress?.({ stage: 'load', part, index, count: checked ? 5 : 4 });
     report('tokenizer', 0);
     const tokenizer = await ClipTokenizer.fromSource(source);
     const models: OrtModel[] = [];
@@ -157,7 +167,15 @@ export class StableDiffusionPipeline {
       throw error;
     }
     const [textEncoder, unet, vaeDecoder] = models;
-    return new StableDiffusionPipeline(ort, options, folder, tokenizer, textEncoder, unet, vaeDecoder);
+    let safetyChecker: SafetyChecker | null = null;
+    if (checked) {
+      report('safety_checker', 4);
+      safetyChecker = await SafetyChecker.load(ort, source, { executionProviders: options.executionProviders, extra: options.sessionOptions?.safety_checker }).catch(async (error: unknown) => {
+        await Promise.all(models.map((m) => m.dispose()));
+        throw error;
+      });
+    }
+    return new StableDiffusionPipeline(ort, options, folder, tokenizer, textEncoder, unet, vaeDecoder, safetyChecker);
   }
 
   /** The LoRAs merged into this pipeline's weights. */
@@ -218,6 +236,17 @@ export class StableDiffusionPipeline {
     const [, , h, w] = this.unet.input('sample').shape;
     const fixed = typeof h === 'number' && typeof w === 'number' ? { width: w, height: h } : null;
     return folderGeometry(this.folder, fixed);
+  }
+
+  /** Whether the safety checker runs after each decode (the folder has one and it was not turned off). */
+  get hasSafetyChecker(): boolean {
+    return this.safetyChecker !== null;
+  }
+
+  /** Whether the safety checker flags this picture (false without a checker). */
+  async withholds(picture: RgbaPicture): Promise<boolean> {
+    const [decision] = (await this.safetyChecker?.check([picture])) ?? [];
+    return decision?.nsfwContentDetected ?? false;
   }
 
   /** Whether the folder has vae_encoder/ (img2img and inpainting need it; it loads on first use). */
@@ -311,6 +340,8 @@ export class StableDiffusionPipeline {
     const t2 = now();
     const { image, rgba } = await this.decode(latents, r.width, r.height);
     const vaeDecodeMs = now() - t2;
+    // 5. The safety checker, as diffusers runs it after decoding: a flagged picture is withheld, never returned.
+    if (await this.withholds({ width: r.width, height: r.height, rgba })) throw new NsfwContentDetectedError();
     return { width: r.width, height: r.height, rgba, image, latents, request: r, model: this.name, timings: { textEncoderMs, denoiseMs, stepMs, vaeDecodeMs, totalMs: now() - started } };
   }
 
@@ -462,6 +493,6 @@ export class StableDiffusionPipeline {
   async dispose(): Promise<void> {
     const encoder = this.vaeEncoder;
     this.vaeEncoder = null;
-    await Promise.all([this.textEncoder.dispose(), this.unet.dispose(), this.vaeDecoder.dispose(), encoder?.then((e) => e.dispose(), () => undefined)]);
+    await Promise.all([this.textEncoder.dispose(), this.unet.dispose(), this.vaeDecoder.dispose(), this.safetyChecker?.dispose(), encoder?.then((e) => e.dispose(), () => undefined)]);
   }
 }

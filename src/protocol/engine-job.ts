@@ -3,9 +3,11 @@
  * the element's SharedEngine): load the model (a no-op when it is the loaded one; a picture request on a
  * folder without vae_encoder/ is refused from the folder's file list, before its weights move), stop if
  * cancelled meanwhile (the engine may finish a load or a step it could not interrupt), then one image
- * per request, in order, stopping between them when cancelled.
+ * per request, in order, stopping between them when cancelled. A picture the model's safety checker
+ * withholds (NsfwContentDetectedError) goes to onWithheld when the surface gives one (the app: each
+ * picture of a batch is decided separately, the batch goes on); without it the job rejects (the element).
  */
-import { CancelledError } from '../core/errors.js';
+import { CancelledError, NsfwContentDetectedError } from '../core/errors.js';
 import type { BackendPreference } from '../engine/runtime/backend-choice.js';
 import type { Engine, ImageResult, LoadedModel, PreviewOptions } from '../engine/engine.js';
 import type { EngineProgress, Preview } from '../engine/events.js';
@@ -25,6 +27,8 @@ export interface EngineJob {
   backend?: BackendPreference;
   preview?: PreviewOptions;
   signal?: AbortSignal;
+  /** Run the folder's safety checker (default true); false only by the user's explicit choice. */
+  safetyChecker?: boolean;
 }
 
 export interface JobHandlers {
@@ -35,6 +39,8 @@ export interface JobHandlers {
   onPreview?(preview: Preview, batch: BatchPosition): void;
   /** Awaited, so a store write finishes before the next image starts. */
   onImage?(result: ImageResult, batch: BatchPosition): void | Promise<void>;
+  /** The safety checker withheld this request's picture (no pixels exist); the batch goes on. Without it the job rejects with NsfwContentDetectedError. */
+  onWithheld?(request: GenerationRequest, batch: BatchPosition): void;
 }
 
 /** Runs `job` on `engine`; rejects with CancelledError once `job.signal` is aborted. */
@@ -46,7 +52,7 @@ export async function runEngineJob(engine: Pick<Engine, 'load' | 'generate'>, jo
   stopIfCancelled();
   handlers.onPhase?.('loading');
   const needsVaeEncoder = job.requests.some((r) => r.initImage !== undefined);
-  const model = await engine.load(job.spec, { signal, backend: job.backend ?? 'auto', needsVaeEncoder, onProgress: (progress) => handlers.onProgress?.(progress, undefined) });
+  const model = await engine.load(job.spec, { signal, backend: job.backend ?? 'auto', needsVaeEncoder, safetyChecker: job.safetyChecker ?? true, onProgress: (progress) => handlers.onProgress?.(progress, undefined) });
   stopIfCancelled();
   handlers.onLoaded?.(model);
   if (job.requests.length === 0) return;
@@ -58,8 +64,15 @@ export async function runEngineJob(engine: Pick<Engine, 'load' | 'generate'>, jo
       signal,
       onProgress: (progress) => handlers.onProgress?.(progress, batch),
       onPreview: (preview) => handlers.onPreview?.(preview, batch),
+    }).catch((error: unknown) => {
+      if (!(error instanceof NsfwContentDetectedError) || !handlers.onWithheld) throw error;
+      return null; // each picture of a batch is decided separately
     });
     stopIfCancelled();
+    if (result === null) {
+      handlers.onWithheld?.(request, batch);
+      continue;
+    }
     await handlers.onImage?.(result, batch);
   }
 }

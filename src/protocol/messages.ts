@@ -16,7 +16,7 @@ import type { Tokenized } from '../engine/text/tokenizer.js';
 
 export type RequestBody =
   | { type: 'capabilities' }
-  | { type: 'load'; spec: ModelSpec; backend: BackendPreference; needsVaeEncoder: boolean }
+  | { type: 'load'; spec: ModelSpec; backend: BackendPreference; needsVaeEncoder: boolean; safetyChecker: boolean }
   | { type: 'generate'; request: GenerationRequest; options: PreviewOptions }
   | { type: 'tokenize'; text: string; syntax: PromptSyntax }
   | { type: 'list-models' }

@@ -109,7 +109,7 @@ export class WorkerEngine implements Engine {
   }
 
   load(spec: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
-    return this.#call({ type: 'load', spec, backend: options.backend ?? 'auto', needsVaeEncoder: options.needsVaeEncoder ?? false }, options);
+    return this.#call({ type: 'load', spec, backend: options.backend ?? 'auto', needsVaeEncoder: options.needsVaeEncoder ?? false, safetyChecker: options.safetyChecker ?? true }, options);
   }
 
   generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {

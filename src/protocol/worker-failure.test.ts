@@ -14,7 +14,7 @@ import type { FromWorker, ToWorker } from './messages.js';
 import { workerEngine, type WorkerLike } from './worker-engine.js';
 
 const spec = { id: 'shapes-sd', urls: { fp32: 'models/shapes-sd-fp32/' } };
-const loaded: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: spec.urls.fp32, precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true, recommended: null };
+const loaded: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: spec.urls.fp32, precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true, recommended: null, safetyChecker: false };
 
 /** A Worker whose script "loads" or not: a broken one answers nothing; a working one answers every request. */
 class FakeWorker implements WorkerLike {

@@ -22,7 +22,7 @@ export function serveEngine(engine: Engine, port: PortLike): void {
       case 'capabilities':
         return engine.capabilities();
       case 'load':
-        return engine.load(message.spec, { signal, onProgress, backend: message.backend, needsVaeEncoder: message.needsVaeEncoder });
+        return engine.load(message.spec, { signal, onProgress, backend: message.backend, needsVaeEncoder: message.needsVaeEncoder, safetyChecker: message.safetyChecker });
       case 'generate':
         return engine.generate(message.request, {
           ...message.options,

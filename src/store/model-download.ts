@@ -106,7 +106,7 @@ export class ModelDownload {
     const indexEntry = manifest?.files.find((file) => file.path === MODEL_INDEX_PATH);
     this.#indexRecord = await downloadFile(this.#ctx, { path: MODEL_INDEX_PATH, required: true, ...indexEntry });
     const indexText = new TextDecoder().decode(await assembleFile(this.#store, this.#id, this.#indexRecord));
-    const files = await this.#discardOnFailure([MODEL_INDEX_PATH], () => modelFiles(indexText, fileUrl(this.#id, MODEL_INDEX_PATH), manifest));
+    const files = await this.#discardOnFailure([MODEL_INDEX_PATH], () => modelFiles(indexText, fileUrl(this.#id, MODEL_INDEX_PATH), manifest, { safetyChecker: this.#options.safetyChecker ?? false }));
     this.#stored = new Map((await this.#store.listFiles(this.#id)).map((file) => [file.path, file]));
     this.#sizes = await probeSizes(this.#ctx, files, this.#stored, !manifest, this.#probed);
     checkTokenizerFiles((path) => this.#sizes.has(path), this.#name);

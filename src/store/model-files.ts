@@ -16,12 +16,14 @@
  * tokenizer.json + tokenizer_config.json only; older exports (and the SD v1.4 repository) have
  * vocab.json + merges.txt. Each file is optional; `checkTokenizerFiles` requires one whole form.
  * External-data files are read from each graph by WeightStore (any names, several files per part).
- * safety_checker and feature_extractor are not used by this engine and are never downloaded.
+ *   [safety_checker/model.onnx, feature_extractor/preprocessor_config.json]  (the safety checker: only when
+ *                                                           model_index.json lists it and the user keeps it on)
  */
 import { ModelFileMissingError, ModelFormatError } from '../core/errors.js';
 import type { Manifest } from './manifest.js';
 
 export const MODEL_INDEX_PATH = 'model_index.json';
+export const SAFETY_CHECKER_FILE = 'safety_checker/model.onnx';
 
 export interface ModelFile {
   /** Relative to the folder root, "/"-separated. */
@@ -49,7 +51,12 @@ const COMPONENT_FILES: Record<string, { path: string; required: boolean }[]> = {
     { path: 'tokenizer/tokenizer.json', required: false },
   ],
   scheduler: [{ path: 'scheduler/scheduler_config.json', required: true }],
+  safety_checker: [{ path: 'safety_checker/model.onnx', required: false }],
+  feature_extractor: [{ path: 'feature_extractor/preprocessor_config.json', required: false }],
 };
+
+/** The safety checker's components: fetched only when the user keeps the checker on (`modelFiles`' safetyChecker). */
+export const SAFETY_CHECKER_COMPONENTS = ['safety_checker', 'feature_extractor'];
 
 /** The tokenizer forms the engine reads (ClipTokenizer.fromSource): one of them must be complete. */
 export const TOKENIZER_FORMS: readonly (readonly string[])[] = [['tokenizer/tokenizer.json'], ['tokenizer/vocab.json', 'tokenizer/merges.txt']];
@@ -69,7 +76,7 @@ const REQUIRED_COMPONENTS = ['text_encoder', 'unet', 'vae_decoder', 'tokenizer',
  * The files to fetch besides model_index.json itself. With a manifest, optional files are taken iff
  * it lists them and every file carries the manifest's size and digest.
  */
-export function modelFiles(modelIndexText: string, where: string, manifest?: Manifest): ModelFile[] {
+export function modelFiles(modelIndexText: string, where: string, manifest?: Manifest, options: { safetyChecker?: boolean } = {}): ModelFile[] {
   let index: Record<string, unknown>;
   try {
     index = JSON.parse(modelIndexText) as Record<string, unknown>;
@@ -91,7 +98,7 @@ export function modelFiles(modelIndexText: string, where: string, manifest?: Man
   const byPath = new Map(manifest?.files.map((entry) => [entry.path, entry]));
   const files: ModelFile[] = [];
   for (const [component, list] of Object.entries(COMPONENT_FILES)) {
-    if (!listed(component)) continue;
+    if (!listed(component) || (!options.safetyChecker && SAFETY_CHECKER_COMPONENTS.includes(component))) continue;
     for (const { path, required } of list) {
       if (!manifest) {
         files.push({ path, required });

@@ -47,6 +47,8 @@ export interface DownloadOptions {
    * downloaded but those two files.
    */
   checkFiles?: (listing: { name: string; files: ReadonlyMap<string, number | null> }) => void | Promise<void>;
+  /** Also fetch the folder's safety checker (safety_checker/, feature_extractor/) when model_index.json lists it; default false. */
+  safetyChecker?: boolean;
 }
 
 /** What `check` sees: every file of the folder with its size (null: unknown), and a reader for the stored graphs. */

@@ -32,7 +32,7 @@ import {
   type VerifyResult,
   type WeightStoreOptions,
 } from './store-options.js';
-import { describeModel, readStoredFile } from './stored-model.js';
+import { describeModel, lacksSafetyChecker, readStoredFile } from './stored-model.js';
 
 export { DEFAULT_CHUNK_SIZE, MAX_FILE_BYTES, type DownloadOptions, type DownloadPlan, type OpenOptions, type VerifyResult, type WeightStoreOptions };
 
@@ -74,7 +74,8 @@ export class WeightStore {
     const id = normaliseModelUrl(baseUrl);
     return this.#locked(id, async () => {
       const existing = await this.#store.getModel(id);
-      if (existing?.complete) {
+      // A model stored with the safety checker off lacks it: turned on, the download continues for its files.
+      if (existing?.complete && !(options.safetyChecker && (await lacksSafetyChecker(this.#store, existing)))) {
         const stored = await describeModel(this.#store, existing);
         const plan = this.#storedPlan(existing, stored);
         await options.checkFiles?.(plan);

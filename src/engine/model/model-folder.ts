@@ -14,7 +14,7 @@ import type { ExternalDataEntry } from '../runtime/ort.js';
 
 export const SD_V1_VAE_SCALING_FACTOR = 0.18215;
 
-export type ModelPart = 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder';
+export type ModelPart = 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder' | 'safety_checker';
 
 export interface ModelFolder {
   source: ModelSource;
