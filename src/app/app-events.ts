@@ -7,7 +7,7 @@ import type { RunState } from './progress-view.js';
 
 export interface AppEventMap {
   'sd-app:state': { state: RunState; message: string };
-  'sd-app:preview': { step: number; totalSteps: number; kind: 'latent' | 'vae'; batchIndex: number };
+  'sd-app:preview': { step: number; totalSteps: number; kind: 'latent' | 'tiny' | 'vae'; batchIndex: number };
   'sd-app:image': { seed: number | null; batchIndex: number; width: number; height: number };
   'sd-app:model-loaded': { id: string; backend: 'webgpu' | 'wasm'; precision: 'fp16' | 'fp32' };
   'sd-app:restored': { source: 'gallery' | 'png'; notes: string[] };

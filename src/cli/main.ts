@@ -14,7 +14,7 @@ import { runMain } from '../node/run-main.js';
 const USAGE = `Usage:
   npm run cli -- generate [--model DIR] --prompt TEXT [--negative-prompt TEXT] [--scheduler NAME]
                  [--steps N] [--guidance F] [--seed N | --latents FILE.f32] [--width W] [--height H]
-                 [--prompt-syntax plain|a1111]
+                 [--prompt-syntax plain|a1111] [--decoder full|tiny]
                  [--init-image FILE [--mask FILE] [--strength S]] --out FILE.png [--raw FILE.f32] [--runtime wasm|cpu]
   npm run cli -- parse-prompt TEXT
   npm run cli -- encode [--model DIR] [--prompt-syntax plain|a1111] --out FILE.f32 TEXT
@@ -27,6 +27,8 @@ Prompt syntax: plain (default: diffusers, one 77-token chunk, cut at 75 tokens) 
 (AUTOMATIC1111: (word:1.3), [word], \\( literals, BREAK, up to 8 chunks of 75 tokens).
 img2img: --init-image (PNG, JPEG or WebP; the output takes its size), --strength in (0, 1] (default 0.75).
 Inpainting: add --mask (same size; white = repaint, black = keep).
+--decoder: full (default: the model's VAE) or tiny (the tiny autoencoder, TAESD: taesd_decoder/ in the model
+folder; fast, softer; img2img then encodes with taesd_encoder/ when present).
 Schedulers: pndm (default), ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc.
 --runtime: wasm (onnxruntime-web, default; a 4 GB heap) or cpu (onnxruntime-node's CPU EP, for real-size
 SD v1.4 folders made with tools/prepare_model.py --target portable).

@@ -13,6 +13,7 @@ import type { DownloadProgress, StoredModelInfo } from './ports.js';
 import type { GenerationRequest, ResolvedRequest } from './request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from './text/tokenizer.js';
+import type { PreviewChoice } from './preview-choice.js';
 
 export type { SerializedError, StoredModelInfo };
 
@@ -31,16 +32,18 @@ export type EngineProgress =
 export interface Preview {
   step: number;
   totalSteps: number;
-  /** 'latent': cheap linear projection at latent resolution; 'vae': a full decode. */
-  kind: 'latent' | 'vae';
+  /** 'latent': cheap linear projection at latent resolution; 'tiny': the tiny autoencoder's full-size decode; 'vae': a full decode. */
+  kind: 'latent' | 'tiny' | 'vae';
   width: number;
   height: number;
   rgba: Uint8ClampedArray;
 }
 
 export interface PreviewOptions {
-  /** Post a latent preview every N sampler steps (0: none). Default 1. */
+  /** Post a preview every N sampler steps (0: none). Default 1. */
   previewEvery?: number;
+  /** Which preview (preview-choice.ts): 'tiny' (default: the tiny decoder's picture when the model has taesd_decoder/, else 'latent'), 'latent', 'none'. */
+  preview?: PreviewChoice;
   /** Also decode with the VAE every N sampler steps (0: never; never the last, the result follows). Default 0. */
   vaeDecodeEvery?: number;
 }

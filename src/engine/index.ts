@@ -9,8 +9,9 @@
 export { StableDiffusionPipeline, type GenerateOptions, type GenerationProgress, type GenerationResult, type LoadOptions, type LoadProgress, type StepProgress } from './pipeline.js';
 export type { CallOptions, Engine, EngineProgress, GenerateCallOptions, ImageResult, LoadedModel, Preview, PreviewOptions } from './engine.js';
 export { LocalEngine, type LocalEngineOptions } from './local-engine.js';
+export { PREVIEW_CHOICES, type PreviewChoice } from './preview-choice.js';
 export type { DownloadProgress, ModelStore, StoredModelInfo } from './ports.js';
-export { DEFAULTS, LIMITS, MAX_SEED, RANDOM_SEED, nearestSizes, resolveRequest, validateRequest, type GenerationRequest, type RequestField, type RequestFieldError, type ResolvedRequest } from './request/request.js';
+export { DECODERS, DEFAULTS, LIMITS, MAX_SEED, RANDOM_SEED, nearestSizes, resolveRequest, validateRequest, type Decoder, type GenerationRequest, type RequestField, type RequestFieldError, type ResolvedRequest } from './request/request.js';
 export { ANY_SD_V1_GEOMETRY, SD_V1_GEOMETRY, type ModelGeometry } from './model/model-geometry.js';
 export { folderGeometry, openModelFolder } from './model/model-folder.js';
 export { batchSeeds, randomSeed, resolveSeed } from './request/seed.js';

@@ -14,6 +14,7 @@ import { checkListingTakesPicture, pictureInputRefusal } from './model/model-par
 import { choosePrecision, type ModelSpec } from './model/model-spec.js';
 import type { OrtModule } from './runtime/ort.js';
 import { StableDiffusionPipeline, type StepProgress } from './pipeline.js';
+import { previewPlan, type PreviewPlan } from './preview-choice.js';
 import { encodeImagePng } from './request/png-file.js';
 import type { ModelStore, StoredModelInfo } from './ports.js';
 import type { GenerationRequest } from './request/request.js';
@@ -80,7 +81,8 @@ export class LocalEngine implements Engine {
   generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     return this.#queue.run(async () => {
       const pipeline = this.#requirePipeline();
-      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0 } = options;
+      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0, preview = 'tiny' } = options;
+      const plan = previewPlan(preview, pipeline.folder.hasTinyDecoder, previewEvery);
       const started = performance.now();
       const result = await pipeline.generate(request, {
         signal,
@@ -89,21 +91,27 @@ export class LocalEngine implements Engine {
           const itPerSecond = progress.step / ((performance.now() - started) / 1000);
           onProgress?.({ ...progress, itPerSecond, etaSeconds: (progress.totalSteps - progress.step) / itPerSecond });
         },
-        onStep: onPreview ? (step) => this.#preview(pipeline, onPreview, step, previewEvery, vaeDecodeEvery) : undefined,
+        onStep: onPreview ? (step) => this.#preview(pipeline, onPreview, step, plan, vaeDecodeEvery) : undefined,
       });
       const png = await encodeImagePng(result);
       return { width: result.width, height: result.height, rgba: result.rgba, png, request: result.request, model: result.model, timings: result.timings };
     });
   }
 
-  /** A latent preview every `previewEvery` steps, or a full VAE decode every `vaeDecodeEvery` (not on the last step: the result follows). */
-  async #preview(pipeline: StableDiffusionPipeline, onPreview: (preview: Preview) => void, s: StepProgress, previewEvery: number, vaeDecodeEvery: number): Promise<void> {
+  /**
+   * A full VAE decode every `vaeDecodeEvery` steps (not on the last step: the result follows), else the plan's
+   * preview every `plan.every` steps: the tiny decoder's full-size picture, or the latent projection.
+   */
+  async #preview(pipeline: StableDiffusionPipeline, onPreview: (preview: Preview) => void, s: StepProgress, plan: PreviewPlan, vaeDecodeEvery: number): Promise<void> {
     const { step, totalSteps, latents, latentWidth, latentHeight } = s;
+    const f = pipeline.geometry.vaeScaleFactor;
     if (vaeDecodeEvery > 0 && step % vaeDecodeEvery === 0 && step < totalSteps) {
-      const f = pipeline.geometry.vaeScaleFactor;
       const { rgba } = await pipeline.decode(latents, latentWidth * f, latentHeight * f);
       onPreview({ step, totalSteps, kind: 'vae', width: latentWidth * f, height: latentHeight * f, rgba });
-    } else if (previewEvery > 0 && step % previewEvery === 0) {
+    } else if (plan.kind === 'tiny' && step % plan.every === 0) {
+      const { rgba } = await pipeline.decode(latents, latentWidth * f, latentHeight * f, 'tiny');
+      onPreview({ step, totalSteps, kind: 'tiny', width: latentWidth * f, height: latentHeight * f, rgba });
+    } else if (plan.kind === 'latent' && step % plan.every === 0) {
       onPreview({ step, totalSteps, kind: 'latent', width: latentWidth, height: latentHeight, rgba: latentToRgba(latents, latentWidth, latentHeight) });
     }
   }

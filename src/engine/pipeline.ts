@@ -7,7 +7,8 @@
  *      img2img / inpainting start part-way from the encoded init image instead (img2img.ts)
  *   3. the sampler loop: UNet on [uncond ‖ cond] (or on each alone when their lengths differ, as A1111
  *      does without padding), classifier-free guidance, scheduler.step
- *   4. VAE decode of latents / scaling factor, image to [0, 1] and RGBA8
+ *   4. VAE decode of latents / scaling factor, image to [0, 1] and RGBA8 (`decoder: 'tiny'`: the tiny autoencoder,
+ *      tiny-autoencoder.ts, as diffusers with an AutoencoderTiny as its vae)
  * Each stage reports itself (encode / denoise / decode), and a non-finite value (NaN/Inf, as an
  * overflowing fp16 model gives) stops it with an error naming the stage instead of a black picture.
  * The runtime is injected (OrtModule), so the same code runs on WebGPU in the page and on wasm in Node.
@@ -31,6 +32,8 @@ import { pictureInputRefusal } from './model/model-parts.js';
 import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request/request.js';
 import type { Conditioning } from './text/conditioning.js';
 import { TextConditioner } from './text/text-conditioner.js';
+import { TinyAutoencoder } from './tiny-autoencoder.js';
+import type { Decoder } from './request/request.js';
 import { ClipTokenizer, MAX_LENGTH, type PromptTokens, type Tokenized } from './text/tokenizer.js';
 
 export interface LoadOptions {
@@ -113,6 +116,8 @@ export class StableDiffusionPipeline {
   private readonly conditioner: TextConditioner;
   /** Created on the first img2img / inpainting request (text-to-image never loads it). */
   private vaeEncoder: Promise<OrtModel> | null = null;
+  /** taesd_decoder/ and taesd_encoder/ where the folder has them, each loaded on first use. */
+  readonly tiny: TinyAutoencoder;
 
   private constructor(
     private readonly ort: OrtModule,
@@ -124,6 +129,7 @@ export class StableDiffusionPipeline {
     private readonly vaeDecoder: OrtModel,
   ) {
     this.conditioner = new TextConditioner(tokenizer, textEncoder);
+    this.tiny = new TinyAutoencoder(ort, folder, { executionProviders: loadOptions.executionProviders, gpuResidentInputs: loadOptions.gpuResidentInputs });
   }
 
   get name(): string {
@@ -215,7 +221,7 @@ export class StableDiffusionPipeline {
     scheduler.setTimesteps(r.numInferenceSteps);
     const imageInputs = request.initImage ? { initImage: request.initImage, mask: request.mask ?? null, strength: r.strength ?? 1 } : null;
     const start: SamplerStart = imageInputs
-      ? await imageToImageStart(imageInputs, r.numInferenceSteps, { scheduler, noise, encode: (pixels) => this.encodeImage(pixels, r.width, r.height), unetInChannels: this.unetInChannels, vaeScale: geometry.vaeScaleFactor })
+      ? await imageToImageStart(imageInputs, r.numInferenceSteps, { scheduler, noise, encode: (pixels) => this.encodeImage(pixels, r.width, r.height, r.decoder), unetInChannels: this.unetInChannels, vaeScale: geometry.vaeScaleFactor })
       : textToImageStart(scheduler, noise, r.numInferenceSteps);
     let latents = start.latents;
     const conditioning = start.unetConditioning; // (1, 5, h, w) for 9-channel inpainting UNets
@@ -252,18 +258,19 @@ export class StableDiffusionPipeline {
     await checkCancelled();
     onProgress?.({ stage: 'decode' });
     const t2 = now();
-    const { image, rgba } = await this.decode(latents, r.width, r.height);
+    const { image, rgba } = await this.decode(latents, r.width, r.height, r.decoder);
     const vaeDecodeMs = now() - t2;
     return { width: r.width, height: r.height, rgba, image, latents, request: r, model: this.name, timings: { textEncoderMs, denoiseMs, stepMs, vaeDecodeMs, totalMs: now() - started } };
   }
 
   /** VAE decode of final (or intermediate) latents (1, C, h, w): [0, 1] NCHW float image and RGBA8. Throws NonFiniteOutputError for NaN/Inf pixels. */
-  async decode(latents: Float32Array, width: number, height: number): Promise<{ image: Float32Array; rgba: Uint8ClampedArray }> {
+  async decode(latents: Float32Array, width: number, height: number, decoder: Decoder = 'full'): Promise<{ image: Float32Array; rgba: Uint8ClampedArray }> {
     const { vaeScaleFactor: f, latentChannels } = this.geometry;
     const dims = [1, latentChannels, height / f, width / f];
-    const decoded = await this.vaeDecoder.run({ latent_sample: { data: divide(latents, this.folder.vaeScalingFactor), dims } });
-    const sample = Object.values(decoded)[0].data; // (1, 3, H, W) in [-1, 1]
-    if (hasNonFinite(sample)) throw this.nonFinite('The VAE decoder (stage: decode)', 'pixels', 'VAE');
+    const sample = decoder === 'tiny' // (1, 3, H, W) in [-1, 1]
+      ? await this.tiny.decode(latents, dims)
+      : Object.values(await this.vaeDecoder.run({ latent_sample: { data: divide(latents, this.folder.vaeScalingFactor), dims } }))[0].data;
+    if (hasNonFinite(sample)) throw this.nonFinite(`The ${decoder === 'tiny' ? 'tiny ' : ''}VAE decoder (stage: decode)`, 'pixels', 'VAE');
     return { image: vaeOutputToUnit(sample), rgba: imageToRgba(sample, width, height) };
   }
 
@@ -281,8 +288,16 @@ export class StableDiffusionPipeline {
     return typeof channels === 'number' ? channels : (this.folder.unetInChannels ?? this.folder.latentChannels);
   }
 
-  /** VAE encode of a (1, 3, H, W) image in [-1, 1]: scaling_factor * the latent distribution's mean, (1, C, h, w). */
-  async encodeImage(image: Float32Array, width: number, height: number): Promise<Float32Array> {
+  /**
+   * VAE encode of a (1, 3, H, W) image in [-1, 1]: scaling_factor * the latent distribution's mean, (1, C, h, w);
+   * with `decoder: 'tiny'` and taesd_encoder/ in the folder, the tiny autoencoder's latents instead (as diffusers with vae=AutoencoderTiny).
+   */
+  async encodeImage(image: Float32Array, width: number, height: number, decoder: Decoder = 'full'): Promise<Float32Array> {
+    if (decoder === 'tiny' && this.folder.hasTinyEncoder) {
+      const latents = await this.tiny.encode(image, width, height);
+      if (hasNonFinite(latents)) throw this.nonFinite('The tiny VAE encoder (stage: encode)', 'latents', 'VAE encoder');
+      return latents;
+    }
     const encoder = await (this.vaeEncoder ??= this.loadVaeEncoder());
     const out = await encoder.run({ sample: { data: image, dims: [1, 3, height, width] } }, [encoder.outputs[0].name]);
     const latents = Object.values(out)[0].data;
@@ -380,6 +395,6 @@ export class StableDiffusionPipeline {
   async dispose(): Promise<void> {
     const encoder = this.vaeEncoder;
     this.vaeEncoder = null;
-    await Promise.all([this.textEncoder.dispose(), this.unet.dispose(), this.vaeDecoder.dispose(), encoder?.then((e) => e.dispose(), () => undefined)]);
+    await Promise.all([this.textEncoder.dispose(), this.unet.dispose(), this.vaeDecoder.dispose(), encoder?.then((e) => e.dispose(), () => undefined), this.tiny.dispose()]);
   }
 }

@@ -17,6 +17,8 @@ export interface ModelGeometry {
   defaultHeight: number;
   /** Exports with static UNet dims take only this size; null when the size is free. */
   fixedSize: { width: number; height: number } | null;
+  /** Whether the folder has the tiny decoder (taesd_decoder/) for `decoder: 'tiny'`; undefined: not known yet (a preset before its folder is read). */
+  tinyDecoder?: boolean;
 }
 
 /** SD v1.x: VAE factor 8, 3 UNet down-samplings (4 down blocks), 4 latent channels, 512x512. */
