@@ -20,7 +20,7 @@ export interface RestoreResult {
 }
 
 /** Settings that only describe the image (or are carried out anyway), not worth a note. */
-const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from']);
+const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from', 'VAE Encoder']);
 
 const ALIASES: Record<string, SchedulerName> = { plms: 'pndm' };
 
@@ -45,7 +45,7 @@ export function presetForModel(model: string, presets: readonly ModelPreset[]): 
 /** Form values for a request this app made (a gallery entry), model included. */
 export function restoreRequest(request: ResolvedRequest, model: string, presets: readonly ModelPreset[]): RestoreResult {
   // Entries saved before the prompt-syntax setting existed were generated with the plain syntax.
-  const values = { ...fromRequest(request), promptSyntax: request.promptSyntax ?? 'plain' };
+  const values = { ...fromRequest(request), promptSyntax: request.promptSyntax ?? 'plain', decoder: request.decoder ?? ('full' as const) };
   const notes: string[] = [];
   if (request.seed === null) notes.push('It was made from given initial latents, not a seed: the seed was left as it was.');
   if (request.strength !== undefined) notes.push(pictureNote(request.strength));
@@ -70,6 +70,10 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
     width: p.width,
     height: p.height,
   };
+  // A1111's "VAE Decoder" (TAESD: the tiny decoder); absent means Full, as A1111 reads it.
+  const vaeDecoder = 'vaeDecoder' in p && p.vaeDecoder !== undefined ? p.vaeDecoder : 'Full';
+  if (vaeDecoder === 'TAESD' || vaeDecoder === 'Full') values.decoder = vaeDecoder === 'TAESD' ? 'tiny' : 'full';
+  else notes.push(`The VAE decoder "${vaeDecoder}" is not available here, so the final decode was left as it was.`);
   // A1111 writes "Denoising strength" for its hires fix too (txt2img, with "Hires upscale"): not a picture's.
   const hiresFix = Object.keys(extra).some((key) => key.startsWith('Hires '));
   if (p.denoisingStrength !== undefined && !hiresFix) {

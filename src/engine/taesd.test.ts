@@ -19,6 +19,8 @@ import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
 import { maxAbsDiff, readF32, readJson, resultParity } from '../testing/reference-data.js';
 import { folderWithTaesd, type TaesdFolder } from '../testing/taesd-folder.js';
 import { StableDiffusionPipeline } from './pipeline.js';
+import { formatParameters } from '../core/parameters.js';
+import { infotextParameters } from './request/png-file.js';
 import { LocalEngine } from './local-engine.js';
 import type { Preview } from './engine.js';
 import type { ModelStore } from './ports.js';
@@ -59,6 +61,7 @@ for (const model of ['tiny-sd-fp32', 'shapes-sd-fp32'] as const) {
         expect(error.latents).toBeLessThanOrEqual(1e-4);
         expect(error.image).toBeLessThanOrEqual(2e-3);
         expect(result.request.decoder).toBe('tiny');
+        expect(formatParameters(infotextParameters(result.request, result.model))).toContain('VAE Decoder: TAESD'); // A1111's key
         if (!initImage) {
           // the same latents through the full VAE: a different picture (the test can tell the decoders apart)
           const full = await pipeline.decode(result.latents, result.width, result.height);
