@@ -44,6 +44,8 @@ export interface PreviewOptions {
   previewEvery?: number;
   /** Which preview (preview-choice.ts): 'tiny' (default: the tiny decoder's picture when the model has taesd_decoder/, else 'latent'), 'latent', 'none'. */
   preview?: PreviewChoice;
+  /** The share of the loop's time tiny previews may take (preview-choice.ts; default 0.1; Infinity: every step). */
+  previewBudget?: number;
   /** Also decode with the VAE every N sampler steps (0: never; never the last, the result follows). Default 0. */
   vaeDecodeEvery?: number;
 }

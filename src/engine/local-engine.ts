@@ -14,7 +14,7 @@ import { checkListingTakesPicture, pictureInputRefusal } from './model/model-par
 import { choosePrecision, type ModelSpec } from './model/model-spec.js';
 import type { OrtModule } from './runtime/ort.js';
 import { StableDiffusionPipeline, type StepProgress } from './pipeline.js';
-import { previewPlan, type PreviewPlan } from './preview-choice.js';
+import { PREVIEW_BUDGET, PreviewBudget, previewPlan, type PreviewPlan } from './preview-choice.js';
 import { encodeImagePng } from './request/png-file.js';
 import type { ModelStore, StoredModelInfo } from './ports.js';
 import type { GenerationRequest } from './request/request.js';
@@ -71,6 +71,7 @@ export class LocalEngine implements Engine {
         executionProviders: [backend],
         onProgress: options.onProgress,
       });
+      await pipeline.tiny.warm(); // the tiny decoder's session now: previews from the first step
       await this.#loaded?.pipeline.dispose();
       const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder };
       this.#loaded = { key, pipeline, info };
@@ -81,9 +82,10 @@ export class LocalEngine implements Engine {
   generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     return this.#queue.run(async () => {
       const pipeline = this.#requirePipeline();
-      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0, preview = 'tiny' } = options;
+      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0, preview = 'tiny', previewBudget = PREVIEW_BUDGET } = options;
       const plan = previewPlan(preview, pipeline.folder.hasTinyDecoder, previewEvery);
       const started = performance.now();
+      const budget = new PreviewBudget(previewBudget, started);
       const result = await pipeline.generate(request, {
         signal,
         onProgress: (progress) => {
@@ -91,7 +93,7 @@ export class LocalEngine implements Engine {
           const itPerSecond = progress.step / ((performance.now() - started) / 1000);
           onProgress?.({ ...progress, itPerSecond, etaSeconds: (progress.totalSteps - progress.step) / itPerSecond });
         },
-        onStep: onPreview ? (step) => this.#preview(pipeline, onPreview, step, plan, vaeDecodeEvery) : undefined,
+        onStep: onPreview ? (step) => this.#preview(pipeline, onPreview, step, plan, vaeDecodeEvery, budget) : undefined,
       });
       const png = await encodeImagePng(result);
       return { width: result.width, height: result.height, rgba: result.rgba, png, request: result.request, model: result.model, timings: result.timings };
@@ -100,16 +102,18 @@ export class LocalEngine implements Engine {
 
   /**
    * A full VAE decode every `vaeDecodeEvery` steps (not on the last step: the result follows), else the plan's
-   * preview every `plan.every` steps: the tiny decoder's full-size picture, or the latent projection.
+   * preview every `plan.every` steps: the tiny decoder's full-size picture (within the budget's share of the loop's time), or the latent projection.
    */
-  async #preview(pipeline: StableDiffusionPipeline, onPreview: (preview: Preview) => void, s: StepProgress, plan: PreviewPlan, vaeDecodeEvery: number): Promise<void> {
+  async #preview(pipeline: StableDiffusionPipeline, onPreview: (preview: Preview) => void, s: StepProgress, plan: PreviewPlan, vaeDecodeEvery: number, budget: PreviewBudget): Promise<void> {
     const { step, totalSteps, latents, latentWidth, latentHeight } = s;
     const f = pipeline.geometry.vaeScaleFactor;
     if (vaeDecodeEvery > 0 && step % vaeDecodeEvery === 0 && step < totalSteps) {
       const { rgba } = await pipeline.decode(latents, latentWidth * f, latentHeight * f);
       onPreview({ step, totalSteps, kind: 'vae', width: latentWidth * f, height: latentHeight * f, rgba });
-    } else if (plan.kind === 'tiny' && step % plan.every === 0) {
+    } else if (plan.kind === 'tiny' && step % plan.every === 0 && budget.allows(performance.now())) {
+      const t = performance.now();
       const { rgba } = await pipeline.decode(latents, latentWidth * f, latentHeight * f, 'tiny');
+      budget.spent(performance.now() - t);
       onPreview({ step, totalSteps, kind: 'tiny', width: latentWidth * f, height: latentHeight * f, rgba });
     } else if (plan.kind === 'latent' && step % plan.every === 0) {
       onPreview({ step, totalSteps, kind: 'latent', width: latentWidth, height: latentHeight, rgba: latentToRgba(latents, latentWidth, latentHeight) });

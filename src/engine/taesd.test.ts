@@ -107,7 +107,8 @@ describe('step previews through the engine', () => {
   const previewsOf = async (dir: string, options: { preview?: 'tiny' | 'latent' | 'none'; previewEvery?: number }) => {
     await engine.load({ id: dir, urls: { fp32: dir } });
     const previews: Preview[] = [];
-    const result = await engine.generate(request, { ...options, onPreview: (p) => void previews.push(p) });
+    // previewBudget Infinity: every step (the default 10% budget skips steps when a preview costs more than that)
+    const result = await engine.generate(request, { previewBudget: Infinity, ...options, onPreview: (p) => void previews.push(p) });
     return { previews, result };
   };
 

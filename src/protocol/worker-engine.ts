@@ -79,8 +79,8 @@ export class WorkerEngine implements Engine {
   }
 
   generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
-    const { previewEvery, vaeDecodeEvery, preview, ...rest } = options;
-    return this.#call({ type: 'generate', request, options: { previewEvery, vaeDecodeEvery, preview } }, rest);
+    const { previewEvery, vaeDecodeEvery, preview, previewBudget, ...rest } = options;
+    return this.#call({ type: 'generate', request, options: { previewEvery, vaeDecodeEvery, preview, previewBudget } }, rest);
   }
 
   tokenize(text: string, syntax: PromptSyntax = 'plain'): Promise<Tokenized> {
