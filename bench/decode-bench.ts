@@ -7,15 +7,15 @@
  * 1. Decode: the pipeline's own decode (latents -> [0, 1] image + RGBA) of the same latents, `--repeat` times
  *    each, full and tiny interleaved (a loaded machine slows both alike); medians in ms. The cheap latent
  *    preview (core/latent-preview.ts) too.
- * 2. The loop: LocalEngine.generate with previews none / latent / tiny (`--steps` steps, PNDM), interleaved,
- *    `--rounds` times each; the denoise time's median per setting and the tiny preview's share of a step.
+ * 2. The loop: the pipeline with previews as LocalEngine makes them: none / latent / tiny at every step (previewBudget Infinity) /
+ *    tiny within the default budget (10% of the loop's time), `--steps` PNDM steps, interleaved, `--rounds` times
+ *    each: the denoise time's median per setting, what a preview adds per step, and how many the budget made.
  * Prints a table and one `BENCH_JSON {...}` line. Numbers: README *Speed: the tiny decoder*.
  */
 import { parseArgs } from 'node:util';
 import { latentToRgba } from '../src/core/latent-preview.js';
-import { LocalEngine } from '../src/engine/local-engine.js';
-import { StableDiffusionPipeline } from '../src/engine/pipeline.js';
-import type { ModelStore } from '../src/engine/ports.js';
+import { StableDiffusionPipeline, type StepProgress } from '../src/engine/pipeline.js';
+import { PREVIEW_BUDGET, PreviewBudget } from '../src/engine/preview-choice.js';
 import type { OrtModule, OrtSessionOptions } from '../src/engine/runtime/ort.js';
 import { DirectoryModelSource } from '../src/node/directory-source.js';
 import { assertNativeWebGpu, nativeRuntime } from '../src/node/ort-native.js';
@@ -76,35 +76,47 @@ async function main(): Promise<void> {
     tiny.push(await timed(() => pipeline.decode(latents, width, height, 'tiny')));
     cheap.push(await timed(() => latentToRgba(latents, lw, lh)));
   }
-  await pipeline.dispose();
 
-  // 2. The sampler loop with each preview setting, interleaved.
-  const store: ModelStore = { ensure: async (url) => new DirectoryModelSource(url), list: async () => [], delete: async () => {} };
-  const detect = async () => ({ webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm' as const, explanation: 'bench' });
-  const engine = new LocalEngine({ ort, store, detect });
-  await engine.load({ id: 'bench', urls: { fp32: values.model } }, values.runtime === 'node-webgpu' ? { backend: 'webgpu' } : {});
-  const settings = ['none', 'latent', 'tiny'] as const;
-  const denoise: Record<(typeof settings)[number], number[]> = { none: [], latent: [], tiny: [] };
+  // 2. The sampler loop with each preview setting, interleaved: the pipeline's onStep doing what LocalEngine's
+  //    previews do (preview-choice.ts's budget included), so every runtime here can run it.
+  const settings = ['none', 'latent', 'tiny', 'budget'] as const;
+  type Setting = (typeof settings)[number];
+  const denoise: Record<Setting, number[]> = { none: [], latent: [], tiny: [], budget: [] };
+  const budgetSteps: number[][] = [];
   const stepMs: number[] = [];
-  await engine.generate({ ...request, numInferenceSteps: 2 }, { preview: 'tiny', onPreview: () => {} }); // warm-up
+  const previewer = (setting: Setting, seen: number[]) => {
+    const budget = new PreviewBudget(setting === 'budget' ? PREVIEW_BUDGET : Infinity, performance.now());
+    return async ({ step, latents: x }: StepProgress) => {
+      if (setting === 'latent') return void latentToRgba(x, lw, lh);
+      if (!budget.allows(performance.now())) return;
+      const t = performance.now();
+      await pipeline.decode(x, width, height, 'tiny');
+      budget.spent(performance.now() - t);
+      seen.push(step);
+    };
+  };
+  await pipeline.generate({ ...request, numInferenceSteps: 2 }, { onStep: previewer('tiny', []) }); // warm-up
   for (let r = 0; r < rounds; r++) {
-    for (const preview of settings) {
-      const result = await engine.generate(request, { preview, onPreview: () => {} });
-      denoise[preview].push(result.timings.denoiseMs);
-      if (preview === 'none') stepMs.push(...result.timings.stepMs);
+    for (const setting of settings) {
+      const seen: number[] = [];
+      const result = await pipeline.generate(request, setting === 'none' ? {} : { onStep: previewer(setting, seen) });
+      denoise[setting].push(result.timings.denoiseMs);
+      if (setting === 'none') stepMs.push(...result.timings.stepMs);
+      if (setting === 'budget') budgetSteps.push(seen);
     }
   }
-  await engine.dispose();
+  await pipeline.dispose();
 
-  const m = { fullDecodeMs: median(full), tinyDecodeMs: median(tiny), latentPreviewMs: median(cheap), stepMs: median(stepMs), denoiseMs: Object.fromEntries(settings.map((s) => [s, median(denoise[s])])) };
-  const perStep = (s: 'latent' | 'tiny') => (m.denoiseMs[s] - m.denoiseMs.none) / steps;
+  const m = { fullDecodeMs: median(full), tinyDecodeMs: median(tiny), latentPreviewMs: median(cheap), stepMs: median(stepMs), denoiseMs: Object.fromEntries(settings.map((s) => [s, median(denoise[s])])) as Record<Setting, number>, budgetSteps };
+  const perStep = (s: Setting) => (m.denoiseMs[s] - m.denoiseMs.none) / steps;
+  const share = (s: Setting) => `${((100 * (m.denoiseMs[s] - m.denoiseMs.none)) / m.denoiseMs.none).toFixed(1)}%`;
   console.log(`${label}, ${values.model}, ${width}x${height}, ${steps} PNDM steps (CFG), ${repeat} decodes, ${rounds} rounds`);
   console.log(`full VAE decode     ${m.fullDecodeMs.toFixed(1)} ms`);
   console.log(`tiny decode         ${m.tinyDecodeMs.toFixed(1)} ms (${(m.fullDecodeMs / m.tinyDecodeMs).toFixed(1)}x faster)`);
   console.log(`latent preview      ${m.latentPreviewMs.toFixed(2)} ms`);
   console.log(`UNet call (median)  ${m.stepMs.toFixed(1)} ms`);
-  console.log(`loop ${steps} steps: none ${m.denoiseMs.none.toFixed(0)} ms, latent ${m.denoiseMs.latent.toFixed(0)} ms, tiny ${m.denoiseMs.tiny.toFixed(0)} ms`);
-  console.log(`preview cost per step: latent ${perStep('latent').toFixed(1)} ms, tiny ${perStep('tiny').toFixed(1)} ms (${((100 * (m.denoiseMs.tiny - m.denoiseMs.none)) / m.denoiseMs.none).toFixed(1)}% of the loop)`);
+  console.log(`loop ${steps} steps: none ${m.denoiseMs.none.toFixed(0)} ms, latent ${m.denoiseMs.latent.toFixed(0)} ms, tiny every step ${m.denoiseMs.tiny.toFixed(0)} ms, tiny within the budget ${m.denoiseMs.budget.toFixed(0)} ms`);
+  console.log(`preview cost per step: latent ${perStep('latent').toFixed(1)} ms (${share('latent')}), tiny every step ${perStep('tiny').toFixed(1)} ms (${share('tiny')}), budget ${share('budget')} (previews at steps ${budgetSteps.map((s) => s.join(' ')).join(' | ')})`);
   console.log(`BENCH_JSON ${JSON.stringify({ runtime: label, model: values.model, width, height, steps, ...m })}`);
 }
 

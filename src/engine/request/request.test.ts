@@ -15,7 +15,7 @@ const geometryOf = async (dir: string) => folderGeometry(await openModelFolder(n
 
 describe('model geometry', () => {
   it('reads the size multiple, default size and latent channels from the model folder', async () => {
-    expect(await geometryOf('public/models/shapes-sd-fp32')).toEqual({ sizeMultiple: 32, vaeScaleFactor: 8, unetDownsamplings: 2, latentChannels: 4, defaultWidth: 128, defaultHeight: 128, fixedSize: null, tinyDecoder: false });
+    expect(await geometryOf('public/models/shapes-sd-fp32')).toEqual({ sizeMultiple: 32, vaeScaleFactor: 8, unetDownsamplings: 2, latentChannels: 4, defaultWidth: 128, defaultHeight: 128, fixedSize: null, tinyDecoder: true });
     // tiny-sd has no unet/config.json: the down-samplings come from the graph's node names.
     expect(await geometryOf('fixtures/tiny-sd-fp32')).toMatchObject({ sizeMultiple: 16, unetDownsamplings: 1, vaeScaleFactor: 8 });
     expect(await geometryOf('fixtures/tiny-sd-fp16')).toMatchObject({ sizeMultiple: 16 });
