@@ -70,12 +70,12 @@ describe('tiny-decoder previews in the app (shapes-sd with taesd_decoder/)', () 
   });
 
   it('"Cheap colours" previews the latents; "Final decode: Tiny decoder" decodes with it', { timeout: 400_000 }, async () => {
-    await page.selectOption('#preview', 'latent');
+    await page.selectOption('#preview-kind', 'latent');
     await generate(3, 4);
     await waitForDone();
     expect((await previews()).map((p) => p.kind)).toEqual(['latent', 'latent', 'latent']);
 
-    await page.selectOption('#preview', 'tiny');
+    await page.selectOption('#preview-kind', 'tiny');
     await page.selectOption('#decoder', 'tiny');
     await generate(3, 5);
     await waitForDone();

@@ -38,7 +38,7 @@ export class GenerationForm {
       height: byId('height', HTMLInputElement, root),
       batchCount: byId('batch-count', HTMLInputElement, root),
       vaeDecodeEvery: byId('vae-decode-every', HTMLInputElement, root),
-      preview: byId('preview', HTMLSelectElement, root),
+      preview: byId('preview-kind', HTMLSelectElement, root),
       decoder: byId('decoder', HTMLSelectElement, root),
       mode: byId('mode', HTMLSelectElement, root),
       strength: byId('strength', HTMLInputElement, root),
