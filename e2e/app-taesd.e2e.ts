@@ -70,6 +70,7 @@ describe('tiny-decoder previews in the app (shapes-sd with taesd_decoder/)', () 
   });
 
   it('"Cheap colours" previews the latents; "Final decode: Tiny decoder" decodes with it', { timeout: 400_000 }, async () => {
+    await page.evaluate(() => void (document.querySelector('#preview-kind')!.closest('details')!.open = true)); // the setting lives in a <details>
     await page.selectOption('#preview-kind', 'latent');
     await generate(3, 4);
     await waitForDone();
