@@ -29,11 +29,10 @@ import { preciseGroupNorm } from './runtime/precise-group-norm.js';
 import { OrtModel, type PreparedInput } from './runtime/ort-model.js';
 import type { OrtModule, OrtSessionOptions } from './runtime/ort.js';
 import { pictureInputRefusal } from './model/model-parts.js';
-import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request/request.js';
+import { resolveRequest, type Decoder, type GenerationRequest, type ResolvedRequest } from './request/request.js';
 import type { Conditioning } from './text/conditioning.js';
 import { TextConditioner } from './text/text-conditioner.js';
 import { TinyAutoencoder } from './tiny-autoencoder.js';
-import type { Decoder } from './request/request.js';
 import { ClipTokenizer, MAX_LENGTH, type PromptTokens, type Tokenized } from './text/tokenizer.js';
 
 export interface LoadOptions {
