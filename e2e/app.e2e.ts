@@ -78,6 +78,9 @@ const galleryCount = () => page.locator('#gallery > li').count();
 
 async function fillSettings(settings: { steps: number; seed: number }): Promise<void> {
   await page.selectOption('#scheduler', 'pndm');
+  // the cheap preview, one per sampler step (the default tiny-decoder preview keeps to 10% of the loop's time: e2e/app-taesd.e2e.ts)
+  await page.evaluate(() => void (document.querySelector('#preview-kind')!.closest('details')!.open = true)); // the setting lives in a <details>
+  await page.selectOption('#preview-kind', 'latent');
   await page.fill('#steps', String(settings.steps));
   await page.fill('#guidance-scale', '7.5');
   await page.fill('#seed', String(settings.seed));

@@ -227,7 +227,9 @@ describe('the app: inpainting with a painted mask', () => {
     expect(await displayedMask(page)).toEqual(mask); // the picture and its mask stay
     expect((await eventsOf(page, 'sd-app:state')).some((e) => e.state === 'generating')).toBe(false);
 
-    // Generate.
+    // Generate, with the cheap preview (one per step; the default tiny-decoder preview keeps to a time budget).
+    await page.evaluate(() => void (document.querySelector('#preview-kind')!.closest('details')!.open = true)); // the setting lives in a <details>
+    await page.selectOption('#preview-kind', 'latent');
     await page.fill('#strength', String(SETTINGS.strength));
     expect(await page.inputValue('#strength-range')).toBe(String(SETTINGS.strength));
     await page.click('#generate');

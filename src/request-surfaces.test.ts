@@ -44,7 +44,7 @@ const CASES: Case[] = [
 ];
 
 const formValues: FormValues = {
-  modelId: 'shapes-sd', customUrl: '', prompt: 'a red circle', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'pndm', steps: 20, guidanceScale: 7.5, eta: 0, timestepSpacing: '', seed: 1, width: 128, height: 128, batchCount: 1, vaeDecodeEvery: 0, mode: 'txt2img', strength: 0.75,
+  modelId: 'shapes-sd', customUrl: '', prompt: 'a red circle', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'pndm', steps: 20, guidanceScale: 7.5, eta: 0, timestepSpacing: '', seed: 1, width: 128, height: 128, batchCount: 1, vaeDecodeEvery: 0, preview: 'tiny', decoder: 'full', mode: 'txt2img', strength: 0.75,
 };
 
 function caught(run: () => unknown): { name?: string; field?: string; message?: string } {

@@ -8,7 +8,7 @@ import type { LoadedModel } from '../engine/engine.js';
 
 export interface AppEventMap {
   'sd-app:state': { state: RunState; message: string };
-  'sd-app:preview': { step: number; totalSteps: number; kind: 'latent' | 'vae'; batchIndex: number };
+  'sd-app:preview': { step: number; totalSteps: number; kind: 'latent' | 'tiny' | 'vae'; batchIndex: number };
   'sd-app:image': { seed: number | null; batchIndex: number; width: number; height: number };
   /** The safety checker withheld a picture: nothing of it is shown or stored. */
   'sd-app:withheld': { seed: number | null; batchIndex: number };

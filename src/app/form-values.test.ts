@@ -19,6 +19,8 @@ const valid: FormValues = {
   height: 128,
   batchCount: 1,
   vaeDecodeEvery: 0,
+  preview: 'tiny',
+  decoder: 'full',
   mode: 'txt2img',
   strength: 0.75,
 };

@@ -11,7 +11,8 @@ import type { RgbaImage } from '../core/init-image.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model/model-geometry.js';
-import { RANDOM_SEED, validateRequest, type GenerationRequest, type RequestField, type ResolvedRequest, type TimestepSpacing } from '../engine/request/request.js';
+import { RANDOM_SEED, validateRequest, type Decoder, type GenerationRequest, type RequestField, type ResolvedRequest, type TimestepSpacing } from '../engine/request/request.js';
+import type { PreviewOptions } from '../engine/engine.js';
 import { normaliseModelUrl } from '../engine/model/model-url.js';
 
 /** The model picker's value for "a folder at a URL I type". */
@@ -50,11 +51,25 @@ export interface FormValues {
   width: number;
   height: number;
   batchCount: number;
-  /** Full VAE decode preview every N steps; 0 never. */
+  /** With preview 'vae': a full VAE decode every N steps (the cheap preview between). */
   vaeDecodeEvery: number;
+  /** The step previews: the tiny decoder's picture (the cheap one without taesd_decoder/), the cheap latent one, full VAE every N, none. */
+  preview: PreviewSetting;
+  /** The final decode: the model's VAE, or the tiny autoencoder (taesd_decoder/). */
+  decoder: Decoder;
   mode: ImageMode;
   /** A1111's "Denoising strength", (0, 1]: the share of the schedule that runs (picture modes only). */
   strength: number;
+}
+
+export type PreviewSetting = 'tiny' | 'latent' | 'vae' | 'none';
+export const PREVIEW_SETTINGS: readonly PreviewSetting[] = ['tiny', 'latent', 'vae', 'none'];
+
+/** The engine's preview options for the form's preview setting (the one mapping between the two). */
+export function previewOptions(v: Pick<FormValues, 'preview' | 'vaeDecodeEvery'>): PreviewOptions {
+  if (v.preview === 'none') return { previewEvery: 0, vaeDecodeEvery: 0, preview: 'none' };
+  if (v.preview === 'vae') return { previewEvery: 1, vaeDecodeEvery: v.vaeDecodeEvery, preview: 'latent' };
+  return { previewEvery: 1, vaeDecodeEvery: 0, preview: v.preview };
 }
 
 /** A form field, or the panel's picture and mask (which show their errors too). */
@@ -88,6 +103,7 @@ const FORM_FIELD: Record<RequestField, FormField> = {
   initImage: 'initImage',
   mask: 'mask',
   strength: 'strength',
+  decoder: 'decoder',
 };
 
 /**
@@ -132,6 +148,8 @@ export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEO
   }
   integerIn('batchCount', 'Batch count', v.batchCount, FORM_LIMITS.batchCount);
   integerIn('vaeDecodeEvery', 'VAE decode interval', v.vaeDecodeEvery, FORM_LIMITS.vaeDecodeEvery);
+  if (!PREVIEW_SETTINGS.includes(v.preview)) errors.push({ field: 'preview', message: `The preview must be one of ${PREVIEW_SETTINGS.join(', ')} (got "${String(v.preview)}").` });
+  else if (v.preview === 'vae' && v.vaeDecodeEvery < 1) errors.push({ field: 'vaeDecodeEvery', message: 'With the full VAE preview, decode every N steps: N must be at least 1.' });
   return errors;
 }
 
@@ -158,6 +176,7 @@ export function toRequest(v: FormValues, seed: number, picture: PictureInputs = 
     ...(v.eta !== 0 ? { eta: v.eta } : {}),
     ...(v.timestepSpacing !== '' ? { timestepSpacing: v.timestepSpacing } : {}),
     seed,
+    ...(v.decoder === 'tiny' ? { decoder: 'tiny' as const } : {}),
   };
   const { initImage, mask } = picture;
   if (v.mode === 'txt2img' || !initImage) return { ...common, width: v.width, height: v.height };
@@ -179,6 +198,7 @@ export function fromRequest(r: Partial<ResolvedRequest>): Partial<FormValues> {
     width: r.width,
     height: r.height,
     strength: r.strength,
+    decoder: r.decoder,
   };
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<FormValues>;
 }

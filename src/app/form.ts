@@ -7,7 +7,8 @@ import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { SCHEDULER_LABELS, SCHEDULER_NAMES } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { byId } from './dom.js';
-import type { FieldError, FormField, FormValues, ImageMode } from './form-values.js';
+import type { FieldError, FormField, FormValues, ImageMode, PreviewSetting } from './form-values.js';
+import type { Decoder } from '../engine/request/request.js';
 
 type Field = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
@@ -39,6 +40,8 @@ export class GenerationForm {
       height: byId('height', HTMLInputElement, root),
       batchCount: byId('batch-count', HTMLInputElement, root),
       vaeDecodeEvery: byId('vae-decode-every', HTMLInputElement, root),
+      preview: byId('preview-kind', HTMLSelectElement, root),
+      decoder: byId('decoder', HTMLSelectElement, root),
       mode: byId('mode', HTMLSelectElement, root),
       strength: byId('strength', HTMLInputElement, root),
     };
@@ -80,6 +83,8 @@ export class GenerationForm {
       height: number(f.height),
       batchCount: number(f.batchCount),
       vaeDecodeEvery: number(f.vaeDecodeEvery),
+      preview: f.preview.value as PreviewSetting,
+      decoder: f.decoder.value as Decoder,
       mode: f.mode.value as ImageMode,
       strength: number(f.strength),
     };

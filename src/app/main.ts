@@ -25,7 +25,7 @@ import { GalleryView } from './gallery-view.js';
 import { GenerationController, type JobHandlers, type JobOutcome } from './generation-controller.js';
 import { GenerationForm } from './form.js';
 import { ImageInputPanel } from './image-input.js';
-import { fromRequest, modeHint, toRequest, validateForm } from './form-values.js';
+import { fromRequest, modeHint, previewOptions, toRequest, validateForm } from './form-values.js';
 import { isBundled, modelSpecFor, needsUrl, recommendedValues } from './model-choice.js';
 import { ModelPicker } from './model-picker.js';
 import { restoreParameters, restoreRequest, type RestoreResult } from './parameter-restore.js';
@@ -165,7 +165,7 @@ function handlersFor(spec: ModelPreset): JobHandlers {
     },
     onPreview: (p, batch) => {
       canvas.preview(p);
-      stageCaption.textContent = `Preview, step ${p.step} of ${p.totalSteps}${p.kind === 'vae' ? ' (full decode)' : ''}`;
+      stageCaption.textContent = `Preview, step ${p.step} of ${p.totalSteps}${p.kind === 'vae' ? ' (full decode)' : p.kind === 'tiny' ? ' (tiny decoder)' : ''}`;
       emitAppEvent('sd-app:preview', { step: p.step, totalSteps: p.totalSteps, kind: p.kind, batchIndex: batch.index });
     },
     onImage: async (result, batch) => {
@@ -248,7 +248,7 @@ async function generate(): Promise<void> {
   // On a phone the output sits below the form: bring the progress into view.
   byId('progress', HTMLElement).scrollIntoView({ block: 'nearest' });
   runningJob = 'generate';
-  const outcome = await controller.generate(spec, requests, { previewEvery: 1, vaeDecodeEvery: values.vaeDecodeEvery }, handlersFor(spec));
+  const outcome = await controller.generate(spec, requests, previewOptions(values), handlersFor(spec));
   runningJob = null;
   finish(outcome, 'generate');
 }

@@ -36,9 +36,17 @@ describe('restoreParameters', () => {
         width: 128,
         height: 128,
         timestepSpacing: '', // none written: the model's own
+        decoder: 'full', // no "VAE Decoder": Full, as A1111 reads it
       },
       notes: [],
     });
+  });
+
+  it("restores A1111's VAE Decoder: TAESD as the tiny decoder; another decoder is left alone, with a note", () => {
+    expect(restoreParameters(parseParameters(formatParameters({ ...ours, vaeDecoder: 'TAESD' })), specs).values.decoder).toBe('tiny');
+    const other = restoreParameters(parseParameters(formatParameters({ ...ours, vaeDecoder: 'Approx NN' })), specs);
+    expect(other.values.decoder).toBeUndefined();
+    expect(other.notes).toEqual(['The VAE decoder "Approx NN" is not available here, so the final decode was left as it was.']);
   });
 
   it('round-trips through the PNG text (format, then parse)', () => {
@@ -119,7 +127,8 @@ describe('restoring the denoising strength (img2img / inpainting)', () => {
   });
 
   it('reads it from a gallery entry (the request itself)', () => {
-    expect(restoreRequest(request, 'shapes-sd-fp32', specs)).toEqual({ values: { ...fromRequest(request), modelId: 'shapes-sd', eta: 0, timestepSpacing: '' }, notes: [note] });
+    expect(restoreRequest(request, 'shapes-sd-fp32', specs)).toEqual({ values: { ...fromRequest(request), decoder: 'full', modelId: 'shapes-sd', eta: 0, timestepSpacing: '' }, notes: [note] });
+    expect(restoreRequest({ ...request, decoder: 'tiny' }, 'shapes-sd-fp32', specs).values.decoder).toBe('tiny');
     expect(restoreRequest(request, 'shapes-sd-fp32', specs).values.strength).toBe(0.5);
   });
 

@@ -32,7 +32,7 @@ const FORM_KEYS: Partial<Record<RequestField, 'steps' | 'guidanceScale' | 'seed'
 const NOT_RESTORED = { steps: 'Steps were not restored', guidanceScale: 'Guidance scale was not restored', seed: 'The seed was not restored', width: 'Width was not restored', height: 'Height was not restored' } as const;
 
 /** Settings that only describe the image (or are carried out anyway), not worth a note. */
-const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from']);
+const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from', 'VAE Encoder']);
 
 const ALIASES: Record<string, SchedulerName> = { plms: 'pndm' };
 
@@ -57,7 +57,7 @@ export function presetForModel(model: string, presets: readonly ModelPreset[]): 
 /** Form values for a request this app made (a gallery entry), model included. */
 export function restoreRequest(request: ResolvedRequest, model: string, presets: readonly ModelPreset[]): RestoreResult {
   // Entries saved before the prompt-syntax setting existed were generated with the plain syntax.
-  const values = { ...fromRequest(request), promptSyntax: request.promptSyntax ?? 'plain', eta: request.eta ?? 0, timestepSpacing: request.timestepSpacing ?? ('' as const) };
+  const values = { ...fromRequest(request), promptSyntax: request.promptSyntax ?? 'plain', eta: request.eta ?? 0, timestepSpacing: request.timestepSpacing ?? ('' as const), decoder: request.decoder ?? ('full' as const) };
   const notes: string[] = [];
   if (request.seed === null) notes.push('It was made from given initial latents, not a seed: the seed was left as it was.');
   if (request.strength !== undefined) notes.push(pictureNote(request.strength));
@@ -90,6 +90,10 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
     delete values[key];
     notes.push(`${NOT_RESTORED[key]}: ${message}`);
   }
+  // A1111's "VAE Decoder" (TAESD: the tiny decoder); absent means Full, as A1111 reads it.
+  const vaeDecoder = 'vaeDecoder' in p && p.vaeDecoder !== undefined ? p.vaeDecoder : 'Full';
+  if (vaeDecoder === 'TAESD' || vaeDecoder === 'Full') values.decoder = vaeDecoder === 'TAESD' ? 'tiny' : 'full';
+  else notes.push(`The VAE decoder "${vaeDecoder}" is not available here, so the final decode was left as it was.`);
   // A1111 writes "Denoising strength" for its hires fix too (txt2img, with "Hires upscale"): not a picture's.
   const hiresFix = Object.keys(extra).some((key) => key.startsWith('Hires '));
   if (p.denoisingStrength !== undefined && !hiresFix) {

@@ -40,6 +40,7 @@ const FLAGS = {
   'init-image': { type: 'string' },
   mask: { type: 'string' },
   strength: { type: 'string' },
+  decoder: { type: 'string' },
   out: { type: 'string' },
   raw: { type: 'string' },
   runtime: { type: 'string' },
@@ -65,6 +66,7 @@ export const FLAG_FOR_FIELD: Record<RequestField, string> = {
   initImage: 'init-image',
   mask: 'mask',
   strength: 'strength',
+  decoder: 'decoder',
 };
 
 export async function generateCommand(argv: string[]): Promise<void> {
@@ -90,6 +92,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
     latents,
     width: numberFlag(values.width, 'width'),
     height: numberFlag(values.height, 'height'),
+    decoder: values.decoder as GenerationRequest['decoder'],
     ...(await readImageFlags(values['init-image'], values.mask, numberFlag(values.strength, 'strength'))),
   };
 

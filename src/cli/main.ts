@@ -14,7 +14,7 @@ import { runMain } from '../node/run-main.js';
 const USAGE = `Usage:
   npm run cli -- generate [--model DIR] --prompt TEXT [--negative-prompt TEXT] [--scheduler NAME]
                  [--steps N] [--guidance F] [--seed N | --latents FILE.f32] [--width W] [--height H]
-                 [--eta F] [--timestep-spacing leading|linspace|trailing] [--prompt-syntax plain|a1111] [--lora FILE[:WEIGHT]]... [--lora-dir DIR]
+                 [--eta F] [--timestep-spacing leading|linspace|trailing] [--prompt-syntax plain|a1111] [--lora FILE[:WEIGHT]]... [--lora-dir DIR] [--decoder full|tiny]
                  [--init-image FILE [--mask FILE] [--strength S]] --out FILE.png [--raw FILE.f32] [--runtime wasm|cpu]
                  [--no-safety-checker]
   npm run cli -- parse-prompt TEXT
@@ -28,6 +28,8 @@ Prompt syntax: plain (default: diffusers, one 77-token chunk, cut at 75 tokens) 
 (AUTOMATIC1111: (word:1.3), [word], \\( literals, BREAK, up to 8 chunks of 75 tokens).
 img2img: --init-image (PNG, JPEG or WebP; the output takes its size), --strength in (0, 1] (default 0.75).
 Inpainting: add --mask (same size; white = repaint, black = keep).
+--decoder: full (default: the model's VAE) or tiny (the tiny autoencoder, TAESD: taesd_decoder/ in the model
+folder; fast, softer; img2img then encodes with taesd_encoder/ when present).
 LoRAs (.safetensors, kohya or diffusers format): --lora FILE[:WEIGHT] (repeatable, weight 1), or
 <lora:name:weight> in the prompt with --lora-dir DIR holding name.safetensors (AUTOMATIC1111's syntax).
 Safety checker: a model folder with safety_checker/ runs it after decoding (as diffusers); a flagged

@@ -62,8 +62,15 @@ describe('parseParameters', () => {
       height: 768,
       model: 'v1-5-pruned-emaonly',
       promptSyntax: 'a1111', // an A1111 PNG: its prompt is in A1111's syntax
+      vaeDecoder: 'Full', // no "VAE Decoder": A1111's parse_generation_parameters reads Full
       extra: { 'Model hash': '6ce0161689', Version: 'v1.6.0' },
     });
+  });
+
+  it("writes A1111's `VAE Decoder: TAESD` for the tiny decoder, nothing for Full", () => {
+    expect(formatParameters({ ...base, vaeDecoder: 'TAESD' })).toMatch(/, VAE Decoder: TAESD$/);
+    expect(formatParameters({ ...base, vaeDecoder: 'Full' })).not.toMatch(/VAE Decoder/);
+    expect(parseParameters('a cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, VAE Decoder: TAESD, Version: v1.10.1')).toMatchObject({ vaeDecoder: 'TAESD', extra: { Version: 'v1.10.1' } });
   });
 
   it('reads the docstring example of parse_generation_parameters (no Model, an 8-digit hash)', () => {
@@ -124,9 +131,10 @@ describe('parseParameters', () => {
       { ...base, prompt: 'ünïcödé 猫 🛹', seed: 4294967295, guidanceScale: 0.25 },
       { ...base, prompt: 'a (red:1.3) circle BREAK [blue]', promptSyntax: 'plain' },
       { ...base, promptSyntax: 'a1111' },
+      { ...base, vaeDecoder: 'TAESD' },
     ];
     for (const p of cases) {
-      expect(parseParameters(formatParameters(p))).toEqual({ promptSyntax: 'a1111', ...p, extra: p.extra ?? {} });
+      expect(parseParameters(formatParameters(p))).toEqual({ promptSyntax: 'a1111', vaeDecoder: 'Full', ...p, extra: p.extra ?? {} });
     }
   });
 

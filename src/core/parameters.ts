@@ -12,6 +12,8 @@
  * a colon or a newline is written JSON-quoted; prompt lines are trimmed when read.
  * `Prompt syntax: plain` (or `a1111`) records how the prompt was read; A1111 writes no such key, and
  * its prompts are in its own syntax, so a text without it reads as `a1111`.
+ * `VAE Decoder: TAESD` is A1111's own key (its "VAE type for decode" setting, written when not Full;
+ * a text without it reads as `Full`, as A1111's parse_generation_parameters fills it in).
  */
 import { parseDecimal } from './decimal.js';
 import { InvalidRequestError } from './errors.js';
@@ -33,12 +35,16 @@ export interface GenerationParameters {
   promptSyntax?: PromptSyntax;
   /** img2img / inpainting only: A1111's "Denoising strength" (the request's strength). */
   denoisingStrength?: number;
+  /** A1111's "VAE Decoder" ('Full' or 'TAESD'): written when given and not 'Full'. */
+  vaeDecoder?: string;
 }
 
 /** What `parseParameters` returns: the known fields plus every other `key: value` of the settings line. */
 export interface ParsedGenerationParameters extends GenerationParameters {
   /** From `Prompt syntax:`, else 'a1111' (A1111's own PNGs have no such key). */
   promptSyntax: PromptSyntax;
+  /** From `VAE Decoder:`, else 'Full' (A1111's rule). */
+  vaeDecoder: string;
   /** Other settings in their order, e.g. `{ 'Model hash': '6ce0161689', Version: 'v1.6.0' }`, values unquoted. */
   extra: Record<string, string>;
 }
@@ -51,7 +57,7 @@ export interface ParsedGenerationParameters extends GenerationParameters {
 export const SAMPLER_SETTING_KEYS = { etaDdim: 'Eta DDIM', eta: 'Eta', timestepSpacing: 'Timestep spacing' } as const;
 
 /** Settings-line keys of the known fields (A1111's labels). */
-const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', seed: 'Seed', size: 'Size', model: 'Model', promptSyntax: 'Prompt syntax', denoisingStrength: 'Denoising strength' } as const;
+const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', seed: 'Seed', size: 'Size', model: 'Model', promptSyntax: 'Prompt syntax', denoisingStrength: 'Denoising strength', vaeDecoder: 'VAE Decoder' } as const;
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(KEYS));
 const NEGATIVE_PREFIX = 'Negative prompt:';
 
@@ -90,6 +96,7 @@ export function formatParameters(p: GenerationParameters & { extra?: Readonly<Re
   ];
   if (p.promptSyntax !== undefined) settings.push([KEYS.promptSyntax, p.promptSyntax]);
   if (p.denoisingStrength !== undefined) settings.push([KEYS.denoisingStrength, String(p.denoisingStrength)]);
+  if (p.vaeDecoder !== undefined && p.vaeDecoder !== 'Full') settings.push([KEYS.vaeDecoder, p.vaeDecoder]);
   for (const [key, value] of Object.entries(p.extra ?? {})) {
     if (KNOWN_KEYS.has(key)) throw new InvalidRequestError(`"${key}" is a known field; set it on the parameters, not in extra.`);
     if (!KEY.test(key)) throw new InvalidRequestError(`"${key}" cannot be an infotext key (letters, digits, space, _ - / only, at least 2 characters).`);
@@ -174,6 +181,7 @@ export function parseParameters(text: string): ParsedGenerationParameters {
     model: settings.get(KEYS.model) ?? '',
     promptSyntax: syntax,
     ...(denoisingStrength === undefined ? {} : { denoisingStrength }),
+    vaeDecoder: settings.get(KEYS.vaeDecoder)?.trim() || 'Full',
     extra,
   };
 }

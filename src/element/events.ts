@@ -26,8 +26,8 @@ export interface SdProgressDetail {
 export interface SdPreviewDetail {
   step: number;
   total: number;
-  /** 'latent': a cheap colour projection at latent resolution (1/8 size); 'vae': a full decode. */
-  kind: 'latent' | 'vae';
+  /** 'latent': a cheap colour projection at latent resolution (1/8 size); 'tiny': the tiny decoder's full-size picture (models with taesd_decoder/); 'vae': a full decode. */
+  kind: 'latent' | 'tiny' | 'vae';
   width: number;
   height: number;
   /** The preview. It is closed once the listeners return: draw it then, or keep a copy with createImageBitmap(bitmap). */

@@ -27,7 +27,8 @@
  * @attr mask - inpainting (with init-image): the URL of a mask of the init image's size, white = repaint, black = keep (grey binarised at 0.5).
  *   Property: `mask: Blob | ImageBitmap | string | null`, as initImage.
  * @attr strength - img2img / inpainting: how much of the picture is repainted, in (0, 1] (1: from noise; diffusers' strength, A1111's denoising strength). Default 0.75. Property: `strength: number`.
- * @attr preview - on/off (present = on, "off" = off): draw a preview after every step and fire sd-preview. Property: `preview: boolean`.
+ * @attr decoder - full (default: the model's VAE) | tiny (the tiny autoencoder, TAESD, for models with taesd_decoder/: a fraction of the decode time, a little softer). Property: `decoder: string | null`.
+ * @attr preview - on/off (present = on, "off" = off): draw a preview after every step and fire sd-preview (the tiny decoder's full-size picture when the model has taesd_decoder/, else a cheap colour map). Property: `preview: boolean`.
  * @attr safety-checker - on (absent: the default) | off: the model folder's safety checker (safety_checker/, as diffusers
  *   runs it) judges every picture, and a flagged one is withheld: sd-error with name 'NsfwContentDetectedError', no picture.
  *   Only the embedding page can turn it off (`safety-checker="off"`); see README.md for diffusers' licence warning. Property: `safetyChecker: boolean`.
@@ -102,10 +103,10 @@ const TEMPLATE = /* html */ `
   </div>
 </div>`;
 
-const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'prompt-syntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestep-spacing', 'seed', 'width', 'height', 'strength'] as const;
+const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'prompt-syntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestep-spacing', 'seed', 'width', 'height', 'strength', 'decoder'] as const;
 const IMAGE_ATTRIBUTES = ['init-image', 'mask'] as const;
 type ImageAttribute = (typeof IMAGE_ATTRIBUTES)[number];
-const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'promptSyntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestepSpacing', 'seed', 'width', 'height', 'strength', 'initImage', 'mask', 'preview', 'safetyChecker'] as const;
+const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'promptSyntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestepSpacing', 'seed', 'width', 'height', 'strength', 'decoder', 'initImage', 'mask', 'preview', 'safetyChecker'] as const;
 
 /**
  * HTMLElement where there is a DOM; elsewhere (Node: SSR, tests) a stand-in, so that importing this
@@ -287,6 +288,15 @@ export class SdTextToImageElement extends ElementBase {
   }
   set strength(value: number | null) {
     this.#setNumber('strength', value);
+  }
+
+  /** The final decode: 'full' (the model's VAE, also when absent: null) or 'tiny' (taesd_decoder/). */
+  get decoder(): string | null {
+    return this.getAttribute('decoder');
+  }
+  set decoder(value: string | null) {
+    if (value === null) this.removeAttribute('decoder');
+    else this.setAttribute('decoder', value);
   }
 
   /** The picture img2img starts from: the Blob or ImageBitmap given to this property, else the init-image attribute (a URL), else null. */

@@ -69,6 +69,12 @@ describe('requestFromAttributes', () => {
     expect(request).toEqual({ prompt: 'a red circle', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, seed: 123, width: 128, height: 128 });
   });
 
+  it('decoder: tiny joins the request; an unknown decoder is the validator\'s error; absent, the engine\'s full VAE', () => {
+    expect(requestFromAttributes(reader({ prompt: 'x', decoder: 'tiny' }), shapes, () => 1).decoder).toBe('tiny');
+    expect(requestFromAttributes(reader({ prompt: 'x' }), shapes, () => 1)).not.toHaveProperty('decoder');
+    expect(() => requestFromAttributes(reader({ prompt: 'x', decoder: 'fast' }), shapes, () => 1)).toThrow(/Decoder must be one of full, tiny \(got "fast"\)/);
+  });
+
   it('leaves what a URL model does not recommend to the engine (its defaults, the loaded model\'s size)', () => {
     const spec = resolveModel('https://host.example/m/', specs, PAGE);
     expect(requestFromAttributes(reader({}), spec, () => 1)).toEqual({ prompt: '', negativePrompt: '', promptSyntax: 'a1111', seed: 1 });

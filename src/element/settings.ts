@@ -71,7 +71,7 @@ export function resolveModel(value: string | null, presets: readonly ModelPreset
 }
 
 export interface AttributeReader {
-  (name: 'prompt' | 'negative-prompt' | 'prompt-syntax' | 'scheduler' | 'timestep-spacing' | NumberAttribute): string | null;
+  (name: 'prompt' | 'negative-prompt' | 'prompt-syntax' | 'scheduler' | 'timestep-spacing' | 'decoder' | NumberAttribute): string | null;
 }
 
 /** The decoded pictures of an img2img / inpainting request (image-inputs.ts); none for text-to-image. */
@@ -122,6 +122,7 @@ export function requestFromAttributes(
     width: number('width', 'width') ?? size?.width,
     height: number('height', 'height') ?? size?.height,
     ...(initImage ? { initImage, strength: strength ?? DEFAULT_STRENGTH } : {}),
+    decoder: (read('decoder')?.trim() || undefined) as GenerationRequest['decoder'],
     ...(images.mask ? { mask: images.mask } : {}),
   };
   const [error] = validateRequest(request, model);

@@ -16,12 +16,17 @@ import type { GenerationRequest, ResolvedRequest } from './request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from './text/tokenizer.js';
 import type { ActiveLora } from './lora/lora-parts.js';
+import type { PreviewChoice } from './preview-choice.js';
 
 export type { SerializedError, StoredModelInfo };
 
 export interface PreviewOptions {
-  /** Post a latent preview every N sampler steps (0: none). Default 1. */
+  /** Post a preview every N sampler steps (0: none). Default 1. */
   previewEvery?: number;
+  /** Which preview (preview-choice.ts): 'tiny' (default: the tiny decoder's picture when the model has taesd_decoder/, else 'latent'), 'latent', 'none'. */
+  preview?: PreviewChoice;
+  /** The share of the loop's time tiny previews may take (preview-choice.ts; default 0.1; Infinity: every step). */
+  previewBudget?: number;
   /** Also decode with the VAE every N sampler steps (0: never; never the last, the result follows). Default 0. */
   vaeDecodeEvery?: number;
 }

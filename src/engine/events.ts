@@ -65,8 +65,8 @@ export type EngineProgress =
 export interface Preview {
   step: number;
   totalSteps: number;
-  /** 'latent': cheap linear projection at latent resolution; 'vae': a full decode. */
-  kind: 'latent' | 'vae';
+  /** 'latent': cheap linear projection at latent resolution; 'tiny': the tiny autoencoder's full-size decode; 'vae': a full decode. */
+  kind: 'latent' | 'tiny' | 'vae';
   width: number;
   height: number;
   rgba: Uint8ClampedArray;

@@ -10,8 +10,9 @@ export { StableDiffusionPipeline, type GenerateOptions, type GenerationResult, t
 export type { CallOptions, Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel, PreviewOptions } from './engine.js';
 export type { DownloadProgress, EngineProgress, GenerationProgress, LoadProgress, Preview, StepProgress } from './events.js';
 export { LocalEngine, type LocalEngineOptions } from './local-engine.js';
+export { PREVIEW_CHOICES, type PreviewChoice } from './preview-choice.js';
 export type { ModelStore, StoredModelInfo } from './ports.js';
-export { DEFAULTS, LIMITS, MAX_SEED, RANDOM_SEED, nearestSizes, resolveRequest, validateRequest, type GenerationRequest, type RequestField, type RequestFieldError, type ResolvedRequest } from './request/request.js';
+export { DECODERS, DEFAULTS, LIMITS, MAX_SEED, RANDOM_SEED, nearestSizes, resolveRequest, validateRequest, type Decoder, type GenerationRequest, type RequestField, type RequestFieldError, type ResolvedRequest } from './request/request.js';
 export { ANY_SD_V1_GEOMETRY, SD_V1_GEOMETRY, type ModelGeometry } from './model/model-geometry.js';
 export { folderGeometry, openModelFolder } from './model/model-folder.js';
 export { batchSeeds, randomSeed, resolveSeed } from './request/seed.js';

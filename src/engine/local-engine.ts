@@ -21,6 +21,7 @@ import type { OrtModule } from './runtime/ort.js';
 import { checkRequest, StableDiffusionPipeline } from './pipeline.js';
 import type { ModelGeometry } from './model/model-geometry.js';
 import type { StepProgress } from './events.js';
+import { PREVIEW_BUDGET, PreviewBudget, previewPlan, type PreviewPlan } from './preview-choice.js';
 import { encodeImagePng } from './request/png-file.js';
 import type { ModelStore, StoredModelInfo } from './ports.js';
 import type { GenerationRequest } from './request/request.js';
@@ -115,6 +116,7 @@ export class LocalEngine implements Engine {
         ...(options.loras ? { loras: options.loras } : {}),
         ...(options.request ? { checkFolder: (geometry: ModelGeometry) => void checkRequest(source.name, geometry, options.request!, backend) } : {}),
       });
+      await pipeline.tiny.warm(); // the tiny decoder's session now: previews from the first step
       await this.#loaded?.pipeline.dispose();
       const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder, safetyChecker: pipeline.hasSafetyChecker, recommended: folderRecommendation(pipeline.folder) };
       const watched = backend === 'webgpu' ? (device ?? ortWebGpuDevice(this.#ort)) : null;
@@ -129,8 +131,10 @@ export class LocalEngine implements Engine {
     return this.#queue.run(async () => {
       const loaded = this.#requireLoaded();
       const { pipeline } = loaded;
-      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0, floatImage = false } = options;
+      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0, floatImage = false, preview = 'tiny', previewBudget = PREVIEW_BUDGET } = options;
+      const plan = previewPlan(preview, pipeline.folder.hasTinyDecoder, previewEvery);
       const started = performance.now();
+      const budget = new PreviewBudget(previewBudget, started);
       const running = pipeline.generate(request, {
         signal,
         onProgress: (progress) => {
@@ -138,7 +142,7 @@ export class LocalEngine implements Engine {
           const itPerSecond = progress.step / ((performance.now() - started) / 1000);
           onProgress?.({ ...progress, itPerSecond, etaSeconds: (progress.totalSteps - progress.step) / itPerSecond });
         },
-        onStep: onPreview ? (step) => this.#preview(pipeline, onPreview, step, previewEvery, vaeDecodeEvery) : undefined,
+        onStep: onPreview ? (step) => this.#preview(pipeline, onPreview, step, plan, vaeDecodeEvery, budget) : undefined,
       });
       this.#running = running.catch(() => undefined);
       const result = await this.#unlessLost(loaded, running);
@@ -147,16 +151,24 @@ export class LocalEngine implements Engine {
     });
   }
 
-  /** A latent preview every `previewEvery` steps, or a full VAE decode every `vaeDecodeEvery` (not on the last step: the result follows). */
-  async #preview(pipeline: StableDiffusionPipeline, onPreview: (preview: Preview) => void, s: StepProgress, previewEvery: number, vaeDecodeEvery: number): Promise<void> {
+  /**
+   * A full VAE decode every `vaeDecodeEvery` steps (not on the last step: the result follows), else the plan's
+   * preview every `plan.every` steps: the tiny decoder's full-size picture (within the budget's share of the loop's time), or the latent projection.
+   */
+  async #preview(pipeline: StableDiffusionPipeline, onPreview: (preview: Preview) => void, s: StepProgress, plan: PreviewPlan, vaeDecodeEvery: number, budget: PreviewBudget): Promise<void> {
     const { step, totalSteps, latents, latentWidth, latentHeight } = s;
+    const f = pipeline.geometry.vaeScaleFactor;
     if (vaeDecodeEvery > 0 && step % vaeDecodeEvery === 0 && step < totalSteps) {
-      const f = pipeline.geometry.vaeScaleFactor;
       const { rgba } = await pipeline.decode(latents, latentWidth * f, latentHeight * f);
       // A full-size preview is a picture: the safety checker sees it first, as it sees the result.
       if (await pipeline.withholds({ width: latentWidth * f, height: latentHeight * f, rgba })) return;
       onPreview({ step, totalSteps, kind: 'vae', width: latentWidth * f, height: latentHeight * f, rgba });
-    } else if (previewEvery > 0 && step % previewEvery === 0) {
+    } else if (plan.kind === 'tiny' && step % plan.every === 0 && budget.allows(performance.now())) {
+      const t = performance.now();
+      const { rgba } = await pipeline.decode(latents, latentWidth * f, latentHeight * f, 'tiny');
+      budget.spent(performance.now() - t);
+      onPreview({ step, totalSteps, kind: 'tiny', width: latentWidth * f, height: latentHeight * f, rgba });
+    } else if (plan.kind === 'latent' && step % plan.every === 0) {
       onPreview({ step, totalSteps, kind: 'latent', width: latentWidth, height: latentHeight, rgba: latentToRgba(latents, latentWidth, latentHeight) });
     }
   }

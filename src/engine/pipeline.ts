@@ -7,7 +7,8 @@
  *      img2img / inpainting start part-way from the encoded init image instead (img2img.ts)
  *   3. the sampler loop: UNet on [uncond ‖ cond] (or on each alone when their lengths differ, as A1111
  *      does without padding), classifier-free guidance, scheduler.step
- *   4. VAE decode of latents / scaling factor, image to [0, 1] and RGBA8
+ *   4. VAE decode of latents / scaling factor, image to [0, 1] and RGBA8 (`decoder: 'tiny'`: the tiny autoencoder,
+ *      tiny-autoencoder.ts, as diffusers with an AutoencoderTiny as its vae)
  *   5. the folder's safety checker, when it has one and it is on (safety/safety-checker.ts): a flagged
  *      picture is withheld (NsfwContentDetectedError), never returned as pixels
  * Each stage reports itself (encode / denoise / decode), and a non-finite value (NaN/Inf, as an
@@ -34,11 +35,12 @@ import { explainRunError } from './runtime/session-errors.js';
 import type { OrtModule, OrtSessionOptions } from './runtime/ort.js';
 import { pictureInputRefusal } from './model/model-parts.js';
 import { changedLoraParts, loraPartFiles, type ActiveLora } from './lora/lora-parts.js';
-import { resolveRequest, type GenerationRequest, type ResolvedRequest } from './request/request.js';
+import { resolveRequest, type Decoder, type GenerationRequest, type ResolvedRequest } from './request/request.js';
 import type { Conditioning } from './text/conditioning.js';
 import type { GenerationProgress, LoadProgress, StepProgress } from './events.js';
 import { TextConditioner } from './text/text-conditioner.js';
 import { SafetyChecker, type RgbaPicture } from './safety/safety-checker.js';
+import { TinyAutoencoder } from './tiny-autoencoder.js';
 import { ClipTokenizer, MAX_LENGTH, type PromptTokens, type Tokenized } from './text/tokenizer.js';
 
 /** How the pipeline makes its ONNX sessions (the Engine's load options are EngineLoadOptions, engine.ts). */
@@ -121,6 +123,8 @@ export class StableDiffusionPipeline {
   private activeLoras: readonly ActiveLora[];
   /** Created on the first img2img / inpainting request (text-to-image never loads it). */
   private vaeEncoder: Promise<OrtModel> | null = null;
+  /** taesd_decoder/ and taesd_encoder/ where the folder has them, each loaded on first use. */
+  readonly tiny: TinyAutoencoder;
 
   private constructor(
     private readonly ort: OrtModule,
@@ -134,6 +138,7 @@ export class StableDiffusionPipeline {
   ) {
     this.conditioner = new TextConditioner(tokenizer, textEncoder);
     this.activeLoras = loadOptions.loras ?? [];
+    this.tiny = new TinyAutoencoder(ort, folder, { executionProviders: loadOptions.executionProviders, gpuResidentInputs: loadOptions.gpuResidentInputs });
   }
 
   get name(): string {
@@ -300,7 +305,7 @@ export class StableDiffusionPipeline {
     const noise = request.latents ?? generator.randn(latentShape);
     const imageInputs = request.initImage ? { initImage: request.initImage, mask: request.mask ?? null, strength: r.strength ?? 1 } : null;
     const start: SamplerStart = imageInputs
-      ? await imageToImageStart(imageInputs, r.numInferenceSteps, { scheduler, noise, encode: (pixels) => this.encodeImage(pixels, r.width, r.height), unetInChannels: this.unetInChannels, vaeScale: geometry.vaeScaleFactor })
+      ? await imageToImageStart(imageInputs, r.numInferenceSteps, { scheduler, noise, encode: (pixels) => this.encodeImage(pixels, r.width, r.height, r.decoder), unetInChannels: this.unetInChannels, vaeScale: geometry.vaeScaleFactor })
       : textToImageStart(scheduler, noise, r.numInferenceSteps);
     let latents = start.latents;
     const conditioning = start.unetConditioning; // (1, 5, h, w) for 9-channel inpainting UNets
@@ -338,7 +343,7 @@ export class StableDiffusionPipeline {
     await checkCancelled();
     onProgress?.({ stage: 'decode' });
     const t2 = now();
-    const { image, rgba } = await this.decode(latents, r.width, r.height);
+    const { image, rgba } = await this.decode(latents, r.width, r.height, r.decoder);
     const vaeDecodeMs = now() - t2;
     // 5. The safety checker, as diffusers runs it after decoding: a flagged picture is withheld, never returned.
     if (await this.withholds({ width: r.width, height: r.height, rgba })) throw new NsfwContentDetectedError();
@@ -346,12 +351,13 @@ export class StableDiffusionPipeline {
   }
 
   /** VAE decode of final (or intermediate) latents (1, C, h, w): [0, 1] NCHW float image and RGBA8. Throws NonFiniteOutputError for NaN/Inf pixels. */
-  async decode(latents: Float32Array, width: number, height: number): Promise<{ image: Float32Array; rgba: Uint8ClampedArray }> {
+  async decode(latents: Float32Array, width: number, height: number, decoder: Decoder = 'full'): Promise<{ image: Float32Array; rgba: Uint8ClampedArray }> {
     const { vaeScaleFactor: f, latentChannels } = this.geometry;
     const dims = [1, latentChannels, height / f, width / f];
-    const decoded = await this.vaeDecoder.run({ latent_sample: { data: divide(latents, this.folder.vaeScalingFactor), dims } });
-    const sample = Object.values(decoded)[0].data; // (1, 3, H, W) in [-1, 1]
-    if (hasNonFinite(sample)) throw this.nonFinite('The VAE decoder (stage: decode)', 'pixels', 'VAE');
+    const sample = decoder === 'tiny' // (1, 3, H, W) in [-1, 1]
+      ? await this.tiny.decode(latents, dims)
+      : Object.values(await this.vaeDecoder.run({ latent_sample: { data: divide(latents, this.folder.vaeScalingFactor), dims } }))[0].data;
+    if (hasNonFinite(sample)) throw this.nonFinite(`The ${decoder === 'tiny' ? 'tiny ' : ''}VAE decoder (stage: decode)`, 'pixels', 'VAE');
     return { image: vaeOutputToUnit(sample), rgba: imageToRgba(sample, width, height) };
   }
 
@@ -382,8 +388,16 @@ export class StableDiffusionPipeline {
     return typeof channels === 'number' ? channels : (this.folder.unetInChannels ?? this.folder.latentChannels);
   }
 
-  /** VAE encode of a (1, 3, H, W) image in [-1, 1]: scaling_factor * the latent distribution's mean, (1, C, h, w). */
-  async encodeImage(image: Float32Array, width: number, height: number): Promise<Float32Array> {
+  /**
+   * VAE encode of a (1, 3, H, W) image in [-1, 1]: scaling_factor * the latent distribution's mean, (1, C, h, w);
+   * with `decoder: 'tiny'` and taesd_encoder/ in the folder, the tiny autoencoder's latents instead (as diffusers with vae=AutoencoderTiny).
+   */
+  async encodeImage(image: Float32Array, width: number, height: number, decoder: Decoder = 'full'): Promise<Float32Array> {
+    if (decoder === 'tiny' && this.folder.hasTinyEncoder) {
+      const latents = await this.tiny.encode(image, width, height);
+      if (hasNonFinite(latents)) throw this.nonFinite('The tiny VAE encoder (stage: encode)', 'latents', 'VAE encoder');
+      return latents;
+    }
     const encoder = await (this.vaeEncoder ??= this.loadVaeEncoder());
     const out = await encoder.run({ sample: { data: image, dims: [1, 3, height, width] } }, [encoder.outputs[0].name]);
     const latents = Object.values(out)[0].data;
@@ -493,6 +507,6 @@ export class StableDiffusionPipeline {
   async dispose(): Promise<void> {
     const encoder = this.vaeEncoder;
     this.vaeEncoder = null;
-    await Promise.all([this.textEncoder.dispose(), this.unet.dispose(), this.vaeDecoder.dispose(), this.safetyChecker?.dispose(), encoder?.then((e) => e.dispose(), () => undefined)]);
+    await Promise.all([this.textEncoder.dispose(), this.unet.dispose(), this.vaeDecoder.dispose(), this.safetyChecker?.dispose(), encoder?.then((e) => e.dispose(), () => undefined), this.tiny.dispose()]);
   }
 }

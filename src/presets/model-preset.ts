@@ -15,6 +15,8 @@ export interface ModelPreset extends ModelSpec {
    * size rule is checked before anything is downloaded; the loaded model's own is checked again.
    */
   unetDownsamplings?: number;
+  /** Whether the folder ships the tiny decoder (taesd_decoder/), so `decoder: 'tiny'` is checked before a download; unset: not known. */
+  tinyDecoder?: boolean;
   /**
    * The folder is the user's own (e.g. one made with tools/prepare_model.py, since we cannot host
    * SD v1.4's weights): `urls` is empty and the picker asks for the folder's URL with this hint; the
@@ -27,5 +29,6 @@ export interface ModelPreset extends ModelSpec {
 export function presetGeometry(preset: ModelPreset): ModelGeometry {
   if (preset.unetDownsamplings === undefined) return ANY_SD_V1_GEOMETRY;
   const side = (preset.recommended?.width ?? 512) / 8;
-  return geometry({ vaeScaleFactor: 8, unetDownsamplings: preset.unetDownsamplings, latentChannels: 4, sampleSize: side });
+  const g = geometry({ vaeScaleFactor: 8, unetDownsamplings: preset.unetDownsamplings, latentChannels: 4, sampleSize: side });
+  return preset.tinyDecoder === undefined ? g : { ...g, tinyDecoder: preset.tinyDecoder };
 }

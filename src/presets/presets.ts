@@ -37,8 +37,9 @@ export function presets(baseUrl: string): ModelPreset[] {
       urls: { fp16: `${baseUrl}models/shapes-sd-fp16/`, fp32: `${baseUrl}models/shapes-sd-fp32/` },
       examplePrompts: SHAPES_EXAMPLE_PROMPTS,
       recommended: { scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, width: 128, height: 128 },
-      sizeBytes: { fp16: 19_159_137, fp32: 32_246_366 },
+      sizeBytes: { fp16: 19_402_728, fp32: 32_489_957 }, // with taesd_decoder/model.onnx (243,591 bytes)
       unetDownsamplings: 2,
+      tinyDecoder: true, // taesd_decoder/, trained by tools/train_tiny_decoder.py
     },
     {
       id: 'sd-v1-4',

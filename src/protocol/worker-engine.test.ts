@@ -57,6 +57,7 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
     const result = await engine.generate(
       { prompt: 'a blue cross on a yellow background', seed: 3, numInferenceSteps: 3 },
       {
+        preview: 'latent', // the cheap one at every step (shapes-sd's default is its tiny decoder's, within a time budget)
         onProgress: (p: EngineProgress) => events.push(p.stage === 'denoise' ? `denoise ${p.step}/${p.totalSteps}` : p.stage),
         onPreview: (p) => { previews.push(p); events.push(`preview ${p.step}`); },
       },

@@ -113,8 +113,8 @@ export class WorkerEngine implements Engine {
   }
 
   generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
-    const { previewEvery, vaeDecodeEvery, ...rest } = options;
-    return this.#call({ type: 'generate', request, options: { previewEvery, vaeDecodeEvery } }, rest);
+    const { previewEvery, vaeDecodeEvery, preview, previewBudget, ...rest } = options;
+    return this.#call({ type: 'generate', request, options: { previewEvery, vaeDecodeEvery, preview, previewBudget } }, rest);
   }
 
   tokenize(text: string, syntax: PromptSyntax = 'plain'): Promise<Tokenized> {

@@ -26,6 +26,16 @@ describe('modelFiles', () => {
     ]);
   });
 
+  it("the tiny autoencoder's parts, listed in model_index.json or the manifest, come first (small: previews from the first step)", () => {
+    expect(modelFiles(INDEX, 'm').map((f) => f.path).filter((p) => p.startsWith('taesd_'))).toEqual([]);
+    const index = { ...JSON.parse(INDEX), taesd_decoder: ['diffusers', 'OnnxRuntimeModel'], taesd_encoder: ['diffusers', 'OnnxRuntimeModel'] };
+    expect(modelFiles(JSON.stringify(index), 'm').slice(0, 2)).toEqual([{ path: 'taesd_decoder/model.onnx', required: false }, { path: 'taesd_encoder/model.onnx', required: false }]);
+    const sha = 'c'.repeat(64);
+    const paths = ['taesd_decoder/model.onnx', 'text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt', 'scheduler/scheduler_config.json'];
+    const files = modelFiles(INDEX, 'm', { version: 1, files: paths.map((path, i) => ({ path, size: i, sha256: sha })) });
+    expect(files[0]).toEqual({ path: 'taesd_decoder/model.onnx', required: false, size: 0, sha256: sha });
+  });
+
   it('skips a component listed as [null, null]', () => {
     const index = { ...JSON.parse(INDEX), vae_encoder: [null, null] };
     expect(modelFiles(JSON.stringify(index), 'm').map((f) => f.path)).not.toContain('vae_encoder/model.onnx');

@@ -7,6 +7,7 @@
  *   unet/model.onnx  [unet/weights.pb, or the external-data files its graph names: ~1.7 GB fp16 in SD v1.4]
  *   vae_decoder/model.onnx
  *   [vae_encoder/model.onnx]                               (img2img only)
+ *   [taesd_decoder/model.onnx, taesd_encoder/model.onnx]   (the tiny autoencoder: previews, fast decode; listed first, so fetched first)
  *   tokenizer/tokenizer.json, or tokenizer/vocab.json + tokenizer/merges.txt, or both
  *   [tokenizer/tokenizer_config.json, special_tokens_map.json]
  *   scheduler/scheduler_config.json
@@ -36,6 +37,8 @@ export interface ModelFile {
 }
 
 const COMPONENT_FILES: Record<string, { path: string; required: boolean }[]> = {
+  taesd_decoder: [{ path: 'taesd_decoder/model.onnx', required: false }],
+  taesd_encoder: [{ path: 'taesd_encoder/model.onnx', required: false }],
   text_encoder: [{ path: 'text_encoder/model.onnx', required: true }],
   unet: [
     { path: 'unet/model.onnx', required: true },
@@ -98,7 +101,9 @@ export function modelFiles(modelIndexText: string, where: string, manifest?: Man
   const byPath = new Map(manifest?.files.map((entry) => [entry.path, entry]));
   const files: ModelFile[] = [];
   for (const [component, list] of Object.entries(COMPONENT_FILES)) {
-    if (!listed(component) || (!options.safetyChecker && SAFETY_CHECKER_COMPONENTS.includes(component))) continue;
+    // The tiny autoencoder's parts: where model_index.json lists them, or a manifest has them.
+    if (!listed(component) && !(component.startsWith('taesd_') && byPath.has(list[0].path))) continue;
+    if (!options.safetyChecker && SAFETY_CHECKER_COMPONENTS.includes(component)) continue;
     for (const { path, required } of list) {
       if (!manifest) {
         files.push({ path, required });

@@ -1,6 +1,7 @@
 /**
  * Reads a diffusers ONNX export (model_index.json, scheduler/, tokenizer/, text_encoder/, unet/ with
- * external data files named in its graph, vae_decoder/, vae_encoder/) from a ModelSource: configuration only; the
+ * external data files named in its graph, vae_decoder/, vae_encoder/, and the tiny autoencoder's optional
+ * taesd_decoder/ and taesd_encoder/, tiny-autoencoder.ts) from a ModelSource: configuration only; the
  * sessions are created by the pipeline. Everything that can be read from the folder is read, with
  * SD v1.4's values as the documented defaults.
  */
@@ -14,7 +15,7 @@ import type { ExternalDataEntry } from '../runtime/ort.js';
 
 export const SD_V1_VAE_SCALING_FACTOR = 0.18215;
 
-export type ModelPart = 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder' | 'safety_checker';
+export type ModelPart = 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder' | 'safety_checker' | 'taesd_decoder' | 'taesd_encoder';
 
 export interface ModelFolder {
   source: ModelSource;
@@ -37,6 +38,12 @@ export interface ModelFolder {
   hasVaeEncoder: boolean;
   /** unet/config.json's highest-resolution attention (heads, level), else null (SD v1's is assumed). */
   unetAttention: UnetAttention | null;
+  /** Whether taesd_decoder/model.onnx exists (the tiny autoencoder's decoder: previews, `decoder: 'tiny'`). */
+  hasTinyDecoder: boolean;
+  /** Whether taesd_encoder/model.onnx exists (img2img's encoder with `decoder: 'tiny'`). */
+  hasTinyEncoder: boolean;
+  /** taesd_decoder/config.json's scaling_factor, else AutoencoderTiny's 1.0. */
+  tinyScalingFactor: number;
 }
 
 async function readJson(source: ModelSource, path: string): Promise<Record<string, unknown>> {
@@ -66,6 +73,8 @@ export async function openModelFolder(source: ModelSource): Promise<ModelFolder>
   const vaeConfig = await readOptionalJson(source, 'vae_decoder/config.json');
   const unetConfig = await readOptionalJson(source, 'unet/config.json');
   const scaling = vaeConfig?.scaling_factor;
+  const hasTinyDecoder = await source.has('taesd_decoder/model.onnx');
+  const tinyScaling = hasTinyDecoder ? (await readOptionalJson(source, 'taesd_decoder/config.json'))?.scaling_factor : undefined;
   const sampleSize = unetConfig?.sample_size;
   const inChannels = typeof unetConfig?.in_channels === 'number' ? unetConfig.in_channels : null;
   // an inpainting UNet's 9 input channels are latents (4) + mask (1) + masked-image latents (4)
@@ -86,13 +95,16 @@ export async function openModelFolder(source: ModelSource): Promise<ModelFolder>
     timeCondProjDim: typeof unetConfig?.time_cond_proj_dim === 'number' ? unetConfig.time_cond_proj_dim : null,
     hasVaeEncoder: await source.has('vae_encoder/model.onnx'),
     unetAttention: unetAttentionFromConfig(unetConfig),
+    hasTinyDecoder,
+    hasTinyEncoder: await source.has('taesd_encoder/model.onnx'),
+    tinyScalingFactor: typeof tinyScaling === 'number' ? tinyScaling : 1,
   };
 }
 
 /** The folder's geometry; `fixedLatent`: the latent size of a UNet exported with static dims. */
 export function folderGeometry(folder: ModelFolder, fixedLatent: { width: number; height: number } | null = null): ModelGeometry {
   const { vaeScaleFactor, unetDownsamplings, latentChannels, schedulerConfig, unetAttention: attention } = folder;
-  return geometry({ vaeScaleFactor, unetDownsamplings, latentChannels, sampleSize: folder.unetSampleSize ?? SD_V1_GEOMETRY.defaultWidth / SD_V1_GEOMETRY.vaeScaleFactor, fixedLatent, schedulerConfig, attention });
+  return { ...geometry({ vaeScaleFactor, unetDownsamplings, latentChannels, sampleSize: folder.unetSampleSize ?? SD_V1_GEOMETRY.defaultWidth / SD_V1_GEOMETRY.vaeScaleFactor, fixedLatent, schedulerConfig, attention }), tinyDecoder: folder.hasTinyDecoder };
 }
 
 /** The ONNX bytes of one part, where it lies on disk when it does, and its external-data files. */

@@ -19,6 +19,8 @@ export interface ModelGeometry {
   defaultHeight: number;
   /** Exports with static UNet dims take only this size; null when the size is free. */
   fixedSize: { width: number; height: number } | null;
+  /** Whether the folder has the tiny decoder (taesd_decoder/) for `decoder: 'tiny'`; undefined: not known yet (a preset before its folder is read). */
+  tinyDecoder?: boolean;
   /** scheduler/scheduler_config.json, read (the step-count limits depend on it); absent: SD v1.4's. */
   schedulerConfig?: SchedulerConfig;
   /** The UNet's highest-resolution self-attention (the activation limits depend on it); absent: SD v1's. */

@@ -29,6 +29,7 @@ export function infotextParameters(request: ResolvedRequest, model: string): Gen
     model,
     promptSyntax: request.promptSyntax,
     ...(request.strength === undefined ? {} : { denoisingStrength: request.strength }),
+    ...(request.decoder === 'tiny' ? { vaeDecoder: 'TAESD' } : {}),
   };
 }
 

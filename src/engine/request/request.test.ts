@@ -15,7 +15,7 @@ const geometryOf = async (dir: string) => folderGeometry(await openModelFolder(n
 
 describe('model geometry', () => {
   it('reads the size multiple, default size and latent channels from the model folder', async () => {
-    expect(await geometryOf('public/models/shapes-sd-fp32')).toEqual({ sizeMultiple: 32, vaeScaleFactor: 8, unetDownsamplings: 2, latentChannels: 4, defaultWidth: 128, defaultHeight: 128, fixedSize: null, schedulerConfig: expect.objectContaining({ stepsOffset: 1, timestepSpacing: 'leading' }), attention: { heads: 4, level: 0 } });
+    expect(await geometryOf('public/models/shapes-sd-fp32')).toEqual({ sizeMultiple: 32, vaeScaleFactor: 8, unetDownsamplings: 2, latentChannels: 4, defaultWidth: 128, defaultHeight: 128, fixedSize: null, tinyDecoder: true, schedulerConfig: expect.objectContaining({ stepsOffset: 1, timestepSpacing: 'leading' }), attention: { heads: 4, level: 0 } });
     // tiny-sd has no unet/config.json: the down-samplings come from the graph's node names.
     expect(await geometryOf('fixtures/tiny-sd-fp32')).toMatchObject({ sizeMultiple: 16, unetDownsamplings: 1, vaeScaleFactor: 8 });
     expect(await geometryOf('fixtures/tiny-sd-fp16')).toMatchObject({ sizeMultiple: 16 });
@@ -51,6 +51,18 @@ describe('validateRequest', () => {
     expect(nearestSizes(520, 64)).toEqual([512, 576]);
     expect(nearestSizes(2040, 64)).toEqual([1984, 2048]);
     expect(nearestSizes(10, 64)).toEqual([64]);
+  });
+
+  it('decoder: tiny needs the tiny decoder; unknown before the folder is read, so not refused then', () => {
+    const request = { prompt: 'x', seed: 0, decoder: 'tiny' as const };
+    expect(validateRequest(request, { ...SD_V1_GEOMETRY, tinyDecoder: true })).toEqual([]);
+    expect(validateRequest(request, ANY_SD_V1_GEOMETRY)).toEqual([]);
+    expect(validateRequest(request, { ...SD_V1_GEOMETRY, tinyDecoder: false })).toEqual([
+      { field: 'decoder', message: 'This model has no tiny decoder (taesd_decoder/model.onnx): use the full decoder, or a model folder prepared with prepare_model.py --taesd.' },
+    ]);
+    expect(validateRequest({ ...request, decoder: 'taesd' as never }, SD_V1_GEOMETRY)).toEqual([{ field: 'decoder', message: 'Decoder must be one of full, tiny (got "taesd").' }]);
+    expect(resolveRequest({ ...request, decoder: 'full' }, SD_V1_GEOMETRY)).not.toHaveProperty('decoder');
+    expect(resolveRequest(request, { ...SD_V1_GEOMETRY, tinyDecoder: true }).decoder).toBe('tiny');
   });
 
   it('names every bad field, in the same words for every surface', () => {

@@ -44,7 +44,16 @@ export interface GenerationRequest extends ImageRequestFields {
   latents?: Float32Array;
   width?: number;
   height?: number;
+  /**
+   * Which VAE decodes the final picture: 'full' (the model's VAE, the default) or 'tiny' (the tiny autoencoder,
+   * taesd_decoder/: a fraction of the time, softer detail; img2img then encodes with taesd_encoder/ when present).
+   */
+  decoder?: Decoder;
 }
+
+/** The final decode: the model's VAE, or the tiny autoencoder (TAESD, tiny-autoencoder.ts). */
+export type Decoder = 'full' | 'tiny';
+export const DECODERS: readonly Decoder[] = ['full', 'tiny'];
 
 /** A request with every default filled in: what a result carries and what reproduces it. */
 export interface ResolvedRequest {
@@ -64,6 +73,8 @@ export interface ResolvedRequest {
   eta?: number;
   /** Present when the request overrode the model's spacing. */
   timestepSpacing?: TimestepSpacing;
+  /** Present only when the tiny autoencoder decoded the picture (the full VAE is the default). */
+  decoder?: 'tiny';
 }
 
 export type RequestField = keyof GenerationRequest;
@@ -110,6 +121,7 @@ const LABELS: Record<RequestField, string> = {
   initImage: 'The init image',
   mask: 'The mask',
   strength: 'Strength',
+  decoder: 'Decoder',
 };
 
 /** The multiples of `multiple` nearest to `value` (one below, one above, within the limits). */
@@ -167,6 +179,8 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
     else if (value % m !== 0) add(field, `${LABELS[field]} must be a multiple of ${m} for this model (the VAE's factor ${model.vaeScaleFactor} x 2^${model.unetDownsamplings} UNet down-samplings): try ${nearestSizes(value, m).join(' or ')} (got ${value}).`);
     else if (model.fixedSize && model.fixedSize[field] !== value) add(field, `This model's UNet was exported for ${model.fixedSize.width}x${model.fixedSize.height} only (got ${field} ${value}).`);
   }
+  if (request.decoder !== undefined && !DECODERS.includes(request.decoder)) add('decoder', `${LABELS.decoder} must be one of ${DECODERS.join(', ')} (got "${String(request.decoder)}").`);
+  else if (request.decoder === 'tiny' && model.tinyDecoder === false) add('decoder', `This model has no tiny decoder (taesd_decoder/model.onnx): use the full decoder, or a model folder prepared with prepare_model.py --taesd.`);
   if (request.seed !== undefined) integerIn('seed', request.seed, LIMITS.seed);
   if (request.latents !== undefined) {
     if (request.seed !== undefined) add('latents', 'Give a seed or initial latents, not both.');
@@ -203,5 +217,6 @@ export function resolveRequest(request: GenerationRequest, model: ModelGeometry)
     ...(request.initImage ? { strength: request.strength ?? DEFAULT_STRENGTH } : {}),
     ...(request.eta !== undefined ? { eta: request.eta } : {}),
     ...(request.timestepSpacing !== undefined ? { timestepSpacing: request.timestepSpacing } : {}),
+    ...(request.decoder === 'tiny' ? { decoder: 'tiny' as const } : {}),
   };
 }
