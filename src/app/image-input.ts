@@ -12,7 +12,7 @@ import { emitAppEvent } from './app-events.js';
 import { byId } from './dom.js';
 import type { ImageMode, PictureInputs } from './form-values.js';
 import type { MaskBitmap } from './mask-bitmap.js';
-import { MaskPainter } from './mask-painter.js';
+import { MaskPainter } from './mask-bitmap-view.js';
 
 export interface ImageInputOptions {
   /** A picture was set (its size is the output's) or removed (null). */

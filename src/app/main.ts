@@ -17,23 +17,23 @@ import { normaliseModelUrl } from '../engine/model/model-url.js';
 import { formatBytes } from '../core/format-bytes.js';
 import { emitAppEvent } from './app-events.js';
 import { adviseModel, type ModelAdvice } from './capability-advice.js';
-import { renderCapabilityBanner, renderCapabilityError } from './capability-banner.js';
+import { renderCapabilityBanner, renderCapabilityError } from './capability-advice-view.js';
 import { byId } from './dom.js';
 import { SAFETY_CHECKER_OFF_WARNING } from '../engine/safety/safety-off-warning.js';
 import { GalleryStore } from './gallery-store.js';
 import { GalleryView } from './gallery-view.js';
 import { GenerationController, type JobHandlers, type JobOutcome } from './generation-controller.js';
-import { GenerationForm } from './form.js';
+import { GenerationForm } from './form-values-view.js';
 import { ImageInputPanel } from './image-input.js';
 import { fromRequest, modeHint, previewOptions, toRequest, validateForm } from './form-values.js';
 import { isBundled, modelSpecFor, needsUrl, recommendedValues } from './model-choice.js';
-import { ModelPicker } from './model-picker.js';
+import { ModelPicker } from './model-choice-view.js';
 import { restoreParameters, restoreRequest, type RestoreResult } from './parameter-restore.js';
 import { StoredModelsView } from './stored-models-view.js';
 import { attachPngDrop } from './png-drop.js';
 import { PreviewCanvas } from './preview-canvas.js';
 import { ProgressView, type RunState } from './progress-view.js';
-import { TokenCounter } from './token-counter.js';
+import { TokenCounter } from './token-count-view.js';
 import { PendingGenerate, type RunningJob } from './pending-generate.js';
 import '../pwa/register.js'; // PWA: service worker, offline start, update prompt (production builds only)
 

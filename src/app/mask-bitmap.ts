@@ -2,7 +2,7 @@
  * The inpainting mask as the painter edits it: one byte per pixel of the init image (1 = repaint,
  * 0 = keep); round brush dabs along a stroke, eraser, clear, invert; the RGBA picture the engine takes
  * (opaque white = repaint, black = keep: core/mask.ts binarises luma at 0.5); and the pointer's page
- * position in image pixels. Pure data and arithmetic, no DOM (mask-painter.ts draws it and feeds it
+ * position in image pixels. Pure data and arithmetic, no DOM (mask-bitmap-view.ts draws it and feeds it
  * pointer events).
  */
 import type { RgbaImage } from '../core/init-image.js';

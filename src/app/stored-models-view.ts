@@ -10,7 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import { formatBytes } from '../core/format-bytes.js';
 import { defaultStorage, type StorageLike } from '../core/storage-estimate.js';
 import type { StoredModelInfo } from '../engine/ports.js';
-import { deleteQuestion, describeStorageEstimate, describeStoredModel, summariseStoredModels } from './stored-models-format.js';
+import { deleteQuestion, describeStorageEstimate, describeStoredModel, summariseStoredModels } from './stored-models.js';
 
 export interface StoredModelsViewOptions {
   list: HTMLUListElement;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredModelInfo } from '../engine/ports.js';
-import { deleteQuestion, describeStorageEstimate, describeStoredModel, summariseStoredModels, totalStoredBytes } from './stored-models-format.js';
+import { deleteQuestion, describeStorageEstimate, describeStoredModel, summariseStoredModels, totalStoredBytes } from './stored-models.js';
 
 const MiB = 1024 * 1024;
 
