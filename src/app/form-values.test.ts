@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
-import { pictureInputRefusal } from '../engine/model/model-parts.js';
+import { imageInputRefusal } from '../engine/model/model-parts.js';
 import { CUSTOM_MODEL_ID, fromRequest, MODE_HINT, modeHint, toRequest, validateForm, type FormValues } from './form-values.js';
 
 const valid: FormValues = {
@@ -101,12 +101,12 @@ describe('the picture modes (image to image, inpaint)', () => {
   });
 
   it('strength outside (0, 1], or one that runs no step, is refused at the strength field in the engine validator\'s words', () => {
-    const withPicture = (strength: number, steps = 20) => validateForm({ ...valid, mode: 'img2img', strength, steps }, shapes, false, { initImage: picture, mask: null });
-    expect(withPicture(0)).toEqual([{ field: 'strength', message: 'Strength must be a number in (0, 1] (got 0).' }]);
-    expect(withPicture(1.5)).toEqual([{ field: 'strength', message: 'Strength must be a number in (0, 1] (got 1.5).' }]);
-    expect(withPicture(NaN).map((e) => e.field)).toEqual(['strength']);
-    expect(withPicture(0.04, 20)).toEqual([{ field: 'strength', message: 'Strength 0.04 with 20 steps runs no step (int(steps x strength) = 0): raise the strength or the steps.' }]);
-    expect(withPicture(1)).toEqual([]);
+    const withImage = (strength: number, steps = 20) => validateForm({ ...valid, mode: 'img2img', strength, steps }, shapes, false, { initImage: picture, mask: null });
+    expect(withImage(0)).toEqual([{ field: 'strength', message: 'Strength must be a number in (0, 1] (got 0).' }]);
+    expect(withImage(1.5)).toEqual([{ field: 'strength', message: 'Strength must be a number in (0, 1] (got 1.5).' }]);
+    expect(withImage(NaN).map((e) => e.field)).toEqual(['strength']);
+    expect(withImage(0.04, 20)).toEqual([{ field: 'strength', message: 'Strength 0.04 with 20 steps runs no step (int(steps x strength) = 0): raise the strength or the steps.' }]);
+    expect(withImage(1)).toEqual([]);
   });
 
   it('asks for a picture, and to inpaint for a painted mask, before anything else about them', () => {
@@ -129,7 +129,7 @@ describe('the picture modes (image to image, inpaint)', () => {
   });
 
   it('a loaded model without vae_encoder/ refuses both picture modes at the mode, in the engine\'s words; text to image still goes', () => {
-    const refusal = pictureInputRefusal('no-encoder', false)!.message;
+    const refusal = imageInputRefusal('no-encoder', false)!.message;
     for (const mode of ['img2img', 'inpaint'] as const) {
       expect(validateForm({ ...valid, mode }, shapes, false, { initImage: picture, mask: picture }, refusal)).toEqual([{ field: 'mode', message: '"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.' }]);
       // Said before asking for a picture: no picture would help.
@@ -143,7 +143,7 @@ describe('the picture modes (image to image, inpaint)', () => {
   it('the mode hint names a loaded model that does text to image only', () => {
     expect(modeHint(null)).toBe(MODE_HINT);
     expect(modeHint({ name: 'shapes-sd-fp32', hasVaeEncoder: true })).toBe(MODE_HINT);
-    expect(modeHint({ name: 'no-encoder', hasVaeEncoder: false })).toBe(pictureInputRefusal('no-encoder', false)!.message);
+    expect(modeHint({ name: 'no-encoder', hasVaeEncoder: false })).toBe(imageInputRefusal('no-encoder', false)!.message);
   });
 
   it('fromRequest brings back the strength of a picture-mode request (a gallery entry)', () => {

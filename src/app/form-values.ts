@@ -6,7 +6,7 @@
  * and, in the picture modes, that a picture is there (and, to inpaint, a painted mask).
  * The form's names map to the request's once, here (steps -> numInferenceSteps). No DOM here.
  */
-import { pictureInputRefusal } from '../engine/model/model-parts.js';
+import { imageInputRefusal } from '../engine/model/model-parts.js';
 import type { RgbaImage } from '../core/init-image.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
@@ -112,10 +112,10 @@ const FORM_FIELD: Record<RequestField, FormField> = {
  * choice needs a typed folder URL (a folder by URL, or a preset with `askUrl`; see needsUrl).
  */
 /**
- * `pictureRefusal`: why the loaded model cannot start from a picture (engine/model-parts.ts: no
+ * `imageRefusal`: why the loaded model cannot start from a picture (engine/model-parts.ts: no
  * vae_encoder/), or null; the picture modes are then refused at Generate, before any work.
  */
-export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEOMETRY, urlNeeded = v.modelId === CUSTOM_MODEL_ID, picture: PictureInputs = NO_PICTURE, pictureRefusal: string | null = null): FieldError[] {
+export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEOMETRY, urlNeeded = v.modelId === CUSTOM_MODEL_ID, picture: PictureInputs = NO_PICTURE, imageRefusal: string | null = null): FieldError[] {
   const errors: FieldError[] = [];
   const integerIn = (field: keyof FormValues, label: string, value: number, { min, max }: { min: number; max: number }) => {
     if (!Number.isInteger(value) || value < min || value > max) errors.push({ field, message: `${label} must be a whole number from ${min} to ${max} (got ${value}).` });
@@ -131,10 +131,10 @@ export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEO
     }
   }
   if (!IMAGE_MODES.includes(v.mode)) errors.push({ field: 'mode', message: `The mode must be one of ${IMAGE_MODES.join(', ')} (got "${String(v.mode)}").` });
-  const pictureMode = v.mode === 'img2img' || v.mode === 'inpaint';
-  if (pictureMode && pictureRefusal !== null) {
-    errors.push({ field: 'mode', message: pictureRefusal });
-  } else if (pictureMode && !picture.initImage) {
+  const imageMode = v.mode === 'img2img' || v.mode === 'inpaint';
+  if (imageMode && imageRefusal !== null) {
+    errors.push({ field: 'mode', message: imageRefusal });
+  } else if (imageMode && !picture.initImage) {
     errors.push({ field: 'initImage', message: 'Pick a picture to start from (PNG, JPEG or WebP; drop it on the picture box or use "Use as input" on a gallery image), or choose "Text to image".' });
   } else if (v.mode === 'inpaint' && !picture.mask) {
     errors.push({ field: 'mask', message: 'Paint over the part of the picture to repaint (it shows striped), or choose "Image to image" to change all of it.' });
@@ -157,7 +157,7 @@ export const MODE_HINT = 'Image to image and inpainting start from a picture; th
 
 /** The hint under the mode picker: the engine's own refusal (model-parts.ts) when the loaded model cannot start from a picture. */
 export function modeHint(model: { name: string; hasVaeEncoder: boolean } | null): string {
-  return (model && pictureInputRefusal(model.name, model.hasVaeEncoder)?.message) ?? MODE_HINT;
+  return (model && imageInputRefusal(model.name, model.hasVaeEncoder)?.message) ?? MODE_HINT;
 }
 
 /**

@@ -16,7 +16,7 @@ import { MaskPainter } from './mask-bitmap-view.js';
 
 export interface ImageInputOptions {
   /** A picture was set (its size is the output's) or removed (null). */
-  onPicture(size: { width: number; height: number } | null): void;
+  onInitImage(size: { width: number; height: number } | null): void;
 }
 
 export class ImageInputPanel {
@@ -118,14 +118,14 @@ export class ImageInputPanel {
   #showMode(): void {
     const mode = this.mode;
     if (this.#strength.value !== '') this.#strengthRange.value = this.#strength.value;
-    const hasPicture = this.#painter.image !== null;
+    const hasImage = this.#painter.image !== null;
     this.#controls.hidden = mode === 'txt2img';
-    this.#maskControls.hidden = mode !== 'inpaint' || !hasPicture;
-    this.#painterBox.hidden = !hasPicture;
-    this.#empty.hidden = hasPicture;
+    this.#maskControls.hidden = mode !== 'inpaint' || !hasImage;
+    this.#painterBox.hidden = !hasImage;
+    this.#empty.hidden = hasImage;
     this.#painter.redraw();
     document.body.dataset.mode = mode;
-    this.#options.onPicture(mode !== 'txt2img' && this.#painter.image ? { width: this.#painter.image.width, height: this.#painter.image.height } : null);
+    this.#options.onInitImage(mode !== 'txt2img' && this.#painter.image ? { width: this.#painter.image.width, height: this.#painter.image.height } : null);
   }
 
   #maskChanged(mask: MaskBitmap): void {

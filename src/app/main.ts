@@ -8,7 +8,7 @@ import { SCHEDULER_LABELS } from '../core/schedulers/index.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Capabilities } from '../engine/runtime/capabilities.js';
 import type { LoadedModel } from '../engine/engine.js';
-import { pictureInputRefusal } from '../engine/model/model-parts.js';
+import { imageInputRefusal } from '../engine/model/model-parts.js';
 import { batchSeeds, RANDOM_SEED, resolveSeed } from '../engine/request/seed.js';
 import { createWorkerEngine } from '../protocol/create-worker-engine.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
@@ -67,7 +67,7 @@ let lastSeed: number | null = null;
 let loaded: { specId: string; text: string; model: LoadedModel } | null = null;
 // In the picture modes the output takes the picture's size: the size fields show it, locked.
 const imageInput = new ImageInputPanel({
-  onPicture: (size) => {
+  onInitImage: (size) => {
     form.lockSize(size);
     refreshAdvice();
   },
@@ -238,7 +238,7 @@ async function generate(): Promise<void> {
   // A loaded model without vae_encoder/ refuses the picture modes here; one not loaded yet is refused by
   // the engine from its folder's file list, before its weights download (EngineLoadOptions.needsVaeEncoder).
   const current = loadedSelected();
-  const refusal = current ? (pictureInputRefusal(current.name, current.hasVaeEncoder)?.message ?? null) : null;
+  const refusal = current ? (imageInputRefusal(current.name, current.hasVaeEncoder)?.message ?? null) : null;
   const errors = validateForm(values, current ? current.geometry : preset ? presetGeometry(preset) : undefined, needsUrl(values.modelId, specs), picture, refusal);
   form.showErrors(errors);
   if (errors.length > 0 || !spec) return;

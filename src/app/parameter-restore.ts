@@ -60,7 +60,7 @@ export function restoreRequest(request: ResolvedRequest, model: string, presets:
   const values = { ...fromRequest(request), promptSyntax: request.promptSyntax ?? 'plain', eta: request.eta ?? 0, timestepSpacing: request.timestepSpacing ?? ('' as const), decoder: request.decoder ?? ('full' as const) };
   const notes: string[] = [];
   if (request.seed === null) notes.push('It was made from given initial latents, not a seed: the seed was left as it was.');
-  if (request.strength !== undefined) notes.push(pictureNote(request.strength));
+  if (request.strength !== undefined) notes.push(imageNote(request.strength));
   const preset = presetForModel(model, presets);
   if (preset) values.modelId = preset.id;
   else if (model) notes.push(`It was made with the model "${model}"; the model picker was left as it was, so the picture may differ.`);
@@ -99,7 +99,7 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
   if (p.denoisingStrength !== undefined && !hiresFix) {
     if (p.denoisingStrength > 0 && p.denoisingStrength <= 1) {
       values.strength = p.denoisingStrength;
-      notes.push(pictureNote(p.denoisingStrength));
+      notes.push(imageNote(p.denoisingStrength));
     } else {
       notes.push(`"Denoising strength: ${p.denoisingStrength}" was not restored: strength must be a number in (0, 1].`);
     }
@@ -136,7 +136,7 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
 }
 
 /** A picture-mode image: its strength is restored, its picture (and mask) cannot be. */
-function pictureNote(strength: number): string {
+function imageNote(strength: number): string {
   return `It was made from a picture (denoising strength ${strength}, restored): pick that picture (and paint its mask) under "Start from a picture" to make it again.`;
 }
 

@@ -3,7 +3,7 @@
  * in the current thread (the worker); `WorkerEngine` is a proxy that runs it in a web worker.
  * Everything it speaks is defined in the engine (events.ts for progress, ports.ts for what adapters implement).
  */
-import type { SamplerSettings } from './model/model-recommendation.js';
+import type { SchedulerSettings } from './model/model-recommendation.js';
 import type { SerializedError } from '../core/errors.js';
 import type { BackendPreference } from './runtime/backend-choice.js';
 import type { Capabilities } from './runtime/capabilities.js';
@@ -48,7 +48,7 @@ export interface LoadedModel {
   /** Whether the safety checker runs after every decode (the folder has one and it was not turned off). */
   safetyChecker: boolean;
   /** The sampler settings the folder recommends (LCM-distilled: LCM, 4 steps, guidance 1), or null (model-recommendation.ts). */
-  recommended: SamplerSettings | null;
+  recommended: SchedulerSettings | null;
 }
 
 export interface ImageResult {

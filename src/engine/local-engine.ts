@@ -15,7 +15,7 @@ import { detectCapabilities, type Capabilities } from './runtime/capabilities.js
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel, EngineLoadOptions } from './engine.js';
 import type { Preview } from './events.js';
 import { checkFolderPlan, shaderF16Message, type Backend, type BackendTarget } from './runtime/model-fit.js';
-import { checkListingTakesPicture, pictureInputRefusal } from './model/model-parts.js';
+import { checkListingTakesImage, imageInputRefusal } from './model/model-parts.js';
 import { choosePrecision, type ModelSpec } from './model/model-spec.js';
 import type { OrtModule } from './runtime/ort.js';
 import { checkRequest, StableDiffusionPipeline } from './pipeline.js';
@@ -92,7 +92,7 @@ export class LocalEngine implements Engine {
       const safetyChecker = options.safetyChecker ?? true;
       const key = `${url}|${backend}|${safetyChecker}`;
       if (this.#loaded?.key === key) {
-        const refusal = options.needsVaeEncoder ? pictureInputRefusal(this.#loaded.info.name, this.#loaded.info.hasVaeEncoder) : null;
+        const refusal = options.needsVaeEncoder ? imageInputRefusal(this.#loaded.info.name, this.#loaded.info.hasVaeEncoder) : null;
         if (refusal) throw refusal;
         if (options.request) checkRequest(this.#loaded.info.name, this.#loaded.info.geometry, options.request, backend);
         if (options.loras) await this.#loaded.pipeline.setLoras(options.loras);
@@ -102,7 +102,7 @@ export class LocalEngine implements Engine {
       // The folder's graphs are read before its weights move: wrong backend, fp16 without shader-f16 or too large is said first.
       const source = await this.#store.ensure(url, { onProgress: options.onProgress, signal: options.signal, check: (plan) => checkFolderPlan(plan, target), safetyChecker,
         // img2img on a folder without vae_encoder/ is refused from its file list, before the weights move.
-        ...(options.needsVaeEncoder ? { checkFiles: checkListingTakesPicture } : {}),
+        ...(options.needsVaeEncoder ? { checkFiles: checkListingTakesImage } : {}),
       });
       if (backend === 'webgpu' && this.#needFreshDevice) {
         this.#device = await this.#requestDevice();

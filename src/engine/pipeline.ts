@@ -22,7 +22,7 @@ import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { TorchGenerator } from '../core/random/torch-generator.js';
 import { guidanceScaleEmbedding } from '../core/guidance-embedding.js';
 import { createScheduler, withTimestepSpacing } from '../core/schedulers/index.js';
-import { samplerProgress } from '../core/schedulers/progress.js';
+import { schedulerProgress } from '../core/schedulers/progress.js';
 import type { NoiseSource } from '../core/random/noise-source.js';
 import { imageToImageStart, textToImageStart, type SamplerStart } from './sampler-start.js';
 import { folderGeometry, openModelFolder, readModelPart, type ModelFolder, type ModelPart } from './model/model-folder.js';
@@ -33,7 +33,7 @@ import { backendOf, checkActivations, type Backend } from './runtime/model-fit.j
 import { OrtModel, type PreparedInput } from './runtime/ort-model.js';
 import { explainRunError } from './runtime/session-errors.js';
 import type { OrtModule, OrtSessionOptions } from './runtime/ort.js';
-import { pictureInputRefusal } from './model/model-parts.js';
+import { imageInputRefusal } from './model/model-parts.js';
 import { changedLoraParts, loraPartFiles, type ActiveLora } from './lora/lora-parts.js';
 import { resolveRequest, type Decoder, type GenerationRequest, type ResolvedRequest } from './request/request.js';
 import type { Conditioning } from './text/conditioning.js';
@@ -263,7 +263,7 @@ export class StableDiffusionPipeline {
     const started = now();
     const geometry = this.geometry;
     const r = checkRequest(this.name, geometry, request, backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined));
-    const refusal = request.initImage ? pictureInputRefusal(this.name, this.folder.hasVaeEncoder) : null;
+    const refusal = request.initImage ? imageInputRefusal(this.name, this.folder.hasVaeEncoder) : null;
     if (refusal) throw refusal;
     if (this.unetInChannels === 9 && !request.mask) {
       throw new InvalidRequestError(`"${this.name}" is an inpainting model (its UNet takes 9 channels: latents, mask, masked-image latents): give an init image and a mask, or use a text-to-image model.`);
@@ -316,7 +316,7 @@ export class StableDiffusionPipeline {
     const stepMs: number[] = [];
     const timesteps = start.timesteps;
     // Which call completes which sampler step: the count users see (PNDM 20 steps, 21 calls: 1..20 of 20).
-    const progress = samplerProgress(timesteps.length, start.numInferenceSteps, scheduler.order);
+    const progress = schedulerProgress(timesteps.length, start.numInferenceSteps, scheduler.order);
     const timestepCond = timeCondDim === null ? null : guidanceScaleEmbedding(r.guidanceScale - 1, timeCondDim); // w = guidance - 1, as diffusers
     const unetInputs = await this.prepareUnetInputs(cond, uncond, timestepCond);
     try {

@@ -9,7 +9,7 @@
  *   bundledModelDir()          the demo model shipped with the package (shapes-sd fp32)
  */
 export { wasmRuntime } from './ort-node.js';
-export { assertNativeWebGpu, nativeRuntime, type NativeProvider, type NativeRuntime } from './ort-native.js';
+export { assertNativeWebGpu, nativeRuntime, type NativeBackend, type NativeRuntime } from './ort-native.js';
 export { DirectoryModelSource } from './directory-source.js';
 export { DirectoryModelStore } from './directory-store.js';
 export { bundledModelDir } from './bundled-model.js';

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { WebGpuUnavailableError } from '../core/errors.js';
 import { identityModel, type OrtModule, type OrtSessionOptions } from '../engine/runtime/ort.js';
 
-export type NativeProvider = 'webgpu' | 'cpu';
+export type NativeBackend = 'webgpu' | 'cpu';
 
 export interface NativeRuntime {
   ort: OrtModule;
@@ -24,7 +24,7 @@ export interface NativeRuntime {
 const require = createRequire(import.meta.url);
 
 /** Loads onnxruntime-node once; throws WebGpuUnavailableError (with what to do) when it is missing. */
-export function nativeRuntime(provider: NativeProvider): NativeRuntime {
+export function nativeRuntime(provider: NativeBackend): NativeRuntime {
   let ort: OrtModule & { env: { logLevel?: string } };
   let version: string;
   try {

@@ -1,12 +1,12 @@
 /**
- * samplerProgress against diffusers' progress bar. Reference: the calls (len(timesteps) that run), the
+ * schedulerProgress against diffusers' progress bar. Reference: the calls (len(timesteps) that run), the
  * total and the 0-based calls where the bar updates, printed by testdata/print_diffusers_progress.py
  * (diffusers at /work/diffusers, SD v1.4 scheduler config) and copied here; exact integers.
  */
 import { describe, expect, it } from 'vitest';
 import { SD_V1_4_SCHEDULER_CONFIG } from './config.js';
 import { createScheduler, SCHEDULER_NAMES } from './index.js';
-import { samplerProgress } from './progress.js';
+import { schedulerProgress } from './progress.js';
 
 const range = (from: number, to: number, by = 1) => Array.from({ length: Math.floor((to - from) / by) + 1 }, (_, k) => from + k * by);
 /** diffusers' get_timesteps: t_start for strength (engine/img2img.ts startStep; core does not import the engine). */
@@ -14,7 +14,7 @@ const startStep = (n: number, strength: number) => Math.max(n - Math.min(Math.fl
 /** The 1-based step each call completes, from the calls where diffusers' bar updates. */
 const stepsAt = (calls: number, updates: number[]) => Array.from({ length: calls }, (_, i) => (updates.includes(i) ? updates.indexOf(i) + 1 : null));
 
-describe('samplerProgress: step k of N as diffusers\' progress bar counts (print_diffusers_progress.py)', () => {
+describe('schedulerProgress: step k of N as diffusers\' progress bar counts (print_diffusers_progress.py)', () => {
   it.each([
     // [case, calls, steps that run, order, calls where diffusers' bar updates]
     ['PNDM 20 (21 calls, first step repeated)', 21, 20, 1, range(1, 20)],
@@ -30,15 +30,15 @@ describe('samplerProgress: step k of N as diffusers\' progress bar counts (print
     ['Heun / DPM2 1 (1 call)', 1, 1, 2, [0]],
     ['Heun / DPM2 2 (3 calls)', 3, 2, 2, [1, 2]],
   ])('%s', (_, calls, steps, order, updates) => {
-    const progress = samplerProgress(calls, steps, order);
+    const progress = schedulerProgress(calls, steps, order);
     expect(progress.totalSteps).toBe(steps);
     expect(progress.stepAfterCall).toEqual(stepsAt(calls, updates));
   });
 
   it('rejects counts that are not positive integers', () => {
-    expect(() => samplerProgress(0, 1, 1)).toThrow(RangeError);
-    expect(() => samplerProgress(3, 0, 1)).toThrow(RangeError);
-    expect(() => samplerProgress(3, 2, 0)).toThrow(RangeError);
+    expect(() => schedulerProgress(0, 1, 1)).toThrow(RangeError);
+    expect(() => schedulerProgress(3, 0, 1)).toThrow(RangeError);
+    expect(() => schedulerProgress(3, 2, 0)).toThrow(RangeError);
   });
 });
 
@@ -52,7 +52,7 @@ describe('every sampler here: its calls complete exactly the steps that run, cou
           if (startStep(n, strength) >= n) continue; // refused up front (engine/image-request.ts): runs no step
           const begin = startStep(n, strength) * scheduler.order;
           const runs = n - startStep(n, strength);
-          const { totalSteps, stepAfterCall } = samplerProgress(scheduler.timesteps.length - begin, runs, scheduler.order);
+          const { totalSteps, stepAfterCall } = schedulerProgress(scheduler.timesteps.length - begin, runs, scheduler.order);
           expect(totalSteps, `${name} ${n} steps, strength ${strength}`).toBe(runs);
           expect(stepAfterCall.filter((k) => k !== null)).toEqual(range(1, runs));
           expect(stepAfterCall.at(-1)).toBe(runs);

@@ -15,7 +15,7 @@
  * (N - t_start) and `timesteps` the tail that runs. The bar then counts exactly N: "step 20/20".
  */
 
-export interface SamplerProgress {
+export interface SchedulerProgress {
   /** Sampler steps that run: the bar's total (img2img: after strength); the last call completes the last one. */
   totalSteps: number;
   /** Per UNet call (index into the timesteps that run): the 1-based sampler step it completes, or null (a warm-up or first-half call). */
@@ -27,7 +27,7 @@ export interface SamplerProgress {
  * @param numInferenceSteps the sampler steps that run (diffusers' num_inference_steps after get_timesteps)
  * @param order the scheduler's `order` (entries of `timesteps` per step: Heun / DPM2 2, the rest 1)
  */
-export function samplerProgress(callCount: number, numInferenceSteps: number, order: number): SamplerProgress {
+export function schedulerProgress(callCount: number, numInferenceSteps: number, order: number): SchedulerProgress {
   if (!Number.isInteger(callCount) || callCount < 1) throw new RangeError(`callCount must be a positive integer (got ${callCount})`);
   if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) throw new RangeError(`numInferenceSteps must be a positive integer (got ${numInferenceSteps})`);
   if (!Number.isInteger(order) || order < 1) throw new RangeError(`order must be a positive integer (got ${order})`);

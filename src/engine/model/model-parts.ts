@@ -16,13 +16,13 @@ export interface FolderListing {
 }
 
 /** Why model `name` cannot start from a picture (img2img, inpainting); null when it has a VAE encoder. */
-export function pictureInputRefusal(name: string, hasVaeEncoder: boolean): ModelFileMissingError | null {
+export function imageInputRefusal(name: string, hasVaeEncoder: boolean): ModelFileMissingError | null {
   if (hasVaeEncoder) return null;
   return new ModelFileMissingError(`"${name}" has no ${VAE_ENCODER_FILE}, which img2img and inpainting need: use a model folder exported with its VAE encoder.`);
 }
 
-/** Throws pictureInputRefusal's error when the listed folder has no VAE encoder. */
-export function checkListingTakesPicture(listing: FolderListing): void {
-  const refusal = pictureInputRefusal(listing.name, listing.files.has(VAE_ENCODER_FILE));
+/** Throws imageInputRefusal's error when the listed folder has no VAE encoder. */
+export function checkListingTakesImage(listing: FolderListing): void {
+  const refusal = imageInputRefusal(listing.name, listing.files.has(VAE_ENCODER_FILE));
   if (refusal) throw refusal;
 }

@@ -9,10 +9,10 @@
 import type { ResolvedRequest } from '../request/request.js';
 import type { ModelFolder } from './model-folder.js';
 
-export type SamplerSettings = Pick<ResolvedRequest, 'scheduler' | 'numInferenceSteps' | 'guidanceScale'>;
+export type SchedulerSettings = Pick<ResolvedRequest, 'scheduler' | 'numInferenceSteps' | 'guidanceScale'>;
 
 /** The "fast" settings for an LCM-distilled model: LCM, 4 steps, guidance 1 (one UNet call a step). */
-export const FAST_LCM_SETTINGS: Readonly<SamplerSettings> = { scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1 };
+export const FAST_LCM_SETTINGS: Readonly<SchedulerSettings> = { scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1 };
 
 /** Whether the folder says its UNet is LCM-distilled. */
 export function isLcmDistilled(folder: Pick<ModelFolder, 'schedulerConfig' | 'timeCondProjDim'>): boolean {
@@ -20,6 +20,6 @@ export function isLcmDistilled(folder: Pick<ModelFolder, 'schedulerConfig' | 'ti
 }
 
 /** The sampler settings the folder recommends, or null. */
-export function folderRecommendation(folder: Pick<ModelFolder, 'schedulerConfig' | 'timeCondProjDim'>): SamplerSettings | null {
+export function folderRecommendation(folder: Pick<ModelFolder, 'schedulerConfig' | 'timeCondProjDim'>): SchedulerSettings | null {
   return isLcmDistilled(folder) ? { ...FAST_LCM_SETTINGS } : null;
 }

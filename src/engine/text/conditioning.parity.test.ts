@@ -17,7 +17,7 @@ import { applyEmphasis } from './conditioning.js';
 import { StableDiffusionPipeline } from '../pipeline.js';
 import { caseRequest, type DiffusersCase } from '../../testing/diffusers-case.js';
 
-interface PictureCase extends DiffusersCase {
+interface ImageCase extends DiffusersCase {
   id: string;
   negative_prompt: string;
   seed: number;
@@ -29,12 +29,12 @@ interface PictureCase extends DiffusersCase {
   image: string;
 }
 interface Manifest {
-  cases: PictureCase[];
+  cases: ImageCase[];
   encode?: { prompt: string; shape: number[]; file: string }[];
 }
 
 const sets = ['public', 'extra'].map((set) => ({ set, dir: `fixtures/a1111-prompts/${set}`, manifest: readJson<Manifest>(`fixtures/a1111-prompts/${set}/manifest.json`) }));
-const pictureCases = sets.flatMap(({ set, dir, manifest }) => manifest.cases.map((c) => [`${set}/${c.id}`, { ...c, dir }] as const));
+const imageCases = sets.flatMap(({ set, dir, manifest }) => manifest.cases.map((c) => [`${set}/${c.id}`, { ...c, dir }] as const));
 const encodeCases = sets.flatMap(({ dir, manifest }) => (manifest.encode ?? []).map((e) => [JSON.stringify(e.prompt), { ...e, dir }] as const));
 
 describe('A1111 prompts on shapes-sd against the Python reference', () => {
@@ -44,7 +44,7 @@ describe('A1111 prompts on shapes-sd against the Python reference', () => {
   });
   afterAll(() => pipeline?.dispose());
 
-  it.each(pictureCases)('conditioning of %s (max abs <= 1e-4)', async (id, c) => {
+  it.each(imageCases)('conditioning of %s (max abs <= 1e-4)', async (id, c) => {
     for (const [text, shape, file] of [[c.prompt, c.cond_shape, c.cond], [c.negative_prompt, c.uncond_shape, c.uncond]] as const) {
       const conditioning = await pipeline.encodePrompt(text, 'a1111');
       expect([1, conditioning.sequenceLength, conditioning.width]).toEqual(shape);
@@ -67,7 +67,7 @@ describe('A1111 prompts on shapes-sd against the Python reference', () => {
     expect(error).toBeLessThanOrEqual(illConditioned.has(e.prompt) ? 2e-3 : 1e-4);
   });
 
-  it.each(pictureCases)('picture %s (image max abs <= 2e-3)', async (id, c) => {
+  it.each(imageCases)('picture %s (image max abs <= 2e-3)', async (id, c) => {
     const result = await pipeline.generate({
       ...caseRequest(c),
       promptSyntax: 'a1111',

@@ -87,7 +87,7 @@ export function shapeCoverage(shape: ShapeName | number, cx: number, cy: number,
   return coverage;
 }
 
-export interface ShapePicture {
+export interface ShapeImage {
   shape: ShapeName;
   /** RGB in [0, 1]. */
   color: readonly [number, number, number];
@@ -98,7 +98,7 @@ export interface ShapePicture {
 }
 
 /** train_shapes.py render(): `bg * (1 - m) + col * m`, float32, as (size, size, 3) HWC or (1, 3, size, size) NCHW. */
-export function renderShape(picture: ShapePicture, layout: ImageLayout = 'hwc', size = 128): Float32Array {
+export function renderShape(picture: ShapeImage, layout: ImageLayout = 'hwc', size = 128): Float32Array {
   const m = shapeCoverage(picture.shape, picture.cx, picture.cy, picture.r, size);
   const out = new Float32Array(size * size * 3);
   const plane = size * size;

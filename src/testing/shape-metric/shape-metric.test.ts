@@ -43,7 +43,7 @@ const metrics = readJson<Metrics>('fixtures/shapes-refs/metrics.json');
 const POSITION_CLASSES: (PositionName | null)[] = [null, 'left', 'right', 'top', 'bottom'];
 
 /** train_shapes.py sample_factors() for one picture of position class pc, colours jittered by +-0.05. */
-function samplePicture(rand: () => number, pc: number) {
+function sampleImage(rand: () => number, pc: number) {
   const [u1, u2, u3] = [rand(), rand(), rand()];
   let cx = (0.38 + 0.24 * u1) * 128;
   let cy = (0.38 + 0.24 * u2) * 128;
@@ -105,7 +105,7 @@ describe('analyze() on ground-truth renders (Python: metric_sanity_ground_truth 
         for (const shape of SHAPE_NAMES) {
           const pc = k % POSITION_CLASSES.length;
           const layout = k++ % 2 ? 'hwc' : 'nchw';
-          const { cx, cy, r, jitter } = samplePicture(rand, pc);
+          const { cx, cy, r, jitter } = sampleImage(rand, pc);
           const image = renderShape({ shape, color: jitter(color), background: jitter(bg), cx, cy, r }, layout);
           byLayout[layout].push({ prompt: caption(0, { color, shape, bg, position: POSITION_CLASSES[pc] }), image });
         }
