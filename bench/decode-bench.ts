@@ -14,7 +14,8 @@
  */
 import { parseArgs } from 'node:util';
 import { latentToRgba } from '../src/core/latent-preview.js';
-import { StableDiffusionPipeline, type StepProgress } from '../src/engine/pipeline.js';
+import { StableDiffusionPipeline } from '../src/engine/pipeline.js';
+import type { StepProgress } from '../src/engine/events.js';
 import { PREVIEW_BUDGET, PreviewBudget } from '../src/engine/preview-choice.js';
 import type { OrtModule, OrtSessionOptions } from '../src/engine/runtime/ort.js';
 import { DirectoryModelSource } from '../src/node/directory-source.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The project's test command (`npm test`): typecheck, fast unit tests (Node), then browser tests
+ * The project's test command (`npm test`): typecheck (src and bench), format and lint check (Biome),
+ * Node tests (the unit and parity projects), then browser tests
  * (Chromium). Prints the runners' own counts and ends with the line "N passed, N failed".
  * `npm test -- --unit` runs only the unit tests.
  */
@@ -19,8 +20,15 @@ function run(cmd, args, env = {}) {
 }
 
 let failedRuns = 0;
-if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) {
-  console.log('typecheck failed');
+for (const project of ['tsconfig.json', 'bench/tsconfig.json']) {
+  if (run('npx', ['tsc', '-p', project, '--noEmit']) !== 0) {
+    console.log(`typecheck failed (${project})`);
+    failedRuns++;
+  }
+}
+// Formatting and lint (biome.json): `npx biome check --write .` fixes what it can.
+if (run('npx', ['biome', 'check', '.']) !== 0) {
+  console.log('format/lint check failed: run npx biome check --write .');
   failedRuns++;
 }
 const suites = [['unit', []]];
