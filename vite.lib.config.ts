@@ -51,7 +51,14 @@ export default defineConfig({
   plugins: [ortRuntimeFiles(`${LIB}/ort/`), libraryFolders()],
   worker: {
     format: 'es',
-    rolldownOptions: { output: { entryFileNames: `${LIB}/[name]-[hash].js`, chunkFileNames: `${LIB}/assets/[name]-[hash].js`, assetFileNames: `${LIB}/assets/[name]-[hash][extname]`, keepNames: true } },
+    rolldownOptions: {
+      output: {
+        entryFileNames: `${LIB}/[name]-[hash].js`,
+        chunkFileNames: `${LIB}/assets/[name]-[hash].js`,
+        assetFileNames: `${LIB}/assets/[name]-[hash][extname]`,
+        keepNames: true,
+      },
+    },
   },
   preview: { headers: isolationHeaders },
   build: {
@@ -68,7 +75,12 @@ export default defineConfig({
       },
       preserveEntrySignatures: 'strict',
       // keepNames: errors cross the worker boundary by class name (core/errors.ts) and are matched by it.
-      output: { entryFileNames: `${LIB}/[name].js`, chunkFileNames: `${LIB}/assets/[name]-[hash].js`, assetFileNames: `${LIB}/assets/[name]-[hash][extname]`, keepNames: true },
+      output: {
+        entryFileNames: `${LIB}/[name].js`,
+        chunkFileNames: `${LIB}/assets/[name]-[hash].js`,
+        assetFileNames: `${LIB}/assets/[name]-[hash][extname]`,
+        keepNames: true,
+      },
     },
   },
 });

@@ -108,7 +108,14 @@ async function main(): Promise<void> {
   }
   await pipeline.dispose();
 
-  const m = { fullDecodeMs: median(full), tinyDecodeMs: median(tiny), latentPreviewMs: median(cheap), stepMs: median(stepMs), denoiseMs: Object.fromEntries(settings.map((s) => [s, median(denoise[s])])) as Record<Setting, number>, budgetSteps };
+  const m = {
+    fullDecodeMs: median(full),
+    tinyDecodeMs: median(tiny),
+    latentPreviewMs: median(cheap),
+    stepMs: median(stepMs),
+    denoiseMs: Object.fromEntries(settings.map((s) => [s, median(denoise[s])])) as Record<Setting, number>,
+    budgetSteps,
+  };
   const perStep = (s: Setting) => (m.denoiseMs[s] - m.denoiseMs.none) / steps;
   const share = (s: Setting) => `${((100 * (m.denoiseMs[s] - m.denoiseMs.none)) / m.denoiseMs.none).toFixed(1)}%`;
   console.log(`${label}, ${values.model}, ${width}x${height}, ${steps} PNDM steps (CFG), ${repeat} decodes, ${rounds} rounds`);
@@ -116,8 +123,12 @@ async function main(): Promise<void> {
   console.log(`tiny decode         ${m.tinyDecodeMs.toFixed(1)} ms (${(m.fullDecodeMs / m.tinyDecodeMs).toFixed(1)}x faster)`);
   console.log(`latent preview      ${m.latentPreviewMs.toFixed(2)} ms`);
   console.log(`UNet call (median)  ${m.stepMs.toFixed(1)} ms`);
-  console.log(`loop ${steps} steps: none ${m.denoiseMs.none.toFixed(0)} ms, latent ${m.denoiseMs.latent.toFixed(0)} ms, tiny every step ${m.denoiseMs.tiny.toFixed(0)} ms, tiny within the budget ${m.denoiseMs.budget.toFixed(0)} ms`);
-  console.log(`preview cost per step: latent ${perStep('latent').toFixed(1)} ms (${share('latent')}), tiny every step ${perStep('tiny').toFixed(1)} ms (${share('tiny')}), budget ${share('budget')} (previews at steps ${budgetSteps.map((s) => s.join(' ')).join(' | ')})`);
+  console.log(
+    `loop ${steps} steps: none ${m.denoiseMs.none.toFixed(0)} ms, latent ${m.denoiseMs.latent.toFixed(0)} ms, tiny every step ${m.denoiseMs.tiny.toFixed(0)} ms, tiny within the budget ${m.denoiseMs.budget.toFixed(0)} ms`,
+  );
+  console.log(
+    `preview cost per step: latent ${perStep('latent').toFixed(1)} ms (${share('latent')}), tiny every step ${perStep('tiny').toFixed(1)} ms (${share('tiny')}), budget ${share('budget')} (previews at steps ${budgetSteps.map((s) => s.join(' ')).join(' | ')})`,
+  );
   console.log(`BENCH_JSON ${JSON.stringify({ runtime: label, model: values.model, width, height, steps, ...m })}`);
 }
 

@@ -27,7 +27,11 @@ import { DirectoryModelSource } from '../src/node/directory-source.js';
 import { wasmRuntime } from '../src/node/ort-node.js';
 import { safetensorsBytes } from '../src/testing/safetensors-write.js';
 
-interface Layer { part: 'unet' | 'text_encoder'; module: string; shape: number[] }
+interface Layer {
+  part: 'unet' | 'text_encoder';
+  module: string;
+  shape: number[];
+}
 const SHARD = 1 << 30;
 const RANK = 64;
 const ALPHA = 32;
@@ -74,21 +78,56 @@ async function make(dir: string, set: string, dtype: string): Promise<void> {
       if (shardBytes + bytes.length > SHARD) await flush();
       const name = `w${k}`;
       const entry = (key: string, value: string) => bytesField(13, concatBytes([bytesField(1, key), bytesField(2, value)]));
-      inits.push(bytesField(5, concatBytes([...dims.map((d) => varintField(1, d)), varintField(2, dtype === 'fp16' ? 10 : 1), bytesField(8, name), entry('location', shardName()), entry('offset', String(shardBytes)), entry('length', String(bytes.length)), varintField(14, 1)])));
+      inits.push(
+        bytesField(
+          5,
+          concatBytes([
+            ...dims.map((d) => varintField(1, d)),
+            varintField(2, dtype === 'fp16' ? 10 : 1),
+            bytesField(8, name),
+            entry('location', shardName()),
+            entry('offset', String(shardBytes)),
+            entry('length', String(bytes.length)),
+            varintField(14, 1),
+          ]),
+        ),
+      );
       shard.push(bytes);
       shardBytes += bytes.length;
       const prefix = part === 'text_encoder' ? '/text_model' : '';
       const op = conv ? 'Conv' : 'MatMul';
-      nodes.push(bytesField(1, concatBytes([bytesField(1, 'x'), bytesField(1, name), bytesField(2, `y${k}`), bytesField(3, `${prefix}/${l.module.replace(/^text_model\./, '')}/${op}`), bytesField(4, op)])));
+      nodes.push(
+        bytesField(
+          1,
+          concatBytes([
+            bytesField(1, 'x'),
+            bytesField(1, name),
+            bytesField(2, `y${k}`),
+            bytesField(3, `${prefix}/${l.module.replace(/^text_model\./, '')}/${op}`),
+            bytesField(4, op),
+          ]),
+        ),
+      );
       const inFeatures = l.shape.slice(1).reduce((a, b) => a * b, 1);
       const key = `lora_${part === 'unet' ? 'unet' : 'te'}_${l.module.replaceAll('.', '_')}`;
-      lora[`${key}.lora_down.weight`] = { shape: conv ? [RANK, ...l.shape.slice(1)] : [RANK, inFeatures], values: pattern(RANK * inFeatures, k + 1), dtype: 'F16' };
-      lora[`${key}.lora_up.weight`] = { shape: conv ? [l.shape[0]!, RANK, 1, 1] : [l.shape[0]!, RANK], values: pattern(l.shape[0]! * RANK, k + 2), dtype: 'F16' };
+      lora[`${key}.lora_down.weight`] = {
+        shape: conv ? [RANK, ...l.shape.slice(1)] : [RANK, inFeatures],
+        values: pattern(RANK * inFeatures, k + 1),
+        dtype: 'F16',
+      };
+      lora[`${key}.lora_up.weight`] = {
+        shape: conv ? [l.shape[0]!, RANK, 1, 1] : [l.shape[0]!, RANK],
+        values: pattern(l.shape[0]! * RANK, k + 2),
+        dtype: 'F16',
+      };
       lora[`${key}.alpha`] = { shape: [], values: [ALPHA], dtype: 'F16' };
     }
     await flush();
     const graph = concatBytes([...nodes, bytesField(2, 'synthetic'), ...inits]);
-    await writeFile(join(dir, part, 'model.onnx'), concatBytes([varintField(1, 8), bytesField(7, graph), bytesField(8, concatBytes([bytesField(1, ''), varintField(2, 17)]))]));
+    await writeFile(
+      join(dir, part, 'model.onnx'),
+      concatBytes([varintField(1, 8), bytesField(7, graph), bytesField(8, concatBytes([bytesField(1, ''), varintField(2, 17)]))]),
+    );
   }
   await writeFile(join(dir, 'lora.safetensors'), safetensorsBytes(lora));
   const params = layers.reduce((n, l) => n + l.shape.reduce((a, b) => a * b, 1), 0);
@@ -119,11 +158,21 @@ async function merge(dir: string, kernel: string): Promise<void> {
     rssBeforeMb: Math.round(rss0),
     peakRssMb: Math.round(await peakRssMb()),
   };
-  console.log(`${kernel} kernel, LoRA ${result.layers} layers (${result.loraMb} MB): parse ${result.parseMs} ms, merge ${result.mergeMs} ms (read + match + merge + relocate; CPU ${result.cpuMs} ms for parse + merge), merged tensors ${result.mergedMb} MB, RSS ${result.rssBeforeMb} MB before, peak ${result.peakRssMb} MB`);
+  console.log(
+    `${kernel} kernel, LoRA ${result.layers} layers (${result.loraMb} MB): parse ${result.parseMs} ms, merge ${result.mergeMs} ms (read + match + merge + relocate; CPU ${result.cpuMs} ms for parse + merge), merged tensors ${result.mergedMb} MB, RSS ${result.rssBeforeMb} MB before, peak ${result.peakRssMb} MB`,
+  );
   console.log(`BENCH_JSON ${JSON.stringify(result)}`);
 }
 
-const { values } = parseArgs({ options: { make: { type: 'string' }, merge: { type: 'string' }, set: { type: 'string', default: 'attention' }, dtype: { type: 'string', default: 'fp16' }, kernel: { type: 'string', default: 'ort' } } });
+const { values } = parseArgs({
+  options: {
+    make: { type: 'string' },
+    merge: { type: 'string' },
+    set: { type: 'string', default: 'attention' },
+    dtype: { type: 'string', default: 'fp16' },
+    kernel: { type: 'string', default: 'ort' },
+  },
+});
 if (values.make) await make(values.make, values.set, values.dtype);
 else if (values.merge) await merge(values.merge, values.kernel);
 else console.error('Usage: --make DIR [--set attention|lcm] [--dtype fp16|fp32] | --merge DIR [--kernel ort|js]');

@@ -126,7 +126,12 @@ function deviceLabel(runtime: Runtime, gpuName: string | null): string {
 }
 
 /** freeDimensionOverrides per part, from the symbolic dims in each ONNX file and the sizes this request feeds. */
-async function staticDims(dir: string, batch: number, latentHeight: number, latentWidth: number): Promise<Partial<Record<ModelPart, Partial<OrtSessionOptions>>>> {
+async function staticDims(
+  dir: string,
+  batch: number,
+  latentHeight: number,
+  latentWidth: number,
+): Promise<Partial<Record<ModelPart, Partial<OrtSessionOptions>>>> {
   const expected: Record<'text_encoder' | 'unet' | 'vae_decoder', Record<string, number[]>> = {
     text_encoder: { input_ids: [1, 77] },
     unet: { sample: [batch, 4, latentHeight, latentWidth], timestep: [batch], encoder_hidden_states: [batch, 77] },
@@ -158,7 +163,8 @@ async function main(argv: string[]): Promise<void> {
   if (values.help) return console.log(USAGE);
   if (!values.model) throw new InvalidRequestError(`--model is required.\n\n${USAGE}`);
   const runtime = values.runtime as Runtime;
-  if (!['wasm', 'node-webgpu', 'node-cpu'].includes(runtime)) throw new InvalidRequestError(`--runtime must be wasm, node-webgpu or node-cpu (got "${runtime}").`);
+  if (!['wasm', 'node-webgpu', 'node-cpu'].includes(runtime))
+    throw new InvalidRequestError(`--runtime must be wasm, node-webgpu or node-cpu (got "${runtime}").`);
   const steps = int(values.steps, 'steps', 1);
   const warmup = int(values.warmup, 'warmup', 0);
   const guidance = Number(values.guidance);
@@ -193,7 +199,8 @@ async function main(argv: string[]): Promise<void> {
     label += ` config ${JSON.stringify(sessionConfig)}`;
   }
   if (values['ort-verbose']) {
-    for (const part of ['text_encoder', 'unet', 'vae_decoder'] as const) sessionOptions[part] = { ...sessionOptions[part], logSeverityLevel: 0, logVerbosityLevel: 0 };
+    for (const part of ['text_encoder', 'unet', 'vae_decoder'] as const)
+      sessionOptions[part] = { ...sessionOptions[part], logSeverityLevel: 0, logVerbosityLevel: 0 };
   }
   if (values.profile) {
     sessionOptions.unet = { ...sessionOptions.unet, enableProfiling: true, profileFilePrefix: values.profile };
@@ -229,7 +236,8 @@ async function main(argv: string[]): Promise<void> {
     result = await pipeline.generate(request);
     if (values.profile) {
       for (const { part, session } of timed.sessions) {
-        if (part === 'unet') console.error(`profile written: ${(session as unknown as { endProfiling(): string | void }).endProfiling() ?? values.profile + '_*.json'}`);
+        if (part === 'unet')
+          console.error(`profile written: ${(session as unknown as { endProfiling(): string | void }).endProfiling() ?? values.profile + '_*.json'}`);
       }
     }
   } finally {
@@ -237,7 +245,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const gpu = gpuMemory.stop();
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  if (values['latents-out']) await writeFile(values['latents-out'], new Uint8Array(result.latents.buffer, result.latents.byteOffset, result.latents.byteLength));
+  if (values['latents-out'])
+    await writeFile(values['latents-out'], new Uint8Array(result.latents.buffer, result.latents.byteOffset, result.latents.byteLength));
   if (values['image-out']) await writeFile(values['image-out'], new Uint8Array(result.image.buffer, result.image.byteOffset, result.image.byteLength));
 
   const created = (part: Part) => timed.timings.create.filter((c) => c.part === part).reduce((a, c) => a + c.ms, 0);
@@ -275,7 +284,11 @@ async function main(argv: string[]): Promise<void> {
       checkpoint: values['torch-checkpoint'],
       device: values['torch-device'],
       dtype: values['torch-dtype'],
-      steps, width, height, warmup, guidance,
+      steps,
+      width,
+      height,
+      warmup,
+      guidance,
       scheduler: values.scheduler,
       prompt: values.prompt,
       negativePrompt: values['negative-prompt'],
@@ -299,7 +312,12 @@ async function main(argv: string[]): Promise<void> {
     { stage: 'session: vae_decoder', engine: engine.sessionCreateMs.vae_decoder, unit: 'ms' },
     { stage: 'load total (files + sessions | torch: model load)', engine: loadMs, torch: torch?.load_ms, unit: 'ms' },
     { stage: `text encoder (${batch} prompt${batch > 1 ? 's' : ''})`, engine: engine.textEncoderMs, torch: torch?.text_encoder_ms, unit: 'ms' },
-    { stage: `step, median of ${engine.stepMs.length} (UNet batch ${batch}${batch === 2 ? " + CFG" : ""} + scheduler)`, engine: engine.stepMedianMs, torch: torch ? median(torch.step_ms) : null, unit: 'ms' },
+    {
+      stage: `step, median of ${engine.stepMs.length} (UNet batch ${batch}${batch === 2 ? ' + CFG' : ''} + scheduler)`,
+      engine: engine.stepMedianMs,
+      torch: torch ? median(torch.step_ms) : null,
+      unit: 'ms',
+    },
     { stage: 'step, min', engine: engine.stepMinMs, torch: torch ? Math.min(...torch.step_ms) : null, unit: 'ms' },
     { stage: 'UNet session.run only, median', engine: engine.unetRunMedianMs, unit: 'ms' },
     { stage: 'VAE decode', engine: engine.vaeDecodeMs, torch: torch?.vae_decode_ms, unit: 'ms' },
@@ -307,13 +325,17 @@ async function main(argv: string[]): Promise<void> {
     { stage: 'peak RSS (process)', engine: peakRssMiB, torch: torch?.peak_rss_mib, unit: 'MiB' },
     { stage: 'peak GPU memory (nvidia-smi | torch allocator)', engine: gpu?.deltaMiB ?? null, torch: torch?.peak_gpu_mem_mib, unit: 'MiB' },
   ];
-  console.log(`\n${values.model} | ${label} | ${device} | ${width}x${height} | ${values.scheduler} ${steps} steps | CFG ${guidance} | ${pipeline.floatType}` +
-    (torch ? ` | PyTorch ${torch.torch} ${torch.device} ${torch.dtype} (${torch.weights})` : ''));
+  console.log(
+    `\n${values.model} | ${label} | ${device} | ${width}x${height} | ${values.scheduler} ${steps} steps | CFG ${guidance} | ${pipeline.floatType}` +
+      (torch ? ` | PyTorch ${torch.torch} ${torch.device} ${torch.dtype} (${torch.weights})` : ''),
+  );
   console.log(table(rows, torch !== null));
   if (torchSkipped) console.log(`\nPyTorch comparison skipped: ${torchSkipped}.`);
   if (parity) {
-    console.log(`\nparity with PyTorch: final latents relative L2 ${parity.latentsRelativeL2.toExponential(2)}, max abs ${parity.latentsMaxAbs.toExponential(2)}; ` +
-      `image max abs ${parity.imageMaxAbs.toExponential(2)}`);
+    console.log(
+      `\nparity with PyTorch: final latents relative L2 ${parity.latentsRelativeL2.toExponential(2)}, max abs ${parity.latentsMaxAbs.toExponential(2)}; ` +
+        `image max abs ${parity.imageMaxAbs.toExponential(2)}`,
+    );
   }
   const ratios = torch
     ? {
@@ -324,9 +346,26 @@ async function main(argv: string[]): Promise<void> {
       }
     : null;
   const json = {
-    model: source.root, runtime, runtimeLabel: label, device, floatType: pipeline.floatType, width, height, steps,
-    scheduler: values.scheduler, guidance, warmup, staticDims: values['static-dims'], gpuResidentInputs: !values['no-resident'],
-    webgpuOptions, sessionConfig, engine: { ...engine, unetRunTotalMs: sum(runs.unet) }, torch, torchSkipped, ratios, parity,
+    model: source.root,
+    runtime,
+    runtimeLabel: label,
+    device,
+    floatType: pipeline.floatType,
+    width,
+    height,
+    steps,
+    scheduler: values.scheduler,
+    guidance,
+    warmup,
+    staticDims: values['static-dims'],
+    gpuResidentInputs: !values['no-resident'],
+    webgpuOptions,
+    sessionConfig,
+    engine: { ...engine, unetRunTotalMs: sum(runs.unet) },
+    torch,
+    torchSkipped,
+    ratios,
+    parity,
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
   if (values['json-out']) await writeFile(values['json-out'], JSON.stringify(json, null, 2));
@@ -341,9 +380,15 @@ interface Parity {
 /** The engine's final latents and image against PyTorch's (the reference): ||e - t|| / ||t||, max |e - t|. */
 function compareWithTorch(engine: { latents: Float32Array; image: Float32Array }, latents: Float32Array, image: Float32Array): Parity {
   if (latents.length !== engine.latents.length || image.length !== engine.image.length) {
-    throw new InvalidRequestError(`PyTorch wrote ${latents.length} latents and ${image.length} pixels for the engine's ${engine.latents.length} and ${engine.image.length}: not the same request.`);
+    throw new InvalidRequestError(
+      `PyTorch wrote ${latents.length} latents and ${image.length} pixels for the engine's ${engine.latents.length} and ${engine.image.length}: not the same request.`,
+    );
   }
-  return { latentsRelativeL2: relativeL2(engine.latents, latents), latentsMaxAbs: maxAbsDiff(engine.latents, latents), imageMaxAbs: maxAbsDiff(engine.image, image) };
+  return {
+    latentsRelativeL2: relativeL2(engine.latents, latents),
+    latentsMaxAbs: maxAbsDiff(engine.latents, latents),
+    imageMaxAbs: maxAbsDiff(engine.image, image),
+  };
 }
 
 runMain(() => main(process.argv.slice(2)));

@@ -39,7 +39,9 @@ function print(title: string, rows: Row[], runs: number, top: number): void {
   if (total === 0) return console.log(`${title}: no events`);
   console.log(`\n${title}: ${(total / runs / 1000).toFixed(2)} ms per run over ${runs} runs`);
   for (const r of rows.slice(0, top)) {
-    console.log(`  ${r.key.padEnd(48)} ${(r.us / runs / 1000).toFixed(3).padStart(9)} ms/run ${((100 * r.us) / total).toFixed(1).padStart(5)}%  x${(r.count / runs).toFixed(1)}`);
+    console.log(
+      `  ${r.key.padEnd(48)} ${(r.us / runs / 1000).toFixed(3).padStart(9)} ms/run ${((100 * r.us) / total).toFixed(1).padStart(5)}%  x${(r.count / runs).toFixed(1)}`,
+    );
   }
 }
 
@@ -51,14 +53,23 @@ function main(argv: string[]): void {
   const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
   const runs = Math.max(1, events.filter((e) => e.cat === 'Session' && e.name === 'model_run').length);
   const opType = (e: TraceEvent) => String(e.args?.['op_name'] ?? '?');
-  print('ORT node time (host side, by op type and provider)', summarise(events, (e) =>
-    e.cat === 'Node' && e.name?.endsWith('_kernel_time') ? `${opType(e)} [${String(e.args?.['provider'] ?? '?')}]` : null), runs, top);
+  print(
+    'ORT node time (host side, by op type and provider)',
+    summarise(events, (e) => (e.cat === 'Node' && e.name?.endsWith('_kernel_time') ? `${opType(e)} [${String(e.args?.['provider'] ?? '?')}]` : null)),
+    runs,
+    top,
+  );
   // The WebGPU EP's GPU-timestamp events (cat "Api", name "<node>&<op type>&<program>"), by op type and program.
-  print('GPU kernel time (timestamp queries, by op type and program)', summarise(events, (e) => {
-    if (e.cat !== 'Api') return null;
-    const [, op = '?', program = '?'] = String(e.name).split('&');
-    return op === program ? op : `${op} (${program})`;
-  }), runs, top);
+  print(
+    'GPU kernel time (timestamp queries, by op type and program)',
+    summarise(events, (e) => {
+      if (e.cat !== 'Api') return null;
+      const [, op = '?', program = '?'] = String(e.name).split('&');
+      return op === program ? op : `${op} (${program})`;
+    }),
+    runs,
+    top,
+  );
   const cats = new Map<string, number>();
   for (const e of events) cats.set(String(e.cat), (cats.get(String(e.cat)) ?? 0) + 1);
   console.log(`\nevent categories: ${[...cats].map(([c, n]) => `${c} ${n}`).join(', ')}`);

@@ -15,11 +15,15 @@ import { SafetyChecker } from '../src/engine/safety/safety-checker.js';
 import { clipPixelValues, parseClipImageProcessorConfig, rgbaToRgb } from '../src/core/clip-image-processor.js';
 import { mulberry32 } from '../src/testing/mulberry32.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { runtime: { type: 'string', default: 'cpu' }, runs: { type: 'string', default: '5' }, size: { type: 'string', default: '512' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { runtime: { type: 'string', default: 'cpu' }, runs: { type: 'string', default: '5' }, size: { type: 'string', default: '512' } },
+});
 const dir = positionals[0];
 if (!dir) throw new Error('usage: bench/safety-checker-bench.ts DIR [--runtime cpu|wasm] [--runs N] [--size 512]');
 const size = Number(values.size);
-const runtime = values.runtime === 'wasm' ? { ort: wasmRuntime(), executionProviders: ['wasm'] } : { ort: nativeRuntime('cpu').ort, executionProviders: ['cpu'] };
+const runtime =
+  values.runtime === 'wasm' ? { ort: wasmRuntime(), executionProviders: ['wasm'] } : { ort: nativeRuntime('cpu').ort, executionProviders: ['cpu'] };
 const t0 = performance.now();
 const checker = await SafetyChecker.load(runtime.ort, new DirectoryModelSource(dir), { executionProviders: runtime.executionProviders });
 console.log(`${dir} (${values.runtime}): session load ${(performance.now() - t0).toFixed(0)} ms`);

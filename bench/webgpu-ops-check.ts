@@ -63,27 +63,151 @@ function cases(latent: number): Case[] {
   const ms = 'com.microsoft';
   const w = (n: number) => 2 / Math.sqrt(n); // weights scaled like a trained linear layer
   return [
-    { name: `Attention, UNet self-attention (2x${s1}x320, 8 heads of 40)`, op: 'Attention', domain: ms, attributes: { num_heads: 8 },
-      inputs: [['x', [2, s1, 320], 2], ['w', [320, 960], w(320)], ['b', [960], 0.1]], output: [2, s1, 320] },
-    { name: `Attention, UNet self-attention (2x${s3}x1280, 8 heads of 160)`, op: 'Attention', domain: ms, attributes: { num_heads: 8 },
-      inputs: [['x', [2, s3, 1280], 2], ['w', [1280, 3840], w(1280)], ['b', [3840], 0.1]], output: [2, s3, 1280] },
-    { name: `MultiHeadAttention, UNet cross-attention (q 2x${s1}x320, k/v 2x77x320, bias)`, op: 'MultiHeadAttention', domain: ms, attributes: { num_heads: 8 },
-      inputs: [['q', [2, s1, 320], 2], ['k', [2, 77, 320], 2], ['v', [2, 77, 320], 2], ['bias', [960], 0.1]], output: [2, s1, 320] },
-    { name: `Attention, VAE mid-block (1x${s1}x512, 1 head)`, op: 'Attention', domain: ms, attributes: { num_heads: 1 },
-      inputs: [['x', [1, s1, 512], 2], ['w', [512, 1536], w(512)], ['b', [1536], 0.1]], output: [1, s1, 512] },
-    { name: 'Attention, CLIP causal (1x77x768, 12 heads)', op: 'Attention', domain: ms, attributes: { num_heads: 12, unidirectional: 1 },
-      inputs: [['x', [1, 77, 768], 2], ['w', [768, 2304], w(768)], ['b', [2304], 0.1]], output: [1, 77, 768] },
-    { name: `BiasSplitGelu (2x${s1}x2560)`, op: 'BiasSplitGelu', domain: ms, inputs: [['x', [2, s1, 2560], 4], ['b', [2560], 0.2]], output: [2, s1, 1280], reference: biasSplitGelu },
-    { name: `BiasAdd (2x${s1}x320)`, op: 'BiasAdd', domain: ms, inputs: [['x', [2, s1, 320], 2], ['b', [320], 0.2], ['skip', [2, s1, 320], 2]], output: [2, s1, 320], reference: biasAdd },
-    { name: `BiasGelu (2x${s1}x1280)`, op: 'BiasGelu', domain: ms, inputs: [['x', [2, s1, 1280], 4], ['b', [1280], 0.2]], output: [2, s1, 1280] },
-    { name: 'QuickGelu (1x77x3072)', op: 'QuickGelu', domain: ms, attributes: { alpha: { float: 1.702 } }, inputs: [['x', [1, 77, 3072], 4]], output: [1, 77, 3072] },
-    { name: `SkipLayerNormalization (2x${s1}x320, bias)`, op: 'SkipLayerNormalization', domain: ms, attributes: { epsilon: { float: 1e-5 } },
-      inputs: [['x', [2, s1, 320], 2], ['skip', [2, s1, 320], 2], ['gamma', [320], 2], ['beta', [320], 0.2], ['bias', [320], 0.2]], output: [2, s1, 320] },
-    { name: `LayerNormalization (2x${s1}x320)`, op: 'LayerNormalization', attributes: { epsilon: { float: 1e-5 }, axis: -1 },
-      inputs: [['x', [2, s1, 320], 2], ['gamma', [320], 2], ['beta', [320], 0.2]], output: [2, s1, 320] },
-    { name: `InstanceNormalization, GroupNorm as exported (2x32x${10 * s1})`, op: 'InstanceNormalization', attributes: { epsilon: { float: 1e-5 } },
-      inputs: [['x', [2, 32, 10 * s1], 4], ['scale', [32], 2], ['bias', [32], 0.2]], output: [2, 32, 10 * s1] },
-    { name: `Softmax, unfused attention scores (16x${s1}x77)`, op: 'Softmax', attributes: { axis: -1 }, inputs: [['x', [16, s1, 77], 8]], output: [16, s1, 77] },
+    {
+      name: `Attention, UNet self-attention (2x${s1}x320, 8 heads of 40)`,
+      op: 'Attention',
+      domain: ms,
+      attributes: { num_heads: 8 },
+      inputs: [
+        ['x', [2, s1, 320], 2],
+        ['w', [320, 960], w(320)],
+        ['b', [960], 0.1],
+      ],
+      output: [2, s1, 320],
+    },
+    {
+      name: `Attention, UNet self-attention (2x${s3}x1280, 8 heads of 160)`,
+      op: 'Attention',
+      domain: ms,
+      attributes: { num_heads: 8 },
+      inputs: [
+        ['x', [2, s3, 1280], 2],
+        ['w', [1280, 3840], w(1280)],
+        ['b', [3840], 0.1],
+      ],
+      output: [2, s3, 1280],
+    },
+    {
+      name: `MultiHeadAttention, UNet cross-attention (q 2x${s1}x320, k/v 2x77x320, bias)`,
+      op: 'MultiHeadAttention',
+      domain: ms,
+      attributes: { num_heads: 8 },
+      inputs: [
+        ['q', [2, s1, 320], 2],
+        ['k', [2, 77, 320], 2],
+        ['v', [2, 77, 320], 2],
+        ['bias', [960], 0.1],
+      ],
+      output: [2, s1, 320],
+    },
+    {
+      name: `Attention, VAE mid-block (1x${s1}x512, 1 head)`,
+      op: 'Attention',
+      domain: ms,
+      attributes: { num_heads: 1 },
+      inputs: [
+        ['x', [1, s1, 512], 2],
+        ['w', [512, 1536], w(512)],
+        ['b', [1536], 0.1],
+      ],
+      output: [1, s1, 512],
+    },
+    {
+      name: 'Attention, CLIP causal (1x77x768, 12 heads)',
+      op: 'Attention',
+      domain: ms,
+      attributes: { num_heads: 12, unidirectional: 1 },
+      inputs: [
+        ['x', [1, 77, 768], 2],
+        ['w', [768, 2304], w(768)],
+        ['b', [2304], 0.1],
+      ],
+      output: [1, 77, 768],
+    },
+    {
+      name: `BiasSplitGelu (2x${s1}x2560)`,
+      op: 'BiasSplitGelu',
+      domain: ms,
+      inputs: [
+        ['x', [2, s1, 2560], 4],
+        ['b', [2560], 0.2],
+      ],
+      output: [2, s1, 1280],
+      reference: biasSplitGelu,
+    },
+    {
+      name: `BiasAdd (2x${s1}x320)`,
+      op: 'BiasAdd',
+      domain: ms,
+      inputs: [
+        ['x', [2, s1, 320], 2],
+        ['b', [320], 0.2],
+        ['skip', [2, s1, 320], 2],
+      ],
+      output: [2, s1, 320],
+      reference: biasAdd,
+    },
+    {
+      name: `BiasGelu (2x${s1}x1280)`,
+      op: 'BiasGelu',
+      domain: ms,
+      inputs: [
+        ['x', [2, s1, 1280], 4],
+        ['b', [1280], 0.2],
+      ],
+      output: [2, s1, 1280],
+    },
+    {
+      name: 'QuickGelu (1x77x3072)',
+      op: 'QuickGelu',
+      domain: ms,
+      attributes: { alpha: { float: 1.702 } },
+      inputs: [['x', [1, 77, 3072], 4]],
+      output: [1, 77, 3072],
+    },
+    {
+      name: `SkipLayerNormalization (2x${s1}x320, bias)`,
+      op: 'SkipLayerNormalization',
+      domain: ms,
+      attributes: { epsilon: { float: 1e-5 } },
+      inputs: [
+        ['x', [2, s1, 320], 2],
+        ['skip', [2, s1, 320], 2],
+        ['gamma', [320], 2],
+        ['beta', [320], 0.2],
+        ['bias', [320], 0.2],
+      ],
+      output: [2, s1, 320],
+    },
+    {
+      name: `LayerNormalization (2x${s1}x320)`,
+      op: 'LayerNormalization',
+      attributes: { epsilon: { float: 1e-5 }, axis: -1 },
+      inputs: [
+        ['x', [2, s1, 320], 2],
+        ['gamma', [320], 2],
+        ['beta', [320], 0.2],
+      ],
+      output: [2, s1, 320],
+    },
+    {
+      name: `InstanceNormalization, GroupNorm as exported (2x32x${10 * s1})`,
+      op: 'InstanceNormalization',
+      attributes: { epsilon: { float: 1e-5 } },
+      inputs: [
+        ['x', [2, 32, 10 * s1], 4],
+        ['scale', [32], 2],
+        ['bias', [32], 0.2],
+      ],
+      output: [2, 32, 10 * s1],
+    },
+    {
+      name: `Softmax, unfused attention scores (16x${s1}x77)`,
+      op: 'Softmax',
+      attributes: { axis: -1 },
+      inputs: [['x', [16, s1, 77], 8]],
+      output: [16, s1, 77],
+    },
   ];
 }
 
@@ -145,7 +269,9 @@ async function run(ort: OrtModule, provider: 'cpu' | 'webgpu', c: Case, type: On
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { latent: { type: 'string', default: '64' }, only: { type: 'string' }, 'no-fp16': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { latent: { type: 'string', default: '64' }, only: { type: 'string' }, 'no-fp16': { type: 'boolean', default: false } },
+  });
   const latent = Number(values.latent);
   const cpu = nativeRuntime('cpu').ort;
   const gpu = nativeRuntime('webgpu');
@@ -155,7 +281,13 @@ async function main(): Promise<void> {
   let failed = 0;
   for (const [index, c] of cases(latent).entries()) {
     if (values.only && !c.name.toLowerCase().includes(values.only.toLowerCase())) continue;
-    const data = c.inputs.map(([, dims, scale], i) => random(dims.reduce((a, b) => a * b, 1), scale, 1000 * index + i + 1));
+    const data = c.inputs.map(([, dims, scale], i) =>
+      random(
+        dims.reduce((a, b) => a * b, 1),
+        scale,
+        1000 * index + i + 1,
+      ),
+    );
     const row: Record<string, unknown> = { name: c.name };
     try {
       const ref = c.reference ? { y: c.reference(data) } : await run(cpu, 'cpu', c, 'float32', data);

@@ -50,7 +50,9 @@ describe('the app without WebGPU', () => {
     await page.fill('#steps', '20');
     await page.fill('#seed', '1234');
     await page.click('#generate');
-    await page.waitForFunction(() => document.body.dataset.state === 'done' && document.querySelectorAll('#gallery > li').length === 1, null, { timeout: 300_000 });
+    await page.waitForFunction(() => document.body.dataset.state === 'done' && document.querySelectorAll('#gallery > li').length === 1, null, {
+      timeout: 300_000,
+    });
     expect(await page.locator('#gallery .caption').allTextContents()).toEqual(['Seed 1234 · PNDM · 20 steps']);
 
     // Stable Diffusion v1.4 is refused up front, with what to do instead.
@@ -61,7 +63,9 @@ describe('the app without WebGPU', () => {
     expect(await advice.textContent()).toContain('too big for the CPU (wasm) backend');
     await page.click('#generate');
     expect(await advice.textContent()).toContain('Open this page in a browser with WebGPU');
-    expect(await page.textContent('#form-errors')).toBe('Stable Diffusion v1.4 (your folder, by URL) cannot run in this browser: see the note under the model picker.');
+    expect(await page.textContent('#form-errors')).toBe(
+      'Stable Diffusion v1.4 (your folder, by URL) cannot run in this browser: see the note under the model picker.',
+    );
     expect(await page.textContent('#model-status')).toBe('Loaded: shapes-sd-fp32 on the CPU (wasm), fp32.');
     expect(await page.evaluate(() => document.body.dataset.state)).not.toBe('loading');
     expect(requested.some((url) => url.includes('huggingface.co'))).toBe(false);

@@ -35,7 +35,25 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sd-app-prompts-'));
   const cli = spawnSync(
     'npx',
-    ['tsx', 'src/cli/main.ts', 'generate', '--prompt-syntax', 'a1111', '--prompt', PROMPT, '--negative-prompt', NEGATIVE, '--seed', String(SEED), '--steps', String(STEPS), '--out', join(dir, 'cli.png'), '--raw', join(dir, 'cli.f32')],
+    [
+      'tsx',
+      'src/cli/main.ts',
+      'generate',
+      '--prompt-syntax',
+      'a1111',
+      '--prompt',
+      PROMPT,
+      '--negative-prompt',
+      NEGATIVE,
+      '--seed',
+      String(SEED),
+      '--steps',
+      String(STEPS),
+      '--out',
+      join(dir, 'cli.png'),
+      '--raw',
+      join(dir, 'cli.f32'),
+    ],
     { cwd: REPO_ROOT, encoding: 'utf8' },
   );
   if (cli.status !== 0) throw new Error(`The CLI reference failed:\n${cli.stderr}`);
@@ -98,7 +116,13 @@ describe('A1111 prompts in the app', () => {
       return Array.from(new Uint8Array(await (await fetch(link.href)).arrayBuffer()));
     });
     const png = Uint8Array.from(bytes);
-    expect(parseParameters(readPngTextChunks(png).parameters)).toMatchObject({ prompt: PROMPT, negativePrompt: NEGATIVE, seed: SEED, steps: STEPS, promptSyntax: 'a1111' });
+    expect(parseParameters(readPngTextChunks(png).parameters)).toMatchObject({
+      prompt: PROMPT,
+      negativePrompt: NEGATIVE,
+      seed: SEED,
+      steps: STEPS,
+      promptSyntax: 'a1111',
+    });
     const { width, height, rgba } = decodePng(png);
     const plane = width * height;
     let max = 0;

@@ -22,7 +22,11 @@ afterAll(async () => {
 });
 
 const waitForLoaded = (page: Page, on: string) =>
-  page.waitForFunction((text) => document.querySelector('#model-status')?.textContent?.startsWith(`Loaded: shapes-sd-fp32 on ${text}`) && document.body.dataset.state === 'done', on, { timeout: 300_000, polling: 250 });
+  page.waitForFunction(
+    (text) => document.querySelector('#model-status')?.textContent?.startsWith(`Loaded: shapes-sd-fp32 on ${text}`) && document.body.dataset.state === 'done',
+    on,
+    { timeout: 300_000, polling: 250 },
+  );
 
 describe('the app on a software WebGPU adapter (SwiftShader)', () => {
   it('runs the small demo on the CPU (wasm) and says why; the setting forces WebGPU, and is kept', async () => {

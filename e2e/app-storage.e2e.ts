@@ -27,7 +27,11 @@ afterAll(async () => {
 });
 
 const rows = () => page.locator('#stored-models > li');
-const waitForLoaded = () => page.waitForFunction(() => document.querySelector('#model-status')?.textContent?.startsWith('Loaded:') && document.body.dataset.state === 'done', null, { timeout: 300_000, polling: 250 });
+const waitForLoaded = () =>
+  page.waitForFunction(() => document.querySelector('#model-status')?.textContent?.startsWith('Loaded:') && document.body.dataset.state === 'done', null, {
+    timeout: 300_000,
+    polling: 250,
+  });
 
 /** Entries the weight store keeps in IndexedDB (model, file and chunk records: see src/store/chunk-store.ts). */
 function storedEntries(): Promise<number> {
@@ -57,10 +61,14 @@ async function screenshotPanel(name: string): Promise<void> {
     return { x: r.x + scrollX, y: r.y + scrollY, width: r.width, height: r.height };
   });
   const margin = 16;
-  await page.screenshot({ path: join(REPO_ROOT, 'e2e/screenshots', name), fullPage: true, clip: { x: Math.max(0, box.x - margin), y: Math.max(0, box.y - margin), width: box.width + 2 * margin, height: box.height + 2 * margin } });
+  await page.screenshot({
+    path: join(REPO_ROOT, 'e2e/screenshots', name),
+    fullPage: true,
+    clip: { x: Math.max(0, box.x - margin), y: Math.max(0, box.y - margin), width: box.width + 2 * margin, height: box.height + 2 * margin },
+  });
 }
 
-describe('the app\'s stored models panel', () => {
+describe("the app's stored models panel", () => {
   it('lists the loaded model, deletes it without breaking the engine, and stores it again on the next load', async () => {
     await page.goto(server.url);
     await waitForLoaded();
@@ -100,7 +108,9 @@ describe('the app\'s stored models panel', () => {
     expect(await question).toMatch(/^Delete shapes-sd-fp32 \(\d+\.\d MiB\) from this browser's storage\? It is in use and stays loaded/);
     await page.waitForFunction(() => document.querySelectorAll('#stored-models > li').length === 0, null, { timeout: 30_000 });
     expect(await page.textContent('#stored-models-summary')).toBe('No models stored yet.');
-    expect(await page.textContent('#stored-models-message')).toMatch(/^Deleted shapes-sd-fp32, \d+\.\d MiB freed\. It stays loaded until you reload the page or switch models\.$/);
+    expect(await page.textContent('#stored-models-message')).toMatch(
+      /^Deleted shapes-sd-fp32, \d+\.\d MiB freed\. It stays loaded until you reload the page or switch models\.$/,
+    );
     expect(await storedEntries()).toBe(0);
 
     // The engine keeps its sessions: the tokenizer answers and Load succeeds.

@@ -13,7 +13,11 @@ import { readPngTextChunks } from '../src/core/png.js';
 import { startAppServer, REPO_ROOT, type AppServer } from './lib/app-server.js';
 import { launchChromium } from './lib/browser.js';
 
-interface PreviewEvent { step: number; totalSteps: number; kind: string }
+interface PreviewEvent {
+  step: number;
+  totalSteps: number;
+  kind: string;
+}
 
 let server: AppServer;
 let browser: Browser;
@@ -29,7 +33,11 @@ beforeAll(async () => {
   });
   page = await context.newPage();
   await page.goto(server.url);
-  await page.waitForFunction(() => document.querySelector('#model-status')?.textContent?.startsWith('Loaded: shapes-sd-fp32') && document.body.dataset.state === 'done', null, { timeout: 300_000, polling: 250 });
+  await page.waitForFunction(
+    () => document.querySelector('#model-status')?.textContent?.startsWith('Loaded: shapes-sd-fp32') && document.body.dataset.state === 'done',
+    null,
+    { timeout: 300_000, polling: 250 },
+  );
 });
 
 afterAll(async () => {
@@ -54,10 +62,14 @@ describe('tiny-decoder previews in the app (shapes-sd with taesd_decoder/)', () 
   it('draws full-size tiny-decoder pictures from the first step', { timeout: 400_000 }, async () => {
     await generate(20, 3);
     // mid-generation: a tiny-decoder preview on the stage
-    await page.waitForFunction(() => {
-      const canvas = document.querySelector<HTMLCanvasElement>('#preview');
-      return canvas?.dataset.kind === 'tiny' && Number(canvas.dataset.step) >= 6;
-    }, null, { timeout: 300_000, polling: 50 });
+    await page.waitForFunction(
+      () => {
+        const canvas = document.querySelector<HTMLCanvasElement>('#preview');
+        return canvas?.dataset.kind === 'tiny' && Number(canvas.dataset.step) >= 6;
+      },
+      null,
+      { timeout: 300_000, polling: 50 },
+    );
     await page.screenshot({ path: join(REPO_ROOT, 'e2e/screenshots/app-tiny-preview.png') });
     expect(await page.textContent('#stage-caption')).toMatch(/Preview, step \d+ of 20 \(tiny decoder\)/);
     await waitForDone();

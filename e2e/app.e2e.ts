@@ -42,7 +42,25 @@ let appPng: Uint8Array;
 beforeAll(async () => {
   // The reference: the CLI on the wasm backend, same model folder, prompt, seed, steps, PNDM, CFG 7.5.
   const dir = mkdtempSync(join(tmpdir(), 'sd-app-e2e-'));
-  const cli = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'generate', '--prompt', PROMPT, '--seed', String(SEED), '--steps', String(STEPS), '--out', join(dir, 'cli.png'), '--raw', join(dir, 'cli.f32')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const cli = spawnSync(
+    'npx',
+    [
+      'tsx',
+      'src/cli/main.ts',
+      'generate',
+      '--prompt',
+      PROMPT,
+      '--seed',
+      String(SEED),
+      '--steps',
+      String(STEPS),
+      '--out',
+      join(dir, 'cli.png'),
+      '--raw',
+      join(dir, 'cli.f32'),
+    ],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  );
   if (cli.status !== 0) throw new Error(`The CLI reference failed:\n${cli.stderr}`);
   const raw = readFileSync(join(dir, 'cli.f32'));
   reference = { image: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), png: new Uint8Array(readFileSync(join(dir, 'cli.png'))) };
@@ -100,7 +118,9 @@ async function newestPng(): Promise<Uint8Array> {
 describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
   it('opens with the bundled demo selected, says what it is, and offers its example prompts', async () => {
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as unknown as { __events: RecordedEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, { timeout: 300_000 });
+    await page.waitForFunction(() => (window as unknown as { __events: RecordedEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
+      timeout: 300_000,
+    });
 
     expect(await page.inputValue('#model')).toBe('shapes-sd');
     const options = await page.locator('#model option').allTextContents();
@@ -129,7 +149,9 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
     await page.waitForFunction(() => document.querySelector('#prompt-tokens')?.textContent === '80/150');
     await page.selectOption('#prompt-syntax', 'plain');
     await page.waitForFunction(() => document.querySelector('#prompt-tokens')?.getAttribute('data-level') === 'over');
-    expect(await page.textContent('.token-warning')).toBe('80 tokens: the limit is 75, so the last 5 are ignored. Shorten the prompt, or use the AUTOMATIC1111 syntax, which reads long prompts in chunks.');
+    expect(await page.textContent('.token-warning')).toBe(
+      '80 tokens: the limit is 75, so the last 5 are ignored. Shorten the prompt, or use the AUTOMATIC1111 syntax, which reads long prompts in chunks.',
+    );
     await page.selectOption('#prompt-syntax', 'a1111');
   });
 
@@ -153,14 +175,26 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
 
     appPng = await newestPng();
     const parameters = parseParameters(readPngTextChunks(appPng).parameters);
-    expect(parameters).toMatchObject({ prompt: PROMPT, negativePrompt: '', steps: STEPS, sampler: 'PNDM', guidanceScale: 7.5, seed: SEED, width: 128, height: 128, model: 'shapes-sd-fp32' });
+    expect(parameters).toMatchObject({
+      prompt: PROMPT,
+      negativePrompt: '',
+      steps: STEPS,
+      sampler: 'PNDM',
+      guidanceScale: 7.5,
+      seed: SEED,
+      width: 128,
+      height: 128,
+      model: 'shapes-sd-fp32',
+    });
 
     const pixels = decodeRgb(appPng);
     const cli = decodeRgb(reference.png);
     expect([pixels.width, pixels.height]).toEqual([128, 128]);
     const vsFloat = maxAbsDiffToFloat(pixels, reference.image);
     const vsCliPng = maxAbsDiff(pixels.rgb, cli.rgb);
-    console.log(`CLI vs browser, ${PROMPT}, seed ${SEED}, ${STEPS} steps: max |page PNG - CLI float x 255| = ${vsFloat.max.toFixed(3)}/255 (mean ${vsFloat.mean.toFixed(4)}); max |page PNG - CLI PNG| = ${vsCliPng.max}/255 (${vsCliPng.count} of ${pixels.rgb.length} channel values differ)`);
+    console.log(
+      `CLI vs browser, ${PROMPT}, seed ${SEED}, ${STEPS} steps: max |page PNG - CLI float x 255| = ${vsFloat.max.toFixed(3)}/255 (mean ${vsFloat.mean.toFixed(4)}); max |page PNG - CLI PNG| = ${vsCliPng.max}/255 (${vsCliPng.count} of ${pixels.rgb.length} channel values differ)`,
+    );
     expect(vsFloat.max).toBeLessThanOrEqual(TOLERANCE);
     expect(vsCliPng.max).toBeLessThanOrEqual(TOLERANCE);
 
@@ -172,7 +206,9 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
     await fillSettings({ steps: 8, seed: -1 });
     await clearEvents();
     await page.click('#generate');
-    await page.waitForFunction(() => (window as unknown as { __events: RecordedEvent[] }).__events.some((e) => e.type === 'sd-app:preview'), null, { timeout: 300_000 });
+    await page.waitForFunction(() => (window as unknown as { __events: RecordedEvent[] }).__events.some((e) => e.type === 'sd-app:preview'), null, {
+      timeout: 300_000,
+    });
     await page.click('#cancel');
     await waitForState('cancelled');
     expect(await page.textContent('#progress-text')).toBe('Cancelled. Ready for the next run.');
@@ -192,7 +228,7 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  it('keeps the gallery across a reload, and a click restores an image\'s parameters', async () => {
+  it("keeps the gallery across a reload, and a click restores an image's parameters", async () => {
     await page.reload();
     await page.waitForFunction(() => document.querySelectorAll('#gallery > li').length === 2, null, { timeout: 60_000 });
     const captions = await page.locator('#gallery .caption').allTextContents();
@@ -201,7 +237,11 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
     await page.fill('#prompt', 'something else');
     await page.fill('#seed', '5');
     await page.selectOption('#scheduler', 'euler');
-    await page.locator('#gallery > li').nth(1).getByRole('button', { name: /Restore the parameters/ }).click();
+    await page
+      .locator('#gallery > li')
+      .nth(1)
+      .getByRole('button', { name: /Restore the parameters/ })
+      .click();
     expect(await page.inputValue('#prompt')).toBe(PROMPT);
     expect(await page.inputValue('#seed')).toBe(String(SEED));
     expect(await page.inputValue('#steps')).toBe(String(STEPS));
@@ -239,7 +279,16 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
       seed: await page.inputValue('#seed'),
       width: await page.inputValue('#width'),
       height: await page.inputValue('#height'),
-    }).toEqual({ prompt: 'a lighthouse at dawn, watercolor', negativePrompt: 'lowres, blurry', scheduler: 'dpmpp_2m_karras', steps: '30', guidanceScale: '6.5', seed: '3141592653', width: '512', height: '768' });
+    }).toEqual({
+      prompt: 'a lighthouse at dawn, watercolor',
+      negativePrompt: 'lowres, blurry',
+      scheduler: 'dpmpp_2m_karras',
+      steps: '30',
+      guidanceScale: '6.5',
+      seed: '3141592653',
+      width: '512',
+      height: '768',
+    });
     expect(await page.inputValue('#prompt-syntax')).toBe('a1111'); // an A1111 PNG's prompt is in A1111's syntax
     const message = await page.textContent('#drop-message');
     expect(message).toContain('made with the model "v1-5-pruned-emaonly"');

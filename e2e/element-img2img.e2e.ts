@@ -29,7 +29,16 @@ import { productionBuild, startPreview, type ProductionServer } from './lib/prod
 
 const FIXTURES = 'fixtures/img2img/public/';
 /** inpaint_euler's prompt, pictures, scheduler and seed (fixtures/img2img/public/manifest.json), with 4 steps: int(4 x 0.75) = 3 run. */
-const CASE = { prompt: 'a white star on a black background', scheduler: 'euler', steps: 4, guidance: 7.5, seed: 7, strength: 0.75, init: 'init_B.png', mask: 'mask_center.png' };
+const CASE = {
+  prompt: 'a white star on a black background',
+  scheduler: 'euler',
+  steps: 4,
+  guidance: 7.5,
+  seed: 7,
+  strength: 0.75,
+  init: 'init_B.png',
+  mask: 'mask_center.png',
+};
 
 interface Outcome {
   ok: boolean;
@@ -59,12 +68,14 @@ const pageErrors: string[] = [];
 function folderWithoutEncoder(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'sd-element-no-encoder-')), 'shapes-sd-no-encoder');
   mkdirSync(dir);
-  for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder']) symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(dir, part));
+  for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder'])
+    symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(dir, part));
   return dir;
 }
 
 beforeAll(async () => {
-  const logNoEncoder = (url: string, method: string) => void (url.startsWith('/no-encoder/') && noEncoderRequests.push(`${method} ${url.slice('/no-encoder/'.length).split('?')[0]}`));
+  const logNoEncoder = (url: string, method: string) =>
+    void (url.startsWith('/no-encoder/') && noEncoderRequests.push(`${method} ${url.slice('/no-encoder/'.length).split('?')[0]}`));
   server = await startPreview(await productionBuild(), 0, logNoEncoder, { '/fixtures/img2img/': FIXTURES, '/no-encoder/': folderWithoutEncoder() });
   browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
@@ -85,7 +96,8 @@ beforeAll(async () => {
         const bitmap = await createImageBitmap(await (await fetch(element.getAttribute('mask')!)).blob());
         element.initImage = blob;
         element.mask = bitmap;
-        if (element.hasAttribute('init-image') || element.hasAttribute('mask') || element.initImage !== blob || element.mask !== bitmap) throw new Error('the properties did not take the Blob / ImageBitmap');
+        if (element.hasAttribute('init-image') || element.hasAttribute('mask') || element.initImage !== blob || element.mask !== bitmap)
+          throw new Error('the properties did not take the Blob / ImageBitmap');
       }
       const events: string[] = [];
       const record = (event: Event) => {
@@ -128,11 +140,31 @@ describe('<sd-text-to-image> img2img / inpainting', () => {
   it('refuses bad pictures with one sd-error each, before any model work', async () => {
     const init = '/fixtures/img2img/init_B.png';
     const cases: [Record<string, string | null>, string, string][] = [
-      [{ 'init-image': init, mask: '/icons/icon-192.png' }, 'InvalidRequestError', "The mask is 192x192 but the init image is 128x128: give a mask of the image's size."],
-      [{ 'init-image': '/fixtures/img2img/nope.png', mask: null }, 'InvalidRequestError', `The init image (${server.url}fixtures/img2img/nope.png) could not be fetched: HTTP 404. Check the URL.`],
-      [{ 'init-image': '/fixtures/img2img/manifest.json', mask: null }, 'InvalidRequestError', `The init image (${server.url}fixtures/img2img/manifest.json) is not an image this browser can decode (`],
-      [{ 'init-image': init, strength: '1.5' }, 'InvalidRequestError', 'The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "1.5").'],
-      [{ 'init-image': null, strength: null, mask: '/fixtures/img2img/mask_center.png' }, 'InvalidRequestError', 'A mask needs an init image: set init-image (or the initImage property) to the picture to inpaint as well.'],
+      [
+        { 'init-image': init, mask: '/icons/icon-192.png' },
+        'InvalidRequestError',
+        "The mask is 192x192 but the init image is 128x128: give a mask of the image's size.",
+      ],
+      [
+        { 'init-image': '/fixtures/img2img/nope.png', mask: null },
+        'InvalidRequestError',
+        `The init image (${server.url}fixtures/img2img/nope.png) could not be fetched: HTTP 404. Check the URL.`,
+      ],
+      [
+        { 'init-image': '/fixtures/img2img/manifest.json', mask: null },
+        'InvalidRequestError',
+        `The init image (${server.url}fixtures/img2img/manifest.json) is not an image this browser can decode (`,
+      ],
+      [
+        { 'init-image': init, strength: '1.5' },
+        'InvalidRequestError',
+        'The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "1.5").',
+      ],
+      [
+        { 'init-image': null, strength: null, mask: '/fixtures/img2img/mask_center.png' },
+        'InvalidRequestError',
+        'A mask needs an init image: set init-image (or the initImage property) to the picture to inpaint as well.',
+      ],
     ];
     for (const [attributes, name, message] of cases) {
       const outcome = await page.evaluate((a) => window.inpaint(a), { prompt: 'x', steps: '2', ...attributes });
@@ -148,26 +180,76 @@ describe('<sd-text-to-image> img2img / inpainting', () => {
 
   it('init-image + mask attributes: the same picture as the CLI (within 1/255), the same events as text-to-image', async () => {
     const attributes = {
-      prompt: CASE.prompt, 'prompt-syntax': 'plain', scheduler: CASE.scheduler, steps: String(CASE.steps), guidance: String(CASE.guidance), seed: String(CASE.seed),
-      strength: null, width: null, height: null, preview: '',
-      'init-image': `/fixtures/img2img/${CASE.init}`, mask: `/fixtures/img2img/${CASE.mask}`,
+      prompt: CASE.prompt,
+      'prompt-syntax': 'plain',
+      scheduler: CASE.scheduler,
+      steps: String(CASE.steps),
+      guidance: String(CASE.guidance),
+      seed: String(CASE.seed),
+      strength: null,
+      width: null,
+      height: null,
+      preview: '',
+      'init-image': `/fixtures/img2img/${CASE.init}`,
+      mask: `/fixtures/img2img/${CASE.mask}`,
     };
     const outcome = await page.evaluate((a) => window.inpaint(a), attributes);
     expect(outcome.error).toBeUndefined();
     // strength absent: 0.75, int(4 x 0.75) = 3 steps run.
-    expect(outcome.request).toEqual({ prompt: CASE.prompt, negativePrompt: '', promptSyntax: 'plain', scheduler: 'euler', numInferenceSteps: 4, guidanceScale: 7.5, seed: 7, width: 128, height: 128, strength: 0.75 });
+    expect(outcome.request).toEqual({
+      prompt: CASE.prompt,
+      negativePrompt: '',
+      promptSyntax: 'plain',
+      scheduler: 'euler',
+      numInferenceSteps: 4,
+      guidanceScale: 7.5,
+      seed: 7,
+      width: 128,
+      height: 128,
+      strength: 0.75,
+    });
     const denoise = outcome.events.filter((e) => e.startsWith('denoise'));
     expect(denoise).toEqual(['denoise 1/3', 'denoise 2/3', 'denoise 3/3']);
     expect(outcome.events.filter((e) => e === 'sd-preview')).toHaveLength(3);
     expect(outcome.events.at(-1)).toBe('sd-complete');
     const png = Uint8Array.from(outcome.png!);
-    expect(parseParameters(readPngTextChunks(png).parameters)).toMatchObject({ prompt: CASE.prompt, seed: 7, steps: 4, denoisingStrength: 0.75, width: 128, height: 128 });
+    expect(parseParameters(readPngTextChunks(png).parameters)).toMatchObject({
+      prompt: CASE.prompt,
+      seed: 7,
+      steps: 4,
+      denoisingStrength: 0.75,
+      width: 128,
+      height: 128,
+    });
 
     const dir = mkdtempSync(join(tmpdir(), 'sd-element-i2i-'));
     await promisify(execFile)(process.execPath, [
-      '--import', 'tsx', 'src/cli/main.ts', 'generate', '--model', 'public/models/shapes-sd-fp32', '--prompt', CASE.prompt, '--scheduler', CASE.scheduler,
-      '--steps', String(CASE.steps), '--guidance', String(CASE.guidance), '--seed', String(CASE.seed), '--init-image', FIXTURES + CASE.init,
-      '--mask', FIXTURES + CASE.mask, '--strength', String(CASE.strength), '--out', join(dir, 'cli.png'), '--raw', join(dir, 'cli.f32'),
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'generate',
+      '--model',
+      'public/models/shapes-sd-fp32',
+      '--prompt',
+      CASE.prompt,
+      '--scheduler',
+      CASE.scheduler,
+      '--steps',
+      String(CASE.steps),
+      '--guidance',
+      String(CASE.guidance),
+      '--seed',
+      String(CASE.seed),
+      '--init-image',
+      FIXTURES + CASE.init,
+      '--mask',
+      FIXTURES + CASE.mask,
+      '--strength',
+      String(CASE.strength),
+      '--out',
+      join(dir, 'cli.png'),
+      '--raw',
+      join(dir, 'cli.f32'),
     ]);
     const cliPng = readFileSync(join(dir, 'cli.png'));
     const levels = pngLevels(png, cliPng);
@@ -178,7 +260,11 @@ describe('<sd-text-to-image> img2img / inpainting', () => {
     // Inpainting, not a copy: the masked centre changed from the init picture.
     const [init, out] = [decodePng(readFileSync(FIXTURES + CASE.init)), decodePng(png)];
     const centre = (64 * 128 + 64) * 4;
-    expect(Math.abs(init.rgba[centre] - out.rgba[centre]) + Math.abs(init.rgba[centre + 1] - out.rgba[centre + 1]) + Math.abs(init.rgba[centre + 2] - out.rgba[centre + 2])).toBeGreaterThan(0);
+    expect(
+      Math.abs(init.rgba[centre] - out.rgba[centre]) +
+        Math.abs(init.rgba[centre + 1] - out.rgba[centre + 1]) +
+        Math.abs(init.rgba[centre + 2] - out.rgba[centre + 2]),
+    ).toBeGreaterThan(0);
 
     // The same pictures given to the properties as a Blob and an ImageBitmap: the same PNG, byte for byte.
     const again = await page.evaluate((a) => window.inpaint(a, 'blob-and-bitmap'), { ...attributes, preview: null });
@@ -188,8 +274,17 @@ describe('<sd-text-to-image> img2img / inpainting', () => {
   });
 
   it('a model folder without vae_encoder/: one sd-error saying so, before its graphs or weights are fetched or any session loads', async () => {
-    const outcome = await page.evaluate((a) => window.inpaint(a), { model: '/no-encoder/', preview: null, steps: '2', 'init-image': `/fixtures/img2img/${CASE.init}`, mask: null });
-    expect(outcome.error).toEqual({ name: 'ModelFileMissingError', message: '"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.' });
+    const outcome = await page.evaluate((a) => window.inpaint(a), {
+      model: '/no-encoder/',
+      preview: null,
+      steps: '2',
+      'init-image': `/fixtures/img2img/${CASE.init}`,
+      mask: null,
+    });
+    expect(outcome.error).toEqual({
+      name: 'ModelFileMissingError',
+      message: '"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.',
+    });
     // What moved: manifest.json tried (none here), model_index.json read, the other files' sizes asked by HEAD; no file body but the index.
     const gets = noEncoderRequests.filter((r) => r.startsWith('GET ')).map((r) => r.slice(4));
     expect(gets.filter((path) => path !== 'manifest.json')).toEqual(['model_index.json']);

@@ -212,7 +212,17 @@ describe('<sd-text-to-image> (production build, library only)', () => {
     const events = (await takeRecorded()).filter((e) => e.target === 'first');
     expect(outcome.error).toBeUndefined();
     expect(outcome).toMatchObject({ ok: true, width: 128, height: 128, type: 'image/png' });
-    expect(outcome.request).toEqual({ prompt: 'a red circle on a blue background', negativePrompt: '', promptSyntax: 'a1111', seed: 42, numInferenceSteps: 2, scheduler: 'ddim', width: 128, height: 128, guidanceScale: 7.5 });
+    expect(outcome.request).toEqual({
+      prompt: 'a red circle on a blue background',
+      negativePrompt: '',
+      promptSyntax: 'a1111',
+      seed: 42,
+      numInferenceSteps: 2,
+      scheduler: 'ddim',
+      width: 128,
+      height: 128,
+      guidanceScale: 7.5,
+    });
 
     const png = Uint8Array.from(outcome.png!);
     const image = decodePng(png);
@@ -228,7 +238,15 @@ describe('<sd-text-to-image> (production build, library only)', () => {
       const element = document.getElementById('first')!;
       const root = element.shadowRoot!;
       const img = root.querySelector<HTMLImageElement>('[part="image"]')!;
-      return { busy: element.hasAttribute('busy'), src: img.src, alt: img.alt, hidden: img.hidden, naturalWidth: img.naturalWidth, status: root.querySelector('[part="status"]')!.textContent, progressHidden: root.querySelector<HTMLElement>('[part="progress"]')!.hidden };
+      return {
+        busy: element.hasAttribute('busy'),
+        src: img.src,
+        alt: img.alt,
+        hidden: img.hidden,
+        naturalWidth: img.naturalWidth,
+        status: root.querySelector('[part="status"]')!.textContent,
+        progressHidden: root.querySelector<HTMLElement>('[part="progress"]')!.hidden,
+      };
     });
     expect(view).toMatchObject({ busy: false, alt: 'a red circle on a blue background', hidden: false, naturalWidth: 128, progressHidden: true });
     expect(view.src).toMatch(/^blob:/);
@@ -247,7 +265,9 @@ describe('<sd-text-to-image> (production build, library only)', () => {
     // ...and that PNG is the engine's picture for this request: the same pipeline in Node (onnxruntime-web's
     // wasm, as the element uses on SwiftShader, see backend-choice.ts) within 3/255, pipeline.test.ts's
     // tolerance for shapes-sd pictures (up to that much if a hardware GPU ran the element on WebGPU).
-    const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('public/models/shapes-sd-fp32'), { executionProviders: ['wasm'] });
+    const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('public/models/shapes-sd-fp32'), {
+      executionProviders: ['wasm'],
+    });
     try {
       const reference = await pipeline.generate({ ...outcome.request!, seed: outcome.request!.seed ?? undefined });
       const levels = maxLevelDiff(decoded, Array.from(reference.rgba));
@@ -339,7 +359,10 @@ describe('<sd-text-to-image> (production build, library only)', () => {
       Element.assetsUrl = good;
       return { outcome, ms: performance.now() - started, busy: document.getElementById('first')!.hasAttribute('busy') };
     });
-    expect(failed.outcome).toEqual({ ok: false, error: { name: 'EngineWorkerError', message: expect.stringMatching(/^The engine's web worker \(.*nowhere\/engine\.worker\.js\) stopped: .*assets URL/) } });
+    expect(failed.outcome).toEqual({
+      ok: false,
+      error: { name: 'EngineWorkerError', message: expect.stringMatching(/^The engine's web worker \(.*nowhere\/engine\.worker\.js\) stopped: .*assets URL/) },
+    });
     expect(failed.ms).toBeLessThan(10_000);
     expect(failed.busy).toBe(false);
     const events = await takeRecorded();
@@ -357,7 +380,10 @@ describe('<sd-text-to-image> (production build, library only)', () => {
     expect(unknownModel.error).toMatchObject({ name: 'InvalidRequestError', message: expect.stringMatching(/Unknown model "shapes"/) });
     const events = await takeRecorded();
     // Nothing started: only the errors.
-    expect(events.map((e) => [e.type, e.name])).toEqual([['sd-error', 'InvalidRequestError'], ['sd-error', 'InvalidRequestError']]);
+    expect(events.map((e) => [e.type, e.name])).toEqual([
+      ['sd-error', 'InvalidRequestError'],
+      ['sd-error', 'InvalidRequestError'],
+    ]);
     const status = await page.evaluate(() => document.getElementById('second')!.shadowRoot!.querySelector('[part="status"]')!.textContent);
     expect(status).toMatch(/Unknown model "shapes"/);
 
@@ -365,18 +391,28 @@ describe('<sd-text-to-image> (production build, library only)', () => {
       const element = document.getElementById('second') as HTMLElementTagNameMap['sd-text-to-image'];
       element.setAttribute('model', 'shapes-sd');
       const running = element.generate();
-      const second = await element.generate().then(() => 'resolved', (error: Error) => `${error.name}: ${error.message}`);
+      const second = await element.generate().then(
+        () => 'resolved',
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
       // Moving the element (disconnect + connect) does not stop it; removing it does.
       element.parentElement!.append(element);
       await new Promise((resolve) => setTimeout(resolve, 0));
       const busyAfterMove = element.busy;
       const parent = element.parentElement!;
       element.remove();
-      const first = await running.then(() => 'resolved', (error: Error) => error.name);
+      const first = await running.then(
+        () => 'resolved',
+        (error: Error) => error.name,
+      );
       parent.append(element);
       return { second, busyAfterMove, first };
     });
-    expect(overlap).toEqual({ second: 'InvalidRequestError: This element is already generating: wait for sd-complete, or call cancel() first.', busyAfterMove: true, first: 'CancelledError' });
+    expect(overlap).toEqual({
+      second: 'InvalidRequestError: This element is already generating: wait for sd-complete, or call cancel() first.',
+      busyAfterMove: true,
+      first: 'CancelledError',
+    });
     expect(pageErrors).toEqual([]);
   });
 });

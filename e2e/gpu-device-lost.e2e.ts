@@ -33,14 +33,23 @@ afterAll(async () => {
 it('a lost GPU device fails the running job with GpuDeviceLostError; the next job makes new sessions from the stored weights', async () => {
   const spec = { id: 'tiny', urls: { fp32: `${server.url}tiny-sd-fp32/` } };
   const request = { prompt: 'a red circle', seed: 3, numInferenceSteps: 2, scheduler: 'ddim' as const, width: 128, height: 128 };
-  const job = (destroyAtStep?: number): Promise<JobReply> => page.evaluate(([s, r, d]) => window.engineTest.job(s, r, d), [spec, request, destroyAtStep] as const);
+  const job = (destroyAtStep?: number): Promise<JobReply> =>
+    page.evaluate(([s, r, d]) => window.engineTest.job(s, r, d), [spec, request, destroyAtStep] as const);
 
   const first = await job();
   expect(first.error).toBeUndefined();
   expect(first.fromCache).toBe(false); // downloaded into the store
 
   const lost = await job(1);
-  expect(lost).toMatchObject({ ok: false, error: { name: 'GpuDeviceLostError', message: expect.stringMatching(/^The GPU device was lost \(destroyed.*Try again: the next request makes new GPU sessions from the stored weights, without downloading them again\.$/) } });
+  expect(lost).toMatchObject({
+    ok: false,
+    error: {
+      name: 'GpuDeviceLostError',
+      message: expect.stringMatching(
+        /^The GPU device was lost \(destroyed.*Try again: the next request makes new GPU sessions from the stored weights, without downloading them again\.$/,
+      ),
+    },
+  });
   expect(lost.stages.filter((s) => s === 'denoise').length).toBeLessThan(2); // stopped during the job, not after it
 
   const again = await job();

@@ -28,7 +28,15 @@ import { startAppServer, REPO_ROOT, type AppServer } from './lib/app-server.js';
 import { launchChromium } from './lib/browser.js';
 
 const INIT = join(REPO_ROOT, 'fixtures/img2img/public/init_B.png'); // 128x128, diffusers' reference picture
-const SETTINGS = { prompt: 'a yellow star on a purple background', negativePrompt: 'blurry', scheduler: 'euler_a', steps: 8, guidance: 7.5, seed: 5, strength: 0.6 };
+const SETTINGS = {
+  prompt: 'a yellow star on a purple background',
+  negativePrompt: 'blurry',
+  scheduler: 'euler_a',
+  steps: 8,
+  guidance: 7.5,
+  seed: 5,
+  strength: 0.6,
+};
 /** Another folder for the two screenshots too (e.g. SD_SHOTS_DIR=/work/shots for a reviewer). */
 const SHOTS = process.env.SD_SHOTS_DIR ?? null;
 const work = mkdtempSync(join(tmpdir(), 'sd-img2img-e2e-'));
@@ -54,7 +62,8 @@ function recordAppEvents(): void {
   }
 }
 
-const eventsOf = (p: Page, type: string) => p.evaluate((t) => (window as unknown as { __events: AppEvent[] }).__events.filter((e) => e.type === t).map((e) => e.detail), type);
+const eventsOf = (p: Page, type: string) =>
+  p.evaluate((t) => (window as unknown as { __events: AppEvent[] }).__events.filter((e) => e.type === t).map((e) => e.detail), type);
 const lastPainted = async (p: Page) => ((await eventsOf(p, 'sd-app:mask')).at(-1)?.painted as number | undefined) ?? -1;
 
 /** The mask layer as displayed: 1 where its pixel is drawn (alpha > 0), row-major at the picture's size. */
@@ -107,12 +116,16 @@ async function screenshot(p: Page, name: string): Promise<void> {
 function folderWithoutEncoder(): string {
   const dir = join(work, 'shapes-sd-no-encoder');
   mkdirSync(dir);
-  for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder']) symlinkSync(resolve(REPO_ROOT, 'public/models/shapes-sd-fp32', part), join(dir, part));
+  for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder'])
+    symlinkSync(resolve(REPO_ROOT, 'public/models/shapes-sd-fp32', part), join(dir, part));
   return dir;
 }
 
 beforeAll(async () => {
-  server = await startAppServer({ '/no-encoder/': folderWithoutEncoder() }, (method, url) => void noEncoderRequests.push(`${method} ${url.slice('/no-encoder/'.length).split('?')[0]}`));
+  server = await startAppServer(
+    { '/no-encoder/': folderWithoutEncoder() },
+    (method, url) => void noEncoderRequests.push(`${method} ${url.slice('/no-encoder/'.length).split('?')[0]}`),
+  );
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, hasTouch: true, acceptDownloads: true });
   await context.addInitScript(recordAppEvents);
@@ -134,20 +147,25 @@ describe('the browser decoder', () => {
     // The module as Vite serves it to the app (a module script: vitest would rewrite an import() here).
     await page.addScriptTag({ type: 'module', content: "import * as decoder from '/src/browser/decode-image.ts'; window.__decoder = decoder;" });
     await page.waitForFunction(() => '__decoder' in window);
-    const decoded = await page.evaluate(async ([a, b]) => {
-      const { decodeImageBlob } = (window as unknown as { __decoder: typeof import('../src/browser/decode-image.js') }).__decoder;
-      const x = await decodeImageBlob(new Blob([new Uint8Array(a)], { type: 'image/png' }));
-      const y = await decodeImageBlob(new Blob([new Uint8Array(b)], { type: 'image/png' }));
-      const error = await decodeImageBlob(new Blob(['GIF? no: text'], { type: 'text/plain' }), 'The mask').catch((e: Error) => `${e.name}: ${e.message}`);
-      return { x: [x.width, x.height, Array.from(x.data)] as const, y: [y.width, y.height, Array.from(y.data)] as const, error };
-    }, [Array.from(translucent), Array.from(init)] as const);
+    const decoded = await page.evaluate(
+      async ([a, b]) => {
+        const { decodeImageBlob } = (window as unknown as { __decoder: typeof import('../src/browser/decode-image.js') }).__decoder;
+        const x = await decodeImageBlob(new Blob([new Uint8Array(a)], { type: 'image/png' }));
+        const y = await decodeImageBlob(new Blob([new Uint8Array(b)], { type: 'image/png' }));
+        const error = await decodeImageBlob(new Blob(['GIF? no: text'], { type: 'text/plain' }), 'The mask').catch((e: Error) => `${e.name}: ${e.message}`);
+        return { x: [x.width, x.height, Array.from(x.data)] as const, y: [y.width, y.height, Array.from(y.data)] as const, error };
+      },
+      [Array.from(translucent), Array.from(init)] as const,
+    );
     expect(decoded.x[0]).toBe(32);
     expect(decoded.x[1]).toBe(16);
     expect(decoded.x[2]).toEqual(Array.from(rgba));
     const reference = decodePng(init);
     expect([decoded.y[0], decoded.y[1]]).toEqual([reference.width, reference.height]);
     expect(decoded.y[2]).toEqual(Array.from(reference.rgba));
-    expect(decoded.error).toMatch(/^InvalidRequestError: The mask is not an image this browser can decode \(.*; its type is text\/plain\): give a PNG, JPEG or WebP file\.$/);
+    expect(decoded.error).toMatch(
+      /^InvalidRequestError: The mask is not an image this browser can decode \(.*; its type is text\/plain\): give a PNG, JPEG or WebP file\.$/,
+    );
   });
 });
 
@@ -156,7 +174,9 @@ describe('the app: inpainting with a painted mask', () => {
   let maskPng: Uint8Array;
 
   it('paints a mask with the mouse and a finger, refuses what it cannot run before any work, and makes the CLI picture for the same mask', async () => {
-    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, { timeout: 300_000 });
+    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
+      timeout: 300_000,
+    });
     const [loaded] = await eventsOf(page, 'sd-app:model-loaded');
     expect(loaded).toMatchObject({ id: 'shapes-sd', precision: 'fp32' }); // public/models/shapes-sd-fp32, the CLI's folder
     await page.fill('#prompt', SETTINGS.prompt);
@@ -177,20 +197,29 @@ describe('the app: inpainting with a painted mask', () => {
 
     // Nothing painted yet: refused at Generate, before any work.
     await page.click('#generate');
-    expect(await page.textContent('#form-errors')).toBe('Paint over the part of the picture to repaint (it shows striped), or choose "Image to image" to change all of it.');
+    expect(await page.textContent('#form-errors')).toBe(
+      'Paint over the part of the picture to repaint (it shows striped), or choose "Image to image" to change all of it.',
+    );
     expect(await page.getAttribute('#mask-canvas', 'aria-invalid')).toBe('true');
 
     // Paint: a mouse stroke, a finger's dab (pointerType touch), an eraser stroke across the first.
     await page.locator('#painter').scrollIntoViewIfNeeded();
     await setBrush(page, 20);
-    await mouseStroke(page, [[0.15, 0.2], [0.5, 0.45], [0.8, 0.3]]);
+    await mouseStroke(page, [
+      [0.15, 0.2],
+      [0.5, 0.45],
+      [0.8, 0.3],
+    ]);
     const afterStroke = await lastPainted(page);
     const dab = await at(page, 0.3, 0.8);
     await page.touchscreen.tap(dab.x, dab.y);
     const afterDab = await lastPainted(page);
     await page.check('#mask-eraser');
     await setBrush(page, 6);
-    await mouseStroke(page, [[0.5, 0.3], [0.5, 0.6]]);
+    await mouseStroke(page, [
+      [0.5, 0.3],
+      [0.5, 0.6],
+    ]);
     await page.uncheck('#mask-eraser');
     const painted = await lastPainted(page);
     expect(afterStroke).toBeGreaterThan(1000); // a 20 px brush along ~100 px of path
@@ -223,7 +252,9 @@ describe('the app: inpainting with a painted mask', () => {
     expect(await page.textContent('#form-errors')).toBe('Strength must be a number in (0, 1] (got 0).');
     await page.setInputFiles('#init-image-input', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
     await page.waitForFunction(() => document.querySelector('#image-message')?.getAttribute('data-level') === 'error');
-    expect(await page.textContent('#image-message')).toMatch(/^"notes.png" is not an image this browser can decode \(.*; its type is image\/png\): give a PNG, JPEG or WebP file\.$/);
+    expect(await page.textContent('#image-message')).toMatch(
+      /^"notes.png" is not an image this browser can decode \(.*; its type is image\/png\): give a PNG, JPEG or WebP file\.$/,
+    );
     expect(await displayedMask(page)).toEqual(mask); // the picture and its mask stay
     expect((await eventsOf(page, 'sd-app:state')).some((e) => e.state === 'generating')).toBe(false);
 
@@ -236,7 +267,12 @@ describe('the app: inpainting with a painted mask', () => {
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 540_000, polling: 250 });
     expect(await page.textContent('#progress-text')).toMatch(/^Done/);
     // Previews as for text to image: one per step that runs (int(8 x 0.6) = 4 of Euler a's 8).
-    expect((await eventsOf(page, 'sd-app:preview')).map((p) => `${p.step}/${p.totalSteps} ${p.kind}`)).toEqual(['1/4 latent', '2/4 latent', '3/4 latent', '4/4 latent']);
+    expect((await eventsOf(page, 'sd-app:preview')).map((p) => `${p.step}/${p.totalSteps} ${p.kind}`)).toEqual([
+      '1/4 latent',
+      '2/4 latent',
+      '3/4 latent',
+      '4/4 latent',
+    ]);
     appPng = Uint8Array.from(
       await page.evaluate(async () => {
         const link = document.querySelector<HTMLAnchorElement>('#gallery > li a.download')!;
@@ -244,15 +280,50 @@ describe('the app: inpainting with a painted mask', () => {
       }),
     );
     expect(parseParameters(readPngTextChunks(appPng).parameters)).toMatchObject({
-      prompt: SETTINGS.prompt, negativePrompt: SETTINGS.negativePrompt, seed: SETTINGS.seed, steps: SETTINGS.steps, sampler: 'Euler a', guidanceScale: SETTINGS.guidance, width: 128, height: 128, denoisingStrength: SETTINGS.strength,
+      prompt: SETTINGS.prompt,
+      negativePrompt: SETTINGS.negativePrompt,
+      seed: SETTINGS.seed,
+      steps: SETTINGS.steps,
+      sampler: 'Euler a',
+      guidanceScale: SETTINGS.guidance,
+      width: 128,
+      height: 128,
+      denoisingStrength: SETTINGS.strength,
     });
 
     // The CLI with the same picture, the downloaded mask and the same parameters.
     const cli = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'generate', '--model', 'public/models/shapes-sd-fp32', '--prompt', SETTINGS.prompt, '--negative-prompt', SETTINGS.negativePrompt, '--scheduler', SETTINGS.scheduler,
-        '--steps', String(SETTINGS.steps), '--guidance', String(SETTINGS.guidance), '--seed', String(SETTINGS.seed), '--init-image', INIT, '--mask', join(work, 'mask.png'), '--strength', String(SETTINGS.strength),
-        '--out', join(work, 'cli.png'), '--raw', join(work, 'cli.f32')],
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'generate',
+        '--model',
+        'public/models/shapes-sd-fp32',
+        '--prompt',
+        SETTINGS.prompt,
+        '--negative-prompt',
+        SETTINGS.negativePrompt,
+        '--scheduler',
+        SETTINGS.scheduler,
+        '--steps',
+        String(SETTINGS.steps),
+        '--guidance',
+        String(SETTINGS.guidance),
+        '--seed',
+        String(SETTINGS.seed),
+        '--init-image',
+        INIT,
+        '--mask',
+        join(work, 'mask.png'),
+        '--strength',
+        String(SETTINGS.strength),
+        '--out',
+        join(work, 'cli.png'),
+        '--raw',
+        join(work, 'cli.f32'),
+      ],
       { cwd: REPO_ROOT, encoding: 'utf8' },
     );
     if (cli.status !== 0) throw new Error(`The CLI reference failed:\n${cli.stderr}`);
@@ -263,7 +334,9 @@ describe('the app: inpainting with a painted mask', () => {
     let vsPng = 0;
     for (let i = 0; i < app8.length; i++) if (i % 4 !== 3) vsPng = Math.max(vsPng, Math.abs(app8[i] - cli8[i]));
     const vsFloat = pngLevelError(appPng, new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4));
-    console.log(`inpaint, app (wasm in Chromium) vs CLI (wasm in Node), ${painted} pixels painted: max |app PNG - CLI PNG| = ${vsPng}/255, vs the CLI's float image rounded = ${vsFloat}/255`);
+    console.log(
+      `inpaint, app (wasm in Chromium) vs CLI (wasm in Node), ${painted} pixels painted: max |app PNG - CLI PNG| = ${vsPng}/255, vs the CLI's float image rounded = ${vsFloat}/255`,
+    );
     expect(vsPng).toBeLessThanOrEqual(1);
     expect(vsFloat).toBeLessThanOrEqual(1);
     // The repainted part changed and the kept part stayed near the picture (a sanity check, not the parity bound).
@@ -280,7 +353,11 @@ describe('the app: inpainting with a painted mask', () => {
     expect(await page.textContent('#drop-message')).toContain(`It was made from a picture (denoising strength ${SETTINGS.strength}, restored)`);
 
     const pictures = (await eventsOf(page, 'sd-app:picture')).length;
-    await page.locator('#gallery > li').first().getByRole('button', { name: /^Use as the picture to start from/ }).click();
+    await page
+      .locator('#gallery > li')
+      .first()
+      .getByRole('button', { name: /^Use as the picture to start from/ })
+      .click();
     await page.waitForFunction((n) => (window as unknown as { __events: AppEvent[] }).__events.filter((e) => e.type === 'sd-app:picture').length > n, pictures);
     expect(await page.textContent('#image-message')).toBe(`The gallery image (seed ${SETTINGS.seed}), 128x128: the output takes this size.`);
     expect(await lastPainted(page)).toBe(0); // a new picture starts with an empty mask
@@ -328,7 +405,10 @@ describe('the app: inpainting with a painted mask', () => {
     // Loaded with Load (text to image needs no encoder): the mode hint names it; Generate in a picture
     // mode is refused in the form before any work (no state change, no request).
     await page.click('#load-model');
-    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, { timeout: 300_000, polling: 250 });
+    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
+      timeout: 300_000,
+      polling: 250,
+    });
     expect(await page.textContent('#mode-hint')).toBe(refusal); // the engine's one refusal (model-parts.ts), on every surface
     await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000, polling: 250 });
     await clearEvents();
@@ -353,14 +433,21 @@ describe('the mask painter at phone width', () => {
 
   it('paints with a finger drag (touch events, no page scroll) and fits the screen', async () => {
     // Once the page has settled (banner, model status), so only the finger could move the painter.
-    await phone.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, { timeout: 300_000 });
+    await phone.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
+      timeout: 300_000,
+    });
     await phone.selectOption('#mode', 'inpaint');
     await phone.setInputFiles('#init-image-input', INIT);
     await phone.waitForSelector('#painter:not([hidden])');
     await phone.locator('#painter').scrollIntoViewIfNeeded();
     const before = await phone.evaluate(() => [scrollY, document.querySelector('#mask-canvas')!.getBoundingClientRect().top]);
     const cdp = await phone.context().newCDPSession(phone);
-    const path = [[0.2, 0.7], [0.4, 0.55], [0.6, 0.6], [0.85, 0.4]] as const;
+    const path = [
+      [0.2, 0.7],
+      [0.4, 0.55],
+      [0.6, 0.6],
+      [0.85, 0.4],
+    ] as const;
     const points = await Promise.all(path.map(([fx, fy]) => at(phone, fx, fy)));
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [points[0]] });
     for (let k = 1; k < points.length; k++) {

@@ -55,16 +55,26 @@ beforeAll(async () => {
   mkdirSync(project);
 
   // 1. Build and pack, as `npm run build && npm pack` would, without touching this repository's dist/.
-  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build-package.mjs'), '--out', stage], { stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } });
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build-package.mjs'), '--out', stage], {
+    stdio: 'pipe',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   for (const file of ['package.json', 'README.md', 'LICENSE']) cpSync(join(REPO_ROOT, file), join(stage, file));
-  const json = execFileSync(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: stage, encoding: 'utf8', env: { ...process.env, ...QUIET } });
+  const json = execFileSync(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+    cwd: stage,
+    encoding: 'utf8',
+    env: { ...process.env, ...QUIET },
+  });
   packed = (JSON.parse(json) as PackResult[])[0];
 
   // 2. An empty project that installs the tarball, offline.
   const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const links = Object.fromEntries(Object.keys(manifest.dependencies).map((name) => [name, `file:${join(REPO_ROOT, 'node_modules', name)}`]));
   const overrides = Object.fromEntries(Object.keys(manifest.dependencies).map((name) => [name, `$${name}`]));
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'sd-web-consumer', private: true, type: 'module', dependencies: links, overrides }, null, 2));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'sd-web-consumer', private: true, type: 'module', dependencies: links, overrides }, null, 2),
+  );
   const install = inProject(NPM, ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', join(work, packed.filename)]);
   if (install.status !== 0) throw new Error(`npm install of the tarball failed:\n${install.stderr}`);
   // The consumer's files (e2e/package/: generate.mjs, import-element.mjs, consumer.ts and its tsconfig).
@@ -112,7 +122,18 @@ describe('the npm package (packed, installed into an empty project)', () => {
   });
 
   it('sd-web/engine + sd-web/node generate in Node on wasm what diffusers computes (tiny-sd fp32, pndm 10 steps: latents rel L2 <= 1e-4, image max abs <= 2e-3)', () => {
-    const refs = readJson<{ latents: { file: string }; cases: { scheduler: string; steps: number; guidance: number; prompt: string; negative_prompt: string; image: { file: string }; final_latents: { file: string } }[] }>('fixtures/refs/manifest.json');
+    const refs = readJson<{
+      latents: { file: string };
+      cases: {
+        scheduler: string;
+        steps: number;
+        guidance: number;
+        prompt: string;
+        negative_prompt: string;
+        image: { file: string };
+        final_latents: { file: string };
+      }[];
+    }>('fixtures/refs/manifest.json');
     const c = refs.cases.find((entry) => entry.scheduler === 'pndm')!;
     const request = {
       prompt: c.prompt,
@@ -128,7 +149,11 @@ describe('the npm package (packed, installed into an empty project)', () => {
     const run = inProject(process.execPath, ['generate.mjs', join(REPO_ROOT, 'fixtures/tiny-sd-fp32'), 'request.json', 'out']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ width: 128, height: 128, request: { prompt: c.prompt, numInferenceSteps: c.steps, guidanceScale: c.guidance } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      width: 128,
+      height: 128,
+      request: { prompt: c.prompt, numInferenceSteps: c.steps, guidanceScale: c.guidance },
+    });
     expect(relativeL2(readF32(join(project, 'out.latents.f32')), readF32(join('fixtures', c.final_latents.file)))).toBeLessThan(1e-4);
     expect(maxAbsDiff(readF32(join(project, 'out.image.f32')), readF32(join('fixtures', c.image.file)))).toBeLessThan(2e-3);
   });
@@ -143,7 +168,9 @@ describe('the npm package (packed, installed into an empty project)', () => {
       workerStarted: false,
       hasDocument: false,
     });
-    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/sd-web', 'dist/custom-elements.json'), 'utf8')) as { modules: { declarations: { tagName?: string }[] }[] };
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/sd-web', 'dist/custom-elements.json'), 'utf8')) as {
+      modules: { declarations: { tagName?: string }[] }[];
+    };
     expect(manifest.modules[0].declarations[0].tagName).toBe('sd-text-to-image');
     const installed = JSON.parse(readFileSync(join(project, 'node_modules/sd-web/package.json'), 'utf8')) as { customElements: string };
     expect(existsSync(join(project, 'node_modules/sd-web', installed.customElements))).toBe(true);
@@ -156,21 +183,56 @@ describe('the npm package (packed, installed into an empty project)', () => {
   });
 
   it('npx sd-web generate writes a PNG with the bundled demo model; a bad model folder is a one-line error with exit code 2', () => {
-    const run = inProject(NPM, ['exec', '--offline', '--', 'sd-web', 'generate', '--prompt', 'a red circle on a blue background', '--steps', '2', '--seed', '3', '--out', 'cli.png']);
+    const run = inProject(NPM, [
+      'exec',
+      '--offline',
+      '--',
+      'sd-web',
+      'generate',
+      '--prompt',
+      'a red circle on a blue background',
+      '--steps',
+      '2',
+      '--seed',
+      '3',
+      '--out',
+      'cli.png',
+    ]);
     expect(run.status, run.stderr).toBe(0);
     const png = new Uint8Array(readFileSync(join(project, 'cli.png')));
     const image = decodePng(png);
     expect([image.width, image.height]).toEqual([128, 128]);
     expect(readPngTextChunks(png).parameters).toMatch(/^a red circle on a blue background\nSteps: 2, Sampler: PNDM, CFG scale: 7\.5, Seed: 3, Size: 128x128/);
 
-    const bad = inProject(NPM, ['exec', '--offline', '--', 'sd-web', 'generate', '--model', join(project, 'no-such-model'), '--prompt', 'x', '--out', 'bad.png']);
+    const bad = inProject(NPM, [
+      'exec',
+      '--offline',
+      '--',
+      'sd-web',
+      'generate',
+      '--model',
+      join(project, 'no-such-model'),
+      '--prompt',
+      'x',
+      '--out',
+      'bad.png',
+    ]);
     expect(bad.status).toBe(2);
-    expect(bad.stderr.trim().split('\n').filter((line) => !line.startsWith('npm warn'))).toEqual([expect.stringMatching(/^ModelFileMissingError: .*no-such-model.* has no model_index\.json/)]);
+    expect(
+      bad.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => !line.startsWith('npm warn')),
+    ).toEqual([expect.stringMatching(/^ModelFileMissingError: .*no-such-model.* has no model_index\.json/)]);
   });
 
   it('examples/vite builds against the installed package (the element bundled; its worker, ORT runtime and demo model copied to dist/sd-web/ untouched) and its page starts the engine worker from there', async () => {
     const app = join(project, 'vite-app');
-    const run = spawnSync(process.execPath, [join(project, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
+    const run = spawnSync(process.execPath, [join(project, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: app,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
     expect(run.status, run.stderr).toBe(0);
     const lib = join(project, 'node_modules/sd-web/dist/lib');
     for (const file of ['engine.worker.js', 'define.js', 'ort/ort-wasm-simd-threaded.asyncify.wasm', 'models/shapes-sd-fp32/unet/weights.pb']) {
@@ -179,7 +241,10 @@ describe('the npm package (packed, installed into an empty project)', () => {
     // The page's bundle holds the element and starts the worker from assetsUrl; Vite did not re-bundle the worker or ORT.
     const assets = readdirSync(join(app, 'dist/assets'));
     expect(assets.filter((name) => /worker|\.wasm$|\.mjs$/.test(name))).toEqual([]);
-    const bundle = assets.filter((name) => name.endsWith('.js')).map((name) => readFileSync(join(app, 'dist/assets', name), 'utf8')).join('\n');
+    const bundle = assets
+      .filter((name) => name.endsWith('.js'))
+      .map((name) => readFileSync(join(app, 'dist/assets', name), 'utf8'))
+      .join('\n');
     expect(bundle).toContain('sd-text-to-image');
     expect(bundle).toContain('engine.worker.js');
     expect(bundle).toContain('sd-web/');

@@ -41,7 +41,9 @@ function publish(path: string, content: string): void {
 function cachedRevisions(name: string): Promise<Record<string, string | null>> {
   return page.evaluate(async (cacheName) => {
     const cache = await caches.open(cacheName);
-    const entries = await Promise.all((await cache.keys()).map(async (request) => [new URL(request.url).pathname.slice(1), (await cache.match(request))!.headers.get('X-SD-Revision')]));
+    const entries = await Promise.all(
+      (await cache.keys()).map(async (request) => [new URL(request.url).pathname.slice(1), (await cache.match(request))!.headers.get('X-SD-Revision')]),
+    );
     return Object.fromEntries(entries) as Record<string, string | null>;
   }, name);
 }
@@ -117,6 +119,8 @@ describe('PWA update (production build)', () => {
     expect(requests).toContain('/sw.js');
     const wasm = 'ort/ort-wasm-simd-threaded.asyncify.wasm';
     expect(next.urls).toContain(wasm);
-    console.log(`update: fetched ${fetched.join(', ')} (${bytes(fetched.map((url) => url.slice(1)))} bytes) of ${next.urls.length} precached files (${bytes(next.urls)} bytes; ${wasm} ${bytes([wasm])} bytes copied from the old cache)`);
+    console.log(
+      `update: fetched ${fetched.join(', ')} (${bytes(fetched.map((url) => url.slice(1)))} bytes) of ${next.urls.length} precached files (${bytes(next.urls)} bytes; ${wasm} ${bytes([wasm])} bytes copied from the old cache)`,
+    );
   });
 });

@@ -36,9 +36,12 @@ function readPrecacheManifest(dir: string): PrecacheManifest {
 
 /** Waits for the app's <body data-state> to be `state`; fails early with the app's message on 'error'. */
 async function waitForAppState(state: string, timeout = 300_000): Promise<void> {
-  const handle = await page.waitForFunction((wanted) => ['error', wanted].includes(document.body.dataset.state ?? '') && document.body.dataset.state, state, { timeout });
+  const handle = await page.waitForFunction((wanted) => ['error', wanted].includes(document.body.dataset.state ?? '') && document.body.dataset.state, state, {
+    timeout,
+  });
   const reached = await handle.jsonValue();
-  if (reached === 'error') throw new Error(`The app failed: ${await page.locator('#progress-text').textContent()} ${await page.locator('#form-errors').textContent()}`);
+  if (reached === 'error')
+    throw new Error(`The app failed: ${await page.locator('#progress-text').textContent()} ${await page.locator('#form-errors').textContent()}`);
 }
 
 /** Fills the form for a quick generation and submits it; resolves with the sd-app:image detail. */
@@ -47,7 +50,12 @@ async function generate(values: { steps: number; seed: number }): Promise<{ seed
   await page.fill('#steps', String(values.steps));
   await page.fill('#guidance-scale', '1');
   await page.fill('#seed', String(values.seed));
-  const image = page.evaluate(() => new Promise<{ seed: number; width: number; height: number }>((resolve) => document.addEventListener('sd-app:image', (event) => resolve((event as CustomEvent).detail), { once: true })));
+  const image = page.evaluate(
+    () =>
+      new Promise<{ seed: number; width: number; height: number }>((resolve) =>
+        document.addEventListener('sd-app:image', (event) => resolve((event as CustomEvent).detail), { once: true }),
+      ),
+  );
   await page.click('#generate');
   return image;
 }
@@ -94,7 +102,15 @@ describe('the app as a PWA (production build)', () => {
     });
     expect(caches.names).toEqual([`sd-web-precache-${manifest.version}`]);
     expect(caches.entries[0].sort()).toEqual(manifest.urls.map((path) => new URL(path, server!.url).href).sort());
-    expect(manifest.urls).toEqual(expect.arrayContaining(['index.html', 'manifest.webmanifest', 'icons/icon-192.png', 'ort/ort-wasm-simd-threaded.asyncify.wasm', 'ort/ort-wasm-simd-threaded.asyncify.mjs']));
+    expect(manifest.urls).toEqual(
+      expect.arrayContaining([
+        'index.html',
+        'manifest.webmanifest',
+        'icons/icon-192.png',
+        'ort/ort-wasm-simd-threaded.asyncify.wasm',
+        'ort/ort-wasm-simd-threaded.asyncify.mjs',
+      ]),
+    );
     expect(manifest.urls.some((path) => path.startsWith('engine.worker-'))).toBe(true);
     expect(manifest.urls.filter((path) => /models\/|\.onnx$|\.pb$/.test(path))).toEqual([]);
     expect(caches.isolated).toBe(true);
@@ -149,7 +165,10 @@ describe('the app as a PWA (production build)', () => {
     await page.waitForFunction(() => document.body.dataset.state === 'generating');
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
     await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.waiting != null, undefined, { timeout: 300_000, polling: 250 });
-    const whileBusy = await page.evaluate(() => ({ state: document.body.dataset.state, prompt: document.querySelector('sd-update-prompt')?.checkVisibility() ?? false }));
+    const whileBusy = await page.evaluate(() => ({
+      state: document.body.dataset.state,
+      prompt: document.querySelector('sd-update-prompt')?.checkVisibility() ?? false,
+    }));
     expect(whileBusy).toEqual({ state: 'generating', prompt: false });
     expect(await controllerVersion()).toBe(manifest.version);
 

@@ -19,7 +19,16 @@ import { safetyModelDir } from '../src/testing/safety-model.js';
 import { launchChromium } from './lib/browser.js';
 import { productionBuild, startPreview, type ProductionServer } from './lib/production-server.js';
 
-interface Case { id: string; prompt: string; seed: number; steps: number; guidance: number; scheduler: string; nsfw_content_detected: boolean; image?: { file: string } }
+interface Case {
+  id: string;
+  prompt: string;
+  seed: number;
+  steps: number;
+  guidance: number;
+  scheduler: string;
+  nsfw_content_detected: boolean;
+  image?: { file: string };
+}
 const { cases } = readJson<{ cases: Case[] }>('fixtures/safety/cases.json');
 const flagged = cases.find((c) => c.id === 'c0')!;
 const kept = cases.find((c) => c.id === 'c2')!;
@@ -56,7 +65,10 @@ describe('the app with a model that has a safety checker', () => {
     await context.addInitScript(recordAppEvents);
     const page = await context.newPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, { timeout: 300_000, polling: 250 });
+    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
+      timeout: 300_000,
+      polling: 250,
+    });
     expect(await page.isChecked('#safety-checker')).toBe(true);
     await page.selectOption('#model', 'custom');
     await page.fill('#custom-url', `${server.url}safety-model/`);
@@ -74,18 +86,24 @@ describe('the app with a model that has a safety checker', () => {
       await page.fill('#height', '128');
       await page.click('#generate');
       // The job's end: the first done / error state after it started loading or generating.
-      await page.waitForFunction(() => {
-        const states = (window as unknown as { __events: AppEvent[] }).__events.filter((e) => e.type === 'sd-app:state').map((e) => String(e.detail.state));
-        const started = states.findIndex((state) => state === 'loading' || state === 'generating');
-        return started >= 0 && states.slice(started).some((state) => state === 'done' || state === 'error');
-      }, null, { timeout: 300_000, polling: 250 });
+      await page.waitForFunction(
+        () => {
+          const states = (window as unknown as { __events: AppEvent[] }).__events.filter((e) => e.type === 'sd-app:state').map((e) => String(e.detail.state));
+          const started = states.findIndex((state) => state === 'loading' || state === 'generating');
+          return started >= 0 && states.slice(started).some((state) => state === 'done' || state === 'error');
+        },
+        null,
+        { timeout: 300_000, polling: 250 },
+      );
       return events(page);
     };
 
     const first = await run(flagged);
     expect(first.filter((e) => e.type === 'sd-app:image')).toEqual([]);
     expect(first.filter((e) => e.type === 'sd-app:withheld').map((e) => e.detail)).toEqual([{ seed: flagged.seed, batchIndex: 0 }]);
-    expect(await page.textContent('#gallery .gallery-item.withheld')).toBe(`Withheld by the safety checker` + `Seed ${flagged.seed} · try another seed or prompt`);
+    expect(await page.textContent('#gallery .gallery-item.withheld')).toBe(
+      `Withheld by the safety checker` + `Seed ${flagged.seed} · try another seed or prompt`,
+    );
     expect(await page.locator('#gallery img').count()).toBe(0);
     expect(await page.getAttribute('#gallery', 'data-count')).not.toBe('1');
     const blank = await page.evaluate(() => {
@@ -112,21 +130,40 @@ describe('<sd-text-to-image> with a model that has a safety checker', () => {
     await page.goto(`${server.url}examples/element.html`);
     await page.waitForFunction(() => customElements.get('sd-text-to-image') !== undefined);
     const generate = (c: Case, extra: Record<string, string> = {}) =>
-      page.evaluate(async ([attributes]) => {
-        const element = document.getElementById('first') as HTMLElementTagNameMap['sd-text-to-image'];
-        for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-        const fired: string[] = [];
-        const errors: { name: string; message: string }[] = [];
-        const onEvent = (event: Event) => {
-          if (event.type === 'sd-error') errors.push((event as CustomEvent<{ name: string; message: string }>).detail);
-          if (event.type === 'sd-complete' || event.type === 'sd-error') fired.push(event.type);
-        };
-        element.addEventListener('sd-complete', onEvent);
-        element.addEventListener('sd-error', onEvent);
-        const png = await element.generate().then(async (r) => Array.from(new Uint8Array(await r.blob.arrayBuffer())), () => null);
-        const image = element.shadowRoot!.querySelector('[part~="image"]') as HTMLImageElement;
-        return { png, fired, errors, imageShown: !image.hidden && image.getAttribute('src') !== null, result: element.result !== null };
-      }, [{ model: `${server.url}safety-model/`, prompt: c.prompt, 'prompt-syntax': 'plain', scheduler: c.scheduler, steps: String(c.steps), guidance: String(c.guidance), seed: String(c.seed), width: '128', height: '128', ...extra }] as const);
+      page.evaluate(
+        async ([attributes]) => {
+          const element = document.getElementById('first') as HTMLElementTagNameMap['sd-text-to-image'];
+          for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+          const fired: string[] = [];
+          const errors: { name: string; message: string }[] = [];
+          const onEvent = (event: Event) => {
+            if (event.type === 'sd-error') errors.push((event as CustomEvent<{ name: string; message: string }>).detail);
+            if (event.type === 'sd-complete' || event.type === 'sd-error') fired.push(event.type);
+          };
+          element.addEventListener('sd-complete', onEvent);
+          element.addEventListener('sd-error', onEvent);
+          const png = await element.generate().then(
+            async (r) => Array.from(new Uint8Array(await r.blob.arrayBuffer())),
+            () => null,
+          );
+          const image = element.shadowRoot!.querySelector('[part~="image"]') as HTMLImageElement;
+          return { png, fired, errors, imageShown: !image.hidden && image.getAttribute('src') !== null, result: element.result !== null };
+        },
+        [
+          {
+            model: `${server.url}safety-model/`,
+            prompt: c.prompt,
+            'prompt-syntax': 'plain',
+            scheduler: c.scheduler,
+            steps: String(c.steps),
+            guidance: String(c.guidance),
+            seed: String(c.seed),
+            width: '128',
+            height: '128',
+            ...extra,
+          },
+        ] as const,
+      );
 
     const withheld = await generate(flagged);
     expect(withheld.png).toBeNull();

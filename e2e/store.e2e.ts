@@ -33,7 +33,9 @@ const FILES = [
   'vae_encoder/model.onnx',
 ];
 const fixture = (path: string) => readFileSync(FIXTURE + path);
-const EXPECTED = Object.fromEntries(FILES.map((path) => [path, { size: fixture(path).length, sha256: createHash('sha256').update(fixture(path)).digest('hex') }]));
+const EXPECTED = Object.fromEntries(
+  FILES.map((path) => [path, { size: fixture(path).length, sha256: createHash('sha256').update(fixture(path)).digest('hex') }]),
+);
 const WEIGHTS_SIZE = EXPECTED[WEIGHTS]!.size;
 
 type Read = { files: Record<string, { size: number; sha256: string }>; repairs: number[] };
@@ -94,7 +96,12 @@ describe('weight store in Chromium (module worker, IndexedDB)', () => {
       received = Math.max(received, received - Math.min(RESUME_OVERLAP, received) + entry.delivered);
     }
     expect(received).toBe(WEIGHTS_SIZE);
-    console.log(`[store.e2e] Range starts after the cuts: ${requests.slice(1).map((r) => r.start).join(', ')}; bytes sent twice (lost in flight): ${requests.reduce((s, r) => s + r.bytesSent, 0) - WEIGHTS_SIZE}`);
+    console.log(
+      `[store.e2e] Range starts after the cuts: ${requests
+        .slice(1)
+        .map((r) => r.start)
+        .join(', ')}; bytes sent twice (lost in flight): ${requests.reduce((s, r) => s + r.bytesSent, 0) - WEIGHTS_SIZE}`,
+    );
 
     const read = await storeCall<Read>(page, 'read', { ...m, id: model.id, paths: FILES });
     expect(sizesAndDigests(read.files)).toEqual(EXPECTED);
@@ -133,16 +140,25 @@ describe('weight store in Chromium (module worker, IndexedDB)', () => {
 
     const missingPart = fresh();
     server.fault(`${missingPart.label}/unet/model.onnx`, { status: 404 });
-    expect(await storeError(page, 'download', missingPart)).toMatchObject({ name: 'ModelFileMissingError', message: expect.stringContaining('unet/model.onnx is missing') });
+    expect(await storeError(page, 'download', missingPart)).toMatchObject({
+      name: 'ModelFileMissingError',
+      message: expect.stringContaining('unet/model.onnx is missing'),
+    });
     expect(gets(WEIGHTS, missingPart.label)).toHaveLength(0); // failed while planning, before the big file
 
     const html = fresh();
     server.fault(`${html.label}/unet/model.onnx`, { body: '<!doctype html><title>Sign in</title>', contentType: 'application/octet-stream' });
-    expect(await storeError(page, 'download', html)).toMatchObject({ name: 'ModelFormatError', message: expect.stringContaining('HTML page instead of unet/model.onnx') });
+    expect(await storeError(page, 'download', html)).toMatchObject({
+      name: 'ModelFormatError',
+      message: expect.stringContaining('HTML page instead of unet/model.onnx'),
+    });
 
     const garbage = fresh();
     server.fault(`${garbage.label}/text_encoder/model.onnx`, { body: new Uint8Array(5000).fill(0xff) });
-    expect(await storeError(page, 'download', garbage)).toMatchObject({ name: 'ModelFormatError', message: expect.stringContaining('is not an ONNX model (it starts with bytes ff ff ff ff') });
+    expect(await storeError(page, 'download', garbage)).toMatchObject({
+      name: 'ModelFormatError',
+      message: expect.stringContaining('is not an ONNX model (it starts with bytes ff ff ff ff'),
+    });
 
     const lfs = fresh();
     server.fault(`${lfs.label}/${WEIGHTS}`, { body: 'version https://git-lfs.github.com/spec/v1\noid sha256:9f1c\nsize 4390912\n' });
@@ -187,7 +203,11 @@ describe('weight store in Chromium (module worker, IndexedDB)', () => {
     const { model } = await storeCall<{ model: StoredModel }>(second, 'download', m);
     const later = server.log.slice(seen).filter((r) => r.label === m.label && r.method === 'GET');
     expect(later.find((r) => r.path === WEIGHTS)?.range).toBe(resumeAt(stored.storedBytes));
-    for (const path of doneBefore) expect(later.map((r) => r.path), path).not.toContain(path);
+    for (const path of doneBefore)
+      expect(
+        later.map((r) => r.path),
+        path,
+      ).not.toContain(path);
     const read = await storeCall<Read>(second, 'read', { ...m, id: model.id, paths: FILES });
     expect(sizesAndDigests(read.files)).toEqual(EXPECTED);
     await second.close();
@@ -256,10 +276,12 @@ describe('weight store in Chromium (module worker, IndexedDB)', () => {
     const repaired = await storeCall<Read>(page, 'read', { ...m, id: model.id, paths: [WEIGHTS] });
     expect(repaired.repairs).toEqual([4, 30]);
     expect(repaired.files[WEIGHTS]).toMatchObject(EXPECTED[WEIGHTS]!);
-    expect(server.log.slice(seen).filter((r) => r.method === 'GET').map((r) => `${r.path} ${r.range} ${r.status}`)).toEqual([
-      `${WEIGHTS} bytes=400000-499999 206`,
-      `${WEIGHTS} bytes=3000000-3099999 206`,
-    ]);
+    expect(
+      server.log
+        .slice(seen)
+        .filter((r) => r.method === 'GET')
+        .map((r) => `${r.path} ${r.range} ${r.status}`),
+    ).toEqual([`${WEIGHTS} bytes=400000-499999 206`, `${WEIGHTS} bytes=3000000-3099999 206`]);
     const again = await storeCall<Read>(page, 'read', { ...m, id: model.id, paths: [WEIGHTS], offline: true });
     expect(again.repairs).toEqual([]);
     await page.close();

@@ -70,7 +70,13 @@ function commentText(comment: string | ts.NodeArray<ts.JSDocComment> | undefined
 
 /** The JSDoc description (text before the tags) of a node, on one line. */
 function description(node: ts.Node): string {
-  return oneLine(ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc).map((doc) => commentText(doc.comment)).join(' '));
+  return oneLine(
+    ts
+      .getJSDocCommentsAndTags(node)
+      .filter(ts.isJSDoc)
+      .map((doc) => commentText(doc.comment))
+      .join(' '),
+  );
 }
 
 /** `@tag a, b - text` → [{name: 'a', text}, {name: 'b', text}] for every `@tag` on `node`. */
@@ -109,7 +115,8 @@ function eventDetailTypes(source: ts.SourceFile): Map<string, string> {
 }
 
 const isStatic = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
-const isPublicName = (name: ts.PropertyName | undefined): name is ts.Identifier => name !== undefined && ts.isIdentifier(name) && !SKIPPED_MEMBERS.has(name.text);
+const isPublicName = (name: ts.PropertyName | undefined): name is ts.Identifier =>
+  name !== undefined && ts.isIdentifier(name) && !SKIPPED_MEMBERS.has(name.text);
 
 function members(cls: ts.ClassDeclaration, source: ts.SourceFile): Member[] {
   const result: Member[] = [];
@@ -119,10 +126,20 @@ function members(cls: ts.ClassDeclaration, source: ts.SourceFile): Member[] {
     const name = member.name.text;
     const common = { name, description: description(member), ...(isStatic(member) ? { static: true } : {}) };
     if (ts.isGetAccessorDeclaration(member)) {
-      result.push({ kind: 'field', ...common, ...(member.type ? { type: { text: member.type.getText(source) } } : {}), ...(setters.has(name) ? {} : { readonly: true }) });
+      result.push({
+        kind: 'field',
+        ...common,
+        ...(member.type ? { type: { text: member.type.getText(source) } } : {}),
+        ...(setters.has(name) ? {} : { readonly: true }),
+      });
     } else if (ts.isPropertyDeclaration(member)) {
       const readonly = (ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.ReadonlyKeyword);
-      result.push({ kind: 'field', ...common, ...(member.type ? { type: { text: member.type.getText(source) } } : {}), ...(readonly ? { readonly: true } : {}) });
+      result.push({
+        kind: 'field',
+        ...common,
+        ...(member.type ? { type: { text: member.type.getText(source) } } : {}),
+        ...(readonly ? { readonly: true } : {}),
+      });
     } else if (ts.isMethodDeclaration(member)) {
       result.push({ kind: 'method', ...common, ...(member.type ? { return: { type: { text: member.type.getText(source) } } } : {}) });
     }
@@ -141,7 +158,11 @@ export function customElementsManifest(): CustomElementsManifest {
   const source = parse(ELEMENT_SOURCE);
   const cls = findClass(source);
   const doc = documented(source, cls);
-  const fields = new Map(members(cls, source).filter((m) => m.kind === 'field' && !m.static).map((m) => [m.name, m]));
+  const fields = new Map(
+    members(cls, source)
+      .filter((m) => m.kind === 'field' && !m.static)
+      .map((m) => [m.name, m]),
+  );
 
   const attributes: Attribute[] = tagged(doc, 'attr').flatMap(({ names, text }) =>
     names.map((name) => {
@@ -193,7 +214,8 @@ export function customElementsManifest(): CustomElementsManifest {
           {
             kind: 'function',
             name: define.name,
-            description: 'Registers <sd-text-to-image> (once per tag) and sets where its files are (assetsUrl: a copy of dist/lib/; default: the folder of this module).',
+            description:
+              'Registers <sd-text-to-image> (once per tag) and sets where its files are (assetsUrl: a copy of dist/lib/; default: the folder of this module).',
             parameters: [{ name: 'options', optional: true, type: { text: '{ tag?: string; assetsUrl?: string | URL; registry?: CustomElementRegistry }' } }],
             return: { type: { text: `typeof ${CLASS_NAME}` } },
           },

@@ -67,7 +67,11 @@ export function drawIcon(size: number, options: { maskable: boolean }): Uint8Cla
 
 const out = fileURLToPath(new URL('../public/icons/', import.meta.url));
 mkdirSync(out, { recursive: true });
-for (const [name, size, maskable] of [['icon-192.png', 192, false], ['icon-512.png', 512, false], ['icon-maskable-512.png', 512, true]] as const) {
+for (const [name, size, maskable] of [
+  ['icon-192.png', 192, false],
+  ['icon-512.png', 512, false],
+  ['icon-maskable-512.png', 512, true],
+] as const) {
   const png = await encodePng(drawIcon(size, { maskable }), size, size, { dropOpaqueAlpha: true });
   writeFileSync(out + name, png);
   console.log(`${name}: ${size}x${size}, ${png.length} bytes`);

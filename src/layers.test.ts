@@ -31,7 +31,11 @@ describe('layers', () => {
     ['src/app', ['core', 'engine', 'protocol', 'browser', 'presets', 'pwa']],
     ['src/element', ['core', 'engine', 'protocol', 'browser', 'presets']],
   ])('%s imports only from %j (and itself)', (dir, allowed) => {
-    const offending = sources(dir).flatMap((file) => importedFolders(file).filter((folder) => folder !== relative('src', dir) && !allowed.includes(folder)).map((folder) => `${file} -> ${folder}`));
+    const offending = sources(dir).flatMap((file) =>
+      importedFolders(file)
+        .filter((folder) => folder !== relative('src', dir) && !allowed.includes(folder))
+        .map((folder) => `${file} -> ${folder}`),
+    );
     expect(offending).toEqual([]);
   });
 

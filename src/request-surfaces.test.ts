@@ -40,11 +40,34 @@ const CASES: Case[] = [
   { field: 'seed', cli: ['--seed=-2'], form: { seed: -2 }, attributes: { seed: '-2' } },
   { field: 'scheduler', cli: ['--scheduler', 'k_lms'], form: { scheduler: 'k_lms' as FormValues['scheduler'] }, attributes: { scheduler: 'k_lms' } },
   { field: 'eta', cli: ['--eta', '1.5'], form: { eta: 1.5 }, attributes: { eta: '1.5' } },
-  { field: 'timestepSpacing', cli: ['--timestep-spacing', 'karras'], form: { timestepSpacing: 'karras' as FormValues['timestepSpacing'] }, attributes: { 'timestep-spacing': 'karras' } },
+  {
+    field: 'timestepSpacing',
+    cli: ['--timestep-spacing', 'karras'],
+    form: { timestepSpacing: 'karras' as FormValues['timestepSpacing'] },
+    attributes: { 'timestep-spacing': 'karras' },
+  },
 ];
 
 const formValues: FormValues = {
-  modelId: 'shapes-sd', customUrl: '', prompt: 'a red circle', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'pndm', steps: 20, guidanceScale: 7.5, eta: 0, timestepSpacing: '', seed: 1, width: 128, height: 128, batchCount: 1, vaeDecodeEvery: 0, preview: 'tiny', decoder: 'full', mode: 'txt2img', strength: 0.75,
+  modelId: 'shapes-sd',
+  customUrl: '',
+  prompt: 'a red circle',
+  negativePrompt: '',
+  promptSyntax: 'a1111',
+  scheduler: 'pndm',
+  steps: 20,
+  guidanceScale: 7.5,
+  eta: 0,
+  timestepSpacing: '',
+  seed: 1,
+  width: 128,
+  height: 128,
+  batchCount: 1,
+  vaeDecodeEvery: 0,
+  preview: 'tiny',
+  decoder: 'full',
+  mode: 'txt2img',
+  strength: 0.75,
 };
 
 function caught(run: () => unknown): { name?: string; field?: string; message?: string } {
@@ -67,19 +90,31 @@ describe('the same bad request on every surface', () => {
     const [expected] = validateRequest({ ...request, ...fromForm(c.form) }, geometry);
     expect(expected.field).toBe(c.field);
 
-    const cli = await generateCommand(['--model', MODEL, '--prompt', 'a red circle', '--seed', '1', '--out', out, ...c.cli]).then(() => ({}), (error: Error) => error);
+    const cli = await generateCommand(['--model', MODEL, '--prompt', 'a red circle', '--seed', '1', '--out', out, ...c.cli]).then(
+      () => ({}),
+      (error: Error) => error,
+    );
     expect(cli).toMatchObject({ name: 'InvalidRequestError', field: c.field, message: `--${FLAG_FOR_FIELD[c.field]}: ${expected.message}` });
 
     const form = validateForm({ ...formValues, ...c.form }, geometry);
     expect(form).toEqual([{ field: Object.keys(c.form)[0], message: expected.message }]);
 
-    const element = caught(() => requestFromAttributes((name) => ({ prompt: 'a red circle', seed: '1', ...c.attributes } as Record<string, string>)[name] ?? null, shapes, () => 0, geometry));
+    const element = caught(() =>
+      requestFromAttributes(
+        (name) => (({ prompt: 'a red circle', seed: '1', ...c.attributes }) as Record<string, string>)[name] ?? null,
+        shapes,
+        () => 0,
+        geometry,
+      ),
+    );
     expect(element).toMatchObject({ name: 'InvalidRequestError', field: c.field, message: expected.message });
   });
 
   it('the CLI as a user runs it: one line on stderr, exit status 2, before loading the model', async () => {
     const run = promisify(execFile);
-    const failure = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'generate', '--prompt', 'x', '--width', '120', '--out', out]).catch((error: { code: number; stderr: string }) => error);
+    const failure = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'generate', '--prompt', 'x', '--width', '120', '--out', out]).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr.trim()).toBe(
       "InvalidRequestError: --width: Width must be a multiple of 32 for this model (the VAE's factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 120).",

@@ -36,10 +36,12 @@ const CHROMIUM_DIR = resolve(arg('chromium'));
 const OUT = resolve(arg('out'));
 const WIDTH = Number(arg('width', '512'));
 const HEIGHT = Number(arg('height', '512'));
-const RUNS = arg('runs', 'pndm:25:7.5').split(',').map((run) => {
-  const [scheduler, steps, guidance] = run.split(':');
-  return { scheduler: scheduler!, steps: Number(steps ?? 25), guidance: Number(guidance ?? 7.5) };
-});
+const RUNS = arg('runs', 'pndm:25:7.5')
+  .split(',')
+  .map((run) => {
+    const [scheduler, steps, guidance] = run.split(':');
+    return { scheduler: scheduler!, steps: Number(steps ?? 25), guidance: Number(guidance ?? 7.5) };
+  });
 const ADAPTER = arg('adapter', 'default');
 const PRESET = arg('preset', 'sd-v1-4');
 const PROMPT = arg('prompt', 'a photograph of an astronaut riding a horse');
@@ -70,7 +72,11 @@ function recordProgress(): void {
   (window as unknown as { __progress: typeof log }).__progress = log;
   document.addEventListener('DOMContentLoaded', () => {
     const target = document.getElementById('progress-text')!;
-    new MutationObserver(() => log.push({ t: performance.now(), text: target.textContent ?? '' })).observe(target, { childList: true, characterData: true, subtree: true });
+    new MutationObserver(() => log.push({ t: performance.now(), text: target.textContent ?? '' })).observe(target, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
   });
   for (const name of ['sd-app:state', 'sd-app:image', 'sd-app:model-loaded']) {
     document.addEventListener(name, (event) => log.push({ t: performance.now(), text: `[${name.slice(7)}] ${JSON.stringify((event as CustomEvent).detail)}` }));
@@ -89,12 +95,20 @@ async function adapterInfo(page: Page): Promise<unknown> {
     const limits = adapter.limits;
     return {
       userAgent: navigator.userAgent,
-      vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
       isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter,
-      subgroupMinSize: info.subgroupMinSize, subgroupMaxSize: info.subgroupMaxSize,
-      shaderF16: features.includes('shader-f16'), subgroups: features.includes('subgroups'), features,
-      maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize, maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      subgroupMinSize: info.subgroupMinSize,
+      subgroupMaxSize: info.subgroupMaxSize,
+      shaderF16: features.includes('shader-f16'),
+      subgroups: features.includes('subgroups'),
+      features,
+      maxBufferSize: limits.maxBufferSize,
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
       maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
     };
   });
@@ -102,8 +116,16 @@ async function adapterInfo(page: Page): Promise<unknown> {
 
 const progressLog = (page: Page) => page.evaluate(() => (window as unknown as { __progress: TextEvent[] }).__progress);
 const now = (page: Page) => page.evaluate(() => performance.now());
-const settled = (page: Page) => page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.body.dataset.state ?? ''), null, { timeout: TIMEOUT_MS, polling: 200 });
-const pageState = (page: Page) => page.evaluate(() => ({ state: document.body.dataset.state ?? '', errors: document.getElementById('form-errors')?.textContent ?? '', status: document.getElementById('model-status')?.textContent ?? '', caption: document.getElementById('stage-caption')?.textContent ?? '', progress: document.getElementById('progress-text')?.textContent ?? '' }));
+const settled = (page: Page) =>
+  page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.body.dataset.state ?? ''), null, { timeout: TIMEOUT_MS, polling: 200 });
+const pageState = (page: Page) =>
+  page.evaluate(() => ({
+    state: document.body.dataset.state ?? '',
+    errors: document.getElementById('form-errors')?.textContent ?? '',
+    status: document.getElementById('model-status')?.textContent ?? '',
+    caption: document.getElementById('stage-caption')?.textContent ?? '',
+    progress: document.getElementById('progress-text')?.textContent ?? '',
+  }));
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : null);
 const round = (x: number | null, digits = 1) => (x === null ? null : Number(x.toFixed(digits)));
 
@@ -135,14 +157,32 @@ export function stepTimes(log: TextEvent[], t0: number): Record<string, unknown>
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const report: Record<string, unknown> = { model: MODEL_DIR, width: WIDTH, height: HEIGHT, runs: RUNS, adapterFlag: ADAPTER, preset: PRESET, chromium: CHROMIUM_DIR };
+  const report: Record<string, unknown> = {
+    model: MODEL_DIR,
+    width: WIDTH,
+    height: HEIGHT,
+    runs: RUNS,
+    adapterFlag: ADAPTER,
+    preset: PRESET,
+    chromium: CHROMIUM_DIR,
+  };
   const save = () => writeFileSync(join(OUT, 'browser.json'), JSON.stringify(report, null, 2));
   const say = (line: string) => console.log(`[browser-run ${(process.uptime()).toFixed(0)}s] ${line}`);
   const files = await startFaultServer({ root: MODEL_DIR });
   const app = await serveStatic(DIST);
   const profile = mkdtempSync(join(tmpdir(), 'sd-browser-run-'));
-  const env = { ...process.env, LD_LIBRARY_PATH: `${CHROMIUM_DIR}/lib${process.env.LD_LIBRARY_PATH ? `:${process.env.LD_LIBRARY_PATH}` : ''}`, FONTCONFIG_FILE: `${CHROMIUM_DIR}/fonts.conf` } as Record<string, string>;
-  const context = await chromium.launchPersistentContext(profile, { executablePath: join(CHROMIUM_DIR, 'chromium-headless-shell'), headless: true, args: ARGS, env, viewport: { width: 1280, height: 1000 } });
+  const env = {
+    ...process.env,
+    LD_LIBRARY_PATH: `${CHROMIUM_DIR}/lib${process.env.LD_LIBRARY_PATH ? `:${process.env.LD_LIBRARY_PATH}` : ''}`,
+    FONTCONFIG_FILE: `${CHROMIUM_DIR}/fonts.conf`,
+  } as Record<string, string>;
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: join(CHROMIUM_DIR, 'chromium-headless-shell'),
+    headless: true,
+    args: ARGS,
+    env,
+    viewport: { width: 1280, height: 1000 },
+  });
   report.browserVersion = context.browser()?.version() ?? null;
   try {
     await context.addInitScript(recordProgress);
@@ -155,7 +195,13 @@ async function main(): Promise<void> {
     report.adapter = await adapterInfo(page);
     say(`adapter ${JSON.stringify(report.adapter)}`);
     // The bundled demo loads by itself (its files are not carried: it fails, or it loads where they are).
-    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? '') && !document.getElementById('capabilities')?.textContent?.includes('Checking'), null, { timeout: 120_000 }).catch(() => undefined);
+    await page
+      .waitForFunction(
+        () => ['done', 'error'].includes(document.body.dataset.state ?? '') && !document.getElementById('capabilities')?.textContent?.includes('Checking'),
+        null,
+        { timeout: 120_000 },
+      )
+      .catch(() => undefined);
     report.capabilities = (await page.textContent('#capabilities'))?.replace(/\s+/g, ' ').trim();
     save();
 
@@ -180,7 +226,13 @@ async function main(): Promise<void> {
       if (e.text.startsWith('Loading the model') && next) parts[e.text.replace('Loading the model: ', '')] = round((next.t - e.t) / 1000, 2)!;
     }
     report.store = { bytes: sent, seconds: round(storeSeconds, 2), mbPerSecond: round(sent / 1e6 / storeSeconds, 1), requests: files.log.length };
-    report.load = { seconds: round(firstLoad ? (log.at(-1)!.t - firstLoad.t) / 1000 : null, 2), parts, result: await pageState(page), loaded: log.find((e) => e.text.startsWith('[model-loaded]'))?.text ?? null, gpuMemory: gpuLoad.stop() };
+    report.load = {
+      seconds: round(firstLoad ? (log.at(-1)!.t - firstLoad.t) / 1000 : null, 2),
+      parts,
+      result: await pageState(page),
+      loaded: log.find((e) => e.text.startsWith('[model-loaded]'))?.text ?? null,
+      gpuMemory: gpuLoad.stop(),
+    };
     report.storage = await page.evaluate(() => navigator.storage.estimate());
     say(`store ${JSON.stringify(report.store)} load ${JSON.stringify(report.load)}`);
     save();
@@ -212,7 +264,13 @@ async function main(): Promise<void> {
       await page.waitForFunction(() => document.body.dataset.state === 'generating', null, { timeout: 60_000 }).catch(() => undefined);
       await settled(page);
       const g = (await progressLog(page)).filter((e) => e.t >= g0);
-      const result = { ...run, ...stepTimes(g, g0), gpuMemory: gpu.stop(), result: await pageState(page), progressTail: g.slice(-6).map((e) => `${((e.t - g0) / 1000).toFixed(2)} s ${e.text.slice(0, 160)}`) };
+      const result = {
+        ...run,
+        ...stepTimes(g, g0),
+        gpuMemory: gpu.stop(),
+        result: await pageState(page),
+        progressTail: g.slice(-6).map((e) => `${((e.t - g0) / 1000).toFixed(2)} s ${e.text.slice(0, 160)}`),
+      };
       generations.push(result);
       say(`generation ${name}: ${JSON.stringify(result)}`);
       save();

@@ -14,12 +14,18 @@ const lines: string[] = [];
 if (!browser) lines.push('no browser/browser.json');
 else {
   const a = browser.adapter ?? {};
-  lines.push(`Chromium ${browser.browserVersion ?? '?'}; adapter: ${a.vendor ?? '?'} / ${a.architecture ?? '?'} / ${a.description || a.device || '?'}` +
-    `, fallback ${a.isFallbackAdapter}, shader-f16 ${a.shaderF16}, subgroups ${a.subgroups} (${a.subgroupMinSize}-${a.subgroupMaxSize})` +
-    `, maxBufferSize ${a.maxBufferSize}, maxStorageBufferBindingSize ${a.maxStorageBufferBindingSize}`);
+  lines.push(
+    `Chromium ${browser.browserVersion ?? '?'}; adapter: ${a.vendor ?? '?'} / ${a.architecture ?? '?'} / ${a.description || a.device || '?'}` +
+      `, fallback ${a.isFallbackAdapter}, shader-f16 ${a.shaderF16}, subgroups ${a.subgroups} (${a.subgroupMinSize}-${a.subgroupMaxSize})` +
+      `, maxBufferSize ${a.maxBufferSize}, maxStorageBufferBindingSize ${a.maxStorageBufferBindingSize}`,
+  );
   lines.push(`capabilities (the app): ${browser.capabilities ?? '-'}`);
-  lines.push(`store: ${fmt((browser.store?.bytes ?? 0) / 1e6)} MB in ${fmt(browser.store?.seconds, 2)} s = ${fmt(browser.store?.mbPerSecond)} MB/s; ` +
-    `load ${fmt(browser.load?.seconds, 2)} s (${Object.entries(browser.load?.parts ?? {}).map(([k, v]) => `${k} ${v} s`).join(', ')}); ${browser.load?.loaded ?? browser.load?.result?.status ?? ''}`);
+  lines.push(
+    `store: ${fmt((browser.store?.bytes ?? 0) / 1e6)} MB in ${fmt(browser.store?.seconds, 2)} s = ${fmt(browser.store?.mbPerSecond)} MB/s; ` +
+      `load ${fmt(browser.load?.seconds, 2)} s (${Object.entries(browser.load?.parts ?? {})
+        .map(([k, v]) => `${k} ${v} s`)
+        .join(', ')}); ${browser.load?.loaded ?? browser.load?.result?.status ?? ''}`,
+  );
   if (browser.error) lines.push(`error: ${browser.error}`);
 }
 for (const run of browser?.runs ?? []) {
@@ -32,7 +38,9 @@ for (const run of browser?.runs ?? []) {
   if (b?.skipped) lines.push(`browser: skipped (${b.skipped})`, '');
   lines.push('| measure | Chromium (the app) | Node WebGPU EP | PyTorch | Chromium / PyTorch |', '| --- | ---: | ---: | ---: | ---: |');
   const row = (label: string, br: unknown, node: unknown, torch: unknown) =>
-    lines.push(`| ${label} | ${fmt(br)} | ${fmt(node)} | ${fmt(torch)} | ${typeof br === 'number' && typeof torch === 'number' ? `${(br / torch).toFixed(2)}x` : '-'} |`);
+    lines.push(
+      `| ${label} | ${fmt(br)} | ${fmt(node)} | ${fmt(torch)} | ${typeof br === 'number' && typeof torch === 'number' ? `${(br / torch).toFixed(2)}x` : '-'} |`,
+    );
   row('step, median (ms)', b?.msPerStepMedian, n?.engine?.stepMedianMs, med(t?.step_ms));
   row('step, min (ms)', b?.msPerStepMin, n?.engine?.stepMinMs, t?.step_ms ? Math.min(...t.step_ms) : null);
   row('click to step 1 (ms; Node/torch: text encoder)', b?.msToFirstStep, n?.engine?.textEncoderMs, t?.text_encoder_ms);

@@ -28,21 +28,46 @@ symlinkSync(unet, join(root, 'model'));
 const dataFiles = readdirSync(unet).filter((name) => name !== 'model.onnx' && !name.endsWith('.json'));
 copyFileSync(join(here, 'graph-capture.html'), join(root, 'index.html'));
 const server = await serveStatic(root);
-const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--enable-features=Vulkan'];
+const args = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+];
 args.push(arg('adapter', 'swiftshader') === 'swiftshader' ? '--use-webgpu-adapter=swiftshader' : '--ignore-gpu-blocklist');
 const browser = await chromium.launch({
   executablePath: chromiumDir ? join(chromiumDir, 'chromium-headless-shell') : '/usr/bin/chromium',
   headless: true,
   args,
-  env: chromiumDir ? { ...process.env, LD_LIBRARY_PATH: join(chromiumDir, 'lib'), FONTCONFIG_FILE: join(chromiumDir, 'fonts.conf') } as Record<string, string> : undefined,
+  env: chromiumDir
+    ? ({ ...process.env, LD_LIBRARY_PATH: join(chromiumDir, 'lib'), FONTCONFIG_FILE: join(chromiumDir, 'fonts.conf') } as Record<string, string>)
+    : undefined,
 });
 try {
   const page = await browser.newPage();
   page.on('console', (m) => console.log(`[console ${m.type()}] ${m.text().slice(0, 300)}`));
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
-  const query = new URLSearchParams({ latent: arg('latent', '16'), hidden: arg('hidden', '768'), seq: arg('seq', '77'), static: arg('static', '1'), timestep: arg('timestep', 'float32'), runs: arg('runs', '4'), vary: arg('vary', 'all'), io: arg('io', 'float32'), gpuio: arg('gpuio', '1'), data: dataFiles.join(',') });
+  const query = new URLSearchParams({
+    latent: arg('latent', '16'),
+    hidden: arg('hidden', '768'),
+    seq: arg('seq', '77'),
+    static: arg('static', '1'),
+    timestep: arg('timestep', 'float32'),
+    runs: arg('runs', '4'),
+    vary: arg('vary', 'all'),
+    io: arg('io', 'float32'),
+    gpuio: arg('gpuio', '1'),
+    data: dataFiles.join(','),
+  });
   await page.goto(`${server.url}index.html?${query}`);
-  await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, { timeout: Number(arg('timeout-min', '10')) * 60_000, polling: 500 });
+  await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, null, {
+    timeout: Number(arg('timeout-min', '10')) * 60_000,
+    polling: 500,
+  });
   const result = await page.evaluate(() => (window as unknown as { __result: unknown }).__result);
   console.log(`GRAPH_CAPTURE_JSON ${JSON.stringify(result)}`);
 } finally {

@@ -23,7 +23,9 @@ export class GpuMemorySampler {
     const [used, name] = probe.stdout.trim().split(/,\s*/);
     const sampler = new GpuMemorySampler(Number(used), name ?? null);
     sampler.peakMiB = Number(used);
-    const child = spawn('nvidia-smi', ['--query-gpu=memory.used', '--format=csv,noheader,nounits', '-i', '0', '-lms', '100'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('nvidia-smi', ['--query-gpu=memory.used', '--format=csv,noheader,nounits', '-i', '0', '-lms', '100'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) {
         const v = Number(line.trim());

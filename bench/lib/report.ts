@@ -16,7 +16,8 @@ export interface Row {
   unit: 'ms' | 'MiB';
 }
 
-const fmt = (v: number | null | undefined, unit: string) => (v === null || v === undefined || Number.isNaN(v) ? '-' : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${unit}`);
+const fmt = (v: number | null | undefined, unit: string) =>
+  v === null || v === undefined || Number.isNaN(v) ? '-' : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${unit}`;
 
 /** A fixed-width table; with torch numbers, a third column and engine/torch ratios. */
 export function table(rows: Row[], withTorch: boolean): string {

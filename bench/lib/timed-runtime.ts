@@ -43,7 +43,11 @@ export class TimedRuntime {
       this.sessions.push({ part, session });
       return timedSession(session, (ms) => timings.runs[part].push(ms));
     };
-    this.ort = { Tensor: inner.Tensor, InferenceSession: { ...inner.InferenceSession, create } as unknown as OrtModule['InferenceSession'], opensModelFiles: inner.opensModelFiles };
+    this.ort = {
+      Tensor: inner.Tensor,
+      InferenceSession: { ...inner.InferenceSession, create } as unknown as OrtModule['InferenceSession'],
+      opensModelFiles: inner.opensModelFiles,
+    };
   }
 
   /** Forgets the runs so far (warm-up), keeping session creation times. */

@@ -49,9 +49,29 @@ export async function runTorchBench(request: TorchRequest): Promise<{ ok: true; 
   // Relative to the working directory (the repository root, also for the GPU bundle in .gpu/).
   const script = join(process.cwd(), 'tools', 'bench_diffusers.py');
   if (!existsSync(script)) return { ok: false, reason: `${script} not found: run the benchmark from the repository root` };
-  const args = [script, '--steps', String(request.steps), '--width', String(request.width), '--height', String(request.height),
-    '--warmup', String(request.warmup), '--guidance', String(request.guidance), '--scheduler', request.scheduler,
-    '--prompt', request.prompt, '--negative-prompt', request.negativePrompt, '--seed', String(request.seed), '--dtype', request.dtype];
+  const args = [
+    script,
+    '--steps',
+    String(request.steps),
+    '--width',
+    String(request.width),
+    '--height',
+    String(request.height),
+    '--warmup',
+    String(request.warmup),
+    '--guidance',
+    String(request.guidance),
+    '--scheduler',
+    request.scheduler,
+    '--prompt',
+    request.prompt,
+    '--negative-prompt',
+    request.negativePrompt,
+    '--seed',
+    String(request.seed),
+    '--dtype',
+    request.dtype,
+  ];
   if (request.device) args.push('--device', request.device);
   if (request.latentsIn) args.push('--latents-in', request.latentsIn);
   if (request.latentsOut) args.push('--latents-out', request.latentsOut);
@@ -75,11 +95,20 @@ export async function runTorchBench(request: TorchRequest): Promise<{ ok: true; 
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      process.stderr.write(chunk.split('\n').filter((l) => l && !l.startsWith('TORCH_JSON ') && !l.startsWith('TORCH_UNAVAILABLE ')).map((l) => `  [torch] ${l}\n`).join(''));
+      process.stderr.write(
+        chunk
+          .split('\n')
+          .filter((l) => l && !l.startsWith('TORCH_JSON ') && !l.startsWith('TORCH_UNAVAILABLE '))
+          .map((l) => `  [torch] ${l}\n`)
+          .join(''),
+      );
     });
     child.on('error', (error) => resolve({ ok: false, reason: `could not start ${request.python}: ${error.message}` }));
     child.on('close', (code) => {
-      const line = stdout.split('\n').reverse().find((l) => l.startsWith('TORCH_JSON ') || l.startsWith('TORCH_UNAVAILABLE '));
+      const line = stdout
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('TORCH_JSON ') || l.startsWith('TORCH_UNAVAILABLE '));
       if (line?.startsWith('TORCH_JSON ')) resolve({ ok: true, result: JSON.parse(line.slice('TORCH_JSON '.length)) as TorchResult });
       else if (line) resolve({ ok: false, reason: line.slice('TORCH_UNAVAILABLE '.length) });
       else resolve({ ok: false, reason: `tools/bench_diffusers.py exited with code ${code} without a result (see its output above)` });

@@ -54,7 +54,11 @@ function recordProgress(): void {
   (window as unknown as { __progress: typeof log }).__progress = log;
   document.addEventListener('DOMContentLoaded', () => {
     const target = document.getElementById('progress-text')!;
-    new MutationObserver(() => log.push({ t: performance.now(), text: target.textContent ?? '' })).observe(target, { childList: true, characterData: true, subtree: true });
+    new MutationObserver(() => log.push({ t: performance.now(), text: target.textContent ?? '' })).observe(target, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
   });
   document.addEventListener('sd-app:state', (event) => {
     const { state, message } = (event as CustomEvent<{ state: string; message?: string }>).detail;
@@ -64,8 +68,15 @@ function recordProgress(): void {
 
 const progressLog = (page: Page) => page.evaluate(() => (window as unknown as { __progress: TextEvent[] }).__progress);
 const now = (page: Page) => page.evaluate(() => performance.now());
-const settled = (page: Page) => page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.body.dataset.state ?? ''), null, { timeout: TIMEOUT_MS, polling: 500 });
-const state = (page: Page) => page.evaluate(() => ({ state: document.body.dataset.state ?? '', errors: document.getElementById('form-errors')?.textContent ?? '', status: document.getElementById('model-status')?.textContent ?? '', caption: document.getElementById('stage-caption')?.textContent ?? '' }));
+const settled = (page: Page) =>
+  page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.body.dataset.state ?? ''), null, { timeout: TIMEOUT_MS, polling: 500 });
+const state = (page: Page) =>
+  page.evaluate(() => ({
+    state: document.body.dataset.state ?? '',
+    errors: document.getElementById('form-errors')?.textContent ?? '',
+    status: document.getElementById('model-status')?.textContent ?? '',
+    caption: document.getElementById('stage-caption')?.textContent ?? '',
+  }));
 const fmtGB = (bytes: number) => `${(bytes / GB).toFixed(2)} GB`;
 const availableMb = () => Number(/MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024;
 
@@ -74,7 +85,12 @@ async function main(): Promise<void> {
   const files = await startFaultServer({ root: MODEL_DIR });
   const app = await startAppServer();
   const profile = mkdtempSync(join(tmpdir(), 'sd-real-size-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
   const memory = memorySampler(profile);
   const phases: Record<string, Record<string, number>> = {};
   const report: Record<string, unknown> = {};
@@ -90,7 +106,10 @@ async function main(): Promise<void> {
   try {
     await context.addInitScript(recordProgress);
     const page = await context.newPage();
-    page.on('console', (m) => m.type() === 'error' && !m.text().includes('VerifyEachNodeIsAssignedToAnEp') && console.log(`[console] ${m.text().slice(0, 400)}`));
+    page.on(
+      'console',
+      (m) => m.type() === 'error' && !m.text().includes('VerifyEachNodeIsAssignedToAnEp') && console.log(`[console] ${m.text().slice(0, 400)}`),
+    );
     page.on('pageerror', (e) => console.log(`[page error] ${e.message.slice(0, 400)}`));
     await page.goto(app.url);
     await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error', null, { timeout: 600_000 }); // the bundled demo auto-loads
@@ -109,15 +128,23 @@ async function main(): Promise<void> {
     await page.waitForFunction(() => document.body.dataset.state === 'loading', null, { timeout: 60_000 });
     // Phases by progress text: "Downloading …" until the first "Loading the model: …".
     let downloadEnd: number | null = null;
-    const poll = setInterval(() => void progressLog(page).then((log) => {
-      if (downloadEnd === null && log.some((e) => e.t > t0 && e.text.startsWith('Loading the model'))) {
-        downloadEnd = Date.now();
-        phases.download = memory.peaks();
-        memory.reset();
-        phase = 'load';
-        console.log(`download done after ${((downloadEnd - wall0) / 1000).toFixed(0)} s; peak RSS ${JSON.stringify(Object.fromEntries(Object.entries(phases.download).map(([k, v]) => [k, fmtGB(v)])))}`);
-      }
-    }).catch(() => undefined), 500);
+    const poll = setInterval(
+      () =>
+        void progressLog(page)
+          .then((log) => {
+            if (downloadEnd === null && log.some((e) => e.t > t0 && e.text.startsWith('Loading the model'))) {
+              downloadEnd = Date.now();
+              phases.download = memory.peaks();
+              memory.reset();
+              phase = 'load';
+              console.log(
+                `download done after ${((downloadEnd - wall0) / 1000).toFixed(0)} s; peak RSS ${JSON.stringify(Object.fromEntries(Object.entries(phases.download).map(([k, v]) => [k, fmtGB(v)])))}`,
+              );
+            }
+          })
+          .catch(() => undefined),
+      500,
+    );
     await settled(page);
     clearInterval(poll);
     const afterLoad = await state(page);
@@ -127,7 +154,12 @@ async function main(): Promise<void> {
     const sent = files.log.filter((e) => e.method === 'GET').reduce((sum, e) => sum + e.bytesSent, 0);
     const firstLoad = log.find((e) => e.text.startsWith('Loading the model'));
     const downloadSeconds = ((firstLoad?.t ?? log.at(-1)!.t) - t0) / 1000;
-    report.download = { bytes: sent, seconds: downloadSeconds, mbPerSecond: sent / MB / downloadSeconds, files: new Set(files.log.filter((e) => e.method === 'GET').map((e) => e.path)).size };
+    report.download = {
+      bytes: sent,
+      seconds: downloadSeconds,
+      mbPerSecond: sent / MB / downloadSeconds,
+      files: new Set(files.log.filter((e) => e.method === 'GET').map((e) => e.path)).size,
+    };
     const partTimes: Record<string, number> = {};
     const loads = log.filter((e) => e.text.startsWith('Loading the model') || e.text.startsWith('[state'));
     for (const [i, e] of loads.entries()) {
@@ -156,9 +188,15 @@ async function main(): Promise<void> {
       await settled(page);
       phases.generate = memory.peaks();
       const g = (await progressLog(page)).filter((e) => e.t >= g0);
-      report.generate = { seconds: (g.at(-1)!.t - g0) / 1000, result: await state(page), progress: g.map((e) => `${((e.t - g0) / 1000).toFixed(1)} s ${e.text}`).slice(-12) };
+      report.generate = {
+        seconds: (g.at(-1)!.t - g0) / 1000,
+        result: await state(page),
+        progress: g.map((e) => `${((e.t - g0) / 1000).toFixed(1)} s ${e.text}`).slice(-12),
+      };
     }
-    report.progress = log.map((e) => `${((e.t - t0) / 1000).toFixed(1)} s ${e.text}`).filter((line, i, all) => !line.includes('Downloading') || i % 20 === 0 || !all[i + 1]?.includes('Downloading'));
+    report.progress = log
+      .map((e) => `${((e.t - t0) / 1000).toFixed(1)} s ${e.text}`)
+      .filter((line, i, all) => !line.includes('Downloading') || i % 20 === 0 || !all[i + 1]?.includes('Downloading'));
   } catch (error) {
     report.error = report.stopped ? undefined : String(error).slice(0, 600);
   } finally {
@@ -166,7 +204,9 @@ async function main(): Promise<void> {
     memory.stop();
     const gets = files.log.filter((e) => e.method === 'GET');
     report.served = { bytes: gets.reduce((sum, e) => sum + e.bytesSent, 0), requests: gets.length, lastFile: gets.at(-1)?.path ?? null };
-    report.peakRss = Object.fromEntries(Object.entries(phases).map(([phase, peaks]) => [phase, Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, fmtGB(v)]))]));
+    report.peakRss = Object.fromEntries(
+      Object.entries(phases).map(([phase, peaks]) => [phase, Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, fmtGB(v)]))]),
+    );
     console.log(JSON.stringify(report, null, 2));
     await context.close().catch(() => undefined);
     await Promise.all([app.close(), files.close()]);

@@ -85,7 +85,11 @@ async function main(): Promise<void> {
   const m = { url: `${server.url}bench/`, dbName: 'bench', chunkSize: CHUNK, plainFetch: true };
   try {
     const page = await openStorePage(context, pages);
-    const parts = await storeCall<Record<string, number>>(page, 'parts', { url: `${server.url}parts/${WEIGHTS}`, chunkSize: CHUNK, bytes: Math.min(SIZE, 256 * MB) });
+    const parts = await storeCall<Record<string, number>>(page, 'parts', {
+      url: `${server.url}parts/${WEIGHTS}`,
+      chunkSize: CHUNK,
+      bytes: Math.min(SIZE, 256 * MB),
+    });
     const idle = memory.sample();
     memory.reset();
     const download = await storeCall<{ model: StoredModel; seconds: number }>(page, 'download', m);
@@ -111,12 +115,25 @@ async function main(): Promise<void> {
     console.log(`download → IndexedDB: ${fmt(total)} in ${download.seconds.toFixed(1)} s = ${(total / MB / download.seconds).toFixed(0)} MB/s`);
     console.log(`  SHA-256 recorded ${stored.sha256 === expectedSha ? 'matches' : 'DIFFERS FROM'} the generator's (${expectedSha.slice(0, 16)}…)`);
     console.log(`  storage estimate after download: usage ${fmt(estimate.usage)} of quota ${fmt(estimate.quota)}`);
-    console.log(`  each stage alone in the worker, MB/s: ${Object.entries(parts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    console.log(`load unet/weights.pb from IndexedDB (chunk digests checked): ${(loadMs / 1000).toFixed(2)} s = ${(SIZE / MB / (loadMs / 1000)).toFixed(0)} MB/s`);
+    console.log(
+      `  each stage alone in the worker, MB/s: ${Object.entries(parts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `load unet/weights.pb from IndexedDB (chunk digests checked): ${(loadMs / 1000).toFixed(2)} s = ${(SIZE / MB / (loadMs / 1000)).toFixed(0)} MB/s`,
+    );
     console.log('');
     console.log(`peak RSS (sampled every 100 ms from /proc/<pid>/status; idle total before download ${fmt(idle)}):`);
-    for (const [phase, peaks] of [['download', downloadPeaks], ['load', loadPeaks]] as const) {
-      console.log(`  ${phase.padEnd(8)} ${Object.entries(peaks).map(([type, bytes]) => `${type} ${fmt(bytes)}`).join(', ')}`);
+    for (const [phase, peaks] of [
+      ['download', downloadPeaks],
+      ['load', loadPeaks],
+    ] as const) {
+      console.log(
+        `  ${phase.padEnd(8)} ${Object.entries(peaks)
+          .map(([type, bytes]) => `${type} ${fmt(bytes)}`)
+          .join(', ')}`,
+      );
     }
   } finally {
     memory.stop();

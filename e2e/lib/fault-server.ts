@@ -180,7 +180,17 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
     const segments = decodeURIComponent(url.pathname).split('/').filter(Boolean);
     const label = segments[0] ?? '';
     const path = segments.slice(1).join('/');
-    const entry: RequestLog = { method: req.method ?? 'GET', path, label, range: req.headers.range ?? null, ifRange: typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : null, status: 0, bytesSent: 0, start: 0, cut: false };
+    const entry: RequestLog = {
+      method: req.method ?? 'GET',
+      path,
+      label,
+      range: req.headers.range ?? null,
+      ifRange: typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : null,
+      status: 0,
+      bytesSent: 0,
+      start: 0,
+      cut: false,
+    };
     log.push(entry);
     setCors(res);
     if (req.method === 'OPTIONS') {
@@ -204,12 +214,13 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
       return;
     }
     const body = fault?.body;
-    const file: Resolved | null = body !== undefined
-      ? (() => {
-          const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-          return { size: bytes.length, etag: `"fault-${bytes.length}"`, read: async (o: number, n: number) => bytes.subarray(o, o + n) };
-        })()
-      : await resolve(path);
+    const file: Resolved | null =
+      body !== undefined
+        ? (() => {
+            const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+            return { size: bytes.length, etag: `"fault-${bytes.length}"`, read: async (o: number, n: number) => bytes.subarray(o, o + n) };
+          })()
+        : await resolve(path);
     if (!file) {
       entry.status = 404;
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');

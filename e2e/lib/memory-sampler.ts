@@ -74,4 +74,3 @@ function ownedBy(pid: string, profileDir: string): boolean {
   }
   return false;
 }
-

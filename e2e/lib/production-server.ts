@@ -67,7 +67,12 @@ export interface ProductionServer {
  * query) and method; `mounts` serves more folders beside the build, URL prefix -> folder (e.g. test fixtures:
  * `{ '/fixtures/img2img/': 'fixtures/img2img/public' }`, relative to the repository).
  */
-export async function startPreview(outDir: string, port = 0, onRequest?: (url: string, method: string) => void, mounts: Record<string, string> = {}): Promise<ProductionServer> {
+export async function startPreview(
+  outDir: string,
+  port = 0,
+  onRequest?: (url: string, method: string) => void,
+  mounts: Record<string, string> = {},
+): Promise<ProductionServer> {
   const requestLog: Plugin = {
     name: 'e2e-request-log',
     configurePreviewServer(server) {

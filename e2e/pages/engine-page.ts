@@ -36,7 +36,8 @@ window.engineTest = {
     const onProgress = (p: EngineProgress) => {
       stages.push(p.stage);
       if (p.stage === 'done') fromCache = p.fromCache;
-      if (p.stage === 'denoise' && p.step === destroyAtStep) (ort as unknown as { env: { webgpu: { device: { destroy(): void } } } }).env.webgpu.device.destroy();
+      if (p.stage === 'denoise' && p.step === destroyAtStep)
+        (ort as unknown as { env: { webgpu: { device: { destroy(): void } } } }).env.webgpu.device.destroy();
     };
     try {
       await engine.load(spec, { backend: 'webgpu', onProgress });

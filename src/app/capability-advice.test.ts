@@ -4,8 +4,26 @@ import { presets } from '../presets/presets.js';
 import { adviseModel, attentionBufferBytes, describeCapabilities } from './capability-advice.js';
 
 const [shapes, sd14] = presets('https://app.example/');
-const wasm: Capabilities = { webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation: 'no WebGPU' };
-const gpu = (maxBufferSize: number, shaderF16 = false): Capabilities => ({ webgpu: true, softwareAdapter: false, shaderF16, maxBufferSize, maxStorageBufferBindingSize: maxBufferSize, adapterInfo: 'google swiftshader', backend: 'webgpu', explanation: null });
+const wasm: Capabilities = {
+  webgpu: false,
+  softwareAdapter: false,
+  shaderF16: false,
+  maxBufferSize: null,
+  maxStorageBufferBindingSize: null,
+  adapterInfo: null,
+  backend: 'wasm',
+  explanation: 'no WebGPU',
+};
+const gpu = (maxBufferSize: number, shaderF16 = false): Capabilities => ({
+  webgpu: true,
+  softwareAdapter: false,
+  shaderF16,
+  maxBufferSize,
+  maxStorageBufferBindingSize: maxBufferSize,
+  adapterInfo: 'google swiftshader',
+  backend: 'webgpu',
+  explanation: null,
+});
 const GiB = 1024 ** 3;
 
 describe('adviseModel', () => {
@@ -50,6 +68,8 @@ describe('adviseModel', () => {
 describe('describeCapabilities', () => {
   it('lists what was detected', () => {
     expect(describeCapabilities(wasm)).toBe('Backend: CPU (wasm). WebGPU: not available.');
-    expect(describeCapabilities(gpu(GiB))).toBe('Backend: WebGPU (google swiftshader) · shader-f16: no (fp32 models) · largest buffer: 1.00 GiB · largest storage binding: 1.00 GiB.');
+    expect(describeCapabilities(gpu(GiB))).toBe(
+      'Backend: WebGPU (google swiftshader) · shader-f16: no (fp32 models) · largest buffer: 1.00 GiB · largest storage binding: 1.00 GiB.',
+    );
   });
 });

@@ -39,7 +39,10 @@ export function adviseModel(caps: Capabilities, spec: ModelPreset, size: { width
 
   if (caps.backend === 'wasm') {
     if (modelBytes === undefined) {
-      return { level: 'warn', message: `Without WebGPU this model would run on the CPU, and its size is unknown: only small models (under ${formatBytes(WASM_MAX_MODEL_BYTES)}) run there in reasonable time.` };
+      return {
+        level: 'warn',
+        message: `Without WebGPU this model would run on the CPU, and its size is unknown: only small models (under ${formatBytes(WASM_MAX_MODEL_BYTES)}) run there in reasonable time.`,
+      };
     }
     if (modelBytes > WASM_MAX_MODEL_BYTES) {
       return {

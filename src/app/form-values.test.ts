@@ -33,8 +33,12 @@ describe('validateForm', () => {
   it('names each bad field with what to do', () => {
     const errors = validateForm({ ...valid, steps: 0, guidanceScale: NaN, width: 130, batchCount: 1.5, seed: -2 });
     expect(errors.map((e) => e.field)).toEqual(['steps', 'guidanceScale', 'width', 'seed', 'batchCount']);
-    expect(validateForm({ ...valid, promptSyntax: 'nai' as 'plain' })).toEqual([{ field: 'promptSyntax', message: 'Prompt syntax must be one of plain, a1111 (got "nai").' }]);
-    expect(errors.find((e) => e.field === 'width')?.message).toBe("Width must be a multiple of 8 for this model (the VAE's factor 8 x 2^0 UNet down-samplings): try 128 or 136 (got 130).");
+    expect(validateForm({ ...valid, promptSyntax: 'nai' as 'plain' })).toEqual([
+      { field: 'promptSyntax', message: 'Prompt syntax must be one of plain, a1111 (got "nai").' },
+    ]);
+    expect(errors.find((e) => e.field === 'width')?.message).toBe(
+      "Width must be a multiple of 8 for this model (the VAE's factor 8 x 2^0 UNet down-samplings): try 128 or 136 (got 130).",
+    );
   });
 
   it("checks sizes with the loaded model's rule: multiples of 32 for shapes-sd (2 UNet down-samplings)", () => {
@@ -71,7 +75,7 @@ describe('toRequest', () => {
     });
   });
 
-  it('sends eta only when not 0 and the spacing only when it overrides the model\'s; fromRequest maps them back', () => {
+  it("sends eta only when not 0 and the spacing only when it overrides the model's; fromRequest maps them back", () => {
     const fast = toRequest({ ...valid, scheduler: 'tcd', steps: 4, guidanceScale: 0, eta: 0.3, timestepSpacing: 'trailing' }, 1);
     expect(fast).toMatchObject({ scheduler: 'tcd', numInferenceSteps: 4, guidanceScale: 0, eta: 0.3, timestepSpacing: 'trailing' });
     expect('eta' in toRequest(valid, 1) || 'timestepSpacing' in toRequest(valid, 1)).toBe(false);
@@ -100,12 +104,15 @@ describe('the picture modes (image to image, inpaint)', () => {
     expect(Object.keys(plain)).not.toContain('strength');
   });
 
-  it('strength outside (0, 1], or one that runs no step, is refused at the strength field in the engine validator\'s words', () => {
-    const withImage = (strength: number, steps = 20) => validateForm({ ...valid, mode: 'img2img', strength, steps }, shapes, false, { initImage: picture, mask: null });
+  it("strength outside (0, 1], or one that runs no step, is refused at the strength field in the engine validator's words", () => {
+    const withImage = (strength: number, steps = 20) =>
+      validateForm({ ...valid, mode: 'img2img', strength, steps }, shapes, false, { initImage: picture, mask: null });
     expect(withImage(0)).toEqual([{ field: 'strength', message: 'Strength must be a number in (0, 1] (got 0).' }]);
     expect(withImage(1.5)).toEqual([{ field: 'strength', message: 'Strength must be a number in (0, 1] (got 1.5).' }]);
     expect(withImage(NaN).map((e) => e.field)).toEqual(['strength']);
-    expect(withImage(0.04, 20)).toEqual([{ field: 'strength', message: 'Strength 0.04 with 20 steps runs no step (int(steps x strength) = 0): raise the strength or the steps.' }]);
+    expect(withImage(0.04, 20)).toEqual([
+      { field: 'strength', message: 'Strength 0.04 with 20 steps runs no step (int(steps x strength) = 0): raise the strength or the steps.' },
+    ]);
     expect(withImage(1)).toEqual([]);
   });
 
@@ -120,24 +127,35 @@ describe('the picture modes (image to image, inpaint)', () => {
   it("a picture or mask the model cannot take is named at the picture and mask, in the engine's words", () => {
     const odd = { width: 100, height: 96, data: new Uint8ClampedArray(100 * 96 * 4) };
     expect(validateForm({ ...valid, mode: 'img2img' }, shapes, false, { initImage: odd, mask: null })).toEqual([
-      { field: 'initImage', message: 'The init image is 100x96; this model takes sides that are multiples of 32 up to 2048: resize or crop the picture first.' },
+      {
+        field: 'initImage',
+        message: 'The init image is 100x96; this model takes sides that are multiples of 32 up to 2048: resize or crop the picture first.',
+      },
     ]);
     const small = { width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4) };
     expect(validateForm({ ...valid, mode: 'inpaint' }, shapes, false, { initImage: picture, mask: small })).toEqual([
-      { field: 'mask', message: 'The mask is 64x64 but the init image is 128x96: give a mask of the image\'s size.' },
+      { field: 'mask', message: "The mask is 64x64 but the init image is 128x96: give a mask of the image's size." },
     ]);
   });
 
-  it('a loaded model without vae_encoder/ refuses both picture modes at the mode, in the engine\'s words; text to image still goes', () => {
+  it("a loaded model without vae_encoder/ refuses both picture modes at the mode, in the engine's words; text to image still goes", () => {
     const refusal = imageInputRefusal('no-encoder', false)!.message;
     for (const mode of ['img2img', 'inpaint'] as const) {
-      expect(validateForm({ ...valid, mode }, shapes, false, { initImage: picture, mask: picture }, refusal)).toEqual([{ field: 'mode', message: '"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.' }]);
+      expect(validateForm({ ...valid, mode }, shapes, false, { initImage: picture, mask: picture }, refusal)).toEqual([
+        {
+          field: 'mode',
+          message: '"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.',
+        },
+      ]);
       // Said before asking for a picture: no picture would help.
       expect(validateForm({ ...valid, mode }, shapes, false, undefined, refusal).map((e) => e.field)).toEqual(['mode']);
     }
     expect(validateForm({ ...valid, mode: 'txt2img' }, shapes, false, undefined, refusal)).toEqual([]);
     // Other fields are still checked beside it.
-    expect(validateForm({ ...valid, mode: 'img2img', steps: 0 }, shapes, false, { initImage: picture, mask: null }, refusal).map((e) => e.field)).toEqual(['mode', 'steps']);
+    expect(validateForm({ ...valid, mode: 'img2img', steps: 0 }, shapes, false, { initImage: picture, mask: null }, refusal).map((e) => e.field)).toEqual([
+      'mode',
+      'steps',
+    ]);
   });
 
   it('the mode hint names a loaded model that does text to image only', () => {

@@ -11,7 +11,15 @@ import type { RgbaImage } from '../core/init-image.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { ANY_SD_V1_GEOMETRY, type ModelGeometry } from '../engine/model/model-geometry.js';
-import { RANDOM_SEED, validateRequest, type Decoder, type GenerationRequest, type RequestField, type ResolvedRequest, type TimestepSpacing } from '../engine/request/request.js';
+import {
+  RANDOM_SEED,
+  validateRequest,
+  type Decoder,
+  type GenerationRequest,
+  type RequestField,
+  type ResolvedRequest,
+  type TimestepSpacing,
+} from '../engine/request/request.js';
 import type { PreviewOptions } from '../engine/engine.js';
 import { normaliseModelUrl } from '../engine/model/model-url.js';
 
@@ -115,10 +123,17 @@ const FORM_FIELD: Record<RequestField, FormField> = {
  * `imageRefusal`: why the loaded model cannot start from a picture (engine/model-parts.ts: no
  * vae_encoder/), or null; the picture modes are then refused at Generate, before any work.
  */
-export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEOMETRY, urlNeeded = v.modelId === CUSTOM_MODEL_ID, picture: PictureInputs = NO_PICTURE, imageRefusal: string | null = null): FieldError[] {
+export function validateForm(
+  v: FormValues,
+  model: ModelGeometry = ANY_SD_V1_GEOMETRY,
+  urlNeeded = v.modelId === CUSTOM_MODEL_ID,
+  picture: PictureInputs = NO_PICTURE,
+  imageRefusal: string | null = null,
+): FieldError[] {
   const errors: FieldError[] = [];
   const integerIn = (field: keyof FormValues, label: string, value: number, { min, max }: { min: number; max: number }) => {
-    if (!Number.isInteger(value) || value < min || value > max) errors.push({ field, message: `${label} must be a whole number from ${min} to ${max} (got ${value}).` });
+    if (!Number.isInteger(value) || value < min || value > max)
+      errors.push({ field, message: `${label} must be a whole number from ${min} to ${max} (got ${value}).` });
   };
   if (urlNeeded) {
     if (v.customUrl.trim() === '') errors.push({ field: 'customUrl', message: 'Type the URL of a model folder (the folder holding model_index.json).' });
@@ -135,9 +150,16 @@ export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEO
   if (imageMode && imageRefusal !== null) {
     errors.push({ field: 'mode', message: imageRefusal });
   } else if (imageMode && !picture.initImage) {
-    errors.push({ field: 'initImage', message: 'Pick a picture to start from (PNG, JPEG or WebP; drop it on the picture box or use "Use as input" on a gallery image), or choose "Text to image".' });
+    errors.push({
+      field: 'initImage',
+      message:
+        'Pick a picture to start from (PNG, JPEG or WebP; drop it on the picture box or use "Use as input" on a gallery image), or choose "Text to image".',
+    });
   } else if (v.mode === 'inpaint' && !picture.mask) {
-    errors.push({ field: 'mask', message: 'Paint over the part of the picture to repaint (it shows striped), or choose "Image to image" to change all of it.' });
+    errors.push({
+      field: 'mask',
+      message: 'Paint over the part of the picture to repaint (it shows striped), or choose "Image to image" to change all of it.',
+    });
   }
   // RANDOM_SEED is the form's way to ask for a seed; any drawn seed is valid, so check with 0.
   const request = toRequest(v, v.seed === RANDOM_SEED ? 0 : v.seed, picture);
@@ -148,8 +170,10 @@ export function validateForm(v: FormValues, model: ModelGeometry = ANY_SD_V1_GEO
   }
   integerIn('batchCount', 'Batch count', v.batchCount, FORM_LIMITS.batchCount);
   integerIn('vaeDecodeEvery', 'VAE decode interval', v.vaeDecodeEvery, FORM_LIMITS.vaeDecodeEvery);
-  if (!PREVIEW_SETTINGS.includes(v.preview)) errors.push({ field: 'preview', message: `The preview must be one of ${PREVIEW_SETTINGS.join(', ')} (got "${String(v.preview)}").` });
-  else if (v.preview === 'vae' && v.vaeDecodeEvery < 1) errors.push({ field: 'vaeDecodeEvery', message: 'With the full VAE preview, decode every N steps: N must be at least 1.' });
+  if (!PREVIEW_SETTINGS.includes(v.preview))
+    errors.push({ field: 'preview', message: `The preview must be one of ${PREVIEW_SETTINGS.join(', ')} (got "${String(v.preview)}").` });
+  else if (v.preview === 'vae' && v.vaeDecodeEvery < 1)
+    errors.push({ field: 'vaeDecodeEvery', message: 'With the full VAE preview, decode every N steps: N must be at least 1.' });
   return errors;
 }
 

@@ -57,9 +57,22 @@ describe('GalleryStore', () => {
 
   it('reads entries stored before the request model (A1111 parameters) as requests', async () => {
     const { store, gallery } = newStore();
-    const parameters = { prompt: 'old', negativePrompt: 'n', steps: 6, sampler: 'DPM++ 2M Karras', guidanceScale: 5, seed: 9, width: 64, height: 96, model: 'shapes-sd-fp16' };
+    const parameters = {
+      prompt: 'old',
+      negativePrompt: 'n',
+      steps: 6,
+      sampler: 'DPM++ 2M Karras',
+      guidanceScale: 5,
+      seed: 9,
+      width: 64,
+      height: 96,
+      model: 'shapes-sd-fp16',
+    };
     await set('old', { id: 'old', createdAt: 1, width: 64, height: 96, parameters, png: new Blob([new Uint8Array(1)]) }, store);
     const [entry] = await gallery().list();
-    expect(entry).toMatchObject({ model: 'shapes-sd-fp16', request: { prompt: 'old', negativePrompt: 'n', scheduler: 'dpmpp_2m_karras', numInferenceSteps: 6, guidanceScale: 5, seed: 9, width: 64, height: 96 } });
+    expect(entry).toMatchObject({
+      model: 'shapes-sd-fp16',
+      request: { prompt: 'old', negativePrompt: 'n', scheduler: 'dpmpp_2m_karras', numInferenceSteps: 6, guidanceScale: 5, seed: 9, width: 64, height: 96 },
+    });
   });
 });

@@ -31,7 +31,17 @@ function fromLegacy(entry: GalleryEntry | LegacyEntry): GalleryEntry {
   if (!('parameters' in entry)) return entry;
   const { parameters: p, ...rest } = entry;
   const scheduler = schedulerForSampler(p.sampler) ?? 'pndm';
-  const request: ResolvedRequest = { prompt: p.prompt, negativePrompt: p.negativePrompt, promptSyntax: p.promptSyntax ?? 'plain', scheduler, numInferenceSteps: p.steps, guidanceScale: p.guidanceScale, seed: p.seed < 0 ? null : p.seed, width: p.width, height: p.height };
+  const request: ResolvedRequest = {
+    prompt: p.prompt,
+    negativePrompt: p.negativePrompt,
+    promptSyntax: p.promptSyntax ?? 'plain',
+    scheduler,
+    numInferenceSteps: p.steps,
+    guidanceScale: p.guidanceScale,
+    seed: p.seed < 0 ? null : p.seed,
+    width: p.width,
+    height: p.height,
+  };
   return { ...rest, request, model: p.model };
 }
 
@@ -61,7 +71,15 @@ export class GalleryStore {
 
   async add(image: { png: Uint8Array | Blob; width: number; height: number; request: ResolvedRequest; model: string }): Promise<GalleryEntry> {
     const png = image.png instanceof Blob ? image.png : new Blob([image.png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
-    const entry: GalleryEntry = { id: this.#newId(), createdAt: this.#now(), width: image.width, height: image.height, request: image.request, model: image.model, png };
+    const entry: GalleryEntry = {
+      id: this.#newId(),
+      createdAt: this.#now(),
+      width: image.width,
+      height: image.height,
+      request: image.request,
+      model: image.model,
+      png,
+    };
     await set(entry.id, entry, this.#store);
     await this.#prune();
     return entry;
@@ -79,6 +97,10 @@ export class GalleryStore {
 
   async #prune(): Promise<void> {
     const all = await this.list();
-    if (all.length > this.#maxEntries) await delMany(all.slice(this.#maxEntries).map((entry) => entry.id), this.#store);
+    if (all.length > this.#maxEntries)
+      await delMany(
+        all.slice(this.#maxEntries).map((entry) => entry.id),
+        this.#store,
+      );
   }
 }

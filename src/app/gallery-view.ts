@@ -126,6 +126,10 @@ export class GalleryView {
 
 /** "00042-a-red-circle-on-a-blue-background.png": seed first, like A1111's default file names. */
 export function fileName(p: Pick<ResolvedRequest, 'seed' | 'prompt'>): string {
-  const slug = p.prompt.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  const slug = p.prompt
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
   return `${String(p.seed ?? 'latents').padStart(5, '0')}-${slug || 'image'}.png`;
 }

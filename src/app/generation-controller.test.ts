@@ -7,7 +7,18 @@ import type { GenerationRequest } from '../engine/request/request.js';
 import { GenerationController } from './generation-controller.js';
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp32: 'https://app.example/models/shapes-sd-fp32/' } };
-const model: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: 'https://app.example/models/shapes-sd-fp32/', precision: 'fp32', backend: 'webgpu', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true, recommended: null, safetyChecker: false };
+const model: LoadedModel = {
+  id: 'shapes-sd',
+  name: 'shapes-sd-fp32',
+  url: 'https://app.example/models/shapes-sd-fp32/',
+  precision: 'fp32',
+  backend: 'webgpu',
+  backendReason: null,
+  geometry: SD_V1_GEOMETRY,
+  hasVaeEncoder: true,
+  recommended: null,
+  safetyChecker: false,
+};
 
 /** An engine that denoises 3 fake steps per image, checking the signal between steps as the real one does. */
 class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
@@ -38,7 +49,25 @@ class FakeEngine implements Pick<Engine, 'load' | 'generate'> {
     }
     if (this.flagged.has(request.seed!)) throw new NsfwContentDetectedError();
     this.generated.push(request.seed!);
-    return { width: 16, height: 16, rgba: new Uint8ClampedArray(16 * 16 * 4), png: new Uint8Array(8), request: { prompt: request.prompt, negativePrompt: '', promptSyntax: 'plain', scheduler: 'pndm', numInferenceSteps: 3, guidanceScale: 7.5, seed: request.seed!, width: 16, height: 16 }, model: 'fake', timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] } };
+    return {
+      width: 16,
+      height: 16,
+      rgba: new Uint8ClampedArray(16 * 16 * 4),
+      png: new Uint8Array(8),
+      request: {
+        prompt: request.prompt,
+        negativePrompt: '',
+        promptSyntax: 'plain',
+        scheduler: 'pndm',
+        numInferenceSteps: 3,
+        guidanceScale: 7.5,
+        seed: request.seed!,
+        width: 16,
+        height: 16,
+      },
+      model: 'fake',
+      timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] },
+    };
   }
 }
 
@@ -49,15 +78,32 @@ describe('GenerationController', () => {
     const engine = new FakeEngine();
     const controller = new GenerationController(engine);
     const log: string[] = [];
-    const outcome = await controller.generate(spec, requests(5, 6), {}, {
-      onPhase: (phase) => log.push(phase),
-      onLoaded: () => log.push('loaded'),
-      onPreview: (p, batch) => log.push(`preview ${batch.index}:${p.step}`),
-      onImage: (_, batch) => void log.push(`image ${batch.index}`),
-    });
+    const outcome = await controller.generate(
+      spec,
+      requests(5, 6),
+      {},
+      {
+        onPhase: (phase) => log.push(phase),
+        onLoaded: () => log.push('loaded'),
+        onPreview: (p, batch) => log.push(`preview ${batch.index}:${p.step}`),
+        onImage: (_, batch) => void log.push(`image ${batch.index}`),
+      },
+    );
     expect(outcome).toEqual({ kind: 'done', images: 2 });
     expect(engine.generated).toEqual([5, 6]);
-    expect(log).toEqual(['loading', 'loaded', 'generating', 'preview 0:1', 'preview 0:2', 'preview 0:3', 'image 0', 'preview 1:1', 'preview 1:2', 'preview 1:3', 'image 1']);
+    expect(log).toEqual([
+      'loading',
+      'loaded',
+      'generating',
+      'preview 0:1',
+      'preview 0:2',
+      'preview 0:3',
+      'image 0',
+      'preview 1:1',
+      'preview 1:2',
+      'preview 1:3',
+      'image 1',
+    ]);
     expect(controller.busy).toBe(false);
   });
 
@@ -66,10 +112,15 @@ describe('GenerationController', () => {
     engine.flagged.add(6);
     const controller = new GenerationController(engine);
     const log: string[] = [];
-    const outcome = await controller.generate(spec, requests(5, 6, 7), {}, {
-      onImage: (result) => void log.push(`image ${result.request.seed}`),
-      onWithheld: (request, batch) => log.push(`withheld ${request.seed} at ${batch.index}`),
-    });
+    const outcome = await controller.generate(
+      spec,
+      requests(5, 6, 7),
+      {},
+      {
+        onImage: (result) => void log.push(`image ${result.request.seed}`),
+        onWithheld: (request, batch) => log.push(`withheld ${request.seed} at ${batch.index}`),
+      },
+    );
     expect(log).toEqual(['image 5', 'withheld 6 at 1', 'image 7']);
     expect(outcome).toEqual({ kind: 'done', images: 2 });
     controller.safetyChecker = false;
@@ -131,7 +182,12 @@ describe('GenerationController', () => {
       return generate(request, options);
     };
     const images: number[] = [];
-    const outcome = await new GenerationController(engine).generate(spec, requests(1, 2, 3), {}, { onImage: (result) => void images.push(result.request.seed!) });
+    const outcome = await new GenerationController(engine).generate(
+      spec,
+      requests(1, 2, 3),
+      {},
+      { onImage: (result) => void images.push(result.request.seed!) },
+    );
     expect(outcome).toMatchObject({ kind: 'error', images: 1, error: { name: 'NonFiniteOutputError' } });
     expect(images).toEqual([1]);
   });

@@ -13,10 +13,7 @@ import { runEngineJob, type JobHandlers } from '../protocol/engine-job.js';
 
 export type { BatchPosition, JobHandlers } from '../protocol/engine-job.js';
 
-export type JobOutcome =
-  | { kind: 'done'; images: number }
-  | { kind: 'cancelled'; images: number }
-  | { kind: 'error'; error: Error; images: number };
+export type JobOutcome = { kind: 'done'; images: number } | { kind: 'cancelled'; images: number } | { kind: 'error'; error: Error; images: number };
 
 export class GenerationController {
   #engine: Pick<Engine, 'load' | 'generate'>;
@@ -41,21 +38,27 @@ export class GenerationController {
 
   /** Loads `spec` (downloading what is missing) without generating. */
   load(spec: ModelSpec, handlers: JobHandlers = {}): Promise<JobOutcome> {
-    return this.#job((signal) => runEngineJob(this.#engine, { spec, requests: [], backend: this.backend, safetyChecker: this.safetyChecker, signal }, handlers));
+    return this.#job((signal) =>
+      runEngineJob(this.#engine, { spec, requests: [], backend: this.backend, safetyChecker: this.safetyChecker, signal }, handlers),
+    );
   }
 
   /** Loads `spec` if needed, then one image per request, in order (protocol/engine-job.ts). */
   generate(spec: ModelSpec, requests: GenerationRequest[], preview: PreviewOptions, handlers: JobHandlers = {}): Promise<JobOutcome> {
     return this.#job((signal, counted) =>
-      runEngineJob(this.#engine, { spec, requests, preview, backend: this.backend, safetyChecker: this.safetyChecker, signal }, {
-        ...handlers,
-        onImage: async (result, batch) => {
-          await handlers.onImage?.(result, batch);
-          counted();
+      runEngineJob(
+        this.#engine,
+        { spec, requests, preview, backend: this.backend, safetyChecker: this.safetyChecker, signal },
+        {
+          ...handlers,
+          onImage: async (result, batch) => {
+            await handlers.onImage?.(result, batch);
+            counted();
+          },
+          // A withheld picture never fails the batch: each picture is decided separately.
+          onWithheld: (request, batch) => handlers.onWithheld?.(request, batch),
         },
-        // A withheld picture never fails the batch: each picture is decided separately.
-        onWithheld: (request, batch) => handlers.onWithheld?.(request, batch),
-      }),
+      ),
     );
   }
 

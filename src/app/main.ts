@@ -55,8 +55,18 @@ const dropMessage = byId('drop-message', HTMLElement);
 const modeHintText = byId('mode-hint', HTMLElement);
 const tokenize = (text: string, syntax: PromptSyntax) => engine.tokenize(text, syntax);
 const syntax = () => form.read().promptSyntax;
-const promptTokens = new TokenCounter({ input: form.field('prompt') as HTMLTextAreaElement, output: byId('prompt-tokens', HTMLOutputElement), tokenize, syntax });
-const negativeTokens = new TokenCounter({ input: form.field('negativePrompt') as HTMLTextAreaElement, output: byId('negative-prompt-tokens', HTMLOutputElement), tokenize, syntax });
+const promptTokens = new TokenCounter({
+  input: form.field('prompt') as HTMLTextAreaElement,
+  output: byId('prompt-tokens', HTMLOutputElement),
+  tokenize,
+  syntax,
+});
+const negativeTokens = new TokenCounter({
+  input: form.field('negativePrompt') as HTMLTextAreaElement,
+  output: byId('negative-prompt-tokens', HTMLOutputElement),
+  tokenize,
+  syntax,
+});
 form.field('promptSyntax').addEventListener('change', () => {
   promptTokens.refresh();
   negativeTokens.refresh();
@@ -136,7 +146,8 @@ function refreshModeHint(): void {
 function refreshAdvice(): ModelAdvice {
   const spec = chosenSpec();
   const { width, height } = form.read();
-  const advice: ModelAdvice = capabilities && spec ? adviseModel(capabilities, spec, { width: width || 512, height: height || 512 }) : { level: 'ok', message: null };
+  const advice: ModelAdvice =
+    capabilities && spec ? adviseModel(capabilities, spec, { width: width || 512, height: height || 512 }) : { level: 'ok', message: null };
   modelAdvice.textContent = advice.message ?? '';
   modelAdvice.dataset.level = advice.level;
   modelAdvice.hidden = advice.message === null;
@@ -150,7 +161,11 @@ function handlersFor(spec: ModelPreset): JobHandlers {
     onLoaded: (model) => {
       const reason = model.backendReason ? ` ${model.backendReason}` : '';
       const firstLoad = loaded?.specId !== spec.id;
-      loaded = { specId: spec.id, model, text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.${reason}` };
+      loaded = {
+        specId: spec.id,
+        model,
+        text: `Loaded: ${model.name} on ${model.backend === 'webgpu' ? 'WebGPU' : 'the CPU (wasm)'}, ${model.precision}.${reason}`,
+      };
       modelStatus.textContent = loaded.text;
       refreshModeHint();
       storedModels.setInUse(normaliseModelUrl(model.url));
@@ -197,7 +212,10 @@ function finish(outcome: JobOutcome, what: 'load' | 'generate'): void {
       setState('done', what === 'load' ? 'Model ready.' : `Done: ${outcome.images} image${outcome.images === 1 ? '' : 's'}.`);
       break;
     case 'cancelled':
-      setState('cancelled', `Cancelled${outcome.images > 0 ? ` after ${outcome.images} image${outcome.images === 1 ? '' : 's'}` : ''}. Ready for the next run.`);
+      setState(
+        'cancelled',
+        `Cancelled${outcome.images > 0 ? ` after ${outcome.images} image${outcome.images === 1 ? '' : 's'}` : ''}. Ready for the next run.`,
+      );
       break;
     case 'error':
       setState('error', outcome.error.message);
@@ -239,7 +257,13 @@ async function generate(): Promise<void> {
   // the engine from its folder's file list, before its weights download (EngineLoadOptions.needsVaeEncoder).
   const current = loadedSelected();
   const refusal = current ? (imageInputRefusal(current.name, current.hasVaeEncoder)?.message ?? null) : null;
-  const errors = validateForm(values, current ? current.geometry : preset ? presetGeometry(preset) : undefined, needsUrl(values.modelId, specs), picture, refusal);
+  const errors = validateForm(
+    values,
+    current ? current.geometry : preset ? presetGeometry(preset) : undefined,
+    needsUrl(values.modelId, specs),
+    picture,
+    refusal,
+  );
   form.showErrors(errors);
   if (errors.length > 0 || !spec) return;
   const requests = batchSeeds(resolveSeed(values.seed), values.batchCount).map((seed) => toRequest(values, seed, picture));

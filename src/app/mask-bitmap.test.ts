@@ -15,10 +15,18 @@ describe('MaskBitmap', () => {
     m.dab(4, 4, 2, 1);
     // centres at offsets (±0.5, ±0.5) (distance² 0.5) and (±0.5, ±1.5), (±1.5, ±0.5) (2.5); (±1.5, ±1.5) is 4.5 > 4
     expect(ones(m)).toEqual([
-      [3, 2], [4, 2],
-      [2, 3], [3, 3], [4, 3], [5, 3],
-      [2, 4], [3, 4], [4, 4], [5, 4],
-      [3, 5], [4, 5],
+      [3, 2],
+      [4, 2],
+      [2, 3],
+      [3, 3],
+      [4, 3],
+      [5, 3],
+      [2, 4],
+      [3, 4],
+      [4, 4],
+      [5, 4],
+      [3, 5],
+      [4, 5],
     ]);
   });
 
@@ -27,7 +35,10 @@ describe('MaskBitmap', () => {
     m.dab(0, 0, 1, 1); // only (0, 0)'s centre (0.5, 0.5) is within 1 of the corner
     expect(ones(m)).toEqual([[0, 0]]);
     m.dab(3.9, 2.1, 0.1, 1);
-    expect(ones(m)).toEqual([[0, 0], [3, 2]]);
+    expect(ones(m)).toEqual([
+      [0, 0],
+      [3, 2],
+    ]);
     m.dab(-5, -5, 2, 1);
     expect(m.painted).toBe(2);
   });

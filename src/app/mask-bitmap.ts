@@ -13,7 +13,11 @@ export interface Point {
 }
 
 /** A pointer's client position in image pixels, for an element showing `size` pixels stretched over `rect`. */
-export function toImagePoint(client: Point, rect: { left: number; top: number; width: number; height: number }, size: { width: number; height: number }): Point {
+export function toImagePoint(
+  client: Point,
+  rect: { left: number; top: number; width: number; height: number },
+  size: { width: number; height: number },
+): Point {
   return { x: ((client.x - rect.left) / rect.width) * size.width, y: ((client.y - rect.top) / rect.height) * size.height };
 }
 
@@ -24,7 +28,8 @@ export class MaskBitmap {
     readonly width: number,
     readonly height: number,
   ) {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new RangeError(`A mask needs a positive whole size (got ${width}x${height}).`);
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+      throw new RangeError(`A mask needs a positive whole size (got ${width}x${height}).`);
     this.data = new Uint8Array(width * height);
   }
 

@@ -60,7 +60,7 @@ export class ModelPicker {
     this.#customRow.hidden = !custom && !spec?.askUrl;
     this.#customHint.textContent = spec?.askUrl ?? this.#defaultHint;
     this.#description.textContent = custom
-      ? 'Any Stable Diffusion v1 folder in diffusers\' ONNX layout. Big models need WebGPU and download once into this browser\'s storage.'
+      ? "Any Stable Diffusion v1 folder in diffusers' ONNX layout. Big models need WebGPU and download once into this browser's storage."
       : (spec?.description ?? '');
     const prompts = spec?.examplePrompts ?? [];
     this.#examples.hidden = prompts.length === 0;

@@ -17,7 +17,7 @@ describe('model choice', () => {
     expect(modelSpecFor(CUSTOM_MODEL_ID, 'not a url', specs)).toBeNull();
   });
 
-  it('Stable Diffusion v1.4 is a preset for the user\'s own folder: it asks for the URL and brings its settings', () => {
+  it("Stable Diffusion v1.4 is a preset for the user's own folder: it asks for the URL and brings its settings", () => {
     const sd = specs.find((spec) => spec.id === 'sd-v1-4')!;
     expect(sd.urls).toEqual({});
     expect(sd.askUrl).toContain('tools/prepare_model.py');
@@ -27,8 +27,33 @@ describe('model choice', () => {
     expect(needsUrl(CUSTOM_MODEL_ID, specs)).toBe(true);
     expect(modelSpecFor('sd-v1-4', '', specs)).toBeNull();
     const url = 'https://models.example/sd14-fp16/';
-    expect(modelSpecFor('sd-v1-4', url, specs)).toMatchObject({ id: `sd-v1-4:${url}`, label: sd.label, urls: { fp16: url, fp32: url }, recommended: { width: 512, height: 512 } });
-    const values = { modelId: 'sd-v1-4', customUrl: '', prompt: 'a lighthouse', negativePrompt: '', scheduler: 'pndm', steps: 25, guidanceScale: 7.5, eta: 0, timestepSpacing: '', seed: 1, width: 512, height: 512, batchCount: 1, vaeDecodeEvery: 0, preview: 'tiny', decoder: 'full', promptSyntax: 'a1111', mode: 'txt2img', strength: 0.75 } satisfies FormValues;
+    expect(modelSpecFor('sd-v1-4', url, specs)).toMatchObject({
+      id: `sd-v1-4:${url}`,
+      label: sd.label,
+      urls: { fp16: url, fp32: url },
+      recommended: { width: 512, height: 512 },
+    });
+    const values = {
+      modelId: 'sd-v1-4',
+      customUrl: '',
+      prompt: 'a lighthouse',
+      negativePrompt: '',
+      scheduler: 'pndm',
+      steps: 25,
+      guidanceScale: 7.5,
+      eta: 0,
+      timestepSpacing: '',
+      seed: 1,
+      width: 512,
+      height: 512,
+      batchCount: 1,
+      vaeDecodeEvery: 0,
+      preview: 'tiny',
+      decoder: 'full',
+      promptSyntax: 'a1111',
+      mode: 'txt2img',
+      strength: 0.75,
+    } satisfies FormValues;
     expect(validateForm(values, undefined, needsUrl('sd-v1-4', specs)).map((e) => e.field)).toEqual(['customUrl']);
     expect(validateForm({ ...values, customUrl: url }, undefined, true)).toEqual([]);
   });

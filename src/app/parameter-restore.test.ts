@@ -63,7 +63,17 @@ describe('restoreParameters', () => {
       'Steps: 30, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 3141592653, Size: 512x768, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Clip skip: 2, Version: v1.10.1',
     ].join('\n');
     const { values, notes } = restoreParameters(parseParameters(text), specs);
-    expect(values).toMatchObject({ prompt: 'masterpiece, a lighthouse at dawn', negativePrompt: 'lowres, bad anatomy', promptSyntax: 'a1111', scheduler: 'dpmpp_2m_karras', steps: 30, guidanceScale: 7, seed: 3141592653, width: 512, height: 768 });
+    expect(values).toMatchObject({
+      prompt: 'masterpiece, a lighthouse at dawn',
+      negativePrompt: 'lowres, bad anatomy',
+      promptSyntax: 'a1111',
+      scheduler: 'dpmpp_2m_karras',
+      steps: 30,
+      guidanceScale: 7,
+      seed: 3141592653,
+      width: 512,
+      height: 768,
+    });
     expect(values.modelId).toBeUndefined();
     expect(notes).toEqual([
       'It was made with the model "v1-5-pruned-emaonly"; the model picker was left as it was, so the picture may differ.',
@@ -79,7 +89,17 @@ describe('restoreParameters', () => {
 });
 
 describe('few-step samplers: LCM, TCD and its eta, DDIM eta, the timestep spacing', () => {
-  const base: ResolvedRequest = { prompt: 'a yellow star', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1, seed: 3, width: 128, height: 128 };
+  const base: ResolvedRequest = {
+    prompt: 'a yellow star',
+    negativePrompt: '',
+    promptSyntax: 'a1111',
+    scheduler: 'lcm',
+    numInferenceSteps: 4,
+    guidanceScale: 1,
+    seed: 3,
+    width: 128,
+    height: 128,
+  };
   const roundTrip = async (request: ResolvedRequest) => {
     const png = await encodeImagePng({ rgba: new Uint8ClampedArray(4 * 4 * 4).fill(255), width: 4, height: 4, request, model: 'shapes-sd-fp32' });
     const text = readPngTextChunks(png).parameters;
@@ -104,7 +124,7 @@ describe('few-step samplers: LCM, TCD and its eta, DDIM eta, the timestep spacin
     expect([...tcd.notes, ...ddim.notes]).toEqual([]);
   });
 
-  it("reads A1111's own DDIM eta; its ancestral \"Eta\" on Euler a is not this engine's and is said so", () => {
+  it('reads A1111\'s own DDIM eta; its ancestral "Eta" on Euler a is not this engine\'s and is said so', () => {
     const ddim = restoreParameters(parseParameters('a house\nSteps: 20, Sampler: DDIM, CFG scale: 7, Seed: 1, Size: 512x512, Eta DDIM: 0.2'), specs);
     expect(ddim).toMatchObject({ values: { scheduler: 'ddim', eta: 0.2 }, notes: [] });
     const eulerA = restoreParameters(parseParameters('a house\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Eta: 0.5'), specs);
@@ -114,8 +134,20 @@ describe('few-step samplers: LCM, TCD and its eta, DDIM eta, the timestep spacin
 });
 
 describe('restoring the denoising strength (img2img / inpainting)', () => {
-  const request: ResolvedRequest = { prompt: 'a yellow star', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'euler', numInferenceSteps: 4, guidanceScale: 7.5, seed: 3, width: 128, height: 128, strength: 0.5 };
-  const note = 'It was made from a picture (denoising strength 0.5, restored): pick that picture (and paint its mask) under "Start from a picture" to make it again.';
+  const request: ResolvedRequest = {
+    prompt: 'a yellow star',
+    negativePrompt: '',
+    promptSyntax: 'a1111',
+    scheduler: 'euler',
+    numInferenceSteps: 4,
+    guidanceScale: 7.5,
+    seed: 3,
+    width: 128,
+    height: 128,
+    strength: 0.5,
+  };
+  const note =
+    'It was made from a picture (denoising strength 0.5, restored): pick that picture (and paint its mask) under "Start from a picture" to make it again.';
 
   it("reads it from the app's own PNG (the engine's PNG writer, its text read back from the file)", async () => {
     const png = await encodeImagePng({ rgba: new Uint8ClampedArray(4 * 4 * 4).fill(255), width: 4, height: 4, request, model: 'shapes-sd-fp32' });
@@ -127,7 +159,10 @@ describe('restoring the denoising strength (img2img / inpainting)', () => {
   });
 
   it('reads it from a gallery entry (the request itself)', () => {
-    expect(restoreRequest(request, 'shapes-sd-fp32', specs)).toEqual({ values: { ...fromRequest(request), decoder: 'full', modelId: 'shapes-sd', eta: 0, timestepSpacing: '' }, notes: [note] });
+    expect(restoreRequest(request, 'shapes-sd-fp32', specs)).toEqual({
+      values: { ...fromRequest(request), decoder: 'full', modelId: 'shapes-sd', eta: 0, timestepSpacing: '' },
+      notes: [note],
+    });
     expect(restoreRequest({ ...request, decoder: 'tiny' }, 'shapes-sd-fp32', specs).values.decoder).toBe('tiny');
     expect(restoreRequest(request, 'shapes-sd-fp32', specs).values.strength).toBe(0.5);
   });
@@ -147,17 +182,20 @@ describe('restoring the denoising strength (img2img / inpainting)', () => {
     const { values, notes } = restoreParameters(parseParameters(text), specs);
     for (const key of ['width', 'height', 'steps', 'guidanceScale'] as const) expect(values, key).not.toHaveProperty(key);
     expect(values).toMatchObject({ prompt: 'a house', seed: 1 });
-    expect(notes).toEqual(expect.arrayContaining([
-      'Steps were not restored: Steps must be a whole number from 1 to 1000 (got 0).',
-      'Guidance scale was not restored: Guidance scale must be a number from 0 to 50 (got 99).',
-      'Width was not restored: Width must be a whole number from 8 to 2048 (got 0).',
-      'Height was not restored: Height must be a whole number from 8 to 2048 (got 0).',
-    ]));
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        'Steps were not restored: Steps must be a whole number from 1 to 1000 (got 0).',
+        'Guidance scale was not restored: Guidance scale must be a number from 0 to 50 (got 99).',
+        'Width was not restored: Width must be a whole number from 8 to 2048 (got 0).',
+        'Height was not restored: Height must be a whole number from 8 to 2048 (got 0).',
+      ]),
+    );
     expect(notes.join(' ')).not.toContain('multiple of 8');
   });
 
   it("leaves A1111's hires-fix denoising strength (a txt2img setting) alone", () => {
-    const text = 'a house\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.7, Hires upscale: 2, Hires upscaler: Latent';
+    const text =
+      'a house\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.7, Hires upscale: 2, Hires upscaler: Latent';
     const { values, notes } = restoreParameters(parseParameters(text), specs);
     expect(values.strength).toBeUndefined();
     expect(notes).toEqual(['Settings this engine does not have were ignored: Hires upscale, Hires upscaler.']);

@@ -29,7 +29,13 @@ const FORM_KEYS: Partial<Record<RequestField, 'steps' | 'guidanceScale' | 'seed'
   width: 'width',
   height: 'height',
 };
-const NOT_RESTORED = { steps: 'Steps were not restored', guidanceScale: 'Guidance scale was not restored', seed: 'The seed was not restored', width: 'Width was not restored', height: 'Height was not restored' } as const;
+const NOT_RESTORED = {
+  steps: 'Steps were not restored',
+  guidanceScale: 'Guidance scale was not restored',
+  seed: 'The seed was not restored',
+  width: 'Width was not restored',
+  height: 'Height was not restored',
+} as const;
 
 /** Settings that only describe the image (or are carried out anyway), not worth a note. */
 const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from', 'VAE Encoder']);
@@ -50,14 +56,21 @@ export function schedulerForSampler(sampler: string, scheduleType?: string): Sch
 export function presetForModel(model: string, presets: readonly ModelPreset[]): ModelPreset | null {
   if (!model) return null;
   return (
-    presets.find((spec) => spec.id === model || Object.values(spec.urls).some((url) => url !== undefined && trimSlash(url).endsWith(`/${trimSlash(model)}`))) ?? null
+    presets.find((spec) => spec.id === model || Object.values(spec.urls).some((url) => url !== undefined && trimSlash(url).endsWith(`/${trimSlash(model)}`))) ??
+    null
   );
 }
 
 /** Form values for a request this app made (a gallery entry), model included. */
 export function restoreRequest(request: ResolvedRequest, model: string, presets: readonly ModelPreset[]): RestoreResult {
   // Entries saved before the prompt-syntax setting existed were generated with the plain syntax.
-  const values = { ...fromRequest(request), promptSyntax: request.promptSyntax ?? 'plain', eta: request.eta ?? 0, timestepSpacing: request.timestepSpacing ?? ('' as const), decoder: request.decoder ?? ('full' as const) };
+  const values = {
+    ...fromRequest(request),
+    promptSyntax: request.promptSyntax ?? 'plain',
+    eta: request.eta ?? 0,
+    timestepSpacing: request.timestepSpacing ?? ('' as const),
+    decoder: request.decoder ?? ('full' as const),
+  };
   const notes: string[] = [];
   if (request.seed === null) notes.push('It was made from given initial latents, not a seed: the seed was left as it was.');
   if (request.strength !== undefined) notes.push(imageNote(request.strength));
@@ -83,7 +96,10 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
     height: p.height,
   };
   // Numbers out of the engine's range (Size: 0x0, Steps: 0) are left as they were in the form, each with a note.
-  const problems = validateRequest({ prompt: p.prompt, numInferenceSteps: p.steps, guidanceScale: p.guidanceScale, seed: p.seed, width: p.width, height: p.height }, ANY_SD_V1_GEOMETRY);
+  const problems = validateRequest(
+    { prompt: p.prompt, numInferenceSteps: p.steps, guidanceScale: p.guidanceScale, seed: p.seed, width: p.width, height: p.height },
+    ANY_SD_V1_GEOMETRY,
+  );
   for (const { field, message } of problems) {
     const key = FORM_KEYS[field];
     if (key === undefined || !(key in values)) continue;
@@ -128,7 +144,8 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
   if (preset) values.modelId = preset.id;
   else if (p.model) notes.push(`It was made with the model "${p.model}"; the model picker was left as it was, so the picture may differ.`);
 
-  if ((values.width !== undefined && p.width % 8 !== 0) || (values.height !== undefined && p.height % 8 !== 0)) notes.push(`Its size ${p.width}x${p.height} is not a multiple of 8: fix width and height before generating.`);
+  if ((values.width !== undefined && p.width % 8 !== 0) || (values.height !== undefined && p.height % 8 !== 0))
+    notes.push(`Its size ${p.width}x${p.height} is not a multiple of 8: fix width and height before generating.`);
 
   const ignored = Object.keys(extra).filter((key) => !HARMLESS_EXTRAS.has(key) && !restored.has(key));
   if (ignored.length > 0) notes.push(`Settings this engine does not have were ignored: ${ignored.join(', ')}.`);

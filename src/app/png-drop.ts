@@ -25,7 +25,9 @@ export const MAX_PARAMETERS_CHARS = 200_000;
 export function parametersFromPng(bytes: Uint8Array): ParsedGenerationParameters {
   const text = readPngTextChunks(bytes).parameters;
   if (text === undefined) {
-    throw new Error('This PNG has no generation parameters (no "parameters" text chunk). Images saved by this app or by AUTOMATIC1111 have one; most image editors remove it when they save.');
+    throw new Error(
+      'This PNG has no generation parameters (no "parameters" text chunk). Images saved by this app or by AUTOMATIC1111 have one; most image editors remove it when they save.',
+    );
   }
   if (text.length > MAX_PARAMETERS_CHARS) {
     throw new Error(

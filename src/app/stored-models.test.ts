@@ -53,7 +53,9 @@ describe('totalStoredBytes', () => {
 
 describe('describeStorageEstimate', () => {
   it('used and still available', () => {
-    expect(describeStorageEstimate({ usage: 31 * MiB, quota: 10 * 1024 * MiB })).toBe('The browser reports 31.0 MiB used by this site, 9.97 GiB more available.');
+    expect(describeStorageEstimate({ usage: 31 * MiB, quota: 10 * 1024 * MiB })).toBe(
+      'The browser reports 31.0 MiB used by this site, 9.97 GiB more available.',
+    );
   });
 
   it('no quota, or no numbers at all', () => {

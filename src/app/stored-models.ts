@@ -22,9 +22,7 @@ export function describeStoredModel(model: StoredModelInfo, inUse = false): Stor
   if (!complete) {
     size = totalBytes ? `${size} of ${formatBytes(totalBytes)} (${Math.floor((100 * sizeBytes) / totalBytes)}%)` : `${size} so far`;
   }
-  const status = complete
-    ? `Complete${inUse ? ', in use' : ''}`
-    : 'Partly downloaded: the rest downloads the next time it loads';
+  const status = complete ? `Complete${inUse ? ', in use' : ''}` : 'Partly downloaded: the rest downloads the next time it loads';
   return { name, url, size, status, complete };
 }
 

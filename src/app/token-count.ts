@@ -30,7 +30,11 @@ export function formatTokenCount(
     const count = chunks?.length ?? Math.max(1, Math.ceil(tokenCount / CHUNK_LENGTH));
     const limit = MAX_PROMPT_CHUNKS * CHUNK_LENGTH;
     if (count > MAX_PROMPT_CHUNKS) {
-      return { text, level: 'over', message: `${tokenCount} tokens in ${count} chunks: the limit is ${MAX_PROMPT_CHUNKS} chunks (${limit} tokens). Shorten the prompt.` };
+      return {
+        text,
+        level: 'over',
+        message: `${tokenCount} tokens in ${count} chunks: the limit is ${MAX_PROMPT_CHUNKS} chunks (${limit} tokens). Shorten the prompt.`,
+      };
     }
     const level: TokenLevel = count === MAX_PROMPT_CHUNKS && tokenCount >= Math.ceil(limit * NEAR_FRACTION) ? 'near' : 'ok';
     if (count === 1) return { text, level, message: `${tokenCount} of ${CHUNK_LENGTH} tokens used.` };
@@ -38,7 +42,11 @@ export function formatTokenCount(
   }
   if (truncated) {
     const over = tokenCount - maxTokens;
-    return { text, level: 'over', message: `${tokenCount} tokens: the limit is ${maxTokens}, so the last ${over} ${over === 1 ? 'is' : 'are'} ignored. Shorten the prompt, or use the AUTOMATIC1111 syntax, which reads long prompts in chunks.` };
+    return {
+      text,
+      level: 'over',
+      message: `${tokenCount} tokens: the limit is ${maxTokens}, so the last ${over} ${over === 1 ? 'is' : 'are'} ignored. Shorten the prompt, or use the AUTOMATIC1111 syntax, which reads long prompts in chunks.`,
+    };
   }
   const level: TokenLevel = tokenCount >= Math.ceil(maxTokens * NEAR_FRACTION) ? 'near' : 'ok';
   return { text, level, message: `${tokenCount} of ${maxTokens} tokens used.` };

@@ -62,7 +62,9 @@ describe('decodeImageBlob', () => {
     const p = platform({ createImageBitmap: () => Promise.reject(new DOMException('The source image could not be decoded.', 'InvalidStateError')) });
     const error = await decodeImageBlob(new Blob([PNG, 'then not a picture'], { type: 'text/plain' }), 'The mask', p).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRequestError);
-    expect((error as Error).message).toBe('The mask is not an image this browser can decode (The source image could not be decoded; its type is text/plain): give a PNG, JPEG or WebP file.');
+    expect((error as Error).message).toBe(
+      'The mask is not an image this browser can decode (The source image could not be decoded; its type is text/plain): give a PNG, JPEG or WebP file.',
+    );
   });
 
   it('a pixel read of the wrong length is refused, and the bitmap is still closed', async () => {
@@ -93,18 +95,24 @@ describe('decodeImageSource', () => {
 
   it('says which URL failed and how', async () => {
     const notFound = platform({ fetch: async () => new Response('nope', { status: 404 }) });
-    await expect(decodeImageSource('/missing.png', 'The mask', notFound)).rejects.toThrow('The mask (/missing.png) could not be fetched: HTTP 404. Check the URL.');
+    await expect(decodeImageSource('/missing.png', 'The mask', notFound)).rejects.toThrow(
+      'The mask (/missing.png) could not be fetched: HTTP 404. Check the URL.',
+    );
     const offline = platform({ fetch: () => Promise.reject(new TypeError('Failed to fetch')) });
     await expect(decodeImageSource('https://x.test/m.png', 'The mask', offline)).rejects.toThrow(InvalidRequestError);
     const broken = platform({ createImageBitmap: () => Promise.reject(new Error('bad')) });
-    await expect(decodeImageSource('/page.html', 'The init image', broken)).rejects.toThrow('The init image (/page.html) is not an image this browser can decode');
+    await expect(decodeImageSource('/page.html', 'The init image', broken)).rejects.toThrow(
+      'The init image (/page.html) is not an image this browser can decode',
+    );
   });
 });
 
 describe('the header is read before decoding (issue 25 item 10, and GIF / TIFF / SVG refused)', () => {
   it('a 16000x16000 PNG is refused without calling createImageBitmap', async () => {
     const p = platform();
-    await expect(decodeImageBlob(new Blob([pngHeader(16000, 16000)]), 'The init image', p)).rejects.toThrow('The init image is 16000x16000; pictures up to 2048x2048 are read: resize it first (it was not decoded).');
+    await expect(decodeImageBlob(new Blob([pngHeader(16000, 16000)]), 'The init image', p)).rejects.toThrow(
+      'The init image is 16000x16000; pictures up to 2048x2048 are read: resize it first (it was not decoded).',
+    );
     expect(p.made).toEqual([]);
   });
 

@@ -17,18 +17,49 @@ import { folderWithTaesd } from '../testing/taesd-folder.js';
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-decoder-'));
 const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
-const fails = (...args: string[]) => cli(...args).then(() => ({ code: 0, stderr: '' }), (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }));
+const fails = (...args: string[]) =>
+  cli(...args).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+  );
 
 describe('npm run cli -- generate --decoder', () => {
   const folder = folderWithTaesd('fixtures/tiny-sd-fp32');
   afterAll(() => folder.remove());
 
-  it('tiny: the tiny autoencoder decodes as diffusers with vae=AutoencoderTiny (raw max abs <= 2e-3); the PNG says VAE Decoder: TAESD', { timeout: 120_000 }, async () => {
-    const c = readJson<{ cases: { id: string; prompt: string; scheduler: string; steps: number; guidance: number; seed: number; image: { file: string } }[] }>('fixtures/taesd/manifest.json').cases.find((x) => x.id === 'tiny_pndm')!;
+  it('tiny: the tiny autoencoder decodes as diffusers with vae=AutoencoderTiny (raw max abs <= 2e-3); the PNG says VAE Decoder: TAESD', {
+    timeout: 120_000,
+  }, async () => {
+    const c = readJson<{ cases: { id: string; prompt: string; scheduler: string; steps: number; guidance: number; seed: number; image: { file: string } }[] }>(
+      'fixtures/taesd/manifest.json',
+    ).cases.find((x) => x.id === 'tiny_pndm')!;
     const out = join(dir, 'tiny.png');
     const raw = join(dir, 'tiny.f32');
-    await cli('generate', '--model', folder.dir, '--prompt', c.prompt, '--scheduler', c.scheduler, '--steps', String(c.steps), '--guidance', String(c.guidance),
-      '--seed', String(c.seed), '--width', '128', '--height', '128', '--decoder', 'tiny', '--out', out, '--raw', raw);
+    await cli(
+      'generate',
+      '--model',
+      folder.dir,
+      '--prompt',
+      c.prompt,
+      '--scheduler',
+      c.scheduler,
+      '--steps',
+      String(c.steps),
+      '--guidance',
+      String(c.guidance),
+      '--seed',
+      String(c.seed),
+      '--width',
+      '128',
+      '--height',
+      '128',
+      '--decoder',
+      'tiny',
+      '--out',
+      out,
+      '--raw',
+      raw,
+    );
     const error = maxAbsDiff(readF32(raw), readF32(`fixtures/taesd/${c.image.file}`));
     console.log(`cli --decoder tiny: raw max abs ${error.toExponential(2)}`);
     expect(error).toBeLessThanOrEqual(2e-3);
@@ -37,7 +68,21 @@ describe('npm run cli -- generate --decoder', () => {
   });
 
   it('tiny on a folder without taesd_decoder/, or an unknown decoder: exit status 2 with the reason', { timeout: 60_000 }, async () => {
-    const missing = await fails('generate', '--model', 'fixtures/tiny-sd-fp32', '--prompt', 'x', '--width', '128', '--height', '128', '--decoder', 'tiny', '--out', join(dir, 'no.png'));
+    const missing = await fails(
+      'generate',
+      '--model',
+      'fixtures/tiny-sd-fp32',
+      '--prompt',
+      'x',
+      '--width',
+      '128',
+      '--height',
+      '128',
+      '--decoder',
+      'tiny',
+      '--out',
+      join(dir, 'no.png'),
+    );
     expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('--decoder: This model has no tiny decoder (taesd_decoder/model.onnx)') });
     const unknown = await fails('generate', '--model', folder.dir, '--prompt', 'x', '--decoder', 'approx', '--out', join(dir, 'no.png'));
     expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('Decoder must be one of full, tiny (got "approx")') });

@@ -30,8 +30,28 @@ describe('npm run cli -- generate --init-image', () => {
     it(`${c.id} matches diffusers' public and extra references (raw max abs <= ${ISSUE_BOUNDS.image})`, { timeout: 180_000 }, async () => {
       const out = join(dir, `${c.id}.png`);
       const raw = join(dir, `${c.id}.f32`);
-      await cli('generate', '--prompt', c.prompt, '--scheduler', c.scheduler, '--steps', String(c.steps), '--guidance', String(c.guidance), '--seed', String(c.seed),
-        '--init-image', fixtures + c.init_image, ...(c.mask_image ? ['--mask', fixtures + c.mask_image] : []), '--strength', String(c.strength), '--out', out, '--raw', raw);
+      await cli(
+        'generate',
+        '--prompt',
+        c.prompt,
+        '--scheduler',
+        c.scheduler,
+        '--steps',
+        String(c.steps),
+        '--guidance',
+        String(c.guidance),
+        '--seed',
+        String(c.seed),
+        '--init-image',
+        fixtures + c.init_image,
+        ...(c.mask_image ? ['--mask', fixtures + c.mask_image] : []),
+        '--strength',
+        String(c.strength),
+        '--out',
+        out,
+        '--raw',
+        raw,
+      );
       const png = readFileSync(out);
       for (const { set, dir: refs } of references) {
         const reference = readF32(refs + c.image);
@@ -41,7 +61,14 @@ describe('npm run cli -- generate --init-image', () => {
         expect(rawError).toBeLessThanOrEqual(boundsFor(set, c).image);
         expect(levels).toBeLessThanOrEqual(1);
       }
-      expect(parseParameters(readPngTextChunks(png).parameters)).toMatchObject({ prompt: c.prompt, seed: c.seed, steps: c.steps, denoisingStrength: c.strength, width: 128, height: 128 });
+      expect(parseParameters(readPngTextChunks(png).parameters)).toMatchObject({
+        prompt: c.prompt,
+        seed: c.seed,
+        steps: c.steps,
+        denoisingStrength: c.strength,
+        width: 128,
+        height: 128,
+      });
     });
   }
 
@@ -55,16 +82,24 @@ describe('npm run cli -- generate --init-image', () => {
   writeFileSync(bad, 'hello');
   const noEncoder = join(dir, 'no-encoder');
   mkdirSync(noEncoder);
-  for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder']) symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(noEncoder, part));
+  for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder'])
+    symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(noEncoder, part));
   it.each([
     ['an image that does not decode', ['--init-image', bad], /not-an-image.png cannot be used: it is not a PNG, JPEG or WebP file/],
     ['a missing file', ['--init-image', join(dir, 'nope.png')], /--init-image .*nope.png: no such file/],
-    ['a mask of another size', ['--init-image', `${fixtures}init_A.png`, '--mask', 'public/icons/icon-192.png'], /--mask: The mask is 192x192 but the init image is 128x128/],
+    [
+      'a mask of another size',
+      ['--init-image', `${fixtures}init_A.png`, '--mask', 'public/icons/icon-192.png'],
+      /--mask: The mask is 192x192 but the init image is 128x128/,
+    ],
     ['strength outside (0, 1]', ['--init-image', `${fixtures}init_A.png`, '--strength', '1.2'], /--strength: Strength must be a number in \(0, 1\]/],
     ['a mask without an image', ['--mask', `${fixtures}mask_left.png`], /--mask: A mask needs an init image/],
     ['a model without vae_encoder', ['--model', noEncoder, '--init-image', `${fixtures}init_A.png`], /has no vae_encoder\/model.onnx/],
   ])('refuses %s with one clear line', { timeout: 60_000 }, async (_, args, message) => {
-    const error = await cli('generate', '--prompt', 'x', '--steps', '4', '--out', join(dir, 'never.png'), ...args).then(() => null, (e: { stderr: string; code: number }) => e);
+    const error = await cli('generate', '--prompt', 'x', '--steps', '4', '--out', join(dir, 'never.png'), ...args).then(
+      () => null,
+      (e: { stderr: string; code: number }) => e,
+    );
     expect(error?.code).not.toBe(0);
     expect(error?.stderr).toMatch(message);
     expect(error?.stderr).not.toMatch(/step 1\//); // no denoising started

@@ -20,19 +20,56 @@ import { safetensorsBytes } from '../testing/safetensors-write.js';
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-lora-'));
 const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
-const fails = (...args: string[]) => cli(...args).then(() => { throw new Error('succeeded'); }, (error: { code: number; stderr: string }) => error);
+const fails = (...args: string[]) =>
+  cli(...args).then(
+    () => {
+      throw new Error('succeeded');
+    },
+    (error: { code: number; stderr: string }) => error,
+  );
 
-const manifest = readJson<{ request: { prompt: string; scheduler: string; steps: number; guidance: number; seed: number }; cases: { id: string; image: { file: string } }[] }>('fixtures/lora/manifest.json');
+const manifest = readJson<{
+  request: { prompt: string; scheduler: string; steps: number; guidance: number; seed: number };
+  cases: { id: string; image: { file: string } }[];
+}>('fixtures/lora/manifest.json');
 const r = manifest.request;
-const common = ['--model', 'fixtures/tiny-sd-fp32', '--scheduler', r.scheduler, '--steps', String(r.steps), '--guidance', String(r.guidance), '--seed', String(r.seed), '--width', '128', '--height', '128'];
+const common = [
+  '--model',
+  'fixtures/tiny-sd-fp32',
+  '--scheduler',
+  r.scheduler,
+  '--steps',
+  String(r.steps),
+  '--guidance',
+  String(r.guidance),
+  '--seed',
+  String(r.seed),
+  '--width',
+  '128',
+  '--height',
+  '128',
+];
 const twoLoras = readF32(`fixtures/lora/${manifest.cases.find((c) => c.id === 'two_loras')!.image.file}`);
 const HASHES = 'kohya_attn_te: 9e516c6c5c8a, peft_unet: d82809c0b80c';
 
 describe('npm run cli -- generate with LoRAs', () => {
-  it('--lora FILE:WEIGHT (twice) makes diffusers\' picture and records the set', async () => {
+  it("--lora FILE:WEIGHT (twice) makes diffusers' picture and records the set", async () => {
     const out = join(dir, 'flags.png');
     const raw = join(dir, 'flags.f32');
-    await cli('generate', ...common, '--prompt', r.prompt, '--lora', 'fixtures/lora/kohya_attn_te.safetensors:0.7', '--lora', 'fixtures/lora/peft_unet.safetensors:-0.5', '--out', out, '--raw', raw);
+    await cli(
+      'generate',
+      ...common,
+      '--prompt',
+      r.prompt,
+      '--lora',
+      'fixtures/lora/kohya_attn_te.safetensors:0.7',
+      '--lora',
+      'fixtures/lora/peft_unet.safetensors:-0.5',
+      '--out',
+      out,
+      '--raw',
+      raw,
+    );
     const error = maxAbsDiff(readF32(raw), twoLoras);
     console.log(`cli --lora x2: raw max abs ${error.toExponential(2)}`);
     expect(error).toBeLessThanOrEqual(2e-3);

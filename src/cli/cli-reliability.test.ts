@@ -14,7 +14,11 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-reliab-'));
 const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
 /** Runs the CLI expecting failure: its exit code and stderr. */
-const fails = (...args: string[]) => cli(...args).then(() => ({ code: 0, stderr: '' }), (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }));
+const fails = (...args: string[]) =>
+  cli(...args).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+  );
 
 describe('issue 25 item 1: --out and --raw naming one file by two spellings', () => {
   it.each([
@@ -54,7 +58,9 @@ describe('issue 25 item 12: a malformed tokenizer/tokenizer.json', () => {
     writeFileSync(join(model, 'tokenizer', 'tokenizer.json'), '{"model": {');
     const failure = await fails('tokenize', '--model', model, 'a cat');
     expect(failure.code).toBe(2);
-    expect(failure.stderr.trim()).toMatch(/^ModelFormatError: The model ".*": tokenizer\/tokenizer\.json is not valid JSON \(.*\)\. Download or export the tokenizer again\.$/);
+    expect(failure.stderr.trim()).toMatch(
+      /^ModelFormatError: The model ".*": tokenizer\/tokenizer\.json is not valid JSON \(.*\)\. Download or export the tokenizer again\.$/,
+    );
   });
 });
 
@@ -70,7 +76,9 @@ describe('issue 25 item 8: input that is not finite is bad input, not damaged we
   it('10,000 nested brackets with --prompt-syntax a1111: exit 2, the nesting named', async () => {
     const failure = await fails('generate', '--prompt', `${'('.repeat(10_000)}a`, '--prompt-syntax', 'a1111', '--seed', '1', '--out', join(dir, 'deep.png'));
     expect(failure.code).toBe(2);
-    expect(failure.stderr.trim()).toMatch(/^InvalidRequestError: --prompt: The prompt: Emphasis is nested 10000 brackets deep at character 10001; at most 100 are read/);
+    expect(failure.stderr.trim()).toMatch(
+      /^InvalidRequestError: --prompt: The prompt: Emphasis is nested 10000 brackets deep at character 10001; at most 100 are read/,
+    );
   });
 });
 
@@ -88,14 +96,26 @@ describe('issue 25, smaller: the unknown-command message', () => {
   it('lists all five commands', async () => {
     const failure = await fails('frobnicate');
     expect(failure.code).toBe(2);
-    expect(failure.stderr.trim()).toBe('InvalidRequestError: Unknown command "frobnicate": use generate, parse-prompt, encode, tokenize, noise or help (npm run cli -- help).');
+    expect(failure.stderr.trim()).toBe(
+      'InvalidRequestError: Unknown command "frobnicate": use generate, parse-prompt, encode, tokenize, noise or help (npm run cli -- help).',
+    );
   });
 });
 
 describe('issue 25 item 10 and smaller: pictures are judged by their header before decoding', () => {
   it.each([
-    ['a 16000x16000 PNG (the header alone)', 'huge.png', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0x3e, 0x80, 0, 0, 0x3e, 0x80, 8, 6, 0, 0, 0]), /is 16000x16000; pictures up to 2048x2048 are read: resize it first \(it was not decoded\)\.$/],
-    ['a GIF', 'x.gif', Uint8Array.from([...'GIF89a'].map((c) => c.charCodeAt(0)).concat([1, 0, 1, 0, 0, 0, 0, 0x3b])), /cannot be used: it is a GIF file\. Give a PNG, JPEG or WebP file\.$/],
+    [
+      'a 16000x16000 PNG (the header alone)',
+      'huge.png',
+      Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0x3e, 0x80, 0, 0, 0x3e, 0x80, 8, 6, 0, 0, 0]),
+      /is 16000x16000; pictures up to 2048x2048 are read: resize it first \(it was not decoded\)\.$/,
+    ],
+    [
+      'a GIF',
+      'x.gif',
+      Uint8Array.from([...'GIF89a'].map((c) => c.charCodeAt(0)).concat([1, 0, 1, 0, 0, 0, 0, 0x3b])),
+      /cannot be used: it is a GIF file\. Give a PNG, JPEG or WebP file\.$/,
+    ],
   ])('--init-image with %s: exit 2, one line', async (_, name, bytes, message) => {
     const file = join(dir, name);
     writeFileSync(file, bytes);
@@ -107,7 +127,23 @@ describe('issue 25 item 10 and smaller: pictures are judged by their header befo
 
 describe('issue 25 item 6: a size the wasm heap cannot hold', () => {
   it('--runtime wasm --width 768 --height 768 on shapes-sd: ModelTooLargeError before any work, exit 2, the largest size named', async () => {
-    const failure = await fails('generate', '--prompt', 'x', '--seed', '1', '--steps', '1', '--width', '768', '--height', '768', '--runtime', 'wasm', '--out', join(dir, 'big.png'));
+    const failure = await fails(
+      'generate',
+      '--prompt',
+      'x',
+      '--seed',
+      '1',
+      '--steps',
+      '1',
+      '--width',
+      '768',
+      '--height',
+      '768',
+      '--runtime',
+      'wasm',
+      '--out',
+      join(dir, 'big.png'),
+    );
     expect(failure.code).toBe(2);
     expect(failure.stderr.trim()).toMatch(/^ModelTooLargeError: .*shapes-sd-fp32 at 768x768 needs about .* The largest size that fits is 704x704 /);
     expect(failure.stderr).not.toContain('step 1/');

@@ -16,14 +16,35 @@ import { safetyModelDir } from '../testing/safety-model.js';
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-safety-'));
 const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
-const { cases } = readJson<{ cases: { id: string; prompt: string; seed: number; steps: number; guidance: number; scheduler: string; nsfw_content_detected: boolean }[] }>('fixtures/safety/cases.json');
+const { cases } = readJson<{
+  cases: { id: string; prompt: string; seed: number; steps: number; guidance: number; scheduler: string; nsfw_content_detected: boolean }[];
+}>('fixtures/safety/cases.json');
 const flagged = cases.find((c) => c.nsfw_content_detected)!;
-const args = (c: typeof flagged, out: string) => ['generate', '--model', safetyModelDir(), '--prompt', c.prompt, '--seed', String(c.seed), '--steps', String(c.steps), '--guidance', String(c.guidance), '--scheduler', c.scheduler, '--out', out];
+const args = (c: typeof flagged, out: string) => [
+  'generate',
+  '--model',
+  safetyModelDir(),
+  '--prompt',
+  c.prompt,
+  '--seed',
+  String(c.seed),
+  '--steps',
+  String(c.steps),
+  '--guidance',
+  String(c.guidance),
+  '--scheduler',
+  c.scheduler,
+  '--out',
+  out,
+];
 
 describe('npm run cli -- generate with a safety checker', () => {
   it('a flagged picture: exit status 3, no output file, one line on stderr naming the safety checker', async () => {
     const out = join(dir, 'flagged.png');
-    const failure = await cli(...args(flagged, out), '--raw', join(dir, 'flagged.f32')).then(() => null, (error: { code: number; stderr: string }) => error);
+    const failure = await cli(...args(flagged, out), '--raw', join(dir, 'flagged.f32')).then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure?.code).toBe(3);
     const lines = failure!.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('step '));
     expect(lines).toEqual([expect.stringMatching(/^NsfwContentDetectedError: .*withheld by the safety checker/)]);
@@ -31,7 +52,7 @@ describe('npm run cli -- generate with a safety checker', () => {
     expect(existsSync(join(dir, 'flagged.f32'))).toBe(false);
   });
 
-  it('--no-safety-checker: diffusers\' licence warning, and the picture is written', async () => {
+  it("--no-safety-checker: diffusers' licence warning, and the picture is written", async () => {
     const out = join(dir, 'unchecked.png');
     const { stderr } = await cli(...args(flagged, out), '--no-safety-checker');
     expect(stderr).toContain('You have disabled the safety checker. Ensure that you abide to the conditions of the Stable Diffusion license');

@@ -19,7 +19,10 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-'));
 const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
 
-const manifest = readJson<{ latents: { file: string }; cases: { scheduler: string; steps: number; guidance: number; prompt: string; image: { file: string } }[] }>('fixtures/refs/manifest.json');
+const manifest = readJson<{
+  latents: { file: string };
+  cases: { scheduler: string; steps: number; guidance: number; prompt: string; image: { file: string } }[];
+}>('fixtures/refs/manifest.json');
 
 describe('npm run cli -- generate', () => {
   it.each([
@@ -29,8 +32,29 @@ describe('npm run cli -- generate', () => {
     const c = manifest.cases[0];
     const out = join(dir, `${model}.png`);
     const raw = join(dir, `${model}.f32`);
-    await cli('generate', '--model', `fixtures/${model}`, '--prompt', c.prompt, '--scheduler', c.scheduler, '--steps', String(c.steps), '--guidance', String(c.guidance),
-      '--latents', `fixtures/${manifest.latents.file}`, '--width', '128', '--height', '128', '--out', out, '--raw', raw);
+    await cli(
+      'generate',
+      '--model',
+      `fixtures/${model}`,
+      '--prompt',
+      c.prompt,
+      '--scheduler',
+      c.scheduler,
+      '--steps',
+      String(c.steps),
+      '--guidance',
+      String(c.guidance),
+      '--latents',
+      `fixtures/${manifest.latents.file}`,
+      '--width',
+      '128',
+      '--height',
+      '128',
+      '--out',
+      out,
+      '--raw',
+      raw,
+    );
     const reference = readF32(`fixtures/${c.image.file}`);
     const rawError = maxAbsDiff(readF32(raw), reference);
     const levels = pngLevelError(readFileSync(out), reference);
@@ -48,7 +72,16 @@ describe('npm run cli -- generate', () => {
     const png = readFileSync(out);
     expect(pngLevelError(png, readF32('fixtures/shapes-refs/prompt0_seed0_torch_cpu.f32'))).toBeLessThanOrEqual(1);
     const parameters = parseParameters(readPngTextChunks(png).parameters);
-    expect(parameters).toMatchObject({ prompt: 'a red circle on a blue background', steps: 20, sampler: 'PNDM', guidanceScale: 7.5, seed: 0, width: 128, height: 128, model: 'shapes-sd-fp32' });
+    expect(parameters).toMatchObject({
+      prompt: 'a red circle on a blue background',
+      steps: 20,
+      sampler: 'PNDM',
+      guidanceScale: 7.5,
+      seed: 0,
+      width: 128,
+      height: 128,
+      model: 'shapes-sd-fp32',
+    });
   });
 
   it('tokenize prints the 77 ids', async () => {
@@ -73,21 +106,35 @@ describe('npm run cli -- generate', () => {
 });
 
 /** Runs the CLI expecting failure: its exit code and stderr. */
-const fails = (...args: string[]) => cli(...args).then(() => ({ code: 0, stderr: '' }), (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }));
+const fails = (...args: string[]) =>
+  cli(...args).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+  );
 const oneLine = (stderr: string) => stderr.trim().split('\n');
 
 describe('issue 12: CLI input and output handling', () => {
   it('item 3: a size the UNet cannot take is refused before any work, with the nearest valid sizes', async () => {
     const failure = await fails('generate', '--prompt', 'x', '--width', '120', '--out', join(dir, 'w120.png'));
     expect(failure.code).toBe(2);
-    expect(oneLine(failure.stderr)).toEqual(["InvalidRequestError: --width: Width must be a multiple of 32 for this model (the VAE's factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 120)."]);
+    expect(oneLine(failure.stderr)).toEqual([
+      "InvalidRequestError: --width: Width must be a multiple of 32 for this model (the VAE's factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 120).",
+    ]);
     expect(existsSync(join(dir, 'w120.png'))).toBe(false);
   });
 
   it.each([
     ['--out into a missing folder', ['--out', join(dir, 'missing', 'x.png')], /^InvalidRequestError: --out .*missing.*does not exist; create it first\.$/],
-    ['--raw into a missing folder', ['--out', join(dir, 'raw-missing.png'), '--raw', join(dir, 'missing', 'x.f32')], /^InvalidRequestError: --raw .*does not exist; create it first\.$/],
-    ['--latents pointing nowhere', ['--out', join(dir, 'no-latents.png'), '--latents', join(dir, 'nowhere.f32')], /^InvalidRequestError: --latents .*nowhere\.f32: no such file\.$/],
+    [
+      '--raw into a missing folder',
+      ['--out', join(dir, 'raw-missing.png'), '--raw', join(dir, 'missing', 'x.f32')],
+      /^InvalidRequestError: --raw .*does not exist; create it first\.$/,
+    ],
+    [
+      '--latents pointing nowhere',
+      ['--out', join(dir, 'no-latents.png'), '--latents', join(dir, 'nowhere.f32')],
+      /^InvalidRequestError: --latents .*nowhere\.f32: no such file\.$/,
+    ],
     ['--out naming a folder', ['--out', dir], /^InvalidRequestError: --out .* is a folder; give a file name\.$/],
   ])('item 4: %s: one line, exit 2, before any work, nothing written', async (_, args, message) => {
     const failure = await fails('generate', '--prompt', 'x', '--steps', '1', ...args);
@@ -101,7 +148,8 @@ describe('issue 12: CLI input and output handling', () => {
   it('item 2: a NaN VAE output: exit 1, the stage and cause named, no file written', async () => {
     // tiny-sd with vae_decoder/config.json's scaling_factor 0: the VAE decodes Inf latents to NaN (the issue's reproduction).
     const model = mkdtempSync(join(tmpdir(), 'sd-nan-vae-'));
-    for (const part of ['model_index.json', 'scheduler', 'text_encoder', 'tokenizer', 'unet']) symlinkSync(resolve('fixtures/tiny-sd-fp32', part), join(model, part));
+    for (const part of ['model_index.json', 'scheduler', 'text_encoder', 'tokenizer', 'unet'])
+      symlinkSync(resolve('fixtures/tiny-sd-fp32', part), join(model, part));
     mkdirSync(join(model, 'vae_decoder'));
     symlinkSync(resolve('fixtures/tiny-sd-fp32/vae_decoder/model.onnx'), join(model, 'vae_decoder', 'model.onnx'));
     writeFileSync(join(model, 'vae_decoder', 'config.json'), JSON.stringify({ scaling_factor: 0 }));

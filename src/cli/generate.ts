@@ -120,31 +120,56 @@ export async function generateCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function generateWith(engine: LocalEngine, dir: string, request: GenerationRequest, lora: CliLoras, values: { raw?: string; scheduler?: string; steps?: string; guidance?: string; safetyChecker: boolean }, out: string): Promise<void> {
+async function generateWith(
+  engine: LocalEngine,
+  dir: string,
+  request: GenerationRequest,
+  lora: CliLoras,
+  values: { raw?: string; scheduler?: string; steps?: string; guidance?: string; safetyChecker: boolean },
+  out: string,
+): Promise<void> {
   {
-    const model = await engine.load({ id: dir, urls: { fp32: dir } }, { needsVaeEncoder: request.initImage !== undefined, safetyChecker: values.safetyChecker, request, loras: lora.loras }).catch(inFlagWords);
+    const model = await engine
+      .load(
+        { id: dir, urls: { fp32: dir } },
+        { needsVaeEncoder: request.initImage !== undefined, safetyChecker: values.safetyChecker, request, loras: lora.loras },
+      )
+      .catch(inFlagWords);
     // An LCM-distilled folder recommends LCM, 4 steps, guidance 1 for the sampler flags not given.
     if (model.recommended && values.scheduler === undefined && values.steps === undefined && values.guidance === undefined) {
       Object.assign(request, model.recommended);
-      process.stderr.write(`${model.name} is LCM-distilled: --scheduler ${model.recommended.scheduler} --steps ${model.recommended.numInferenceSteps} --guidance ${model.recommended.guidanceScale} (its recommendation; give any of them to choose yourself).\n`);
+      process.stderr.write(
+        `${model.name} is LCM-distilled: --scheduler ${model.recommended.scheduler} --steps ${model.recommended.numInferenceSteps} --guidance ${model.recommended.guidanceScale} (its recommendation; give any of them to choose yourself).\n`,
+      );
     }
     const promptSyntax = request.promptSyntax;
 
     // 3. Warn about what the text encoder cannot see, generate (the request is checked against the model before any work).
-    for (const [flag, text] of [['prompt', request.prompt], ['negative-prompt', request.negativePrompt ?? '']] as const) {
+    for (const [flag, text] of [
+      ['prompt', request.prompt],
+      ['negative-prompt', request.negativePrompt ?? ''],
+    ] as const) {
       const { tokenCount, maxTokens, truncated } = await engine.tokenize(text, promptSyntax);
-      if (truncated) process.stderr.write(`warning: --${flag} has ${tokenCount} tokens; the text encoder reads the first ${maxTokens}, the rest is cut (as in diffusers; --prompt-syntax a1111 reads it all, in chunks).\n`);
+      if (truncated)
+        process.stderr.write(
+          `warning: --${flag} has ${tokenCount} tokens; the text encoder reads the first ${maxTokens}, the rest is cut (as in diffusers; --prompt-syntax a1111 reads it all, in chunks).\n`,
+        );
     }
     const steps = stepLines((text) => void process.stderr.write(text), process.stderr.isTTY === true);
-    const result = await engine.generate(request, { onProgress: steps.onProgress, previewEvery: 0, floatImage: values.raw !== undefined }).catch(inFlagWords).finally(steps.close);
+    const result = await engine
+      .generate(request, { onProgress: steps.onProgress, previewEvery: 0, floatImage: values.raw !== undefined })
+      .catch(inFlagWords)
+      .finally(steps.close);
 
     // 4. Every output, or none.
     const files = [{ path: out, data: await encodeImagePng({ ...result, request: { ...result.request, prompt: lora.infotextPrompt } }, lora.extra) }];
     if (values.raw && result.image) files.push({ path: values.raw, data: bytesOf(result.image) });
     await writeFilesAtomically(files);
     const { timings, request: r } = result;
-    console.error(`${out}: ${result.width}x${result.height}, ${r.scheduler} ${r.numInferenceSteps} steps, seed ${r.seed ?? '(given latents)'}; ` +
-      `${(timings.denoiseMs / timings.stepMs.length).toFixed(0)} ms/UNet call, total ${(timings.totalMs / 1000).toFixed(2)} s`);
+    console.error(
+      `${out}: ${result.width}x${result.height}, ${r.scheduler} ${r.numInferenceSteps} steps, seed ${r.seed ?? '(given latents)'}; ` +
+        `${(timings.denoiseMs / timings.stepMs.length).toFixed(0)} ms/UNet call, total ${(timings.totalMs / 1000).toFixed(2)} s`,
+    );
   }
 }
 
@@ -158,14 +183,24 @@ function inFlagWords(error: unknown): never {
 
 /** Node has no WebGPU here: the engine runs on the runtime's one backend (LocalEngineOptions.backend). */
 async function nodeCapabilities(): Promise<Capabilities> {
-  return { webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation: 'no WebGPU in Node' };
+  return {
+    webgpu: false,
+    softwareAdapter: false,
+    shaderF16: false,
+    maxBufferSize: null,
+    maxStorageBufferBindingSize: null,
+    adapterInfo: null,
+    backend: 'wasm',
+    explanation: 'no WebGPU in Node',
+  };
 }
 
 async function readFloat32(path: string): Promise<Float32Array> {
   const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
     throw new InvalidRequestError(`--latents ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`, 'latents');
   });
-  if (bytes.byteLength % 4 !== 0) throw new InvalidRequestError(`--latents ${path} is not raw float32 data (${bytes.byteLength} bytes is not a multiple of 4).`, 'latents');
+  if (bytes.byteLength % 4 !== 0)
+    throw new InvalidRequestError(`--latents ${path} is not raw float32 data (${bytes.byteLength} bytes is not a multiple of 4).`, 'latents');
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 

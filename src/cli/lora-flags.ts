@@ -46,7 +46,10 @@ async function findInLibrary(dir: string, name: string): Promise<string | null> 
   const entries = await readdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw new InvalidRequestError(`--lora-dir ${dir}: ${error.code === 'ENOENT' ? 'no such folder' : error.message}.`);
   });
-  const found = entries.map(String).sort().find((e) => basename(e) === `${name}.safetensors` || e === `${name}.safetensors`);
+  const found = entries
+    .map(String)
+    .sort()
+    .find((e) => basename(e) === `${name}.safetensors` || e === `${name}.safetensors`);
   return found === undefined ? null : join(dir, found);
 }
 
@@ -64,7 +67,11 @@ export async function cliLoras(prompt: string, flags: readonly string[], loraDir
     fileTags.push(`<lora:${name}:${weight}>`);
   }
   for (const tag of tags.loras) {
-    if (loraDir === undefined) throw new InvalidRequestError(`The prompt names <lora:${tag.name}>: give the folder of your LoRAs with --lora-dir DIR (or the file with --lora FILE).`, 'prompt');
+    if (loraDir === undefined)
+      throw new InvalidRequestError(
+        `The prompt names <lora:${tag.name}>: give the folder of your LoRAs with --lora-dir DIR (or the file with --lora FILE).`,
+        'prompt',
+      );
     const path = await findInLibrary(loraDir, tag.name);
     if (!path) throw new InvalidRequestError(`The prompt names <lora:${tag.name}>, but --lora-dir ${loraDir} has no ${tag.name}.safetensors.`, 'prompt');
     const { file, hash } = await readLora(path, '--lora-dir');

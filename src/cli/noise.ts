@@ -10,7 +10,9 @@ import { intFlag, parseFlags, requireFlag } from './args.js';
 export async function noiseCommand(argv: string[]): Promise<void> {
   const { values } = parseFlags(argv, { seed: { type: 'string' }, shape: { type: 'string' }, out: { type: 'string' } });
   const seed = intFlag(requireFlag(values.seed, 'seed'), 'seed')!;
-  const shape = requireFlag(values.shape, 'shape').split(',').map((d) => intFlag(d.trim(), 'shape')!);
+  const shape = requireFlag(values.shape, 'shape')
+    .split(',')
+    .map((d) => intFlag(d.trim(), 'shape')!);
   if (shape.some((d) => d < 1)) throw new InvalidRequestError('--shape dims must be positive integers, e.g. 1,4,64,64.');
   const out = requireFlag(values.out, 'out');
   await checkOutputPaths([{ path: out, flag: 'out' }]);

@@ -32,7 +32,12 @@ describe('npm run cli -- parse-prompt / encode / generate --prompt-syntax', () =
     const fragments = JSON.parse(stdout) as PromptFragment[];
     expect(fragments.map(([text]) => text)).toEqual(c.fragments.map(([text]) => text));
     fragments.forEach(([, w], i) => expect(Math.abs(w - c.fragments[i][1])).toBeLessThanOrEqual(1e-9));
-    expect(JSON.parse((await cli('parse-prompt', '(d:1.2.3) BREAK x')).stdout)).toEqual([['d:1.2.3', 1.1], ['', 1], ['BREAK', -1], ['x', 1]]);
+    expect(JSON.parse((await cli('parse-prompt', '(d:1.2.3) BREAK x')).stdout)).toEqual([
+      ['d:1.2.3', 1.1],
+      ['', 1],
+      ['BREAK', -1],
+      ['x', 1],
+    ]);
   });
 
   it('encode writes the a1111 conditioning [1, 154, 64] and prints its shape', async () => {
@@ -47,16 +52,38 @@ describe('npm run cli -- parse-prompt / encode / generate --prompt-syntax', () =
   it('generate --prompt-syntax a1111 makes the reference picture and records the syntax', async () => {
     const out = join(dir, 'long.png');
     const raw = join(dir, 'long.f32');
-    await cli('generate', '--prompt-syntax', 'a1111', '--prompt', longCase.prompt, '--negative-prompt', longCase.negative_prompt, '--seed', String(longCase.seed), '--steps', String(longCase.steps), '--out', out, '--raw', raw);
+    await cli(
+      'generate',
+      '--prompt-syntax',
+      'a1111',
+      '--prompt',
+      longCase.prompt,
+      '--negative-prompt',
+      longCase.negative_prompt,
+      '--seed',
+      String(longCase.seed),
+      '--steps',
+      String(longCase.steps),
+      '--out',
+      out,
+      '--raw',
+      raw,
+    );
     expect(maxAbsDiff(readF32(raw), readF32(`${REFS}/${longCase.image}`))).toBeLessThanOrEqual(2e-3);
-    expect(parseParameters(readPngTextChunks(readFileSync(out)).parameters)).toMatchObject({ prompt: longCase.prompt, promptSyntax: 'a1111', seed: longCase.seed });
+    expect(parseParameters(readPngTextChunks(readFileSync(out)).parameters)).toMatchObject({
+      prompt: longCase.prompt,
+      promptSyntax: 'a1111',
+      seed: longCase.seed,
+    });
   });
 
   it('refuses an unknown syntax and an over-long prompt with the limit (exit code 2)', async () => {
     const bad = await cli('encode', '--prompt-syntax', 'nai', '--out', join(dir, 'x.f32'), 'x').catch((error: { code: number; stderr: string }) => error);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--prompt-syntax must be one of plain, a1111') });
     const long = Array.from({ length: 700 }, () => 'circle').join(' ');
-    const tooLong = await cli('generate', '--prompt-syntax', 'a1111', '--prompt', long, '--out', join(dir, 'x.png')).catch((error: { code: number; stderr: string }) => error);
+    const tooLong = await cli('generate', '--prompt-syntax', 'a1111', '--prompt', long, '--out', join(dir, 'x.png')).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(tooLong).toMatchObject({ code: 2, stderr: expect.stringContaining('the limit is 8 chunks (600 tokens)') });
   });
 });

@@ -19,7 +19,20 @@ const wasm: CliRuntime = { ort: wasmRuntime(), backend: 'wasm' };
 const dir = 'public/models/shapes-sd-fp32';
 
 async function loadOnWasm(side: number): Promise<unknown> {
-  const engine = new LocalEngine({ ...wasm, store: new DirectoryModelStore(), detect: async () => ({ webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation: null }) });
+  const engine = new LocalEngine({
+    ...wasm,
+    store: new DirectoryModelStore(),
+    detect: async () => ({
+      webgpu: false,
+      softwareAdapter: false,
+      shaderF16: false,
+      maxBufferSize: null,
+      maxStorageBufferBindingSize: null,
+      adapterInfo: null,
+      backend: 'wasm',
+      explanation: null,
+    }),
+  });
   try {
     await engine.load({ id: dir, urls: { fp32: dir } }, { request: { prompt: 'x', seed: 1, width: side, height: side } });
     return null;
@@ -44,15 +57,49 @@ describe('the CLI on wasm, then onnxruntime-node', () => {
   it('then onnxruntime-node when installed, and it says so; without it, the refusal with how to install it', async () => {
     const tooLarge = (await loadOnWasm(768)) as ModelTooLargeError;
     const lines: string[] = [];
-    expect(fallbackRuntime(undefined, wasm, tooLarge, (l) => lines.push(l), () => fakeCpu)).toBe(fakeCpu);
+    expect(
+      fallbackRuntime(
+        undefined,
+        wasm,
+        tooLarge,
+        (l) => lines.push(l),
+        () => fakeCpu,
+      ),
+    ).toBe(fakeCpu);
     expect(lines).toEqual([expect.stringMatching(/^note: running on onnxruntime-node's CPU runtime, not wasm: shapes-sd-fp32 at 768x768 needs about /)]);
-    expect(() => fallbackRuntime(undefined, wasm, tooLarge, () => undefined, missing)).toThrow(/The largest size that fits is 704x704.*is not installed: npm install onnxruntime-node/);
+    expect(() => fallbackRuntime(undefined, wasm, tooLarge, () => undefined, missing)).toThrow(
+      /The largest size that fits is 704x704.*is not installed: npm install onnxruntime-node/,
+    );
   });
 
   it('no move with --runtime given, on cpu, or for another error', async () => {
     const tooLarge = (await loadOnWasm(768)) as ModelTooLargeError;
-    expect(fallbackRuntime('wasm', wasm, tooLarge, () => undefined, () => fakeCpu)).toBeNull();
-    expect(fallbackRuntime(undefined, fakeCpu, tooLarge, () => undefined, () => fakeCpu)).toBeNull();
-    expect(fallbackRuntime(undefined, wasm, new Error('other'), () => undefined, () => fakeCpu)).toBeNull();
+    expect(
+      fallbackRuntime(
+        'wasm',
+        wasm,
+        tooLarge,
+        () => undefined,
+        () => fakeCpu,
+      ),
+    ).toBeNull();
+    expect(
+      fallbackRuntime(
+        undefined,
+        fakeCpu,
+        tooLarge,
+        () => undefined,
+        () => fakeCpu,
+      ),
+    ).toBeNull();
+    expect(
+      fallbackRuntime(
+        undefined,
+        wasm,
+        new Error('other'),
+        () => undefined,
+        () => fakeCpu,
+      ),
+    ).toBeNull();
   });
 });

@@ -30,7 +30,13 @@ export function cliRuntime(flag: string | undefined, native: () => CliRuntime = 
  * when wasm was the default and could not fit (said through `warn`), else null (the error stands). A
  * ModelTooLargeError says how to install onnxruntime-node when it is missing.
  */
-export function fallbackRuntime(flag: string | undefined, runtime: CliRuntime, error: unknown, warn: (line: string) => void, native: () => CliRuntime = nativeCpu): CliRuntime | null {
+export function fallbackRuntime(
+  flag: string | undefined,
+  runtime: CliRuntime,
+  error: unknown,
+  warn: (line: string) => void,
+  native: () => CliRuntime = nativeCpu,
+): CliRuntime | null {
   if (flag !== undefined || runtime.backend !== 'wasm' || !(error instanceof ModelTooLargeError)) return null;
   let cpu: CliRuntime;
   try {

@@ -7,7 +7,10 @@ import { stepLines } from './step-lines.js';
 function written(isTTY: boolean, total: number, n = total): string {
   let out = '';
   const lines = stepLines((text) => void (out += text), isTTY);
-  const events: GenerationProgress[] = [{ stage: 'encode' }, ...Array.from({ length: n }, (_, k) => ({ stage: 'denoise' as const, step: k + 1, totalSteps: total }))];
+  const events: GenerationProgress[] = [
+    { stage: 'encode' },
+    ...Array.from({ length: n }, (_, k) => ({ stage: 'denoise' as const, step: k + 1, totalSteps: total })),
+  ];
   if (n === total) events.push({ stage: 'decode' });
   for (const event of events) lines.onProgress(event);
   lines.close();

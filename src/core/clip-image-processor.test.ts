@@ -12,7 +12,16 @@ import { mulberry32 } from '../testing/mulberry32.js';
 import { centerCrop, clipPixelValues, parseClipImageProcessorConfig, resizeAndCrop, resizedSize } from './clip-image-processor.js';
 import { pilResize } from './pil-resample.js';
 
-interface Picture { width: number; height: number; seed: number; resized: [number, number]; crop_sha256: string; sum: number; stride: number; samples: number[] }
+interface Picture {
+  width: number;
+  height: number;
+  seed: number;
+  resized: [number, number];
+  crop_sha256: string;
+  sum: number;
+  stride: number;
+  samples: number[];
+}
 const refs = readJson<{ config: Record<string, unknown>; pictures: Picture[] }>('fixtures/safety/preprocess.json');
 const config = parseClipImageProcessorConfig(refs.config);
 

@@ -37,13 +37,15 @@ export interface ClipImageProcessorConfig {
 export class PreprocessorConfigError extends Error {}
 
 function positiveInt(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new PreprocessorConfigError(`${what} must be a positive integer, not ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+    throw new PreprocessorConfigError(`${what} must be a positive integer, not ${JSON.stringify(value)}`);
   return value;
 }
 
 function triple(value: unknown, fallback: number[], what: string): [number, number, number] {
   const list = value === undefined ? fallback : typeof value === 'number' ? [value, value, value] : value;
-  if (!Array.isArray(list) || list.length !== 3 || !list.every((v) => typeof v === 'number')) throw new PreprocessorConfigError(`${what} must be 3 numbers, not ${JSON.stringify(value)}`);
+  if (!Array.isArray(list) || list.length !== 3 || !list.every((v) => typeof v === 'number'))
+    throw new PreprocessorConfigError(`${what} must be 3 numbers, not ${JSON.stringify(value)}`);
   return [list[0], list[1], list[2]];
 }
 
@@ -56,7 +58,8 @@ export function parseClipImageProcessorConfig(json: Record<string, unknown>): Cl
   const size = json.size ?? 224;
   let parsedSize: ClipImageProcessorConfig['size'];
   if (typeof size === 'number') parsedSize = { shortestEdge: positiveInt(size, 'size') };
-  else if (typeof size === 'object' && size !== null && 'shortest_edge' in size) parsedSize = { shortestEdge: positiveInt((size as { shortest_edge: unknown }).shortest_edge, 'size.shortest_edge') };
+  else if (typeof size === 'object' && size !== null && 'shortest_edge' in size)
+    parsedSize = { shortestEdge: positiveInt((size as { shortest_edge: unknown }).shortest_edge, 'size.shortest_edge') };
   else if (typeof size === 'object' && size !== null && 'height' in size && 'width' in size) {
     const s = size as { height: unknown; width: unknown };
     parsedSize = { height: positiveInt(s.height, 'size.height'), width: positiveInt(s.width, 'size.width') };
@@ -69,7 +72,8 @@ export function parseClipImageProcessorConfig(json: Record<string, unknown>): Cl
     cropSize = { height: positiveInt(c.height, 'crop_size.height'), width: positiveInt(c.width, 'crop_size.width') };
   } else throw new PreprocessorConfigError(`crop_size must be an int or {height, width}, not ${JSON.stringify(crop)}`);
   const resample = json.resample ?? 3;
-  if (typeof resample !== 'number' || !isSupportedResample(resample)) throw new PreprocessorConfigError(`resample ${JSON.stringify(resample)} is not supported (Pillow's 1, 2, 3, 4 or 5)`);
+  if (typeof resample !== 'number' || !isSupportedResample(resample))
+    throw new PreprocessorConfigError(`resample ${JSON.stringify(resample)} is not supported (Pillow's 1, 2, 3, 4 or 5)`);
   const rescaleFactor = json.rescale_factor ?? 1 / 255;
   if (typeof rescaleFactor !== 'number') throw new PreprocessorConfigError(`rescale_factor must be a number, not ${JSON.stringify(rescaleFactor)}`);
   return {
@@ -114,7 +118,12 @@ export function centerCrop(pixels: Uint8Array, width: number, height: number, ch
 }
 
 /** The processor's uint8 picture before rescaling: resized and cropped (H, W, 3). */
-export function resizeAndCrop(rgb: Uint8Array, width: number, height: number, config: ClipImageProcessorConfig): { pixels: Uint8Array; width: number; height: number } {
+export function resizeAndCrop(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  config: ClipImageProcessorConfig,
+): { pixels: Uint8Array; width: number; height: number } {
   let pixels = rgb;
   let w = width;
   let h = height;
@@ -145,7 +154,12 @@ export function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray): Uint8Array {
 }
 
 /** pixel_values (3, h, w) float32 for an interleaved RGB uint8 picture (H, W, 3). */
-export function clipPixelValues(rgb: Uint8Array, width: number, height: number, config: ClipImageProcessorConfig): { data: Float32Array; width: number; height: number } {
+export function clipPixelValues(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  config: ClipImageProcessorConfig,
+): { data: Float32Array; width: number; height: number } {
   const { pixels, width: w, height: h } = resizeAndCrop(rgb, width, height, config);
   const f = Math.fround;
   const plane = w * h;

@@ -60,7 +60,8 @@ export class CancelledError extends SdError {
 }
 
 /** diffusers' warning, with what the surfaces say instead of returning a black image. */
-export const NSFW_MESSAGE = 'The picture was withheld by the safety checker: potential NSFW content was detected. Try again with a different prompt and/or seed.';
+export const NSFW_MESSAGE =
+  'The picture was withheld by the safety checker: potential NSFW content was detected. Try again with a different prompt and/or seed.';
 
 /**
  * The safety checker (a model folder's safety_checker/, as diffusers runs it) flagged the picture: it is

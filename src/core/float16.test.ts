@@ -5,8 +5,16 @@ import { float16ToFloat32, float32ToFloat16, fromFloat16Bits, toFloat16Bits } fr
 describe('float16', () => {
   it('converts known values exactly', () => {
     const cases: [number, number][] = [
-      [0, 0x0000], [1, 0x3c00], [-2, 0xc000], [0.5, 0x3800], [65504, 0x7bff],
-      [2 ** -24, 0x0001], [2 ** -14, 0x0400], [0.1, 0x2e66], [999, 0x63ce], [1e6, 0x7c00],
+      [0, 0x0000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [0.5, 0x3800],
+      [65504, 0x7bff],
+      [2 ** -24, 0x0001],
+      [2 ** -14, 0x0400],
+      [0.1, 0x2e66],
+      [999, 0x63ce],
+      [1e6, 0x7c00],
     ];
     for (const [value, bits] of cases) {
       expect(toFloat16Bits(value)).toBe(bits);

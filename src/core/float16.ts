@@ -22,12 +22,12 @@ export function toFloat16Bits(value: number): number {
     const half = 1 << (shift - 1);
     const rest = mantissa & ((1 << shift) - 1);
     let result = mantissa >>> shift;
-    if (rest > half || (rest === half && (result & 1))) result += 1;
+    if (rest > half || (rest === half && result & 1)) result += 1;
     return sign | result;
   }
   let result = (e << 10) | (mantissa >>> 13);
   const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (result & 1))) result += 1; // may carry into exponent: correct
+  if (rest > 0x1000 || (rest === 0x1000 && result & 1)) result += 1; // may carry into exponent: correct
   return sign | result;
 }
 

@@ -94,6 +94,7 @@ export function imageHeaderProblem(bytes: Uint8Array, what: string, maxSide: num
   if ('problem' in header) return `${what} cannot be used: ${header.problem}. Give a PNG, JPEG or WebP file.`;
   const { width, height } = header;
   if (width < 1 || height < 1) return `${what} has no pixels (${width}x${height}).`;
-  if (width > maxSide || height > maxSide) return `${what} is ${width}x${height}; pictures up to ${maxSide}x${maxSide} are read: resize it first (it was not decoded).`;
+  if (width > maxSide || height > maxSide)
+    return `${what} is ${width}x${height}; pictures up to ${maxSide}x${maxSide} are read: resize it first (it was not decoded).`;
   return null;
 }

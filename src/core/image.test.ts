@@ -25,7 +25,18 @@ describe('vaeOutputToUnit', () => {
 describe('imageToRgba', () => {
   it('gives hand-computed pixels, planar RGB to interleaved RGBA, alpha 255', () => {
     // (2, 1) image: pixel 0 = (-1, 0, 1), pixel 1 = (-0.5, 0.2, 7)
-    const rgba = imageToRgba(nchw([[-1, 0, 1], [-0.5, 0.2, 7]], 2, 1), 2, 1);
+    const rgba = imageToRgba(
+      nchw(
+        [
+          [-1, 0, 1],
+          [-0.5, 0.2, 7],
+        ],
+        2,
+        1,
+      ),
+      2,
+      1,
+    );
     // 0 -> 0; 0.5 * 255 = 127.5 -> 128 (tie to even); 1 -> 255;
     // 0.25 * 255 = 63.75 -> 64; f32(0.6) * 255 = 153.0000061 -> 153; clamp -> 255
     expect([...rgba]).toEqual([0, 128, 255, 255, 64, 153, 255, 255]);

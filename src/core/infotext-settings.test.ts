@@ -27,7 +27,28 @@ describe('settingsPairs', () => {
   });
 
   it('finds what re_param finds, on 20 000 lines generated from settings-like pieces', () => {
-    const pieces = ['Model: "a, b", ', 'Note: "x\\"y: z"', 'Steps', 'CFG scale', 'a', ': ', ':', ', ', ',', ' ', '"', '"x, y"', '\\"', '\\', '\n', '20', 'é', '𝐀', '-', '/'];
+    const pieces = [
+      'Model: "a, b", ',
+      'Note: "x\\"y: z"',
+      'Steps',
+      'CFG scale',
+      'a',
+      ': ',
+      ':',
+      ', ',
+      ',',
+      ' ',
+      '"',
+      '"x, y"',
+      '\\"',
+      '\\',
+      '\n',
+      '20',
+      'é',
+      '𝐀',
+      '-',
+      '/',
+    ];
     const next = random(34);
     let quoted = 0;
     for (let i = 0; i < 20_000; i++) {

@@ -70,7 +70,10 @@ describe('parseParameters', () => {
   it("writes A1111's `VAE Decoder: TAESD` for the tiny decoder, nothing for Full", () => {
     expect(formatParameters({ ...base, vaeDecoder: 'TAESD' })).toMatch(/, VAE Decoder: TAESD$/);
     expect(formatParameters({ ...base, vaeDecoder: 'Full' })).not.toMatch(/VAE Decoder/);
-    expect(parseParameters('a cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, VAE Decoder: TAESD, Version: v1.10.1')).toMatchObject({ vaeDecoder: 'TAESD', extra: { Version: 'v1.10.1' } });
+    expect(parseParameters('a cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, VAE Decoder: TAESD, Version: v1.10.1')).toMatchObject({
+      vaeDecoder: 'TAESD',
+      extra: { Version: 'v1.10.1' },
+    });
   });
 
   it('reads the docstring example of parse_generation_parameters (no Model, an 8-digit hash)', () => {
@@ -108,7 +111,9 @@ describe('parseParameters', () => {
     expect(parseParameters(text).denoisingStrength).toBe(0.75);
     expect(formatParameters(base)).not.toContain('Denoising');
     expect(parseParameters(formatParameters(base)).denoisingStrength).toBeUndefined();
-    expect(() => parseParameters('p\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 8x8, Denoising strength: lots')).toThrow(/Denoising strength: lots/);
+    expect(() => parseParameters('p\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 8x8, Denoising strength: lots')).toThrow(
+      /Denoising strength: lots/,
+    );
   });
 
   it('handles an empty prompt, Windows line ends and a prompt without negative', () => {
@@ -143,7 +148,9 @@ describe('parseParameters', () => {
     expect(formatParameters(base)).not.toContain('Prompt syntax');
     expect(parseParameters(formatParameters({ ...base, promptSyntax: 'plain' })).promptSyntax).toBe('plain');
     expect(parseParameters(formatParameters(base)).promptSyntax).toBe('a1111');
-    expect(() => parseParameters('p\nSteps: 2, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 8x8, Prompt syntax: nai')).toThrow('"Prompt syntax: nai" is not one of plain, a1111.');
+    expect(() => parseParameters('p\nSteps: 2, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 8x8, Prompt syntax: nai')).toThrow(
+      '"Prompt syntax: nai" is not one of plain, a1111.',
+    );
   });
 
   it('explains what is missing or malformed', () => {
@@ -190,6 +197,8 @@ describe('parseParameters: numbers are decimal only (issue 25, smaller)', () => 
     expect(() => parseParameters(`a cat\nSteps: 20, Sampler: Euler a, ${setting}, Seed: 1, Size: 512x512`)).toThrow(message);
   });
   it('Denoising strength: 5e-1 is refused', () => {
-    expect(() => parseParameters('a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 5e-1')).toThrow(/"Denoising strength: 5e-1" is not a number/);
+    expect(() => parseParameters('a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 5e-1')).toThrow(
+      /"Denoising strength: 5e-1" is not a number/,
+    );
   });
 });

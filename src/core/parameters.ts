@@ -57,7 +57,17 @@ export interface ParsedGenerationParameters extends GenerationParameters {
 export const SAMPLER_SETTING_KEYS = { etaDdim: 'Eta DDIM', eta: 'Eta', timestepSpacing: 'Timestep spacing' } as const;
 
 /** Settings-line keys of the known fields (A1111's labels). */
-const KEYS = { steps: 'Steps', sampler: 'Sampler', guidanceScale: 'CFG scale', seed: 'Seed', size: 'Size', model: 'Model', promptSyntax: 'Prompt syntax', denoisingStrength: 'Denoising strength', vaeDecoder: 'VAE Decoder' } as const;
+const KEYS = {
+  steps: 'Steps',
+  sampler: 'Sampler',
+  guidanceScale: 'CFG scale',
+  seed: 'Seed',
+  size: 'Size',
+  model: 'Model',
+  promptSyntax: 'Prompt syntax',
+  denoisingStrength: 'Denoising strength',
+  vaeDecoder: 'VAE Decoder',
+} as const;
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(KEYS));
 const NEGATIVE_PREFIX = 'Negative prompt:';
 
@@ -118,7 +128,10 @@ export function formatParameters(p: GenerationParameters & { extra?: Readonly<Re
  * are required; Model may be missing ('' then). Everything else lands in `extra`.
  */
 export function parseParameters(text: string): ParsedGenerationParameters {
-  const lines = text.replace(/^(?:[ \t\r]*\n)+/, '').trimEnd().split('\n');
+  const lines = text
+    .replace(/^(?:[ \t\r]*\n)+/, '')
+    .trimEnd()
+    .split('\n');
   // Linear in the text's length (infotext-settings.ts): a dropped PNG cannot freeze the page.
   let pairs = settingsPairs(lines.at(-1) ?? '');
   if (pairs.length >= 3) lines.pop();
@@ -142,7 +155,9 @@ export function parseParameters(text: string): ParsedGenerationParameters {
   const required = (key: string): string => {
     const value = settings.get(key);
     if (value === undefined) {
-      throw new InvalidRequestError(`These parameters have no "${key}" setting; expected a line like "Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512".`);
+      throw new InvalidRequestError(
+        `These parameters have no "${key}" setting; expected a line like "Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512".`,
+      );
     }
     return value;
   };
@@ -164,7 +179,8 @@ export function parseParameters(text: string): ParsedGenerationParameters {
   if (!isPromptSyntax(syntax)) throw new InvalidRequestError(`"${KEYS.promptSyntax}: ${syntax}" is not one of ${PROMPT_SYNTAXES.join(', ')}.`);
   const strengthText = settings.get(KEYS.denoisingStrength);
   const denoisingStrength = strengthText === undefined || strengthText.trim() === '' ? undefined : (parseDecimal(strengthText.trim()) ?? NaN);
-  if (denoisingStrength !== undefined && !Number.isFinite(denoisingStrength)) throw new InvalidRequestError(`"Denoising strength: ${strengthText}" is not a number.`);
+  if (denoisingStrength !== undefined && !Number.isFinite(denoisingStrength))
+    throw new InvalidRequestError(`"Denoising strength: ${strengthText}" is not a number.`);
 
   const extra: Record<string, string> = {};
   for (const [key, value] of settings) if (!KNOWN_KEYS.has(key)) extra[key] = value;

@@ -108,7 +108,15 @@ function clip8(sum: number): number {
  * Resizes an interleaved 8-bit picture of `channels` channels (H, W, C) to (outHeight, outWidth, C) as
  * Pillow does with the given resample filter (3: bicubic, CLIPImageProcessor's).
  */
-export function pilResize(pixels: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: number, outWidth: number, outHeight: number, resample: number): Uint8Array {
+export function pilResize(
+  pixels: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  channels: number,
+  outWidth: number,
+  outHeight: number,
+  resample: number,
+): Uint8Array {
   const filter = FILTERS[resample];
   if (!filter) throw new RangeError(`Pillow resample filter ${resample} is not implemented (1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming are)`);
   let src = Uint8Array.from(pixels);

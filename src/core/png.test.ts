@@ -85,7 +85,10 @@ describe('encodePng', () => {
 });
 
 describe('text chunks never carry NUL (forbidden by the PNG specification; issue 12, item 7)', () => {
-  it.each([['tEXt', 'a cat\0 on a mat'], ['iTXt', 'a cat\0 in 東京']])('%s: NUL dropped, one separator left', async (type, text) => {
+  it.each([
+    ['tEXt', 'a cat\0 on a mat'],
+    ['iTXt', 'a cat\0 in 東京'],
+  ])('%s: NUL dropped, one separator left', async (type, text) => {
     const png = await encodePng(new Uint8Array(4).fill(255), 1, 1, { parameters: text });
     const view = new DataView(png.buffer, png.byteOffset);
     let pos = 8;
@@ -113,14 +116,34 @@ describe('readPngTextChunks', () => {
       parameters: 'crème brûlée, 50° angle\nNegative prompt: blurry\nSteps: 25, Sampler: Euler a',
       Comment: '猫 on a 🛹 — "quoted"',
     };
-    const png = await encodePng(testImage(8, 8, () => 255), 8, 8, { text });
+    const png = await encodePng(
+      testImage(8, 8, () => 255),
+      8,
+      8,
+      { text },
+    );
     expect(decodePng(png).chunkTypes).toEqual(['IHDR', 'tEXt', 'iTXt', 'IDAT', 'IEND']);
     expect(readPngTextChunks(png)).toEqual(text);
   });
 
   it('carries generation parameters: format -> PNG -> read -> parse gives them back', async () => {
-    const p = { prompt: 'a 🐱, watercolor', negativePrompt: 'blurry', steps: 25, sampler: 'Euler a', guidanceScale: 7.5, seed: 42, width: 8, height: 8, model: 'shapes-sd' };
-    const png = await encodePng(testImage(8, 8, () => 255), 8, 8, { parameters: formatParameters(p) });
+    const p = {
+      prompt: 'a 🐱, watercolor',
+      negativePrompt: 'blurry',
+      steps: 25,
+      sampler: 'Euler a',
+      guidanceScale: 7.5,
+      seed: 42,
+      width: 8,
+      height: 8,
+      model: 'shapes-sd',
+    };
+    const png = await encodePng(
+      testImage(8, 8, () => 255),
+      8,
+      8,
+      { parameters: formatParameters(p) },
+    );
     expect(decodePng(png).chunkTypes).toContain('iTXt'); // the emoji is not Latin-1
     expect(parseParameters(readPngTextChunks(png).parameters)).toEqual({ ...p, promptSyntax: 'a1111', extra: {} }); // no 'Prompt syntax' key: read as A1111's
   });

@@ -35,12 +35,7 @@ const COLOR_RGB = 2;
 const COLOR_RGBA = 6;
 
 /** Encodes `rgba` (width * height * 4 bytes, row-major, top row first) as a PNG file. */
-export async function encodePng(
-  rgba: Uint8Array | Uint8ClampedArray,
-  width: number,
-  height: number,
-  options: EncodePngOptions = {},
-): Promise<Uint8Array> {
+export async function encodePng(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, options: EncodePngOptions = {}): Promise<Uint8Array> {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new InvalidRequestError(`PNG size must be positive integers (got ${width}x${height}).`);
   }

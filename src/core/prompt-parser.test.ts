@@ -15,7 +15,10 @@ interface ParseCase {
 }
 
 function expectFragments(actual: PromptFragment[], expected: PromptFragment[], label: string) {
-  expect(actual.map(([text]) => text), label).toEqual(expected.map(([text]) => text));
+  expect(
+    actual.map(([text]) => text),
+    label,
+  ).toEqual(expected.map(([text]) => text));
   for (const [i, [, weight]] of expected.entries()) {
     expect(Math.abs(actual[i][1] - weight), `${label}: weight of fragment ${i}`).toBeLessThanOrEqual(1e-9);
   }
@@ -31,8 +34,24 @@ describe.each(['public', 'extra'])('parsePromptAttention vs the Python reference
 describe('parsePromptAttention beyond A1111', () => {
   it('keeps a weight that is not a number as text (A1111 raises) and still closes the bracket', () => {
     expectFragments(parsePromptAttention('(d:1.2.3)'), [['d:1.2.3', 1.1]], '(d:1.2.3)');
-    expectFragments(parsePromptAttention('a (b:.) c'), [['a ', 1], ['b:.', 1.1], [' c', 1]], '(b:.)');
-    expectFragments(parsePromptAttention('x (d:1.2.3:0.5) y'), [['x ', 1], ['d:1.2.3', 0.5], [' y', 1]], 'invalid then valid');
+    expectFragments(
+      parsePromptAttention('a (b:.) c'),
+      [
+        ['a ', 1],
+        ['b:.', 1.1],
+        [' c', 1],
+      ],
+      '(b:.)',
+    );
+    expectFragments(
+      parsePromptAttention('x (d:1.2.3:0.5) y'),
+      [
+        ['x ', 1],
+        ['d:1.2.3', 0.5],
+        [' y', 1],
+      ],
+      'invalid then valid',
+    );
   });
 
   it('multiplies weights in A1111 order, so nested products match Python bit for bit', () => {

@@ -67,7 +67,9 @@ export function parsePromptAttention(text: string, work: ParseWork = { steps: 0 
     if (groupClosed || weight !== weights[weights.length - 1]) {
       const depth = roundBrackets.length + squareBrackets.length;
       if (depth > MAX_EMPHASIS_DEPTH) {
-        throw new InvalidRequestError(`Emphasis is nested ${depth} brackets deep at character ${at + 1}; at most ${MAX_EMPHASIS_DEPTH} are read (escape literal brackets as \\( \\)).`);
+        throw new InvalidRequestError(
+          `Emphasis is nested ${depth} brackets deep at character ${at + 1}; at most ${MAX_EMPHASIS_DEPTH} are read (escape literal brackets as \\( \\)).`,
+        );
       }
       weights.push(weight);
     }

@@ -4,7 +4,22 @@ import { progressDetail, sdEvent } from './events.js';
 import { formatProgress } from '../protocol/progress-text.js';
 
 const cases: [EngineProgress, number, number, RegExp][] = [
-  [{ stage: 'download', id: 'm', file: 'unet/model.onnx', fileLoaded: 5, fileTotal: 10, loaded: 3 * 1048576, total: 32 * 1048576, bytesPerSecond: 1, etaSeconds: 1 }, 3 * 1048576, 32 * 1048576, /Downloading unet\/model\.onnx: 3\.00 MiB of 32\.0 MiB/],
+  [
+    {
+      stage: 'download',
+      id: 'm',
+      file: 'unet/model.onnx',
+      fileLoaded: 5,
+      fileTotal: 10,
+      loaded: 3 * 1048576,
+      total: 32 * 1048576,
+      bytesPerSecond: 1,
+      etaSeconds: 1,
+    },
+    3 * 1048576,
+    32 * 1048576,
+    /Downloading unet\/model\.onnx: 3\.00 MiB of 32\.0 MiB/,
+  ],
   [{ stage: 'retry', id: 'm', file: 'f', attempt: 2, maxAttempts: 5, delayMs: 500, reason: 'x' }, 2, 5, /attempt 2 of 5/],
   [{ stage: 'verify', id: 'm', file: 'f', fileLoaded: 1, fileTotal: 2, loaded: 7, total: 9 }, 7, 9, /Checking/],
   [{ stage: 'repair', id: 'm', file: 'f', chunk: 3 }, 3, 0, /Downloading again a damaged part/],

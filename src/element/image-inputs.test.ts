@@ -17,7 +17,8 @@ function fakeLoader(log: string[] = []): ImageLoader {
     decode: async (source, what) => {
       const name = typeof source === 'string' ? source : source instanceof File ? `File ${source.name}` : 'Blob';
       log.push(`${what}: ${name}`);
-      if (typeof source === 'string' && source.includes('/missing/')) throw new InvalidRequestError(`${what} (${source}) could not be fetched: HTTP 404. Check the URL.`);
+      if (typeof source === 'string' && source.includes('/missing/'))
+        throw new InvalidRequestError(`${what} (${source}) could not be fetched: HTTP 404. Check the URL.`);
       return { width: 1, height: 1, data: new Uint8ClampedArray([1, 2, 3, 255]) };
     },
   };
@@ -33,13 +34,17 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('loadImageInput', () => {
-  it('resolves a URL attribute against the page, and names the picture for the decoder\'s errors', async () => {
+  it("resolves a URL attribute against the page, and names the picture for the decoder's errors", async () => {
     const log: string[] = [];
     const image = await loadImageInput('initImage', ' pics/a.png ', fakeLoader(log));
     await loadImageInput('mask', '/m.png', fakeLoader(log));
     await loadImageInput('mask', 'https://cdn.example/m.png', fakeLoader(log));
     expect(image).toEqual({ width: 1, height: 1, data: new Uint8ClampedArray([1, 2, 3, 255]) });
-    expect(log).toEqual(['The init image: https://site.example/blog/pics/a.png', 'The mask: https://site.example/m.png', 'The mask: https://cdn.example/m.png']);
+    expect(log).toEqual([
+      'The init image: https://site.example/blog/pics/a.png',
+      'The mask: https://site.example/m.png',
+      'The mask: https://cdn.example/m.png',
+    ]);
   });
 
   it('hands a Blob (or File) to the decoder as it is', async () => {
@@ -58,7 +63,11 @@ describe('loadImageInput', () => {
 
   it('refuses what is not a Blob, ImageBitmap or string, and a URL that does not parse', async () => {
     const error = await failure(loadImageInput('initImage', { width: 1 } as unknown as Blob, fakeLoader()));
-    expect(error).toMatchObject({ name: 'InvalidRequestError', field: 'initImage', message: 'The initImage property takes a Blob, an ImageBitmap or a URL string.' });
+    expect(error).toMatchObject({
+      name: 'InvalidRequestError',
+      field: 'initImage',
+      message: 'The initImage property takes a Blob, an ImageBitmap or a URL string.',
+    });
     const bad = await failure(loadImageInput('mask', 'http://[::1', { ...fakeLoader(), baseUrl: 'about:blank' }));
     expect(bad).toMatchObject({ name: 'InvalidRequestError', field: 'mask', message: 'The mask attribute is not a URL (got "http://[::1").' });
     expect(isImageInput('a.png')).toBe(true);
@@ -78,7 +87,11 @@ describe('loadImageInputs', () => {
   it('refuses a mask without an init image before fetching anything', async () => {
     const log: string[] = [];
     const error = await failure(loadImageInputs(null, '/m.png', fakeLoader(log)));
-    expect(error).toMatchObject({ name: 'InvalidRequestError', field: 'mask', message: 'A mask needs an init image: set init-image (or the initImage property) to the picture to inpaint as well.' });
+    expect(error).toMatchObject({
+      name: 'InvalidRequestError',
+      field: 'mask',
+      message: 'A mask needs an init image: set init-image (or the initImage property) to the picture to inpaint as well.',
+    });
     const blank = await failure(loadImageInputs(' ', new Blob([]), fakeLoader(log)));
     expect(blank.message).toMatch(/^A mask needs an init image/);
     expect(log).toEqual([]);

@@ -55,7 +55,11 @@ export async function loadImageInput(field: Field, input: ImageInput | null, loa
  * The init image and the mask, decoded (nulls when neither is set). A mask without an init image is
  * refused before anything is fetched.
  */
-export async function loadImageInputs(initImage: ImageInput | null, mask: ImageInput | null, loader: ImageLoader): Promise<{ initImage: RgbaImage | null; mask: RgbaImage | null }> {
+export async function loadImageInputs(
+  initImage: ImageInput | null,
+  mask: ImageInput | null,
+  loader: ImageLoader,
+): Promise<{ initImage: RgbaImage | null; mask: RgbaImage | null }> {
   if (given(mask) && !given(initImage)) {
     throw new InvalidRequestError('A mask needs an init image: set init-image (or the initImage property) to the picture to inpaint as well.', 'mask');
   }

@@ -103,10 +103,43 @@ const TEMPLATE = /* html */ `
   </div>
 </div>`;
 
-const REQUEST_ATTRIBUTES = ['prompt', 'negative-prompt', 'prompt-syntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestep-spacing', 'seed', 'width', 'height', 'strength', 'decoder'] as const;
+const REQUEST_ATTRIBUTES = [
+  'prompt',
+  'negative-prompt',
+  'prompt-syntax',
+  'scheduler',
+  'steps',
+  'guidance',
+  'eta',
+  'timestep-spacing',
+  'seed',
+  'width',
+  'height',
+  'strength',
+  'decoder',
+] as const;
 const IMAGE_ATTRIBUTES = ['init-image', 'mask'] as const;
 type ImageAttribute = (typeof IMAGE_ATTRIBUTES)[number];
-const PROPERTIES = ['model', 'prompt', 'negativePrompt', 'promptSyntax', 'scheduler', 'steps', 'guidance', 'eta', 'timestepSpacing', 'seed', 'width', 'height', 'strength', 'decoder', 'initImage', 'mask', 'preview', 'safetyChecker'] as const;
+const PROPERTIES = [
+  'model',
+  'prompt',
+  'negativePrompt',
+  'promptSyntax',
+  'scheduler',
+  'steps',
+  'guidance',
+  'eta',
+  'timestepSpacing',
+  'seed',
+  'width',
+  'height',
+  'strength',
+  'decoder',
+  'initImage',
+  'mask',
+  'preview',
+  'safetyChecker',
+] as const;
 
 /**
  * HTMLElement where there is a DOM; elsewhere (Node: SSR, tests) a stand-in, so that importing this
@@ -500,11 +533,16 @@ export class SdTextToImageElement extends ElementBase {
   #onPreview(preview: Preview): void {
     const pixels = new ImageData(preview.rgba as Uint8ClampedArray<ArrayBuffer>, preview.width, preview.height);
     const bitmap = createImageBitmap(pixels);
-    void this.#emit('sd-preview', async () => {
-      const image = await bitmap;
-      this.#drawPreview(image);
-      return { step: preview.step, total: preview.totalSteps, kind: preview.kind, width: preview.width, height: preview.height, bitmap: image };
-    }, undefined, (detail) => detail.bitmap.close());
+    void this.#emit(
+      'sd-preview',
+      async () => {
+        const image = await bitmap;
+        this.#drawPreview(image);
+        return { step: preview.step, total: preview.totalSteps, kind: preview.kind, width: preview.width, height: preview.height, bitmap: image };
+      },
+      undefined,
+      (detail) => detail.bitmap.close(),
+    );
   }
 
   /**

@@ -9,7 +9,10 @@ const LIB = 'https://cdn.example/app/lib/';
 const PAGE = 'https://site.example/blog/post.html';
 const specs = presets(LIB);
 const shapes = specs[0];
-const reader = (attributes: Record<string, string>): AttributeReader => (name) => attributes[name] ?? null;
+const reader =
+  (attributes: Record<string, string>): AttributeReader =>
+  (name) =>
+    attributes[name] ?? null;
 
 describe('attribute parsing', () => {
   it('reads numbers: absent or empty is null, garbage is NaN', () => {
@@ -27,14 +30,16 @@ describe('attribute parsing', () => {
     expect(parseSwitchAttribute('false')).toBe(false);
   });
 
-  it('reads strength: absent is undefined (the engine\'s 0.75), (0, 1] is taken, anything else refused', () => {
+  it("reads strength: absent is undefined (the engine's 0.75), (0, 1] is taken, anything else refused", () => {
     expect(parseStrengthAttribute(null)).toBeUndefined();
     expect(parseStrengthAttribute('')).toBeUndefined();
     expect(parseStrengthAttribute('1')).toBe(1);
     expect(parseStrengthAttribute('0.3')).toBe(0.3);
     expect(parseStrengthAttribute('1e-3')).toBe(0.001);
     for (const bad of ['0', '-0.5', '1.01', 'abc', 'Infinity', 'NaN']) {
-      expect(() => parseStrengthAttribute(bad), bad).toThrow(`The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "${bad}").`);
+      expect(() => parseStrengthAttribute(bad), bad).toThrow(
+        `The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "${bad}").`,
+      );
     }
   });
 });
@@ -59,31 +64,61 @@ describe('resolveModel', () => {
 
   it('asks for the folder URL for sd-v1-4, whose weights are not hosted here', () => {
     expect(() => resolveModel('sd-v1-4', specs, PAGE)).toThrow(InvalidRequestError);
-    expect(() => resolveModel('sd-v1-4', specs, PAGE)).toThrow(/set model to the URL of your own folder \(URL of your Stable Diffusion v1\.4 folder \(made with tools\/prepare_model\.py/);
+    expect(() => resolveModel('sd-v1-4', specs, PAGE)).toThrow(
+      /set model to the URL of your own folder \(URL of your Stable Diffusion v1\.4 folder \(made with tools\/prepare_model\.py/,
+    );
   });
 });
 
 describe('requestFromAttributes', () => {
   it("fills absent attributes from the preset's recommendation", () => {
     const request = requestFromAttributes(reader({ prompt: 'a red circle' }), shapes, () => 123);
-    expect(request).toEqual({ prompt: 'a red circle', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, seed: 123, width: 128, height: 128 });
+    expect(request).toEqual({
+      prompt: 'a red circle',
+      negativePrompt: '',
+      promptSyntax: 'a1111',
+      scheduler: 'pndm',
+      numInferenceSteps: 20,
+      guidanceScale: 7.5,
+      seed: 123,
+      width: 128,
+      height: 128,
+    });
   });
 
-  it('decoder: tiny joins the request; an unknown decoder is the validator\'s error; absent, the engine\'s full VAE', () => {
+  it("decoder: tiny joins the request; an unknown decoder is the validator's error; absent, the engine's full VAE", () => {
     expect(requestFromAttributes(reader({ prompt: 'x', decoder: 'tiny' }), shapes, () => 1).decoder).toBe('tiny');
     expect(requestFromAttributes(reader({ prompt: 'x' }), shapes, () => 1)).not.toHaveProperty('decoder');
     expect(() => requestFromAttributes(reader({ prompt: 'x', decoder: 'fast' }), shapes, () => 1)).toThrow(/Decoder must be one of full, tiny \(got "fast"\)/);
   });
 
-  it('leaves what a URL model does not recommend to the engine (its defaults, the loaded model\'s size)', () => {
+  it("leaves what a URL model does not recommend to the engine (its defaults, the loaded model's size)", () => {
     const spec = resolveModel('https://host.example/m/', specs, PAGE);
     expect(requestFromAttributes(reader({}), spec, () => 1)).toEqual({ prompt: '', negativePrompt: '', promptSyntax: 'a1111', seed: 1 });
   });
 
-  it('takes every attribute as given, in the request\'s names', () => {
-    const attributes = { prompt: 'p', 'negative-prompt': 'n', 'prompt-syntax': 'plain', scheduler: 'euler_a', steps: '4', guidance: '1.5', seed: '42', width: '64', height: '96' };
+  it("takes every attribute as given, in the request's names", () => {
+    const attributes = {
+      prompt: 'p',
+      'negative-prompt': 'n',
+      'prompt-syntax': 'plain',
+      scheduler: 'euler_a',
+      steps: '4',
+      guidance: '1.5',
+      seed: '42',
+      width: '64',
+      height: '96',
+    };
     expect(requestFromAttributes(reader(attributes), shapes, () => 0)).toEqual({
-      prompt: 'p', negativePrompt: 'n', promptSyntax: 'plain', scheduler: 'euler_a', numInferenceSteps: 4, guidanceScale: 1.5, seed: 42, width: 64, height: 96,
+      prompt: 'p',
+      negativePrompt: 'n',
+      promptSyntax: 'plain',
+      scheduler: 'euler_a',
+      numInferenceSteps: 4,
+      guidanceScale: 1.5,
+      seed: 42,
+      width: 64,
+      height: 96,
     });
   });
 
@@ -94,9 +129,11 @@ describe('requestFromAttributes', () => {
     expect(requestFromAttributes(reader({}), shapes, draw).seed).toBe(2);
   });
 
-  it('checks sizes against the model geometry it is given (the loaded model\'s size multiple)', () => {
+  it("checks sizes against the model geometry it is given (the loaded model's size multiple)", () => {
     const geometry = { ...SD_V1_GEOMETRY, sizeMultiple: 32, unetDownsamplings: 2 };
-    expect(() => requestFromAttributes(reader({ width: '120' }), shapes, () => 0, geometry)).toThrow('Width must be a multiple of 32 for this model (the VAE\'s factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 120).');
+    expect(() => requestFromAttributes(reader({ width: '120' }), shapes, () => 0, geometry)).toThrow(
+      "Width must be a multiple of 32 for this model (the VAE's factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 120).",
+    );
     // Before loading, the preset's declared rule (shapes-sd: 2 down-samplings); a URL model: multiples of 8.
     expect(() => requestFromAttributes(reader({ width: '120' }), shapes, () => 0)).toThrow('Width must be a multiple of 32 for this model');
     expect(requestFromAttributes(reader({ width: '120' }), resolveModel('https://host.example/m/', specs, PAGE), () => 0).width).toBe(120);
@@ -111,8 +148,12 @@ describe('requestFromAttributes', () => {
     [{ width: '100' }, 'width', "Width must be a multiple of 32 for this model (the VAE's factor 8 x 2^2 UNet down-samplings): try 96 or 128 (got 100)."],
     [{ height: '4096' }, 'height', 'Height must be a whole number from 32 to 2048 (got 4096).'],
     [{ 'prompt-syntax': 'nai' }, 'promptSyntax', 'Prompt syntax must be one of plain, a1111 (got "nai").'],
-    [{ scheduler: 'k_lms' }, 'scheduler', 'Scheduler must be one of pndm, ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc, lcm, tcd (got "k_lms").'],
-  ])('refuses %j with the field and the validator\'s words', (attributes, field, message) => {
+    [
+      { scheduler: 'k_lms' },
+      'scheduler',
+      'Scheduler must be one of pndm, ddim, lms, euler, euler_a, heun, dpmpp_2m, dpmpp_2m_karras, unipc, lcm, tcd (got "k_lms").',
+    ],
+  ])("refuses %j with the field and the validator's words", (attributes, field, message) => {
     let caught: unknown;
     try {
       requestFromAttributes(reader(attributes as Record<string, string>), shapes, () => 0);
@@ -128,9 +169,19 @@ describe('requestFromAttributes with pictures (img2img / inpainting)', () => {
   const picture = (width: number, height: number): RgbaImage => ({ width, height, data: new Uint8ClampedArray(width * height * 4).fill(200) });
   const init = picture(64, 96);
 
-  it('takes the init image, its size (not the preset\'s recommended size) and strength 0.75 by default', () => {
+  it("takes the init image, its size (not the preset's recommended size) and strength 0.75 by default", () => {
     const request = requestFromAttributes(reader({ prompt: 'p', seed: '5' }), shapes, () => 0, undefined, { initImage: init });
-    expect(request).toEqual({ prompt: 'p', negativePrompt: '', promptSyntax: 'a1111', scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, seed: 5, initImage: init, strength: 0.75 });
+    expect(request).toEqual({
+      prompt: 'p',
+      negativePrompt: '',
+      promptSyntax: 'a1111',
+      scheduler: 'pndm',
+      numInferenceSteps: 20,
+      guidanceScale: 7.5,
+      seed: 5,
+      initImage: init,
+      strength: 0.75,
+    });
   });
 
   it('adds the mask and the strength attribute as given', () => {
@@ -146,11 +197,35 @@ describe('requestFromAttributes with pictures (img2img / inpainting)', () => {
   });
 
   it.each([
-    ['a mask of another size', { mask: picture(64, 64) }, {}, 'mask', 'The mask is 64x64 but the init image is 64x96: give a mask of the image\'s size.'],
-    ['a picture the model cannot take', { initImage: picture(100, 64) }, {}, 'initImage', 'The init image is 100x64; this model takes sides that are multiples of 32 up to 2048: resize or crop the picture first.'],
-    ['a width attribute that is not the picture\'s', {}, { width: '128' }, 'width', "The output has the init image's size, 64x96 (got width 128): leave width out or resize the picture first."],
-    ['a strength that runs no step', {}, { strength: '0.01', steps: '20' }, 'strength', 'Strength 0.01 with 20 steps runs no step (int(steps x strength) = 0): raise the strength or the steps.'],
-    ['a strength outside (0, 1]', {}, { strength: '1.5' }, 'strength', 'The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "1.5").'],
+    ['a mask of another size', { mask: picture(64, 64) }, {}, 'mask', "The mask is 64x64 but the init image is 64x96: give a mask of the image's size."],
+    [
+      'a picture the model cannot take',
+      { initImage: picture(100, 64) },
+      {},
+      'initImage',
+      'The init image is 100x64; this model takes sides that are multiples of 32 up to 2048: resize or crop the picture first.',
+    ],
+    [
+      "a width attribute that is not the picture's",
+      {},
+      { width: '128' },
+      'width',
+      "The output has the init image's size, 64x96 (got width 128): leave width out or resize the picture first.",
+    ],
+    [
+      'a strength that runs no step',
+      {},
+      { strength: '0.01', steps: '20' },
+      'strength',
+      'Strength 0.01 with 20 steps runs no step (int(steps x strength) = 0): raise the strength or the steps.',
+    ],
+    [
+      'a strength outside (0, 1]',
+      {},
+      { strength: '1.5' },
+      'strength',
+      'The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "1.5").',
+    ],
   ])('refuses %s with the field and one line', (_, images, attributes, field, message) => {
     let caught: unknown;
     try {
@@ -163,6 +238,8 @@ describe('requestFromAttributes with pictures (img2img / inpainting)', () => {
   });
 
   it('refuses a mask without an init image', () => {
-    expect(() => requestFromAttributes(reader({}), shapes, () => 0, undefined, { mask: init })).toThrow('A mask needs an init image: give the picture to inpaint as well.');
+    expect(() => requestFromAttributes(reader({}), shapes, () => 0, undefined, { mask: init })).toThrow(
+      'A mask needs an init image: give the picture to inpaint as well.',
+    );
   });
 });

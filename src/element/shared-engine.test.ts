@@ -39,7 +39,18 @@ class FakeEngine implements Engine {
     options.onProgress?.({ stage: 'load', part: 'unet', index: 2, count: 4 });
     await this.#gate();
     this.loaded = s.id;
-    return { id: s.id, name: s.id, url: s.urls.fp32 ?? '', precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: s.id !== 'no-encoder', recommended: null, safetyChecker: false };
+    return {
+      id: s.id,
+      name: s.id,
+      url: s.urls.fp32 ?? '',
+      precision: 'fp32',
+      backend: 'wasm',
+      backendReason: null,
+      geometry: SD_V1_GEOMETRY,
+      hasVaeEncoder: s.id !== 'no-encoder',
+      recommended: null,
+      safetyChecker: false,
+    };
   }
   async generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     this.log.push(`generate ${request.prompt} with ${this.loaded}`);
@@ -47,7 +58,25 @@ class FakeEngine implements Engine {
     await this.#gate();
     if (options.signal?.aborted) throw new CancelledError();
     if (request.prompt === this.flagged) throw new NsfwContentDetectedError();
-    return { width: 64, height: 64, rgba: new Uint8ClampedArray(0), png: new Uint8Array(0), timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] }, request: { prompt: request.prompt, negativePrompt: '', promptSyntax: 'plain', scheduler: 'pndm', numInferenceSteps: 1, guidanceScale: 7.5, seed: request.seed ?? 0, width: 64, height: 64 }, model: this.loaded ?? '' };
+    return {
+      width: 64,
+      height: 64,
+      rgba: new Uint8ClampedArray(0),
+      png: new Uint8Array(0),
+      timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] },
+      request: {
+        prompt: request.prompt,
+        negativePrompt: '',
+        promptSyntax: 'plain',
+        scheduler: 'pndm',
+        numInferenceSteps: 1,
+        guidanceScale: 7.5,
+        seed: request.seed ?? 0,
+        width: 64,
+        height: 64,
+      },
+      model: this.loaded ?? '',
+    };
   }
   async tokenize(): Promise<never> {
     throw new Error('unused');
@@ -78,7 +107,7 @@ describe('SharedEngine', () => {
     expect(factory).toHaveBeenCalledTimes(1);
   });
 
-  it('a picture the safety checker withholds rejects its job with NsfwContentDetectedError (the element\'s sd-error), no result; the setting reaches load', async () => {
+  it("a picture the safety checker withholds rejects its job with NsfwContentDetectedError (the element's sd-error), no result; the setting reaches load", async () => {
     const engine = new FakeEngine();
     engine.flagged = 'withheld';
     const shared = new SharedEngine(() => engine);
@@ -88,7 +117,7 @@ describe('SharedEngine', () => {
     expect(engine.safety).toEqual([true, false]);
   });
 
-  it('runs load + generate as one job, so a job never generates with another job\'s model', async () => {
+  it("runs load + generate as one job, so a job never generates with another job's model", async () => {
     const engine = new FakeEngine();
     const shared = new SharedEngine(() => engine);
     const results = await Promise.all([shared.run(job('a', 'first')), shared.run(job('b', 'second')), shared.run(job('a', 'third'))]);
@@ -122,7 +151,13 @@ describe('SharedEngine', () => {
     await expect(shared.run(picture)).rejects.toBeInstanceOf(ModelFileMissingError);
     await shared.run(job('no-encoder', 'text'));
     await shared.run({ ...picture, spec: spec('a') });
-    expect(engine.log).toEqual(['load no-encoder for a picture', 'load no-encoder', 'generate text with no-encoder', 'load a for a picture', 'generate from a picture with a']);
+    expect(engine.log).toEqual([
+      'load no-encoder for a picture',
+      'load no-encoder',
+      'generate text with no-encoder',
+      'load a for a picture',
+      'generate from a picture with a',
+    ]);
   });
 
   it('passes progress through and keeps going after a failed job', async () => {
@@ -139,10 +174,13 @@ describe('SharedEngine', () => {
   it('disposes the engine a while after the last element leaves, not when one moves', async () => {
     vi.useFakeTimers();
     const engines: FakeEngine[] = [];
-    const shared = new SharedEngine(() => {
-      engines.push(new FakeEngine());
-      return engines.at(-1)!;
-    }, { releaseDelayMs: 1000 });
+    const shared = new SharedEngine(
+      () => {
+        engines.push(new FakeEngine());
+        return engines.at(-1)!;
+      },
+      { releaseDelayMs: 1000 },
+    );
     shared.retain();
     shared.retain();
     await shared.run(job('a', 'x'));

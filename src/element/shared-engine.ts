@@ -92,12 +92,16 @@ export class SharedEngine {
       let model: LoadedModel | undefined;
       let result: ImageResult | undefined;
       const engine = this.engine;
-      await runEngineJob(engine, { spec: job.spec, requests: [job.request], preview: { previewEvery, vaeDecodeEvery }, safetyChecker: job.safetyChecker ?? true, signal }, {
-        onProgress: (progress) => onProgress?.(progress),
-        onPreview: (preview) => onPreview?.(preview),
-        onLoaded: (loaded) => void (model = loaded),
-        onImage: (image) => void (result = image),
-      }).catch((error: unknown) => {
+      await runEngineJob(
+        engine,
+        { spec: job.spec, requests: [job.request], preview: { previewEvery, vaeDecodeEvery }, safetyChecker: job.safetyChecker ?? true, signal },
+        {
+          onProgress: (progress) => onProgress?.(progress),
+          onPreview: (preview) => onPreview?.(preview),
+          onLoaded: (loaded) => void (model = loaded),
+          onImage: (image) => void (result = image),
+        },
+      ).catch((error: unknown) => {
         // Its worker could not start or died: the next job asks the factory again (a corrected assetsUrl takes effect).
         if (error instanceof EngineWorkerError && this.#engine === engine) this.#engine = null;
         throw error;

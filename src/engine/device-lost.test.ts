@@ -18,7 +18,16 @@ class FakeDevice {
   readonly lost = new Promise<{ reason: string; message: string }>((resolve) => (this.lose = resolve));
 }
 
-const GPU: Capabilities = { webgpu: true, softwareAdapter: false, shaderF16: false, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31, adapterInfo: 'fake', backend: 'webgpu', explanation: null };
+const GPU: Capabilities = {
+  webgpu: true,
+  softwareAdapter: false,
+  shaderF16: false,
+  maxBufferSize: 2 ** 31,
+  maxStorageBufferBindingSize: 2 ** 31,
+  adapterInfo: 'fake',
+  backend: 'webgpu',
+  explanation: null,
+};
 
 /** The wasm runtime answering for WebGPU: records each session's providers and which sessions were released. */
 function fakeWebGpuRuntime() {
@@ -52,10 +61,17 @@ describe('LocalEngine when the GPU device is lost', () => {
     const before = await engine.generate(request);
 
     const failure = await engine
-      .generate(request, { onProgress: (p) => p.stage === 'denoise' && p.step === 1 && defaultDevice.lose({ reason: 'destroyed', message: 'Device was destroyed.' }) })
-      .then(() => null, (error: Error) => error);
+      .generate(request, {
+        onProgress: (p) => p.stage === 'denoise' && p.step === 1 && defaultDevice.lose({ reason: 'destroyed', message: 'Device was destroyed.' }),
+      })
+      .then(
+        () => null,
+        (error: Error) => error,
+      );
     expect(failure).toBeInstanceOf(GpuDeviceLostError);
-    expect(failure!.message).toMatch(/^The GPU device was lost \(destroyed: Device was destroyed\.\).*Try again: the next request makes new GPU sessions from the stored weights/);
+    expect(failure!.message).toMatch(
+      /^The GPU device was lost \(destroyed: Device was destroyed\.\).*Try again: the next request makes new GPU sessions from the stored weights/,
+    );
     expect(requested).toBe(0); // nothing is requested until the next load
 
     const made = log.providers.length;

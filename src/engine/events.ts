@@ -33,10 +33,7 @@ export type LoadProgress = { stage: 'load'; part: ModelPart | 'tokenizer'; index
  * totalSteps N as diffusers' progress bar counts them (core/schedulers/progress.ts): N = the steps that run
  * (img2img: after strength), not the UNet calls (PNDM 20 steps: 21 calls; Heun 10: 19 calls).
  */
-export type GenerationProgress =
-  | { stage: 'encode' }
-  | { stage: 'denoise'; step: number; totalSteps: number }
-  | { stage: 'decode' };
+export type GenerationProgress = { stage: 'encode' } | { stage: 'denoise'; step: number; totalSteps: number } | { stage: 'decode' };
 
 /** One completed sampler step (the same k of N as GenerationProgress's denoise). */
 export interface StepProgress {
@@ -71,4 +68,3 @@ export interface Preview {
   height: number;
   rgba: Uint8ClampedArray;
 }
-

@@ -26,7 +26,10 @@ import { readF32, readJson, resultParity } from '../testing/reference-data.js';
 import { StableDiffusionPipeline } from './pipeline.js';
 import type { TimestepSpacing } from './request/request.js';
 
-interface ArrayRef { file: string; shape: number[] }
+interface ArrayRef {
+  file: string;
+  shape: number[];
+}
 interface Case extends DiffusersCase {
   id: string;
   seed: number;
@@ -51,7 +54,10 @@ const manifest = readJson<Manifest>(`${dir}manifest.json`);
 const BOUNDS = { latents: 1e-4, image: 2e-3 };
 
 async function check(pipeline: () => StableDiffusionPipeline, c: Case): Promise<void> {
-  const picture = c.mode === 'img2img' ? { initImage: await decodeImage(readFileSync(dir + c.init!), c.init!), strength: c.strength } : { width: manifest.size, height: manifest.size };
+  const picture =
+    c.mode === 'img2img'
+      ? { initImage: await decodeImage(readFileSync(dir + c.init!), c.init!), strength: c.strength }
+      : { width: manifest.size, height: manifest.size };
   const result = await pipeline().generate({
     ...caseRequest(c),
     seed: c.seed,
@@ -64,7 +70,8 @@ async function check(pipeline: () => StableDiffusionPipeline, c: Case): Promise<
   expect(error.image).toBeLessThanOrEqual(BOUNDS.image);
 }
 
-const title = (c: Case) => `${c.id}: ${c.scheduler} ${c.steps} steps, guidance ${c.guidance}${c.eta ? `, eta ${c.eta}` : ''}${c.timestep_spacing ? `, ${c.timestep_spacing}` : ''}${c.strength ? `, img2img strength ${c.strength}` : ''}`;
+const title = (c: Case) =>
+  `${c.id}: ${c.scheduler} ${c.steps} steps, guidance ${c.guidance}${c.eta ? `, eta ${c.eta}` : ''}${c.timestep_spacing ? `, ${c.timestep_spacing}` : ''}${c.strength ? `, img2img strength ${c.strength}` : ''}`;
 
 describe('get_guidance_scale_embedding vs diffusers', () => {
   // Each value within 1e-6, or within what two float32 ulps of its argument x = 1000 w exp(-k log(1e4) / (d/2 - 1))
@@ -91,7 +98,9 @@ describe('tiny-sd-fp32 few-step runs vs diffusers StableDiffusionPipeline', () =
     expect(new Set(manifest.tiny.map((c) => Math.sign(c.guidance - 1)))).toEqual(new Set([-1, 0, 1]));
     expect(new Set(manifest.tiny.map((c) => c.timestep_spacing).filter(Boolean))).toEqual(new Set(['leading', 'linspace', 'trailing']));
     expect(new Set(manifest.tiny.filter((c) => c.scheduler === 'lcm').map((c) => c.steps))).toEqual(new Set([1, 2, 4, 8]));
-    expect(manifest.tiny.some((c) => c.scheduler === 'tcd' && (c.eta ?? 0) > 0) && manifest.tiny.some((c) => c.scheduler === 'ddim' && (c.eta ?? 0) > 0)).toBe(true);
+    expect(manifest.tiny.some((c) => c.scheduler === 'tcd' && (c.eta ?? 0) > 0) && manifest.tiny.some((c) => c.scheduler === 'ddim' && (c.eta ?? 0) > 0)).toBe(
+      true,
+    );
   });
 
   for (const c of manifest.tiny) it(title(c), { timeout: 60_000 }, () => check(() => pipeline, c));
@@ -111,7 +120,8 @@ describe('an LCM-distilled UNet (timestep_cond) vs diffusers LatentConsistencyMo
   let pipeline: StableDiffusionPipeline;
   beforeAll(async () => {
     const folder = mkdtempSync(join(tmpdir(), 'sd-lcm-unet-'));
-    for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'vae_encoder', 'vae_decoder']) symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(folder, part));
+    for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'vae_encoder', 'vae_decoder'])
+      symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(folder, part));
     symlinkSync(resolve(dir, 'lcm-unet/unet'), join(folder, 'unet'));
     pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource(folder), { executionProviders: ['wasm'] });
   });

@@ -15,7 +15,10 @@ import { wasmRuntime } from '../node/ort-node.js';
 import { StableDiffusionPipeline } from './pipeline.js';
 import type { OrtModule, OrtSession } from './runtime/ort.js';
 
-interface Run { inputs: string[]; batch: number | null }
+interface Run {
+  inputs: string[];
+  batch: number | null;
+}
 
 /** wasmRuntime() with every session.run's input names and `sample` / `input_ids` batch recorded. */
 function recordingRuntime(runs: Run[]): OrtModule {
@@ -36,7 +39,11 @@ function recordingRuntime(runs: Run[]): OrtModule {
       },
     });
   };
-  return { Tensor: inner.Tensor, InferenceSession: { ...inner.InferenceSession, create } as unknown as OrtModule['InferenceSession'], opensModelFiles: inner.opensModelFiles };
+  return {
+    Tensor: inner.Tensor,
+    InferenceSession: { ...inner.InferenceSession, create } as unknown as OrtModule['InferenceSession'],
+    opensModelFiles: inner.opensModelFiles,
+  };
 }
 
 const unetRuns = (runs: Run[]) => runs.filter((r) => r.inputs.includes('timestep'));
@@ -57,7 +64,16 @@ describe('UNet calls per step by guidance (tiny-sd-fp32)', () => {
     ['guidance 7.5', 2, 7.5],
   ])('%s: 4 LCM steps are 4 UNet calls at batch %i', async (_, batch, guidanceScale) => {
     runs.length = 0;
-    await pipeline.generate({ prompt: 'a red circle', negativePrompt: 'green', scheduler: 'lcm', numInferenceSteps: 4, guidanceScale, seed: 1, width: 64, height: 64 });
+    await pipeline.generate({
+      prompt: 'a red circle',
+      negativePrompt: 'green',
+      scheduler: 'lcm',
+      numInferenceSteps: 4,
+      guidanceScale,
+      seed: 1,
+      width: 64,
+      height: 64,
+    });
     expect(unetRuns(runs).map((r) => r.batch)).toEqual([batch, batch, batch, batch]);
     expect(textRuns(runs)).toHaveLength(batch); // the negative prompt is encoded only for CFG
   });
@@ -77,7 +93,8 @@ describe('an LCM-distilled UNet takes timestep_cond and no CFG', () => {
   let pipeline: StableDiffusionPipeline;
   beforeAll(async () => {
     const folder = mkdtempSync(join(tmpdir(), 'sd-lcm-calls-'));
-    for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'vae_decoder']) symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(folder, part));
+    for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'vae_decoder'])
+      symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(folder, part));
     symlinkSync(resolve('fixtures/fewstep-refs/lcm-unet/unet'), join(folder, 'unet'));
     pipeline = await StableDiffusionPipeline.load(recordingRuntime(runs), new DirectoryModelSource(folder), { executionProviders: ['wasm'] });
   });
@@ -85,7 +102,16 @@ describe('an LCM-distilled UNet takes timestep_cond and no CFG', () => {
 
   it('guidance 8: 4 steps are 4 batch-1 calls with timestep_cond, one prompt encoded', async () => {
     runs.length = 0;
-    await pipeline.generate({ prompt: 'a red circle', negativePrompt: 'green', scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 8, seed: 1, width: 64, height: 64 });
+    await pipeline.generate({
+      prompt: 'a red circle',
+      negativePrompt: 'green',
+      scheduler: 'lcm',
+      numInferenceSteps: 4,
+      guidanceScale: 8,
+      seed: 1,
+      width: 64,
+      height: 64,
+    });
     expect(unetRuns(runs)).toEqual(Array(4).fill({ inputs: ['encoder_hidden_states', 'sample', 'timestep', 'timestep_cond'], batch: 1 }));
     expect(textRuns(runs)).toHaveLength(1);
   });

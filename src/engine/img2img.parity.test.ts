@@ -38,7 +38,11 @@ import { StableDiffusionPipeline } from './pipeline.js';
 import { infotextParameters } from './request/png-file.js';
 import { caseRequest } from '../testing/diffusers-case.js';
 
-const sets = ['public', 'public-16-threads', 'extra'].map((set) => ({ set, dir: `fixtures/img2img/${set}/`, cases: readJson<{ cases: Img2ImgCase[] }>(`fixtures/img2img/${set}/manifest.json`).cases }));
+const sets = ['public', 'public-16-threads', 'extra'].map((set) => ({
+  set,
+  dir: `fixtures/img2img/${set}/`,
+  cases: readJson<{ cases: Img2ImgCase[] }>(`fixtures/img2img/${set}/manifest.json`).cases,
+}));
 let pipeline: StableDiffusionPipeline;
 
 beforeAll(async () => {
@@ -50,7 +54,9 @@ for (const { set, dir, cases } of sets) {
   describe(`engine API vs diffusers, fixtures/img2img/${set}`, () => {
     for (const c of cases) {
       const bounds = boundsFor(set, c);
-      it(`${c.id}: ${c.mode} ${c.scheduler} ${c.steps} steps, strength ${c.strength} (latents rel L2 <= ${bounds.latents}, image max abs <= ${bounds.image})`, { timeout: 120_000 }, async () => {
+      it(`${c.id}: ${c.mode} ${c.scheduler} ${c.steps} steps, strength ${c.strength} (latents rel L2 <= ${bounds.latents}, image max abs <= ${bounds.image})`, {
+        timeout: 120_000,
+      }, async () => {
         const initImage = await decodeImage(readFileSync(dir + c.init_image), c.init_image);
         const mask = c.mask_image ? await decodeImage(readFileSync(dir + c.mask_image), c.mask_image) : undefined;
         const steps: number[] = [];
@@ -78,12 +84,20 @@ describe('bad image input: a clear error before any work', () => {
   const initImage = { width: 128, height: 128, data: new Uint8ClampedArray(128 * 128 * 4) };
   const base = { prompt: 'a red circle', seed: 0, numInferenceSteps: 4 };
   it.each([
-    ['a mask of another size', { initImage, mask: { width: 64, height: 128, data: new Uint8ClampedArray(64 * 128 * 4) } }, /mask is 64x128 but the init image is 128x128/],
+    [
+      'a mask of another size',
+      { initImage, mask: { width: 64, height: 128, data: new Uint8ClampedArray(64 * 128 * 4) } },
+      /mask is 64x128 but the init image is 128x128/,
+    ],
     ['strength 0', { initImage, strength: 0 }, /Strength must be a number in \(0, 1\]/],
     ['strength above 1', { initImage, strength: 1.5 }, /Strength must be a number in \(0, 1\]/],
     ['strength NaN', { initImage, strength: Number.NaN }, /Strength must be a number in \(0, 1\]/],
     ['strength that runs no step', { initImage, strength: 0.2 }, /runs no step/],
-    ['a size the UNet cannot take', { initImage: { width: 100, height: 128, data: new Uint8ClampedArray(100 * 128 * 4) } }, /multiples of 32 up to 2048: resize or crop/],
+    [
+      'a size the UNet cannot take',
+      { initImage: { width: 100, height: 128, data: new Uint8ClampedArray(100 * 128 * 4) } },
+      /multiples of 32 up to 2048: resize or crop/,
+    ],
     ['a width other than the image', { initImage, width: 64 }, /The output has the init image's size, 128x128 \(got width 64\)/],
     ['pixels of the wrong length', { initImage: { width: 128, height: 128, data: new Uint8ClampedArray(10) } }, /RGBA pixels/],
     ['a mask without an image', { mask: initImage }, /A mask needs an init image/],

@@ -12,7 +12,21 @@ export type { DownloadProgress, EngineProgress, GenerationProgress, LoadProgress
 export { LocalEngine, type LocalEngineOptions } from './local-engine.js';
 export { PREVIEW_CHOICES, type PreviewChoice } from './preview-choice.js';
 export type { ModelStore, StoredModelInfo } from './ports.js';
-export { DECODERS, DEFAULTS, LIMITS, MAX_SEED, RANDOM_SEED, nearestSizes, resolveRequest, validateRequest, type Decoder, type GenerationRequest, type RequestField, type RequestFieldError, type ResolvedRequest } from './request/request.js';
+export {
+  DECODERS,
+  DEFAULTS,
+  LIMITS,
+  MAX_SEED,
+  RANDOM_SEED,
+  nearestSizes,
+  resolveRequest,
+  validateRequest,
+  type Decoder,
+  type GenerationRequest,
+  type RequestField,
+  type RequestFieldError,
+  type ResolvedRequest,
+} from './request/request.js';
 export { ANY_SD_V1_GEOMETRY, SD_V1_GEOMETRY, type ModelGeometry } from './model/model-geometry.js';
 export { folderGeometry, openModelFolder } from './model/model-folder.js';
 export { batchSeeds, randomSeed, resolveSeed } from './request/seed.js';

@@ -27,7 +27,8 @@ let pipeline: StableDiffusionPipeline;
 
 beforeAll(async () => {
   const folder = mkdtempSync(join(tmpdir(), 'sd-inpaint9-'));
-  for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'vae_encoder', 'vae_decoder']) symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(folder, part));
+  for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'vae_encoder', 'vae_decoder'])
+    symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(folder, part));
   symlinkSync(resolve(fixtures, 'unet'), join(folder, 'unet'));
   pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource(folder), { executionProviders: ['wasm'] });
 });
@@ -41,10 +42,15 @@ describe('9-channel inpainting UNet vs diffusers (fixtures/inpaint9)', () => {
   });
 
   for (const c of cases) {
-    it(`${c.id}: ${c.scheduler} ${c.steps} steps, strength ${c.strength} (latents rel L2 <= ${ISSUE_BOUNDS.latents}, image max abs <= ${ISSUE_BOUNDS.image})`, { timeout: 120_000 }, async () => {
+    it(`${c.id}: ${c.scheduler} ${c.steps} steps, strength ${c.strength} (latents rel L2 <= ${ISSUE_BOUNDS.latents}, image max abs <= ${ISSUE_BOUNDS.image})`, {
+      timeout: 120_000,
+    }, async () => {
       const result = await pipeline.generate({
-        ...caseRequest(c), seed: c.seed,
-        initImage: await image(c.init_image), mask: await image(c.mask_image!), strength: c.strength,
+        ...caseRequest(c),
+        seed: c.seed,
+        initImage: await image(c.init_image),
+        mask: await image(c.mask_image!),
+        strength: c.strength,
       });
       const error = resultParity(`inpaint9/${c.id}`, result, readF32(fixtures + c.latents), readF32(fixtures + c.image));
       expect(error.latents).toBeLessThanOrEqual(ISSUE_BOUNDS.latents);
@@ -57,9 +63,9 @@ describe('9-channel inpainting UNet vs diffusers (fixtures/inpaint9)', () => {
     ['image-to-image without a mask', { initImage: { width: 128, height: 128, data: new Uint8ClampedArray(128 * 128 * 4) } }],
   ])('refuses %s before any work, with what to do', async (_, fields) => {
     const steps: number[] = [];
-    await expect(pipeline.generate({ prompt: 'a red circle', numInferenceSteps: 2, seed: 0, ...fields }, { onStep: ({ step }) => void steps.push(step) })).rejects.toThrow(
-      /is an inpainting model \(its UNet takes 9 channels: latents, mask, masked-image latents\): give an init image and a mask/,
-    );
+    await expect(
+      pipeline.generate({ prompt: 'a red circle', numInferenceSteps: 2, seed: 0, ...fields }, { onStep: ({ step }) => void steps.push(step) }),
+    ).rejects.toThrow(/is an inpainting model \(its UNet takes 9 channels: latents, mask, masked-image latents\): give an init image and a mask/);
     expect(steps).toEqual([]);
   });
 });

@@ -83,7 +83,9 @@ export class LocalEngine implements Engine {
   load(spec: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
     return this.#queue.run(async () => {
       const caps = await this.capabilities();
-      const { backend, reason }: { backend: Backend; reason: string | null } = this.#backend ? { backend: this.#backend, reason: null } : chooseBackend(caps, spec, options.backend);
+      const { backend, reason }: { backend: Backend; reason: string | null } = this.#backend
+        ? { backend: this.#backend, reason: null }
+        : chooseBackend(caps, spec, options.backend);
       const precision = choosePrecision(spec, backend === 'webgpu' && caps.shaderF16);
       // An fp16-only model on WebGPU without shader-f16: refused before anything is downloaded.
       if (precision === 'fp16' && backend === 'webgpu' && !caps.shaderF16) throw new ShaderF16UnsupportedError(shaderF16Message(`The model ${spec.id}`));
@@ -98,9 +100,18 @@ export class LocalEngine implements Engine {
         if (options.loras) await this.#loaded.pipeline.setLoras(options.loras);
         return this.#loaded.info;
       }
-      const target: BackendTarget = { backend, shaderF16: caps.shaderF16, maxBufferSize: caps.maxBufferSize, maxStorageBufferBindingSize: caps.maxStorageBufferBindingSize };
+      const target: BackendTarget = {
+        backend,
+        shaderF16: caps.shaderF16,
+        maxBufferSize: caps.maxBufferSize,
+        maxStorageBufferBindingSize: caps.maxStorageBufferBindingSize,
+      };
       // The folder's graphs are read before its weights move: wrong backend, fp16 without shader-f16 or too large is said first.
-      const source = await this.#store.ensure(url, { onProgress: options.onProgress, signal: options.signal, check: (plan) => checkFolderPlan(plan, target), safetyChecker,
+      const source = await this.#store.ensure(url, {
+        onProgress: options.onProgress,
+        signal: options.signal,
+        check: (plan) => checkFolderPlan(plan, target),
+        safetyChecker,
         // img2img on a folder without vae_encoder/ is refused from its file list, before the weights move.
         ...(options.needsVaeEncoder ? { checkFiles: checkListingTakesImage } : {}),
       });
@@ -118,7 +129,18 @@ export class LocalEngine implements Engine {
       });
       await pipeline.tiny.warm(); // the tiny decoder's session now: previews from the first step
       await this.#loaded?.pipeline.dispose();
-      const info: LoadedModel = { id: spec.id, name: source.name, url, precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32', backend, backendReason: reason, geometry: pipeline.geometry, hasVaeEncoder: pipeline.hasVaeEncoder, safetyChecker: pipeline.hasSafetyChecker, recommended: folderRecommendation(pipeline.folder) };
+      const info: LoadedModel = {
+        id: spec.id,
+        name: source.name,
+        url,
+        precision: pipeline.floatType === 'float16' ? 'fp16' : 'fp32',
+        backend,
+        backendReason: reason,
+        geometry: pipeline.geometry,
+        hasVaeEncoder: pipeline.hasVaeEncoder,
+        safetyChecker: pipeline.hasSafetyChecker,
+        recommended: folderRecommendation(pipeline.folder),
+      };
       const watched = backend === 'webgpu' ? (device ?? ortWebGpuDevice(this.#ort)) : null;
       const loaded: Loaded = { key, pipeline, info, lost: watched ? watched.lost.then(deviceLostError) : null };
       void loaded.lost?.then(() => this.#deviceLost(loaded));
@@ -131,7 +153,16 @@ export class LocalEngine implements Engine {
     return this.#queue.run(async () => {
       const loaded = this.#requireLoaded();
       const { pipeline } = loaded;
-      const { onProgress, onPreview, signal, previewEvery = 1, vaeDecodeEvery = 0, floatImage = false, preview = 'tiny', previewBudget = PREVIEW_BUDGET } = options;
+      const {
+        onProgress,
+        onPreview,
+        signal,
+        previewEvery = 1,
+        vaeDecodeEvery = 0,
+        floatImage = false,
+        preview = 'tiny',
+        previewBudget = PREVIEW_BUDGET,
+      } = options;
       const plan = previewPlan(preview, pipeline.folder.hasTinyDecoder, previewEvery);
       const started = performance.now();
       const budget = new PreviewBudget(previewBudget, started);
@@ -147,7 +178,16 @@ export class LocalEngine implements Engine {
       this.#running = running.catch(() => undefined);
       const result = await this.#unlessLost(loaded, running);
       const png = await encodeImagePng(result);
-      return { width: result.width, height: result.height, rgba: result.rgba, png, request: result.request, model: result.model, timings: result.timings, ...(floatImage ? { image: result.image } : {}) };
+      return {
+        width: result.width,
+        height: result.height,
+        rgba: result.rgba,
+        png,
+        request: result.request,
+        model: result.model,
+        timings: result.timings,
+        ...(floatImage ? { image: result.image } : {}),
+      };
     });
   }
 
@@ -155,7 +195,14 @@ export class LocalEngine implements Engine {
    * A full VAE decode every `vaeDecodeEvery` steps (not on the last step: the result follows), else the plan's
    * preview every `plan.every` steps: the tiny decoder's full-size picture (within the budget's share of the loop's time), or the latent projection.
    */
-  async #preview(pipeline: StableDiffusionPipeline, onPreview: (preview: Preview) => void, s: StepProgress, plan: PreviewPlan, vaeDecodeEvery: number, budget: PreviewBudget): Promise<void> {
+  async #preview(
+    pipeline: StableDiffusionPipeline,
+    onPreview: (preview: Preview) => void,
+    s: StepProgress,
+    plan: PreviewPlan,
+    vaeDecodeEvery: number,
+    budget: PreviewBudget,
+  ): Promise<void> {
     const { step, totalSteps, latents, latentWidth, latentHeight } = s;
     const f = pipeline.geometry.vaeScaleFactor;
     if (vaeDecodeEvery > 0 && step % vaeDecodeEvery === 0 && step < totalSteps) {

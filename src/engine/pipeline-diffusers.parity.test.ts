@@ -17,7 +17,10 @@ import { readF32, readJson, resultParity } from '../testing/reference-data.js';
 import { StableDiffusionPipeline } from './pipeline.js';
 import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
 
-interface ArrayRef { file: string; shape: number[] }
+interface ArrayRef {
+  file: string;
+  shape: number[];
+}
 interface Case extends DiffusersCase {
   id: string;
   seed: number;

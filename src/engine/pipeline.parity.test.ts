@@ -18,7 +18,10 @@ import type { OrtModule, OrtSession } from './runtime/ort.js';
 import { StableDiffusionPipeline } from './pipeline.js';
 import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
 
-interface ArrayRef { file: string; shape: number[] }
+interface ArrayRef {
+  file: string;
+  shape: number[];
+}
 interface Manifest {
   latents: ArrayRef;
   embeddings: (ArrayRef & { prompt: string })[];
@@ -64,7 +67,17 @@ describe('tiny-sd-fp32 against diffusers', () => {
     const c = await pipeline.generate({ ...request, seed: 8 });
     expect(maxAbsDiff(a.image, b.image)).toBe(0);
     expect(maxAbsDiff(a.image, c.image)).toBeGreaterThan(0.01);
-    expect(a.request).toEqual({ prompt: 'a cat', negativePrompt: '', promptSyntax: 'plain', scheduler: 'pndm', numInferenceSteps: 2, guidanceScale: 7.5, seed: 7, width: 64, height: 64 });
+    expect(a.request).toEqual({
+      prompt: 'a cat',
+      negativePrompt: '',
+      promptSyntax: 'plain',
+      scheduler: 'pndm',
+      numInferenceSteps: 2,
+      guidanceScale: 7.5,
+      seed: 7,
+      width: 64,
+      height: 64,
+    });
   });
 
   it('stops between steps when cancelled', async () => {
@@ -72,17 +85,29 @@ describe('tiny-sd-fp32 against diffusers', () => {
     const steps: number[] = [];
     const run = pipeline.generate(
       { prompt: 'a cat', numInferenceSteps: 10, seed: 1, width: 64, height: 64 },
-      { signal: controller.signal, onStep: ({ step }) => { steps.push(step); if (step === 2) controller.abort(); } },
+      {
+        signal: controller.signal,
+        onStep: ({ step }) => {
+          steps.push(step);
+          if (step === 2) controller.abort();
+        },
+      },
     );
     await expect(run).rejects.toMatchObject({ name: 'CancelledError' });
     expect(steps).toEqual([1, 2]);
   });
 
   it('rejects bad requests up front', async () => {
-    await expect(pipeline.generate({ prompt: 'x', seed: 1, width: 100 })).rejects.toMatchObject({ name: 'InvalidRequestError', field: 'width', message: expect.stringContaining('multiple of 16') });
+    await expect(pipeline.generate({ prompt: 'x', seed: 1, width: 100 })).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+      field: 'width',
+      message: expect.stringContaining('multiple of 16'),
+    });
     await expect(pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 0 })).rejects.toMatchObject({ name: 'InvalidRequestError' });
     await expect(pipeline.generate({ prompt: 'x', seed: 1, scheduler: 'nope' as SchedulerName })).rejects.toMatchObject({ name: 'InvalidRequestError' });
-    await expect(pipeline.generate({ prompt: 'x', latents: new Float32Array(10), width: 128, height: 128 })).rejects.toMatchObject({ name: 'InvalidRequestError' });
+    await expect(pipeline.generate({ prompt: 'x', latents: new Float32Array(10), width: 128, height: 128 })).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+    });
     await expect(pipeline.generate({ prompt: 'x', seed: -1 })).rejects.toMatchObject({ name: 'InvalidRequestError' });
   });
 });
@@ -95,7 +120,11 @@ describe('issue 12: refused before any work, or stopped with the stage named (ti
     try {
       const stages: string[] = [];
       const run = pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 1, width: 120, height: 128 }, { onProgress: (p) => stages.push(p.stage) });
-      await expect(run).rejects.toMatchObject({ name: 'InvalidRequestError', field: 'width', message: "Width must be a multiple of 16 for this model (the VAE's factor 8 x 2^1 UNet down-samplings): try 112 or 128 (got 120)." });
+      await expect(run).rejects.toMatchObject({
+        name: 'InvalidRequestError',
+        field: 'width',
+        message: "Width must be a multiple of 16 for this model (the VAE's factor 8 x 2^1 UNet down-samplings): try 112 or 128 (got 120).",
+      });
       expect(stages).toEqual([]);
       // The nearest sizes it names do run.
       expect((await pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 1, width: 112, height: 128 })).image.length).toBe(3 * 112 * 128);
@@ -108,7 +137,10 @@ describe('issue 12: refused before any work, or stopped with the stage named (ti
     const pipeline = await load(new DirectoryModelSource('fixtures/tiny-sd-fp32'));
     try {
       const stages: string[] = [];
-      await pipeline.generate({ prompt: 'x', seed: 1, scheduler: 'ddim', numInferenceSteps: 2, width: 64, height: 64 }, { onProgress: (p) => stages.push(p.stage === 'denoise' ? `denoise ${p.step}/${p.totalSteps}` : p.stage) });
+      await pipeline.generate(
+        { prompt: 'x', seed: 1, scheduler: 'ddim', numInferenceSteps: 2, width: 64, height: 64 },
+        { onProgress: (p) => stages.push(p.stage === 'denoise' ? `denoise ${p.step}/${p.totalSteps}` : p.stage) },
+      );
       expect(stages).toEqual(['encode', 'denoise 1/2', 'denoise 2/2', 'decode']);
     } finally {
       await pipeline.dispose();
@@ -124,10 +156,13 @@ describe('issue 12: refused before any work, or stopped with the stage named (ti
     const pipeline = await load(new DirectoryModelSource('fixtures/tiny-sd-fp32'));
     try {
       const stages: string[] = [];
-      const result = await pipeline.generate({ prompt: 'x', seed: 1, scheduler, numInferenceSteps: steps, width: 64, height: 64 }, {
-        onProgress: (p) => stages.push(p.stage === 'denoise' ? `denoise ${p.step}/${p.totalSteps}` : p.stage),
-        onStep: (s) => void stages.push(`latents ${s.step}/${s.totalSteps}`),
-      });
+      const result = await pipeline.generate(
+        { prompt: 'x', seed: 1, scheduler, numInferenceSteps: steps, width: 64, height: 64 },
+        {
+          onProgress: (p) => stages.push(p.stage === 'denoise' ? `denoise ${p.step}/${p.totalSteps}` : p.stage),
+          onStep: (s) => void stages.push(`latents ${s.step}/${s.totalSteps}`),
+        },
+      );
       const each = Array.from({ length: steps }, (_, k) => [`denoise ${k + 1}/${steps}`, `latents ${k + 1}/${steps}`]).flat();
       expect(stages).toEqual(['encode', ...each, 'decode']);
       expect(result.timings.stepMs).toHaveLength(calls);
@@ -137,11 +172,20 @@ describe('issue 12: refused before any work, or stopped with the stage named (ti
   });
 
   it('a NaN VAE output (scaling_factor 0, as an fp16 VAE overflowing gives) is an error naming the VAE decoder, not a black picture', async () => {
-    const source = withFile(new DirectoryModelSource('fixtures/tiny-sd-fp32'), 'vae_decoder/config.json', JSON.stringify({ scaling_factor: 0, block_out_channels: [8, 16, 16, 16] }));
+    const source = withFile(
+      new DirectoryModelSource('fixtures/tiny-sd-fp32'),
+      'vae_decoder/config.json',
+      JSON.stringify({ scaling_factor: 0, block_out_channels: [8, 16, 16, 16] }),
+    );
     const pipeline = await load(source);
     try {
       const run = pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 1, width: 64, height: 64 });
-      await expect(run).rejects.toMatchObject({ name: 'NonFiniteOutputError', message: expect.stringMatching(/^The VAE decoder \(stage: decode\) produced NaN\/Inf pixels \(float32\)\. .*scaling_factor \(0\).*use the fp32 VAE.* No image was made\.$/) });
+      await expect(run).rejects.toMatchObject({
+        name: 'NonFiniteOutputError',
+        message: expect.stringMatching(
+          /^The VAE decoder \(stage: decode\) produced NaN\/Inf pixels \(float32\)\. .*scaling_factor \(0\).*use the fp32 VAE.* No image was made\.$/,
+        ),
+      });
     } finally {
       await pipeline.dispose();
     }
@@ -152,7 +196,10 @@ describe('issue 12: refused before any work, or stopped with the stage named (ti
     try {
       const stages: string[] = [];
       const run = pipeline.generate({ prompt: 'x', seed: 1, numInferenceSteps: 1, width: 64, height: 64 }, { onProgress: (p) => stages.push(p.stage) });
-      await expect(run).rejects.toMatchObject({ name: 'NonFiniteOutputError', message: expect.stringMatching(/^The text encoder \(stage: encode\) produced NaN\/Inf text embeddings/) });
+      await expect(run).rejects.toMatchObject({
+        name: 'NonFiniteOutputError',
+        message: expect.stringMatching(/^The text encoder \(stage: encode\) produced NaN\/Inf text embeddings/),
+      });
       expect(stages).toEqual(['encode']);
     } finally {
       await pipeline.dispose();
@@ -197,7 +244,15 @@ describe('tiny-sd-fp16 (float16 inputs and outputs, vocab.json + merges.txt toke
     try {
       expect(pipeline.floatType).toBe('float16');
       const c = manifest.cases[0];
-      const result = await pipeline.generate({ prompt: c.prompt, scheduler: c.scheduler, numInferenceSteps: c.steps, guidanceScale: c.guidance, latents: ref(manifest.latents.file), width: 128, height: 128 });
+      const result = await pipeline.generate({
+        prompt: c.prompt,
+        scheduler: c.scheduler,
+        numInferenceSteps: c.steps,
+        guidanceScale: c.guidance,
+        latents: ref(manifest.latents.file),
+        width: 128,
+        height: 128,
+      });
       const imageError = maxAbsDiff(result.image, ref(c.image.file));
       const latentsError = relativeL2(result.latents, ref(c.final_latents.file));
       console.log(`fp16 ${c.scheduler}: final latents rel L2 ${latentsError.toExponential(2)}, image max abs ${imageError.toExponential(2)}`);
@@ -213,9 +268,19 @@ describe('tiny-sd-fp16 (float16 inputs and outputs, vocab.json + merges.txt toke
 
 describe('shapes-sd (the bundled demo) against diffusers', () => {
   it('reproduces diffusers\' picture for "a red circle on a blue background", seed 0 (max abs <= 3/255)', async () => {
-    const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('public/models/shapes-sd-fp32'), { executionProviders: ['wasm'] });
+    const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('public/models/shapes-sd-fp32'), {
+      executionProviders: ['wasm'],
+    });
     try {
-      const result = await pipeline.generate({ prompt: 'a red circle on a blue background', seed: 0, scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5, width: 128, height: 128 });
+      const result = await pipeline.generate({
+        prompt: 'a red circle on a blue background',
+        seed: 0,
+        scheduler: 'pndm',
+        numInferenceSteps: 20,
+        guidanceScale: 7.5,
+        width: 128,
+        height: 128,
+      });
       const error = maxAbsDiff(result.image, readF32('fixtures/shapes-refs/prompt0_seed0_torch_cpu.f32'));
       console.log(`shapes-sd prompt 0 seed 0: image max abs ${error.toExponential(2)}`);
       expect(error).toBeLessThanOrEqual(3 / 255);

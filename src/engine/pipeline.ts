@@ -165,7 +165,15 @@ export class StableDiffusionPipeline {
       for (const [i, part] of parts.entries()) {
         report(part, i + 1);
         const { model, externalData, modelFile } = merged.get(part) ?? (await readModelPart(source, part));
-        models.push(await OrtModel.create(part, ort, model, { executionProviders: options.executionProviders, externalData, modelFile, extra: options.sessionOptions?.[part], gpuResidentInputs: options.gpuResidentInputs }));
+        models.push(
+          await OrtModel.create(part, ort, model, {
+            executionProviders: options.executionProviders,
+            externalData,
+            modelFile,
+            extra: options.sessionOptions?.[part],
+            gpuResidentInputs: options.gpuResidentInputs,
+          }),
+        );
       }
     } catch (error) {
       await Promise.all(models.map((m) => m.dispose()));
@@ -175,7 +183,10 @@ export class StableDiffusionPipeline {
     let safetyChecker: SafetyChecker | null = null;
     if (checked) {
       report('safety_checker', 4);
-      safetyChecker = await SafetyChecker.load(ort, source, { executionProviders: options.executionProviders, extra: options.sessionOptions?.safety_checker }).catch(async (error: unknown) => {
+      safetyChecker = await SafetyChecker.load(ort, source, {
+        executionProviders: options.executionProviders,
+        extra: options.sessionOptions?.safety_checker,
+      }).catch(async (error: unknown) => {
         await Promise.all(models.map((m) => m.dispose()));
         throw error;
       });
@@ -207,7 +218,16 @@ export class StableDiffusionPipeline {
     try {
       for (const part of changed) {
         const { model, externalData, modelFile } = merged.get(part) ?? (await readModelPart(source, part));
-        created.set(part, await OrtModel.create(part, this.ort, model, { executionProviders: o.executionProviders, externalData, modelFile, extra: o.sessionOptions?.[part], gpuResidentInputs: o.gpuResidentInputs }));
+        created.set(
+          part,
+          await OrtModel.create(part, this.ort, model, {
+            executionProviders: o.executionProviders,
+            externalData,
+            modelFile,
+            extra: o.sessionOptions?.[part],
+            gpuResidentInputs: o.gpuResidentInputs,
+          }),
+        );
       }
     } catch (error) {
       await Promise.all([...created.values()].map((m) => m.dispose()));
@@ -266,7 +286,9 @@ export class StableDiffusionPipeline {
     const refusal = request.initImage ? imageInputRefusal(this.name, this.folder.hasVaeEncoder) : null;
     if (refusal) throw refusal;
     if (this.unetInChannels === 9 && !request.mask) {
-      throw new InvalidRequestError(`"${this.name}" is an inpainting model (its UNet takes 9 channels: latents, mask, masked-image latents): give an init image and a mask, or use a text-to-image model.`);
+      throw new InvalidRequestError(
+        `"${this.name}" is an inpainting model (its UNet takes 9 channels: latents, mask, masked-image latents): give an init image and a mask, or use a text-to-image model.`,
+      );
     }
     const { signal, onStep, onProgress } = options;
     // Cancellation arrives as a message (worker) or timer; runtimes whose run() settles in microtasks
@@ -293,7 +315,8 @@ export class StableDiffusionPipeline {
     const t0 = now();
     const cond = await this.conditioner.encodeTokens(promptTokens);
     const uncond = negativeTokens && (await this.conditioner.encodeTokens(negativeTokens));
-    if (hasNonFinite(cond.data) || (uncond !== null && hasNonFinite(uncond.data))) throw this.nonFinite('The text encoder (stage: encode)', 'text embeddings', 'text encoder');
+    if (hasNonFinite(cond.data) || (uncond !== null && hasNonFinite(uncond.data)))
+      throw this.nonFinite('The text encoder (stage: encode)', 'text embeddings', 'text encoder');
     const textEncoderMs = now() - t0;
 
     // 2. Initial latents (1, C, h, w): noise from the same generator the ancestral samplers draw from,
@@ -305,7 +328,13 @@ export class StableDiffusionPipeline {
     const noise = request.latents ?? generator.randn(latentShape);
     const imageInputs = request.initImage ? { initImage: request.initImage, mask: request.mask ?? null, strength: r.strength ?? 1 } : null;
     const start: SamplerStart = imageInputs
-      ? await imageToImageStart(imageInputs, r.numInferenceSteps, { scheduler, noise, encode: (pixels) => this.encodeImage(pixels, r.width, r.height, r.decoder), unetInChannels: this.unetInChannels, vaeScale: geometry.vaeScaleFactor })
+      ? await imageToImageStart(imageInputs, r.numInferenceSteps, {
+          scheduler,
+          noise,
+          encode: (pixels) => this.encodeImage(pixels, r.width, r.height, r.decoder),
+          unetInChannels: this.unetInChannels,
+          vaeScale: geometry.vaeScaleFactor,
+        })
       : textToImageStart(scheduler, noise, r.numInferenceSteps);
     let latents = start.latents;
     const conditioning = start.unetConditioning; // (1, 5, h, w) for 9-channel inpainting UNets
@@ -328,7 +357,8 @@ export class StableDiffusionPipeline {
         const noisePred = await this.predictNoise(modelInput, t, unetInputs, sampleShape, r.guidanceScale);
         latents = start.afterStep(i, scheduler.step(noisePred, t, latents, generator));
         stepMs.push(now() - ts);
-        if (hasNonFinite(latents)) throw this.nonFinite(`The UNet (stage: denoise, call ${i + 1} of ${timesteps.length})`, 'latents', 'UNet', ' or another scheduler');
+        if (hasNonFinite(latents))
+          throw this.nonFinite(`The UNet (stage: denoise, call ${i + 1} of ${timesteps.length})`, 'latents', 'UNet', ' or another scheduler');
         const step = progress.stepAfterCall[i];
         if (step === null) continue; // PNDM's first call, Heun's first half of a step: no step completed yet
         onProgress?.({ stage: 'denoise', step, totalSteps: progress.totalSteps });
@@ -347,16 +377,26 @@ export class StableDiffusionPipeline {
     const vaeDecodeMs = now() - t2;
     // 5. The safety checker, as diffusers runs it after decoding: a flagged picture is withheld, never returned.
     if (await this.withholds({ width: r.width, height: r.height, rgba })) throw new NsfwContentDetectedError();
-    return { width: r.width, height: r.height, rgba, image, latents, request: r, model: this.name, timings: { textEncoderMs, denoiseMs, stepMs, vaeDecodeMs, totalMs: now() - started } };
+    return {
+      width: r.width,
+      height: r.height,
+      rgba,
+      image,
+      latents,
+      request: r,
+      model: this.name,
+      timings: { textEncoderMs, denoiseMs, stepMs, vaeDecodeMs, totalMs: now() - started },
+    };
   }
 
   /** VAE decode of final (or intermediate) latents (1, C, h, w): [0, 1] NCHW float image and RGBA8. Throws NonFiniteOutputError for NaN/Inf pixels. */
   async decode(latents: Float32Array, width: number, height: number, decoder: Decoder = 'full'): Promise<{ image: Float32Array; rgba: Uint8ClampedArray }> {
     const { vaeScaleFactor: f, latentChannels } = this.geometry;
     const dims = [1, latentChannels, height / f, width / f];
-    const sample = decoder === 'tiny' // (1, 3, H, W) in [-1, 1]
-      ? await this.tiny.decode(latents, dims)
-      : Object.values(await this.vaeDecoder.run({ latent_sample: { data: divide(latents, this.folder.vaeScalingFactor), dims } }))[0].data;
+    const sample =
+      decoder === 'tiny' // (1, 3, H, W) in [-1, 1]
+        ? await this.tiny.decode(latents, dims)
+        : Object.values(await this.vaeDecoder.run({ latent_sample: { data: divide(latents, this.folder.vaeScalingFactor), dims } }))[0].data;
     if (hasNonFinite(sample)) throw this.nonFinite(`The ${decoder === 'tiny' ? 'tiny ' : ''}VAE decoder (stage: decode)`, 'pixels', 'VAE');
     return { image: vaeOutputToUnit(sample), rgba: imageToRgba(sample, width, height) };
   }
@@ -365,7 +405,10 @@ export class StableDiffusionPipeline {
   private nonFinite(stage: string, what: string, part: string, alternative = ''): NonFiniteOutputError {
     const overflow = `an fp16 ${part} overflowing on this GPU (use the fp32 ${part}: load the fp32 model${alternative})`;
     const config = part === 'VAE' ? `, or vae_decoder/config.json's scaling_factor (${this.folder.vaeScalingFactor}) being wrong` : '';
-    const cause = this.floatType === 'float16' ? `Likely cause: ${overflow}${config}.` : `Likely cause: damaged ${part} weights (re-download the model)${config}; with fp16 models, ${overflow}.`;
+    const cause =
+      this.floatType === 'float16'
+        ? `Likely cause: ${overflow}${config}.`
+        : `Likely cause: damaged ${part} weights (re-download the model)${config}; with fp16 models, ${overflow}.`;
     return new NonFiniteOutputError(`${stage} produced NaN/Inf ${what} (${this.floatType}). ${cause} No image was made.`);
   }
 
@@ -378,7 +421,10 @@ export class StableDiffusionPipeline {
     const dim = this.unet.input('timestep_cond').shape[1];
     const fromConfig = this.folder.timeCondProjDim;
     if (typeof dim === 'number') return dim;
-    if (fromConfig === null) throw new InvalidRequestError(`"${this.name}"'s UNet takes timestep_cond (an LCM-distilled UNet) but neither its graph nor unet/config.json says how wide (time_cond_proj_dim).`);
+    if (fromConfig === null)
+      throw new InvalidRequestError(
+        `"${this.name}"'s UNet takes timestep_cond (an LCM-distilled UNet) but neither its graph nor unet/config.json says how wide (time_cond_proj_dim).`,
+      );
     return fromConfig;
   }
 
@@ -412,7 +458,13 @@ export class StableDiffusionPipeline {
       // GroupNorm with short sums (precise-group-norm.ts): onnxruntime's long float32 sums cost 7e-5 on flat pictures.
       // A runtime that opens the file itself (onnxruntime-node) keeps the file when its weights are external.
       const precise = modelFile !== undefined && externalData.length > 0 && this.ort.opensModelFiles ? null : preciseGroupNorm(model);
-      return OrtModel.create('vae_encoder', this.ort, precise ?? model, { executionProviders: o.executionProviders, externalData, ...(precise ? {} : { modelFile }), extra: o.sessionOptions?.vae_encoder, gpuResidentInputs: o.gpuResidentInputs });
+      return OrtModel.create('vae_encoder', this.ort, precise ?? model, {
+        executionProviders: o.executionProviders,
+        externalData,
+        ...(precise ? {} : { modelFile }),
+        extra: o.sessionOptions?.vae_encoder,
+        gpuResidentInputs: o.gpuResidentInputs,
+      });
     };
     return load().catch((error: unknown) => {
       this.vaeEncoder = null; // a later request may try again
@@ -435,7 +487,9 @@ export class StableDiffusionPipeline {
     const tokens = this.conditioner.promptTokens(text, syntax, label);
     const fixed = this.unet.input('encoder_hidden_states').shape[1];
     if (typeof fixed === 'number' && fixed !== tokens.chunks.length * MAX_LENGTH) {
-      throw new InvalidRequestError(`This model's UNet was exported for ${fixed} text tokens only; the ${label} needs ${tokens.chunks.length * MAX_LENGTH} (${tokens.chunks.length} chunks). Shorten it to 75 tokens without BREAK, or use the plain syntax.`);
+      throw new InvalidRequestError(
+        `This model's UNet was exported for ${fixed} text tokens only; the ${label} needs ${tokens.chunks.length * MAX_LENGTH} (${tokens.chunks.length} chunks). Shorten it to 75 tokens without BREAK, or use the plain syntax.`,
+      );
     }
     return tokens;
   }
@@ -449,9 +503,14 @@ export class StableDiffusionPipeline {
   private async prepareUnetInputs(cond: Conditioning, uncond: Conditioning | null, timestepCond: Float32Array | null): Promise<UnetInputs> {
     const separate = uncond !== null && (this.unet.input('sample').shape[0] === 1 || uncond.sequenceLength !== cond.sequenceLength);
     const perCall: { data: Float32Array; batch: number; c: Conditioning }[] =
-      uncond === null ? [{ data: cond.data, batch: 1, c: cond }]
-      : separate ? [{ data: uncond.data, batch: 1, c: uncond }, { data: cond.data, batch: 1, c: cond }]
-      : [{ data: concat(uncond.data, cond.data), batch: 2, c: cond }]; // (2, 77k, d): uncond ‖ cond
+      uncond === null
+        ? [{ data: cond.data, batch: 1, c: cond }]
+        : separate
+          ? [
+              { data: uncond.data, batch: 1, c: uncond },
+              { data: cond.data, batch: 1, c: cond },
+            ]
+          : [{ data: concat(uncond.data, cond.data), batch: 2, c: cond }]; // (2, 77k, d): uncond ‖ cond
     const batch = perCall[0].batch;
     const states: PreparedInput[] = [];
     const timesteps = new Map<number, PreparedInput>();
@@ -489,7 +548,13 @@ export class StableDiffusionPipeline {
         )
         .catch((error: unknown) => {
           const f = this.geometry.vaeScaleFactor;
-          throw explainRunError('UNet', backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined), error, sampleShape[3] * f, sampleShape[2] * f);
+          throw explainRunError(
+            'UNet',
+            backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined),
+            error,
+            sampleShape[3] * f,
+            sampleShape[2] * f,
+          );
         });
       return Object.values(out)[0].data;
     };
@@ -507,6 +572,16 @@ export class StableDiffusionPipeline {
   async dispose(): Promise<void> {
     const encoder = this.vaeEncoder;
     this.vaeEncoder = null;
-    await Promise.all([this.textEncoder.dispose(), this.unet.dispose(), this.vaeDecoder.dispose(), this.safetyChecker?.dispose(), encoder?.then((e) => e.dispose(), () => undefined), this.tiny.dispose()]);
+    await Promise.all([
+      this.textEncoder.dispose(),
+      this.unet.dispose(),
+      this.vaeDecoder.dispose(),
+      this.safetyChecker?.dispose(),
+      encoder?.then(
+        (e) => e.dispose(),
+        () => undefined,
+      ),
+      this.tiny.dispose(),
+    ]);
   }
 }

@@ -40,7 +40,13 @@ export interface ModelStore {
    */
   ensure(
     url: string,
-    options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal; check?: (plan: FolderPlan) => Promise<void>; checkFiles?: (listing: FolderListing) => void | Promise<void>; safetyChecker?: boolean },
+    options: {
+      onProgress?: (progress: DownloadProgress) => void;
+      signal?: AbortSignal;
+      check?: (plan: FolderPlan) => Promise<void>;
+      checkFiles?: (listing: FolderListing) => void | Promise<void>;
+      safetyChecker?: boolean;
+    },
   ): Promise<ModelSource>;
   list(): Promise<StoredModelInfo[]>;
   delete(id: string): Promise<void>;

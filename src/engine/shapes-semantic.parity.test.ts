@@ -34,7 +34,7 @@ const DIFFUSERS_ROWS = metrics.eval.per_image.filter((row) => row.seed === 0).ma
 const CENTROID_TOLERANCE_PX = 0.5;
 const IOU_TOLERANCE = 0.01;
 
-describe('shapes-sd-fp32: what the engine draws, judged like diffusers\' pictures', () => {
+describe("shapes-sd-fp32: what the engine draws, judged like diffusers' pictures", () => {
   let pipeline: StableDiffusionPipeline;
   let summary: ScoreSummary;
 
@@ -59,7 +59,7 @@ describe('shapes-sd-fp32: what the engine draws, judged like diffusers\' picture
     expect(DIFFUSERS_ROWS.map((row) => row.prompt)).toEqual(PROMPTS);
   });
 
-  it.each(PROMPTS.map((prompt, i) => [i, prompt] as const))('picture %i (%s) is classified as diffusers\' is', (i) => {
+  it.each(PROMPTS.map((prompt, i) => [i, prompt] as const))("picture %i (%s) is classified as diffusers' is", (i) => {
     const ours = summary.rows[i];
     const theirs = DIFFUSERS_ROWS[i];
     const { cx, cy, iou, ...categories } = ours.detected;
@@ -93,7 +93,9 @@ function printComparison({ accuracy, counts, rows }: ScoreSummary): void {
   const lines = [
     'shapes-sd-fp32, 16 prompts, seed 0, PNDM 20 steps, guidance 7.5',
     'attribute   engine       diffusers',
-    ...ATTRIBUTES.map((k) => `${k.padEnd(10)}  ${fraction(counts[k].right, counts[k].asked)} ${String(accuracy[k]).padEnd(6)} ${theirs(k)} ${metrics.eval.accuracy_seed0[k]}`),
+    ...ATTRIBUTES.map(
+      (k) => `${k.padEnd(10)}  ${fraction(counts[k].right, counts[k].asked)} ${String(accuracy[k]).padEnd(6)} ${theirs(k)} ${metrics.eval.accuracy_seed0[k]}`,
+    ),
     'per picture (engine | diffusers), * = differs:',
     ...rows.map((row, i) => {
       const a = row.detected;

@@ -53,9 +53,17 @@ for (const model of ['tiny-sd-fp32', 'shapes-sd-fp32'] as const) {
     });
 
     for (const c of manifest.cases.filter((c) => c.model === model)) {
-      it(`${c.id}: ${c.init_image ? `img2img strength ${c.strength}, ` : ''}${c.scheduler} ${c.steps} steps (image max abs <= 2e-3, latents rel L2 <= 1e-4)`, { timeout: 120_000 }, async () => {
+      it(`${c.id}: ${c.init_image ? `img2img strength ${c.strength}, ` : ''}${c.scheduler} ${c.steps} steps (image max abs <= 2e-3, latents rel L2 <= 1e-4)`, {
+        timeout: 120_000,
+      }, async () => {
         const initImage = c.init_image ? await decodeImage(readFileSync(DIR + c.init_image), c.init_image) : undefined;
-        const request = { ...caseRequest(c), negativePrompt: c.negative_prompt || undefined, seed: c.seed, decoder: 'tiny' as const, ...(initImage ? { initImage, strength: c.strength } : { width: 128, height: 128 }) };
+        const request = {
+          ...caseRequest(c),
+          negativePrompt: c.negative_prompt || undefined,
+          seed: c.seed,
+          decoder: 'tiny' as const,
+          ...(initImage ? { initImage, strength: c.strength } : { width: 128, height: 128 }),
+        };
         const result = await pipeline.generate(request);
         const error = resultParity(`taesd ${c.id}`, result, readF32(DIR + c.latents.file), readF32(DIR + c.image.file));
         expect(error.latents).toBeLessThanOrEqual(1e-4);
@@ -81,11 +89,15 @@ describe('decoder: tiny on a folder without taesd_decoder/', () => {
 
   it('is refused by the request validator before any work, naming the missing part', async () => {
     expect(pipeline.geometry.tinyDecoder).toBe(false);
-    await expect(pipeline.generate({ prompt: 'a red circle', seed: 0, numInferenceSteps: 2, decoder: 'tiny' })).rejects.toThrow(/no tiny decoder \(taesd_decoder\/model\.onnx\)/);
+    await expect(pipeline.generate({ prompt: 'a red circle', seed: 0, numInferenceSteps: 2, decoder: 'tiny' })).rejects.toThrow(
+      /no tiny decoder \(taesd_decoder\/model\.onnx\)/,
+    );
   });
 
   it('refuses a decoder name it does not know', async () => {
-    await expect(pipeline.generate({ prompt: 'a red circle', seed: 0, decoder: 'approx' as 'tiny' })).rejects.toThrow(/Decoder must be one of full, tiny \(got "approx"\)/);
+    await expect(pipeline.generate({ prompt: 'a red circle', seed: 0, decoder: 'approx' as 'tiny' })).rejects.toThrow(
+      /Decoder must be one of full, tiny \(got "approx"\)/,
+    );
   });
 });
 
@@ -95,7 +107,16 @@ describe('step previews through the engine', () => {
   beforeAll(async () => {
     folder = folderWithTaesd('fixtures/tiny-sd-fp32');
     const store: ModelStore = { ensure: async (url) => new DirectoryModelSource(url), list: async () => [], delete: async () => {} };
-    const noGpu = async () => ({ webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm' as const, explanation: 'no WebGPU in Node' });
+    const noGpu = async () => ({
+      webgpu: false,
+      softwareAdapter: false,
+      shaderF16: false,
+      maxBufferSize: null,
+      maxStorageBufferBindingSize: null,
+      adapterInfo: null,
+      backend: 'wasm' as const,
+      explanation: 'no WebGPU in Node',
+    });
     engine = new LocalEngine({ ort: wasmRuntime(), store, detect: noGpu });
   });
   afterAll(async () => {
@@ -114,13 +135,21 @@ describe('step previews through the engine', () => {
 
   it('with taesd_decoder/: each step is a full-size picture from the tiny decoder (the last one is the tiny-decoded result)', { timeout: 60_000 }, async () => {
     const { previews } = await previewsOf(folder.dir, {});
-    expect(previews.map((p) => [p.step, p.kind, p.width, p.height])).toEqual([[1, 'tiny', 128, 128], [2, 'tiny', 128, 128], [3, 'tiny', 128, 128]]);
+    expect(previews.map((p) => [p.step, p.kind, p.width, p.height])).toEqual([
+      [1, 'tiny', 128, 128],
+      [2, 'tiny', 128, 128],
+      [3, 'tiny', 128, 128],
+    ]);
     const tiny = await engine.generate({ ...request, decoder: 'tiny' });
     expect(maxAbsDiff(previews[2].rgba, tiny.rgba)).toBe(0);
   });
 
   it('preview latent / none, an interval, and a folder without the part: the cheap preview', { timeout: 60_000 }, async () => {
-    expect((await previewsOf(folder.dir, { preview: 'latent' })).previews.map((p) => [p.kind, p.width])).toEqual([['latent', 16], ['latent', 16], ['latent', 16]]);
+    expect((await previewsOf(folder.dir, { preview: 'latent' })).previews.map((p) => [p.kind, p.width])).toEqual([
+      ['latent', 16],
+      ['latent', 16],
+      ['latent', 16],
+    ]);
     expect((await previewsOf(folder.dir, { preview: 'none' })).previews).toEqual([]);
     expect((await previewsOf(folder.dir, { previewEvery: 2 })).previews.map((p) => [p.step, p.kind])).toEqual([[2, 'tiny']]);
     expect((await previewsOf('fixtures/tiny-sd-fp32', {})).previews.map((p) => p.kind)).toEqual(['latent', 'latent', 'latent']);

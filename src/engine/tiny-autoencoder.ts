@@ -60,7 +60,11 @@ export class TinyAutoencoder {
     if (!session) {
       session = (async () => {
         const { model, externalData } = await readModelPart(this.folder.source, half);
-        return OrtModel.create(half, this.ort, model, { executionProviders: this.options.executionProviders, externalData, gpuResidentInputs: this.options.gpuResidentInputs });
+        return OrtModel.create(half, this.ort, model, {
+          executionProviders: this.options.executionProviders,
+          externalData,
+          gpuResidentInputs: this.options.gpuResidentInputs,
+        });
       })();
       session.catch(() => this.#sessions.delete(half)); // a later request may try again
       this.#sessions.set(half, session);
@@ -71,6 +75,13 @@ export class TinyAutoencoder {
   async dispose(): Promise<void> {
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
-    await Promise.all(sessions.map((s) => s.then((m) => m.dispose(), () => undefined)));
+    await Promise.all(
+      sessions.map((s) =>
+        s.then(
+          (m) => m.dispose(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }

@@ -49,7 +49,8 @@ export async function checkOutputPaths(outputs: readonly { path: string; flag: s
   for (const output of outputs) {
     const id = await fileIdentity(output.path);
     const earlier = seen.get(id);
-    if (earlier) throw new InvalidRequestError(`--${earlier.flag} ${earlier.path} and --${output.flag} ${output.path} name the same file; give each output its own file.`);
+    if (earlier)
+      throw new InvalidRequestError(`--${earlier.flag} ${earlier.path} and --${output.flag} ${output.path} name the same file; give each output its own file.`);
     seen.set(id, output);
   }
 }
@@ -57,7 +58,8 @@ export async function checkOutputPaths(outputs: readonly { path: string; flag: s
 /** Writes every file or none (see the file comment). */
 export async function writeFilesAtomically(files: readonly { path: string; data: Uint8Array }[], fs: FileSystem = nodeFs): Promise<void> {
   const names = files.map((f) => f.path).join(' and ');
-  if (new Set(files.map(({ path }) => resolve(path))).size !== files.length) throw new InvalidRequestError(`Could not write ${names}: two of them are the same file. Nothing was written.`);
+  if (new Set(files.map(({ path }) => resolve(path))).size !== files.length)
+    throw new InvalidRequestError(`Could not write ${names}: two of them are the same file. Nothing was written.`);
   const temps = files.map(({ path }, i) => `${path}.${process.pid}-${i}.partial`);
   const backups = files.map(({ path }, i) => `${path}.${process.pid}-${i}.previous`);
   const removeAll = (paths: string[]) => Promise.all(paths.map((p) => fs.rm(p, { force: true }).catch(() => undefined)));

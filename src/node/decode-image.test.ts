@@ -21,9 +21,15 @@ describe('decodeImage (Node)', () => {
 
   it('applies an EXIF orientation (6: rotate 90° clockwise), as the browser does', async () => {
     // 4x2: left half red, right half blue; rotated clockwise it is 2x4, red on top.
-    const [r, b] = [[255, 0, 0], [0, 0, 255]];
+    const [r, b] = [
+      [255, 0, 0],
+      [0, 0, 255],
+    ];
     const pixels = Buffer.from([r, r, b, b, r, r, b, b].flat());
-    const png = await sharp(pixels, { raw: { width: 4, height: 2, channels: 3 } }).withMetadata({ orientation: 6 }).png().toBuffer();
+    const png = await sharp(pixels, { raw: { width: 4, height: 2, channels: 3 } })
+      .withMetadata({ orientation: 6 })
+      .png()
+      .toBuffer();
     const image = await decodeImage(png, 'rotated.png');
     expect([image.width, image.height]).toEqual([2, 4]);
     expect([...image.data.subarray(0, 4)]).toEqual([255, 0, 0, 255]);

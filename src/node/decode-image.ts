@@ -20,7 +20,11 @@ export async function decodeImage(bytes: Uint8Array, what: string): Promise<Rgba
   const problem = imageHeaderProblem(bytes, what, LIMITS.maxSize);
   if (problem) throw new InvalidRequestError(problem);
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: LIMITS.maxSize * LIMITS.maxSize }).rotate().ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: LIMITS.maxSize * LIMITS.maxSize })
+      .rotate()
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 4) throw new Error(`${info.channels} channels after conversion`);
     return { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength) };
   } catch (error) {

@@ -49,7 +49,9 @@ export class DirectoryModelSource implements ModelSource {
       return await readInPieces(file, size, Math.min(READ_PIECE, this.maxSingleRead));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new ModelFileMissingError(`The model folder ${this.root} has no ${path}: is it a diffusers ONNX export (model_index.json, unet/model.onnx, ...)?`);
+        throw new ModelFileMissingError(
+          `The model folder ${this.root} has no ${path}: is it a diffusers ONNX export (model_index.json, unet/model.onnx, ...)?`,
+        );
       }
       throw error;
     }

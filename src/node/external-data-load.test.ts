@@ -38,7 +38,10 @@ function writeModel(dir: string, stored: Stored[]): void {
   writeFileSync(join(dir, 'model_index.json'), '{}');
   const nodes = stored.map((s, i) => ({ op: 'Add', inputs: [i === 0 ? 'x' : `s${i - 1}`, s.name], outputs: [i === stored.length - 1 ? 'y' : `s${i}`] }));
   const initializers = stored.map((s) => tensorProto({ name: s.name, dims: [4], external: { location: s.location, offset: s.offset, length: 16 } }));
-  writeFileSync(join(dir, 'unet', 'model.onnx'), modelProto(graphProto({ nodes, initializers, inputs: [{ name: 'x', dims: [4] }], outputs: [{ name: 'y', dims: [4] }] })));
+  writeFileSync(
+    join(dir, 'unet', 'model.onnx'),
+    modelProto(graphProto({ nodes, initializers, inputs: [{ name: 'x', dims: [4] }], outputs: [{ name: 'y', dims: [4] }] })),
+  );
   for (const s of stored) {
     const path = join(dir, 'unet', s.location);
     const fd = openSync(path, existsSync(path) ? 'r+' : 'w+'); // not 'a': appends ignore the position
@@ -55,7 +58,9 @@ async function run(ort: OrtModule, providers: ['wasm'] | ['cpu'], dir: string): 
   const part = await readModelPart(new DirectoryModelSource(dir), 'unet');
   const session = await createSession(ort, part.model, { executionProviders: providers, externalData: part.externalData, modelFile: part.modelFile });
   try {
-    const { y } = await session.run({ x: new (ort.Tensor as typeof import('onnxruntime-web').Tensor)('float32', Float32Array.from([0.5, 0.5, 0.5, 0.5]), [4]) });
+    const { y } = await session.run({
+      x: new (ort.Tensor as typeof import('onnxruntime-web').Tensor)('float32', Float32Array.from([0.5, 0.5, 0.5, 0.5]), [4]),
+    });
     return [...(y.data as Float32Array)];
   } finally {
     await session.release();
@@ -97,7 +102,11 @@ describe('external data in several files, named by the graph', () => {
     const bytesOnly = { name: source.name, has: source.has.bind(source), readBytes: source.readBytes.bind(source), readText: source.readText.bind(source) };
     const part = await readModelPart(bytesOnly, 'unet');
     expect(part.modelFile).toBeUndefined();
-    expect(part.externalData.map((e) => [e.path, (e.data as Uint8Array).byteLength])).toEqual([['model.onnx_data', 4112], ['model.onnx.data', 48], ['shards/part-2.bin', 16]]);
+    expect(part.externalData.map((e) => [e.path, (e.data as Uint8Array).byteLength])).toEqual([
+      ['model.onnx_data', 4112],
+      ['model.onnx.data', 48],
+      ['shards/part-2.bin', 16],
+    ]);
     const session = await createSession(wasmRuntime(), part.model, { executionProviders: ['wasm'], externalData: part.externalData });
     const { Tensor } = wasmRuntime();
     const { y } = await session.run({ x: new Tensor('float32', Float32Array.from([0.5, 0.5, 0.5, 0.5]), [4]) });
@@ -109,7 +118,9 @@ describe('external data in several files, named by the graph', () => {
     const broken = join(root, 'missing');
     writeModel(broken, several);
     rmSync(join(broken, 'unet', 'model.onnx.data'));
-    await expect(readModelPart(new DirectoryModelSource(broken), 'unet')).rejects.toThrow(/keeps its weights in model.onnx.data, which is missing: copy every file of unet\//);
+    await expect(readModelPart(new DirectoryModelSource(broken), 'unet')).rejects.toThrow(
+      /keeps its weights in model.onnx.data, which is missing: copy every file of unet\//,
+    );
   });
 });
 

@@ -4,7 +4,15 @@
  * folder that is missing, malformed, or not made for this backend or memory), 1 for a failure at run
  * time (NaN output, a full disk, the network, ...), 3 when the safety checker withheld the picture.
  */
-import { BackendMismatchError, NsfwContentDetectedError, InvalidRequestError, ModelFileMissingError, ModelFormatError, ModelTooLargeError, ShaderF16UnsupportedError } from '../core/errors.js';
+import {
+  BackendMismatchError,
+  NsfwContentDetectedError,
+  InvalidRequestError,
+  ModelFileMissingError,
+  ModelFormatError,
+  ModelTooLargeError,
+  ShaderF16UnsupportedError,
+} from '../core/errors.js';
 
 const BAD_INPUT = [InvalidRequestError, ModelFileMissingError, ModelFormatError, BackendMismatchError, ModelTooLargeError, ShaderF16UnsupportedError];
 

@@ -48,7 +48,7 @@ export function presets(baseUrl: string): ModelPreset[] {
         'CompVis/stable-diffusion-v1-4: 512x512 pictures of anything. Its weights are licensed (CreativeML OpenRAIL-M) and not bundled: ' +
         'make a web folder from the diffusers checkpoint with tools/prepare_model.py (fp16 for WebGPU with shader-f16, about 2.1 GB; ' +
         '--target portable or --fp32 for GPUs without it, about 4.3 GB, weights split into files under 2 GB), host it with CORS (a static server or a Hugging Face repository) and paste its URL. ' +
-        "CompVis' own ONNX export (its \"onnx\" branch) keeps the fp32 UNet in one 3.4 GB file, more than a browser can hold in one buffer, so it cannot be used directly.",
+        'CompVis\' own ONNX export (its "onnx" branch) keeps the fp32 UNet in one 3.4 GB file, more than a browser can hold in one buffer, so it cannot be used directly.',
       urls: {},
       askUrl: 'URL of your Stable Diffusion v1.4 folder (made with tools/prepare_model.py; see README "Stable Diffusion v1.4 in the browser").',
       examplePrompts: ['a photograph of an astronaut riding a horse', 'a watercolor painting of a lighthouse at dawn'],

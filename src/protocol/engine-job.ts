@@ -52,22 +52,30 @@ export async function runEngineJob(engine: Pick<Engine, 'load' | 'generate'>, jo
   stopIfCancelled();
   handlers.onPhase?.('loading');
   const needsVaeEncoder = job.requests.some((r) => r.initImage !== undefined);
-  const model = await engine.load(job.spec, { signal, backend: job.backend ?? 'auto', needsVaeEncoder, safetyChecker: job.safetyChecker ?? true, onProgress: (progress) => handlers.onProgress?.(progress, undefined) });
+  const model = await engine.load(job.spec, {
+    signal,
+    backend: job.backend ?? 'auto',
+    needsVaeEncoder,
+    safetyChecker: job.safetyChecker ?? true,
+    onProgress: (progress) => handlers.onProgress?.(progress, undefined),
+  });
   stopIfCancelled();
   handlers.onLoaded?.(model);
   if (job.requests.length === 0) return;
   handlers.onPhase?.('generating');
   for (const [index, request] of job.requests.entries()) {
     const batch = { index, count: job.requests.length };
-    const result = await engine.generate(request, {
-      ...job.preview,
-      signal,
-      onProgress: (progress) => handlers.onProgress?.(progress, batch),
-      onPreview: (preview) => handlers.onPreview?.(preview, batch),
-    }).catch((error: unknown) => {
-      if (!(error instanceof NsfwContentDetectedError) || !handlers.onWithheld) throw error;
-      return null; // each picture of a batch is decided separately
-    });
+    const result = await engine
+      .generate(request, {
+        ...job.preview,
+        signal,
+        onProgress: (progress) => handlers.onProgress?.(progress, batch),
+        onPreview: (preview) => handlers.onPreview?.(preview, batch),
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof NsfwContentDetectedError) || !handlers.onWithheld) throw error;
+        return null; // each picture of a batch is decided separately
+      });
     stopIfCancelled();
     if (result === null) {
       handlers.onWithheld?.(request, batch);

@@ -90,9 +90,12 @@ function progressWords(progress: EngineProgress, batch?: { index: number; count:
     case 'repair':
       return { text: `Downloading again a damaged part of ${progress.file}`, fraction: null };
     case 'done':
-      return { text: progress.fromCache ? 'Model files found in this browser\'s storage.' : `Downloaded ${formatBytes(progress.total)}.`, fraction: 1 };
+      return { text: progress.fromCache ? "Model files found in this browser's storage." : `Downloaded ${formatBytes(progress.total)}.`, fraction: 1 };
     case 'load':
-      return { text: `Loading the model: ${PART_NAMES[progress.part] ?? progress.part} (${progress.index + 1} of ${progress.count})`, fraction: progress.index / progress.count };
+      return {
+        text: `Loading the model: ${PART_NAMES[progress.part] ?? progress.part} (${progress.index + 1} of ${progress.count})`,
+        fraction: progress.index / progress.count,
+      };
     case 'encode':
       return { text: `Reading the prompt${ofBatch}`, fraction: 0 };
     case 'denoise': {

@@ -22,7 +22,16 @@ import { WorkerEngine } from './worker-engine.js';
 const diskStore = new DirectoryModelStore();
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp16: 'public/models/shapes-sd-fp16', fp32: 'public/models/shapes-sd-fp32' } };
-const noGpu = async () => ({ webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm' as const, explanation: 'no WebGPU in Node' });
+const noGpu = async () => ({
+  webgpu: false,
+  softwareAdapter: false,
+  shaderF16: false,
+  maxBufferSize: null,
+  maxStorageBufferBindingSize: null,
+  adapterInfo: null,
+  backend: 'wasm' as const,
+  explanation: 'no WebGPU in Node',
+});
 
 describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
   const channel = new MessageChannel();
@@ -47,7 +56,12 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
 
   it('loads fp32 on wasm and reports the default size', async () => {
     const loaded = await engine.load(spec);
-    expect(loaded).toMatchObject({ id: 'shapes-sd', precision: 'fp32', backend: 'wasm', geometry: { defaultWidth: 128, defaultHeight: 128, sizeMultiple: 32, latentChannels: 4, vaeScaleFactor: 8 } });
+    expect(loaded).toMatchObject({
+      id: 'shapes-sd',
+      precision: 'fp32',
+      backend: 'wasm',
+      geometry: { defaultWidth: 128, defaultHeight: 128, sizeMultiple: 32, latentChannels: 4, vaeScaleFactor: 8 },
+    });
     expect((await engine.tokenize('a red circle')).tokenCount).toBe(3);
   });
 
@@ -59,7 +73,10 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
       {
         preview: 'latent', // the cheap one at every step (shapes-sd's default is its tiny decoder's, within a time budget)
         onProgress: (p: EngineProgress) => events.push(p.stage === 'denoise' ? `denoise ${p.step}/${p.totalSteps}` : p.stage),
-        onPreview: (p) => { previews.push(p); events.push(`preview ${p.step}`); },
+        onPreview: (p) => {
+          previews.push(p);
+          events.push(`preview ${p.step}`);
+        },
       },
     );
     // PNDM: 3 steps are 4 UNet calls (its first step is repeated); progress and previews count the 3 steps, as diffusers' progress bar does.
@@ -75,10 +92,15 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
 
   it('cancels a running generation and stays ready for the next one', async () => {
     const controller = new AbortController();
-    const cancelled = engine.generate({ prompt: 'a red square', seed: 1, numInferenceSteps: 20 }, {
-      signal: controller.signal,
-      onProgress: (p) => { if (p.stage === 'denoise' && p.step === 2) controller.abort(); },
-    });
+    const cancelled = engine.generate(
+      { prompt: 'a red square', seed: 1, numInferenceSteps: 20 },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.stage === 'denoise' && p.step === 2) controller.abort();
+        },
+      },
+    );
     await expect(cancelled).rejects.toMatchObject({ name: 'CancelledError' });
     const next = await engine.generate({ prompt: 'a red square', seed: 1, numInferenceSteps: 2 });
     expect(next.request.seed).toBe(1);
@@ -93,7 +115,8 @@ describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
   it('carries needsVaeEncoder to the worker: a folder without vae_encoder/ is refused at load, as ModelFileMissingError, and the loaded model stays', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'sd-protocol-')), 'shapes-sd-no-encoder');
     mkdirSync(dir);
-    for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder']) symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(dir, part));
+    for (const part of ['model_index.json', 'scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder'])
+      symlinkSync(resolve('public/models/shapes-sd-fp32', part), join(dir, part));
     const noEncoder: ModelSpec = { id: 'no-encoder', urls: { fp32: dir } };
     const refused = engine.load(noEncoder, { needsVaeEncoder: true });
     await expect(refused).rejects.toBeInstanceOf(ModelFileMissingError);

@@ -49,7 +49,9 @@ export class WorkerEngine implements Engine {
     worker.addEventListener('message', (event) => {
       if (this.#worker === worker) this.#receive((event as MessageEvent<FromWorker>).data);
     });
-    worker.addEventListener('error', (event) => this.#failed(worker, (event as ErrorEvent).message ? `it failed: ${(event as ErrorEvent).message}` : 'it could not start or stopped'));
+    worker.addEventListener('error', (event) =>
+      this.#failed(worker, (event as ErrorEvent).message ? `it failed: ${(event as ErrorEvent).message}` : 'it could not start or stopped'),
+    );
     worker.addEventListener('messageerror', () => this.#failed(worker, 'an answer from it could not be read'));
     return worker;
   }
@@ -109,7 +111,16 @@ export class WorkerEngine implements Engine {
   }
 
   load(spec: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
-    return this.#call({ type: 'load', spec, backend: options.backend ?? 'auto', needsVaeEncoder: options.needsVaeEncoder ?? false, safetyChecker: options.safetyChecker ?? true }, options);
+    return this.#call(
+      {
+        type: 'load',
+        spec,
+        backend: options.backend ?? 'auto',
+        needsVaeEncoder: options.needsVaeEncoder ?? false,
+        safetyChecker: options.safetyChecker ?? true,
+      },
+      options,
+    );
   }
 
   generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {

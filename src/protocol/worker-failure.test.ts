@@ -14,7 +14,18 @@ import type { FromWorker, ToWorker } from './messages.js';
 import { workerEngine, type WorkerLike } from './worker-engine.js';
 
 const spec = { id: 'shapes-sd', urls: { fp32: 'models/shapes-sd-fp32/' } };
-const loaded: LoadedModel = { id: 'shapes-sd', name: 'shapes-sd-fp32', url: spec.urls.fp32, precision: 'fp32', backend: 'wasm', backendReason: null, geometry: SD_V1_GEOMETRY, hasVaeEncoder: true, recommended: null, safetyChecker: false };
+const loaded: LoadedModel = {
+  id: 'shapes-sd',
+  name: 'shapes-sd-fp32',
+  url: spec.urls.fp32,
+  precision: 'fp32',
+  backend: 'wasm',
+  backendReason: null,
+  geometry: SD_V1_GEOMETRY,
+  hasVaeEncoder: true,
+  recommended: null,
+  safetyChecker: false,
+};
 
 /** A Worker whose script "loads" or not: a broken one answers nothing; a working one answers every request. */
 class FakeWorker implements WorkerLike {
@@ -31,7 +42,20 @@ class FakeWorker implements WorkerLike {
   postMessage(message: ToWorker): void {
     this.sent.push(message);
     if (!this.works || message.type === 'cancel') return;
-    const result = message.type === 'load' ? loaded : message.type === 'generate' ? { width: 8, height: 8, rgba: new Uint8ClampedArray(256), png: new Uint8Array(), request: message.request, model: loaded.name, timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] } } : null;
+    const result =
+      message.type === 'load'
+        ? loaded
+        : message.type === 'generate'
+          ? {
+              width: 8,
+              height: 8,
+              rgba: new Uint8ClampedArray(256),
+              png: new Uint8Array(),
+              request: message.request,
+              model: loaded.name,
+              timings: { textEncoderMs: 0, denoiseMs: 0, vaeDecodeMs: 0, totalMs: 0, stepMs: [] },
+            }
+          : null;
     queueMicrotask(() => this.fire('message', { data: { id: message.id, type: 'result', result } } as MessageEvent<FromWorker>));
   }
 
@@ -60,7 +84,12 @@ describe('WorkerEngine when its worker fails', () => {
   ])("on '%s' every pending call fails with one EngineWorkerError; the next call starts a fresh worker", async (type, event, detail) => {
     const { start, made } = workers();
     const engine = workerEngine(start);
-    const pending = [engine.load(spec), engine.capabilities(), engine.tokenize('a red circle')].map((p) => p.then(() => null, (error: Error) => error));
+    const pending = [engine.load(spec), engine.capabilities(), engine.tokenize('a red circle')].map((p) =>
+      p.then(
+        () => null,
+        (error: Error) => error,
+      ),
+    );
     await settle();
     expect(made).toHaveLength(1);
     expect(made[0].sent.map((m) => m.type)).toEqual(['load', 'capabilities', 'tokenize']); // sent, never answered
@@ -82,7 +111,10 @@ describe('WorkerEngine when its worker fails', () => {
     const { start, made } = workers();
     let engines = 0;
     const shared = new SharedEngine(() => (engines++, workerEngine(start)));
-    const first = shared.run({ spec, request: { prompt: 'first', seed: 1 } }).then(() => null, (error: Error) => error);
+    const first = shared.run({ spec, request: { prompt: 'first', seed: 1 } }).then(
+      () => null,
+      (error: Error) => error,
+    );
     const second = shared.run({ spec, request: { prompt: 'second', seed: 2 } });
     await settle();
     made[0].fire('error', { message: '' } as ErrorEvent); // what Chromium fires for a module worker whose script 404s
@@ -98,7 +130,10 @@ describe('WorkerEngine when its worker fails', () => {
   it('dispose still cancels what is pending and the next call starts a worker again', async () => {
     const { start, made } = workers();
     const engine = workerEngine(start);
-    const pending = engine.load(spec).then(() => null, (error: Error) => error);
+    const pending = engine.load(spec).then(
+      () => null,
+      (error: Error) => error,
+    );
     await engine.dispose();
     expect(await pending).toBeInstanceOf(CancelledError);
     expect(made[0].terminated).toBe(true);

@@ -17,12 +17,19 @@ export function serveEngine(engine: Engine, port: PortLike): void {
   const handle = async (message: ToWorker): Promise<ResultMap[ToWorker['type']]> => {
     const { id } = message;
     const signal = running.get(id)?.signal;
-    const onProgress = (progress: FromWorker & { type: 'progress' } extends { progress: infer P } ? P : never) => port.postMessage({ id, type: 'progress', progress });
+    const onProgress = (progress: FromWorker & { type: 'progress' } extends { progress: infer P } ? P : never) =>
+      port.postMessage({ id, type: 'progress', progress });
     switch (message.type) {
       case 'capabilities':
         return engine.capabilities();
       case 'load':
-        return engine.load(message.spec, { signal, onProgress, backend: message.backend, needsVaeEncoder: message.needsVaeEncoder, safetyChecker: message.safetyChecker });
+        return engine.load(message.spec, {
+          signal,
+          onProgress,
+          backend: message.backend,
+          needsVaeEncoder: message.needsVaeEncoder,
+          safetyChecker: message.safetyChecker,
+        });
       case 'generate':
         return engine.generate(message.request, {
           ...message.options,
@@ -50,13 +57,15 @@ export function serveEngine(engine: Engine, port: PortLike): void {
   port.addEventListener('message', (event) => {
     const message = event.data;
     if (message.type !== 'cancel') running.set(message.id, new AbortController());
-    handle(message).then(
-      (result) => {
-        const transfer = transferablesOf(result);
-        port.postMessage({ id: message.id, type: 'result', result }, transfer);
-      },
-      (error: unknown) => port.postMessage({ id: message.id, type: 'error', error: errorToJSON(error) }),
-    ).finally(() => running.delete(message.id));
+    handle(message)
+      .then(
+        (result) => {
+          const transfer = transferablesOf(result);
+          port.postMessage({ id: message.id, type: 'result', result }, transfer);
+        },
+        (error: unknown) => port.postMessage({ id: message.id, type: 'error', error: errorToJSON(error) }),
+      )
+      .finally(() => running.delete(message.id));
   });
 }
 

@@ -41,7 +41,9 @@ function server(files: Map<string, string>) {
     fetched.push(path);
     expect(request.cache).toBe('reload');
     const body = files.get(path);
-    return body === undefined ? new Response('missing', { status: 404 }) : new Response(body, { headers: { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' } });
+    return body === undefined
+      ? new Response('missing', { status: 404 })
+      : new Response(body, { headers: { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' } });
   };
   return { fetched, fetchFile };
 }
@@ -94,8 +96,12 @@ describe('installPrecache', () => {
 
   it('a file whose bytes do not match its revision (a stale server copy) or that fails to download fails the install with a clear error', async () => {
     const stale = new Map([...v1, ['index.html', '<html>v0</html>']]);
-    await expect(installPrecache(new MemoryCaches(), precacheManifest(v1), SCOPE, server(stale).fetchFile)).rejects.toThrow(/Precaching index\.html failed: the server sent revision [0-9a-f]{16}, the build has [0-9a-f]{16}/);
+    await expect(installPrecache(new MemoryCaches(), precacheManifest(v1), SCOPE, server(stale).fetchFile)).rejects.toThrow(
+      /Precaching index\.html failed: the server sent revision [0-9a-f]{16}, the build has [0-9a-f]{16}/,
+    );
     const missing = new Map([...v1].filter(([path]) => path !== 'assets/main-1.js'));
-    await expect(installPrecache(new MemoryCaches(), precacheManifest(v1), SCOPE, server(missing).fetchFile)).rejects.toThrow('Precaching assets/main-1.js failed: HTTP 404.');
+    await expect(installPrecache(new MemoryCaches(), precacheManifest(v1), SCOPE, server(missing).fetchFile)).rejects.toThrow(
+      'Precaching assets/main-1.js failed: HTTP 404.',
+    );
   });
 });

@@ -62,7 +62,9 @@ export async function installPrecache(
       const bytes = await response.arrayBuffer();
       const got = await revisionOf(bytes);
       if (revision !== undefined && got !== revision) {
-        throw new Error(`Precaching ${path} failed: the server sent revision ${got}, the build has ${revision} (a stale copy in a CDN?). The update will be tried again later.`);
+        throw new Error(
+          `Precaching ${path} failed: the server sent revision ${got}, the build has ${revision} (a stale copy in a CDN?). The update will be tried again later.`,
+        );
       }
       const headers = new Headers(response.headers);
       // The body is stored decoded: its transfer encoding and length no longer describe it.

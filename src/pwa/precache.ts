@@ -27,7 +27,14 @@ export function cacheName(version: string): string {
 }
 
 const EXCLUDED = [/^models\//, /^lib\//, /^examples\//, /\.map$/, /^assets\/ort-wasm[^/]*\.wasm$/, /^sw\.js$/];
-const INCLUDED = [/^index\.html$/, /^assets\/[^/]+\.(js|mjs|css)$/, /^[^/]+\.(js|mjs)$/, /^ort\/[^/]+\.(mjs|wasm)$/, /^manifest\.webmanifest$/, /^icons\/[^/]+\.png$/];
+const INCLUDED = [
+  /^index\.html$/,
+  /^assets\/[^/]+\.(js|mjs|css)$/,
+  /^[^/]+\.(js|mjs)$/,
+  /^ort\/[^/]+\.(mjs|wasm)$/,
+  /^manifest\.webmanifest$/,
+  /^icons\/[^/]+\.png$/,
+];
 
 /** Whether a build output (path relative to the output folder, "/"-separated) is precached. */
 export function isPrecached(path: string): boolean {

@@ -25,7 +25,11 @@ describe('isPrecached', () => {
 });
 
 describe('precacheManifest', () => {
-  const files = new Map<string, string>([['index.html', '<html>'], ['assets/a-1.js', 'a'], ['models/m/unet.onnx', 'big']]);
+  const files = new Map<string, string>([
+    ['index.html', '<html>'],
+    ['assets/a-1.js', 'a'],
+    ['models/m/unet.onnx', 'big'],
+  ]);
 
   it('lists the precached files, sorted, with a version hashing their bytes', () => {
     const manifest = precacheManifest(files);
@@ -53,10 +57,26 @@ describe('routeFor', () => {
   });
 
   it('serves the app shell from the precache; a navigation to the folder gets index.html, with isolation headers', () => {
-    expect(routeFor(request(scope, { mode: 'navigate', destination: 'document' }), scope, precached)).toEqual({ kind: 'precache', key: `${scope}index.html`, isolate: true });
-    expect(routeFor(request(`${scope}index.html?x=1`, { mode: 'navigate', destination: 'document' }), scope, precached)).toEqual({ kind: 'precache', key: `${scope}index.html`, isolate: true });
-    expect(routeFor(request(`${scope}assets/main-1.js`, { destination: 'script' }), scope, precached)).toEqual({ kind: 'precache', key: `${scope}assets/main-1.js`, isolate: false });
-    expect(routeFor(request(`${scope}engine.worker-1.js`, { destination: 'worker' }), scope, precached)).toEqual({ kind: 'precache', key: `${scope}engine.worker-1.js`, isolate: true });
+    expect(routeFor(request(scope, { mode: 'navigate', destination: 'document' }), scope, precached)).toEqual({
+      kind: 'precache',
+      key: `${scope}index.html`,
+      isolate: true,
+    });
+    expect(routeFor(request(`${scope}index.html?x=1`, { mode: 'navigate', destination: 'document' }), scope, precached)).toEqual({
+      kind: 'precache',
+      key: `${scope}index.html`,
+      isolate: true,
+    });
+    expect(routeFor(request(`${scope}assets/main-1.js`, { destination: 'script' }), scope, precached)).toEqual({
+      kind: 'precache',
+      key: `${scope}assets/main-1.js`,
+      isolate: false,
+    });
+    expect(routeFor(request(`${scope}engine.worker-1.js`, { destination: 'worker' }), scope, precached)).toEqual({
+      kind: 'precache',
+      key: `${scope}engine.worker-1.js`,
+      isolate: true,
+    });
   });
 
   it('leaves model weights, ranges, other origins, other methods and unknown files to the network', () => {
@@ -74,7 +94,10 @@ describe('routeFor', () => {
   });
 
   it('fetches documents and worker scripts it does not hold, adding isolation headers', () => {
-    expect(routeFor(request(`${scope}examples/element.html`, { mode: 'navigate', destination: 'document' }), scope, precached)).toEqual({ kind: 'network', isolate: true });
+    expect(routeFor(request(`${scope}examples/element.html`, { mode: 'navigate', destination: 'document' }), scope, precached)).toEqual({
+      kind: 'network',
+      isolate: true,
+    });
     expect(routeFor(request(`${scope}lib/engine.worker-2.js`, { destination: 'worker' }), scope, precached)).toEqual({ kind: 'network', isolate: true });
   });
 });
@@ -92,7 +115,11 @@ describe('withIsolationHeaders', () => {
   });
 
   it("keeps a server's own values, and returns the response itself when nothing is missing", () => {
-    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless', 'Cross-Origin-Resource-Policy': 'cross-origin' };
+    const headers = {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'credentialless',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+    };
     const original = new Response('x', { headers });
     expect(withIsolationHeaders(original)).toBe(original);
   });

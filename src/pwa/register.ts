@@ -87,10 +87,14 @@ function showUpdatePrompt(busy: BusySignal, apply: () => void): void {
   const prompt = document.createElement('sd-update-prompt');
   const stop = busy.onChange(() => (prompt.busy = busy.isBusy()));
   prompt.addEventListener('sd-update-accept', apply, { once: true });
-  prompt.addEventListener('sd-update-dismiss', () => {
-    stop();
-    prompt.remove();
-  }, { once: true });
+  prompt.addEventListener(
+    'sd-update-dismiss',
+    () => {
+      stop();
+      prompt.remove();
+    },
+    { once: true },
+  );
   document.body.append(prompt);
 }
 

@@ -79,7 +79,10 @@ export class ChunkStore {
 
   /** Several chunks in one transaction (used by tests and tools; loading reads one at a time). */
   getChunks(id: string, path: string, indices: number[]): Promise<(Uint8Array | undefined)[]> {
-    return getMany<Uint8Array>(indices.map((index) => chunkKey(id, path, index)), this.#store);
+    return getMany<Uint8Array>(
+      indices.map((index) => chunkKey(id, path, index)),
+      this.#store,
+    );
   }
 
   /** Deletes a file's chunks and writes its new record in one transaction (a restarted download). */

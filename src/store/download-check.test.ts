@@ -65,7 +65,10 @@ describe('external-data files named by the graph', () => {
   );
 
   it('stores every file the graph names, whatever its name, and not the unused layout default', async () => {
-    const sharded = await startFaultServer({ root: FIXTURE, files: { 'unet/model.onnx': unet, 'unet/unet.onnx_data': data(16, 1), 'unet/shards/part-2.bin': data(8, 2) } });
+    const sharded = await startFaultServer({
+      root: FIXTURE,
+      files: { 'unet/model.onnx': unet, 'unet/unet.onnx_data': data(16, 1), 'unet/shards/part-2.bin': data(8, 2) },
+    });
     try {
       const store = new WeightStore({ dbName: 'check-2', chunkSize: 1 << 20, storage: null, locks: null });
       const url = `${sharded.url}s1/`;
@@ -86,24 +89,38 @@ describe('external-data files named by the graph', () => {
   });
 
   it('refuses a named file that is missing or shorter than the graph reads, before any weights move', async () => {
-    const short = await startFaultServer({ root: FIXTURE, files: { 'unet/model.onnx': unet, 'unet/unet.onnx_data': data(16, 1), 'unet/shards/part-2.bin': data(4, 2) } });
+    const short = await startFaultServer({
+      root: FIXTURE,
+      files: { 'unet/model.onnx': unet, 'unet/unet.onnx_data': data(16, 1), 'unet/shards/part-2.bin': data(4, 2) },
+    });
     try {
       const store = new WeightStore({ dbName: 'check-3', chunkSize: 1 << 20, storage: null, locks: null });
-      const error = await store.download(`${short.url}s2/`).then(() => null, (e: unknown) => e as Error);
+      const error = await store.download(`${short.url}s2/`).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
       expect(error?.name).toBe('ModelFormatError');
-      expect(error?.message).toBe(`s2/unet/shards/part-2.bin is 4 B but unet/model.onnx reads 8 B from it: the server's copy is incomplete or from another export. Upload the folder again.`);
+      expect(error?.message).toBe(
+        `s2/unet/shards/part-2.bin is 4 B but unet/model.onnx reads 8 B from it: the server's copy is incomplete or from another export. Upload the folder again.`,
+      );
       // A stand-in this small (<= 1 KiB) is fetched once to see what it is; the weights never move.
       expect(short.requests('unet/shards/part-2.bin', 's2').filter((r) => r.method === 'GET')).toHaveLength(1);
       expect(short.requests('unet/unet.onnx_data', 's2').filter((r) => r.method === 'GET')).toEqual([]);
 
       // A git-lfs pointer where the weights should be is named as one (not as an incomplete copy).
       short.fault('unet/shards/part-2.bin', { body: 'version https://git-lfs.github.com/spec/v1\noid sha256:4c3a\nsize 8\n' });
-      const pointer = await store.download(`${short.url}s4/`).then(() => null, (e: unknown) => e as Error);
+      const pointer = await store.download(`${short.url}s4/`).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
       expect(pointer?.name).toBe('ModelFormatError');
       expect(pointer?.message).toContain('git-lfs pointer');
 
       short.fault('unet/shards/part-2.bin', { status: 404 });
-      const missing = await store.download(`${short.url}s3/`).then(() => null, (e: unknown) => e as Error);
+      const missing = await store.download(`${short.url}s3/`).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
       expect(missing?.name).toBe('ModelFileMissingError');
       expect(missing?.message).toContain('unet/shards/part-2.bin');
     } finally {

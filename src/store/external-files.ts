@@ -15,7 +15,11 @@ export const STAND_IN_MAX_BYTES = 1024;
  * The external-data files the graphs name (`<part>/<location>`) that the folder's fixed layout does
  * not already list, required; with a manifest each must be in it (size and digest).
  */
-export function externalFilesOf(external: ReadonlyMap<string, readonly ExternalDataFile[]>, listed: readonly ModelFile[], manifest: Manifest | undefined): ModelFile[] {
+export function externalFilesOf(
+  external: ReadonlyMap<string, readonly ExternalDataFile[]>,
+  listed: readonly ModelFile[],
+  manifest: Manifest | undefined,
+): ModelFile[] {
   const known = new Set(listed.map((file) => file.path));
   const out: ModelFile[] = [];
   for (const [graphPath, files] of external) {
@@ -34,7 +38,9 @@ export function externalFilesOf(external: ReadonlyMap<string, readonly ExternalD
       }
       const entry = manifest.files.find((file) => file.path === path);
       if (!entry) {
-        throw new ModelFileMissingError(`${graphPath} keeps weights in ${location}, which the model's manifest.json does not list. Regenerate the manifest with tools/make-manifest.ts.`);
+        throw new ModelFileMissingError(
+          `${graphPath} keeps weights in ${location}, which the model's manifest.json does not list. Regenerate the manifest with tools/make-manifest.ts.`,
+        );
       }
       out.push({ path, required: true, size: entry.size, sha256: entry.sha256 });
     }

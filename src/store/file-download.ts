@@ -230,7 +230,7 @@ class FileDownload {
     if (expected !== undefined && total !== null && total !== expected) {
       throw new IntegrityError(
         `${this.#url} is ${total} bytes but the model's manifest.json says ${expected}: the server has another version of ${this.#file.path} than the manifest describes. ` +
-          'Regenerate the manifest with tools/make-manifest.ts, or report it to the model\'s publisher.',
+          "Regenerate the manifest with tools/make-manifest.ts, or report it to the model's publisher.",
       );
     }
     if (expected === undefined && total !== null) this.#rec.size = total;
@@ -291,7 +291,9 @@ class FileDownload {
   async #restart(reason: string, counted = true, size: number | null = this.#expectedSize): Promise<void> {
     await this.#writer.settle();
     if (counted && ++this.#restarts > MAX_RESTARTS) {
-      throw new NetworkError(`${this.#url} had to be restarted ${MAX_RESTARTS} times (${reason}). The server is unreliable; try again later or use another host.`);
+      throw new NetworkError(
+        `${this.#url} had to be restarted ${MAX_RESTARTS} times (${reason}). The server is unreliable; try again later or use another host.`,
+      );
     }
     this.#sizeIsHint = false;
     await this.#writer.reset(emptyFileRecord(this.#file.path, this.#ctx.chunkSize, this.#file.size ?? size, this.#file.sha256));
@@ -307,7 +309,9 @@ class FileDownload {
       throw new TransientError(new NetworkError(`${this.#url} ended at ${formatBytes(size)} of ${formatBytes(this.#rec.size)}.`));
     }
     if (this.#file.size !== undefined && size !== this.#file.size) {
-      throw new IntegrityError(`${this.#url} sent ${size} bytes but the manifest says ${this.#file.size}. Regenerate the manifest or report it to the model's publisher.`);
+      throw new IntegrityError(
+        `${this.#url} sent ${size} bytes but the manifest says ${this.#file.size}. Regenerate the manifest or report it to the model's publisher.`,
+      );
     }
     const digest = this.#writer.hex();
     if (expected && digest !== expected) {

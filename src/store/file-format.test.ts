@@ -8,7 +8,7 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 const LFS = 'version https://git-lfs.github.com/spec/v1\noid sha256:4c3ab1b2\nsize 1719093248\n';
 
 describe('checkFileStart', () => {
-  it('accepts the fixture\'s real files', () => {
+  it("accepts the fixture's real files", () => {
     for (const path of ['unet/model.onnx', 'text_encoder/model.onnx', 'unet/weights.pb', 'tokenizer/vocab.json', 'tokenizer/merges.txt', 'model_index.json']) {
       expect(() => checkFileStart(path, fixture(path).subarray(0, 64), path)).not.toThrow();
     }

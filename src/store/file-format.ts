@@ -21,7 +21,9 @@ const ascii = (bytes: Uint8Array) => String.fromCharCode(...bytes.subarray(0, SN
 
 /** Throws ModelFormatError when `head` (the file's first bytes) cannot be the start of `path`. */
 export function checkFileStart(path: string, head: Uint8Array, url: string, size?: number): void {
-  const text = ascii(head).replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart();
+  const text = ascii(head)
+    .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+    .trimStart();
   if (text.startsWith('version https://git-lfs')) {
     throw new ModelFormatError(
       `${url} is a git-lfs pointer file (${size ?? head.length} bytes), not ${path} itself: the server has the repository without its LFS content. ` +

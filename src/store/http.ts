@@ -58,7 +58,8 @@ function offline(): boolean {
 
 /** The error for a fetch() that threw (no HTTP response at all); transient, since servers come back. */
 export function unreachable(url: string, cause: unknown): TransientError {
-  if (offline()) return new TransientError(new NetworkError(`Could not fetch ${url}: the browser is offline. Reconnect and try again; stored models still work offline.`));
+  if (offline())
+    return new TransientError(new NetworkError(`Could not fetch ${url}: the browser is offline. Reconnect and try again; stored models still work offline.`));
   const detail = cause instanceof Error && cause.message ? ` (${cause.message})` : '';
   return new TransientError(
     new NetworkError(
@@ -78,9 +79,7 @@ export function checkStatus(response: Response, url: string, path: string): void
     );
   }
   if (status === 401 || status === 403) {
-    throw new NetworkError(
-      `${url} refused access (${status}): the model is private or gated. Use a public copy of the model, or host the files yourself.`,
-    );
+    throw new NetworkError(`${url} refused access (${status}): the model is private or gated. Use a public copy of the model, or host the files yourself.`);
   }
   const error = new NetworkError(`${url} answered ${status} ${response.statusText}`.trim() + '. The server has a problem; try again later.');
   if (status === 408 || status === 429 || status >= 500) throw new TransientError(error);

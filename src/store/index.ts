@@ -3,7 +3,15 @@
  * checks and offline reuse. Runs in a worker or a page (fetch, IndexedDB, crypto.subtle,
  * navigator.storage); no DOM.
  */
-export { WeightStore, DEFAULT_CHUNK_SIZE, type WeightStoreOptions, type DownloadOptions, type DownloadPlan, type OpenOptions, type VerifyResult } from './weight-store.js';
+export {
+  WeightStore,
+  DEFAULT_CHUNK_SIZE,
+  type WeightStoreOptions,
+  type DownloadOptions,
+  type DownloadPlan,
+  type OpenOptions,
+  type VerifyResult,
+} from './weight-store.js';
 export { IdbModelSource } from './idb-model-source.js';
 export { HttpModelSource } from './http-model-source.js';
 export type { StoreProgress, ProgressCallback } from './progress.js';

@@ -23,8 +23,26 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const SWIFTSHADER: Capabilities = { webgpu: true, shaderF16: false, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31, adapterInfo: 'google swiftshader', softwareAdapter: true, backend: 'webgpu', explanation: null };
-const WASM: Capabilities = { webgpu: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, softwareAdapter: false, backend: 'wasm', explanation: null };
+const SWIFTSHADER: Capabilities = {
+  webgpu: true,
+  shaderF16: false,
+  maxBufferSize: 2 ** 31,
+  maxStorageBufferBindingSize: 2 ** 31,
+  adapterInfo: 'google swiftshader',
+  softwareAdapter: true,
+  backend: 'webgpu',
+  explanation: null,
+};
+const WASM: Capabilities = {
+  webgpu: false,
+  shaderF16: false,
+  maxBufferSize: null,
+  maxStorageBufferBindingSize: null,
+  adapterInfo: null,
+  softwareAdapter: false,
+  backend: 'wasm',
+  explanation: null,
+};
 
 function engineFor(caps: Capabilities) {
   const label = `e${++counter}`;
@@ -39,7 +57,10 @@ describe('a model this browser cannot run is refused before its weights download
   it('an fp16-only preset on WebGPU without shader-f16: refused before any request, naming the feature and what to use', async () => {
     const { engine, fetched, url } = engineFor(SWIFTSHADER);
     const spec: ModelSpec = { id: 'sd-fp16', urls: { fp16: url('tiny-sd-fp16') } };
-    const error = await engine.load(spec).then(() => new Error('loaded'), (e: unknown) => e as Error);
+    const error = await engine.load(spec).then(
+      () => new Error('loaded'),
+      (e: unknown) => e as Error,
+    );
     expect(error.name).toBe('ShaderF16UnsupportedError');
     expect(error.message).toMatch(/^The model sd-fp16 is fp16, and this GPU adapter lacks WebGPU's shader-f16 feature/);
     expect(error.message).toContain('tools/prepare_model.py --target webgpu --fp32, or --target portable');
@@ -49,7 +70,10 @@ describe('a model this browser cannot run is refused before its weights download
   it('a folder typed as a URL that turns out to be fp16: refused after its graphs, before unet/weights.pb', async () => {
     const { engine, fetched, url } = engineFor(SWIFTSHADER);
     const spec: ModelSpec = { id: 'custom', urls: { fp32: url('tiny-sd-fp16') } };
-    const error = await engine.load(spec).then(() => new Error('loaded'), (e: unknown) => e as Error);
+    const error = await engine.load(spec).then(
+      () => new Error('loaded'),
+      (e: unknown) => e as Error,
+    );
     expect(error.name).toBe('ShaderF16UnsupportedError');
     expect(error.message).toMatch(/^tiny-sd-fp16's (vae_decoder|unet) is fp16/);
     expect(fetched()).toContain('unet/model.onnx');
@@ -59,9 +83,14 @@ describe('a model this browser cannot run is refused before its weights download
   it("a weight tensor over the GPU's maxStorageBufferBindingSize: refused with the tensor, its size and the limit", async () => {
     // tiny-sd-fp32's largest tensor: the text encoder's token embedding, 49408 x 32 x 4 = 6,324,224 bytes.
     const { engine, fetched, url } = engineFor({ ...SWIFTSHADER, maxStorageBufferBindingSize: 4 * 1024 ** 2 });
-    const error = await engine.load({ id: 't', urls: { fp32: url('tiny-sd-fp32') } }).then(() => new Error('loaded'), (e: unknown) => e as Error);
+    const error = await engine.load({ id: 't', urls: { fp32: url('tiny-sd-fp32') } }).then(
+      () => new Error('loaded'),
+      (e: unknown) => e as Error,
+    );
     expect(error.name).toBe('ModelTooLargeError');
-    expect(error.message).toContain('has a weight tensor of 6.03 MiB (embeddings.token_embedding.weight), more than this GPU\'s maxStorageBufferBindingSize (4.00 MiB)');
+    expect(error.message).toContain(
+      "has a weight tensor of 6.03 MiB (embeddings.token_embedding.weight), more than this GPU's maxStorageBufferBindingSize (4.00 MiB)",
+    );
     expect(fetched()).not.toContain('unet/weights.pb');
   });
 
@@ -80,9 +109,14 @@ describe('a model this browser cannot run is refused before its weights download
     try {
       const spec: ModelSpec = { id: 't', urls: { fp32: url('tiny-sd-fp32') } };
       const progress: string[] = [];
-      const error = await engine.load(spec, { needsVaeEncoder: true, onProgress: (p) => progress.push(p.stage) }).then(() => new Error('loaded'), (e: unknown) => e as Error);
+      const error = await engine.load(spec, { needsVaeEncoder: true, onProgress: (p) => progress.push(p.stage) }).then(
+        () => new Error('loaded'),
+        (e: unknown) => e as Error,
+      );
       expect(error.name).toBe('ModelFileMissingError');
-      expect(error.message).toBe('"tiny-sd-fp32" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.');
+      expect(error.message).toBe(
+        '"tiny-sd-fp32" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.',
+      );
       // Only the folder's description moved (manifest.json is tried, model_index.json read; sizes by HEAD).
       expect(fetched().filter((path) => path !== 'manifest.json')).toEqual(['model_index.json']);
       expect(progress.filter((stage) => stage === 'load')).toEqual([]);
@@ -97,7 +131,10 @@ describe('a model this browser cannot run is refused before its weights download
 
   it('a picture request on a folder with vae_encoder/ loads as before, and the model says it has one', async () => {
     const { engine, url } = engineFor(WASM);
-    await expect(engine.load({ id: 't', urls: { fp32: url('tiny-sd-fp32') } }, { needsVaeEncoder: true })).resolves.toMatchObject({ hasVaeEncoder: true, backend: 'wasm' });
+    await expect(engine.load({ id: 't', urls: { fp32: url('tiny-sd-fp32') } }, { needsVaeEncoder: true })).resolves.toMatchObject({
+      hasVaeEncoder: true,
+      backend: 'wasm',
+    });
     await engine.dispose();
   });
 });

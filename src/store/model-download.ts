@@ -87,7 +87,10 @@ export class ModelDownload {
       const graphs = await this.#fetchGraphs();
       await this.#addExternalFiles(graphs);
       const check = this.#options.check;
-      if (check) await this.#discardOnFailure([...graphs.keys()], () => check({ name: this.#name, files: this.#sizes, read: async (path) => graphs.get(path) ?? readStoredFile(this.#store, this.#id, path) }));
+      if (check)
+        await this.#discardOnFailure([...graphs.keys()], () =>
+          check({ name: this.#name, files: this.#sizes, read: async (path) => graphs.get(path) ?? readStoredFile(this.#store, this.#id, path) }),
+        );
       const fetchedGraphs = new Set(graphs.keys());
       graphs.clear();
       this.#storedBytes = this.#storedSoFar();
@@ -106,7 +109,9 @@ export class ModelDownload {
     const indexEntry = manifest?.files.find((file) => file.path === MODEL_INDEX_PATH);
     this.#indexRecord = await downloadFile(this.#ctx, { path: MODEL_INDEX_PATH, required: true, ...indexEntry });
     const indexText = new TextDecoder().decode(await assembleFile(this.#store, this.#id, this.#indexRecord));
-    const files = await this.#discardOnFailure([MODEL_INDEX_PATH], () => modelFiles(indexText, fileUrl(this.#id, MODEL_INDEX_PATH), manifest, { safetyChecker: this.#options.safetyChecker ?? false }));
+    const files = await this.#discardOnFailure([MODEL_INDEX_PATH], () =>
+      modelFiles(indexText, fileUrl(this.#id, MODEL_INDEX_PATH), manifest, { safetyChecker: this.#options.safetyChecker ?? false }),
+    );
     this.#stored = new Map((await this.#store.listFiles(this.#id)).map((file) => [file.path, file]));
     this.#sizes = await probeSizes(this.#ctx, files, this.#stored, !manifest, this.#probed);
     checkTokenizerFiles((path) => this.#sizes.has(path), this.#name);

@@ -31,12 +31,16 @@ describe('quota', () => {
     expect(await requestPersistence(undefined)).toBe(false);
   });
 
-  it('turns the browser\'s QuotaExceededError DOMException into ours, with sizes', async () => {
+  it("turns the browser's QuotaExceededError DOMException into ours, with sizes", async () => {
     const dom = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     expect(isQuotaError(dom)).toBe(true);
-    const error = await translateQuotaError(dom, { what: 'ORG/REPO', storedBytes: GiB, totalBytes: 2 * GiB }, {
-      estimate: async () => ({ usage: GiB, quota: GiB }),
-    });
+    const error = await translateQuotaError(
+      dom,
+      { what: 'ORG/REPO', storedBytes: GiB, totalBytes: 2 * GiB },
+      {
+        estimate: async () => ({ usage: GiB, quota: GiB }),
+      },
+    );
     expect(error).toBeInstanceOf(QuotaExceededError);
     expect((error as Error).message).toMatch(/ran out of storage for ORG\/REPO after 1\.00 GiB of 2\.00 GiB \(1\.00 GiB of 1\.00 GiB used\)/);
     const other = new TypeError('x');

@@ -10,12 +10,10 @@ import { QuotaExceededError } from '../core/errors.js';
 import { formatBytes } from '../core/format-bytes.js';
 import { defaultStorage } from '../core/storage-estimate.js';
 
-
 /** Room kept free besides the model's own bytes: IndexedDB's per-value overhead and other data. */
 export const QUOTA_MARGIN_BYTES = 16 * 1024 * 1024;
 
-const ADVICE =
-  'Free space by deleting stored models you no longer use or clearing this site\'s data; private windows allow much less storage.';
+const ADVICE = "Free space by deleting stored models you no longer use or clearing this site's data; private windows allow much less storage.";
 
 /** Throws QuotaExceededError when `neededBytes` more will not fit; does nothing where estimate() is unavailable. */
 export async function checkQuota(neededBytes: number, what: string, storage = defaultStorage()): Promise<void> {

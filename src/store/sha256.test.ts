@@ -21,7 +21,7 @@ describe('Sha256', () => {
     expect(new Sha256().update(new Uint8Array(1_000_000).fill(0x61)).hex()).toBe('cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0');
   });
 
-  it('gives node:crypto\'s digest however the input is split, at every padding boundary', () => {
+  it("gives node:crypto's digest however the input is split, at every padding boundary", () => {
     for (const length of [55, 56, 63, 64, 65, 119, 120, 128, 1000, 100_003]) {
       const data = randomBytes(length);
       const hasher = new Sha256();
@@ -34,7 +34,7 @@ describe('Sha256', () => {
     }
   });
 
-  it('gives node:crypto\'s digest for 3 MiB of random bytes fed in irregular pieces', () => {
+  it("gives node:crypto's digest for 3 MiB of random bytes fed in irregular pieces", () => {
     const data = randomBytes(3 * 1024 * 1024);
     const pieces = [1, 63, 64, 65, 1024 * 1024 + 7, 0, 127, 128, 129, 3, 4096, 1024 * 1024 - 5, 55, 56, 57, 100_001];
     const hasher = new Sha256();

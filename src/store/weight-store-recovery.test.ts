@@ -23,7 +23,14 @@ const CHUNK = 100_000;
 const WEIGHTS = 'unet/weights.pb';
 const fixture = (path: string) => new Uint8Array(readFileSync(FIXTURE + path));
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const TEXT_FILES = ['model_index.json', 'scheduler/scheduler_config.json', 'tokenizer/merges.txt', 'tokenizer/tokenizer.json', 'tokenizer/tokenizer_config.json', 'tokenizer/vocab.json'];
+const TEXT_FILES = [
+  'model_index.json',
+  'scheduler/scheduler_config.json',
+  'tokenizer/merges.txt',
+  'tokenizer/tokenizer.json',
+  'tokenizer/tokenizer_config.json',
+  'tokenizer/vocab.json',
+];
 
 let server: FaultServer;
 let counter = 0;
@@ -37,7 +44,16 @@ beforeEach(() => server.clearFaults());
 function fresh(options: WeightStoreOptions = {}) {
   const label = `r${++counter}`;
   const make = (extra: WeightStoreOptions = {}) =>
-    new WeightStore({ dbName: `recovery-${counter}`, chunkSize: CHUNK, retry: { baseDelayMs: 1, maxDelayMs: 4 }, storage: null, locks: null, progressIntervalMs: 0, ...options, ...extra });
+    new WeightStore({
+      dbName: `recovery-${counter}`,
+      chunkSize: CHUNK,
+      retry: { baseDelayMs: 1, maxDelayMs: 4 },
+      storage: null,
+      locks: null,
+      progressIntervalMs: 0,
+      ...options,
+      ...extra,
+    });
   return { label, url: `${server.url}${label}/`, store: make(), make };
 }
 
@@ -75,7 +91,11 @@ describe('a resume re-reads the bytes before the resume point (issue 25, item 2)
     const store = make();
     const model = await store.download(url);
     // The resume asks for the last 64 KiB stored as well, finds them changed, and starts again.
-    expect(gets(WEIGHTS, label).slice(before).map((r) => [r.range, r.ifRange, r.status])).toEqual([
+    expect(
+      gets(WEIGHTS, label)
+        .slice(before)
+        .map((r) => [r.range, r.ifRange, r.status]),
+    ).toEqual([
       [`bytes=${part.storedBytes - RESUME_OVERLAP}-`, same.etag, 206],
       [null, null, 200],
     ]);
@@ -187,9 +207,15 @@ describe('compressed text from another origin (issue 25, item 4)', () => {
     const model = await store.download(url);
     expect(model.complete).toBe(true);
     for (const path of TEXT_FILES) {
-      expect(gets(path, label).map((r) => r.status), path).toEqual([200]);
+      expect(
+        gets(path, label).map((r) => r.status),
+        path,
+      ).toEqual([200]);
       expect(gets(path, label)[0]!.bytesSent, path).toBeLessThan(fixture(path).length); // compressed on the wire
-      expect(model.files.find((f) => f.path === path), path).toMatchObject({ size: fixture(path).length, sha256: sha(fixture(path)) });
+      expect(
+        model.files.find((f) => f.path === path),
+        path,
+      ).toMatchObject({ size: fixture(path).length, sha256: sha(fixture(path)) });
     }
   });
 });
@@ -201,7 +227,12 @@ describe('a tokenizer/ saved by transformers 5: tokenizer.json + tokenizer_confi
     const { url, label, store } = fresh();
     for (const path of ['tokenizer/vocab.json', 'tokenizer/merges.txt']) server.fault(`${label}/${path}`, { status: 404 });
     const source = await store.ensure(url);
-    expect(source.files.map((f) => f.path).filter((p) => p.startsWith('tokenizer/')).sort()).toEqual(['tokenizer/tokenizer.json', 'tokenizer/tokenizer_config.json']);
+    expect(
+      source.files
+        .map((f) => f.path)
+        .filter((p) => p.startsWith('tokenizer/'))
+        .sort(),
+    ).toEqual(['tokenizer/tokenizer.json', 'tokenizer/tokenizer_config.json']);
     const tokenizer = await ClipTokenizer.fromSource(source);
     for (const ref of refs) expect(Array.from(tokenizer.tokenize(ref.prompt).inputIds), ref.prompt).toEqual(ref.input_ids);
   });

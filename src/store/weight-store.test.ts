@@ -55,7 +55,16 @@ function fresh(options: WeightStoreOptions = {}) {
   const label = `m${++counter}`;
   const dbName = `store-test-${counter}`;
   const make = (extra: WeightStoreOptions = {}) =>
-    new WeightStore({ dbName, chunkSize: CHUNK, retry: { baseDelayMs: 1, maxDelayMs: 4 }, storage: null, locks: null, progressIntervalMs: 0, ...options, ...extra });
+    new WeightStore({
+      dbName,
+      chunkSize: CHUNK,
+      retry: { baseDelayMs: 1, maxDelayMs: 4 },
+      storage: null,
+      locks: null,
+      progressIntervalMs: 0,
+      ...options,
+      ...extra,
+    });
   return { label, dbName, url: `${server.url}${label}/`, id: `${server.url}${label}/`, store: make(), make };
 }
 
@@ -113,7 +122,16 @@ describe('WeightStore.download', () => {
       expect(e.bytesPerSecond).toBeGreaterThanOrEqual(0);
     }
     expect(loaded.at(-1)).toBe(MODEL_BYTES);
-    expect(events.filter((e) => e.stage === 'verify').map((e) => e.file).sort()).toEqual(MODEL_FILES.filter((p) => p !== 'model_index.json' && p !== 'scheduler/scheduler_config.json' && p !== 'tokenizer/tokenizer_config.json').concat(['model_index.json', 'scheduler/scheduler_config.json', 'tokenizer/tokenizer_config.json']).sort());
+    expect(
+      events
+        .filter((e) => e.stage === 'verify')
+        .map((e) => e.file)
+        .sort(),
+    ).toEqual(
+      MODEL_FILES.filter((p) => p !== 'model_index.json' && p !== 'scheduler/scheduler_config.json' && p !== 'tokenizer/tokenizer_config.json')
+        .concat(['model_index.json', 'scheduler/scheduler_config.json', 'tokenizer/tokenizer_config.json'])
+        .sort(),
+    );
     expect(events.at(-1)).toEqual({ stage: 'done', id: model.id, total: MODEL_BYTES, fromCache: false });
   });
 
@@ -159,7 +177,11 @@ describe('WeightStore.download', () => {
     const model = await make().download(url); // a new WeightStore: as after a reload
     const later = server.log.slice(before).filter((r) => r.label === label && r.method === 'GET');
     expect(later.find((r) => r.path === WEIGHTS)?.range).toBe(resumeAt(stored.storedBytes));
-    for (const path of completeBefore) expect(later.some((r) => r.path === path), path).toBe(false);
+    for (const path of completeBefore)
+      expect(
+        later.some((r) => r.path === path),
+        path,
+      ).toBe(false);
     expect(model.complete).toBe(true);
     await expectIdentical(await make().open(id));
   });
@@ -276,7 +298,9 @@ describe('WeightStore.download', () => {
     expect(gets(WEIGHTS, label)).toHaveLength(0);
     expect(persisted).toBe(0);
 
-    const roomy = fresh({ storage: { estimate: async () => ({ usage: 0, quota: 1e12 }), persisted: async () => false, persist: async () => (persisted++, true) } });
+    const roomy = fresh({
+      storage: { estimate: async () => ({ usage: 0, quota: 1e12 }), persisted: async () => false, persist: async () => (persisted++, true) },
+    });
     expect((await roomy.store.download(roomy.url)).persisted).toBe(true);
     expect(persisted).toBe(1);
   });
@@ -318,7 +342,10 @@ describe('WeightStore.download', () => {
     const locks = {
       request: ((name: string, fn: () => Promise<unknown>) => {
         const run = (tails.get(name) ?? Promise.resolve()).then(fn);
-        tails.set(name, run.catch(() => {}));
+        tails.set(
+          name,
+          run.catch(() => {}),
+        );
         return run;
       }) as unknown as LockManager['request'],
     };
@@ -408,7 +435,11 @@ describe('a file that changes on the server (no manifest)', () => {
     server.fault(`${label}/${WEIGHTS}`, { body: v2, etag: false, lastModified: false });
     const before = gets(WEIGHTS, label).length;
     await expectStored(make(), url, v2);
-    expect(gets(WEIGHTS, label).slice(before).map((r) => [r.range, r.status])).toEqual([[null, 200]]);
+    expect(
+      gets(WEIGHTS, label)
+        .slice(before)
+        .map((r) => [r.range, r.status]),
+    ).toEqual([[null, 200]]);
   });
 
   it('with a new size between two sessions: the HEAD size differs from the stored part, so the file starts again', async () => {
@@ -420,7 +451,11 @@ describe('a file that changes on the server (no manifest)', () => {
     server.fault(`${label}/${WEIGHTS}`, { body: v2, etag: false, lastModified, ignoreIfRange: true });
     const before = gets(WEIGHTS, label).length;
     await expectStored(make(), url, v2);
-    expect(gets(WEIGHTS, label).slice(before).map((r) => [r.status, r.range])).toEqual([[200, null]]);
+    expect(
+      gets(WEIGHTS, label)
+        .slice(before)
+        .map((r) => [r.status, r.range]),
+    ).toEqual([[200, null]]);
   });
 
   it('with a new size during a session (a server that ignores If-Range): the Content-Range total restarts the file', async () => {
@@ -462,7 +497,11 @@ describe('a file that changes on the server (no manifest)', () => {
     const before = gets(WEIGHTS, label).length;
     const store = make();
     const model = await store.download(url);
-    expect(gets(WEIGHTS, label).slice(before).map((r) => [r.status, r.bytesSent, r.range !== null])).toEqual([
+    expect(
+      gets(WEIGHTS, label)
+        .slice(before)
+        .map((r) => [r.status, r.bytesSent, r.range !== null]),
+    ).toEqual([
       [200, 2_000_000, true], // Range asked, the whole file started from byte 0, cut
       [200, WEIGHTS_SIZE, true], // asked to resume at 2 000 000, got byte 0 again: restarted once more
     ]);

@@ -84,7 +84,15 @@ export class WeightStore {
         return stored;
       }
       const tracker = new ProgressTracker(id, null, options.onProgress, this.#progressIntervalMs);
-      const ctx: DownloadContext = { store: this.#store, id, baseUrl: id, fetch: this.#fetch, chunkSize: this.#chunkSize, retry: this.#retry, progress: tracker };
+      const ctx: DownloadContext = {
+        store: this.#store,
+        id,
+        baseUrl: id,
+        fetch: this.#fetch,
+        chunkSize: this.#chunkSize,
+        retry: this.#retry,
+        progress: tracker,
+      };
       if (options.signal) ctx.signal = options.signal;
       return new ModelDownload(ctx, options, { storage: this.#storage, maxFileBytes: this.#maxFileBytes }, existing).run();
     });
@@ -135,7 +143,8 @@ export class WeightStore {
     const tracker = new ProgressTracker(model.id, total, options.onProgress, this.#progressIntervalMs);
     const repaired: VerifyResult['repaired'] = [];
     const repairer = options.offline ? undefined : this.#repairer(model, options);
-    const repair: ChunkRepair | undefined = repairer && (async (record, index) => (repaired.push({ path: record.path, chunk: index }), repairer(record, index)));
+    const repair: ChunkRepair | undefined =
+      repairer && (async (record, index) => (repaired.push({ path: record.path, chunk: index }), repairer(record, index)));
     for (const file of files) {
       const hasher = new Sha256();
       await forEachChunk(this.#store, model.id, file, repair, (chunk) => {

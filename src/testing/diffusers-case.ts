@@ -13,6 +13,12 @@ export interface DiffusersCase {
 }
 
 /** prompt, negative_prompt, scheduler, steps, guidance in the engine's names (a null negative prompt is none). */
-export function caseRequest(c: DiffusersCase): { prompt: string; negativePrompt: string | undefined; scheduler: SchedulerName; numInferenceSteps: number; guidanceScale: number } {
+export function caseRequest(c: DiffusersCase): {
+  prompt: string;
+  negativePrompt: string | undefined;
+  scheduler: SchedulerName;
+  numInferenceSteps: number;
+  guidanceScale: number;
+} {
   return { prompt: c.prompt, negativePrompt: c.negative_prompt ?? undefined, scheduler: c.scheduler, numInferenceSteps: c.steps, guidanceScale: c.guidance };
 }

@@ -76,4 +76,3 @@ export function decodePng(png: Uint8Array): DecodedPng {
   }
   return { width, height, colorType, rgba, chunkTypes };
 }
-

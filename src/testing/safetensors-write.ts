@@ -18,7 +18,12 @@ export function safetensorsBytes(tensors: Record<string, TensorSpec>, metadata?:
   for (const [name, t] of Object.entries(tensors)) {
     const dtype = t.dtype ?? 'F32';
     const f32 = Float32Array.from(t.values);
-    const data = dtype === 'F32' ? new Uint8Array(f32.buffer) : dtype === 'F16' ? new Uint8Array(float32ToFloat16(f32).buffer) : new Uint8Array(Uint16Array.from(new Uint32Array(f32.buffer), (x) => x >>> 16).buffer);
+    const data =
+      dtype === 'F32'
+        ? new Uint8Array(f32.buffer)
+        : dtype === 'F16'
+          ? new Uint8Array(float32ToFloat16(f32).buffer)
+          : new Uint8Array(Uint16Array.from(new Uint32Array(f32.buffer), (x) => x >>> 16).buffer);
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + data.length] };
     chunks.push(data);
     offset += data.length;

@@ -12,7 +12,11 @@ export interface TaesdFolder {
   remove: () => void;
 }
 
-export function folderWithTaesd(modelDir: string, taesdDir = 'fixtures/taesd/random', parts: readonly string[] = ['taesd_decoder', 'taesd_encoder']): TaesdFolder {
+export function folderWithTaesd(
+  modelDir: string,
+  taesdDir = 'fixtures/taesd/random',
+  parts: readonly string[] = ['taesd_decoder', 'taesd_encoder'],
+): TaesdFolder {
   const root = mkdtempSync(join(tmpdir(), 'sd-taesd-'));
   const dir = join(root, basename(resolve(modelDir))); // the model keeps its name (infotext, messages)
   mkdirSync(dir);

@@ -34,7 +34,15 @@ it.todo('later');
   const lost = join(dir, 'lost.json');
   const run = spawnSync(
     process.execPath,
-    [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--reporter=json', `--outputFile=${report}`, `--reporter=${join(ROOT, 'scripts/lost-tests-reporter.mjs')}`],
+    [
+      join(ROOT, 'node_modules/vitest/vitest.mjs'),
+      'run',
+      '--root',
+      dir,
+      '--reporter=json',
+      `--outputFile=${report}`,
+      `--reporter=${join(ROOT, 'scripts/lost-tests-reporter.mjs')}`,
+    ],
     { cwd: dir, env: { ...process.env, LOST_TESTS_OUT: lost }, encoding: 'utf8' },
   );
   expect(run.status).toBe(1);

@@ -20,7 +20,10 @@ const pair = (rank: number, out: number, inn: number, dtype: 'F32' | 'F16' | 'BF
 describe('safetensors', () => {
   it('reads F32, F16 and BF16 tensors and the metadata', () => {
     const values = [0.5, -2, 3.25, 1024];
-    const file = readSafetensors('t.safetensors', safetensorsBytes({ a: { shape: [2, 2], values }, b: { shape: [4], values, dtype: 'F16' }, c: { shape: [4], values, dtype: 'BF16' } }, { format: 'pt' }));
+    const file = readSafetensors(
+      't.safetensors',
+      safetensorsBytes({ a: { shape: [2, 2], values }, b: { shape: [4], values, dtype: 'F16' }, c: { shape: [4], values, dtype: 'BF16' } }, { format: 'pt' }),
+    );
     for (const key of ['a', 'b', 'c']) expect([...tensorToFloat32(file, key)]).toEqual(values);
     expect(file.metadata).toEqual({ format: 'pt' });
     expect(file.tensors.get('a')!.shape).toEqual([2, 2]);
@@ -32,10 +35,25 @@ describe('safetensors', () => {
       [good.subarray(0, 5), /shorter than the 8-byte header length/],
       [good.subarray(0, 20), /its header claims/],
       [good.subarray(0, good.length - 4), /truncated/],
-      [(() => { const b = good.slice(); b[9] = 0x7b; b[10] = 0x7b; return b; })(), /not JSON/],
+      [
+        (() => {
+          const b = good.slice();
+          b[9] = 0x7b;
+          b[10] = 0x7b;
+          return b;
+        })(),
+        /not JSON/,
+      ],
     ];
     for (const [bytes, message] of cases) {
-      const error = (() => { try { readSafetensors('my-lora.safetensors', bytes); } catch (e) { return e as Error; } return null; })();
+      const error = (() => {
+        try {
+          readSafetensors('my-lora.safetensors', bytes);
+        } catch (e) {
+          return e as Error;
+        }
+        return null;
+      })();
       expect(error).toBeInstanceOf(SafetensorsError);
       expect(error!.message).toMatch(message);
       expect(error!.message).toMatch(/^my-lora\.safetensors /);
@@ -56,19 +74,27 @@ describe('LoRA keys', () => {
   it('reads kohya layers (LoCon convs included) with scale alpha / rank, and the text encoder', () => {
     const p = pair(4, 6, 5, 'F16');
     const conv = { down: { shape: [4, 3, 3, 3], values: new Array(108).fill(0.1) }, up: { shape: [2, 4, 1, 1], values: new Array(8).fill(0.2) } };
-    const file = readLoraFile('k.safetensors', safetensorsBytes({
-      'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.lora_down.weight': p.down,
-      'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.lora_up.weight': p.up,
-      'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.alpha': { shape: [], values: [2] },
-      'lora_unet_down_blocks_0_resnets_0_conv1.lora_down.weight': conv.down,
-      'lora_unet_down_blocks_0_resnets_0_conv1.lora_up.weight': conv.up,
-      'lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight': p.down,
-      'lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight': p.up,
-      'lora_te_text_model_encoder_layers_0_self_attn_q_proj.alpha': { shape: [], values: [8] },
-    }));
+    const file = readLoraFile(
+      'k.safetensors',
+      safetensorsBytes({
+        'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.lora_down.weight': p.down,
+        'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.lora_up.weight': p.up,
+        'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.alpha': { shape: [], values: [2] },
+        'lora_unet_down_blocks_0_resnets_0_conv1.lora_down.weight': conv.down,
+        'lora_unet_down_blocks_0_resnets_0_conv1.lora_up.weight': conv.up,
+        'lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight': p.down,
+        'lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight': p.up,
+        'lora_te_text_model_encoder_layers_0_self_attn_q_proj.alpha': { shape: [], values: [8] },
+      }),
+    );
     expect(file.format).toBe('kohya');
     const by = new Map(file.layers.map((l) => [l.module, l]));
-    expect(by.get('down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q')).toMatchObject({ part: 'unet', scale: 0.5, downShape: [4, 5], upShape: [6, 4] });
+    expect(by.get('down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q')).toMatchObject({
+      part: 'unet',
+      scale: 0.5,
+      downShape: [4, 5],
+      upShape: [6, 4],
+    });
     expect(by.get('down_blocks_0_resnets_0_conv1')).toMatchObject({ part: 'unet', scale: 1, downShape: [4, 3, 3, 3] }); // no alpha: alpha = rank
     expect(by.get('text_model_encoder_layers_0_self_attn_q_proj')).toMatchObject({ part: 'text_encoder', scale: 2 });
     expect([...by.get('down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q')!.down]).toEqual(p.down.values); // F16 widened exactly
@@ -76,17 +102,25 @@ describe('LoRA keys', () => {
 
   it('reads diffusers / peft layers with lora_alpha and alpha_pattern from the metadata, and older spellings', () => {
     const p = pair(8, 4, 4);
-    const meta = { lora_adapter_metadata: JSON.stringify({ 'unet.lora_alpha': 4, 'unet.r': 8, 'unet.alpha_pattern': { 'attn2.to_k': 16 }, 'text_encoder.lora_alpha': 2 }) };
-    const file = readLoraFile('d.safetensors', safetensorsBytes({
-      'unet.mid_block.attentions.0.transformer_blocks.0.attn1.to_q.lora_A.weight': p.down,
-      'unet.mid_block.attentions.0.transformer_blocks.0.attn1.to_q.lora_B.weight': p.up,
-      'unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_k.lora_A.weight': p.down,
-      'unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_k.lora_B.weight': p.up,
-      'unet.up_blocks.1.attentions.0.transformer_blocks.0.attn1.processor.to_out_lora.down.weight': p.down,
-      'unet.up_blocks.1.attentions.0.transformer_blocks.0.attn1.processor.to_out_lora.up.weight': p.up,
-      'text_encoder.text_model.encoder.layers.1.mlp.fc1.lora_A.weight': { ...p.down, dtype: 'BF16' },
-      'text_encoder.text_model.encoder.layers.1.mlp.fc1.lora_B.weight': { ...p.up, dtype: 'BF16' },
-    }, meta));
+    const meta = {
+      lora_adapter_metadata: JSON.stringify({ 'unet.lora_alpha': 4, 'unet.r': 8, 'unet.alpha_pattern': { 'attn2.to_k': 16 }, 'text_encoder.lora_alpha': 2 }),
+    };
+    const file = readLoraFile(
+      'd.safetensors',
+      safetensorsBytes(
+        {
+          'unet.mid_block.attentions.0.transformer_blocks.0.attn1.to_q.lora_A.weight': p.down,
+          'unet.mid_block.attentions.0.transformer_blocks.0.attn1.to_q.lora_B.weight': p.up,
+          'unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_k.lora_A.weight': p.down,
+          'unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_k.lora_B.weight': p.up,
+          'unet.up_blocks.1.attentions.0.transformer_blocks.0.attn1.processor.to_out_lora.down.weight': p.down,
+          'unet.up_blocks.1.attentions.0.transformer_blocks.0.attn1.processor.to_out_lora.up.weight': p.up,
+          'text_encoder.text_model.encoder.layers.1.mlp.fc1.lora_A.weight': { ...p.down, dtype: 'BF16' },
+          'text_encoder.text_model.encoder.layers.1.mlp.fc1.lora_B.weight': { ...p.up, dtype: 'BF16' },
+        },
+        meta,
+      ),
+    );
     expect(file.format).toBe('diffusers');
     const by = new Map(file.layers.map((l) => [l.module, l]));
     expect(by.get('mid_block.attentions.0.transformer_blocks.0.attn1.to_q')!.scale).toBe(0.5);
@@ -117,7 +151,9 @@ describe('LoRA keys', () => {
   const one = { shape: [2, 2], values: [1, 2, 3, 4] };
 
   it('refuses LyCORIS LoHa and LoKr, Tucker and DoRA', () => {
-    expect(refusal({ 'lora_unet_mid_block_attentions_0_proj_in.hada_w1_a': one, 'lora_unet_mid_block_attentions_0_proj_in.hada_w1_b': one })).toMatch(/LyCORIS LoHa/);
+    expect(refusal({ 'lora_unet_mid_block_attentions_0_proj_in.hada_w1_a': one, 'lora_unet_mid_block_attentions_0_proj_in.hada_w1_b': one })).toMatch(
+      /LyCORIS LoHa/,
+    );
     expect(refusal({ 'lora_unet_mid_block_attentions_0_proj_in.lokr_w1': one })).toMatch(/LyCORIS LoKr/);
     expect(refusal({ 'lora_unet_x.lora_mid.weight': one, 'lora_unet_x.lora_down.weight': one })).toMatch(/Tucker lora_mid/);
     expect(refusal({ 'lora_unet_x.dora_scale': one })).toMatch(/DoRA/);
@@ -130,11 +166,20 @@ describe('LoRA keys', () => {
   });
 
   it('refuses keys of no known kind (listed), incomplete pairs, non-pairs and NaN', () => {
-    expect(refusal({ 'lora_unet_a.lora_down.weight': one, 'lora_unet_a.lora_up.weight': one, 'lora_unet_a.something': one })).toMatch(/no known LoRA kind: lora_unet_a\.something/);
+    expect(refusal({ 'lora_unet_a.lora_down.weight': one, 'lora_unet_a.lora_up.weight': one, 'lora_unet_a.something': one })).toMatch(
+      /no known LoRA kind: lora_unet_a\.something/,
+    );
     expect(refusal({ 'model.diffusion_model.x.weight': one })).toMatch(/no known LoRA kind: model\.diffusion_model\.x\.weight/);
     expect(refusal({ 'lora_unet_a.lora_down.weight': one })).toMatch(/lora_unet_a has no up weight/);
-    expect(refusal({ 'lora_unet_a.lora_down.weight': { shape: [2, 3], values: new Array(6).fill(1) }, 'lora_unet_a.lora_up.weight': { shape: [3, 3], values: new Array(9).fill(1) } })).toMatch(/not a LoRA pair/);
-    expect(refusal({ 'lora_unet_a.lora_down.weight': { shape: [2, 2], values: [1, NaN, 0, 0] }, 'lora_unet_a.lora_up.weight': one })).toMatch(/lora_unet_a\.lora_down\.weight holds NaN/);
+    expect(
+      refusal({
+        'lora_unet_a.lora_down.weight': { shape: [2, 3], values: new Array(6).fill(1) },
+        'lora_unet_a.lora_up.weight': { shape: [3, 3], values: new Array(9).fill(1) },
+      }),
+    ).toMatch(/not a LoRA pair/);
+    expect(refusal({ 'lora_unet_a.lora_down.weight': { shape: [2, 2], values: [1, NaN, 0, 0] }, 'lora_unet_a.lora_up.weight': one })).toMatch(
+      /lora_unet_a\.lora_down\.weight holds NaN/,
+    );
     expect(refusal({})).toMatch(/no LoRA layers/);
   });
 });

@@ -60,15 +60,27 @@ export function loraLayers(file: SafetensorsFile): LoraFile {
   const keys = [...file.tensors.keys()];
   const name = file.name;
   const lycoris = keys.filter((k) => /(^|\.)(hada_|lokr_)/.test(k));
-  if (lycoris.length) throw new LoraError(`${name} is a LyCORIS ${lycoris.some((k) => k.includes('lokr_')) ? 'LoKr' : 'LoHa'} file (${listed(lycoris)}): only LoRA (down/up pairs, LoCon included) is merged.`);
+  if (lycoris.length)
+    throw new LoraError(
+      `${name} is a LyCORIS ${lycoris.some((k) => k.includes('lokr_')) ? 'LoKr' : 'LoHa'} file (${listed(lycoris)}): only LoRA (down/up pairs, LoCon included) is merged.`,
+    );
   const other = keys.filter((k) => /\.(lora_mid|dora_scale|lora_magnitude_vector|diff|diff_b|w_norm|b_norm|on_input)(\.|$)/.test(k));
-  if (other.length) throw new LoraError(`${name} uses LoRA variants that are not merged here (Tucker lora_mid, DoRA, full diffs: ${listed(other)}); only plain LoRA / LoCon down/up pairs are.`);
-  const sdxl = keys.filter((k) => /^(lora_te1_|lora_te2_|text_encoder_2\.|lora_unet_(input_blocks|output_blocks|middle_block|label_emb)|unet\.add_embedding|lora_unet_add_embedding)/.test(k));
-  if (sdxl.length) throw new LoraError(`${name} looks like an SDXL LoRA (${listed(sdxl)}: two text encoders, or the sgm UNet's block names), not one for Stable Diffusion 1.x: use an SD 1.x LoRA.`);
+  if (other.length)
+    throw new LoraError(
+      `${name} uses LoRA variants that are not merged here (Tucker lora_mid, DoRA, full diffs: ${listed(other)}); only plain LoRA / LoCon down/up pairs are.`,
+    );
+  const sdxl = keys.filter((k) =>
+    /^(lora_te1_|lora_te2_|text_encoder_2\.|lora_unet_(input_blocks|output_blocks|middle_block|label_emb)|unet\.add_embedding|lora_unet_add_embedding)/.test(k),
+  );
+  if (sdxl.length)
+    throw new LoraError(
+      `${name} looks like an SDXL LoRA (${listed(sdxl)}: two text encoders, or the sgm UNet's block names), not one for Stable Diffusion 1.x: use an SD 1.x LoRA.`,
+    );
 
   const kohya = keys.filter((k) => /^lora_(unet|te)_/.test(k));
   const diffusers = keys.filter((k) => /^(unet|text_encoder)\./.test(k));
-  if (kohya.length && diffusers.length) throw new LoraError(`${name} mixes kohya (lora_unet_*) and diffusers (unet.*) keys; it is not a LoRA file either tool writes.`);
+  if (kohya.length && diffusers.length)
+    throw new LoraError(`${name} mixes kohya (lora_unet_*) and diffusers (unet.*) keys; it is not a LoRA file either tool writes.`);
   const layers = kohya.length ? kohyaLayers(file, keys) : diffusersLayers(file, keys);
   if (!layers.length) throw new LoraError(`${name} has no LoRA layers (keys: ${listed(keys) || 'none'}): is it a LoRA file?`);
   return { name, format: kohya.length ? 'kohya' : 'diffusers', layers };
@@ -109,7 +121,8 @@ function adapterMetadata(file: SafetensorsFile): Record<string, unknown> {
   }
 }
 
-const DIFFUSERS_SUFFIX = /^(.*?)\.(lora_A\.weight|lora_B\.weight|lora\.down\.weight|lora\.up\.weight|lora_linear_layer\.down\.weight|lora_linear_layer\.up\.weight|alpha)$/;
+const DIFFUSERS_SUFFIX =
+  /^(.*?)\.(lora_A\.weight|lora_B\.weight|lora\.down\.weight|lora\.up\.weight|lora_linear_layer\.down\.weight|lora_linear_layer\.up\.weight|alpha)$/;
 
 function diffusersLayers(file: SafetensorsFile, keys: string[]): LoraLayer[] {
   const groups = new Map<string, { down?: string; up?: string; alpha?: string }>();
@@ -149,7 +162,15 @@ function metadataAlpha(meta: Record<string, unknown>, part: LoraPart, module: st
   return typeof alpha === 'number' ? alpha : null;
 }
 
-function layer(file: SafetensorsFile, part: LoraPart, module: string, naming: LoraLayer['naming'], g: { down?: string; up?: string; alpha?: string }, key: string, fallbackAlpha: number | null): LoraLayer {
+function layer(
+  file: SafetensorsFile,
+  part: LoraPart,
+  module: string,
+  naming: LoraLayer['naming'],
+  g: { down?: string; up?: string; alpha?: string },
+  key: string,
+  fallbackAlpha: number | null,
+): LoraLayer {
   if (!g.down || !g.up) throw new LoraError(`${file.name}: layer ${key} has no ${g.down ? 'up' : 'down'} weight; the file is incomplete.`);
   const downShape = file.tensors.get(g.down)!.shape;
   const upShape = file.tensors.get(g.up)!.shape;
@@ -157,11 +178,14 @@ function layer(file: SafetensorsFile, part: LoraPart, module: string, naming: Lo
   const linear = downShape.length === 2 && upShape.length === 2;
   const conv = downShape.length === 4 && upShape.length === 4 && upShape[2] === 1 && upShape[3] === 1;
   if (!(linear || conv) || upShape[1] !== rank || rank === 0) {
-    throw new LoraError(`${file.name}: layer ${key} has down [${downShape.join(', ')}] and up [${upShape.join(', ')}], which are not a LoRA pair (down (r, in[, kh, kw]), up (out, r[, 1, 1])).`);
+    throw new LoraError(
+      `${file.name}: layer ${key} has down [${downShape.join(', ')}] and up [${upShape.join(', ')}], which are not a LoRA pair (down (r, in[, kh, kw]), up (out, r[, 1, 1])).`,
+    );
   }
   const values = (k: string) => {
     const v = tensorToFloat32(file, k);
-    if (v.some((x) => !Number.isFinite(x))) throw new LoraError(`${file.name}: ${k} holds NaN or infinite values; the file is damaged or was saved from a diverged training run.`);
+    if (v.some((x) => !Number.isFinite(x)))
+      throw new LoraError(`${file.name}: ${k} holds NaN or infinite values; the file is damaged or was saved from a diverged training run.`);
     return v;
   };
   let alpha = fallbackAlpha ?? rank;

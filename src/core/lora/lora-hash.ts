@@ -11,7 +11,10 @@ export async function loraShortHash(name: string, bytes: Uint8Array): Promise<st
   const known = file.metadata.sshs_model_hash;
   if (known) return known.slice(0, 12);
   const digest = await crypto.subtle.digest('SHA-256', file.bytes.slice(file.dataStart));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('').slice(0, 12);
+  return [...new Uint8Array(digest)]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .slice(0, 12);
 }
 
 /** The infotext value: `name: hash, name: hash` (A1111 drops ':' and ',' from the names). */

@@ -29,7 +29,14 @@ export type AddProducts = (w: Float32Array, x: Float32Array, y: Float32Array, ro
  * weight · scale folded into its rows of Y). `addProducts`: this file's JavaScript kernel unless the engine
  * gives a faster one (onnxruntime's MatMul, runtime/ort-matmul.ts).
  */
-export async function addLoraDeltas(w: Float32Array, layout: WeightLayout, outFeatures: number, inFeatures: number, contributions: readonly LoraContribution[], addProducts: AddProducts = addProductsJs): Promise<void> {
+export async function addLoraDeltas(
+  w: Float32Array,
+  layout: WeightLayout,
+  outFeatures: number,
+  inFeatures: number,
+  contributions: readonly LoraContribution[],
+  addProducts: AddProducts = addProductsJs,
+): Promise<void> {
   const used = contributions.filter((c) => c.weight * c.layer.scale !== 0);
   const total = used.reduce((n, c) => n + c.layer.downShape[0]!, 0);
   if (total === 0) return;
@@ -62,11 +69,21 @@ export function addProductsJs(w: Float32Array, x: Float32Array, y: Float32Array,
     const xa = a * rank;
     let r = 0;
     for (; r + 8 <= rank; r += 8) {
-      const [x0, x1, x2, x3, x4, x5, x6, x7] = [x[xa + r]!, x[xa + r + 1]!, x[xa + r + 2]!, x[xa + r + 3]!, x[xa + r + 4]!, x[xa + r + 5]!, x[xa + r + 6]!, x[xa + r + 7]!];
+      const [x0, x1, x2, x3, x4, x5, x6, x7] = [
+        x[xa + r]!,
+        x[xa + r + 1]!,
+        x[xa + r + 2]!,
+        x[xa + r + 3]!,
+        x[xa + r + 4]!,
+        x[xa + r + 5]!,
+        x[xa + r + 6]!,
+        x[xa + r + 7]!,
+      ];
       const y0 = r * cols;
       const [y1, y2, y3, y4, y5, y6, y7] = [y0 + cols, y0 + 2 * cols, y0 + 3 * cols, y0 + 4 * cols, y0 + 5 * cols, y0 + 6 * cols, y0 + 7 * cols];
       for (let b = 0; b < cols; b++) {
-        w[row + b] += x0 * y[y0 + b]! + x1 * y[y1 + b]! + x2 * y[y2 + b]! + x3 * y[y3 + b]! + x4 * y[y4 + b]! + x5 * y[y5 + b]! + x6 * y[y6 + b]! + x7 * y[y7 + b]!;
+        w[row + b] +=
+          x0 * y[y0 + b]! + x1 * y[y1 + b]! + x2 * y[y2 + b]! + x3 * y[y3 + b]! + x4 * y[y4 + b]! + x5 * y[y5 + b]! + x6 * y[y6 + b]! + x7 * y[y7 + b]!;
       }
     }
     for (; r < rank; r++) {

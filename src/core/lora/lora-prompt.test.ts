@@ -9,7 +9,13 @@ import { extractLoraTags } from './lora-prompt.js';
 
 describe('extractLoraTags', () => {
   it('takes the tags out, the text around them kept as written', () => {
-    expect(extractLoraTags('a cat <lora:film:0.8>, sharp <lora:detail>')).toEqual({ prompt: 'a cat , sharp ', loras: [{ name: 'film', weight: 0.8 }, { name: 'detail', weight: 1 }] });
+    expect(extractLoraTags('a cat <lora:film:0.8>, sharp <lora:detail>')).toEqual({
+      prompt: 'a cat , sharp ',
+      loras: [
+        { name: 'film', weight: 0.8 },
+        { name: 'detail', weight: 1 },
+      ],
+    });
     expect(extractLoraTags('x<lyco:style:0.5:0.5>y')).toEqual({ prompt: 'xy', loras: [{ name: 'style', weight: 0.5 }] });
     expect(extractLoraTags('<lora:a:te=0.3:unet=0.3>')).toEqual({ prompt: '', loras: [{ name: 'a', weight: 0.3 }] });
     expect(extractLoraTags('<lora:a:1:0.5>')).toEqual({ prompt: '', loras: [{ name: 'a', weight: 1, unetWeight: 0.5 }] });

@@ -42,7 +42,8 @@ export function readSafetensors(name: string, bytes: Uint8Array): SafetensorsFil
   if (bytes.length < 8) throw bad(`${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > MAX_HEADER || 8 + headerLength > bytes.length) throw bad(`its header claims ${headerLength} bytes, the file has ${bytes.length - 8} after the length: it is truncated or not safetensors`);
+  if (headerLength > MAX_HEADER || 8 + headerLength > bytes.length)
+    throw bad(`its header claims ${headerLength} bytes, the file has ${bytes.length - 8} after the length: it is truncated or not safetensors`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
@@ -55,18 +56,23 @@ export function readSafetensors(name: string, bytes: Uint8Array): SafetensorsFil
   let metadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(header as Record<string, unknown>)) {
     if (key === '__metadata__') {
-      if (typeof value === 'object' && value !== null) metadata = Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+      if (typeof value === 'object' && value !== null)
+        metadata = Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
       continue;
     }
     const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const { dtype, shape, data_offsets: offsets } = entry ?? {};
-    if (typeof dtype !== 'string' || !Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) throw bad(`tensor "${key}" has no dtype, shape or data_offsets`);
+    if (typeof dtype !== 'string' || !Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2)
+      throw bad(`tensor "${key}" has no dtype, shape or data_offsets`);
     if (!(dtype in DTYPE_BYTES)) throw new SafetensorsError(`${name}: tensor "${key}" is ${dtype}; LoRA files are read in F32, F16 or BF16.`);
-    if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) throw bad(`tensor "${key}" has a malformed shape or offsets`);
+    if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0))
+      throw bad(`tensor "${key}" has a malformed shape or offsets`);
     const [begin, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== count * DTYPE_BYTES[dtype as SafetensorsDtype]) throw bad(`tensor "${key}" holds ${end - begin} bytes for ${dtype} [${shape.join(', ')}]`);
-    if (dataStart + end > bytes.length) throw bad(`tensor "${key}" ends at byte ${dataStart + end}, past the end of the file (${bytes.length}): the file is truncated`);
+    if (end - begin !== count * DTYPE_BYTES[dtype as SafetensorsDtype])
+      throw bad(`tensor "${key}" holds ${end - begin} bytes for ${dtype} [${shape.join(', ')}]`);
+    if (dataStart + end > bytes.length)
+      throw bad(`tensor "${key}" ends at byte ${dataStart + end}, past the end of the file (${bytes.length}): the file is truncated`);
     tensors.set(key, { dtype: dtype as SafetensorsDtype, shape: shape as number[], begin: dataStart + begin, end: dataStart + end });
   }
   return { name, bytes, dataStart, metadata, tensors };

@@ -12,11 +12,20 @@ import { float32Tensor, graphProto, modelProto, tensorProto } from './onnx-write
 const GiB = 2 ** 30;
 
 function manyFilesModel(): Uint8Array {
-  const branch = graphProto({ nodes: [{ op: 'Identity', inputs: ['w_branch'], outputs: ['b'] }], initializers: [tensorProto({ name: 'w_branch', dims: [4], external: { location: 'branch.bin', offset: 0, length: 16 } })], outputs: [{ name: 'b', dims: [4] }] });
+  const branch = graphProto({
+    nodes: [{ op: 'Identity', inputs: ['w_branch'], outputs: ['b'] }],
+    initializers: [tensorProto({ name: 'w_branch', dims: [4], external: { location: 'branch.bin', offset: 0, length: 16 } })],
+    outputs: [{ name: 'b', dims: [4] }],
+  });
   return modelProto(
     graphProto({
       nodes: [
-        { op: 'Constant', inputs: [], outputs: ['c'], attributes: { value: { tensor: tensorProto({ name: 'c', dims: [4], external: { location: 'model.onnx.data', offset: 64, length: 16 } }) } } },
+        {
+          op: 'Constant',
+          inputs: [],
+          outputs: ['c'],
+          attributes: { value: { tensor: tensorProto({ name: 'c', dims: [4], external: { location: 'model.onnx.data', offset: 64, length: 16 } }) } },
+        },
         { op: 'If', inputs: ['cond'], outputs: ['y'], attributes: { then_branch: { graph: branch }, else_branch: { graph: branch } } },
       ],
       initializers: [
@@ -59,7 +68,13 @@ describe('externalDataReferences', () => {
   });
 
   it('a model with its weights inline has no external data', () => {
-    const m = modelProto(graphProto({ nodes: [{ op: 'Identity', inputs: ['w'], outputs: ['y'] }], initializers: [float32Tensor('w', [1, 2])], outputs: [{ name: 'y', dims: [2] }] }));
+    const m = modelProto(
+      graphProto({
+        nodes: [{ op: 'Identity', inputs: ['w'], outputs: ['y'] }],
+        initializers: [float32Tensor('w', [1, 2])],
+        outputs: [{ name: 'y', dims: [2] }],
+      }),
+    );
     expect(externalDataFiles(m)).toEqual([]);
   });
 
@@ -73,7 +88,9 @@ describe('externalDataReferences', () => {
 
   it('refuses locations outside the model folder, as onnxruntime does', () => {
     for (const location of ['../secrets.bin', '/etc/passwd', 'C:\\weights.bin', 'https://example.com/w.bin', 'a/../../b', '']) {
-      const m = modelProto(graphProto({ nodes: [], initializers: [tensorProto({ name: 'w', dims: [1], external: { location, offset: 0, length: 4 } })], outputs: [] }));
+      const m = modelProto(
+        graphProto({ nodes: [], initializers: [tensorProto({ name: 'w', dims: [1], external: { location, offset: 0, length: 4 } })], outputs: [] }),
+      );
       expect(() => externalDataReferences(m, 'unet/model.onnx'), location).toThrow(ModelFormatError);
     }
     expect(normalizeExternalLocation('.\\shards\\a.bin')).toBe('shards/a.bin');
@@ -81,7 +98,9 @@ describe('externalDataReferences', () => {
 
   it('a damaged or truncated model is a ModelFormatError that says to download or export it again', () => {
     const m = manyFilesModel();
-    expect(() => externalDataReferences(m.subarray(0, m.length - 7), 'unet/model.onnx')).toThrow(/unet\/model.onnx is not a readable ONNX model.*download or export it again/);
+    expect(() => externalDataReferences(m.subarray(0, m.length - 7), 'unet/model.onnx')).toThrow(
+      /unet\/model.onnx is not a readable ONNX model.*download or export it again/,
+    );
     expect(() => externalDataReferences(new TextEncoder().encode('<!doctype html><html>Not found</html>'))).toThrow(ModelFormatError);
   });
 });

@@ -147,7 +147,9 @@ export function externalDataReferences(model: Uint8Array, modelName = 'the model
     }
   } catch (error) {
     if (error instanceof ProtobufError) {
-      throw new ModelFormatError(`${modelName} is not a readable ONNX model (${error.message}): the file may be damaged or incomplete; download or export it again.`);
+      throw new ModelFormatError(
+        `${modelName} is not a readable ONNX model (${error.message}): the file may be damaged or incomplete; download or export it again.`,
+      );
     }
     throw error;
   }

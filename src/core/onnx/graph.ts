@@ -116,7 +116,9 @@ export function summarizeGraph(model: Uint8Array, modelName = 'the model'): Grap
     }
   } catch (error) {
     if (error instanceof ProtobufError) {
-      throw new ModelFormatError(`${modelName} is not a readable ONNX model (${error.message}): the file may be damaged or incomplete; download or export it again.`);
+      throw new ModelFormatError(
+        `${modelName} is not a readable ONNX model (${error.message}): the file may be damaged or incomplete; download or export it again.`,
+      );
     }
     throw error;
   }

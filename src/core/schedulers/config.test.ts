@@ -185,7 +185,13 @@ describe('contract', () => {
       const s = createScheduler(name, SD_V1_4_SCHEDULER_CONFIG);
       s.setTimesteps(1);
       let x: Float32Array = new Float32Array(16).fill(s.initNoiseSigma);
-      for (const t of s.timesteps) x = s.step(s.scaleModelInput(x, t).map((v) => v * 0.5), t, x, new TorchGenerator(0));
+      for (const t of s.timesteps)
+        x = s.step(
+          s.scaleModelInput(x, t).map((v) => v * 0.5),
+          t,
+          x,
+          new TorchGenerator(0),
+        );
       expect(x.every(Number.isFinite)).toBe(true);
     }
   });

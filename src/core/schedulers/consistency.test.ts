@@ -24,7 +24,13 @@ const VP = new Set<SchedulerName>(['pndm', 'ddim', 'dpmpp_2m', 'dpmpp_2m_karras'
 const finalSigma = (name: SchedulerName): number => (name === 'pndm' || name === 'ddim' ? byT[0] : 0);
 
 /** Runs the pipeline loop with `denoise(xIn, t, x)` as the model; returns the final x. */
-function run(s: Scheduler, steps: number, x: Float32Array, denoise: (xIn: Float32Array, t: number, x: Float32Array) => Float32Array, noise = new TorchGenerator(1)): Float32Array {
+function run(
+  s: Scheduler,
+  steps: number,
+  x: Float32Array,
+  denoise: (xIn: Float32Array, t: number, x: Float32Array) => Float32Array,
+  noise = new TorchGenerator(1),
+): Float32Array {
   s.setTimesteps(steps);
   let cur = x;
   for (const t of s.timesteps) cur = s.step(denoise(s.scaleModelInput(cur, t), t, cur), t, cur, noise);
@@ -87,7 +93,10 @@ describe('Gaussian data: convergence to the exact ODE solution as steps grow', (
         const xSigmaT = VP.has(name) ? Math.sqrt(1 + sigmaT * sigmaT) : 1; // x_sigma(T) per unit of x
         const sEnd = finalSigma(name);
         const scale = (xSigmaT * Math.sqrt(sEnd * sEnd + 1)) / Math.sqrt(sigmaT * sigmaT + 1) / (VP.has(name) ? Math.sqrt(1 + sEnd * sEnd) : 1);
-        return relL2(out, x.map((v) => v * scale));
+        return relL2(
+          out,
+          x.map((v) => v * scale),
+        );
       });
       expect(errors[1]).toBeLessThan(errors[0]);
       expect(errors[2]).toBeLessThan(errors[1]);
@@ -126,8 +135,8 @@ describe('LMS coefficients (4-point Gauss-Legendre) vs scipy.integrate.quad', ()
   // scipy 1.17 quad(epsrel=1e-13) of the Lagrange basis products over the 10-step sigmas of diffusers'
   // LMSDiscreteScheduler (float32 values as listed), printed with repr. Tolerance 1e-12 relative.
   const sigmas = [
-    14.614646911621094, 7.8398847579956055, 4.609176158905029, 2.9183084964752197, 1.950162410736084, 1.3449283838272095,
-    0.9323583841323853, 0.6249772906303406, 0.36865851283073425, 0.02916753478348255, 0,
+    14.614646911621094, 7.8398847579956055, 4.609176158905029, 2.9183084964752197, 1.950162410736084, 1.3449283838272095, 0.9323583841323853,
+    0.6249772906303406, 0.36865851283073425, 0.02916753478348255, 0,
   ];
   const expected: Record<number, number[]> = {
     0: [-6.774762153625488],
@@ -149,7 +158,7 @@ describe('LMS coefficients (4-point Gauss-Legendre) vs scipy.integrate.quad', ()
       expect(sum).toBeCloseTo(sigmas[step + 1] - sigmas[step], 12);
     });
   }
-  it('those sigmas are the scheduler\'s own (within 1 ulp: torch\'s float32 sqrt, see schedule.test.ts)', () => {
+  it("those sigmas are the scheduler's own (within 1 ulp: torch's float32 sqrt, see schedule.test.ts)", () => {
     const ours = interpolatedSigmas(byT, floatTimesteps(SD14, 'linspace', 10));
     sigmas.forEach((v, i) => expect(Math.abs(ours[i] - v)).toBeLessThanOrEqual(v * 2 ** -23));
   });

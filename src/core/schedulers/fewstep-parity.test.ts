@@ -57,7 +57,11 @@ function partialLoop(name: SchedulerName, config: SchedulerConfig, loop: FewStep
   const begin = loop.begin ?? 0;
   scheduler.setBeginIndex(begin);
   const noise = generator.randn([1, 4, 8, 8]);
-  let x = scheduler.addNoise(sample0.map((v) => v * 2 - 1), noise, scheduler.timesteps[begin]);
+  let x = scheduler.addNoise(
+    sample0.map((v) => v * 2 - 1),
+    noise,
+    scheduler.timesteps[begin],
+  );
   for (const t of scheduler.timesteps.slice(begin)) {
     const eps = scheduler.scaleModelInput(x, t).map((v) => Math.fround(Math.fround(v * t) / Math.fround(t + 1)));
     x = scheduler.step(eps, t, x, generator);

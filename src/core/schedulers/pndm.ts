@@ -37,7 +37,11 @@ export class PndmScheduler extends AlphaScheduler {
       // t - ratio), then PLMS over the rest; the list is diffusers' prk_timesteps construction
       const half = Math.floor(this.#stepRatio / 2);
       const pairs = ts.slice(-4).flatMap((t) => [t, t + half]);
-      this.#prkTimesteps = pairs.slice(0, -1).flatMap((t) => [t, t]).slice(1, -1).reverse();
+      this.#prkTimesteps = pairs
+        .slice(0, -1)
+        .flatMap((t) => [t, t])
+        .slice(1, -1)
+        .reverse();
       this.timesteps = [...this.#prkTimesteps, ...ts.slice(0, -3).reverse()];
     }
     this.#ets = [];

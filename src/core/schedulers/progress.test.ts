@@ -14,7 +14,7 @@ const startStep = (n: number, strength: number) => Math.max(n - Math.min(Math.fl
 /** The 1-based step each call completes, from the calls where diffusers' bar updates. */
 const stepsAt = (calls: number, updates: number[]) => Array.from({ length: calls }, (_, i) => (updates.includes(i) ? updates.indexOf(i) + 1 : null));
 
-describe('schedulerProgress: step k of N as diffusers\' progress bar counts (print_diffusers_progress.py)', () => {
+describe("schedulerProgress: step k of N as diffusers' progress bar counts (print_diffusers_progress.py)", () => {
   it.each([
     // [case, calls, steps that run, order, calls where diffusers' bar updates]
     ['PNDM 20 (21 calls, first step repeated)', 21, 20, 1, range(1, 20)],

@@ -29,7 +29,8 @@ export interface SchedulerProgress {
  */
 export function schedulerProgress(callCount: number, numInferenceSteps: number, order: number): SchedulerProgress {
   if (!Number.isInteger(callCount) || callCount < 1) throw new RangeError(`callCount must be a positive integer (got ${callCount})`);
-  if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) throw new RangeError(`numInferenceSteps must be a positive integer (got ${numInferenceSteps})`);
+  if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1)
+    throw new RangeError(`numInferenceSteps must be a positive integer (got ${numInferenceSteps})`);
   if (!Number.isInteger(order) || order < 1) throw new RangeError(`order must be a positive integer (got ${order})`);
   const warmup = callCount - numInferenceSteps * order;
   const stepAfterCall: (number | null)[] = [];

@@ -150,9 +150,7 @@ describe('schedulers diffusers does not cover in the fixtures: timesteps and sig
     expect(s.timesteps).toEqual([999, 916, 815, 687, 523, 327, 146, 41, 7, 0]);
     s.setTimesteps(25);
     // 499.998 -> 500 is the closest call to a rounding boundary
-    expect(s.timesteps).toEqual([
-      999, 970, 938, 905, 868, 829, 786, 739, 687, 630, 568, 500, 427, 352, 278, 207, 146, 96, 59, 34, 18, 9, 4, 1, 0,
-    ]);
+    expect(s.timesteps).toEqual([999, 970, 938, 905, 868, 829, 786, 739, 687, 630, 568, 500, 427, 352, 278, 207, 146, 96, 59, 34, 18, 9, 4, 1, 0]);
   });
 
   it('sigma_to_t inverts the training sigmas and clamps at both ends', () => {

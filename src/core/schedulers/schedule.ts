@@ -93,9 +93,7 @@ type Spacing = SchedulerConfig['timestepSpacing'];
 
 function checkSteps(config: SchedulerConfig, numInferenceSteps: number): void {
   if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1 || numInferenceSteps > config.numTrainTimesteps) {
-    throw new InvalidRequestError(
-      `numInferenceSteps must be an integer from 1 to ${config.numTrainTimesteps} (got ${numInferenceSteps}).`,
-    );
+    throw new InvalidRequestError(`numInferenceSteps must be an integer from 1 to ${config.numTrainTimesteps} (got ${numInferenceSteps}).`);
   }
 }
 
@@ -111,7 +109,10 @@ export function integerTimesteps(config: SchedulerConfig, spacing: Spacing, n: n
     const ratio = Math.floor(T / n);
     return Array.from({ length: n }, (_, i) => (n - 1 - i) * ratio + config.stepsOffset);
   }
-  if (spacing === 'linspace') return linspace(0, T - 1, n).map(roundHalfEven).reverse();
+  if (spacing === 'linspace')
+    return linspace(0, T - 1, n)
+      .map(roundHalfEven)
+      .reverse();
   return arange(T, 0, -T / n).map((t) => roundHalfEven(t) - 1);
 }
 
@@ -122,7 +123,9 @@ export function integerTimesteps(config: SchedulerConfig, spacing: Spacing, n: n
 export function floatTimesteps(config: SchedulerConfig, spacing: Spacing, n: number): number[] {
   if (spacing !== 'linspace') return integerTimesteps(config, spacing, n);
   checkSteps(config, n);
-  return linspace(0, config.numTrainTimesteps - 1, n).map(f32).reverse();
+  return linspace(0, config.numTrainTimesteps - 1, n)
+    .map(f32)
+    .reverse();
 }
 
 /**
@@ -133,7 +136,11 @@ export function floatTimesteps(config: SchedulerConfig, spacing: Spacing, n: num
 export function multistepTimesteps(config: SchedulerConfig, spacing: Spacing, n: number): number[] {
   checkSteps(config, n);
   const T = config.numTrainTimesteps;
-  if (spacing === 'linspace') return linspace(0, T - 1, n + 1).map(roundHalfEven).reverse().slice(0, n);
+  if (spacing === 'linspace')
+    return linspace(0, T - 1, n + 1)
+      .map(roundHalfEven)
+      .reverse()
+      .slice(0, n);
   if (spacing === 'leading') {
     const ratio = Math.floor(T / (n + 1));
     return Array.from({ length: n }, (_, i) => (n - i) * ratio + config.stepsOffset);

@@ -21,18 +21,7 @@
  */
 import type { NoiseSource } from '../random/noise-source.js';
 
-export type SchedulerName =
-  | 'pndm'
-  | 'ddim'
-  | 'lms'
-  | 'euler'
-  | 'euler_a'
-  | 'heun'
-  | 'dpmpp_2m'
-  | 'dpmpp_2m_karras'
-  | 'unipc'
-  | 'lcm'
-  | 'tcd';
+export type SchedulerName = 'pndm' | 'ddim' | 'lms' | 'euler' | 'euler_a' | 'heun' | 'dpmpp_2m' | 'dpmpp_2m_karras' | 'unipc' | 'lcm' | 'tcd';
 
 /** diffusers' scheduler_config.json, camel-cased where we read it; SD v1.4's values are the defaults. */
 export interface SchedulerConfig {

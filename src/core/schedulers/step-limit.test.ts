@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { parseSchedulerConfig, SD_V1_4_SCHEDULER_CONFIG } from './index.js';
 import { maxInferenceSteps, stepsWork } from './step-limit.js';
 
-const shapes = parseSchedulerConfig(JSON.parse(readFileSync('public/models/shapes-sd-fp32/scheduler/scheduler_config.json', 'utf8')) as Record<string, unknown>);
+const shapes = parseSchedulerConfig(
+  JSON.parse(readFileSync('public/models/shapes-sd-fp32/scheduler/scheduler_config.json', 'utf8')) as Record<string, unknown>,
+);
 
 describe('maxInferenceSteps', () => {
   it('SD v1.4 (steps_offset 1; leading for PNDM / DDIM, linspace for the rest)', () => {
@@ -17,7 +19,8 @@ describe('maxInferenceSteps', () => {
     expect(maxInferenceSteps('ddim', SD_V1_4_SCHEDULER_CONFIG)).toBe(999);
     expect(maxInferenceSteps('dpmpp_2m', SD_V1_4_SCHEDULER_CONFIG)).toBe(999);
     expect(maxInferenceSteps('unipc', SD_V1_4_SCHEDULER_CONFIG)).toBe(999);
-    for (const name of ['lms', 'euler', 'euler_a', 'heun', 'dpmpp_2m_karras'] as const) expect(maxInferenceSteps(name, SD_V1_4_SCHEDULER_CONFIG), name).toBe(1000);
+    for (const name of ['lms', 'euler', 'euler_a', 'heun', 'dpmpp_2m_karras'] as const)
+      expect(maxInferenceSteps(name, SD_V1_4_SCHEDULER_CONFIG), name).toBe(1000);
   });
 
   it('shapes-sd (its file names leading spacing, so every scheduler takes it): 1000 puts timestep 1000 out of range', () => {

@@ -22,8 +22,16 @@ import { StableDiffusionPipeline } from '../pipeline.js';
 import { caseRequest, type DiffusersCase } from '../../testing/diffusers-case.js';
 import type { ActiveLora } from './lora-parts.js';
 
-interface ArrayRef { file: string; shape: number[] }
-interface Case { id: string; loras: [string, number][]; final_latents: ArrayRef; image: ArrayRef }
+interface ArrayRef {
+  file: string;
+  shape: number[];
+}
+interface Case {
+  id: string;
+  loras: [string, number][];
+  final_latents: ArrayRef;
+  image: ArrayRef;
+}
 
 const manifest = readJson<{ request: DiffusersCase & { seed: number }; cases: Case[] }>('fixtures/lora/manifest.json');
 const ref = (file: string) => readF32(`fixtures/lora/${file}`);
@@ -71,10 +79,16 @@ describe('LoRAs merged by the engine against diffusers (tiny-sd-fp32)', () => {
       await fresh.setLoras([{ file: lora('peft_te'), weight: 1.5 }]); // text encoder only
       expect(fresh['unet']).toBe(unet);
       expect(fresh['textEncoder']).not.toBe(textEncoder);
-      await fresh.setLoras([{ file: lora('peft_te'), weight: 1.5 }, { file: lora('locon'), weight: 1 }]); // adds a UNet LoRA
+      await fresh.setLoras([
+        { file: lora('peft_te'), weight: 1.5 },
+        { file: lora('locon'), weight: 1 },
+      ]); // adds a UNet LoRA
       expect(fresh['unet']).not.toBe(unet);
       const te = fresh['textEncoder'];
-      await fresh.setLoras([{ file: lora('locon'), weight: 1 }, { file: lora('peft_te'), weight: 1.5 }]);
+      await fresh.setLoras([
+        { file: lora('locon'), weight: 1 },
+        { file: lora('peft_te'), weight: 1.5 },
+      ]);
       expect(fresh['textEncoder']).toBe(te); // same per-part set: nothing re-created
       await fresh.setLoras([]);
       const after = await fresh.generate(request);
@@ -87,7 +101,10 @@ describe('LoRAs merged by the engine against diffusers (tiny-sd-fp32)', () => {
 
   it('merges into the fp16 model (float32 maths, rounded once) within the fp16 bound (5e-3, as the fp16 CLI test)', async () => {
     const c = withLoras.find((x) => x.id === 'two_loras')!;
-    const fp16 = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('fixtures/tiny-sd-fp16'), { executionProviders: ['wasm'], loras: active(c) });
+    const fp16 = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('fixtures/tiny-sd-fp16'), {
+      executionProviders: ['wasm'],
+      loras: active(c),
+    });
     try {
       const error = resultParity('lora fp16', await fp16.generate(request), ref(c.final_latents.file), ref(c.image.file));
       expect(error.image).toBeLessThanOrEqual(5e-3);
@@ -98,7 +115,10 @@ describe('LoRAs merged by the engine against diffusers (tiny-sd-fp32)', () => {
 
   it('loads with LoRAs given at load time, as setLoras merges them', async () => {
     const c = withLoras.find((x) => x.id === 'two_loras')!;
-    const loaded = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('fixtures/tiny-sd-fp32'), { executionProviders: ['wasm'], loras: active(c) });
+    const loaded = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('fixtures/tiny-sd-fp32'), {
+      executionProviders: ['wasm'],
+      loras: active(c),
+    });
     try {
       const error = resultParity('lora at load', await loaded.generate(request), ref(c.final_latents.file), ref(c.image.file));
       expect(error.image).toBeLessThanOrEqual(2e-3);

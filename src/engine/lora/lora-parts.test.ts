@@ -22,11 +22,14 @@ const unetGraph = (folder: string) => graphWeights(new Uint8Array(readFileSync(`
 /** A kohya LoRA on one layer: down (r, in), up (out, r) from a simple deterministic pattern times `size`. */
 function kohyaLora(module: string, out: number, inn: number, rank: number, alpha: number, size = 1): LoraFile {
   const key = `lora_unet_${module.replaceAll('.', '_')}`;
-  return readLoraFile('one.safetensors', safetensorsBytes({
-    [`${key}.lora_down.weight`]: { shape: [rank, inn], values: Array.from({ length: rank * inn }, (_, i) => (((i * 37) % 11) / 11 - 0.5) * size) },
-    [`${key}.lora_up.weight`]: { shape: [out, rank], values: Array.from({ length: out * rank }, (_, i) => (((i * 13) % 7) / 7 - 0.4) * size) },
-    [`${key}.alpha`]: { shape: [], values: [alpha] },
-  }));
+  return readLoraFile(
+    'one.safetensors',
+    safetensorsBytes({
+      [`${key}.lora_down.weight`]: { shape: [rank, inn], values: Array.from({ length: rank * inn }, (_, i) => (((i * 37) % 11) / 11 - 0.5) * size) },
+      [`${key}.lora_up.weight`]: { shape: [out, rank], values: Array.from({ length: out * rank }, (_, i) => (((i * 13) % 7) / 7 - 0.4) * size) },
+      [`${key}.alpha`]: { shape: [], values: [alpha] },
+    }),
+  );
 }
 
 describe('module weights from torch-exported graphs', () => {
@@ -59,7 +62,9 @@ describe('merging', () => {
     const info = before.initializers.get(before.modules.get(TO_Q)!.initializer)!;
     expect(info.dataType).toBe(10);
     const weights = readFileSync('fixtures/tiny-sd-fp16/unet/weights.pb');
-    const base = new Uint16Array(weights.buffer.slice(weights.byteOffset + info.external!.offset, weights.byteOffset + info.external!.offset + info.external!.length!));
+    const base = new Uint16Array(
+      weights.buffer.slice(weights.byteOffset + info.external!.offset, weights.byteOffset + info.external!.offset + info.external!.length!),
+    );
     const after = graphWeights(files.model).initializers.get(info.name)!;
     const buffer = files.externalData.find((e) => e.path === after.external!.location)!.data as Uint8Array;
     const merged = new Uint16Array(buffer.slice(after.external!.offset, after.external!.offset + after.external!.length!).buffer);
@@ -81,27 +86,39 @@ describe('merging', () => {
 
   it('refuses a merge past float16 range instead of storing Inf', async () => {
     const huge = kohyaLora(TO_Q, 32, 32, 4, 4, 1000); // deltas up to ~ 4 * 500 * 600
-    await expect(loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp16'), [{ file: huge, weight: 1 }], {})).rejects.toThrow(/past float16's 65504: lower the LoRA's weight or use the fp32 model/);
+    await expect(loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp16'), [{ file: huge, weight: 1 }], {})).rejects.toThrow(
+      /past float16's 65504: lower the LoRA's weight or use the fp32 model/,
+    );
     // fp32 takes it, up to float32's own range
     await expect(loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp32'), [{ file: huge, weight: 1 }], {})).resolves.toBeDefined();
-    await expect(loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp32'), [{ file: huge, weight: 1e36 }], {})).rejects.toThrow(/gives NaN or infinite weights: lower the LoRA's weight/);
+    await expect(loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp32'), [{ file: huge, weight: 1e36 }], {})).rejects.toThrow(
+      /gives NaN or infinite weights: lower the LoRA's weight/,
+    );
   });
 
   it('lists keys that match no layer, and refuses shapes of another architecture', () => {
     const g = unetGraph('tiny-sd-fp32');
     const stray = kohyaLora('down_blocks.3.attentions.0.transformer_blocks.0.attn1.to_q', 32, 32, 4, 4);
-    expect(() => planLoraMerge('unet', g, [{ file: stray, weight: 1 }], 'tiny/unet')).toThrow(/one\.safetensors: 1 of its unet layers match no layer of tiny\/unet \(lora_unet_down_blocks_3_attentions_0_transformer_blocks_0_attn1_to_q\): it was made for another model/);
+    expect(() => planLoraMerge('unet', g, [{ file: stray, weight: 1 }], 'tiny/unet')).toThrow(
+      /one\.safetensors: 1 of its unet layers match no layer of tiny\/unet \(lora_unet_down_blocks_3_attentions_0_transformer_blocks_0_attn1_to_q\): it was made for another model/,
+    );
     const wide = kohyaLora(TO_Q, 320, 320, 4, 4); // SD 1.x's real to_q on the tiny model
-    expect(() => planLoraMerge('unet', g, [{ file: wide, weight: 1 }], 'tiny/unet')).toThrow(/is \(320, 320\), the model's down_blocks\.0\.attentions\.0\.transformer_blocks\.0\.attn1\.to_q is \(32, 32\)\. It was made for another architecture/);
+    expect(() => planLoraMerge('unet', g, [{ file: wide, weight: 1 }], 'tiny/unet')).toThrow(
+      /is \(320, 320\), the model's down_blocks\.0\.attentions\.0\.transformer_blocks\.0\.attn1\.to_q is \(32, 32\)\. It was made for another architecture/,
+    );
   });
 
   it('names a fused graph when layers are missing from it', () => {
     const fused: GraphWeights = { modules: new Map(), ambiguous: new Set(), initializers: new Map(), fusedOperators: ['com.microsoft.MultiHeadAttention'] };
-    expect(() => planLoraMerge('unet', fused, [{ file: kohyaLora(TO_Q, 32, 32, 4, 4), weight: 1 }], 'sd/unet')).toThrow(/graph is fused \(com\.microsoft\.MultiHeadAttention\).*prepare_model\.py --lora/);
+    expect(() => planLoraMerge('unet', fused, [{ file: kohyaLora(TO_Q, 32, 32, 4, 4), weight: 1 }], 'sd/unet')).toThrow(
+      /graph is fused \(com\.microsoft\.MultiHeadAttention\).*prepare_model\.py --lora/,
+    );
   });
 
   it('refuses LoRAs on a runtime that opens the model files itself', async () => {
-    await expect(loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp32'), [{ file: kohyaLora(TO_Q, 32, 32, 4, 4), weight: 1 }], { opensModelFiles: true })).rejects.toThrow(LoraError);
+    await expect(
+      loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp32'), [{ file: kohyaLora(TO_Q, 32, 32, 4, 4), weight: 1 }], { opensModelFiles: true }),
+    ).rejects.toThrow(LoraError);
   });
 });
 
@@ -116,7 +133,18 @@ describe('which sessions a LoRA set changes', () => {
     expect(changedLoraParts([{ file: both, weight: 0.7 }], [{ file: both, weight: 0.6, unetWeight: 0.7 }])).toEqual(['text_encoder']);
     expect(changedLoraParts([], [{ file: unetOnly, weight: 1 }])).toEqual(['unet']);
     expect(changedLoraParts([{ file: unetOnly, weight: 1 }], [{ file: unetOnly, weight: 0 }])).toEqual(['unet']);
-    expect(changedLoraParts([{ file: unetOnly, weight: 1 }, { file: both, weight: 1 }], [{ file: both, weight: 1 }, { file: unetOnly, weight: 1 }])).toEqual(['unet']); // UNet sum order changes
+    expect(
+      changedLoraParts(
+        [
+          { file: unetOnly, weight: 1 },
+          { file: both, weight: 1 },
+        ],
+        [
+          { file: both, weight: 1 },
+          { file: unetOnly, weight: 1 },
+        ],
+      ),
+    ).toEqual(['unet']); // UNet sum order changes
   });
 });
 

@@ -46,7 +46,8 @@ export function loraTargets(loras: readonly ActiveLora[]): Set<LoraPart> {
 
 /** The parts whose merged weights differ between two LoRA sets (the same files with the same weights, in the same order, per part). */
 export function changedLoraParts(before: readonly ActiveLora[], after: readonly ActiveLora[]): LoraPart[] {
-  const touching = (set: readonly ActiveLora[], part: LoraPart) => set.filter((l) => partWeight(l, part) !== 0 && l.file.layers.some((layer) => layer.part === part));
+  const touching = (set: readonly ActiveLora[], part: LoraPart) =>
+    set.filter((l) => partWeight(l, part) !== 0 && l.file.layers.some((layer) => layer.part === part));
   return LORA_PARTS.filter((part) => {
     const a = touching(before, part);
     const b = touching(after, part);
@@ -90,18 +91,27 @@ export function planLoraMerge(part: LoraPart, graph: GraphWeights, loras: readon
       const [, layerIn, kh = 1, kw = 1] = layer.downShape;
       const layerOut = layer.upShape[0]!;
       if (!shape || shape.out !== layerOut || shape.in !== layerIn || shape.kh !== kh || shape.kw !== kw) {
-        misfit.push(`${layer.key} is (${layerOut}, ${layerIn}${kh * kw > 1 ? `, ${kh}, ${kw}` : ''}), the model's ${module.module} is (${shape ? `${shape.out}, ${shape.in}${shape.kh * shape.kw > 1 ? `, ${shape.kh}, ${shape.kw}` : ''}` : info.dims.join(', ')})`);
+        misfit.push(
+          `${layer.key} is (${layerOut}, ${layerIn}${kh * kw > 1 ? `, ${kh}, ${kw}` : ''}), the model's ${module.module} is (${shape ? `${shape.out}, ${shape.in}${shape.kh * shape.kw > 1 ? `, ${shape.kh}, ${shape.kw}` : ''}` : info.dims.join(', ')})`,
+        );
         continue;
       }
       const target = targets.get(info.name) ?? { module, info, outFeatures: shape.out, inFeatures: shape.in * shape.kh * shape.kw, contributions: [] };
       target.contributions.push({ layer, weight });
       targets.set(info.name, target);
     }
-    const fused = graph.fusedOperators.length ? ` ${modelName}'s graph is fused (${graph.fusedOperators.slice(0, 3).join(', ')}): prepare_model.py's webgpu target packs attention weights, so LoRAs merge only into unfused folders (the plain export or --target portable), or bake them in with prepare_model.py --lora.` : '';
+    const fused = graph.fusedOperators.length
+      ? ` ${modelName}'s graph is fused (${graph.fusedOperators.slice(0, 3).join(', ')}): prepare_model.py's webgpu target packs attention weights, so LoRAs merge only into unfused folders (the plain export or --target portable), or bake them in with prepare_model.py --lora.`
+      : '';
     if (unmatched.length) {
-      throw new LoraError(`${lora.file.name}: ${unmatched.length} of its ${part} layers match no layer of ${modelName} (${unmatched.slice(0, 8).join(', ')}${unmatched.length > 8 ? ` and ${unmatched.length - 8} more` : ''}): it was made for another model.${fused}`);
+      throw new LoraError(
+        `${lora.file.name}: ${unmatched.length} of its ${part} layers match no layer of ${modelName} (${unmatched.slice(0, 8).join(', ')}${unmatched.length > 8 ? ` and ${unmatched.length - 8} more` : ''}): it was made for another model.${fused}`,
+      );
     }
-    if (misfit.length) throw new LoraError(`${lora.file.name} does not fit ${modelName}: ${misfit.slice(0, 4).join('; ')}${misfit.length > 4 ? ` and ${misfit.length - 4} more` : ''}. It was made for another architecture (SD 2.x or SDXL?), not SD 1.x.${fused}`);
+    if (misfit.length)
+      throw new LoraError(
+        `${lora.file.name} does not fit ${modelName}: ${misfit.slice(0, 4).join('; ')}${misfit.length > 4 ? ` and ${misfit.length - 4} more` : ''}. It was made for another architecture (SD 2.x or SDXL?), not SD 1.x.${fused}`,
+      );
   }
   return targets;
 }
@@ -122,10 +132,17 @@ function moduleShape(module: ModuleWeight, info: InitializerInfo): { out: number
  * `runtime`: the engine's onnxruntime, whose wasm MatMul computes the merge (runtime/ort-matmul.ts); without
  * InferenceSession (tests of the maths alone) the JavaScript kernel does.
  */
-export async function loraPartFiles(source: ModelSource, loras: readonly ActiveLora[], runtime: Partial<OrtModule>, parts: readonly LoraPart[] = LORA_PARTS): Promise<ReadonlyMap<string, ModelPartFiles>> {
+export async function loraPartFiles(
+  source: ModelSource,
+  loras: readonly ActiveLora[],
+  runtime: Partial<OrtModule>,
+  parts: readonly LoraPart[] = LORA_PARTS,
+): Promise<ReadonlyMap<string, ModelPartFiles>> {
   const targeted = loraTargets(loras);
   if (targeted.size && runtime.opensModelFiles) {
-    throw new LoraError(`LoRAs are merged on onnxruntime-web (wasm, WebGPU), which takes the merged weights as a buffer; this runtime (onnxruntime-node) opens the model files itself: use the wasm runtime, or bake the LoRA in with prepare_model.py --lora.`);
+    throw new LoraError(
+      `LoRAs are merged on onnxruntime-web (wasm, WebGPU), which takes the merged weights as a buffer; this runtime (onnxruntime-node) opens the model files itself: use the wasm runtime, or bake the LoRA in with prepare_model.py --lora.`,
+    );
   }
   const plans: { part: LoraPart; files: ModelPartFiles; targets: Map<string, Target> }[] = [];
   for (const part of parts) {
@@ -145,7 +162,13 @@ export async function loraPartFiles(source: ModelSource, loras: readonly ActiveL
   return out;
 }
 
-async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFiles, targets: Map<string, Target>, addProducts: AddProducts | undefined): Promise<ModelPartFiles> {
+async function mergePart(
+  source: ModelSource,
+  part: LoraPart,
+  files: ModelPartFiles,
+  targets: Map<string, Target>,
+  addProducts: AddProducts | undefined,
+): Promise<ModelPartFiles> {
   const modelName = `${source.name}/${part}`;
   // one external file in memory at a time (targets in file order): a 1 GiB shard, not the whole UNet
   let current: { location: string; bytes: Uint8Array } | null = null;
@@ -174,7 +197,10 @@ async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFi
   const data = new Uint8Array(offset);
   for (const [k, target] of sorted.entries()) {
     const { info } = target;
-    if (info.dataType !== FLOAT && info.dataType !== FLOAT16) throw new LoraError(`${modelName}: ${target.module.module}'s weight is stored as ONNX type ${info.dataType}; LoRAs merge into float32 or float16 weights.`);
+    if (info.dataType !== FLOAT && info.dataType !== FLOAT16)
+      throw new LoraError(
+        `${modelName}: ${target.module.module}'s weight is stored as ONNX type ${info.dataType}; LoRAs merge into float32 or float16 weights.`,
+      );
     const width = info.dataType === FLOAT ? 4 : 2;
     const count = info.dims.reduce((a, b) => a * b, 1);
     let stored: Uint8Array;
@@ -182,8 +208,12 @@ async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFi
     else if (info.external) {
       const bytes = await external(info.external.location);
       stored = bytes.subarray(info.external.offset, info.external.offset + (info.external.length ?? count * width));
-    } else throw new LoraError(`${modelName}: ${target.module.module}'s weight has no raw data to merge into (re-export the model with raw_data initializers).`);
-    if (stored.length !== count * width) throw new LoraError(`${modelName}: ${target.module.module}'s weight holds ${stored.length} bytes for [${info.dims.join(', ')}]; the model file is damaged.`);
+    } else
+      throw new LoraError(`${modelName}: ${target.module.module}'s weight has no raw data to merge into (re-export the model with raw_data initializers).`);
+    if (stored.length !== count * width)
+      throw new LoraError(
+        `${modelName}: ${target.module.module}'s weight holds ${stored.length} bytes for [${info.dims.join(', ')}]; the model file is damaged.`,
+      );
     const { offset: at, length } = relocations[k]!;
     const out = data.subarray(at, at + length);
     out.set(stored); // the stored bytes stay untouched
@@ -199,8 +229,12 @@ async function mergePart(source: ModelSource, part: LoraPart, files: ModelPartFi
       }
     }
     const names = target.contributions.map((c) => c.layer.key).join(', ');
-    if (!Number.isFinite(peak)) throw new LoraError(`Merging ${names} into ${modelName}'s ${target.module.module} gives NaN or infinite weights: lower the LoRA's weight.`);
-    if (info.dataType === FLOAT16 && peak > FLOAT16_MAX) throw new LoraError(`Merging ${names} into ${modelName}'s ${target.module.module} gives weights up to ${peak.toPrecision(6)}, past float16's 65504: lower the LoRA's weight or use the fp32 model.`);
+    if (!Number.isFinite(peak))
+      throw new LoraError(`Merging ${names} into ${modelName}'s ${target.module.module} gives NaN or infinite weights: lower the LoRA's weight.`);
+    if (info.dataType === FLOAT16 && peak > FLOAT16_MAX)
+      throw new LoraError(
+        `Merging ${names} into ${modelName}'s ${target.module.module} gives weights up to ${peak.toPrecision(6)}, past float16's 65504: lower the LoRA's weight or use the fp32 model.`,
+      );
     if (info.dataType === FLOAT16) out.set(new Uint8Array(float32ToFloat16(w).buffer));
   }
   return { model: relocateInitializers(files.model, relocations), externalData: [...files.externalData, { path: location, data }] };

@@ -8,7 +8,16 @@
 import { ModelFileMissingError, ModelFormatError } from '../../core/errors.js';
 import { parseSchedulerConfig } from '../../core/schedulers/config.js';
 import type { SchedulerConfig } from '../../core/schedulers/scheduler.js';
-import { geometry, SD_V1_GEOMETRY, type ModelGeometry, type UnetAttention, unetAttentionFromConfig, unetDownsamplingsFromConfig, unetDownsamplingsFromGraph, vaeScaleFactorFromConfig } from './model-geometry.js';
+import {
+  geometry,
+  SD_V1_GEOMETRY,
+  type ModelGeometry,
+  type UnetAttention,
+  unetAttentionFromConfig,
+  unetDownsamplingsFromConfig,
+  unetDownsamplingsFromGraph,
+  vaeScaleFactorFromConfig,
+} from './model-geometry.js';
 import type { ModelSource } from './model-source.js';
 import { externalDataFiles } from '../../core/onnx/external-data.js';
 import type { ExternalDataEntry } from '../runtime/ort.js';
@@ -61,7 +70,9 @@ async function readOptionalJson(source: ModelSource, path: string): Promise<Reco
 
 export async function openModelFolder(source: ModelSource): Promise<ModelFolder> {
   if (!(await source.has('model_index.json'))) {
-    throw new ModelFileMissingError(`"${source.name}" has no model_index.json: point to the root of a diffusers ONNX export (the folder with model_index.json, unet/, vae_decoder/...).`);
+    throw new ModelFileMissingError(
+      `"${source.name}" has no model_index.json: point to the root of a diffusers ONNX export (the folder with model_index.json, unet/, vae_decoder/...).`,
+    );
   }
   const index = await readJson(source, 'model_index.json');
   for (const part of ['text_encoder', 'unet', 'vae_decoder'] as const) {
@@ -104,7 +115,18 @@ export async function openModelFolder(source: ModelSource): Promise<ModelFolder>
 /** The folder's geometry; `fixedLatent`: the latent size of a UNet exported with static dims. */
 export function folderGeometry(folder: ModelFolder, fixedLatent: { width: number; height: number } | null = null): ModelGeometry {
   const { vaeScaleFactor, unetDownsamplings, latentChannels, schedulerConfig, unetAttention: attention } = folder;
-  return { ...geometry({ vaeScaleFactor, unetDownsamplings, latentChannels, sampleSize: folder.unetSampleSize ?? SD_V1_GEOMETRY.defaultWidth / SD_V1_GEOMETRY.vaeScaleFactor, fixedLatent, schedulerConfig, attention }), tinyDecoder: folder.hasTinyDecoder };
+  return {
+    ...geometry({
+      vaeScaleFactor,
+      unetDownsamplings,
+      latentChannels,
+      sampleSize: folder.unetSampleSize ?? SD_V1_GEOMETRY.defaultWidth / SD_V1_GEOMETRY.vaeScaleFactor,
+      fixedLatent,
+      schedulerConfig,
+      attention,
+    }),
+    tinyDecoder: folder.hasTinyDecoder,
+  };
 }
 
 /** The ONNX bytes of one part, where it lies on disk when it does, and its external-data files. */
@@ -129,7 +151,10 @@ export async function readModelPart(source: ModelSource, part: ModelPart): Promi
     const path = `${part}/${file.location}`;
     const local = source.localPath?.(path);
     if (local !== undefined) {
-      if (!(await source.has(path))) throw new ModelFileMissingError(`${source.name}/${modelPath} keeps its weights in ${file.location}, which is missing: copy every file of ${part}/ (model.onnx and ${files.map((f) => f.location).join(', ')}).`);
+      if (!(await source.has(path)))
+        throw new ModelFileMissingError(
+          `${source.name}/${modelPath} keeps its weights in ${file.location}, which is missing: copy every file of ${part}/ (model.onnx and ${files.map((f) => f.location).join(', ')}).`,
+        );
       externalData.push({ path: file.location, data: local });
     } else {
       externalData.push({ path: file.location, data: await source.readBytes(path) });

@@ -63,7 +63,15 @@ export const SD_V1_GEOMETRY: ModelGeometry = geometry({ vaeScaleFactor: 8, unetD
  */
 export const ANY_SD_V1_GEOMETRY: ModelGeometry = { ...SD_V1_GEOMETRY, sizeMultiple: 8, unetDownsamplings: 0 };
 
-export function geometry(g: { vaeScaleFactor: number; unetDownsamplings: number; latentChannels: number; sampleSize: number; fixedLatent?: { width: number; height: number } | null; schedulerConfig?: SchedulerConfig; attention?: UnetAttention | null }): ModelGeometry {
+export function geometry(g: {
+  vaeScaleFactor: number;
+  unetDownsamplings: number;
+  latentChannels: number;
+  sampleSize: number;
+  fixedLatent?: { width: number; height: number } | null;
+  schedulerConfig?: SchedulerConfig;
+  attention?: UnetAttention | null;
+}): ModelGeometry {
   const fixed = g.fixedLatent ? { width: g.fixedLatent.width * g.vaeScaleFactor, height: g.fixedLatent.height * g.vaeScaleFactor } : null;
   const side = g.sampleSize * g.vaeScaleFactor;
   return {

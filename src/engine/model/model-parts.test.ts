@@ -17,8 +17,12 @@ describe('imageInputRefusal / checkListingTakesImage', () => {
   it('refuses a folder without it, naming the folder and what to do', () => {
     const error = imageInputRefusal('shapes-sd-no-encoder', false);
     expect(error).toBeInstanceOf(ModelFileMissingError);
-    expect(error?.message).toBe('"shapes-sd-no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.');
-    expect(() => checkListingTakesImage({ name: 'x', files: new Map(FILES) })).toThrow(new ModelFileMissingError('"x" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.'));
+    expect(error?.message).toBe(
+      '"shapes-sd-no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.',
+    );
+    expect(() => checkListingTakesImage({ name: 'x', files: new Map(FILES) })).toThrow(
+      new ModelFileMissingError('"x" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.'),
+    );
   });
 
   it('does not take a file elsewhere or a config of the encoder for the encoder', () => {

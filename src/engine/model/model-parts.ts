@@ -18,7 +18,9 @@ export interface FolderListing {
 /** Why model `name` cannot start from a picture (img2img, inpainting); null when it has a VAE encoder. */
 export function imageInputRefusal(name: string, hasVaeEncoder: boolean): ModelFileMissingError | null {
   if (hasVaeEncoder) return null;
-  return new ModelFileMissingError(`"${name}" has no ${VAE_ENCODER_FILE}, which img2img and inpainting need: use a model folder exported with its VAE encoder.`);
+  return new ModelFileMissingError(
+    `"${name}" has no ${VAE_ENCODER_FILE}, which img2img and inpainting need: use a model folder exported with its VAE encoder.`,
+  );
 }
 
 /** Throws imageInputRefusal's error when the listed folder has no VAE encoder. */

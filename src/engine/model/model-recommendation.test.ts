@@ -33,14 +33,18 @@ describe('folderRecommendation', () => {
     expect(folderRecommendation(await openModelFolder(new DirectoryModelSource(SHAPES)))).toBeNull();
   });
 
-  it("recommends LCM, 4 steps, guidance 1 for a UNet with time_cond_proj_dim", async () => {
+  it('recommends LCM, 4 steps, guidance 1 for a UNet with time_cond_proj_dim', async () => {
     const folder = await openModelFolder(new DirectoryModelSource(folderWith('fixtures/fewstep-refs/lcm-unet/unet')));
     expect(folder.timeCondProjDim).toBe(32);
     expect(folderRecommendation(folder)).toEqual({ scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1 });
   });
 
   it('recommends it for a folder whose scheduler_config.json names LCMScheduler (an LCM checkpoint exported with its scheduler)', async () => {
-    const scheduler = { ...JSON.parse(readFileSync(`${SHAPES}/scheduler/scheduler_config.json`, 'utf8')), _class_name: 'LCMScheduler', original_inference_steps: 50 };
+    const scheduler = {
+      ...JSON.parse(readFileSync(`${SHAPES}/scheduler/scheduler_config.json`, 'utf8')),
+      _class_name: 'LCMScheduler',
+      original_inference_steps: 50,
+    };
     const folder = await openModelFolder(new DirectoryModelSource(folderWith(`${SHAPES}/unet`, scheduler)));
     expect(folder.schedulerConfig.className).toBe('LCMScheduler');
     expect(folderRecommendation(folder)).toEqual(FAST_LCM_SETTINGS);

@@ -26,12 +26,19 @@ function pixelsProblem(image: RgbaImage): string | null {
   if (typeof image !== 'object' || image === null) return 'must be decoded RGBA pixels ({ width, height, data })';
   const { width, height, data } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) return `has no valid size (got ${String(width)}x${String(height)})`;
-  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray) || data.length !== width * height * 4) return `must hold ${width}x${height} RGBA pixels (${width * height * 4} bytes)`;
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray) || data.length !== width * height * 4)
+    return `must hold ${width}x${height} RGBA pixels (${width * height * 4} bytes)`;
   return null;
 }
 
 /** Problems with the image fields of `request` for this model (`steps`: the request's, defaults applied). */
-export function checkImageFields(request: ImageRequestFields & { width?: number; height?: number }, model: ModelGeometry, steps: number, maxSize: number, add: Add): void {
+export function checkImageFields(
+  request: ImageRequestFields & { width?: number; height?: number },
+  model: ModelGeometry,
+  steps: number,
+  maxSize: number,
+  add: Add,
+): void {
   const { initImage, mask, strength } = request;
   if (initImage === undefined) {
     if (mask !== undefined) add('mask', 'A mask needs an init image: give the picture to inpaint as well.');
@@ -43,17 +50,28 @@ export function checkImageFields(request: ImageRequestFields & { width?: number;
   const { width, height } = initImage;
   const m = model.sizeMultiple;
   if (width % m !== 0 || height % m !== 0 || width > maxSize || height > maxSize) {
-    add('initImage', `The init image is ${width}x${height}; this model takes sides that are multiples of ${m} up to ${maxSize}: resize or crop the picture first.`);
+    add(
+      'initImage',
+      `The init image is ${width}x${height}; this model takes sides that are multiples of ${m} up to ${maxSize}: resize or crop the picture first.`,
+    );
   } else if (model.fixedSize && (model.fixedSize.width !== width || model.fixedSize.height !== height)) {
-    add('initImage', `The init image is ${width}x${height}, but this model's UNet was exported for ${model.fixedSize.width}x${model.fixedSize.height} only: resize the picture first.`);
+    add(
+      'initImage',
+      `The init image is ${width}x${height}, but this model's UNet was exported for ${model.fixedSize.width}x${model.fixedSize.height} only: resize the picture first.`,
+    );
   }
-  for (const [field, asked, own] of [['width', request.width, width], ['height', request.height, height]] as const) {
-    if (asked !== undefined && asked !== own) add(field, `The output has the init image's size, ${width}x${height} (got ${field} ${asked}): leave ${field} out or resize the picture first.`);
+  for (const [field, asked, own] of [
+    ['width', request.width, width],
+    ['height', request.height, height],
+  ] as const) {
+    if (asked !== undefined && asked !== own)
+      add(field, `The output has the init image's size, ${width}x${height} (got ${field} ${asked}): leave ${field} out or resize the picture first.`);
   }
   if (mask !== undefined) {
     const maskProblem = pixelsProblem(mask);
     if (maskProblem) add('mask', `The mask ${maskProblem}.`);
-    else if (mask.width !== width || mask.height !== height) add('mask', `The mask is ${mask.width}x${mask.height} but the init image is ${width}x${height}: give a mask of the image's size.`);
+    else if (mask.width !== width || mask.height !== height)
+      add('mask', `The mask is ${mask.width}x${mask.height} but the init image is ${width}x${height}: give a mask of the image's size.`);
   }
   const s = strength ?? DEFAULT_STRENGTH;
   if (typeof s !== 'number' || !Number.isFinite(s) || s <= 0 || s > 1) add('strength', `Strength must be a number in (0, 1] (got ${String(s)}).`);

@@ -34,6 +34,11 @@ export function infotextParameters(request: ResolvedRequest, model: string): Gen
 }
 
 /** RGBA8 pixels as a PNG whose `parameters` chunk reproduces them in A1111 and here; `extra`: more settings (e.g. `Lora hashes`). */
-export function encodeImagePng(image: { rgba: Uint8ClampedArray; width: number; height: number; request: ResolvedRequest; model: string }, extra?: Readonly<Record<string, string>>): Promise<Uint8Array> {
-  return encodePng(image.rgba, image.width, image.height, { parameters: formatParameters({ ...infotextParameters(image.request, image.model), ...(extra ? { extra } : {}) }) });
+export function encodeImagePng(
+  image: { rgba: Uint8ClampedArray; width: number; height: number; request: ResolvedRequest; model: string },
+  extra?: Readonly<Record<string, string>>,
+): Promise<Uint8Array> {
+  return encodePng(image.rgba, image.width, image.height, {
+    parameters: formatParameters({ ...infotextParameters(image.request, image.model), ...(extra ? { extra } : {}) }),
+  });
 }

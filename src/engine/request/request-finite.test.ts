@@ -26,15 +26,19 @@ describe('validateRequest: finite input', () => {
 
   it('initial latents with NaN or Inf are refused, naming the first bad value', () => {
     const latents = new Float32Array(4 * 16 * 16).fill(Number.NaN);
-    expect(validateRequest({ prompt: 'x', latents }, shapes)).toEqual([{ field: 'latents', message: 'Initial latents must be finite numbers: value 0 of 1024 is NaN (all are NaN).' }]);
+    expect(validateRequest({ prompt: 'x', latents }, shapes)).toEqual([
+      { field: 'latents', message: 'Initial latents must be finite numbers: value 0 of 1024 is NaN (all are NaN).' },
+    ]);
     const one = new Float32Array(4 * 16 * 16);
     one[7] = Number.POSITIVE_INFINITY;
-    expect(validateRequest({ prompt: 'x', latents: one }, shapes)).toEqual([{ field: 'latents', message: 'Initial latents must be finite numbers: value 7 of 1024 is Infinity.' }]);
+    expect(validateRequest({ prompt: 'x', latents: one }, shapes)).toEqual([
+      { field: 'latents', message: 'Initial latents must be finite numbers: value 7 of 1024 is Infinity.' },
+    ]);
     expect(validateRequest({ prompt: 'x', latents: new Float32Array(1024) }, shapes)).toEqual([]);
   });
 });
 
-describe('applyEmphasis: an overflow caused by the weights is the prompt\'s fault', () => {
+describe("applyEmphasis: an overflow caused by the weights is the prompt's fault", () => {
   it('weights whose product overflows float32 throw InvalidRequestError, finite ones do not', () => {
     const z = Float32Array.from({ length: 3 * 4 }, (_, i) => (i % 5) - 1.5);
     expect(() => applyEmphasis(z, [1, 3e38, 1])).toThrow(/emphasis weights \(up to 3e\+38\) make the text embeddings overflow/);

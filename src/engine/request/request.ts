@@ -136,11 +136,13 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
   const errors: RequestFieldError[] = [];
   const add = (field: RequestField, message: string) => errors.push({ field, message });
   const integerIn = (field: RequestField, value: number | undefined, { min, max }: { min: number; max: number }) => {
-    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) add(field, `${LABELS[field]} must be a whole number from ${min} to ${max} (got ${value}).`);
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max))
+      add(field, `${LABELS[field]} must be a whole number from ${min} to ${max} (got ${value}).`);
   };
   if (typeof request.prompt !== 'string') add('prompt', `${LABELS.prompt} must be text.`);
   if (request.negativePrompt !== undefined && typeof request.negativePrompt !== 'string') add('negativePrompt', `${LABELS.negativePrompt} must be text.`);
-  if (request.promptSyntax !== undefined && !isPromptSyntax(request.promptSyntax)) add('promptSyntax', `${LABELS.promptSyntax} must be one of ${PROMPT_SYNTAXES.join(', ')} (got "${String(request.promptSyntax)}").`);
+  if (request.promptSyntax !== undefined && !isPromptSyntax(request.promptSyntax))
+    add('promptSyntax', `${LABELS.promptSyntax} must be one of ${PROMPT_SYNTAXES.join(', ')} (got "${String(request.promptSyntax)}").`);
   else if (request.promptSyntax === 'a1111') {
     for (const field of ['prompt', 'negativePrompt'] as const) {
       const text = request[field];
@@ -148,7 +150,8 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
       if (problem) add(field, `${LABELS[field]}: ${problem}`);
     }
   }
-  if (request.scheduler !== undefined && !isSchedulerName(request.scheduler)) add('scheduler', `${LABELS.scheduler} must be one of ${SCHEDULER_NAMES.join(', ')} (got "${String(request.scheduler)}").`);
+  if (request.scheduler !== undefined && !isSchedulerName(request.scheduler))
+    add('scheduler', `${LABELS.scheduler} must be one of ${SCHEDULER_NAMES.join(', ')} (got "${String(request.scheduler)}").`);
   integerIn('numInferenceSteps', request.numInferenceSteps, LIMITS.numInferenceSteps);
   const steps = request.numInferenceSteps;
   const scheduler = request.scheduler ?? DEFAULTS.scheduler;
@@ -157,7 +160,11 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
     const spacing = request.timestepSpacing;
     const config = spacing !== undefined && (TIMESTEP_SPACINGS as readonly unknown[]).includes(spacing) ? withTimestepSpacing(base, spacing) : base;
     const max = maxInferenceSteps(scheduler, config);
-    if (steps > max) add('numInferenceSteps', `${LABELS.numInferenceSteps}: the ${scheduler} scheduler takes at most ${max} with this model's schedule (got ${steps}; more would leave its 0..${config.numTrainTimesteps - 1} timesteps or repeat one).`);
+    if (steps > max)
+      add(
+        'numInferenceSteps',
+        `${LABELS.numInferenceSteps}: the ${scheduler} scheduler takes at most ${max} with this model's schedule (got ${steps}; more would leave its 0..${config.numTrainTimesteps - 1} timesteps or repeat one).`,
+      );
   }
   const g = request.guidanceScale;
   if (g !== undefined && (!Number.isFinite(g) || g < LIMITS.guidanceScale.min || g > LIMITS.guidanceScale.max)) {
@@ -170,17 +177,31 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
   if (request.timestepSpacing !== undefined && !(TIMESTEP_SPACINGS as readonly unknown[]).includes(request.timestepSpacing)) {
     add('timestepSpacing', `${LABELS.timestepSpacing} must be one of ${TIMESTEP_SPACINGS.join(', ')} (got "${String(request.timestepSpacing)}").`);
   }
-  const size = { width: request.width ?? request.initImage?.width ?? model.defaultWidth, height: request.height ?? request.initImage?.height ?? model.defaultHeight };
+  const size = {
+    width: request.width ?? request.initImage?.width ?? model.defaultWidth,
+    height: request.height ?? request.initImage?.height ?? model.defaultHeight,
+  };
   checkImageFields(request, model, request.numInferenceSteps ?? DEFAULTS.numInferenceSteps, LIMITS.maxSize, add);
   for (const field of ['width', 'height'] as const) {
     const value = size[field];
     const m = model.sizeMultiple;
-    if (!Number.isInteger(value) || value < m || value > LIMITS.maxSize) add(field, `${LABELS[field]} must be a whole number from ${m} to ${LIMITS.maxSize} (got ${value}).`);
-    else if (value % m !== 0) add(field, `${LABELS[field]} must be a multiple of ${m} for this model (the VAE's factor ${model.vaeScaleFactor} x 2^${model.unetDownsamplings} UNet down-samplings): try ${nearestSizes(value, m).join(' or ')} (got ${value}).`);
-    else if (model.fixedSize && model.fixedSize[field] !== value) add(field, `This model's UNet was exported for ${model.fixedSize.width}x${model.fixedSize.height} only (got ${field} ${value}).`);
+    if (!Number.isInteger(value) || value < m || value > LIMITS.maxSize)
+      add(field, `${LABELS[field]} must be a whole number from ${m} to ${LIMITS.maxSize} (got ${value}).`);
+    else if (value % m !== 0)
+      add(
+        field,
+        `${LABELS[field]} must be a multiple of ${m} for this model (the VAE's factor ${model.vaeScaleFactor} x 2^${model.unetDownsamplings} UNet down-samplings): try ${nearestSizes(value, m).join(' or ')} (got ${value}).`,
+      );
+    else if (model.fixedSize && model.fixedSize[field] !== value)
+      add(field, `This model's UNet was exported for ${model.fixedSize.width}x${model.fixedSize.height} only (got ${field} ${value}).`);
   }
-  if (request.decoder !== undefined && !DECODERS.includes(request.decoder)) add('decoder', `${LABELS.decoder} must be one of ${DECODERS.join(', ')} (got "${String(request.decoder)}").`);
-  else if (request.decoder === 'tiny' && model.tinyDecoder === false) add('decoder', `This model has no tiny decoder (taesd_decoder/model.onnx): use the full decoder, or a model folder prepared with prepare_model.py --taesd.`);
+  if (request.decoder !== undefined && !DECODERS.includes(request.decoder))
+    add('decoder', `${LABELS.decoder} must be one of ${DECODERS.join(', ')} (got "${String(request.decoder)}").`);
+  else if (request.decoder === 'tiny' && model.tinyDecoder === false)
+    add(
+      'decoder',
+      `This model has no tiny decoder (taesd_decoder/model.onnx): use the full decoder, or a model folder prepared with prepare_model.py --taesd.`,
+    );
   if (request.seed !== undefined) integerIn('seed', request.seed, LIMITS.seed);
   if (request.latents !== undefined) {
     if (request.seed !== undefined) add('latents', 'Give a seed or initial latents, not both.');
@@ -189,10 +210,17 @@ export function validateRequest(request: GenerationRequest, model: ModelGeometry
     const c = model.latentChannels;
     const expected = c * Math.floor(height / f) * Math.floor(width / f);
     if (!(request.latents instanceof Float32Array) || request.latents.length !== expected) {
-      add('latents', `${LABELS.latents} must have 1x${c}x${height / f}x${width / f} = ${expected} values for ${width}x${height} (got ${request.latents?.length ?? 'none'}).`);
+      add(
+        'latents',
+        `${LABELS.latents} must have 1x${c}x${height / f}x${width / f} = ${expected} values for ${width}x${height} (got ${request.latents?.length ?? 'none'}).`,
+      );
     } else {
       const bad = request.latents.findIndex((v) => !Number.isFinite(v));
-      if (bad !== -1) add('latents', `${LABELS.latents} must be finite numbers: value ${bad} of ${expected} is ${request.latents[bad]}${request.latents.every((v) => Number.isNaN(v)) ? ' (all are NaN)' : ''}.`);
+      if (bad !== -1)
+        add(
+          'latents',
+          `${LABELS.latents} must be finite numbers: value ${bad} of ${expected} is ${request.latents[bad]}${request.latents.every((v) => Number.isNaN(v)) ? ' (all are NaN)' : ''}.`,
+        );
     }
   } else if (request.seed === undefined) {
     add('seed', 'Give a seed or initial latents.');

@@ -20,8 +20,16 @@ describe('the UNet attention read from unet/config.json', () => {
   it('shapes-sd: 4 heads at level 0; SD v1.4: 8 heads at level 0; no attention block: null', async () => {
     const shapes = folderGeometry(await openModelFolder(new DirectoryModelSource('public/models/shapes-sd-fp32')));
     expect(shapes.attention).toEqual({ heads: 4, level: 0 });
-    expect(unetAttentionFromConfig({ down_block_types: ['CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D'], attention_head_dim: 8 })).toEqual({ heads: 8, level: 0 });
-    expect(unetAttentionFromConfig({ down_block_types: ['DownBlock2D', 'CrossAttnDownBlock2D'], num_attention_heads: [5, 10] })).toEqual({ heads: 10, level: 1 });
+    expect(
+      unetAttentionFromConfig({
+        down_block_types: ['CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D'],
+        attention_head_dim: 8,
+      }),
+    ).toEqual({ heads: 8, level: 0 });
+    expect(unetAttentionFromConfig({ down_block_types: ['DownBlock2D', 'CrossAttnDownBlock2D'], num_attention_heads: [5, 10] })).toEqual({
+      heads: 10,
+      level: 1,
+    });
     expect(unetAttentionFromConfig({ down_block_types: ['DownBlock2D'] })).toBeNull();
   });
 });
@@ -38,7 +46,9 @@ describe('checkActivations on wasm', () => {
     for (const size of [768, 1024, 2048]) {
       expect(() => checkActivations('shapes-sd-fp32', shapes, size, size, 2, wasm), String(size)).toThrow(ModelTooLargeError);
     }
-    expect(() => checkActivations('shapes-sd-fp32', shapes, 768, 768, 2, wasm)).toThrow(/^shapes-sd-fp32 at 768x768 needs about .* The largest size that fits is 704x704 \(or another shape with at most 495616 pixels\)\./);
+    expect(() => checkActivations('shapes-sd-fp32', shapes, 768, 768, 2, wasm)).toThrow(
+      /^shapes-sd-fp32 at 768x768 needs about .* The largest size that fits is 704x704 \(or another shape with at most 495616 pixels\)\./,
+    );
     // Other backends are not estimated here; without guidance (batch 1) more fits.
     expect(() => checkActivations('shapes-sd-fp32', shapes, 2048, 2048, 2, { backend: 'cpu' })).not.toThrow();
     expect(largestFittingSide(shapes, 1, wasm)).toBeGreaterThan(704);
@@ -60,7 +70,15 @@ describe('onnxruntime running out of memory is named as such', () => {
   });
 
   it('"Integer overflow" and "Tensor shape is too large" in a run say which size, without build paths', () => {
-    const overflow = explainRunError('unet', 'wasm', new Error('failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: /onnxruntime/onnxruntime/core/common/safeint.h:17 static void SafeIntExceptionHandler<onnxruntime::OnnxRuntimeException>::SafeIntOnOverflow() Integer overflow'), 1024, 1024);
+    const overflow = explainRunError(
+      'unet',
+      'wasm',
+      new Error(
+        'failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: /onnxruntime/onnxruntime/core/common/safeint.h:17 static void SafeIntExceptionHandler<onnxruntime::OnnxRuntimeException>::SafeIntOnOverflow() Integer overflow',
+      ),
+      1024,
+      1024,
+    );
     expect(overflow).toBeInstanceOf(ModelTooLargeError);
     expect((overflow as Error).message).toMatch(/ran out of .* memory at 1024x1024/);
     expect((overflow as Error).message).not.toContain('/onnxruntime/');

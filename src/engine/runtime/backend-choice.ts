@@ -33,7 +33,8 @@ export function chooseBackend(caps: Capabilities, spec: Pick<ModelSpec, 'sizeByt
   if (caps.softwareAdapter && isSmallModel(spec)) {
     return {
       backend: 'wasm',
-      reason: 'WebGPU here is a software renderer (no usable GPU), much slower than the CPU (wasm) for this small model. "Use WebGPU even on a software GPU" in the model settings forces it.',
+      reason:
+        'WebGPU here is a software renderer (no usable GPU), much slower than the CPU (wasm) for this small model. "Use WebGPU even on a software GPU" in the model settings forces it.',
     };
   }
   return { backend: 'webgpu', reason: null };

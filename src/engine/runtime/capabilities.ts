@@ -35,9 +35,20 @@ interface GpuLike {
 const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
 
 export async function detectCapabilities(gpu: GpuLike | undefined = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu): Promise<Capabilities> {
-  const none = (explanation: string): Capabilities => ({ webgpu: false, softwareAdapter: false, shaderF16: false, maxBufferSize: null, maxStorageBufferBindingSize: null, adapterInfo: null, backend: 'wasm', explanation });
+  const none = (explanation: string): Capabilities => ({
+    webgpu: false,
+    softwareAdapter: false,
+    shaderF16: false,
+    maxBufferSize: null,
+    maxStorageBufferBindingSize: null,
+    adapterInfo: null,
+    backend: 'wasm',
+    explanation,
+  });
   if (!gpu) {
-    return none('This browser has no WebGPU. Use a recent Chrome or Edge (113+), or Safari 26+; in Firefox enable dom.webgpu.enabled. Until then the engine runs on the CPU (wasm), which is fine for the small demo model but far too slow for Stable Diffusion v1.4.');
+    return none(
+      'This browser has no WebGPU. Use a recent Chrome or Edge (113+), or Safari 26+; in Firefox enable dom.webgpu.enabled. Until then the engine runs on the CPU (wasm), which is fine for the small demo model but far too slow for Stable Diffusion v1.4.',
+    );
   }
   let adapter: Awaited<ReturnType<GpuLike['requestAdapter']>>;
   try {
@@ -46,7 +57,9 @@ export async function detectCapabilities(gpu: GpuLike | undefined = (globalThis.
     adapter = null;
   }
   if (!adapter) {
-    return none('WebGPU is present but no GPU adapter is available (blocklisted driver or GPU disabled). Check chrome://gpu, update the graphics driver, or enable chrome://flags/#enable-unsafe-webgpu. The engine falls back to the CPU (wasm).');
+    return none(
+      'WebGPU is present but no GPU adapter is available (blocklisted driver or GPU disabled). Check chrome://gpu, update the graphics driver, or enable chrome://flags/#enable-unsafe-webgpu. The engine falls back to the CPU (wasm).',
+    );
   }
   const shaderF16 = adapter.features.has('shader-f16');
   const info = adapter.info ? [adapter.info.vendor, adapter.info.architecture, adapter.info.device, adapter.info.description].filter(Boolean).join(' ') : null;
@@ -55,7 +68,9 @@ export async function detectCapabilities(gpu: GpuLike | undefined = (globalThis.
     softwareAdapter
       ? 'This WebGPU adapter is a software renderer on the CPU (no usable GPU): small models run on the CPU (wasm) instead, which is much faster; the model settings can force WebGPU.'
       : null,
-    shaderF16 ? null : 'This GPU adapter lacks the shader-f16 feature, so fp16 models cannot run on it; the engine uses fp32 models (twice the download and memory). Software WebGPU (SwiftShader) never has it.',
+    shaderF16
+      ? null
+      : 'This GPU adapter lacks the shader-f16 feature, so fp16 models cannot run on it; the engine uses fp32 models (twice the download and memory). Software WebGPU (SwiftShader) never has it.',
   ].filter((line): line is string => line !== null);
   return {
     webgpu: true,

@@ -52,7 +52,9 @@ interface AdapterLike {
 }
 
 /** A new device on a new adapter (the lost device's adapter cannot make another). */
-export async function requestFreshDevice(gpu = (globalThis.navigator as { gpu?: { requestAdapter(o?: { powerPreference?: string }): Promise<AdapterLike | null> } } | undefined)?.gpu): Promise<WatchedDevice> {
+export async function requestFreshDevice(
+  gpu = (globalThis.navigator as { gpu?: { requestAdapter(o?: { powerPreference?: string }): Promise<AdapterLike | null> } } | undefined)?.gpu,
+): Promise<WatchedDevice> {
   const adapter = await gpu?.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw deviceLostError({ message: 'no GPU adapter is available to start again; reload the page' });
   const requiredLimits: Record<string, number> = {};

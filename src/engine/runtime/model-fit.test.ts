@@ -70,19 +70,30 @@ describe('a folder prepared for WebGPU on the CPU', () => {
       expect(String(ortError)).toMatch(/Could not find an implementation for BiasSplitGelu|Failed to find kernel for com\.microsoft\.BiasSplitGelu/);
       const explained = explainSessionError('unet', 'wasm', ortError, precision === 'fp16' ? 'float16' : 'float32');
       expect(explained).toBeInstanceOf(BackendMismatchError);
-      expect(explained.message).toMatch(/^The unet model uses the operator (com\.microsoft\.)?BiasSplitGelu \(opset 1\), which the wasm \(CPU\) backend has no kernel for/);
+      expect(explained.message).toMatch(
+        /^The unet model uses the operator (com\.microsoft\.)?BiasSplitGelu \(opset 1\), which the wasm \(CPU\) backend has no kernel for/,
+      );
       expect(explained.message).toContain('--target portable');
     }
   });
 
   it('keeps the damaged-file advice for what really is a broken file', () => {
-    const explained = explainSessionError('vae_decoder', 'wasm', new Error("Can't create a session. ERROR_CODE: 7, ERROR_MESSAGE: Failed to load model because protobuf parsing failed."));
+    const explained = explainSessionError(
+      'vae_decoder',
+      'wasm',
+      new Error("Can't create a session. ERROR_CODE: 7, ERROR_MESSAGE: Failed to load model because protobuf parsing failed."),
+    );
     expect(explained.name).toBe('ModelFormatError');
     expect(explained.message).toContain('re-download it if it may be damaged');
   });
 });
 
-const graph = (floatType: GraphSummary['floatType'], largestTensorBytes: number, name = 'w'): GraphSummary => ({ operators: [], floatType, largestTensorBytes, largestTensorName: name });
+const graph = (floatType: GraphSummary['floatType'], largestTensorBytes: number, name = 'w'): GraphSummary => ({
+  operators: [],
+  floatType,
+  largestTensorBytes,
+  largestTensorName: name,
+});
 
 /** SD v1.4 fp32 as prepare_model.py --target portable writes it (unet/weights.pb from issue 10; model.onnx files about 1 MB). */
 const SD14_FP32: PartPlan[] = [
@@ -90,7 +101,11 @@ const SD14_FP32: PartPlan[] = [
   { part: 'unet', bytes: 3_438_000_000, graph: graph('float32', 117_964_800, 'up_blocks.0.resnets.0.conv1.weight') },
   { part: 'vae_decoder', bytes: 198_000_000, graph: graph('float32', 9_437_184) },
 ];
-const SD14_FP16: PartPlan[] = SD14_FP32.map((p) => ({ ...p, bytes: p.bytes / 2, graph: { ...p.graph, floatType: p.graph.floatType && 'float16', largestTensorBytes: p.graph.largestTensorBytes / 2 } }));
+const SD14_FP16: PartPlan[] = SD14_FP32.map((p) => ({
+  ...p,
+  bytes: p.bytes / 2,
+  graph: { ...p.graph, floatType: p.graph.floatType && 'float16', largestTensorBytes: p.graph.largestTensorBytes / 2 },
+}));
 
 describe('size limits, said before download', () => {
   it('refuses SD v1.4 fp32 on wasm (4 GiB heap) with the sizes, and lets fp16 through', () => {
@@ -114,7 +129,7 @@ describe('size limits, said before download', () => {
   it("refuses a weight tensor larger than the GPU's buffer limits, naming the tensor and the limit", () => {
     const limits = { backend: 'webgpu' as const, shaderF16: true, maxBufferSize: 256 * 1024 ** 2, maxStorageBufferBindingSize: 128 * 1024 ** 2 };
     expect(() => checkSizes('sd-v1-4-fp32', SD14_FP32, limits)).toThrow(
-      'The text_encoder of sd-v1-4-fp32 has a weight tensor of 144.8 MiB (text_model.embeddings.token_embedding.weight), more than this GPU\'s maxStorageBufferBindingSize (128.0 MiB)',
+      "The text_encoder of sd-v1-4-fp32 has a weight tensor of 144.8 MiB (text_model.embeddings.token_embedding.weight), more than this GPU's maxStorageBufferBindingSize (128.0 MiB)",
     );
     expect(() => checkSizes('sd-v1-4-fp16', SD14_FP16, limits)).not.toThrow();
     expect(() => checkSizes('sd-v1-4-fp16', SD14_FP16, { ...limits, maxBufferSize: 64 * 1024 ** 2 })).toThrow(/maxBufferSize \(64\.0 MiB\)/);
@@ -123,7 +138,9 @@ describe('size limits, said before download', () => {
   it('refuses an fp16 folder on a WebGPU adapter without shader-f16, and runs it where the adapter has it', () => {
     const noF16 = { backend: 'webgpu' as const, shaderF16: false, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
     expect(() => checkModelFits('sd-v1-4-fp16', SD14_FP16, noF16)).toThrow(ShaderF16UnsupportedError);
-    expect(() => checkModelFits('sd-v1-4-fp16', SD14_FP16, noF16)).toThrow(/^sd-v1-4-fp16's unet is fp16, and this GPU adapter lacks WebGPU's shader-f16 feature/);
+    expect(() => checkModelFits('sd-v1-4-fp16', SD14_FP16, noF16)).toThrow(
+      /^sd-v1-4-fp16's unet is fp16, and this GPU adapter lacks WebGPU's shader-f16 feature/,
+    );
     expect(() => checkModelFits('sd-v1-4-fp16', SD14_FP16, { ...noF16, shaderF16: true })).not.toThrow();
     expect(() => checkModelFits('sd-v1-4-fp32', SD14_FP32, noF16)).not.toThrow();
   });

@@ -195,7 +195,15 @@ export function largestFittingSide(geometry: ModelGeometry, batch: number, targe
  * fit the backend's memory (onnxruntime would fail inside with bad_alloc, "Integer overflow" or
  * "Tensor shape is too large"), naming the largest size that fits.
  */
-export function checkActivations(modelName: string, geometry: ModelGeometry, width: number, height: number, batch: number, target: BackendTarget, weightBytes = 0): void {
+export function checkActivations(
+  modelName: string,
+  geometry: ModelGeometry,
+  width: number,
+  height: number,
+  batch: number,
+  target: BackendTarget,
+  weightBytes = 0,
+): void {
   if (activationsFit(geometry, width, height, batch, target, weightBytes)) return;
   const side = largestFittingSide(geometry, batch, target, weightBytes);
   const scores = attentionScoreBytes(geometry, width, height, batch);

@@ -12,9 +12,11 @@ const FLOAT = 1;
 
 /** ONNX: inputs W (a, b), X (a, r), Y (r, b); output Z = W + MatMul(X, Y). opset 17. */
 function matmulAddModel(): Uint8Array {
-  const tensorType = (dims: string[]) => bytesField(1, concatBytes([varintField(1, FLOAT), ...(dims.length ? [bytesField(2, concatBytes(dims.map((d) => bytesField(1, bytesField(2, d)))))] : [])]));
+  const tensorType = (dims: string[]) =>
+    bytesField(1, concatBytes([varintField(1, FLOAT), ...(dims.length ? [bytesField(2, concatBytes(dims.map((d) => bytesField(1, bytesField(2, d)))))] : [])]));
   const valueInfo = (field: number, name: string, dims: string[]) => bytesField(field, concatBytes([bytesField(1, name), bytesField(2, tensorType(dims))]));
-  const node = (op: string, inputs: string[], output: string) => bytesField(1, concatBytes([...inputs.map((i) => bytesField(1, i)), bytesField(2, output), bytesField(3, op), bytesField(4, op)]));
+  const node = (op: string, inputs: string[], output: string) =>
+    bytesField(1, concatBytes([...inputs.map((i) => bytesField(1, i)), bytesField(2, output), bytesField(3, op), bytesField(4, op)]));
   const graph = concatBytes([
     node('MatMul', ['X', 'Y'], 'P'),
     node('Add', ['W', 'P'], 'Z'),

@@ -13,7 +13,19 @@ import { ModelFormatError } from '../../core/errors.js';
 import { backendOf, checkOperators } from './model-fit.js';
 import { summarizeGraph, type GraphSummary } from '../../core/onnx/graph.js';
 import { explainSessionError } from './session-errors.js';
-import { createSession, identityModel, inputSpecs, outputSpecs, usesWebGpu, type CreateSessionOptions, type OrtModule, type OrtSession, type OrtTensor, type TensorSpec, type TensorType } from './ort.js';
+import {
+  createSession,
+  identityModel,
+  inputSpecs,
+  outputSpecs,
+  usesWebGpu,
+  type CreateSessionOptions,
+  type OrtModule,
+  type OrtSession,
+  type OrtTensor,
+  type TensorSpec,
+  type TensorType,
+} from './ort.js';
 
 export interface Feed {
   data: Float32Array | Int32Array;
@@ -142,7 +154,11 @@ export class OrtModel {
       case 'int32':
         return new Tensor('int32', feed.data instanceof Int32Array ? feed.data : Int32Array.from(feed.data, Math.round), dims);
       case 'int64':
-        return new Tensor('int64', BigInt64Array.from(feed.data, (v) => BigInt(Math.round(v))), dims);
+        return new Tensor(
+          'int64',
+          BigInt64Array.from(feed.data, (v) => BigInt(Math.round(v))),
+          dims,
+        );
       default:
         throw new ModelFormatError(`The ${this.label} input "${spec.name}" has unsupported type ${String(spec.type)}.`);
     }

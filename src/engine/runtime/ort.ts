@@ -88,5 +88,12 @@ export function usesWebGpu(providers: OrtSessionOptions['executionProviders']): 
  * and onnxruntime-node (whose Tensor.fromGpuBuffer cannot wrap a buffer made in JavaScript).
  */
 export function identityModel(type: TensorType): Uint8Array {
-  return modelProto(graphProto({ name: 'upload', nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'], name: 'upload' }], inputs: [{ name: 'x', type }], outputs: [{ name: 'y', type }] }));
+  return modelProto(
+    graphProto({
+      name: 'upload',
+      nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'], name: 'upload' }],
+      inputs: [{ name: 'x', type }],
+      outputs: [{ name: 'y', type }],
+    }),
+  );
 }

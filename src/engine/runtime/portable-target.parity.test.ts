@@ -19,7 +19,9 @@ import type { OrtModule } from './ort.js';
 import { StableDiffusionPipeline } from '../pipeline.js';
 import { caseRequest, type DiffusersCase } from '../../testing/diffusers-case.js';
 
-interface ArrayRef { file: string }
+interface ArrayRef {
+  file: string;
+}
 interface Manifest {
   latents: ArrayRef;
   cases: (DiffusersCase & { image: ArrayRef; final_latents: ArrayRef })[];
@@ -62,15 +64,18 @@ describe.each(runtimes)('tiny-sd portable target on %s against diffusers', (labe
   });
   afterAll(() => pipeline?.dispose());
 
-  it.each(cases.map((c) => [`${c.scheduler} ${c.steps} steps, cfg ${c.guidance}`, c] as const))('txt2img %s: latents rel L2 <= 1e-4, image max abs <= 2e-3', async (_, c) => {
-    const result = await pipeline.generate({
-      ...caseRequest(c),
-      latents: ref(manifest.latents.file),
-      width: 128,
-      height: 128,
-    });
-    const error = resultParity(`${label} ${c.scheduler}`, result, ref(c.final_latents.file), ref(c.image.file));
-    expect(error.latents).toBeLessThanOrEqual(1e-4);
-    expect(error.image).toBeLessThanOrEqual(2e-3);
-  });
+  it.each(cases.map((c) => [`${c.scheduler} ${c.steps} steps, cfg ${c.guidance}`, c] as const))(
+    'txt2img %s: latents rel L2 <= 1e-4, image max abs <= 2e-3',
+    async (_, c) => {
+      const result = await pipeline.generate({
+        ...caseRequest(c),
+        latents: ref(manifest.latents.file),
+        width: 128,
+        height: 128,
+      });
+      const error = resultParity(`${label} ${c.scheduler}`, result, ref(c.final_latents.file), ref(c.image.file));
+      expect(error.latents).toBeLessThanOrEqual(1e-4);
+      expect(error.image).toBeLessThanOrEqual(2e-3);
+    },
+  );
 });

@@ -63,7 +63,9 @@ describe('preciseGroupNorm', () => {
     const rewritten = preciseGroupNorm(bytes);
     expect(rewritten).not.toBeNull();
     const error = relativeL2(await run(rewritten!, readF32('fixtures/group-norm/input.f32'), [1, 3, 64, 64]), truth);
-    console.log(`opset ${opset}: rel L2 from float64 ${error.toExponential(2)} (before: ${relativeL2(await run(bytes, readF32('fixtures/group-norm/input.f32'), [1, 3, 64, 64]), truth).toExponential(2)})`);
+    console.log(
+      `opset ${opset}: rel L2 from float64 ${error.toExponential(2)} (before: ${relativeL2(await run(bytes, readF32('fixtures/group-norm/input.f32'), [1, 3, 64, 64]), truth).toExponential(2)})`,
+    );
     expect(error).toBeLessThanOrEqual(2e-5);
   });
 });

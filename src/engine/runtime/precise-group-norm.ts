@@ -75,7 +75,16 @@ export function preciseGroupNorm(model: Uint8Array): Uint8Array | null {
     if (!target || target.length !== 3 || target[2] !== -1) continue;
     const epsilon = node.attributes.get('epsilon');
     const epsilonBytes = epsilon ? floatAttribute(model, epsilon) : DEFAULT_EPSILON;
-    const newNodes = groupNormNodes({ x: reshape.inputs[0]!, grouped: node.inputs[0]!, groupShape: reshape.inputs[1]!, scale: node.inputs[1]!, bias: node.inputs[2]!, y: node.outputs[0]!, epsilon: epsilonBytes, opset });
+    const newNodes = groupNormNodes({
+      x: reshape.inputs[0]!,
+      grouped: node.inputs[0]!,
+      groupShape: reshape.inputs[1]!,
+      scale: node.inputs[1]!,
+      bias: node.inputs[2]!,
+      y: node.outputs[0]!,
+      epsilon: epsilonBytes,
+      opset,
+    });
     replaced.set(node.field.begin, concatBytes(newNodes.map((n) => bytesField(GRAPH_NODE, n))));
   }
   if (replaced.size === 0) return null;
@@ -200,4 +209,3 @@ function defaultOpset(bytes: Uint8Array, modelFields: ProtobufField[]): number {
   }
   return 0;
 }
-

@@ -18,7 +18,8 @@ const BACKEND_LABEL: Record<Backend, string> = { webgpu: 'WebGPU', wasm: 'the wa
  * fire when a tensor's element count passes 2^31 ("Integer overflow", "Tensor shape is too large").
  * These say the model (or the image size) is too large for this backend, not that a file is damaged.
  */
-const OUT_OF_MEMORY = /bad_alloc|Failed to allocate memory|out of memory|Integer overflow|Tensor shape is too large|memory access out of bounds|Array buffer allocation failed/i;
+const OUT_OF_MEMORY =
+  /bad_alloc|Failed to allocate memory|out of memory|Integer overflow|Tensor shape is too large|memory access out of bounds|Array buffer allocation failed/i;
 
 /** True when onnxruntime's `error` means the backend ran out of memory (or of index range). */
 export function isOutOfMemory(error: unknown): boolean {
@@ -47,10 +48,14 @@ export function explainSessionError(label: string, backend: Backend, error: unkn
   if (isOutOfMemory(error)) {
     return new ModelTooLargeError(
       `The ${label} model does not fit in ${BACKEND_LABEL[backend]}'s memory (onnxruntime: ${firstLine(reason)}); nothing is damaged. ` +
-        (backend === 'wasm' ? "The wasm heap holds at most 4 GiB: use onnxruntime-node's CPU runtime (the CLI's --runtime cpu), WebGPU, or a smaller (fp16) export." : 'Use a smaller (fp16) export, or a machine with more memory.'),
+        (backend === 'wasm'
+          ? "The wasm heap holds at most 4 GiB: use onnxruntime-node's CPU runtime (the CLI's --runtime cpu), WebGPU, or a smaller (fp16) export."
+          : 'Use a smaller (fp16) export, or a machine with more memory.'),
     );
   }
-  return new ModelFormatError(`Could not load the ${label} model: ${reason}. Check that the file is a complete ONNX model for this runtime (re-download it if it may be damaged).`);
+  return new ModelFormatError(
+    `Could not load the ${label} model: ${reason}. Check that the file is a complete ONNX model for this runtime (re-download it if it may be damaged).`,
+  );
 }
 
 /** The error to throw for `error`, raised by onnxruntime while running the `label` model at `width` x `height`. */
@@ -65,5 +70,9 @@ export function explainRunError(label: string, backend: Backend, error: unknown,
 
 /** onnxruntime's first line, without its build machine's source paths. */
 function firstLine(reason: string): string {
-  return reason.split('\n')[0].replace(/\S*\/onnxruntime\/\S*:\d+\s*/g, '').replace(/\.$/, '').trim();
+  return reason
+    .split('\n')[0]
+    .replace(/\S*\/onnxruntime\/\S*:\d+\s*/g, '')
+    .replace(/\.$/, '')
+    .trim();
 }

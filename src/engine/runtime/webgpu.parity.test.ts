@@ -32,7 +32,8 @@ function vulkanEnvironment(): { ok: true; env: NodeJS.ProcessEnv; device: string
   } catch {
     return { ok: false, reason: 'onnxruntime-node is not installed' };
   }
-  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return { ok: true, env: process.env, device: 'the Vulkan driver in VK_ICD_FILENAMES/VK_DRIVER_FILES' };
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES)
+    return { ok: true, env: process.env, device: 'the Vulkan driver in VK_ICD_FILENAMES/VK_DRIVER_FILES' };
   if (existsSync(SWIFTSHADER_ICD)) {
     const libraryPath = [SWIFTSHADER_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
     return { ok: true, env: { ...process.env, LD_LIBRARY_PATH: libraryPath, VK_ICD_FILENAMES: SWIFTSHADER_ICD }, device: 'SwiftShader' };
@@ -41,36 +42,74 @@ function vulkanEnvironment(): { ok: true; env: NodeJS.ProcessEnv; device: string
 }
 
 const vulkan = vulkanEnvironment();
-const request = { prompt: 'a red circle on a blue background', negativePrompt: '', scheduler: 'ddim' as const, numInferenceSteps: 2, guidanceScale: 7.5, seed: 3, width: 64, height: 64 };
+const request = {
+  prompt: 'a red circle on a blue background',
+  negativePrompt: '',
+  scheduler: 'ddim' as const,
+  numInferenceSteps: 2,
+  guidanceScale: 7.5,
+  seed: 3,
+  width: 64,
+  height: 64,
+};
 
 describe('WebGPU (onnxruntime-node) against wasm, tiny-sd-fp32', () => {
-  it.skipIf(!vulkan.ok)(`final latents relative L2 <= 1e-4, embeddings uploaded once${vulkan.ok ? '' : ` (skipped: ${vulkan.reason})`}`, async () => {
-    if (!vulkan.ok) return;
-    const dir = mkdtempSync(join(tmpdir(), 'sd-webgpu-'));
-    try {
-      const out = join(dir, 'latents.f32');
-      const args = ['--import', 'tsx', 'bench/pipeline-bench.ts', '--model', 'fixtures/tiny-sd-fp32', '--runtime', 'node-webgpu',
-        '--prompt', request.prompt, '--negative-prompt', request.negativePrompt, '--scheduler', request.scheduler,
-        '--steps', String(request.numInferenceSteps), '--guidance', String(request.guidanceScale), '--seed', String(request.seed),
-        '--width', String(request.width), '--height', String(request.height), '--warmup', '0', '--latents-out', out];
-      const child = spawnSync(process.execPath, args, { env: vulkan.env, encoding: 'utf8', timeout: 240_000 });
-      const line = child.stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
-      expect(line, `the WebGPU run failed (exit ${child.status}):\n${child.stderr.slice(-2000)}`).toBeDefined();
-      const bench = JSON.parse(line!.slice('BENCH_JSON '.length)) as { engine: { uploads: number } };
-
-      const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('fixtures/tiny-sd-fp32'), { executionProviders: ['wasm'] });
-      let wasm: Float32Array;
+  it.skipIf(!vulkan.ok)(
+    `final latents relative L2 <= 1e-4, embeddings uploaded once${vulkan.ok ? '' : ` (skipped: ${vulkan.reason})`}`,
+    async () => {
+      if (!vulkan.ok) return;
+      const dir = mkdtempSync(join(tmpdir(), 'sd-webgpu-'));
       try {
-        wasm = (await pipeline.generate(request)).latents;
+        const out = join(dir, 'latents.f32');
+        const args = [
+          '--import',
+          'tsx',
+          'bench/pipeline-bench.ts',
+          '--model',
+          'fixtures/tiny-sd-fp32',
+          '--runtime',
+          'node-webgpu',
+          '--prompt',
+          request.prompt,
+          '--negative-prompt',
+          request.negativePrompt,
+          '--scheduler',
+          request.scheduler,
+          '--steps',
+          String(request.numInferenceSteps),
+          '--guidance',
+          String(request.guidanceScale),
+          '--seed',
+          String(request.seed),
+          '--width',
+          String(request.width),
+          '--height',
+          String(request.height),
+          '--warmup',
+          '0',
+          '--latents-out',
+          out,
+        ];
+        const child = spawnSync(process.execPath, args, { env: vulkan.env, encoding: 'utf8', timeout: 240_000 });
+        const line = child.stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+        expect(line, `the WebGPU run failed (exit ${child.status}):\n${child.stderr.slice(-2000)}`).toBeDefined();
+        const bench = JSON.parse(line!.slice('BENCH_JSON '.length)) as { engine: { uploads: number } };
+
+        const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource('fixtures/tiny-sd-fp32'), { executionProviders: ['wasm'] });
+        let wasm: Float32Array;
+        try {
+          wasm = (await pipeline.generate(request)).latents;
+        } finally {
+          await pipeline.dispose();
+        }
+        const error = relativeL2(readF32(out), wasm);
+        console.log(`WebGPU (${vulkan.device}) vs wasm: final latents rel L2 ${error.toExponential(2)}, GPU uploads ${bench.engine.uploads}`);
+        expect(error).toBeLessThanOrEqual(1e-4);
+        expect(bench.engine.uploads).toBe(1); // [uncond ‖ cond] embeddings, once for both steps
       } finally {
-        await pipeline.dispose();
+        rmSync(dir, { recursive: true, force: true });
       }
-      const error = relativeL2(readF32(out), wasm);
-      console.log(`WebGPU (${vulkan.device}) vs wasm: final latents rel L2 ${error.toExponential(2)}, GPU uploads ${bench.engine.uploads}`);
-      expect(error).toBeLessThanOrEqual(1e-4);
-      expect(bench.engine.uploads).toBe(1); // [uncond ‖ cond] embeddings, once for both steps
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 300_000);
+    },
+    300_000,
+  );
 });

@@ -19,7 +19,12 @@ import { SCORE_OUTPUTS, withSafetyScores } from './safety-graph.js';
 import { clipPixelValues, parseClipImageProcessorConfig, rgbaToRgb } from '../../core/clip-image-processor.js';
 import { readModelPart } from '../model/model-folder.js';
 
-interface Case extends DiffusersCase { id: string; seed: number; nsfw_content_detected: boolean; image?: { file: string } }
+interface Case extends DiffusersCase {
+  id: string;
+  seed: number;
+  nsfw_content_detected: boolean;
+  image?: { file: string };
+}
 const { cases } = readJson<{ cases: Case[] }>('fixtures/safety/cases.json');
 const request = (c: Case) => ({ ...caseRequest(c), seed: c.seed, width: 128, height: 128 });
 
@@ -55,7 +60,7 @@ describe('safety checker against diffusers (tiny-sd + tiny checker, wasm)', () =
     expect(error).toBeLessThanOrEqual(2e-3);
   });
 
-  it('decides each picture of a batch separately; off by request, the flagged picture is made; the exposed scores are the export\'s', async () => {
+  it("decides each picture of a batch separately; off by request, the flagged picture is made; the exposed scores are the export's", async () => {
     const pictures = [];
     for (const c of cases) pictures.push(await unchecked.generate(request(c))); // safetyChecker: false: nothing withheld
     const checker = await SafetyChecker.load(wasmRuntime(), new DirectoryModelSource(safetyModelDir()), { executionProviders: ['wasm'] });
@@ -76,7 +81,10 @@ describe('safety checker against diffusers (tiny-sd + tiny checker, wasm)', () =
     try {
       for (const [i, p] of pictures.entries()) {
         const { data } = clipPixelValues(rgbaToRgb(p.rgba), p.width, p.height, config);
-        const out = await session.run({ clip_input: new ort.Tensor('float32', data, [1, 3, 224, 224]), images: new ort.Tensor('float32', new Float32Array(3), [1, 1, 1, 3]) });
+        const out = await session.run({
+          clip_input: new ort.Tensor('float32', data, [1, 3, 224, 224]),
+          images: new ort.Tensor('float32', new Float32Array(3), [1, 1, 1, 3]),
+        });
         const special = out[SCORE_OUTPUTS.special]!.data as Float32Array;
         const concept = out[SCORE_OUTPUTS.concept]!.data as Float32Array;
         const adjustment = special.some((v) => v > 0) ? Math.fround(0.01) : 0;

@@ -8,7 +8,13 @@
  *      score outputs exposed by safety-graph.ts (`images` is fed a (1, 1, 1, 3) placeholder: only the scores are read);
  *   3. each picture decided separately by diffusers' rules (core/safety-decision.ts).
  */
-import { clipPixelValues, parseClipImageProcessorConfig, PreprocessorConfigError, rgbaToRgb, type ClipImageProcessorConfig } from '../../core/clip-image-processor.js';
+import {
+  clipPixelValues,
+  parseClipImageProcessorConfig,
+  PreprocessorConfigError,
+  rgbaToRgb,
+  type ClipImageProcessorConfig,
+} from '../../core/clip-image-processor.js';
 import { ModelFileMissingError, ModelFormatError } from '../../core/errors.js';
 import { safetyDecision, type SafetyDecision } from '../../core/safety-decision.js';
 import { readModelPart } from '../model/model-folder.js';
@@ -42,26 +48,39 @@ export class SafetyChecker {
     const index = JSON.parse(await source.readText('model_index.json')) as Record<string, unknown>;
     const entry = index.safety_checker;
     if (Array.isArray(entry) && entry[1] != null) {
-      throw new ModelFileMissingError(`${source.name}'s model_index.json lists a safety checker, but ${SAFETY_CHECKER_FILE} is missing: copy the whole folder (or let the app download it again), or turn the safety checker off explicitly.`);
+      throw new ModelFileMissingError(
+        `${source.name}'s model_index.json lists a safety checker, but ${SAFETY_CHECKER_FILE} is missing: copy the whole folder (or let the app download it again), or turn the safety checker off explicitly.`,
+      );
     }
     return false;
   }
 
-  static async load(ort: OrtModule, source: ModelSource, options: { executionProviders: OrtSessionOptions['executionProviders']; extra?: Partial<OrtSessionOptions> }): Promise<SafetyChecker> {
+  static async load(
+    ort: OrtModule,
+    source: ModelSource,
+    options: { executionProviders: OrtSessionOptions['executionProviders']; extra?: Partial<OrtSessionOptions> },
+  ): Promise<SafetyChecker> {
     if (!(await source.has(PREPROCESSOR_CONFIG_FILE))) {
-      throw new ModelFileMissingError(`${source.name} has ${SAFETY_CHECKER_FILE} but no ${PREPROCESSOR_CONFIG_FILE}, which its preprocessing needs: copy the checkpoint's feature_extractor/ folder too.`);
+      throw new ModelFileMissingError(
+        `${source.name} has ${SAFETY_CHECKER_FILE} but no ${PREPROCESSOR_CONFIG_FILE}, which its preprocessing needs: copy the checkpoint's feature_extractor/ folder too.`,
+      );
     }
     let config: ClipImageProcessorConfig;
     try {
       config = parseClipImageProcessorConfig(JSON.parse(await source.readText(PREPROCESSOR_CONFIG_FILE)) as Record<string, unknown>);
     } catch (error) {
-      if (error instanceof PreprocessorConfigError || error instanceof SyntaxError) throw new ModelFormatError(`${source.name}/${PREPROCESSOR_CONFIG_FILE}: ${error.message}.`);
+      if (error instanceof PreprocessorConfigError || error instanceof SyntaxError)
+        throw new ModelFormatError(`${source.name}/${PREPROCESSOR_CONFIG_FILE}: ${error.message}.`);
       throw error;
     }
     // The rewritten graph is fed as bytes; its external data (if any) is read where the export put it.
     const { model, externalData } = await readModelPart(source, 'safety_checker');
     const rewritten = withSafetyScores(model, `${source.name}/${SAFETY_CHECKER_FILE}`);
-    const session = await OrtModel.create('safety_checker', ort, rewritten, { executionProviders: options.executionProviders, externalData, extra: options.extra });
+    const session = await OrtModel.create('safety_checker', ort, rewritten, {
+      executionProviders: options.executionProviders,
+      externalData,
+      extra: options.extra,
+    });
     return new SafetyChecker(session, config);
   }
 
@@ -73,10 +92,10 @@ export class SafetyChecker {
     const decisions: SafetyDecision[] = [];
     for (const p of pictures) {
       const { data, width, height } = clipPixelValues(rgbaToRgb(p.rgba), p.width, p.height, this.config);
-      const out = await this.model.run(
-        { clip_input: { data, dims: [1, 3, height, width] }, images: { data: new Float32Array(3), dims: [1, 1, 1, 3] } },
-        [SCORE_OUTPUTS.special, SCORE_OUTPUTS.concept],
-      );
+      const out = await this.model.run({ clip_input: { data, dims: [1, 3, height, width] }, images: { data: new Float32Array(3), dims: [1, 1, 1, 3] } }, [
+        SCORE_OUTPUTS.special,
+        SCORE_OUTPUTS.concept,
+      ]);
       decisions.push(safetyDecision({ specialScores: out[SCORE_OUTPUTS.special]!.data, conceptScores: out[SCORE_OUTPUTS.concept]!.data }));
     }
     return decisions;

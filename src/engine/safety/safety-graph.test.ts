@@ -18,14 +18,20 @@ import { SCORE_OUTPUTS, withSafetyScores } from './safety-graph.js';
 
 describe('the safety checker graph rewrite', () => {
   it("adds special_scores and concept_scores as outputs, beside the export's own", async () => {
-    const session = await wasmRuntime().InferenceSession.create(withSafetyScores(new Uint8Array(readFileSync('fixtures/safety/safety_checker/model.onnx')), 'x'));
+    const session = await wasmRuntime().InferenceSession.create(
+      withSafetyScores(new Uint8Array(readFileSync('fixtures/safety/safety_checker/model.onnx')), 'x'),
+    );
     expect([...session.outputNames].sort()).toEqual(['has_nsfw_concepts', 'out_images', SCORE_OUTPUTS.concept, SCORE_OUTPUTS.special].sort());
     await session.release();
   });
 
-  it('refuses a graph that is not diffusers\' safety checker export', () => {
-    expect(() => withSafetyScores(new Uint8Array(readFileSync('fixtures/tiny-sd-fp32/text_encoder/model.onnx')), 'm/safety_checker/model.onnx')).toThrow(ModelFormatError);
-    expect(() => withSafetyScores(new Uint8Array(readFileSync('fixtures/tiny-sd-fp32/text_encoder/model.onnx')), 'm/safety_checker/model.onnx')).toThrow(/expected one Sub with special_care_embeds_weights, found 0/);
+  it("refuses a graph that is not diffusers' safety checker export", () => {
+    expect(() => withSafetyScores(new Uint8Array(readFileSync('fixtures/tiny-sd-fp32/text_encoder/model.onnx')), 'm/safety_checker/model.onnx')).toThrow(
+      ModelFormatError,
+    );
+    expect(() => withSafetyScores(new Uint8Array(readFileSync('fixtures/tiny-sd-fp32/text_encoder/model.onnx')), 'm/safety_checker/model.onnx')).toThrow(
+      /expected one Sub with special_care_embeds_weights, found 0/,
+    );
   });
 });
 
@@ -36,7 +42,9 @@ describe('a folder that lists a safety checker', () => {
     rmSync(join(dir, 'safety_checker'), { recursive: true });
     const source = new DirectoryModelSource(dir);
     await expect(SafetyChecker.inFolder(source)).rejects.toThrow(ModelFileMissingError);
-    await expect(StableDiffusionPipeline.load(wasmRuntime(), source, { executionProviders: ['wasm'] })).rejects.toThrow(/lists a safety checker, but safety_checker\/model.onnx is missing/);
+    await expect(StableDiffusionPipeline.load(wasmRuntime(), source, { executionProviders: ['wasm'] })).rejects.toThrow(
+      /lists a safety checker, but safety_checker\/model.onnx is missing/,
+    );
     const unchecked = await StableDiffusionPipeline.load(wasmRuntime(), source, { executionProviders: ['wasm'], safetyChecker: false });
     expect(unchecked.hasSafetyChecker).toBe(false);
     await unchecked.dispose();

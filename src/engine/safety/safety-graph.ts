@@ -68,7 +68,9 @@ export function withSafetyScores(model: Uint8Array, modelName: string): Uint8Arr
   const scores = (threshold: string): string => {
     const subs = nodes.filter((n) => n.opType === 'Sub' && n.inputs.length === 2 && origin(n.inputs[1]!).endsWith(threshold));
     if (subs.length !== 1) {
-      throw new ModelFormatError(`${modelName} is not diffusers' safety checker export: expected one Sub with ${threshold}, found ${subs.length}. Export it with tools/prepare_model.py (or diffusers' convert_stable_diffusion_checkpoint_to_onnx.py).`);
+      throw new ModelFormatError(
+        `${modelName} is not diffusers' safety checker export: expected one Sub with ${threshold}, found ${subs.length}. Export it with tools/prepare_model.py (or diffusers' convert_stable_diffusion_checkpoint_to_onnx.py).`,
+      );
     }
     return subs[0]!.outputs[0]!;
   };

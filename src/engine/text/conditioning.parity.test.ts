@@ -33,7 +33,11 @@ interface Manifest {
   encode?: { prompt: string; shape: number[]; file: string }[];
 }
 
-const sets = ['public', 'extra'].map((set) => ({ set, dir: `fixtures/a1111-prompts/${set}`, manifest: readJson<Manifest>(`fixtures/a1111-prompts/${set}/manifest.json`) }));
+const sets = ['public', 'extra'].map((set) => ({
+  set,
+  dir: `fixtures/a1111-prompts/${set}`,
+  manifest: readJson<Manifest>(`fixtures/a1111-prompts/${set}/manifest.json`),
+}));
 const imageCases = sets.flatMap(({ set, dir, manifest }) => manifest.cases.map((c) => [`${set}/${c.id}`, { ...c, dir }] as const));
 const encodeCases = sets.flatMap(({ dir, manifest }) => (manifest.encode ?? []).map((e) => [JSON.stringify(e.prompt), { ...e, dir }] as const));
 
@@ -45,7 +49,10 @@ describe('A1111 prompts on shapes-sd against the Python reference', () => {
   afterAll(() => pipeline?.dispose());
 
   it.each(imageCases)('conditioning of %s (max abs <= 1e-4)', async (id, c) => {
-    for (const [text, shape, file] of [[c.prompt, c.cond_shape, c.cond], [c.negative_prompt, c.uncond_shape, c.uncond]] as const) {
+    for (const [text, shape, file] of [
+      [c.prompt, c.cond_shape, c.cond],
+      [c.negative_prompt, c.uncond_shape, c.uncond],
+    ] as const) {
       const conditioning = await pipeline.encodePrompt(text, 'a1111');
       expect([1, conditioning.sequenceLength, conditioning.width]).toEqual(shape);
       const error = maxAbsDiff(conditioning.data, readF32(`${c.dir}/${file}`));
@@ -77,7 +84,9 @@ describe('A1111 prompts on shapes-sd against the Python reference', () => {
     });
     const imageError = maxAbsDiff(result.image, readF32(`${c.dir}/${c.image}`));
     const latentsError = relativeL2(result.latents, readF32(`${c.dir}/${c.latents}`));
-    console.log(`${id} (${c.scheduler} ${c.steps}, cond ${c.cond_shape[1]} / uncond ${c.uncond_shape[1]} tokens): image max abs ${imageError.toExponential(2)}, latents rel L2 ${latentsError.toExponential(2)}`);
+    console.log(
+      `${id} (${c.scheduler} ${c.steps}, cond ${c.cond_shape[1]} / uncond ${c.uncond_shape[1]} tokens): image max abs ${imageError.toExponential(2)}, latents rel L2 ${latentsError.toExponential(2)}`,
+    );
     expect(result.request.promptSyntax).toBe('a1111');
     expect(imageError).toBeLessThanOrEqual(2e-3);
     expect(latentsError).toBeLessThanOrEqual(1e-3);
@@ -94,7 +103,9 @@ describe('A1111 prompts on shapes-sd against the Python reference', () => {
   it('refuses a prompt over 8 chunks before any work, with the limit', async () => {
     const prompt = Array.from({ length: 601 }, () => 'circle').join(' ');
     await expect(pipeline.generate({ prompt, promptSyntax: 'a1111', seed: 0, numInferenceSteps: 1 })).rejects.toThrow(/limit is 8 chunks \(600 tokens\)/);
-    await expect(pipeline.generate({ prompt: 'a', negativePrompt: prompt, promptSyntax: 'a1111', seed: 0, numInferenceSteps: 1 })).rejects.toThrow(/negative prompt needs 9 chunks/);
+    await expect(pipeline.generate({ prompt: 'a', negativePrompt: prompt, promptSyntax: 'a1111', seed: 0, numInferenceSteps: 1 })).rejects.toThrow(
+      /negative prompt needs 9 chunks/,
+    );
   });
 });
 

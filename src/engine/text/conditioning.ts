@@ -54,7 +54,9 @@ export function applyEmphasis(z: Float32Array, weights: readonly number[]): Floa
   // the prompt's doing, not a damaged text encoder, so say so (when the encoder's own output was finite).
   if (!weighted.every(Number.isFinite) && z.every(Number.isFinite)) {
     const largest = weights.reduce((a, w) => (Math.abs(w) > Math.abs(a) ? w : a), 1);
-    throw new InvalidRequestError(`The prompt's emphasis weights (up to ${largest}) make the text embeddings overflow to Inf/NaN: use smaller (text:weight) values or fewer brackets.`);
+    throw new InvalidRequestError(
+      `The prompt's emphasis weights (up to ${largest}) make the text embeddings overflow to Inf/NaN: use smaller (text:weight) values or fewer brackets.`,
+    );
   }
   return weighted;
 }

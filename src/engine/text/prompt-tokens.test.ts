@@ -22,14 +22,17 @@ describe('ClipTokenizer.promptTokens (a1111) vs the Python reference', () => {
     tokenizer = await ClipTokenizer.fromSource(new DirectoryModelSource('public/models/shapes-sd-fp32'));
   });
 
-  it.each(cases.map((c) => [c.prompt.length > 60 ? `${c.prompt.slice(0, 60)}… (${c.prompt.length} chars)` : JSON.stringify(c.prompt), c] as const))('%s', (_, c) => {
-    const { chunks } = tokenizer.promptTokens(c.prompt, 'a1111');
-    expect(chunks.map((chunk) => chunk.ids)).toEqual(c.chunks.map((chunk) => chunk.ids));
-    for (const [i, chunk] of c.chunks.entries()) {
-      const worst = Math.max(...chunk.weights.map((w, j) => Math.abs(chunks[i].weights[j] - w)));
-      expect(worst, `chunk ${i} weights`).toBeLessThanOrEqual(1e-9);
-    }
-  });
+  it.each(cases.map((c) => [c.prompt.length > 60 ? `${c.prompt.slice(0, 60)}… (${c.prompt.length} chars)` : JSON.stringify(c.prompt), c] as const))(
+    '%s',
+    (_, c) => {
+      const { chunks } = tokenizer.promptTokens(c.prompt, 'a1111');
+      expect(chunks.map((chunk) => chunk.ids)).toEqual(c.chunks.map((chunk) => chunk.ids));
+      for (const [i, chunk] of c.chunks.entries()) {
+        const worst = Math.max(...chunk.weights.map((w, j) => Math.abs(chunks[i].weights[j] - w)));
+        expect(worst, `chunk ${i} weights`).toBeLessThanOrEqual(1e-9);
+      }
+    },
+  );
 
   it("counts like A1111's counter: 75 per chunk before the last, rounded up to whole chunks", () => {
     const words = (n: number) => Array.from({ length: n }, () => 'circle').join(' ');
@@ -38,7 +41,10 @@ describe('ClipTokenizer.promptTokens (a1111) vs the Python reference', () => {
     expect(tokenizer.tokenize(words(76), 'a1111')).toMatchObject({ tokenCount: 76, maxTokens: 150 });
     const broken = tokenizer.tokenize('a red circle BREAK on a blue background', 'a1111');
     expect(broken).toMatchObject({ tokenCount: 79, maxTokens: 150, truncated: false });
-    expect(broken.chunks).toEqual([{ tokenCount: 3, text: 'a red circle' }, { tokenCount: 4, text: 'on a blue background' }]);
+    expect(broken.chunks).toEqual([
+      { tokenCount: 3, text: 'a red circle' },
+      { tokenCount: 4, text: 'on a blue background' },
+    ]);
   });
 
   it('plain syntax stays one chunk cut at 75, brackets read as text', () => {

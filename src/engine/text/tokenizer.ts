@@ -47,7 +47,9 @@ async function readJsonFile<T>(source: ModelSource, path: string): Promise<T> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('it holds no JSON object');
     return value as T;
   } catch (error) {
-    throw new ModelFormatError(`The model "${source.name}": ${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}). Download or export the tokenizer again.`);
+    throw new ModelFormatError(
+      `The model "${source.name}": ${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}). Download or export the tokenizer again.`,
+    );
   }
 }
 
@@ -55,7 +57,9 @@ export class ClipTokenizer {
   private constructor(private readonly tokenizer: CLIPTokenizer) {}
 
   static async fromSource(source: ModelSource): Promise<ClipTokenizer> {
-    const config = (await source.has('tokenizer/tokenizer_config.json')) ? await readJsonFile<Record<string, unknown>>(source, 'tokenizer/tokenizer_config.json') : {};
+    const config = (await source.has('tokenizer/tokenizer_config.json'))
+      ? await readJsonFile<Record<string, unknown>>(source, 'tokenizer/tokenizer_config.json')
+      : {};
     let json: TokenizerJson;
     let file = 'tokenizer/tokenizer.json';
     if (await source.has(file)) {
@@ -64,12 +68,16 @@ export class ClipTokenizer {
       file = 'tokenizer/vocab.json';
       json = clipTokenizerJson(await readJsonFile<Record<string, number>>(source, file), await source.readText('tokenizer/merges.txt'));
     } else {
-      throw new ModelFileMissingError(`The model "${source.name}" has no tokenizer: expected tokenizer/tokenizer.json or tokenizer/vocab.json + tokenizer/merges.txt.`);
+      throw new ModelFileMissingError(
+        `The model "${source.name}" has no tokenizer: expected tokenizer/tokenizer.json or tokenizer/vocab.json + tokenizer/merges.txt.`,
+      );
     }
     try {
       return new ClipTokenizer(new CLIPTokenizer(json, { ...plainConfig(config), model_max_length: MAX_LENGTH }));
     } catch (error) {
-      throw new ModelFormatError(`The model "${source.name}": ${file} is not a tokenizer this engine can read: ${error instanceof Error ? error.message : String(error)}. Export the tokenizer again (save_pretrained) or copy it from the model's repository.`);
+      throw new ModelFormatError(
+        `The model "${source.name}": ${file} is not a tokenizer this engine can read: ${error instanceof Error ? error.message : String(error)}. Export the tokenizer again (save_pretrained) or copy it from the model's repository.`,
+      );
     }
   }
 
@@ -93,7 +101,11 @@ export class ClipTokenizer {
     const ids = this.encode(text);
     const kept = ids.slice(0, CHUNK_LENGTH);
     const padding = new Array<number>(CHUNK_LENGTH - kept.length).fill(EOS_TOKEN_ID);
-    const chunk: ChunkTokens = { ids: [BOS_TOKEN_ID, ...kept, ...padding, EOS_TOKEN_ID], weights: new Array<number>(MAX_LENGTH).fill(1), tokenCount: kept.length };
+    const chunk: ChunkTokens = {
+      ids: [BOS_TOKEN_ID, ...kept, ...padding, EOS_TOKEN_ID],
+      weights: new Array<number>(MAX_LENGTH).fill(1),
+      tokenCount: kept.length,
+    };
     return { syntax, chunks: [chunk], tokenCount: ids.length, maxTokens: CHUNK_LENGTH, truncated: ids.length > CHUNK_LENGTH };
   }
 
@@ -134,7 +146,11 @@ function plainConfig(config: Record<string, unknown>): Record<string, unknown> {
  * CLIPTokenizer, it keeps merges[1 : 49152 - 256 - 2 + 1] (the first line is "#version").
  */
 export function clipTokenizerJson(vocab: Record<string, number>, mergesText: string): TokenizerJson {
-  const merges = mergesText.split('\n').slice(1, 49152 - 256 - 2 + 1).filter((line) => line.length > 0).map((line) => line.split(' '));
+  const merges = mergesText
+    .split('\n')
+    .slice(1, 49152 - 256 - 2 + 1)
+    .filter((line) => line.length > 0)
+    .map((line) => line.split(' '));
   const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   return {
     version: '1.0',
@@ -154,7 +170,13 @@ export function clipTokenizerJson(vocab: Record<string, number>, mergesText: str
         { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
       ],
     },
-    post_processor: { type: 'RobertaProcessing', sep: ['<|endoftext|>', EOS_TOKEN_ID], cls: ['<|startoftext|>', BOS_TOKEN_ID], trim_offsets: false, add_prefix_space: false },
+    post_processor: {
+      type: 'RobertaProcessing',
+      sep: ['<|endoftext|>', EOS_TOKEN_ID],
+      cls: ['<|startoftext|>', BOS_TOKEN_ID],
+      trim_offsets: false,
+      add_prefix_space: false,
+    },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
       type: 'BPE',

@@ -32,15 +32,32 @@ export function caption(template: number, spec: PromptSpec): string {
     if ((color && !C) || (bg && !B)) throw new RangeError(`caption template ${template} needs ${color && !C ? 'a shape colour' : 'a background colour'}`);
   };
   switch (template) {
-    case 0: needs(true, true); return `${article(C)} ${C} ${shape}${sp} on ${article(B)} ${B} background`;
-    case 1: needs(true, true); return `a photo of ${article(C)} ${C} ${shape}${sp} on ${article(B)} ${B} background`;
-    case 2: needs(true, true); return `a drawing of ${article(C)} ${C} ${shape}${sp} on ${article(B)} ${B} background`;
-    case 3: needs(true, true); return `${C} ${shape}${sq}, ${B} background`;
-    case 4: needs(true, true); return `${article(C)} ${C} ${shape}${sp} on ${B}`;
-    case 5: needs(true, true); return `${article(B)} ${B} background with ${article(C)} ${C} ${shape}${sq}`;
-    case 6: needs(true, false); return `${article(C)} ${C} ${shape}${sq}`;
-    case 7: needs(false, true); return `${article(shape)} ${shape}${sp} on ${article(B)} ${B} background`;
-    default: throw new RangeError(`caption templates are 0-7, not ${template}`);
+    case 0:
+      needs(true, true);
+      return `${article(C)} ${C} ${shape}${sp} on ${article(B)} ${B} background`;
+    case 1:
+      needs(true, true);
+      return `a photo of ${article(C)} ${C} ${shape}${sp} on ${article(B)} ${B} background`;
+    case 2:
+      needs(true, true);
+      return `a drawing of ${article(C)} ${C} ${shape}${sp} on ${article(B)} ${B} background`;
+    case 3:
+      needs(true, true);
+      return `${C} ${shape}${sq}, ${B} background`;
+    case 4:
+      needs(true, true);
+      return `${article(C)} ${C} ${shape}${sp} on ${B}`;
+    case 5:
+      needs(true, true);
+      return `${article(B)} ${B} background with ${article(C)} ${C} ${shape}${sq}`;
+    case 6:
+      needs(true, false);
+      return `${article(C)} ${C} ${shape}${sq}`;
+    case 7:
+      needs(false, true);
+      return `${article(shape)} ${shape}${sp} on ${article(B)} ${B} background`;
+    default:
+      throw new RangeError(`caption templates are 0-7, not ${template}`);
   }
 }
 
@@ -60,9 +77,7 @@ export function parsePrompt(prompt: string): PromptSpec {
   }
   const shape = shapes[0] as ShapeName;
   const color = text.match(new RegExp(`\\b(${COLOR_RE}) ${shape}\\b`))?.[1] as ColorName | undefined;
-  const bg = (text.match(new RegExp(`\\b(${COLOR_RE}) background\\b`)) ?? text.match(new RegExp(`\\bon (${COLOR_RE})$`)))?.[1] as
-    | ColorName
-    | undefined;
+  const bg = (text.match(new RegExp(`\\b(${COLOR_RE}) background\\b`)) ?? text.match(new RegExp(`\\bon (${COLOR_RE})$`)))?.[1] as ColorName | undefined;
   const words = text.match(new RegExp(`\\b(${POSITION_RE})\\b`))?.[1];
   const position = words ? ((Object.keys(POSITION_WORDS) as PositionName[]).find((k) => POSITION_WORDS[k] === words) ?? null) : null;
   return { color: color ?? null, shape, bg: bg ?? null, position };

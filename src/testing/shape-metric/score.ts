@@ -13,10 +13,14 @@ export function positionOk(position: PositionName | null, analysis: Pick<ShapeAn
   const { cx, cy } = analysis;
   if (cx < 0) return false;
   switch (position) {
-    case 'left': return cx < 0.42 * size;
-    case 'right': return cx > 0.58 * size;
-    case 'top': return cy < 0.42 * size;
-    case 'bottom': return cy > 0.58 * size;
+    case 'left':
+      return cx < 0.42 * size;
+    case 'right':
+      return cx > 0.58 * size;
+    case 'top':
+      return cy < 0.42 * size;
+    case 'bottom':
+      return cy > 0.58 * size;
   }
 }
 

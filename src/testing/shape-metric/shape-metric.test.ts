@@ -149,8 +149,16 @@ describe('analyze() edge cases, as numpy/scipy behave', () => {
   const yellow = PALETTE_255.yellow.map((v) => v / 255);
 
   it('finds no shape in a plain picture or under 30 foreground pixels', () => {
-    expect(analyze(fill(() => null), 'hwc')).toEqual({ bg: 'blue', fg: null, shape: null, cx: -1, cy: -1, iou: 0, area: 0 });
-    const tiny = analyze(fill((x, y) => (x >= 10 && x < 14 && y >= 10 && y < 14 ? yellow : null)), 'hwc');
+    expect(
+      analyze(
+        fill(() => null),
+        'hwc',
+      ),
+    ).toEqual({ bg: 'blue', fg: null, shape: null, cx: -1, cy: -1, iou: 0, area: 0 });
+    const tiny = analyze(
+      fill((x, y) => (x >= 10 && x < 14 && y >= 10 && y < 14 ? yellow : null)),
+      'hwc',
+    );
     expect(tiny).toMatchObject({ fg: null, shape: null, cx: -1, area: 16 });
     expect(scoreOne('a yellow square on a blue background', tiny).detected).toEqual({ bg: 'blue', color: null, shape: null, cx: -1, cy: -1, iou: 0 });
   });
@@ -229,7 +237,13 @@ describe('score()', () => {
     expect(scoreOne('a red circle on the left, on a white background', at(53.7, 64)).ok.position).toBe(true);
     expect(scoreOne('a red circle on the left, on a white background', at(53.8, 64)).ok.position).toBe(false);
     expect(scoreOne('a red circle at the bottom, on a white background', at(64, 74.3)).ok.position).toBe(true);
-    expect(scoreOne('a red circle in the center, on a white background', at(10, 10)).ok).toEqual({ bg: true, color: true, shape: true, position: null, all: true });
+    expect(scoreOne('a red circle in the center, on a white background', at(10, 10)).ok).toEqual({
+      bg: true,
+      color: true,
+      shape: true,
+      position: null,
+      all: true,
+    });
     expect(scoreOne('a circle on a white background', at(64, 64)).ok.color).toBeNull();
     expect(scoreOne('a red circle', at(64, 64)).ok.bg).toBeNull();
     expect(scoreOne('a red circle on the right, on a white background', { ...at(-1, -1), fg: null, shape: null, iou: 0 }).ok).toEqual({
