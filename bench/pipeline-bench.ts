@@ -154,7 +154,7 @@ async function readFloat32(path: string): Promise<Float32Array> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  let values;
+  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof FLAGS; strict: true }>>['values'];
   try {
     ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true }));
   } catch (error) {
@@ -229,7 +229,7 @@ async function main(argv: string[]): Promise<void> {
     height,
     ...(latents ? { latents } : { seed }),
   };
-  let result;
+  let result: Awaited<ReturnType<typeof pipeline.generate>>;
   try {
     for (let i = 0; i < warmup; i++) await pipeline.generate({ ...request, numInferenceSteps: Math.min(steps, 3) });
     timed.resetRuns();
@@ -237,7 +237,7 @@ async function main(argv: string[]): Promise<void> {
     if (values.profile) {
       for (const { part, session } of timed.sessions) {
         if (part === 'unet')
-          console.error(`profile written: ${(session as unknown as { endProfiling(): string | void }).endProfiling() ?? values.profile + '_*.json'}`);
+          console.error(`profile written: ${(session as unknown as { endProfiling(): string | undefined }).endProfiling() ?? `${values.profile}_*.json`}`);
       }
     }
   } finally {

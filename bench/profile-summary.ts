@@ -52,10 +52,10 @@ function main(argv: string[]): void {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as TraceEvent[] | { traceEvents: TraceEvent[] };
   const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
   const runs = Math.max(1, events.filter((e) => e.cat === 'Session' && e.name === 'model_run').length);
-  const opType = (e: TraceEvent) => String(e.args?.['op_name'] ?? '?');
+  const opType = (e: TraceEvent) => String(e.args?.op_name ?? '?');
   print(
     'ORT node time (host side, by op type and provider)',
-    summarise(events, (e) => (e.cat === 'Node' && e.name?.endsWith('_kernel_time') ? `${opType(e)} [${String(e.args?.['provider'] ?? '?')}]` : null)),
+    summarise(events, (e) => (e.cat === 'Node' && e.name?.endsWith('_kernel_time') ? `${opType(e)} [${String(e.args?.provider ?? '?')}]` : null)),
     runs,
     top,
   );

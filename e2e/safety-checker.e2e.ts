@@ -101,9 +101,7 @@ describe('the app with a model that has a safety checker', () => {
     const first = await run(flagged);
     expect(first.filter((e) => e.type === 'sd-app:image')).toEqual([]);
     expect(first.filter((e) => e.type === 'sd-app:withheld').map((e) => e.detail)).toEqual([{ seed: flagged.seed, batchIndex: 0 }]);
-    expect(await page.textContent('#gallery .gallery-item.withheld')).toBe(
-      `Withheld by the safety checker` + `Seed ${flagged.seed} · try another seed or prompt`,
-    );
+    expect(await page.textContent('#gallery .gallery-item.withheld')).toBe(`Withheld by the safety checkerSeed ${flagged.seed} · try another seed or prompt`);
     expect(await page.locator('#gallery img').count()).toBe(0);
     expect(await page.getAttribute('#gallery', 'data-count')).not.toBe('1');
     const blank = await page.evaluate(() => {

@@ -238,5 +238,5 @@ export function customElementsManifest(): CustomElementsManifest {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const out = process.argv[2];
   if (!out) throw new Error('Usage: node --import tsx scripts/custom-elements.ts OUT.json');
-  writeFileSync(out, JSON.stringify(customElementsManifest(), null, 2) + '\n');
+  writeFileSync(out, `${JSON.stringify(customElementsManifest(), null, 2)}\n`);
 }

@@ -48,7 +48,7 @@ async function main(args: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const text = JSON.stringify(await makeManifest(folder), null, 2) + '\n';
+  const text = `${JSON.stringify(await makeManifest(folder), null, 2)}\n`;
   if (args.includes('--stdout')) process.stdout.write(text);
   else {
     await writeFile(join(folder, MANIFEST_PATH), text);

@@ -86,7 +86,8 @@ function recordProgress(): void {
 /** What the page's WebGPU adapter says about itself (the engine asks for the same default adapter). */
 async function adapterInfo(page: Page): Promise<unknown> {
   return page.evaluate(async () => {
-    const gpu = (navigator as unknown as { gpu?: { requestAdapter(o?: object): Promise<any> } }).gpu; // eslint-disable-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: the page's WebGPU adapter, read field by field
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(o?: object): Promise<any> } }).gpu;
     if (!gpu) return { webgpu: false, userAgent: navigator.userAgent };
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return { webgpu: true, adapter: null, userAgent: navigator.userAgent };

@@ -85,7 +85,7 @@ export async function runTorchBench(request: TorchRequest): Promise<{ ok: true; 
     args.push('--tokenizer', join(request.modelDir, 'tokenizer'));
   }
   return new Promise((resolve) => {
-    let child;
+    let child: ReturnType<typeof spawn>;
     try {
       child = spawn(request.python, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     } catch (error) {
@@ -93,7 +93,7 @@ export async function runTorchBench(request: TorchRequest): Promise<{ ok: true; 
       return;
     }
     let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       process.stderr.write(
         chunk

@@ -237,7 +237,7 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
       'Content-Type': fault?.contentType ?? contentType(path),
       'Cache-Control': 'no-cache',
     };
-    if (etag) headers['ETag'] = etag;
+    if (etag) headers.ETag = etag;
     if (lastModified) headers['Last-Modified'] = lastModified;
     if (!noRange) headers['Accept-Ranges'] = 'bytes';
     if (fault?.gzip) {

@@ -29,7 +29,7 @@ function inputsHash(): string {
       for (const name of readdirSync(path).sort()) if (!name.endsWith('.test.ts')) visit(join(path, name));
       return;
     }
-    hash.update(relative(REPO_ROOT, path) + '\0');
+    hash.update(`${relative(REPO_ROOT, path)}\0`);
     hash.update(stat.size > 1 << 20 ? `${stat.size}:${stat.mtimeMs}` : readFileSync(path));
   };
   for (const input of INPUTS) visit(join(REPO_ROOT, input));

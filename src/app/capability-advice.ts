@@ -82,5 +82,5 @@ export function describeCapabilities(caps: Capabilities): string {
   ];
   if (caps.maxBufferSize !== null) parts.push(`largest buffer: ${formatBytes(caps.maxBufferSize)}`);
   if (caps.maxStorageBufferBindingSize !== null) parts.push(`largest storage binding: ${formatBytes(caps.maxStorageBufferBindingSize)}`);
-  return parts.join(' · ') + '.';
+  return `${parts.join(' · ')}.`;
 }

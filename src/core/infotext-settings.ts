@@ -54,7 +54,7 @@ export function settingsPairs(line: string, work: ScanWork = { steps: 0 }): [str
   const pairs: [string, string][] = [];
   const skipSpace = (from: number): number => {
     let at = from;
-    for (let w; at < n && (w = classOf(line, at, ASCII_SPACE, SPACE)); at += w) work.steps++;
+    for (let w: number; at < n && (w = classOf(line, at, ASCII_SPACE, SPACE)); at += w) work.steps++;
     return at;
   };
   for (let start = 0; start < n; ) {

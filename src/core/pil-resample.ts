@@ -101,7 +101,7 @@ function coefficients(inSize: number, outSize: number, filter: Filter): Coeffici
 /** clip8: the fixed-point sum to 0..255. */
 function clip8(sum: number): number {
   const v = sum >> PRECISION_BITS;
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return v < 0 ? 0 : Math.min(v, 255);
 }
 
 /**

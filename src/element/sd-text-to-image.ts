@@ -405,7 +405,7 @@ export class SdTextToImageElement extends ElementBase {
   connectedCallback(): void {
     // Properties set before the element was defined shadow the accessors: re-apply them through them.
     for (const name of PROPERTIES) {
-      if (Object.prototype.hasOwnProperty.call(this, name)) {
+      if (Object.hasOwn(this, name)) {
         const value = (this as Record<string, unknown>)[name];
         delete (this as Record<string, unknown>)[name];
         (this as Record<string, unknown>)[name] = value;

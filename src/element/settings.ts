@@ -70,9 +70,9 @@ export function resolveModel(value: string | null, presets: readonly ModelPreset
   return { id: url, label: modelNameFromUrl(url), urls: { fp32: url } };
 }
 
-export interface AttributeReader {
-  (name: 'prompt' | 'negative-prompt' | 'prompt-syntax' | 'scheduler' | 'timestep-spacing' | 'decoder' | NumberAttribute): string | null;
-}
+export type AttributeReader = (
+  name: 'prompt' | 'negative-prompt' | 'prompt-syntax' | 'scheduler' | 'timestep-spacing' | 'decoder' | NumberAttribute,
+) => string | null;
 
 /** The decoded pictures of an img2img / inpainting request (image-inputs.ts); none for text-to-image. */
 export interface ImageFields {

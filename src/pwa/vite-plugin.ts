@@ -90,6 +90,6 @@ async function bundleServiceWorker(entry: string): Promise<string> {
   });
   const outputs = (Array.isArray(result) ? result : [result]) as RolldownOutput[];
   const chunk = outputs.flatMap((output) => output.output).find((file) => file.type === 'chunk');
-  if (!chunk || chunk.type !== 'chunk') throw new Error(`Bundling ${entry} produced no script.`);
+  if (chunk?.type !== 'chunk') throw new Error(`Bundling ${entry} produced no script.`);
   return chunk.code;
 }

@@ -34,7 +34,7 @@ describe('WeightStore.download check', () => {
     await expect(store.download(url, { check: refuse })).rejects.toThrow(ModelTooLargeError);
     expect(new Map(seen!.files).get('unet/weights.pb')).toBe(size('unet/weights.pb'));
     expect(new Map(seen!.files).get('text_encoder/model.onnx')).toBe(size('text_encoder/model.onnx'));
-    expect(Buffer.from(seen!.unet).equals(readFileSync(FIXTURE + 'unet/model.onnx'))).toBe(true);
+    expect(Buffer.from(seen!.unet).equals(readFileSync(`${FIXTURE}unet/model.onnx`))).toBe(true);
     expect(server.requests('unet/weights.pb', 'c1').filter((r) => r.method === 'GET')).toEqual([]);
     const partial = (await store.list()).find((m) => m.id === url)!;
     expect(partial.complete).toBe(false);

@@ -175,7 +175,7 @@ class FileDownload {
     const from = offset - overlap.length;
     const headers: Record<string, string> = {};
     if (offset > 0) {
-      headers['Range'] = `bytes=${from}-`;
+      headers.Range = `bytes=${from}-`;
       if (validator !== undefined) headers['If-Range'] = validator;
     }
     const init: RequestInit = { headers, cache: 'no-store' };

@@ -81,7 +81,7 @@ export function checkStatus(response: Response, url: string, path: string): void
   if (status === 401 || status === 403) {
     throw new NetworkError(`${url} refused access (${status}): the model is private or gated. Use a public copy of the model, or host the files yourself.`);
   }
-  const error = new NetworkError(`${url} answered ${status} ${response.statusText}`.trim() + '. The server has a problem; try again later.');
+  const error = new NetworkError(`${`${url} answered ${status} ${response.statusText}`.trim()}. The server has a problem; try again later.`);
   if (status === 408 || status === 429 || status >= 500) throw new TransientError(error);
   throw error;
 }

@@ -36,7 +36,7 @@ describe('safety checker files in the weight store', () => {
 
     const on = await store.ensure(url, { safetyChecker: true });
     expect(await on.has('safety_checker/model.onnx')).toBe(true);
-    expect(await on.readBytes('safety_checker/model.onnx')).toEqual(new Uint8Array(readFileSync(SAFETY + 'safety_checker/model.onnx')));
+    expect(await on.readBytes('safety_checker/model.onnx')).toEqual(new Uint8Array(readFileSync(`${SAFETY}safety_checker/model.onnx`)));
     expect(await on.has('feature_extractor/preprocessor_config.json')).toBe(true);
     expect(gets('unet/weights.pb')).toBe(weights);
     expect((await store.list()).find((m) => m.url === url)?.complete).toBe(true);

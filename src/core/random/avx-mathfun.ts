@@ -28,6 +28,7 @@ function bitsToFloat(bits: number): number {
 
 const MIN_NORM_POS = bitsToFloat(0x00800000);
 const HALF_BITS = floatBits(0.5);
+// biome-ignore lint/correctness/noPrecisionLoss: avx_mathfun.h's constant as written, rounded to float32 by f32()
 const SQRTHF = f32(0.707106781186547524);
 const LOG_P = [
   7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
@@ -58,7 +59,9 @@ export function avxLogf(input: number): number {
 }
 
 const MINUS_DP1 = f32(-0.78515625);
+// biome-ignore lint/correctness/noPrecisionLoss: avx_mathfun.h's constant as written, rounded to float32 by f32()
 const MINUS_DP2 = f32(-2.4187564849853515625e-4);
+// biome-ignore lint/correctness/noPrecisionLoss: avx_mathfun.h's constant as written, rounded to float32 by f32()
 const MINUS_DP3 = f32(-3.77489497744594108e-8);
 const SIN_P0 = f32(-1.9515295891e-4);
 const SIN_P1 = f32(8.3321608736e-3);

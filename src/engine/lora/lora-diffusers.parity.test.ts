@@ -1,3 +1,4 @@
+// biome-ignore-all lint/complexity/useLiteralKeys: the test reads the pipeline's private sessions by name
 /**
  * LoRAs merged by the engine against diffusers' own StableDiffusionPipeline with the same files loaded by
  * load_lora_weights(adapter_name=...) + set_adapters(names, adapter_weights): kohya (fp16, attention +

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/complexity/useLiteralKeys: the test reads the pipeline's private sessions by name
 /**
  * The merge's edges on the tiny fixtures: which layer each graph node's weight is (torch's node names,
  * a wrapper's `/m/` prefix, MatMul's transposed weights), fp16 weights merged in float32 and rounded once

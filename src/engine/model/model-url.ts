@@ -35,9 +35,9 @@ export function normaliseModelUrl(input: string, base: string | undefined = glob
     const parts = path.split('/').filter(Boolean);
     if (parts.length === 2) parts.push('resolve', 'main');
     else if (parts[2] === 'tree' || parts[2] === 'blob') parts[2] = 'resolve';
-    path = '/' + parts.join('/');
+    path = `/${parts.join('/')}`;
   }
-  url.pathname = path.endsWith('/') ? path : path + '/';
+  url.pathname = path.endsWith('/') ? path : `${path}/`;
   return url.href;
 }
 
@@ -47,7 +47,7 @@ export function modelNameFromUrl(baseUrl: string): string {
   const parts = url.pathname.split('/').filter(Boolean);
   if (url.hostname === 'huggingface.co' && parts.length >= 4 && parts[2] === 'resolve') {
     const rev = parts[3] === 'main' ? '' : `@${parts[3]}`;
-    const sub = parts.length > 4 ? '/' + parts.slice(4).join('/') : '';
+    const sub = parts.length > 4 ? `/${parts.slice(4).join('/')}` : '';
     return `${parts[0]}/${parts[1]}${sub}${rev}`;
   }
   return parts.at(-1) ?? url.host;

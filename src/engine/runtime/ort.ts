@@ -62,7 +62,7 @@ export async function createSession(ort: OrtModule, model: Uint8Array, options: 
 
 function readSpec(meta: OrtSession['inputMetadata'][number] | undefined, name: string): TensorSpec {
   // onnxruntime-web >= 1.21 exposes metadata; unknown metadata means "float32, dynamic".
-  if (meta && meta.isTensor) {
+  if (meta?.isTensor) {
     return { name, type: meta.type as TensorType, shape: meta.shape };
   }
   return { name, type: 'float32', shape: [] };

@@ -72,7 +72,7 @@ export function preciseGroupNorm(model: Uint8Array): Uint8Array | null {
     const reshape = producers.get(node.inputs[0]!);
     if (reshape?.opType !== 'Reshape' || reshape.inputs.length < 2) continue;
     const target = constant(reshape.inputs[1]!);
-    if (!target || target.length !== 3 || target[2] !== -1) continue;
+    if (target?.length !== 3 || target[2] !== -1) continue;
     const epsilon = node.attributes.get('epsilon');
     const epsilonBytes = epsilon ? floatAttribute(model, epsilon) : DEFAULT_EPSILON;
     const newNodes = groupNormNodes({
@@ -123,19 +123,19 @@ function groupNormNodes(p: GroupNormParts): Uint8Array[] {
       ? add('ReduceMean', [input, constant(`${output}_axes`, int64Tensor('', [axis]))], at + output, { keepdims: 1 })
       : add('ReduceMean', [input], at + output, { axes: { ints: [axis] }, keepdims: 1 });
   // the mean of (N, C, ..., W) over each group: rows of the last axis, then the group's row means
-  const groupMean = (x: string, name: string) => mean(add('Reshape', [mean(x, -1, `${name}_rows`), p.groupShape], at + `${name}_grouped`), 2, name);
+  const groupMean = (x: string, name: string) => mean(add('Reshape', [mean(x, -1, `${name}_rows`), p.groupShape], `${at}${name}_grouped`), 2, name);
 
   const avg = groupMean(p.x, 'mean'); // (N, G, 1)
-  const centred = add('Sub', [p.grouped, avg], at + 'centred'); // (N, G, L)
-  const centred4 = add('Reshape', [centred, add('Shape', [p.x], at + 'shape')], at + 'centred_x'); // (N, C, ...)
-  const variance = groupMean(add('Mul', [centred4, centred4], at + 'squares'), 'variance');
+  const centred = add('Sub', [p.grouped, avg], `${at}centred`); // (N, G, L)
+  const centred4 = add('Reshape', [centred, add('Shape', [p.x], `${at}shape`)], `${at}centred_x`); // (N, C, ...)
+  const variance = groupMean(add('Mul', [centred4, centred4], `${at}squares`), 'variance');
   const eps = constant('epsilon', tensorProto({ name: '', dims: [], raw: p.epsilon }));
-  const std = add('Sqrt', [add('Add', [variance, eps], at + 'variance_eps')], at + 'std');
-  const normalized = add('Div', [centred, std], at + 'normalized');
+  const std = add('Sqrt', [add('Add', [variance, eps], `${at}variance_eps`)], `${at}std`);
+  const normalized = add('Div', [centred, std], `${at}normalized`);
   const column = constant('column', int64Tensor('', [-1, 1])); // (G) -> (G, 1), broadcast over L
-  const scale = add('Reshape', [p.scale, column], at + 'scale');
-  const bias = add('Reshape', [p.bias, column], at + 'bias');
-  add('Add', [add('Mul', [normalized, scale], at + 'scaled'), bias], p.y);
+  const scale = add('Reshape', [p.scale, column], `${at}scale`);
+  const bias = add('Reshape', [p.bias, column], `${at}bias`);
+  add('Add', [add('Mul', [normalized, scale], `${at}scaled`), bias], p.y);
   return nodes;
 }
 
