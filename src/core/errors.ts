@@ -23,6 +23,8 @@ export class ModelFileMissingError extends SdError {
 }
 export class ModelFormatError extends SdError {
   override name = 'ModelFormatError';
+  /** The model folder's files the runtime refused (a part's model.onnx and its weights), where known: a store forgets them. */
+  files: readonly string[] = [];
 }
 export class NetworkError extends SdError {
   override name = 'NetworkError';

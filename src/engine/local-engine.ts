@@ -6,7 +6,7 @@
  * model's sessions; the next load makes new ones on a fresh device, from the store, without a reload.
  */
 import { folderRecommendation } from './model/model-recommendation.js';
-import { InvalidRequestError, ShaderF16UnsupportedError, type GpuDeviceLostError } from '../core/errors.js';
+import { InvalidRequestError, ModelFormatError, ShaderF16UnsupportedError, type GpuDeviceLostError } from '../core/errors.js';
 import { deviceLostError, ortWebGpuDevice, requestFreshDevice, type WatchedDevice } from './runtime/gpu-device.js';
 import { latentToRgba } from '../core/latent-preview.js';
 import { SerialQueue } from '../core/serial-queue.js';
@@ -126,7 +126,7 @@ export class LocalEngine implements Engine {
         safetyChecker,
         ...(options.loras ? { loras: options.loras } : {}),
         ...(options.request ? { checkFolder: (geometry: ModelGeometry) => void checkRequest(source.name, geometry, options.request!, backend) } : {}),
-      });
+      }).catch((error: unknown) => this.#forgetDamaged(url, error));
       await pipeline.tiny.warm(); // the tiny decoder's session now: previews from the first step
       await this.#loaded?.pipeline.dispose();
       const info: LoadedModel = {
@@ -230,6 +230,22 @@ export class LocalEngine implements Engine {
 
   deleteModel(id: string): Promise<void> {
     return this.#queue.run(() => this.#store.delete(id));
+  }
+
+  /**
+   * A part onnxruntime refused as not a readable model (ModelFormatError naming its files): the store
+   * forgets those files, so loading again downloads them afresh instead of refusing the same copy.
+   */
+  async #forgetDamaged(url: string, error: unknown): Promise<never> {
+    if (error instanceof ModelFormatError && error.files.length > 0 && this.#store.discard) {
+      await this.#store.discard(url, error.files);
+      const forgotten = new ModelFormatError(
+        `${error.message} The stored copy of ${error.files.join(', ')} was discarded: loading the model again downloads it afresh.`,
+      );
+      forgotten.files = error.files;
+      throw forgotten;
+    }
+    throw error;
   }
 
   #requirePipeline(): StableDiffusionPipeline {

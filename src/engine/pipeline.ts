@@ -15,7 +15,7 @@
  * overflowing fp16 model gives) stops it with an error naming the stage instead of a black picture.
  * The runtime is injected (OrtModule), so the same code runs on WebGPU in the page and on wasm in Node.
  */
-import { CancelledError, InvalidRequestError, NonFiniteOutputError, NsfwContentDetectedError } from '../core/errors.js';
+import { CancelledError, InvalidRequestError, ModelFormatError, NonFiniteOutputError, NsfwContentDetectedError } from '../core/errors.js';
 import { imageToRgba, vaeOutputToUnit } from '../core/image.js';
 import { classifierFreeGuidance, concat, divide, hasNonFinite, scale } from '../core/latents.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
@@ -164,14 +164,20 @@ export class StableDiffusionPipeline {
       const parts = ['text_encoder', 'unet', 'vae_decoder'] as const;
       for (const [i, part] of parts.entries()) {
         report(part, i + 1);
-        const { model, externalData, modelFile } = merged.get(part) ?? (await readModelPart(source, part));
+        const view = merged.get(part);
+        const { model, externalData, modelFile } = view ?? (await readModelPart(source, part));
+        const session = OrtModel.create(part, ort, model, {
+          executionProviders: options.executionProviders,
+          externalData,
+          modelFile,
+          extra: options.sessionOptions?.[part],
+          gpuResidentInputs: options.gpuResidentInputs,
+        });
+        // A part onnxruntime cannot read names its stored files, so a store can forget them (LocalEngine.load).
         models.push(
-          await OrtModel.create(part, ort, model, {
-            executionProviders: options.executionProviders,
-            externalData,
-            modelFile,
-            extra: options.sessionOptions?.[part],
-            gpuResidentInputs: options.gpuResidentInputs,
+          await session.catch((error: unknown) => {
+            if (error instanceof ModelFormatError && !view) error.files = [`${part}/model.onnx`, ...externalData.map((e) => `${part}/${e.path}`)];
+            throw error;
           }),
         );
       }

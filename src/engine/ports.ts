@@ -50,4 +50,10 @@ export interface ModelStore {
   ): Promise<ModelSource>;
   list(): Promise<StoredModelInfo[]>;
   delete(id: string): Promise<void>;
+  /**
+   * Forgets stored files the runtime refused as damaged (a model part onnxruntime cannot load), so the
+   * next `ensure` fetches them again instead of handing back the same copy. Optional: a store of files
+   * the user manages (a folder on disk) keeps them.
+   */
+  discard?(url: string, paths: readonly string[]): Promise<void>;
 }

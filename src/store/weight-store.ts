@@ -129,6 +129,15 @@ export class WeightStore {
     await this.#locked(key, () => this.#store.deleteModel(key));
   }
 
+  /** The engine refused these stored files as damaged: forget them, and the model counts as partly stored until they are fetched again. */
+  async discard(id: string, paths: readonly string[]): Promise<void> {
+    const model = await this.#store.getModel(normaliseModelUrl(id));
+    if (!model) return;
+    const { completedAt: _completed, ...rest } = model;
+    await this.#store.putModel({ ...rest, complete: false });
+    for (const path of paths) await this.#store.deleteFile(model.id, path);
+  }
+
   /**
    * Re-reads every stored chunk, checks chunk digests and each file's whole SHA-256, and
    * re-fetches damaged chunks (unless offline). Throws IntegrityError for what cannot be repaired; a
