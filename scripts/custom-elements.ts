@@ -71,7 +71,13 @@ function commentText(comment: string | ts.NodeArray<ts.JSDocComment> | undefined
 
 /** The JSDoc description (text before the tags) of a node, on one line. */
 function description(node: ts.Node): string {
-  return oneLine(ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc).map((doc) => commentText(doc.comment)).join(' '));
+  return oneLine(
+    ts
+      .getJSDocCommentsAndTags(node)
+      .filter(ts.isJSDoc)
+      .map((doc) => commentText(doc.comment))
+      .join(' '),
+  );
 }
 
 /** `@tag a, b - text` → [{name: 'a', text}, {name: 'b', text}] for every `@tag` on `node`. */
@@ -110,7 +116,8 @@ function eventDetailTypes(source: ts.SourceFile): Map<string, string> {
 }
 
 const isStatic = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
-const isPublicName = (name: ts.PropertyName | undefined): name is ts.Identifier => name !== undefined && ts.isIdentifier(name) && !SKIPPED_MEMBERS.has(name.text);
+const isPublicName = (name: ts.PropertyName | undefined): name is ts.Identifier =>
+  name !== undefined && ts.isIdentifier(name) && !SKIPPED_MEMBERS.has(name.text);
 
 function members(cls: ts.ClassDeclaration, source: ts.SourceFile): Member[] {
   const result: Member[] = [];
@@ -120,10 +127,20 @@ function members(cls: ts.ClassDeclaration, source: ts.SourceFile): Member[] {
     const name = member.name.text;
     const common = { name, description: description(member), ...(isStatic(member) ? { static: true } : {}) };
     if (ts.isGetAccessorDeclaration(member)) {
-      result.push({ kind: 'field', ...common, ...(member.type ? { type: { text: member.type.getText(source) } } : {}), ...(setters.has(name) ? {} : { readonly: true }) });
+      result.push({
+        kind: 'field',
+        ...common,
+        ...(member.type ? { type: { text: member.type.getText(source) } } : {}),
+        ...(setters.has(name) ? {} : { readonly: true }),
+      });
     } else if (ts.isPropertyDeclaration(member)) {
       const readonly = (ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.ReadonlyKeyword);
-      result.push({ kind: 'field', ...common, ...(member.type ? { type: { text: member.type.getText(source) } } : {}), ...(readonly ? { readonly: true } : {}) });
+      result.push({
+        kind: 'field',
+        ...common,
+        ...(member.type ? { type: { text: member.type.getText(source) } } : {}),
+        ...(readonly ? { readonly: true } : {}),
+      });
     } else if (ts.isMethodDeclaration(member)) {
       result.push({ kind: 'method', ...common, ...(member.type ? { return: { type: { text: member.type.getText(source) } } } : {}) });
     }
@@ -143,7 +160,12 @@ export function customElementsManifest(): CustomElementsManifest {
   const cls = findClass(source);
   const doc = documented(source, cls);
   // The attribute-backed properties come from their table, the element's other members from its class.
-  const tableFields: Member[] = ATTRIBUTE_PROPERTIES.map((row) => ({ kind: 'field', name: row.property, description: row.note ?? '', type: { text: typeText(row) } }));
+  const tableFields: Member[] = ATTRIBUTE_PROPERTIES.map((row) => ({
+    kind: 'field',
+    name: row.property,
+    description: row.note ?? '',
+    type: { text: typeText(row) },
+  }));
   const classMembers = members(cls, source);
   const allMembers = [...classMembers.filter((m) => m.static), ...tableFields, ...classMembers.filter((m) => !m.static)];
   const fields = new Map(allMembers.filter((m) => m.kind === 'field' && !m.static).map((m) => [m.name, m]));
@@ -201,7 +223,8 @@ export function customElementsManifest(): CustomElementsManifest {
           {
             kind: 'function',
             name: define.name,
-            description: 'Registers <sd-text-to-image> (once per tag) and sets where its files are (assetsUrl: a copy of dist/lib/; default: the folder of this module).',
+            description:
+              'Registers <sd-text-to-image> (once per tag) and sets where its files are (assetsUrl: a copy of dist/lib/; default: the folder of this module).',
             parameters: [{ name: 'options', optional: true, type: { text: '{ tag?: string; assetsUrl?: string | URL; registry?: CustomElementRegistry }' } }],
             return: { type: { text: `typeof ${CLASS_NAME}` } },
           },
@@ -224,5 +247,5 @@ export function customElementsManifest(): CustomElementsManifest {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const out = process.argv[2];
   if (!out) throw new Error('Usage: node --import tsx scripts/custom-elements.ts OUT.json');
-  writeFileSync(out, JSON.stringify(customElementsManifest(), null, 2) + '\n');
+  writeFileSync(out, `${JSON.stringify(customElementsManifest(), null, 2)}\n`);
 }

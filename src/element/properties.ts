@@ -47,8 +47,20 @@ const TABLE = [
     description:
       "a preset id ('shapes-sd', the demo shipped next to the library) or the URL of a model folder in diffusers' ONNX layout (Stable Diffusion v1.4: your folder made with tools/prepare_model.py). Default 'shapes-sd'. Property: `model: string`.",
   },
-  { property: 'prompt', attribute: 'prompt', kind: 'text', request: true, description: "the text to draw. Property: `prompt: string`. The element's prompt box edits it." },
-  { property: 'negativePrompt', attribute: 'negative-prompt', kind: 'text', request: true, description: 'what to steer away from. Property: `negativePrompt: string`.' },
+  {
+    property: 'prompt',
+    attribute: 'prompt',
+    kind: 'text',
+    request: true,
+    description: "the text to draw. Property: `prompt: string`. The element's prompt box edits it.",
+  },
+  {
+    property: 'negativePrompt',
+    attribute: 'negative-prompt',
+    kind: 'text',
+    request: true,
+    description: 'what to steer away from. Property: `negativePrompt: string`.',
+  },
   {
     property: 'promptSyntax',
     attribute: 'prompt-syntax',
@@ -66,9 +78,27 @@ const TABLE = [
     request: true,
     description: 'pndm | ddim | lms | euler | euler_a | heun | dpmpp_2m | dpmpp_2m_karras | unipc | lcm | tcd. Property: `scheduler: string | null`.',
   },
-  { property: 'steps', attribute: 'steps', kind: 'number', request: true, description: "denoising steps (1-1000; the request's numInferenceSteps). Property: `steps: number | null`." },
-  { property: 'guidance', attribute: 'guidance', kind: 'number', request: true, description: "classifier-free guidance scale (0-50; the request's guidanceScale). Property: `guidance: number | null`." },
-  { property: 'eta', attribute: 'eta', kind: 'number', request: true, description: "DDIM's eta / TCD's gamma, 0-1: fresh noise per step (default 0). Property: `eta: number | null`." },
+  {
+    property: 'steps',
+    attribute: 'steps',
+    kind: 'number',
+    request: true,
+    description: "denoising steps (1-1000; the request's numInferenceSteps). Property: `steps: number | null`.",
+  },
+  {
+    property: 'guidance',
+    attribute: 'guidance',
+    kind: 'number',
+    request: true,
+    description: "classifier-free guidance scale (0-50; the request's guidanceScale). Property: `guidance: number | null`.",
+  },
+  {
+    property: 'eta',
+    attribute: 'eta',
+    kind: 'number',
+    request: true,
+    description: "DDIM's eta / TCD's gamma, 0-1: fresh noise per step (default 0). Property: `eta: number | null`.",
+  },
   {
     property: 'timestepSpacing',
     attribute: 'timestep-spacing',
@@ -119,7 +149,7 @@ const TABLE = [
     observed: false,
     description:
       "on (absent: the default) | off: the model folder's safety checker (safety_checker/, as diffusers runs it) judges every picture, and a flagged one is withheld: sd-error with name 'NsfwContentDetectedError', no picture. " +
-      "Only the embedding page can turn it off (`safety-checker=\"off\"`); see README.md for diffusers' licence warning. Property: `safetyChecker: boolean`.",
+      'Only the embedding page can turn it off (`safety-checker="off"`); see README.md for diffusers\' licence warning. Property: `safetyChecker: boolean`.',
     note: 'Whether the safety checker runs: on unless the page set `safety-checker="off"` (or "false").',
   },
 ] as const satisfies readonly AttributeProperty[];

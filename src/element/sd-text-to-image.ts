@@ -87,6 +87,7 @@ const PROPERTIES = [...ATTRIBUTE_PROPERTIES.map((row) => row.property), 'initIma
  */
 const ElementBase: typeof HTMLElement = globalThis.HTMLElement ?? (class {} as unknown as typeof HTMLElement);
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below types the accessors that defineAttributeProperties puts on the prototype (properties.ts), which TypeScript cannot see.
 export class SdTextToImageElement extends ElementBase {
   /** Registers the element (once) under `tag`. */
   static define(tag = 'sd-text-to-image', registry: CustomElementRegistry = customElements): typeof SdTextToImageElement {
@@ -214,7 +215,7 @@ export class SdTextToImageElement extends ElementBase {
   connectedCallback(): void {
     // Properties set before the element was defined shadow the accessors: re-apply them through them.
     for (const name of PROPERTIES) {
-      if (Object.prototype.hasOwnProperty.call(this, name)) {
+      if (Object.hasOwn(this, name)) {
         const value = (this as Record<string, unknown>)[name];
         delete (this as Record<string, unknown>)[name];
         (this as Record<string, unknown>)[name] = value;
@@ -342,11 +343,16 @@ export class SdTextToImageElement extends ElementBase {
   #onPreview(preview: Preview): void {
     const pixels = new ImageData(preview.rgba as Uint8ClampedArray<ArrayBuffer>, preview.width, preview.height);
     const bitmap = createImageBitmap(pixels);
-    void this.#emit('sd-preview', async () => {
-      const image = await bitmap;
-      this.#drawPreview(image);
-      return { step: preview.step, total: preview.totalSteps, kind: preview.kind, width: preview.width, height: preview.height, bitmap: image };
-    }, undefined, (detail) => detail.bitmap.close());
+    void this.#emit(
+      'sd-preview',
+      async () => {
+        const image = await bitmap;
+        this.#drawPreview(image);
+        return { step: preview.step, total: preview.totalSteps, kind: preview.kind, width: preview.width, height: preview.height, bitmap: image };
+      },
+      undefined,
+      (detail) => detail.bitmap.close(),
+    );
   }
 
   /**
