@@ -14,6 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { ATTRIBUTE_PROPERTIES, typeText } from '../src/element/properties.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ELEMENT_SOURCE = 'src/element/sd-text-to-image.ts';
@@ -158,18 +159,26 @@ export function customElementsManifest(): CustomElementsManifest {
   const source = parse(ELEMENT_SOURCE);
   const cls = findClass(source);
   const doc = documented(source, cls);
-  const fields = new Map(
-    members(cls, source)
-      .filter((m) => m.kind === 'field' && !m.static)
-      .map((m) => [m.name, m]),
-  );
+  // The attribute-backed properties come from their table, the element's other members from its class.
+  const tableFields: Member[] = ATTRIBUTE_PROPERTIES.map((row) => ({
+    kind: 'field',
+    name: row.property,
+    description: row.note ?? '',
+    type: { text: typeText(row) },
+  }));
+  const classMembers = members(cls, source);
+  const allMembers = [...classMembers.filter((m) => m.static), ...tableFields, ...classMembers.filter((m) => !m.static)];
+  const fields = new Map(allMembers.filter((m) => m.kind === 'field' && !m.static).map((m) => [m.name, m]));
 
-  const attributes: Attribute[] = tagged(doc, 'attr').flatMap(({ names, text }) =>
-    names.map((name) => {
-      const field = fields.get(camelCase(name));
-      return { name, description: text, ...(field ? { fieldName: field.name, type: field.type } : {}) };
-    }),
-  );
+  const attributes: Attribute[] = [
+    ...ATTRIBUTE_PROPERTIES.map((row) => ({ name: row.attribute, description: row.description, fieldName: row.property, type: { text: typeText(row) } })),
+    ...tagged(doc, 'attr').flatMap(({ names, text }) =>
+      names.map((name) => {
+        const field = fields.get(camelCase(name));
+        return { name, description: text, ...(field ? { fieldName: field.name, type: field.type } : {}) };
+      }),
+    ),
+  ];
 
   const details = eventDetailTypes(parse(EVENTS_SOURCE));
   const events = tagged(doc, 'fires').flatMap(({ names, text }) =>
@@ -206,7 +215,7 @@ export function customElementsManifest(): CustomElementsManifest {
             customElement: true,
             superclass: { name: 'HTMLElement' },
             attributes,
-            members: members(cls, source),
+            members: allMembers,
             events,
             cssParts,
             cssProperties,

@@ -8,30 +8,10 @@
  * Every element on a page shares one engine (one worker, one loaded model, one stored copy of the
  * weights, see shared-engine.ts); generations from several elements run one after another.
  *
- * @attr model - a preset id ('shapes-sd', the demo shipped next to the library) or the URL of a model
- *   folder in diffusers' ONNX layout (Stable Diffusion v1.4: your folder made with tools/prepare_model.py). Default 'shapes-sd'. Property: `model: string`.
- * @attr prompt - the text to draw. Property: `prompt: string`. The element's prompt box edits it.
- * @attr negative-prompt - what to steer away from. Property: `negativePrompt: string`.
- * @attr prompt-syntax - a1111 (default: AUTOMATIC1111's `(word:1.3)`, `[word]`, BREAK, prompts past 75 tokens in
- *   77-token chunks) | plain (diffusers: the text as written, cut at 75 tokens). Property: `promptSyntax: string`.
- * @attr scheduler - pndm | ddim | lms | euler | euler_a | heun | dpmpp_2m | dpmpp_2m_karras | unipc | lcm | tcd. Property: `scheduler: string | null`.
- * @attr steps - denoising steps (1-1000; the request's numInferenceSteps). Property: `steps: number | null`.
- * @attr guidance - classifier-free guidance scale (0-50; the request's guidanceScale). Property: `guidance: number | null`.
- * @attr eta - DDIM's eta / TCD's gamma, 0-1: fresh noise per step (default 0). Property: `eta: number | null`.
- * @attr timestep-spacing - leading | linspace | trailing: overrides the model's spacing for every scheduler. Property: `timestepSpacing: string | null`.
- * @attr seed - a seed (0 to 2^53-1) that reproduces an image; -1 or absent: a new random seed each time. Property: `seed: number | null`.
- * @attr width, height - image size in pixels, multiples of the model's size multiple (8 x 2^UNet down-samplings: 32 for shapes-sd, 64 for SD v1.4). Properties: `width`, `height: number | null`.
- *   Absent number attributes (null properties) mean the model's recommendation, else diffusers' defaults.
  * @attr init-image - img2img: the URL (resolved against the page) of the picture to start from (PNG, JPEG or WebP; the output takes its size, which the model must accept).
  *   Property: `initImage: Blob | ImageBitmap | string | null` (a Blob or ImageBitmap is held by the property only; a string sets the attribute).
  * @attr mask - inpainting (with init-image): the URL of a mask of the init image's size, white = repaint, black = keep (grey binarised at 0.5).
  *   Property: `mask: Blob | ImageBitmap | string | null`, as initImage.
- * @attr strength - img2img / inpainting: how much of the picture is repainted, in (0, 1] (1: from noise; diffusers' strength, A1111's denoising strength). Default 0.75. Property: `strength: number`.
- * @attr decoder - full (default: the model's VAE) | tiny (the tiny autoencoder, TAESD, for models with taesd_decoder/: a fraction of the decode time, a little softer). Property: `decoder: string | null`.
- * @attr preview - on/off (present = on, "off" = off): draw a preview after every step and fire sd-preview (the tiny decoder's full-size picture when the model has taesd_decoder/, else a cheap colour map). Property: `preview: boolean`.
- * @attr safety-checker - on (absent: the default) | off: the model folder's safety checker (safety_checker/, as diffusers
- *   runs it) judges every picture, and a flagged one is withheld: sd-error with name 'NsfwContentDetectedError', no picture.
- *   Only the embedding page can turn it off (`safety-checker="off"`); see README.md for diffusers' licence warning. Property: `safetyChecker: boolean`.
  * @attr busy - set by the element while it generates (read-only, for styling `:host([busy])`). Property: `busy: boolean`.
  *
  * With init-image (or initImage) the element runs img2img, inpainting with a mask as well, and fires the same events; a picture
@@ -73,17 +53,8 @@ import { progressDetail, sdEvent, type SdCompleteDetail, type SdEventDetails } f
 import { SharedEngine, WORKER_FILE, workerEngine } from './shared-engine.js';
 import { isImageInput, loadImageInputs, type ImageInput, type ImageLoader } from './image-inputs.js';
 import { formatProgress } from '../protocol/progress-text.js';
-import {
-  DEFAULT_MODEL,
-  DEFAULT_PROMPT_SYNTAX,
-  DEFAULT_STRENGTH,
-  parseNumberAttribute,
-  parseSwitchAttribute,
-  requestFromAttributes,
-  resolveModel,
-  type AttributeReader,
-  type NumberAttribute,
-} from './settings.js';
+import { requestFromAttributes, resolveModel, type AttributeReader } from './settings.js';
+import { ATTRIBUTE_PROPERTIES, defineAttributeProperties, type AttributeProperties } from './properties.js';
 import { ELEMENT_CSS, elementStyles } from './styles.js';
 
 const TEMPLATE = /* html */ `
@@ -103,43 +74,12 @@ const TEMPLATE = /* html */ `
   </div>
 </div>`;
 
-const REQUEST_ATTRIBUTES = [
-  'prompt',
-  'negative-prompt',
-  'prompt-syntax',
-  'scheduler',
-  'steps',
-  'guidance',
-  'eta',
-  'timestep-spacing',
-  'seed',
-  'width',
-  'height',
-  'strength',
-  'decoder',
-] as const;
+/** The attributes a generation reads (a snapshot taken when it starts). */
+const REQUEST_ATTRIBUTES = ATTRIBUTE_PROPERTIES.filter((row) => row.request).map((row) => row.attribute);
 const IMAGE_ATTRIBUTES = ['init-image', 'mask'] as const;
 type ImageAttribute = (typeof IMAGE_ATTRIBUTES)[number];
-const PROPERTIES = [
-  'model',
-  'prompt',
-  'negativePrompt',
-  'promptSyntax',
-  'scheduler',
-  'steps',
-  'guidance',
-  'eta',
-  'timestepSpacing',
-  'seed',
-  'width',
-  'height',
-  'strength',
-  'decoder',
-  'initImage',
-  'mask',
-  'preview',
-  'safetyChecker',
-] as const;
+/** The properties a page may set before the element is defined (re-applied through the accessors on connection). */
+const PROPERTIES = [...ATTRIBUTE_PROPERTIES.map((row) => row.property), 'initImage', 'mask'];
 
 /**
  * HTMLElement where there is a DOM; elsewhere (Node: SSR, tests) a stand-in, so that importing this
@@ -147,6 +87,7 @@ const PROPERTIES = [
  */
 const ElementBase: typeof HTMLElement = globalThis.HTMLElement ?? (class {} as unknown as typeof HTMLElement);
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below types the accessors that defineAttributeProperties puts on the prototype (properties.ts), which TypeScript cannot see.
 export class SdTextToImageElement extends ElementBase {
   /** Registers the element (once) under `tag`. */
   static define(tag = 'sd-text-to-image', registry: CustomElementRegistry = customElements): typeof SdTextToImageElement {
@@ -154,7 +95,7 @@ export class SdTextToImageElement extends ElementBase {
     return this;
   }
 
-  static readonly observedAttributes = ['model', ...REQUEST_ATTRIBUTES, ...IMAGE_ATTRIBUTES];
+  static readonly observedAttributes = [...ATTRIBUTE_PROPERTIES.filter((row) => row.observed !== false).map((row) => row.attribute), ...IMAGE_ATTRIBUTES];
 
   /**
    * The folder holding the library's files (engine.worker.js, ort/, models/ that preset ids resolve
@@ -226,111 +167,7 @@ export class SdTextToImageElement extends ElementBase {
     this.#cancelButton.addEventListener('click', () => this.cancel());
   }
 
-  // ---- attribute-backed properties ----
-
-  get model(): string {
-    return this.getAttribute('model') ?? DEFAULT_MODEL;
-  }
-  set model(value: string) {
-    this.setAttribute('model', value);
-  }
-
-  get prompt(): string {
-    return this.getAttribute('prompt') ?? '';
-  }
-  set prompt(value: string) {
-    this.setAttribute('prompt', value);
-  }
-
-  get negativePrompt(): string {
-    return this.getAttribute('negative-prompt') ?? '';
-  }
-  set negativePrompt(value: string) {
-    this.setAttribute('negative-prompt', value);
-  }
-
-  /** 'a1111' unless the attribute says otherwise. */
-  get promptSyntax(): string {
-    return this.getAttribute('prompt-syntax') ?? DEFAULT_PROMPT_SYNTAX;
-  }
-  set promptSyntax(value: string) {
-    this.setAttribute('prompt-syntax', value);
-  }
-
-  get scheduler(): string | null {
-    return this.getAttribute('scheduler');
-  }
-  set scheduler(value: string | null) {
-    if (value === null) this.removeAttribute('scheduler');
-    else this.setAttribute('scheduler', value);
-  }
-
-  get steps(): number | null {
-    return this.#number('steps');
-  }
-  set steps(value: number | null) {
-    this.#setNumber('steps', value);
-  }
-
-  get guidance(): number | null {
-    return this.#number('guidance');
-  }
-  set guidance(value: number | null) {
-    this.#setNumber('guidance', value);
-  }
-
-  get eta(): number | null {
-    return this.#number('eta');
-  }
-  set eta(value: number | null) {
-    this.#setNumber('eta', value);
-  }
-
-  get timestepSpacing(): string | null {
-    return this.getAttribute('timestep-spacing');
-  }
-  set timestepSpacing(value: string | null) {
-    if (value === null) this.removeAttribute('timestep-spacing');
-    else this.setAttribute('timestep-spacing', value);
-  }
-
-  get seed(): number | null {
-    return this.#number('seed');
-  }
-  set seed(value: number | null) {
-    this.#setNumber('seed', value);
-  }
-
-  get width(): number | null {
-    return this.#number('width');
-  }
-  set width(value: number | null) {
-    this.#setNumber('width', value);
-  }
-
-  get height(): number | null {
-    return this.#number('height');
-  }
-  set height(value: number | null) {
-    this.#setNumber('height', value);
-  }
-
-  /** How much of the init image is repainted, (0, 1]; 0.75 when the attribute is absent (NaN when it is not a number). */
-  get strength(): number {
-    return parseNumberAttribute(this.getAttribute('strength')) ?? DEFAULT_STRENGTH;
-  }
-  set strength(value: number | null) {
-    this.#setNumber('strength', value);
-  }
-
-  /** The final decode: 'full' (the model's VAE, also when absent: null) or 'tiny' (taesd_decoder/). */
-  get decoder(): string | null {
-    return this.getAttribute('decoder');
-  }
-  set decoder(value: string | null) {
-    if (value === null) this.removeAttribute('decoder');
-    else this.setAttribute('decoder', value);
-  }
+  // ---- properties: the attribute-backed ones are defined from properties.ts (after the class) ----
 
   /** The picture img2img starts from: the Blob or ImageBitmap given to this property, else the init-image attribute (a URL), else null. */
   get initImage(): ImageInput | null {
@@ -348,24 +185,6 @@ export class SdTextToImageElement extends ElementBase {
     this.#setPicture('mask', value);
   }
 
-  get preview(): boolean {
-    return parseSwitchAttribute(this.getAttribute('preview'));
-  }
-  set preview(value: boolean) {
-    if (value) this.setAttribute('preview', '');
-    else this.removeAttribute('preview');
-  }
-
-  /** Whether the safety checker runs: on unless the page set `safety-checker="off"` (or "false"). */
-  get safetyChecker(): boolean {
-    const value = this.getAttribute('safety-checker');
-    return value === null || parseSwitchAttribute(value);
-  }
-  set safetyChecker(value: boolean) {
-    if (value) this.removeAttribute('safety-checker');
-    else this.setAttribute('safety-checker', 'off');
-  }
-
   /** True while a generation runs (mirrored as the `busy` attribute). */
   get busy(): boolean {
     return this.#abort !== null;
@@ -374,15 +193,6 @@ export class SdTextToImageElement extends ElementBase {
   /** The last finished image, or null. */
   get result(): SdCompleteDetail | null {
     return this.#result;
-  }
-
-  #number(name: NumberAttribute): number | null {
-    return parseNumberAttribute(this.getAttribute(name));
-  }
-
-  #setNumber(name: NumberAttribute, value: number | null): void {
-    if (value === null || value === undefined) this.removeAttribute(name);
-    else this.setAttribute(name, String(value));
   }
 
   #picture(name: ImageAttribute): ImageInput | null {
@@ -617,6 +427,14 @@ export class SdTextToImageElement extends ElementBase {
     this.#imageUrl = null;
   }
 }
+
+/** The attribute-backed properties (properties.ts): their accessors, and their types, from the table. */
+export interface SdTextToImageElement extends Omit<AttributeProperties, 'strength'> {
+  /** How much of the init image is repainted, (0, 1]; 0.75 when the attribute is absent (NaN when it is not a number). */
+  get strength(): number;
+  set strength(value: number | null);
+}
+defineAttributeProperties(SdTextToImageElement.prototype);
 
 declare global {
   interface HTMLElementTagNameMap {
