@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../engine/runtime/capabilities.js';
+import { wasmOnlyCapabilities } from '../engine/runtime/capabilities.js';
 import { presets } from '../presets/presets.js';
 import { adviseModel, attentionBufferBytes, describeCapabilities } from './capability-advice.js';
 
 const [shapes, sd14] = presets('https://app.example/');
-const wasm: Capabilities = {
-  webgpu: false,
-  softwareAdapter: false,
-  shaderF16: false,
-  maxBufferSize: null,
-  maxStorageBufferBindingSize: null,
-  adapterInfo: null,
-  backend: 'wasm',
-  explanation: 'no WebGPU',
-};
+const wasm: Capabilities = wasmOnlyCapabilities('no WebGPU');
 const gpu = (maxBufferSize: number, shaderF16 = false): Capabilities => ({
   webgpu: true,
   softwareAdapter: false,

@@ -12,6 +12,7 @@ import { LocalEngine } from '../engine/local-engine.js';
 import { encodeImagePng } from '../engine/request/png-file.js';
 import type { GenerationRequest, RequestField } from '../engine/request/request.js';
 import type { Capabilities } from '../engine/runtime/capabilities.js';
+import { wasmOnlyCapabilities } from '../engine/runtime/capabilities.js';
 import { checkOutputPaths, writeFilesAtomically } from '../node/atomic-write.js';
 import { DirectoryModelStore } from '../node/directory-store.js';
 import { numberFlag, parseFlags, requireFlag } from './args.js';
@@ -183,16 +184,7 @@ function inFlagWords(error: unknown): never {
 
 /** Node has no WebGPU here: the engine runs on the runtime's one backend (LocalEngineOptions.backend). */
 async function nodeCapabilities(): Promise<Capabilities> {
-  return {
-    webgpu: false,
-    softwareAdapter: false,
-    shaderF16: false,
-    maxBufferSize: null,
-    maxStorageBufferBindingSize: null,
-    adapterInfo: null,
-    backend: 'wasm',
-    explanation: 'no WebGPU in Node',
-  };
+  return wasmOnlyCapabilities('no WebGPU in Node');
 }
 
 async function readFloat32(path: string): Promise<Float32Array> {

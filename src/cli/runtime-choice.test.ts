@@ -10,6 +10,7 @@ import { LocalEngine } from '../engine/local-engine.js';
 import { DirectoryModelStore } from '../node/directory-store.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { fallbackRuntime, type CliRuntime } from './runtime-choice.js';
+import { wasmOnlyCapabilities } from '../engine/runtime/capabilities.js';
 
 const fakeCpu: CliRuntime = { ort: {} as CliRuntime['ort'], backend: 'cpu' };
 const missing = (): CliRuntime => {
@@ -22,16 +23,7 @@ async function loadOnWasm(side: number): Promise<unknown> {
   const engine = new LocalEngine({
     ...wasm,
     store: new DirectoryModelStore(),
-    detect: async () => ({
-      webgpu: false,
-      softwareAdapter: false,
-      shaderF16: false,
-      maxBufferSize: null,
-      maxStorageBufferBindingSize: null,
-      adapterInfo: null,
-      backend: 'wasm',
-      explanation: null,
-    }),
+    detect: async () => wasmOnlyCapabilities(null),
   });
   try {
     await engine.load({ id: dir, urls: { fp32: dir } }, { request: { prompt: 'x', seed: 1, width: side, height: side } });

@@ -15,21 +15,13 @@ import { ModelFormatError } from '../core/errors.js';
 import { graphProto, modelProto } from '../core/onnx/onnx-write.js';
 import { LocalEngine } from '../engine/local-engine.js';
 import type { Capabilities } from '../engine/runtime/capabilities.js';
+import { wasmOnlyCapabilities } from '../engine/runtime/capabilities.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { WeightStore } from './weight-store.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/tiny-sd-fp32/', import.meta.url));
 const DECODER = 'vae_decoder/model.onnx';
-const WASM: Capabilities = {
-  webgpu: false,
-  shaderF16: false,
-  maxBufferSize: null,
-  maxStorageBufferBindingSize: null,
-  adapterInfo: null,
-  softwareAdapter: false,
-  backend: 'wasm',
-  explanation: null,
-};
+const WASM: Capabilities = wasmOnlyCapabilities(null);
 
 /** A graph the store reads (operators, no external data) and onnxruntime refuses: its node's input is defined nowhere. */
 const brokenDecoder = modelProto(

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import type { Capabilities } from '../engine/runtime/capabilities.js';
+import { wasmOnlyCapabilities } from '../engine/runtime/capabilities.js';
 import { LocalEngine } from '../engine/local-engine.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import { WeightStore } from './weight-store.js';
@@ -33,16 +34,7 @@ const SWIFTSHADER: Capabilities = {
   backend: 'webgpu',
   explanation: null,
 };
-const WASM: Capabilities = {
-  webgpu: false,
-  shaderF16: false,
-  maxBufferSize: null,
-  maxStorageBufferBindingSize: null,
-  adapterInfo: null,
-  softwareAdapter: false,
-  backend: 'wasm',
-  explanation: null,
-};
+const WASM: Capabilities = wasmOnlyCapabilities(null);
 
 function engineFor(caps: Capabilities) {
   const label = `e${++counter}`;

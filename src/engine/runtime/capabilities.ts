@@ -34,8 +34,9 @@ interface GpuLike {
 /** Software Vulkan / WebGPU implementations as they name themselves in adapter info. */
 const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
 
-export async function detectCapabilities(gpu: GpuLike | undefined = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu): Promise<Capabilities> {
-  const none = (explanation: string): Capabilities => ({
+/** No WebGPU here (Node, an old browser): the engine runs on wasm; `explanation` says why. */
+export function wasmOnlyCapabilities(explanation: string | null): Capabilities {
+  return {
     webgpu: false,
     softwareAdapter: false,
     shaderF16: false,
@@ -44,7 +45,11 @@ export async function detectCapabilities(gpu: GpuLike | undefined = (globalThis.
     adapterInfo: null,
     backend: 'wasm',
     explanation,
-  });
+  };
+}
+
+export async function detectCapabilities(gpu: GpuLike | undefined = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu): Promise<Capabilities> {
+  const none = wasmOnlyCapabilities;
   if (!gpu) {
     return none(
       'This browser has no WebGPU. Use a recent Chrome or Edge (113+), or Safari 26+; in Firefox enable dom.webgpu.enabled. Until then the engine runs on the CPU (wasm), which is fine for the small demo model but far too slow for Stable Diffusion v1.4.',
