@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { maxAbsDiff, readF32 } from '../testing/reference-data.js';
+import { caseFlags } from '../testing/diffusers-case.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-webgpu-folder-'));
@@ -73,14 +74,7 @@ it('--runtime cpu (onnxruntime-node) matches diffusers on the tiny fixture (raw 
     'cpu',
     '--model',
     'fixtures/tiny-sd-fp32',
-    '--prompt',
-    c.prompt,
-    '--scheduler',
-    c.scheduler,
-    '--steps',
-    String(c.steps),
-    '--guidance',
-    String(c.guidance),
+    ...caseFlags(c),
     '--latents',
     `fixtures/${manifest.latents.file}`,
     '--width',

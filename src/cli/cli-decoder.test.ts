@@ -13,6 +13,7 @@ import { parseParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
 import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
 import { folderWithTaesd } from '../testing/taesd-folder.js';
+import { caseFlags } from '../testing/diffusers-case.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-decoder-'));
@@ -39,14 +40,7 @@ describe('npm run cli -- generate --decoder', () => {
       'generate',
       '--model',
       folder.dir,
-      '--prompt',
-      c.prompt,
-      '--scheduler',
-      c.scheduler,
-      '--steps',
-      String(c.steps),
-      '--guidance',
-      String(c.guidance),
+      ...caseFlags(c),
       '--seed',
       String(c.seed),
       '--width',

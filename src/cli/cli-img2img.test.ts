@@ -16,6 +16,7 @@ import { readPngTextChunks } from '../core/png.js';
 import { pngLevelError } from '../testing/png-decode.js';
 import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
 import { boundsFor, ISSUE_BOUNDS, type Img2ImgCase } from '../testing/img2img-cases.js';
+import { caseFlags } from '../testing/diffusers-case.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-i2i-'));
@@ -32,14 +33,7 @@ describe('npm run cli -- generate --init-image', () => {
       const raw = join(dir, `${c.id}.f32`);
       await cli(
         'generate',
-        '--prompt',
-        c.prompt,
-        '--scheduler',
-        c.scheduler,
-        '--steps',
-        String(c.steps),
-        '--guidance',
-        String(c.guidance),
+        ...caseFlags(c),
         '--seed',
         String(c.seed),
         '--init-image',

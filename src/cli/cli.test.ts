@@ -14,6 +14,7 @@ import { parseParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
 import { pngLevelError } from '../testing/png-decode.js';
 import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
+import { caseFlags } from '../testing/diffusers-case.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-'));
@@ -36,14 +37,7 @@ describe('npm run cli -- generate', () => {
       'generate',
       '--model',
       `fixtures/${model}`,
-      '--prompt',
-      c.prompt,
-      '--scheduler',
-      c.scheduler,
-      '--steps',
-      String(c.steps),
-      '--guidance',
-      String(c.guidance),
+      ...caseFlags(c),
       '--latents',
       `fixtures/${manifest.latents.file}`,
       '--width',

@@ -22,3 +22,8 @@ export function caseRequest(c: DiffusersCase): {
 } {
   return { prompt: c.prompt, negativePrompt: c.negative_prompt ?? undefined, scheduler: c.scheduler, numInferenceSteps: c.steps, guidanceScale: c.guidance };
 }
+
+/** The same four fields as the CLI's flags: --prompt, --scheduler, --steps, --guidance. */
+export function caseFlags(c: Pick<DiffusersCase, 'prompt' | 'steps' | 'guidance'> & { scheduler: string }): string[] {
+  return ['--prompt', c.prompt, '--scheduler', c.scheduler, '--steps', String(c.steps), '--guidance', String(c.guidance)];
+}
