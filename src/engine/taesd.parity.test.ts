@@ -24,6 +24,7 @@ import { infotextParameters } from './request/png-file.js';
 import { LocalEngine } from './local-engine.js';
 import type { Preview } from './events.js';
 import type { ModelStore } from './ports.js';
+import { wasmOnlyCapabilities } from './runtime/capabilities.js';
 
 interface Case extends DiffusersCase {
   id: string;
@@ -107,16 +108,7 @@ describe('step previews through the engine', () => {
   beforeAll(async () => {
     folder = folderWithTaesd('fixtures/tiny-sd-fp32');
     const store: ModelStore = { ensure: async (url) => new DirectoryModelSource(url), list: async () => [], delete: async () => {} };
-    const noGpu = async () => ({
-      webgpu: false,
-      softwareAdapter: false,
-      shaderF16: false,
-      maxBufferSize: null,
-      maxStorageBufferBindingSize: null,
-      adapterInfo: null,
-      backend: 'wasm' as const,
-      explanation: 'no WebGPU in Node',
-    });
+    const noGpu = async () => wasmOnlyCapabilities('no WebGPU in Node');
     engine = new LocalEngine({ ort: wasmRuntime(), store, detect: noGpu });
   });
   afterAll(async () => {

@@ -17,21 +17,13 @@ import { DirectoryModelStore } from '../node/directory-store.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { serveEngine, type PortLike } from './worker-host.js';
 import { WorkerEngine } from './worker-engine.js';
+import { wasmOnlyCapabilities } from '../engine/runtime/capabilities.js';
 
 /** Model folders on disk stand in for the browser's WeightStore (tested in src/store). */
 const diskStore = new DirectoryModelStore();
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp16: 'public/models/shapes-sd-fp16', fp32: 'public/models/shapes-sd-fp32' } };
-const noGpu = async () => ({
-  webgpu: false,
-  softwareAdapter: false,
-  shaderF16: false,
-  maxBufferSize: null,
-  maxStorageBufferBindingSize: null,
-  adapterInfo: null,
-  backend: 'wasm' as const,
-  explanation: 'no WebGPU in Node',
-});
+const noGpu = async () => wasmOnlyCapabilities('no WebGPU in Node');
 
 describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
   const channel = new MessageChannel();

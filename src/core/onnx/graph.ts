@@ -6,7 +6,7 @@
  * costs no more than reading the file. Field numbers are onnx.proto3's.
  */
 import { ModelFormatError } from '../errors.js';
-import { protobufFields, ProtobufError } from './protobuf-read.js';
+import { packedVarints, protobufFields, ProtobufError } from './protobuf-read.js';
 
 export interface OnnxOperator {
   /** '' for the default ONNX domain, e.g. 'com.microsoft'. */
@@ -76,20 +76,6 @@ function tensorBytes(bytes: Uint8Array, start: number, end: number): { name: str
     else if (f.number === TENSOR_NAME && f.wire === 2) name = decoder.decode(bytes.subarray(f.start, f.end));
   }
   return { name, bytes: count * (ELEMENT_BYTES[type] ?? 0) };
-}
-
-function* packedVarints(bytes: Uint8Array, start: number, end: number): Generator<number> {
-  for (let at = start; at < end; ) {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      const byte = bytes[at++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) break;
-      scale *= 128;
-    }
-    yield value;
-  }
 }
 
 /** The graph's operators, input float type and largest initializer. Throws ModelFormatError for bytes that are not an ONNX model. */

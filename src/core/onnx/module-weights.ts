@@ -8,7 +8,7 @@
  * Field numbers are onnx.proto3's.
  */
 import { ModelFormatError } from '../errors.js';
-import { protobufFields, ProtobufError, type ProtobufField } from './protobuf-read.js';
+import { packedVarints, protobufFields, ProtobufError, type ProtobufField } from './protobuf-read.js';
 
 /** How the initializer holds the module's (out, in[, kh, kw]) weight: as it is, or transposed to (in, out). */
 export type WeightLayout = 'out_in' | 'in_out';
@@ -173,20 +173,4 @@ function readInitializer(bytes: Uint8Array, field: ProtobufField): InitializerIn
     info.external = { location: entries.location, offset: Number(entries.offset ?? 0), length: entries.length === undefined ? null : Number(entries.length) };
   }
   return info;
-}
-
-function packedVarints(bytes: Uint8Array, start: number, end: number): number[] {
-  const out: number[] = [];
-  for (let at = start; at < end; ) {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      const byte = bytes[at++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) break;
-      scale *= 128;
-    }
-    out.push(value);
-  }
-  return out;
 }

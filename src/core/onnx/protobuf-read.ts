@@ -29,6 +29,17 @@ export function readVarint(bytes: Uint8Array, at: number): [value: number, next:
   throw new ProtobufError(`truncated varint at byte ${at}`);
 }
 
+/** A packed repeated varint field's values (its payload is bytes[start, end)). */
+export function packedVarints(bytes: Uint8Array, start: number, end: number): number[] {
+  const out: number[] = [];
+  for (let at = start; at < end; ) {
+    const [value, next] = readVarint(bytes, at);
+    out.push(value);
+    at = next;
+  }
+  return out;
+}
+
 /** The fields of the message in bytes[start, end), in order. */
 export function* protobufFields(bytes: Uint8Array, start: number, end: number): Generator<ProtobufField> {
   let at = start;
