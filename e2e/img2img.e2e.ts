@@ -164,7 +164,8 @@ describe('the browser decoder', () => {
     expect([decoded.y[0], decoded.y[1]]).toEqual([reference.width, reference.height]);
     expect(decoded.y[2]).toEqual(Array.from(reference.rgba));
     expect(decoded.error).toMatch(
-      /^InvalidRequestError: The mask is not an image this browser can decode \(.*; its type is text\/plain\): give a PNG, JPEG or WebP file\.$/,
+      // Refused from its first bytes, before any decoding (issue 25 item 10: the header says what the file is).
+      /^InvalidRequestError: The mask cannot be used: it is not a PNG, JPEG or WebP file\. Give a PNG, JPEG or WebP file\.$/,
     );
   });
 });
@@ -253,7 +254,7 @@ describe('the app: inpainting with a painted mask', () => {
     await page.setInputFiles('#init-image-input', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
     await page.waitForFunction(() => document.querySelector('#image-message')?.getAttribute('data-level') === 'error');
     expect(await page.textContent('#image-message')).toMatch(
-      /^"notes.png" is not an image this browser can decode \(.*; its type is image\/png\): give a PNG, JPEG or WebP file\.$/,
+      /^"notes.png" cannot be used: it is not a PNG, JPEG or WebP file\. Give a PNG, JPEG or WebP file\.$/,
     );
     expect(await displayedMask(page)).toEqual(mask); // the picture and its mask stay
     expect((await eventsOf(page, 'sd-app:state')).some((e) => e.state === 'generating')).toBe(false);
