@@ -7,6 +7,7 @@
 import type { BackendPreference } from '../engine/runtime/backend-choice.js';
 import { CancelledError } from '../core/errors.js';
 import type { Engine, PreviewOptions } from '../engine/engine.js';
+import type { LoraInput } from '../engine/lora/lora-inputs.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
 import { runEngineJob, type JobHandlers } from '../protocol/engine-job.js';
@@ -43,12 +44,18 @@ export class GenerationController {
     );
   }
 
-  /** Loads `spec` if needed, then one image per request, in order (protocol/engine-job.ts). */
-  generate(spec: ModelSpec, requests: GenerationRequest[], preview: PreviewOptions, handlers: JobHandlers = {}): Promise<JobOutcome> {
+  /** Loads `spec` if needed, with `loraFiles` merged (none: the base model), then one image per request, in order (protocol/engine-job.ts). */
+  generate(
+    spec: ModelSpec,
+    requests: GenerationRequest[],
+    preview: PreviewOptions,
+    handlers: JobHandlers = {},
+    loraFiles: readonly LoraInput[] = [],
+  ): Promise<JobOutcome> {
     return this.#job((signal, counted) =>
       runEngineJob(
         this.#engine,
-        { spec, requests, preview, backend: this.backend, safetyChecker: this.safetyChecker, signal },
+        { spec, requests, preview, backend: this.backend, safetyChecker: this.safetyChecker, loraFiles, signal },
         {
           ...handlers,
           onImage: async (result, batch) => {

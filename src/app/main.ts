@@ -30,6 +30,9 @@ import { isBundled, modelSpecFor, needsUrl, recommendedValues } from './model-ch
 import { ModelPicker } from './model-choice-view.js';
 import { restoreParameters, restoreRequest, type RestoreResult } from './parameter-restore.js';
 import { StoredModelsView } from './stored-models-view.js';
+import { chooseLoras, loraRestoreNotes, promptWithoutLoraTags, type LoraChoice } from './lora-choice.js';
+import { LoraView } from './lora-view.js';
+import { encodeImagePng } from '../engine/request/png-file.js';
 import { attachPngDrop } from './png-drop.js';
 import { PreviewCanvas } from './preview-canvas.js';
 import { ProgressView, type RunState } from './progress-view.js';
@@ -55,10 +58,11 @@ const dropMessage = byId('drop-message', HTMLElement);
 const modeHintText = byId('mode-hint', HTMLElement);
 const tokenize = (text: string, syntax: PromptSyntax) => engine.tokenize(text, syntax);
 const syntax = () => form.read().promptSyntax;
+// The prompt's <lora:...> tags are not text the text encoder reads (lora-choice.ts): not counted, as A1111.
 const promptTokens = new TokenCounter({
   input: form.field('prompt') as HTMLTextAreaElement,
   output: byId('prompt-tokens', HTMLOutputElement),
-  tokenize,
+  tokenize: (text, s) => tokenize(promptWithoutLoraTags(text), s),
   syntax,
 });
 const negativeTokens = new TokenCounter({
@@ -91,6 +95,13 @@ const gallery = new GalleryView({
     byId('image-input', HTMLElement).scrollIntoView({ block: 'nearest' });
   },
 });
+const loraView = new LoraView({
+  input: byId('lora-input', HTMLInputElement),
+  zone: byId('loras', HTMLElement),
+  list: byId('lora-list', HTMLUListElement),
+  message: byId('lora-message', HTMLElement),
+});
+void loraView.refresh();
 const storedModels = new StoredModelsView({
   list: byId('stored-models', HTMLUListElement),
   summary: byId('stored-models-summary', HTMLElement),
@@ -154,9 +165,11 @@ function refreshAdvice(): ModelAdvice {
   return advice;
 }
 
-function handlersFor(spec: ModelPreset): JobHandlers {
+/** `loras`: the generation's LoRAs (lora-choice.ts), named in the progress line and the result, written in the PNG. */
+function handlersFor(spec: ModelPreset, loras?: LoraChoice): JobHandlers {
+  const withLoras = loras?.summary ? ` with LoRA ${loras.summary}` : '';
   return {
-    onPhase: (phase) => setState(phase, phase === 'loading' ? `Loading ${spec.label}…` : 'Generating…'),
+    onPhase: (phase) => setState(phase, phase === 'loading' ? `Loading ${spec.label}${withLoras}…` : `Generating${withLoras}…`),
     onProgress: (p, batch) => progress.show(p, batch),
     onLoaded: (model) => {
       const reason = model.backendReason ? ` ${model.backendReason}` : '';
@@ -188,8 +201,11 @@ function handlersFor(spec: ModelPreset): JobHandlers {
       const sampler = SCHEDULER_LABELS[r.scheduler];
       const description = `${r.prompt}. Seed ${r.seed}, ${sampler}, ${r.numInferenceSteps} steps.`;
       canvas.image(result.rgba, result.width, result.height, description);
-      stageCaption.textContent = `Seed ${r.seed} · ${sampler} · ${r.numInferenceSteps} steps · ${(result.timings.totalMs / 1000).toFixed(1)} s`;
-      await gallery.add({ png: result.png, width: result.width, height: result.height, request: r, model: result.model });
+      stageCaption.textContent = `Seed ${r.seed} · ${sampler} · ${r.numInferenceSteps} steps${loras?.summary ? ` · LoRA ${loras.summary}` : ''} · ${(result.timings.totalMs / 1000).toFixed(1)} s`;
+      // With LoRAs the PNG's prompt keeps their tags and `Lora hashes` names them, as the CLI writes it.
+      const stored = loras?.summary ? { ...r, prompt: loras.infotextPrompt } : r;
+      const png = loras?.summary ? await encodeImagePng({ ...result, request: stored }, loras.extra) : result.png;
+      await gallery.add({ png, width: result.width, height: result.height, request: stored, model: result.model });
       if (r.seed !== null) lastSeed = r.seed;
       reuseSeedButton.disabled = false;
       emitAppEvent('sd-app:image', { seed: r.seed, batchIndex: batch.index, width: result.width, height: result.height });
@@ -266,13 +282,20 @@ async function generate(): Promise<void> {
   );
   form.showErrors(errors);
   if (errors.length > 0 || !spec) return;
-  const requests = batchSeeds(resolveSeed(values.seed), values.batchCount).map((seed) => toRequest(values, seed, picture));
+  let loras: LoraChoice;
+  try {
+    loras = chooseLoras(values.prompt, loraView.entries); // <lora:name:weight> tags out of the prompt, named from the library
+  } catch (error) {
+    form.showMessage(error instanceof Error ? error.message : String(error));
+    return;
+  }
+  const requests = batchSeeds(resolveSeed(values.seed), values.batchCount).map((seed) => ({ ...toRequest(values, seed, picture), prompt: loras.prompt }));
   const size = requests[0].initImage ?? values;
   canvas.resize(size.width, size.height);
   // On a phone the output sits below the form: bring the progress into view.
   byId('progress', HTMLElement).scrollIntoView({ block: 'nearest' });
   runningJob = 'generate';
-  const outcome = await controller.generate(spec, requests, previewOptions(values), handlersFor(spec));
+  const outcome = await controller.generate(spec, requests, previewOptions(values), handlersFor(spec, loras), loras.loraFiles);
   runningJob = null;
   finish(outcome, 'generate');
 }
@@ -353,7 +376,10 @@ attachPngDrop({
   target: window,
   input: byId('png-input', HTMLInputElement),
   overlay: byId('drop-overlay', HTMLElement),
-  onParameters: (p: ParsedGenerationParameters, fileName) => restore(restoreParameters(p, specs), 'png', fileName),
+  onParameters: (p: ParsedGenerationParameters, fileName) => {
+    const restored = restoreParameters(p, specs);
+    restore({ ...restored, notes: [...restored.notes, ...loraRestoreNotes(p.extra['Lora hashes'], loraView.entries)] }, 'png', fileName);
+  },
   onError: (message) => {
     dropMessage.textContent = message;
     dropMessage.hidden = false;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { presets } from '../presets/presets.js';
 import { CUSTOM_MODEL_ID } from './form-values.js';
 import { validateForm, type FormValues } from './form-values.js';
@@ -56,6 +56,17 @@ describe('model choice', () => {
     } satisfies FormValues;
     expect(validateForm(values, undefined, needsUrl('sd-v1-4', specs)).map((e) => e.field)).toEqual(['customUrl']);
     expect(validateForm({ ...values, customUrl: url }, undefined, true)).toEqual([]);
+  });
+
+  it('a custom model without a typed URL is no model, not the page itself (which would look bundled and load)', () => {
+    vi.stubGlobal('location', { href: 'https://app.example/sd/index.html' });
+    try {
+      expect(modelSpecFor(CUSTOM_MODEL_ID, '', specs)).toBeNull();
+      expect(modelSpecFor(CUSTOM_MODEL_ID, '  ', specs)).toBeNull();
+      expect(modelSpecFor(CUSTOM_MODEL_ID, 'models/x/', specs)?.urls.fp32).toBe('https://app.example/sd/models/x/');
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('only the bundled demo is served by the app itself', () => {

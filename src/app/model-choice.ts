@@ -12,6 +12,7 @@ import { CUSTOM_MODEL_ID, fromRequest, type FormValues } from './form-values.js'
 export function modelSpecFor(modelId: string, customUrl: string, presets: readonly ModelPreset[]): ModelPreset | null {
   const preset = presets.find((spec) => spec.id === modelId);
   if (modelId !== CUSTOM_MODEL_ID && !preset?.askUrl) return preset ?? null;
+  if (customUrl.trim() === '') return null; // not yet typed: '' would resolve to the page itself
   let url: string;
   try {
     url = normaliseModelUrl(customUrl);

@@ -38,7 +38,8 @@ const NOT_RESTORED = {
 } as const;
 
 /** Settings that only describe the image (or are carried out anyway), not worth a note. */
-const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from', 'VAE Encoder']);
+// Lora hashes: the prompt's <lora:...> tags restore the set; main.ts notes a LoRA the library lacks (lora-choice.ts loraRestoreNotes).
+const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from', 'VAE Encoder', 'Lora hashes']);
 
 const ALIASES: Record<string, SchedulerName> = { plms: 'pndm' };
 

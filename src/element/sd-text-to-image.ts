@@ -12,6 +12,8 @@
  *   Property: `initImage: Blob | ImageBitmap | string | null` (a Blob or ImageBitmap is held by the property only; a string sets the attribute).
  * @attr mask - inpainting (with init-image): the URL of a mask of the init image's size, white = repaint, black = keep (grey binarised at 0.5).
  *   Property: `mask: Blob | ImageBitmap | string | null`, as initImage.
+ * Property only: `loras: { file: Blob | string, weight: number }[]` (default []): LoRA `.safetensors` files (a Blob, or a URL
+ *   resolved against the page, fetched once) merged into the model for the next generate(); [] gives the base model back.
  * @attr busy - set by the element while it generates (read-only, for styling `:host([busy])`). Property: `busy: boolean`.
  *
  * With init-image (or initImage) the element runs img2img, inpainting with a mask as well, and fires the same events; a picture
@@ -44,6 +46,7 @@
  * @cssprop --sd-input-background - the prompt box background (transparent)
  * @cssprop --sd-error-color - the status text after an error (#dc2626)
  */
+import { checkElementLoras, resolveElementLoras, type ElementLora } from './element-loras.js';
 import { decodeImageSource } from '../browser/decode-image.js';
 import { CancelledError, errorToJSON, InvalidRequestError } from '../core/errors.js';
 import type { EngineProgress, Preview } from '../engine/events.js';
@@ -79,7 +82,7 @@ const REQUEST_ATTRIBUTES = ATTRIBUTE_PROPERTIES.filter((row) => row.request).map
 const IMAGE_ATTRIBUTES = ['init-image', 'mask'] as const;
 type ImageAttribute = (typeof IMAGE_ATTRIBUTES)[number];
 /** The properties a page may set before the element is defined (re-applied through the accessors on connection). */
-const PROPERTIES = [...ATTRIBUTE_PROPERTIES.map((row) => row.property), 'initImage', 'mask'];
+const PROPERTIES = [...ATTRIBUTE_PROPERTIES.map((row) => row.property), 'initImage', 'mask', 'loras'];
 
 /**
  * HTMLElement where there is a DOM; elsewhere (Node: SSR, tests) a stand-in, so that importing this
@@ -125,6 +128,9 @@ export class SdTextToImageElement extends ElementBase {
   readonly #image: HTMLImageElement;
   readonly #canvas: HTMLCanvasElement;
 
+  /** The loras property; URL files fetched once, by address (element-loras.ts). */
+  #loras: ElementLora[] = [];
+  readonly #loraBlobs = new Map<string, Promise<Blob>>();
   /** initImage / mask set to a Blob or ImageBitmap (a URL lives in the attribute instead). */
   readonly #pictures = new Map<ImageAttribute, Blob | ImageBitmap>();
   /** The engine this element holds a claim on while connected. */
@@ -183,6 +189,14 @@ export class SdTextToImageElement extends ElementBase {
   }
   set mask(value: ImageInput | null) {
     this.#setPicture('mask', value);
+  }
+
+  /** LoRA files merged into the model for the next generate() (README.md, LoRAs); a TypeError for anything but `{ file: Blob | string, weight: number }[]`. */
+  get loras(): ElementLora[] {
+    return this.#loras.map((l) => ({ ...l }));
+  }
+  set loras(value: readonly ElementLora[]) {
+    this.#loras = checkElementLoras(value);
   }
 
   /** True while a generation runs (mirrored as the `busy` attribute). */
@@ -282,12 +296,14 @@ export class SdTextToImageElement extends ElementBase {
       const snapshot = new Map(REQUEST_ATTRIBUTES.map((name) => [name, this.getAttribute(name)]));
       const read: AttributeReader = (name) => snapshot.get(name) ?? null;
       const pictures = { initImage: this.initImage, mask: this.mask };
+      const loras = this.#loras;
       // The request, checked now (not after a download) by the engine's validator; the engine checks it
       // again against the loaded model (its size multiple) before any work. The attributes first, then
       // the pictures (fetched and decoded here, in the page) with them: size, mask size, strength.
       const textRequest = requestFromAttributes(read, spec, Self.randomSeed);
       const images = await loadImageInputs(pictures.initImage, pictures.mask, Self.imageLoader());
       const request = images.initImage ? requestFromAttributes(read, spec, () => textRequest.seed!, undefined, images) : textRequest;
+      const loraFiles = await resolveElementLoras(loras, document.baseURI, this.#loraBlobs);
       if (signal.aborted) throw new CancelledError();
       this.#syncAspect(request.width ?? images.initImage?.width ?? null, request.height ?? images.initImage?.height ?? null);
       const previews = this.preview;
@@ -297,6 +313,7 @@ export class SdTextToImageElement extends ElementBase {
         spec,
         request,
         safetyChecker: this.safetyChecker,
+        loraFiles,
         options: {
           signal,
           previewEvery: previews ? 1 : 0,

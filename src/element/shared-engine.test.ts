@@ -19,6 +19,8 @@ class FakeEngine implements Engine {
   /** A prompt whose picture the (fake) safety checker withholds; each load's safetyChecker. */
   flagged: string | null = null;
   safety: (boolean | undefined)[] = [];
+  /** Each load's LoRA files, as `name weight`. */
+  loras: string[][] = [];
 
   /** Lets the oldest waiting call finish (waiting for one to wait, if none does yet). */
   async release(): Promise<void> {
@@ -34,6 +36,7 @@ class FakeEngine implements Engine {
   async load(s: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
     this.log.push(`load ${s.id}${options.needsVaeEncoder ? ' for a picture' : ''}`);
     this.safety.push(options.safetyChecker);
+    this.loras.push((options.loraFiles ?? []).map((l) => `${l.name} ${l.weight}`));
     // A folder without vae_encoder/ refuses a picture request at load, as LocalEngine does from the file list.
     if (options.needsVaeEncoder && s.id === 'no-encoder') throw new ModelFileMissingError('"no-encoder" has no vae_encoder/model.onnx');
     options.onProgress?.({ stage: 'load', part: 'unet', index: 2, count: 4 });
@@ -105,6 +108,15 @@ describe('SharedEngine', () => {
     expect(shared.started).toBe(false);
     await Promise.all([shared.run(job('a', 'one')), shared.run(job('a', 'two'))]);
     expect(factory).toHaveBeenCalledTimes(1);
+  });
+
+  it("gives each job's LoRA files to its load, and none to a job without them (the base model back)", async () => {
+    const engine = new FakeEngine();
+    const shared = new SharedEngine(() => engine);
+    const data = new Blob([new Uint8Array(4)]);
+    await shared.run({ ...job('a', 'styled'), loraFiles: [{ name: 'style.safetensors', data, weight: 0.8 }] });
+    await shared.run(job('a', 'plain'));
+    expect(engine.loras).toEqual([['style.safetensors 0.8'], []]);
   });
 
   it("a picture the safety checker withholds rejects its job with NsfwContentDetectedError (the element's sd-error), no result; the setting reaches load", async () => {

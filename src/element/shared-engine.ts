@@ -15,6 +15,7 @@ import { SerialQueue } from '../core/serial-queue.js';
 import type { Engine, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
+import type { LoraInput } from '../engine/lora/lora-inputs.js';
 import { runEngineJob } from '../protocol/engine-job.js';
 
 export { workerEngine } from '../protocol/worker-engine.js';
@@ -28,6 +29,8 @@ export interface Job {
   options?: GenerateCallOptions;
   /** Run the model's safety checker (default true); false only when the embedding page turned it off. */
   safetyChecker?: boolean;
+  /** LoRA files merged for this job; none: the base model. */
+  loraFiles?: readonly LoraInput[];
 }
 
 export interface JobResult {
@@ -94,7 +97,14 @@ export class SharedEngine {
       const engine = this.engine;
       await runEngineJob(
         engine,
-        { spec: job.spec, requests: [job.request], preview: { previewEvery, vaeDecodeEvery }, safetyChecker: job.safetyChecker ?? true, signal },
+        {
+          spec: job.spec,
+          requests: [job.request],
+          preview: { previewEvery, vaeDecodeEvery },
+          safetyChecker: job.safetyChecker ?? true,
+          loraFiles: job.loraFiles ?? [],
+          signal,
+        },
         {
           onProgress: (progress) => onProgress?.(progress),
           onPreview: (preview) => onPreview?.(preview),

@@ -16,6 +16,7 @@ import type { GenerationRequest, ResolvedRequest } from './request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from './text/tokenizer.js';
 import type { ActiveLora } from './lora/lora-parts.js';
+import type { LoraInput } from './lora/lora-inputs.js';
 import type { PreviewChoice } from './preview-choice.js';
 
 export type { SerializedError, StoredModelInfo };
@@ -92,6 +93,11 @@ export interface EngineLoadOptions extends CallOptions {
   request?: GenerationRequest;
   /** LoRAs merged into the text encoder and UNet (lora/lora-parts.ts); a loaded model re-makes only the sessions they change. In this thread only. */
   loras?: readonly ActiveLora[];
+  /**
+   * LoRA files for a WorkerEngine (lora/lora-inputs.ts): their bytes and weights go to the worker with the
+   * load, where they are read and merged as `loras`; none (or []) there: the base model. Not read by LocalEngine.
+   */
+  loraFiles?: readonly LoraInput[];
 }
 
 export interface GenerateCallOptions extends CallOptions, PreviewOptions {

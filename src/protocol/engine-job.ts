@@ -11,6 +11,7 @@ import { CancelledError, NsfwContentDetectedError } from '../core/errors.js';
 import type { BackendPreference } from '../engine/runtime/backend-choice.js';
 import type { Engine, ImageResult, LoadedModel, PreviewOptions } from '../engine/engine.js';
 import type { EngineProgress, Preview } from '../engine/events.js';
+import type { LoraInput } from '../engine/lora/lora-inputs.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
 
@@ -29,6 +30,8 @@ export interface EngineJob {
   signal?: AbortSignal;
   /** Run the folder's safety checker (default true); false only by the user's explicit choice. */
   safetyChecker?: boolean;
+  /** LoRA files merged for this job (EngineLoadOptions.loraFiles); none: the base model. */
+  loraFiles?: readonly LoraInput[];
 }
 
 export interface JobHandlers {
@@ -57,6 +60,7 @@ export async function runEngineJob(engine: Pick<Engine, 'load' | 'generate'>, jo
     backend: job.backend ?? 'auto',
     needsVaeEncoder,
     safetyChecker: job.safetyChecker ?? true,
+    loraFiles: job.loraFiles ?? [],
     onProgress: (progress) => handlers.onProgress?.(progress, undefined),
   });
   stopIfCancelled();

@@ -10,13 +10,14 @@ import type { Capabilities } from '../engine/runtime/capabilities.js';
 import type { GenerateCallOptions, ImageResult, LoadedModel, PreviewOptions, StoredModelInfo } from '../engine/engine.js';
 import type { EngineProgress, Preview } from '../engine/events.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
+import type { LoraWire } from '../engine/lora/lora-inputs.js';
 import type { GenerationRequest } from '../engine/request/request.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { Tokenized } from '../engine/text/tokenizer.js';
 
 export type RequestBody =
   | { type: 'capabilities' }
-  | { type: 'load'; spec: ModelSpec; backend: BackendPreference; needsVaeEncoder: boolean; safetyChecker: boolean }
+  | { type: 'load'; spec: ModelSpec; backend: BackendPreference; needsVaeEncoder: boolean; safetyChecker: boolean; loras: LoraWire[] }
   | { type: 'generate'; request: GenerationRequest; options: PreviewOptions }
   | { type: 'tokenize'; text: string; syntax: PromptSyntax }
   | { type: 'list-models' }

@@ -32,6 +32,8 @@ export class WorkerEngine implements Engine {
   #worker: WorkerLike | null = null;
   #nextId = 1;
   #pending = new Map<number, Pending>();
+  #loraKeys = new WeakMap<Blob, string>();
+  #nextLoraKey = 1;
 
   /**
    * `start` starts the worker: on the first call, and again on the call after the worker failed (a worker
@@ -111,6 +113,7 @@ export class WorkerEngine implements Engine {
   }
 
   load(spec: ModelSpec, options: EngineLoadOptions = {}): Promise<LoadedModel> {
+    const loras = (options.loraFiles ?? []).map((lora) => ({ ...lora, key: this.#loraKey(lora.data) }));
     return this.#call(
       {
         type: 'load',
@@ -118,9 +121,20 @@ export class WorkerEngine implements Engine {
         backend: options.backend ?? 'auto',
         needsVaeEncoder: options.needsVaeEncoder ?? false,
         safetyChecker: options.safetyChecker ?? true,
+        loras,
       },
       options,
     );
+  }
+
+  /** The same Blob object, the same key: the worker reads each LoRA file once (lora-inputs.ts). */
+  #loraKey(data: Blob): string {
+    let key = this.#loraKeys.get(data);
+    if (key === undefined) {
+      key = `lora-${this.#nextLoraKey++}`;
+      this.#loraKeys.set(data, key);
+    }
+    return key;
   }
 
   generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {

@@ -4,6 +4,7 @@
  */
 import { errorToJSON } from '../core/errors.js';
 import type { Engine } from '../engine/engine.js';
+import { LoraInputReader } from '../engine/lora/lora-inputs.js';
 import type { FromWorker, ResultMap, ToWorker } from './messages.js';
 
 export interface PortLike {
@@ -13,6 +14,7 @@ export interface PortLike {
 
 export function serveEngine(engine: Engine, port: PortLike): void {
   const running = new Map<number, AbortController>();
+  const loraReader = new LoraInputReader(); // a load's LoRA files, read once per Blob
 
   const handle = async (message: ToWorker): Promise<ResultMap[ToWorker['type']]> => {
     const { id } = message;
@@ -29,6 +31,7 @@ export function serveEngine(engine: Engine, port: PortLike): void {
           backend: message.backend,
           needsVaeEncoder: message.needsVaeEncoder,
           safetyChecker: message.safetyChecker,
+          loras: await loraReader.read(message.loras ?? []),
         });
       case 'generate':
         return engine.generate(message.request, {
