@@ -19,6 +19,7 @@ import { encodePng, readPngTextChunks } from '../src/core/png.js';
 import { decodePng } from '../src/testing/png-decode.js';
 import { startAppServer, REPO_ROOT, type AppServer } from './lib/app-server.js';
 import { launchChromium } from './lib/browser.js';
+import { SCHEDULER_NAMES } from '../src/core/schedulers/index.js';
 
 const PROMPT = 'a blue cross on a yellow background'; // one of shapes-sd's example prompts
 const SEED = 1234;
@@ -138,7 +139,7 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
     );
     expect(unlabelled).toEqual([]);
     // Every scheduler of the engine is offered.
-    expect(await page.locator('#scheduler option').count()).toBe(9);
+    expect(await page.locator('#scheduler option').count()).toBe(SCHEDULER_NAMES.length); // 11 with LCM and TCD
     // The live token counter counts with the model's tokenizer once loaded.
     await page.fill('#prompt', 'a red circle');
     await page.waitForFunction(() => document.querySelector('#prompt-tokens')?.textContent === '3/75');

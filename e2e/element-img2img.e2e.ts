@@ -153,7 +153,7 @@ describe('<sd-text-to-image> img2img / inpainting', () => {
       [
         { 'init-image': '/fixtures/img2img/manifest.json', mask: null },
         'InvalidRequestError',
-        `The init image (${server.url}fixtures/img2img/manifest.json) is not an image this browser can decode (`,
+        `The init image (${server.url}fixtures/img2img/manifest.json) cannot be used: it is not a PNG, JPEG or WebP file.`,
       ],
       [
         { 'init-image': init, strength: '1.5' },
@@ -210,7 +210,11 @@ describe('<sd-text-to-image> img2img / inpainting', () => {
     });
     const denoise = outcome.events.filter((e) => e.startsWith('denoise'));
     expect(denoise).toEqual(['denoise 1/3', 'denoise 2/3', 'denoise 3/3']);
-    expect(outcome.events.filter((e) => e === 'sd-preview')).toHaveLength(3);
+    // shapes-sd has the tiny decoder: its previews keep to a time budget, the first step's always (preview-choice.ts).
+    const previews = outcome.events.filter((e) => e === 'sd-preview').length;
+    expect(previews).toBeGreaterThanOrEqual(1);
+    expect(previews).toBeLessThanOrEqual(3);
+    expect(outcome.events.indexOf('sd-preview')).toBe(outcome.events.indexOf('denoise 1/3') + 1);
     expect(outcome.events.at(-1)).toBe('sd-complete');
     const png = Uint8Array.from(outcome.png!);
     expect(parseParameters(readPngTextChunks(png).parameters)).toMatchObject({
