@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../engine/local-engine.js';
 import { LoraInputReader } from '../engine/lora/lora-inputs.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
+import { wasmOnlyCapabilities } from '../engine/runtime/capabilities.js';
 import { DirectoryModelStore } from '../node/directory-store.js';
 import { wasmRuntime } from '../node/ort-node.js';
 import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
@@ -30,16 +31,7 @@ const request = { ...caseRequest(manifest.request), seed: manifest.request.seed,
 const kohya = manifest.cases.find((c) => c.id === 'kohya_attn_te')!;
 const base = manifest.cases.find((c) => c.id === 'base')!;
 const spec: ModelSpec = { id: 'tiny-sd', urls: { fp32: 'fixtures/tiny-sd-fp32' } };
-const noGpu = async () => ({
-  webgpu: false,
-  softwareAdapter: false,
-  shaderF16: false,
-  maxBufferSize: null,
-  maxStorageBufferBindingSize: null,
-  adapterInfo: null,
-  backend: 'wasm' as const,
-  explanation: 'no WebGPU in Node',
-});
+const noGpu = async () => wasmOnlyCapabilities('no WebGPU in Node');
 const loraBlob = (name: string) => new Blob([readFileSync(`fixtures/lora/${name}.safetensors`)]);
 
 /** Max |rgba / 255 - reference| over RGB, the reference being diffusers' NCHW float image. */
