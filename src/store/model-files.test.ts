@@ -16,7 +16,9 @@ describe('modelFiles', () => {
     ]);
     // The tokenizer in either form (checkTokenizerFiles): each of its files is optional by itself.
     expect(files.filter((f) => !f.required).map((f) => f.path)).toEqual([
+      'text_encoder/weight_map.json', // a fused graph's weight map (LoRAs), where prepare_model.py wrote one
       'unet/weights.pb',
+      'unet/weight_map.json',
       'vae_encoder/model.onnx',
       'tokenizer/vocab.json',
       'tokenizer/merges.txt',
@@ -66,6 +68,7 @@ describe('modelFiles', () => {
       'tokenizer/merges.txt',
       'scheduler/scheduler_config.json',
       'unet/weights.pb',
+      'unet/weight_map.json',
       'README.md',
     ];
     const manifest = { version: 1 as const, files: paths.map((path, i) => ({ path, size: i, sha256: sha })) };

@@ -3,8 +3,9 @@
  * ONNX layout, as in `OnnxStableDiffusionPipeline`'s export):
  *
  *   model_index.json
- *   text_encoder/model.onnx
+ *   text_encoder/model.onnx  [text_encoder/weight_map.json]
  *   unet/model.onnx  [unet/weights.pb, or the external-data files its graph names: ~1.7 GB fp16 in SD v1.4]
+ *                    [unet/weight_map.json: where a fused graph packed each layer's weight, for LoRAs (prepare_model.py)]
  *   vae_decoder/model.onnx
  *   [vae_encoder/model.onnx]                               (img2img only)
  *   [taesd_decoder/model.onnx, taesd_encoder/model.onnx]   (the tiny autoencoder: previews, fast decode; listed first, so fetched first)
@@ -39,10 +40,14 @@ export interface ModelFile {
 const COMPONENT_FILES: Record<string, { path: string; required: boolean }[]> = {
   taesd_decoder: [{ path: 'taesd_decoder/model.onnx', required: false }],
   taesd_encoder: [{ path: 'taesd_encoder/model.onnx', required: false }],
-  text_encoder: [{ path: 'text_encoder/model.onnx', required: true }],
+  text_encoder: [
+    { path: 'text_encoder/model.onnx', required: true },
+    { path: 'text_encoder/weight_map.json', required: false },
+  ],
   unet: [
     { path: 'unet/model.onnx', required: true },
     { path: 'unet/weights.pb', required: false },
+    { path: 'unet/weight_map.json', required: false },
   ],
   vae_decoder: [{ path: 'vae_decoder/model.onnx', required: true }],
   vae_encoder: [{ path: 'vae_encoder/model.onnx', required: false }],

@@ -28,19 +28,6 @@ FUSIONS = {
 FUSIONS_OFF = ["enable_group_norm", "enable_skip_group_norm", "enable_nhwc_conv", "enable_packed_qkv", "enable_packed_kv",
                "enable_gemm_fast_gelu", "enable_embed_layer_norm", "enable_qordered_matmul", "enable_gelu_approximation"]
 
-# Our fusion names -> onnxruntime FusionOptions attributes (set where that onnxruntime has them).
-FUSIONS = {
-    "attention": ["enable_attention"],
-    "bias_add": ["enable_bias_add"],
-    "bias_split_gelu": ["enable_bias_splitgelu"],
-    "gelu": ["enable_gelu", "enable_bias_gelu"],
-    "layer_norm": ["enable_layer_norm"],
-    "skip_layer_norm": ["enable_skip_layer_norm", "enable_bias_skip_layer_norm"],
-}
-# Always off: fused operators without WebGPU kernels, or layouts the WebGPU kernels reject.
-FUSIONS_OFF = ["enable_group_norm", "enable_skip_group_norm", "enable_nhwc_conv", "enable_packed_qkv", "enable_packed_kv",
-               "enable_gemm_fast_gelu", "enable_embed_layer_norm", "enable_qordered_matmul", "enable_gelu_approximation"]
-
 # Measured on an H100 through onnxruntime-node 1.30.0's WebGPU EP (bench/gpu-run.sh, 2026-11-26; README,
 # "Measured on a GPU"), random SD v1.4 weights, 512x512:
 # - the fp16 BiasSplitGelu kernel fails at run time ("absl::container_internal::raw_hash_map<>::at");

@@ -13,9 +13,11 @@ from sdprep.fp16 import WEBGPU_FP32_OPS, cast_weights_to_fp16, convert_fp16
 from sdprep.graph import fix_dims, load_graph, op_counts, static_dim_values, weights_beside, weights_of
 from sdprep.optimise import optimize_fp32, webgpu_problems
 from sdprep.shards import save
+from sdprep.weight_map import write_weight_map
 
 PARTS = ("text_encoder", "unet", "vae_decoder", "vae_encoder")
 ALL_PARTS = PARTS + OPTIONAL_PARTS
+LORA_PARTS = ("text_encoder", "unet")  # the parts a LoRA changes: a fused one gets weight_map.json
 OPTIMIZER_MODEL_TYPE = {"text_encoder": "clip", "unet": "unet", "vae_decoder": "vae", "vae_encoder": "vae",
                         "taesd_decoder": "vae", "taesd_encoder": "vae", "safety_checker": "clip"}
 ENTRY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "prepare_model.py")
@@ -77,7 +79,11 @@ def prepare_part(args, part):
         info["fixed_dims"] = fix_dims(model.model.graph, values)
     info["files"] = save(model.model, args.out, part, external=(part == "unet"), source_dir=os.path.dirname(fp32_path),
                          max_file_bytes=args.max_file_bytes)
-    stage("save", t)
+    t = stage("save", t)
+    if part in LORA_PARTS:
+        info["weight_map"] = write_weight_map(fp32_path, os.path.join(args.out, part, "model.onnx"))
+        if info["weight_map"] is not None:
+            stage("weight map", t)
     info["seconds"] = round(time.time() - t0, 1)
     info["peak_rss_mb"] = peak_rss_mb()
     del model

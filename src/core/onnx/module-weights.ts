@@ -19,6 +19,11 @@ export interface ModuleWeight {
   initializer: string;
   layout: WeightLayout;
   opType: string;
+  /**
+   * The block of a 2-D initializer that is this layer's weight, when the initializer packs several (a fused
+   * Attention's q, k, v side by side: axis 1); absent: all of it. Only a weight map gives one (weight-map.ts).
+   */
+  slice?: { axis: 0 | 1; start: number; size: number };
 }
 
 export interface InitializerInfo {
@@ -41,6 +46,8 @@ export interface GraphWeights {
   initializers: Map<string, InitializerInfo>;
   /** Operators of non-default domains (fusions such as com.microsoft.MultiHeadAttention). */
   fusedOperators: string[];
+  /** Layers a weight map says it could not place in the fused graph (weight-map.ts); absent without a map. */
+  unmapped?: string[];
 }
 
 const MODEL_GRAPH = 7;

@@ -6,8 +6,10 @@
  * without LoRAs the session is made from the very same bytes as before.
  *
  * Every layer of every LoRA is matched against its graph before any weight is merged: a key that names no
- * layer of this model, a shape that does not fit, or a folder whose graphs prepare_model.py fused (its
- * packed attention has no per-layer weights to merge into) is refused with the list. fp16 weights are
+ * layer of this model, or a shape that does not fit, is refused with the list. In a folder whose graphs
+ * prepare_model.py fused, the layers the fusions packed (a self-attention's q, k, v in one Attention weight)
+ * are found through the weight map the tool writes beside the graph (core/onnx/weight-map.ts) and merged
+ * into their block of the packed weight; a fused folder without a map is refused for them. fp16 weights are
  * merged in float32 and rounded once; a result past float16's range is refused, never stored as Inf.
  */
 import { float16ToFloat32, float32ToFloat16 } from '../../core/float16.js';
@@ -15,6 +17,7 @@ import { LoraError, type LoraFile, type LoraLayer, type LoraPart } from '../../c
 import { addLoraDeltas, type AddProducts, type LoraContribution } from '../../core/lora/lora-merge.js';
 import { graphWeights, type GraphWeights, type InitializerInfo, type ModuleWeight } from '../../core/onnx/module-weights.js';
 import { relocateInitializers, type Relocation } from '../../core/onnx/relocate-initializers.js';
+import { parseWeightMap, WEIGHT_MAP_FILE, withWeightMap } from '../../core/onnx/weight-map.js';
 import { readModelPart, type ModelPartFiles } from '../model/model-folder.js';
 import type { ModelSource } from '../model/model-source.js';
 import { OrtMatmul } from '../runtime/ort-matmul.js';
@@ -55,6 +58,7 @@ export function changedLoraParts(before: readonly ActiveLora[], after: readonly 
   });
 }
 
+/** One layer's weight to merge into: a whole initializer, or a block of one (module.slice). */
 interface Target {
   module: ModuleWeight;
   info: InitializerInfo;
@@ -68,7 +72,10 @@ function layerKey(layer: LoraLayer): string {
   return layer.part === 'text_encoder' ? layer.module.replace(/^text_model[._]/, '') : layer.module;
 }
 
-/** Each targeted initializer with the LoRA layers that change it; throws LoraError for anything that does not fit. */
+/**
+ * Each targeted layer weight (by initializer, and block for a packed one) with the LoRA layers that change it;
+ * throws LoraError for anything that does not fit.
+ */
 export function planLoraMerge(part: LoraPart, graph: GraphWeights, loras: readonly ActiveLora[], modelName: string): Map<string, Target> {
   const byKohya = new Map([...graph.modules.values()].map((m) => [m.module.replaceAll('.', '_'), m] as const));
   const targets = new Map<string, Target>();
@@ -78,6 +85,7 @@ export function planLoraMerge(part: LoraPart, graph: GraphWeights, loras: readon
     if (!Number.isFinite(weight)) throw new LoraError(`${lora.file.name}: its weight ${weight} is not a finite number.`);
     const layers = lora.file.layers.filter((l) => l.part === part);
     const unmatched: string[] = [];
+    const unplaced: string[] = []; // unmatched, and in the weight map's unmapped list
     const misfit: string[] = [];
     for (const layer of layers) {
       const key = layerKey(layer);
@@ -85,6 +93,7 @@ export function planLoraMerge(part: LoraPart, graph: GraphWeights, loras: readon
       const info = module && graph.initializers.get(module.initializer);
       if (!module || !info) {
         unmatched.push(layer.key);
+        if (graph.unmapped?.some((m) => m === key || m.replaceAll('.', '_') === key)) unplaced.push(layer.key);
         continue;
       }
       const shape = moduleShape(module, info);
@@ -96,13 +105,18 @@ export function planLoraMerge(part: LoraPart, graph: GraphWeights, loras: readon
         );
         continue;
       }
-      const target = targets.get(info.name) ?? { module, info, outFeatures: shape.out, inFeatures: shape.in * shape.kh * shape.kw, contributions: [] };
+      const targetKey = module.slice ? `${info.name}[${module.slice.axis}:${module.slice.start}]` : info.name;
+      const target = targets.get(targetKey) ?? { module, info, outFeatures: shape.out, inFeatures: shape.in * shape.kh * shape.kw, contributions: [] };
       target.contributions.push({ layer, weight });
-      targets.set(info.name, target);
+      targets.set(targetKey, target);
     }
-    const fused = graph.fusedOperators.length
-      ? ` ${modelName}'s graph is fused (${graph.fusedOperators.slice(0, 3).join(', ')}): prepare_model.py's webgpu target packs attention weights, so LoRAs merge only into unfused folders (the plain export or --target portable), or bake them in with prepare_model.py --lora.`
-      : '';
+    const fused = !graph.fusedOperators.length
+      ? ''
+      : graph.unmapped === undefined
+        ? ` ${modelName}'s graph is fused (${graph.fusedOperators.slice(0, 3).join(', ')}) and has no weight_map.json: prepare it again with this prepare_model.py (which writes the map), use an unfused folder (--target portable), or bake the LoRA in with prepare_model.py --lora.`
+        : unplaced.length
+          ? ` ${modelName}'s weight_map.json could not place some fused layers (${graph.unmapped.slice(0, 3).join(', ')}): use an unfused folder (--target portable), or bake the LoRA in with prepare_model.py --lora.`
+          : '';
     if (unmatched.length) {
       throw new LoraError(
         `${lora.file.name}: ${unmatched.length} of its ${part} layers match no layer of ${modelName} (${unmatched.slice(0, 8).join(', ')}${unmatched.length > 8 ? ` and ${unmatched.length - 8} more` : ''}): it was made for another model.${fused}`,
@@ -116,9 +130,10 @@ export function planLoraMerge(part: LoraPart, graph: GraphWeights, loras: readon
   return targets;
 }
 
-/** (out, in, kh, kw) of the module's weight from the initializer's dims and layout; null for an unexpected rank. */
+/** (out, in, kh, kw) of the module's weight from the initializer's dims (its block's), and layout; null for an unexpected rank. */
 function moduleShape(module: ModuleWeight, info: InitializerInfo): { out: number; in: number; kh: number; kw: number } | null {
-  const d = info.dims;
+  const d = [...info.dims];
+  if (module.slice) d[module.slice.axis] = module.slice.size;
   if (d.length === 2) return module.layout === 'in_out' ? { out: d[1]!, in: d[0]!, kh: 1, kw: 1 } : { out: d[0]!, in: d[1]!, kh: 1, kw: 1 };
   if (d.length === 4 && module.layout === 'out_in') return { out: d[0]!, in: d[1]!, kh: d[2]!, kw: d[3]! };
   return null;
@@ -127,8 +142,6 @@ function moduleShape(module: ModuleWeight, info: InitializerInfo): { out: number
 /**
  * The files of each part the LoRAs target, merged (absent: a part left as stored). All parts are planned, i.e.
  * every layer matched and checked, before any weight is read or merged. `parts`: the parts to build.
- */
-/**
  * `runtime`: the engine's onnxruntime, whose wasm MatMul computes the merge (runtime/ort-matmul.ts); without
  * InferenceSession (tests of the maths alone) the JavaScript kernel does.
  */
@@ -149,7 +162,7 @@ export async function loraPartFiles(
     if (!targeted.has(part)) continue;
     const files = await readModelPart(source, part);
     const modelName = `${source.name}/${part}`;
-    plans.push({ part, files, targets: planLoraMerge(part, graphWeights(files.model, modelName), loras, modelName) });
+    plans.push({ part, files, targets: planLoraMerge(part, await partWeights(source, part, files.model), loras, modelName) });
   }
   const out = new Map<LoraPart, ModelPartFiles>();
   if (!plans.length) return out;
@@ -160,6 +173,15 @@ export async function loraPartFiles(
     await matmul?.dispose();
   }
   return out;
+}
+
+/** The part's layer weights: from its graph's node names, and its weight map where prepare_model.py fused the graph. */
+async function partWeights(source: ModelSource, part: LoraPart, model: Uint8Array): Promise<GraphWeights> {
+  const graph = graphWeights(model, `${source.name}/${part}`);
+  const mapPath = `${part}/${WEIGHT_MAP_FILE}`;
+  if (!(await source.has(mapPath))) return graph;
+  const where = `${source.name}/${mapPath}`;
+  return withWeightMap(graph, parseWeightMap(new TextDecoder().decode(await source.readBytes(mapPath)), where), where);
 }
 
 async function mergePart(
@@ -180,8 +202,11 @@ async function mergePart(
     }
     return current.bytes;
   };
-  const order = (t: Target) => [t.info.external?.location ?? '', t.info.external?.offset ?? 0] as const;
-  const sorted = [...targets.values()].sort((a, b) => order(a)[0].localeCompare(order(b)[0]) || order(a)[1] - order(b)[1]);
+  // one entry per initializer: the layers packed in one (a fused Attention's q, k, v) merge into the same copy
+  const byInitializer = new Map<string, Target[]>();
+  for (const target of targets.values()) byInitializer.set(target.info.name, [...(byInitializer.get(target.info.name) ?? []), target]);
+  const order = (info: InitializerInfo) => [info.external?.location ?? '', info.external?.offset ?? 0] as const;
+  const sorted = [...byInitializer.values()].sort(([a], [b]) => order(a!.info)[0].localeCompare(order(b!.info)[0]) || order(a!.info)[1] - order(b!.info)[1]);
   const taken = new Set(files.externalData.map((e) => e.path));
   let location = 'lora-merged.bin';
   for (let n = 2; taken.has(location); n++) location = `lora-merged-${n}.bin`;
@@ -189,18 +214,17 @@ async function mergePart(
   // the merged tensors' places in one buffer, known from the dims before any is computed (no second copy)
   const relocations: Relocation[] = [];
   let offset = 0;
-  for (const { info } of sorted) {
+  for (const [{ info }] of sorted as [Target, ...Target[]][]) {
     const length = info.dims.reduce((a, b) => a * b, 1) * (info.dataType === FLOAT16 ? 2 : 4);
     relocations.push({ info, location, offset, length });
     offset += length + ((ALIGN - (length % ALIGN)) % ALIGN);
   }
   const data = new Uint8Array(offset);
-  for (const [k, target] of sorted.entries()) {
-    const { info } = target;
+  for (const [k, group] of sorted.entries()) {
+    const { info, module } = group[0]!;
+    const where = group.map((t) => t.module.module).join(', ');
     if (info.dataType !== FLOAT && info.dataType !== FLOAT16)
-      throw new LoraError(
-        `${modelName}: ${target.module.module}'s weight is stored as ONNX type ${info.dataType}; LoRAs merge into float32 or float16 weights.`,
-      );
+      throw new LoraError(`${modelName}: ${module.module}'s weight is stored as ONNX type ${info.dataType}; LoRAs merge into float32 or float16 weights.`);
     const width = info.dataType === FLOAT ? 4 : 2;
     const count = info.dims.reduce((a, b) => a * b, 1);
     let stored: Uint8Array;
@@ -208,17 +232,31 @@ async function mergePart(
     else if (info.external) {
       const bytes = await external(info.external.location);
       stored = bytes.subarray(info.external.offset, info.external.offset + (info.external.length ?? count * width));
-    } else
-      throw new LoraError(`${modelName}: ${target.module.module}'s weight has no raw data to merge into (re-export the model with raw_data initializers).`);
+    } else throw new LoraError(`${modelName}: ${module.module}'s weight has no raw data to merge into (re-export the model with raw_data initializers).`);
     if (stored.length !== count * width)
-      throw new LoraError(
-        `${modelName}: ${target.module.module}'s weight holds ${stored.length} bytes for [${info.dims.join(', ')}]; the model file is damaged.`,
-      );
+      throw new LoraError(`${modelName}: ${module.module}'s weight holds ${stored.length} bytes for [${info.dims.join(', ')}]; the model file is damaged.`);
     const { offset: at, length } = relocations[k]!;
     const out = data.subarray(at, at + length);
     out.set(stored); // the stored bytes stay untouched
     const w = info.dataType === FLOAT ? new Float32Array(data.buffer, at, count) : float16ToFloat32(new Uint16Array(out.slice().buffer));
-    await addLoraDeltas(w, target.module.layout, target.outFeatures, target.inFeatures, target.contributions, addProducts);
+    for (const target of group) {
+      const { slice } = target.module;
+      if (!slice) {
+        await addLoraDeltas(w, target.module.layout, target.outFeatures, target.inFeatures, target.contributions, addProducts);
+        continue;
+      }
+      // the layer's block of the packed weight: rows are contiguous; columns are copied out and back
+      const [rows, cols] = info.dims as [number, number];
+      if (slice.axis === 0) {
+        const block = w.subarray(slice.start * cols, (slice.start + slice.size) * cols);
+        await addLoraDeltas(block, target.module.layout, target.outFeatures, target.inFeatures, target.contributions, addProducts);
+      } else {
+        const block = new Float32Array(rows * slice.size);
+        for (let r = 0; r < rows; r++) block.set(w.subarray(r * cols + slice.start, r * cols + slice.start + slice.size), r * slice.size);
+        await addLoraDeltas(block, target.module.layout, target.outFeatures, target.inFeatures, target.contributions, addProducts);
+        for (let r = 0; r < rows; r++) w.set(block.subarray(r * slice.size, (r + 1) * slice.size), r * cols + slice.start);
+      }
+    }
     let peak = 0;
     for (let i = 0; i < w.length; i++) {
       const a = Math.abs(w[i]!);
@@ -228,12 +266,11 @@ async function mergePart(
         break;
       }
     }
-    const names = target.contributions.map((c) => c.layer.key).join(', ');
-    if (!Number.isFinite(peak))
-      throw new LoraError(`Merging ${names} into ${modelName}'s ${target.module.module} gives NaN or infinite weights: lower the LoRA's weight.`);
+    const names = group.flatMap((t) => t.contributions.map((c) => c.layer.key)).join(', ');
+    if (!Number.isFinite(peak)) throw new LoraError(`Merging ${names} into ${modelName}'s ${where} gives NaN or infinite weights: lower the LoRA's weight.`);
     if (info.dataType === FLOAT16 && peak > FLOAT16_MAX)
       throw new LoraError(
-        `Merging ${names} into ${modelName}'s ${target.module.module} gives weights up to ${peak.toPrecision(6)}, past float16's 65504: lower the LoRA's weight or use the fp32 model.`,
+        `Merging ${names} into ${modelName}'s ${where} gives weights up to ${peak.toPrecision(6)}, past float16's 65504: lower the LoRA's weight or use the fp32 model.`,
       );
     if (info.dataType === FLOAT16) out.set(new Uint8Array(float32ToFloat16(w).buffer));
   }

@@ -9,12 +9,11 @@
  * final latents relative L2 <= 1e-4, image max abs <= 2e-3.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectoryModelSource } from '../../node/directory-source.js';
 import { nativeRuntime } from '../../node/ort-native.js';
 import { wasmRuntime } from '../../node/ort-node.js';
 import { readF32, readJson, resultParity } from '../../testing/reference-data.js';
 import { readModelPart } from '../model/model-folder.js';
-import type { ModelSource } from '../model/model-source.js';
+import { tinyWithUnetFrom } from '../../testing/unet-folder.js';
 import type { OrtModule } from './ort.js';
 import { StableDiffusionPipeline } from '../pipeline.js';
 import { caseRequest, type DiffusersCase } from '../../testing/diffusers-case.js';
@@ -29,19 +28,7 @@ interface Manifest {
 const manifest = readJson<Manifest>('fixtures/refs/manifest.json');
 const ref = (file: string) => readF32(`fixtures/${file}`);
 
-/** unet/ and the top-level files from the portable folder, everything else from the fp32 fixture. */
-function portableTiny(): ModelSource {
-  const portable = new DirectoryModelSource('fixtures/tiny-sd-portable');
-  const fp32 = new DirectoryModelSource('fixtures/tiny-sd-fp32');
-  const pick = (path: string) => (path.startsWith('unet/') || !path.includes('/') || path.startsWith('scheduler/') ? portable : fp32);
-  return {
-    name: 'tiny-sd-portable',
-    has: (path) => pick(path).has(path),
-    readBytes: (path) => pick(path).readBytes(path),
-    readText: (path) => pick(path).readText(path),
-    localPath: (path) => pick(path).localPath(path),
-  };
-}
+const portableTiny = () => tinyWithUnetFrom('tiny-sd-portable');
 
 it('the portable UNet has no fused operators and keeps its weights in the three files its graph names', async () => {
   const report = readJson<{ target: string; parts: { unet: { ops: Record<string, number> } } }>('fixtures/tiny-sd-portable/prepare_model.json');
