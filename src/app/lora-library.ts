@@ -9,7 +9,7 @@
  */
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
 import { readLoraFile } from '../core/lora/lora-file.js';
-import { loraShortHash } from '../core/lora/lora-hash.js';
+import { loraNameOf, loraShortHash } from '../core/lora/lora-hash.js';
 
 export interface LoraEntry {
   /** The file name without `.safetensors`: the entry's key and the name prompt tags use. */
@@ -23,11 +23,6 @@ export interface LoraEntry {
   data: Blob;
   /** Milliseconds since the epoch. */
   addedAt: number;
-}
-
-/** `style.safetensors` -> `style`. */
-export function loraNameOf(fileName: string): string {
-  return fileName.replace(/\.safetensors$/i, '');
 }
 
 export class LoraLibrary {

@@ -9,7 +9,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InvalidRequestError } from '../core/errors.js';
-import { loraHashesValue, loraShortHash } from '../core/lora/lora-hash.js';
+import { loraHashesValue, loraNameOf, loraShortHash } from '../core/lora/lora-hash.js';
 import { readLoraFile } from '../core/lora/lora-file.js';
 import { extractLoraTags } from '../core/lora/lora-prompt.js';
 import type { ActiveLora } from '../engine/lora/lora-parts.js';
@@ -61,7 +61,7 @@ export async function cliLoras(prompt: string, flags: readonly string[], loraDir
   for (const flag of flags) {
     const { path, weight } = parseLoraFlag(flag);
     const { file, hash } = await readLora(path, '--lora');
-    const name = basename(path).replace(/\.safetensors$/i, '');
+    const name = loraNameOf(basename(path));
     loras.push({ file, weight });
     hashes.push({ name, hash });
     fileTags.push(`<lora:${name}:${weight}>`);

@@ -1,6 +1,41 @@
-/** The element's `loras` property checks and URL fetching (element-loras.ts), with a counting fake fetch. */
-import { describe, expect, it } from 'vitest';
-import { checkElementLoras, resolveElementLoras } from './element-loras.js';
+/**
+ * The element's `loras` property checks and URL fetching (element-loras.ts), with a counting fake fetch; and
+ * the PNG it writes with LoRAs, held against the CLI's record of the same file and weight (cli/lora-flags.ts:
+ * the tagged prompt and `Lora hashes`) and the hash Python's hashlib gives (cli-lora.test.ts: sha256 of
+ * fixtures/lora/kohya_attn_te.safetensors after its header, first 12 hex digits).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { cliLoras } from '../cli/lora-flags.js';
+import { parseParameters } from '../core/parameters.js';
+import { readPngTextChunks } from '../core/png.js';
+import type { ResolvedRequest } from '../engine/request/request.js';
+import { encodeImagePng } from '../engine/request/png-file.js';
+import { decodePng } from '../testing/png-decode.js';
+import { checkElementLoras, pngWithLoras, resolveElementLoras } from './element-loras.js';
+
+const LORA_PATH = 'fixtures/lora/kohya_attn_te.safetensors';
+const LORA_BYTES = new Uint8Array(readFileSync(LORA_PATH));
+/** hashlib.sha256(data[8 + header_length:]).hexdigest()[:12] for the file above. */
+const LORA_HASH = '9e516c6c5c8a';
+
+/** A 4x4 result as the engine returns it: opaque pixels of a fixed pattern, and the engine's PNG of them. */
+async function engineResult() {
+  const rgba = new Uint8ClampedArray(4 * 4 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256));
+  const request: ResolvedRequest = {
+    prompt: 'a red circle on a blue background',
+    negativePrompt: '',
+    promptSyntax: 'plain',
+    scheduler: 'ddim',
+    numInferenceSteps: 8,
+    guidanceScale: 7.5,
+    seed: 7,
+    width: 4,
+    height: 4,
+  };
+  const image = { rgba, width: 4, height: 4, request, model: 'tiny-sd-fp32' };
+  return { ...image, png: await encodeImagePng(image) };
+}
 
 describe('element loras', () => {
   it('accepts Blobs and URLs with finite weights (default 1) and refuses anything else', () => {
@@ -48,5 +83,61 @@ describe('element loras', () => {
     await expect(resolveElementLoras([{ file: '/x.safetensors', weight: 1 }], 'https://site.test/', cache, fetcher)).rejects.toThrow('HTTP 404');
     status = 200;
     await expect(resolveElementLoras([{ file: '/x.safetensors', weight: 1 }], 'https://site.test/', cache, fetcher)).resolves.toHaveLength(1);
+  });
+
+  it("writes the PNG with the LoRA's tag and `Lora hashes`, as the CLI does for the same file and weight; without LoRAs the engine's PNG", async () => {
+    const result = await engineResult();
+    const fetcher = (async () => new Response(LORA_BYTES)) as unknown as typeof fetch;
+    const loras = await resolveElementLoras([{ file: 'loras/kohya_attn_te.safetensors', weight: 0.8 }], 'https://site.test/', new Map(), fetcher);
+    const png = await pngWithLoras(result, loras, new WeakMap());
+
+    const cli = await cliLoras(result.request.prompt, [`${LORA_PATH}:0.8`], undefined);
+    expect(cli.extra).toEqual({ 'Lora hashes': `kohya_attn_te: ${LORA_HASH}` });
+    const cliPng = await encodeImagePng({ ...result, request: { ...result.request, prompt: cli.infotextPrompt } }, cli.extra);
+    expect(Buffer.from(png).equals(Buffer.from(cliPng))).toBe(true);
+    const text = readPngTextChunks(png).parameters!;
+    expect(text).toContain(`Lora hashes: "kohya_attn_te: ${LORA_HASH}"`);
+    expect(parseParameters(text)).toMatchObject({
+      prompt: 'a red circle on a blue background <lora:kohya_attn_te:0.8>',
+      seed: 7,
+      extra: { 'Lora hashes': `kohya_attn_te: ${LORA_HASH}` },
+    });
+    expect(Buffer.from(decodePng(png).rgba).equals(Buffer.from(decodePng(result.png).rgba))).toBe(true);
+
+    expect(await pngWithLoras(result, [], new WeakMap())).toBe(result.png);
+    expect(readPngTextChunks(result.png).parameters).not.toContain('Lora');
+  });
+
+  it('names a File by its name and a Blob without one lora-N (its place in the list), and reads each Blob once for its hash', async () => {
+    const result = await engineResult();
+    const nameless = new Blob([LORA_BYTES]);
+    const file = new File([LORA_BYTES], 'Detail, v2.SafeTensors');
+    const read = vi.spyOn(nameless, 'arrayBuffer');
+    const loras = await resolveElementLoras(
+      [
+        { file, weight: -0.5 },
+        { file: nameless, weight: 1 },
+      ],
+      'https://site.test/',
+      new Map(),
+    );
+    const hashes = new WeakMap<Blob, Promise<string>>();
+    const png = await pngWithLoras(result, loras, hashes);
+    await pngWithLoras(result, loras, hashes);
+    expect(read).toHaveBeenCalledTimes(1);
+    // A1111 drops ',' and ':' from the names in `Lora hashes` only; the tags keep the name as it is.
+    expect(parseParameters(readPngTextChunks(png).parameters!)).toMatchObject({
+      prompt: 'a red circle on a blue background <lora:Detail, v2:-0.5> <lora:lora-2:1>',
+      extra: { 'Lora hashes': `Detail v2: ${LORA_HASH}, lora-2: ${LORA_HASH}` },
+    });
+  });
+
+  it('refuses a file it cannot hash in one line naming it', async () => {
+    const result = await engineResult();
+    const broken = new File([LORA_BYTES.subarray(0, 100)], 'broken.safetensors');
+    const loras = await resolveElementLoras([{ file: broken, weight: 1 }], 'https://site.test/', new Map());
+    await expect(pngWithLoras(result, loras, new WeakMap())).rejects.toThrow(
+      /^broken\.safetensors is not a readable \.safetensors file \([^\n]*\): download it again\.$/,
+    );
   });
 });

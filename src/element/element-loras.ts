@@ -3,9 +3,17 @@
  * inputs (engine/lora/lora-inputs.ts): a URL (resolved against the page) is fetched once and its Blob kept,
  * so that the next generate() posts the same Blob and the worker reads the file once; a Blob goes as it is.
  * Checked when set: a file that is neither a Blob nor a string, or a weight that is not a finite number, is a TypeError.
+ *
+ * The picture's PNG then records the set as the app (app/lora-choice.ts) and the CLI (cli/lora-flags.ts) write
+ * it, so that a pasted PNG names it: a `<lora:name:weight>` tag per LoRA after the prompt and AUTOMATIC1111's
+ * `Lora hashes: "name: hash, ..."` (core/lora/lora-hash.ts). The name is the file's without `.safetensors`:
+ * a File's name, a URL's last path segment, or `lora-N` (its 1-based place in the list) for a Blob without one.
  */
 import { InvalidRequestError } from '../core/errors.js';
+import { loraHashesValue, loraNameOf, loraShortHash } from '../core/lora/lora-hash.js';
+import type { ImageResult } from '../engine/engine.js';
 import type { LoraInput } from '../engine/lora/lora-inputs.js';
+import { encodeImagePng } from '../engine/request/png-file.js';
 
 export interface ElementLora {
   /** The `.safetensors` file: a Blob (File), or its URL. */
@@ -26,7 +34,7 @@ export function checkElementLoras(value: unknown): ElementLora[] {
   });
 }
 
-/** The file's name for messages: a File's name, the URL's last segment, or `lora-N.safetensors`. */
+/** The file's name for messages (and, without `.safetensors`, the PNG's): a File's name, the URL's last segment, or `lora-N.safetensors`. */
 function loraName(file: Blob | string, index: number): string {
   if (typeof file === 'string') return decodeURIComponent(new URL(file, 'http://x/').pathname.split('/').pop() || `lora-${index + 1}.safetensors`);
   const named = (file as Blob & { name?: unknown }).name;
@@ -56,4 +64,32 @@ export async function resolveElementLoras(
       return { name: loraName(file, i), data: await blob, weight };
     }),
   );
+}
+
+/** A1111's short hash of each file (lora-hash.ts), read once per Blob; a file that fails is read again next time. */
+function hashOf(name: string, data: Blob, hashes: WeakMap<Blob, Promise<string>>): Promise<string> {
+  let hash = hashes.get(data);
+  if (!hash) {
+    hash = data.arrayBuffer().then((buffer) => loraShortHash(name, new Uint8Array(buffer)));
+    hashes.set(data, hash);
+    hash.catch(() => hashes.delete(data));
+  }
+  return hash;
+}
+
+/**
+ * The PNG for a result made with `loras` (resolveElementLoras' list): without LoRAs the engine's PNG as it
+ * is; with them the same pixels and parameters, the prompt followed by a `<lora:name:weight>` tag per LoRA
+ * and `Lora hashes` added, as the app and the CLI write them.
+ */
+export async function pngWithLoras(
+  result: Pick<ImageResult, 'png' | 'rgba' | 'width' | 'height' | 'request' | 'model'>,
+  loras: readonly LoraInput[],
+  hashes: WeakMap<Blob, Promise<string>>,
+): Promise<Uint8Array> {
+  if (loras.length === 0) return result.png;
+  const named = await Promise.all(loras.map(async ({ name, data }) => ({ name: loraNameOf(name), hash: await hashOf(name, data, hashes) })));
+  const tags = loras.map(({ weight }, i) => `<lora:${named[i]!.name}:${weight}>`);
+  const request = { ...result.request, prompt: `${result.request.prompt} ${tags.join(' ')}` };
+  return encodeImagePng({ ...result, request }, { 'Lora hashes': loraHashesValue(named) });
 }

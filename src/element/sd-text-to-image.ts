@@ -14,6 +14,7 @@
  *   Property: `mask: Blob | ImageBitmap | string | null`, as initImage.
  * Property only: `loras: { file: Blob | string, weight: number }[]` (default []): LoRA `.safetensors` files (a Blob, or a URL
  *   resolved against the page, fetched once) merged into the model for the next generate(); [] gives the base model back.
+ *   The PNG then names them as the app and the CLI do: `<lora:name:weight>` after the prompt and `Lora hashes` (element-loras.ts).
  * @attr busy - set by the element while it generates (read-only, for styling `:host([busy])`). Property: `busy: boolean`.
  *
  * With init-image (or initImage) the element runs img2img, inpainting with a mask as well, and fires the same events; a picture
@@ -46,7 +47,7 @@
  * @cssprop --sd-input-background - the prompt box background (transparent)
  * @cssprop --sd-error-color - the status text after an error (#dc2626)
  */
-import { checkElementLoras, resolveElementLoras, type ElementLora } from './element-loras.js';
+import { checkElementLoras, pngWithLoras, resolveElementLoras, type ElementLora } from './element-loras.js';
 import { decodeImageSource } from '../browser/decode-image.js';
 import { CancelledError, errorToJSON, InvalidRequestError } from '../core/errors.js';
 import type { EngineProgress, Preview } from '../engine/events.js';
@@ -131,6 +132,8 @@ export class SdTextToImageElement extends ElementBase {
   /** The loras property; URL files fetched once, by address (element-loras.ts). */
   #loras: ElementLora[] = [];
   readonly #loraBlobs = new Map<string, Promise<Blob>>();
+  /** Each LoRA file's A1111 hash, for the PNG's `Lora hashes` (read once per Blob). */
+  readonly #loraHashes = new WeakMap<Blob, Promise<string>>();
   /** initImage / mask set to a Blob or ImageBitmap (a URL lives in the attribute instead). */
   readonly #pictures = new Map<ImageAttribute, Blob | ImageBitmap>();
   /** The engine this element holds a claim on while connected. */
@@ -322,8 +325,10 @@ export class SdTextToImageElement extends ElementBase {
         },
       });
       this.#syncAspect(result.width, result.height);
+      // With LoRAs the PNG names them (tags after the prompt, `Lora hashes`), as the app's and the CLI's do.
+      const png = await pngWithLoras(result, loraFiles, this.#loraHashes);
       const detail: SdCompleteDetail = {
-        blob: new Blob([result.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
+        blob: new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
         width: result.width,
         height: result.height,
         request: result.request,

@@ -17,6 +17,11 @@ export async function loraShortHash(name: string, bytes: Uint8Array): Promise<st
     .slice(0, 12);
 }
 
+/** The name a LoRA goes by in `<lora:name:weight>` and `Lora hashes`, as A1111 names it from its file: `style.safetensors` -> `style`. */
+export function loraNameOf(fileName: string): string {
+  return fileName.replace(/\.safetensors$/i, '');
+}
+
 /** The infotext value: `name: hash, name: hash` (A1111 drops ':' and ',' from the names). */
 export function loraHashesValue(entries: readonly { name: string; hash: string }[]): string {
   return entries.map((e) => `${e.name.replaceAll(':', '').replaceAll(',', '')}: ${e.hash}`).join(', ');
