@@ -179,7 +179,7 @@ export class StableDiffusionPipeline {
     const textEncoderMs = now() - t0;
 
     // 2. Initial latents (1, C, h, w): noise from the same generator the ancestral samplers draw from,
-    //    scaled (txt2img) or added to the encoded init image (img2img / inpainting, see img2img.ts).
+    //    scaled (txt2img) or added to the encoded init image (img2img / inpainting, see sampler-start.ts).
     const latentHeight = r.height / geometry.vaeScaleFactor;
     const latentWidth = r.width / geometry.vaeScaleFactor;
     const latentShape = [1, geometry.latentChannels, latentHeight, latentWidth];
