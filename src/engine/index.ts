@@ -6,7 +6,8 @@
  *   const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource(dir), { executionProviders: ['wasm'] });
  *   const { rgba, width, height, request } = await pipeline.generate({ prompt: 'a red circle', seed: 1 });
  */
-export { StableDiffusionPipeline, type GenerateOptions, type GenerationResult, type PipelineLoadOptions } from './pipeline.js';
+export { StableDiffusionPipeline } from './pipeline.js';
+export type { GenerateOptions, GenerationResult, PipelineLoadOptions } from './pipeline-types.js';
 export type { CallOptions, Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel, PreviewOptions } from './engine.js';
 export type { DownloadProgress, EngineProgress, GenerationProgress, LoadProgress, Preview, StepProgress } from './events.js';
 export { LocalEngine, type LocalEngineOptions } from './local-engine.js';

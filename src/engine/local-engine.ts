@@ -18,7 +18,8 @@ import { checkFolderPlan, shaderF16Message, type Backend, type BackendTarget } f
 import { checkListingTakesImage, imageInputRefusal } from './model/model-parts.js';
 import { choosePrecision, type ModelSpec } from './model/model-spec.js';
 import type { OrtModule } from './runtime/ort.js';
-import { checkRequest, StableDiffusionPipeline } from './pipeline.js';
+import { StableDiffusionPipeline } from './pipeline.js';
+import { checkRequest } from './pipeline-checks.js';
 import type { ModelGeometry } from './model/model-geometry.js';
 import type { StepProgress } from './events.js';
 import { PREVIEW_BUDGET, PreviewBudget, previewPlan, type PreviewPlan } from './preview-choice.js';

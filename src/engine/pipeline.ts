@@ -1,121 +1,51 @@
 /**
  * Stable Diffusion v1 text-to-image, step by step as diffusers' StableDiffusionPipeline computes it:
- *   0. the request checked against the model (sizes, steps, ...) before any work
+ *   0. the request checked against the model (sizes, steps, ...) before any work (pipeline-checks.ts)
  *   1. tokenize prompt and negative prompt (plain: diffusers' one 77-token chunk; a1111: AUTOMATIC1111's
  *      emphasis and 77-token chunks), encode both with the text encoder (conditioning.ts)
  *   2. initial latents: torch-compatible randn(seed) (or given), times the scheduler's initNoiseSigma;
- *      img2img / inpainting start part-way from the encoded init image instead (img2img.ts)
- *   3. the sampler loop: UNet on [uncond ‖ cond] (or on each alone when their lengths differ, as A1111
- *      does without padding), classifier-free guidance, scheduler.step
+ *      img2img / inpainting start part-way from the encoded init image instead (sampler-start.ts)
+ *   3. the sampler loop (denoising-loop.ts): UNet on [uncond ‖ cond] (or on each alone when their lengths
+ *      differ, as A1111 does without padding), classifier-free guidance (noise-prediction.ts), scheduler.step
  *   4. VAE decode of latents / scaling factor, image to [0, 1] and RGBA8 (`decoder: 'tiny'`: the tiny autoencoder,
  *      tiny-autoencoder.ts, as diffusers with an AutoencoderTiny as its vae)
  *   5. the folder's safety checker, when it has one and it is on (safety/safety-checker.ts): a flagged
  *      picture is withheld (NsfwContentDetectedError), never returned as pixels
  * Each stage reports itself (encode / denoise / decode), and a non-finite value (NaN/Inf, as an
- * overflowing fp16 model gives) stops it with an error naming the stage instead of a black picture.
+ * overflowing fp16 model gives) stops it with an error naming the stage instead of a black picture (non-finite.ts).
+ * The class owns the sessions (made in pipeline-sessions.ts: at load, again for a new LoRA set) and runs the steps.
  * The runtime is injected (OrtModule), so the same code runs on WebGPU in the page and on wasm in Node.
  */
-import { CancelledError, InvalidRequestError, ModelFormatError, NonFiniteOutputError, NsfwContentDetectedError } from '../core/errors.js';
+import { InvalidRequestError, type NonFiniteOutputError, NsfwContentDetectedError } from '../core/errors.js';
 import { imageToRgba, vaeOutputToUnit } from '../core/image.js';
-import { classifierFreeGuidance, concat, divide, hasNonFinite, scale } from '../core/latents.js';
+import { divide, hasNonFinite, scale } from '../core/latents.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { TorchGenerator } from '../core/random/torch-generator.js';
 import { guidanceScaleEmbedding } from '../core/guidance-embedding.js';
 import { createScheduler, withTimestepSpacing } from '../core/schedulers/index.js';
-import { schedulerProgress } from '../core/schedulers/progress.js';
 import type { NoiseSource } from '../core/random/noise-source.js';
+import { cancellationCheck } from './cancellation.js';
+import { denoise } from './denoising-loop.js';
+import { nonFiniteError, type ModelPrecision } from './non-finite.js';
+import { checkImageInputs, checkRequest, checkUnetTextLength } from './pipeline-checks.js';
+import { loadPipelineParts, loadVaeEncoder, loraPartSessions } from './pipeline-sessions.js';
+import type { GenerateOptions, GenerationResult, PipelineLoadOptions } from './pipeline-types.js';
 import { imageToImageStart, textToImageStart, type SamplerStart } from './sampler-start.js';
-import { folderGeometry, openModelFolder, readModelPart, type ModelFolder, type ModelPart } from './model/model-folder.js';
+import { folderGeometry, type ModelFolder } from './model/model-folder.js';
 import type { ModelGeometry } from './model/model-geometry.js';
 import type { ModelSource } from './model/model-source.js';
-import { preciseGroupNorm } from './runtime/precise-group-norm.js';
-import { backendOf, checkActivations, type Backend } from './runtime/model-fit.js';
-import { OrtModel, type PreparedInput } from './runtime/ort-model.js';
-import { explainRunError } from './runtime/session-errors.js';
-import type { OrtModule, OrtSessionOptions } from './runtime/ort.js';
-import { imageInputRefusal } from './model/model-parts.js';
-import { changedLoraParts, loraPartFiles, type ActiveLora } from './lora/lora-parts.js';
-import { resolveRequest, type Decoder, type GenerationRequest, type ResolvedRequest } from './request/request.js';
+import { backendOf, type Backend } from './runtime/model-fit.js';
+import type { OrtModel } from './runtime/ort-model.js';
+import type { OrtModule } from './runtime/ort.js';
+import { changedLoraParts, type ActiveLora } from './lora/lora-parts.js';
+import type { Decoder, GenerationRequest } from './request/request.js';
 import type { Conditioning } from './text/conditioning.js';
-import type { GenerationProgress, LoadProgress, StepProgress } from './events.js';
 import { TextConditioner } from './text/text-conditioner.js';
-import { SafetyChecker, type RgbaPicture } from './safety/safety-checker.js';
+import type { RgbaPicture, SafetyChecker } from './safety/safety-checker.js';
 import { TinyAutoencoder } from './tiny-autoencoder.js';
-import { ClipTokenizer, MAX_LENGTH, type PromptTokens, type Tokenized } from './text/tokenizer.js';
-
-/** How the pipeline makes its ONNX sessions (the Engine's load options are EngineLoadOptions, engine.ts). */
-export interface PipelineLoadOptions {
-  executionProviders: OrtSessionOptions['executionProviders'];
-  /** Extra ORT session options per part (e.g. freeDimensionOverrides for the UNet). */
-  sessionOptions?: Partial<Record<ModelPart, Partial<OrtSessionOptions>>>;
-  /** Keep per-generation UNet inputs in GPU memory; default: on with WebGPU (false: measure without). */
-  gpuResidentInputs?: boolean;
-  /**
-   * Run the folder's safety checker (safety_checker/ + feature_extractor/) after every decode, as diffusers
-   * does: default true when the folder has one; false only by the user's explicit choice.
-   */
-  safetyChecker?: boolean;
-  /** LoRAs merged into the text encoder and UNet before their sessions are made (lora/lora-parts.ts); change them with setLoras. */
-  loras?: readonly ActiveLora[];
-  onProgress?: (progress: LoadProgress) => void;
-  /** Called with the folder's rules as soon as its configs are read, before any session is made: throw to refuse. */
-  checkFolder?: (geometry: ModelGeometry) => void;
-}
-
-export interface GenerateOptions {
-  /** Each stage as it starts (denoise: after each sampler step). */
-  onProgress?: (progress: GenerationProgress) => void;
-  /** After each sampler step, with its latents (previews); awaited. */
-  onStep?: (progress: StepProgress) => void | Promise<void>;
-  signal?: AbortSignal;
-}
-
-export interface GenerationResult {
-  width: number;
-  height: number;
-  /** RGBA8, what a canvas or PNG takes. */
-  rgba: Uint8ClampedArray;
-  /** The decoded image as float32 NCHW in [0, 1] (diffusers' output_type="np", before quantisation). */
-  image: Float32Array;
-  /** The latents after the last step, (1, C, h, w). */
-  latents: Float32Array;
-  /** What was generated, defaults filled in: with `model`, what reproduces it. */
-  request: ResolvedRequest;
-  model: string;
-  /** stepMs: one per UNet call (PNDM's repeated first step and Heun's two calls a step each count). */
-  timings: { textEncoderMs: number; denoiseMs: number; stepMs: number[]; vaeDecodeMs: number; totalMs: number };
-}
-
-/** UNet inputs made once per generation (see prepareUnetInputs). */
-interface UnetInputs {
-  /** Batch of each UNet call: 2 for CFG in one call, else 1. */
-  batch: number;
-  /** One per UNet call of a step. */
-  encoderHiddenStates: PreparedInput[];
-  timestep: (t: number) => PreparedInput;
-  /** An LCM-distilled UNet's guidance embedding (batch 1), else null. */
-  timestepCond: PreparedInput | null;
-  dispose: () => void;
-}
+import type { ClipTokenizer, PromptTokens, Tokenized } from './text/tokenizer.js';
 
 const now = () => performance.now();
-
-/**
- * A request against a model's rules (the one validator, via resolveRequest) and its backend's memory
- * (a size whose attention cannot fit is refused with the largest that fits: model-fit.ts), before any work.
- */
-export function checkRequest(name: string, geometry: ModelGeometry, request: GenerationRequest, backend: Backend): ResolvedRequest {
-  const r = resolveRequest(request, geometry);
-  checkActivations(name, geometry, r.width, r.height, r.guidanceScale > 1 ? 2 : 1, { backend });
-  return r;
-}
-
-/** Lets queued events (a cancel message, a UI update) run: scheduler.yield where the platform has it, else a macrotask. */
-function yieldToEventLoop(): Promise<void> {
-  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
-  if (scheduler?.yield) return scheduler.yield();
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 export class StableDiffusionPipeline {
   private conditioner: TextConditioner;
@@ -151,53 +81,8 @@ export class StableDiffusionPipeline {
   }
 
   static async load(ort: OrtModule, source: ModelSource, options: PipelineLoadOptions): Promise<StableDiffusionPipeline> {
-    const folder = await openModelFolder(source);
-    options.checkFolder?.(folderGeometry(folder));
-    const checked = options.safetyChecker !== false && (await SafetyChecker.inFolder(source));
-    const report = (part: LoadProgress['part'], index: number) => options.onProgress?.({ stage: 'load', part, index, count: checked ? 5 : 4 });
-    report('tokenizer', 0);
-    const tokenizer = await ClipTokenizer.fromSource(source);
-    const models: OrtModel[] = [];
-    try {
-      // LoRAs: every layer matched against both graphs before anything loads, then merged (a view of the stored weights)
-      const merged = await loraPartFiles(source, options.loras ?? [], ort);
-      const parts = ['text_encoder', 'unet', 'vae_decoder'] as const;
-      for (const [i, part] of parts.entries()) {
-        report(part, i + 1);
-        const view = merged.get(part);
-        const { model, externalData, modelFile } = view ?? (await readModelPart(source, part));
-        const session = OrtModel.create(part, ort, model, {
-          executionProviders: options.executionProviders,
-          externalData,
-          modelFile,
-          extra: options.sessionOptions?.[part],
-          gpuResidentInputs: options.gpuResidentInputs,
-        });
-        // A part onnxruntime cannot read names its stored files, so a store can forget them (LocalEngine.load).
-        models.push(
-          await session.catch((error: unknown) => {
-            if (error instanceof ModelFormatError && !view) error.files = [`${part}/model.onnx`, ...externalData.map((e) => `${part}/${e.path}`)];
-            throw error;
-          }),
-        );
-      }
-    } catch (error) {
-      await Promise.all(models.map((m) => m.dispose()));
-      throw error;
-    }
-    const [textEncoder, unet, vaeDecoder] = models;
-    let safetyChecker: SafetyChecker | null = null;
-    if (checked) {
-      report('safety_checker', 4);
-      safetyChecker = await SafetyChecker.load(ort, source, {
-        executionProviders: options.executionProviders,
-        extra: options.sessionOptions?.safety_checker,
-      }).catch(async (error: unknown) => {
-        await Promise.all(models.map((m) => m.dispose()));
-        throw error;
-      });
-    }
-    return new StableDiffusionPipeline(ort, options, folder, tokenizer, textEncoder, unet, vaeDecoder, safetyChecker);
+    const p = await loadPipelineParts(ort, source, options);
+    return new StableDiffusionPipeline(ort, options, p.folder, p.tokenizer, p.textEncoder, p.unet, p.vaeDecoder, p.safetyChecker);
   }
 
   /** The LoRAs merged into this pipeline's weights. */
@@ -217,28 +102,7 @@ export class StableDiffusionPipeline {
       this.activeLoras = loras;
       return;
     }
-    const source = this.folder.source;
-    const o = this.loadOptions;
-    const merged = await loraPartFiles(source, loras, this.ort, changed);
-    const created = new Map<string, OrtModel>();
-    try {
-      for (const part of changed) {
-        const { model, externalData, modelFile } = merged.get(part) ?? (await readModelPart(source, part));
-        created.set(
-          part,
-          await OrtModel.create(part, this.ort, model, {
-            executionProviders: o.executionProviders,
-            externalData,
-            modelFile,
-            extra: o.sessionOptions?.[part],
-            gpuResidentInputs: o.gpuResidentInputs,
-          }),
-        );
-      }
-    } catch (error) {
-      await Promise.all([...created.values()].map((m) => m.dispose()));
-      throw error;
-    }
+    const created = await loraPartSessions(this.ort, this.folder.source, this.loadOptions, loras, changed);
     const old: OrtModel[] = [];
     const textEncoder = created.get('text_encoder');
     if (textEncoder) {
@@ -288,21 +152,10 @@ export class StableDiffusionPipeline {
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
     const started = now();
     const geometry = this.geometry;
-    const r = checkRequest(this.name, geometry, request, backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined));
-    const refusal = request.initImage ? imageInputRefusal(this.name, this.folder.hasVaeEncoder) : null;
-    if (refusal) throw refusal;
-    if (this.unetInChannels === 9 && !request.mask) {
-      throw new InvalidRequestError(
-        `"${this.name}" is an inpainting model (its UNet takes 9 channels: latents, mask, masked-image latents): give an init image and a mask, or use a text-to-image model.`,
-      );
-    }
+    const r = checkRequest(this.name, geometry, request, this.backend);
+    checkImageInputs(this.name, request, this.folder.hasVaeEncoder, () => this.unetInChannels);
     const { signal, onStep, onProgress } = options;
-    // Cancellation arrives as a message (worker) or timer; runtimes whose run() settles in microtasks
-    // (wasm) would never let it in, so each check first yields to the event loop.
-    const checkCancelled = async () => {
-      await yieldToEventLoop();
-      if (signal?.aborted) throw new CancelledError();
-    };
+    const checkCancelled = cancellationCheck(signal); // before each stage and UNet call (cancellation.ts)
     // diffusers' do_classifier_free_guidance: guidance > 1 and no guidance embedding in the UNet
     // (an LCM-distilled UNet takes the guidance as timestep_cond instead, in one batch-1 call)
     const timeCondDim = this.timeCondProjDim;
@@ -326,7 +179,7 @@ export class StableDiffusionPipeline {
     const textEncoderMs = now() - t0;
 
     // 2. Initial latents (1, C, h, w): noise from the same generator the ancestral samplers draw from,
-    //    scaled (txt2img) or added to the encoded init image (img2img / inpainting, see img2img.ts).
+    //    scaled (txt2img) or added to the encoded init image (img2img / inpainting, see sampler-start.ts).
     const latentHeight = r.height / geometry.vaeScaleFactor;
     const latentWidth = r.width / geometry.vaeScaleFactor;
     const latentShape = [1, geometry.latentChannels, latentHeight, latentWidth];
@@ -342,37 +195,30 @@ export class StableDiffusionPipeline {
           vaeScale: geometry.vaeScaleFactor,
         })
       : textToImageStart(scheduler, noise, r.numInferenceSteps);
-    let latents = start.latents;
     const conditioning = start.unetConditioning; // (1, 5, h, w) for 9-channel inpainting UNets
     const sampleShape = [1, geometry.latentChannels + (conditioning ? conditioning.length / (latentHeight * latentWidth) : 0), latentHeight, latentWidth];
 
-    // 3. Denoising loop. The UNet's text embeddings are converted (and on WebGPU uploaded) once for all steps.
+    // 3. Denoising loop (denoising-loop.ts): UNet on [uncond ‖ cond], guidance, scheduler.step, per timestep.
     const t1 = now();
-    const stepMs: number[] = [];
-    const timesteps = start.timesteps;
-    // Which call completes which sampler step: the count users see (PNDM 20 steps, 21 calls: 1..20 of 20).
-    const progress = schedulerProgress(timesteps.length, start.numInferenceSteps, scheduler.order);
     const timestepCond = timeCondDim === null ? null : guidanceScaleEmbedding(r.guidanceScale - 1, timeCondDim); // w = guidance - 1, as diffusers
-    const unetInputs = await this.prepareUnetInputs(cond, uncond, timestepCond);
-    try {
-      for (const [i, t] of timesteps.entries()) {
-        await checkCancelled();
-        const ts = now();
-        const scaled = scheduler.scaleModelInput(latents, t);
-        const modelInput = conditioning ? concat(scaled, conditioning) : scaled;
-        const noisePred = await this.predictNoise(modelInput, t, unetInputs, sampleShape, r.guidanceScale);
-        latents = start.afterStep(i, scheduler.step(noisePred, t, latents, generator));
-        stepMs.push(now() - ts);
-        if (hasNonFinite(latents))
-          throw this.nonFinite(`The UNet (stage: denoise, call ${i + 1} of ${timesteps.length})`, 'latents', 'UNet', ' or another scheduler');
-        const step = progress.stepAfterCall[i];
-        if (step === null) continue; // PNDM's first call, Heun's first half of a step: no step completed yet
-        onProgress?.({ stage: 'denoise', step, totalSteps: progress.totalSteps });
-        await onStep?.({ step, totalSteps: progress.totalSteps, timestep: t, latents, latentWidth, latentHeight });
-      }
-    } finally {
-      unetInputs.dispose();
-    }
+    const { latents, stepMs } = await denoise({
+      unet: this.unet,
+      scheduler,
+      start,
+      generator,
+      cond,
+      uncond,
+      timestepCond,
+      guidanceScale: r.guidanceScale,
+      sampleShape,
+      latentWidth,
+      latentHeight,
+      context: { backend: this.backend, vaeScaleFactor: geometry.vaeScaleFactor },
+      precision: this.precision,
+      checkCancelled,
+      onProgress,
+      onStep,
+    });
     const denoiseMs = now() - t1;
 
     // 4. Decode.
@@ -407,15 +253,18 @@ export class StableDiffusionPipeline {
     return { image: vaeOutputToUnit(sample), rgba: imageToRgba(sample, width, height) };
   }
 
-  /** The error for NaN/Inf out of a stage: which stage, and the likely cause for this model's precision. */
-  private nonFinite(stage: string, what: string, part: string, alternative = ''): NonFiniteOutputError {
-    const overflow = `an fp16 ${part} overflowing on this GPU (use the fp32 ${part}: load the fp32 model${alternative})`;
-    const config = part === 'VAE' ? `, or vae_decoder/config.json's scaling_factor (${this.folder.vaeScalingFactor}) being wrong` : '';
-    const cause =
-      this.floatType === 'float16'
-        ? `Likely cause: ${overflow}${config}.`
-        : `Likely cause: damaged ${part} weights (re-download the model)${config}; with fp16 models, ${overflow}.`;
-    return new NonFiniteOutputError(`${stage} produced NaN/Inf ${what} (${this.floatType}). ${cause} No image was made.`);
+  /** The error for NaN/Inf out of a stage: which stage, and the likely cause for this model's precision (non-finite.ts). */
+  private nonFinite(stage: string, what: string, part: string): NonFiniteOutputError {
+    return nonFiniteError(this.precision, stage, what, part);
+  }
+
+  private get precision(): ModelPrecision {
+    return { floatType: this.floatType, vaeScalingFactor: this.folder.vaeScalingFactor };
+  }
+
+  /** The backend the sessions run on, from the execution providers (model-fit.ts' checks and run errors name it). */
+  private get backend(): Backend {
+    return backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined);
   }
 
   /**
@@ -458,21 +307,7 @@ export class StableDiffusionPipeline {
   }
 
   private loadVaeEncoder(): Promise<OrtModel> {
-    const load = async () => {
-      const { model, externalData, modelFile } = await readModelPart(this.folder.source, 'vae_encoder');
-      const o = this.loadOptions;
-      // GroupNorm with short sums (precise-group-norm.ts): onnxruntime's long float32 sums cost 7e-5 on flat pictures.
-      // A runtime that opens the file itself (onnxruntime-node) keeps the file when its weights are external.
-      const precise = modelFile !== undefined && externalData.length > 0 && this.ort.opensModelFiles ? null : preciseGroupNorm(model);
-      return OrtModel.create('vae_encoder', this.ort, precise ?? model, {
-        executionProviders: o.executionProviders,
-        externalData,
-        ...(precise ? {} : { modelFile }),
-        extra: o.sessionOptions?.vae_encoder,
-        gpuResidentInputs: o.gpuResidentInputs,
-      });
-    };
-    return load().catch((error: unknown) => {
+    return loadVaeEncoder(this.ort, this.folder.source, this.loadOptions).catch((error: unknown) => {
       this.vaeEncoder = null; // a later request may try again
       throw error;
     });
@@ -491,88 +326,8 @@ export class StableDiffusionPipeline {
   /** Chunks for `text`, checked against the chunk limit and a UNet exported for a fixed sequence length. */
   private promptTokens(text: string, syntax: PromptSyntax, label: string): PromptTokens {
     const tokens = this.conditioner.promptTokens(text, syntax, label);
-    const fixed = this.unet.input('encoder_hidden_states').shape[1];
-    if (typeof fixed === 'number' && fixed !== tokens.chunks.length * MAX_LENGTH) {
-      throw new InvalidRequestError(
-        `This model's UNet was exported for ${fixed} text tokens only; the ${label} needs ${tokens.chunks.length * MAX_LENGTH} (${tokens.chunks.length} chunks). Shorten it to 75 tokens without BREAK, or use the plain syntax.`,
-      );
-    }
+    checkUnetTextLength(this.unet, tokens, label);
     return tokens;
-  }
-
-  /**
-   * The UNet inputs that stay the same for a whole generation, made once: the text embeddings per
-   * UNet call ([uncond ‖ cond] for CFG in one call; uncond, cond in two calls for exports fixed at
-   * batch 1 or when the two differ in length, A1111's default; cond without guidance), in GPU memory
-   * on WebGPU, and a timestep tensor per distinct timestep.
-   */
-  private async prepareUnetInputs(cond: Conditioning, uncond: Conditioning | null, timestepCond: Float32Array | null): Promise<UnetInputs> {
-    const separate = uncond !== null && (this.unet.input('sample').shape[0] === 1 || uncond.sequenceLength !== cond.sequenceLength);
-    const perCall: { data: Float32Array; batch: number; c: Conditioning }[] =
-      uncond === null
-        ? [{ data: cond.data, batch: 1, c: cond }]
-        : separate
-          ? [
-              { data: uncond.data, batch: 1, c: uncond },
-              { data: cond.data, batch: 1, c: cond },
-            ]
-          : [{ data: concat(uncond.data, cond.data), batch: 2, c: cond }]; // (2, 77k, d): uncond ‖ cond
-    const batch = perCall[0].batch;
-    const states: PreparedInput[] = [];
-    const timesteps = new Map<number, PreparedInput>();
-    let guidanceEmbedding: PreparedInput | null = null;
-    const dispose = () => [...states, ...timesteps.values(), ...(guidanceEmbedding ? [guidanceEmbedding] : [])].forEach((input) => input.dispose());
-    try {
-      for (const { data, batch: b, c } of perCall) {
-        states.push(await this.unet.prepare('encoder_hidden_states', { data, dims: [b, c.sequenceLength, c.width] }));
-      }
-      if (timestepCond) guidanceEmbedding = await this.unet.prepare('timestep_cond', { data: timestepCond, dims: [1, timestepCond.length] });
-    } catch (error) {
-      dispose();
-      throw error;
-    }
-    const timestep = (t: number) => {
-      let input = timesteps.get(t);
-      if (!input) timesteps.set(t, (input = this.unet.prepareOnCpu('timestep', { data: new Float32Array(batch).fill(t), dims: [batch] })));
-      return input;
-    };
-    return { batch, encoderHiddenStates: states, timestep, timestepCond: guidanceEmbedding, dispose };
-  }
-
-  /** eps for one step: the UNet on (2, 4, h, w) = [x ‖ x] with [uncond ‖ cond] (or two batch-1 calls, uncond then cond), then guidance. */
-  private async predictNoise(x: Float32Array, t: number, inputs: UnetInputs, sampleShape: number[], guidanceScale: number): Promise<Float32Array> {
-    const run = async (sample: Float32Array, encoderHiddenStates: PreparedInput) => {
-      const out = await this.unet
-        .run(
-          {
-            sample: { data: sample, dims: [inputs.batch, ...sampleShape.slice(1)] },
-            timestep: inputs.timestep(t),
-            encoder_hidden_states: encoderHiddenStates,
-            ...(inputs.timestepCond ? { timestep_cond: inputs.timestepCond } : {}),
-          },
-          [this.unet.outputs[0].name],
-        )
-        .catch((error: unknown) => {
-          const f = this.geometry.vaeScaleFactor;
-          throw explainRunError(
-            'UNet',
-            backendOf(this.loadOptions.executionProviders as (string | { name: string })[] | undefined),
-            error,
-            sampleShape[3] * f,
-            sampleShape[2] * f,
-          );
-        });
-      return Object.values(out)[0].data;
-    };
-    const [first, second] = inputs.encoderHiddenStates;
-    if (second) {
-      // Exports with a fixed batch of 1, or cond and uncond of different lengths: two calls instead of one.
-      return classifierFreeGuidance(await run(x, first), await run(x, second), guidanceScale);
-    }
-    if (inputs.batch === 1) return run(x, first); // no guidance
-    const both = await run(concat(x, x), first); // (2, 4, h, w): uncond ‖ cond
-    const half = both.length / 2; // (2, C, h, w) out, whatever the input channels
-    return classifierFreeGuidance(both.subarray(0, half), both.subarray(half), guidanceScale);
   }
 
   async dispose(): Promise<void> {
