@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { WebGpuUnavailableError } from '../core/errors.js';
+import { writeModelFolder } from './model-folder-write.js';
 import { identityModel, type OrtModule, type OrtSessionOptions } from '../engine/runtime/ort.js';
 
 export type NativeBackend = 'webgpu' | 'cpu';
@@ -38,7 +39,12 @@ export function nativeRuntime(provider: NativeBackend): NativeRuntime {
   }
   ort.env.logLevel = 'error';
   // It opens model files by path and reads their external data itself (any size, no JavaScript buffers).
-  return { ort: { InferenceSession: ort.InferenceSession, Tensor: ort.Tensor, opensModelFiles: true }, version, executionProviders: [provider] };
+  // A model in memory with external data (LoRAs merged) is laid out in a temporary folder for it.
+  return {
+    ort: { InferenceSession: ort.InferenceSession, Tensor: ort.Tensor, opensModelFiles: true, writeModelFolder },
+    version,
+    executionProviders: [provider],
+  };
 }
 
 /**

@@ -13,9 +13,11 @@
  * 0.15 to 0.43 (max abs) from the base, checked below, so a LoRA dropped, a scale of alpha instead of
  * alpha / rank or a transposed delta fails by far.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryModelSource } from '../../node/directory-source.js';
+import { nativeRuntime } from '../../node/ort-native.js';
 import { wasmRuntime } from '../../node/ort-node.js';
 import { maxAbsDiff, readF32, readJson, resultParity } from '../../testing/reference-data.js';
 import { readLoraFile, type LoraFile } from '../../core/lora/lora-file.js';
@@ -111,6 +113,23 @@ describe('LoRAs merged by the engine against diffusers (tiny-sd-fp32)', () => {
       expect(error.image).toBeLessThanOrEqual(5e-3);
     } finally {
       await fp16.dispose();
+    }
+  });
+
+  it('merges on onnxruntime-node (CPU EP), which opens model files: the merged view laid out in a temporary folder', async () => {
+    const c = withLoras.find((x) => x.id === 'two_loras')!;
+    const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('sd-web-model-')));
+    const native = await StableDiffusionPipeline.load(nativeRuntime('cpu').ort, new DirectoryModelSource('fixtures/tiny-sd-fp32'), {
+      executionProviders: ['cpu'],
+      loras: active(c),
+    });
+    try {
+      const error = resultParity('lora onnxruntime-node', await native.generate(request), ref(c.final_latents.file), ref(c.image.file));
+      expect(error.latents).toBeLessThanOrEqual(1e-4);
+      expect(error.image).toBeLessThanOrEqual(2e-3);
+      expect(readdirSync(tmpdir()).filter((f) => f.startsWith('sd-web-model-') && !before.has(f))).toEqual([]); // removed once the sessions exist
+    } finally {
+      await native.dispose();
     }
   });
 

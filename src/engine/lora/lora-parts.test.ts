@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryModelSource } from '../../node/directory-source.js';
 import { wasmRuntime } from '../../node/ort-node.js';
 import { fromFloat16Bits, toFloat16Bits } from '../../core/float16.js';
-import { LoraError, readLoraFile, type LoraFile } from '../../core/lora/lora-file.js';
+import { readLoraFile, type LoraFile } from '../../core/lora/lora-file.js';
 import { graphWeights, type GraphWeights } from '../../core/onnx/module-weights.js';
 import { safetensorsBytes } from '../../testing/safetensors-write.js';
 import { StableDiffusionPipeline } from '../pipeline.js';
@@ -114,12 +114,6 @@ describe('merging', () => {
     expect(() => planLoraMerge('unet', fused, [{ file: kohyaLora(TO_Q, 32, 32, 4, 4), weight: 1 }], 'sd/unet')).toThrow(
       /graph is fused \(com\.microsoft\.MultiHeadAttention\).*prepare_model\.py --lora/,
     );
-  });
-
-  it('refuses LoRAs on a runtime that opens the model files itself', async () => {
-    await expect(
-      loraPartFiles(new DirectoryModelSource('fixtures/tiny-sd-fp32'), [{ file: kohyaLora(TO_Q, 32, 32, 4, 4), weight: 1 }], { opensModelFiles: true }),
-    ).rejects.toThrow(LoraError);
   });
 });
 

@@ -152,11 +152,6 @@ export async function loraPartFiles(
   parts: readonly LoraPart[] = LORA_PARTS,
 ): Promise<ReadonlyMap<string, ModelPartFiles>> {
   const targeted = loraTargets(loras);
-  if (targeted.size && runtime.opensModelFiles) {
-    throw new LoraError(
-      `LoRAs are merged on onnxruntime-web (wasm, WebGPU), which takes the merged weights as a buffer; this runtime (onnxruntime-node) opens the model files itself: use the wasm runtime, or bake the LoRA in with prepare_model.py --lora.`,
-    );
-  }
   const plans: { part: LoraPart; files: ModelPartFiles; targets: Map<string, Target> }[] = [];
   for (const part of parts) {
     if (!targeted.has(part)) continue;

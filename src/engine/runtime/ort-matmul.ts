@@ -36,7 +36,8 @@ export class OrtMatmul {
   ) {}
 
   static async create(ort: OrtModule): Promise<OrtMatmul> {
-    return new OrtMatmul(ort, await createSession(ort, matmulAddModel(), { executionProviders: ['wasm'] }));
+    // onnxruntime-web's CPU backend is 'wasm', onnxruntime-node's 'cpu'
+    return new OrtMatmul(ort, await createSession(ort, matmulAddModel(), { executionProviders: [ort.opensModelFiles ? 'cpu' : 'wasm'] }));
   }
 
   readonly addProducts: AddProducts = async (w, x, y, rows, cols, rank) => {

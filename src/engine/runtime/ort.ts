@@ -13,7 +13,18 @@ export type OrtModule = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'> & {
    * (onnxruntime-node). Others (onnxruntime-web) are given each external-data file (bytes or path).
    */
   readonly opensModelFiles?: boolean;
+  /**
+   * For a runtime that opens model files: lays out a model held in memory (a LoRA-merged view) as files, for
+   * the one session made from it (Node: node/model-folder-write.ts).
+   */
+  readonly writeModelFolder?: (model: Uint8Array, externalData: readonly ExternalDataEntry[]) => Promise<ModelFolderOnDisk>;
 };
+
+/** A model laid out on disk for one session: its model.onnx, and the removal of the folder once the session is made. */
+export interface ModelFolderOnDisk {
+  modelFile: string;
+  remove(): Promise<void>;
+}
 export type OrtSession = OrtWeb.InferenceSession;
 export type OrtTensor = OrtWeb.Tensor;
 export type OrtSessionOptions = OrtWeb.InferenceSession.SessionOptions;
@@ -56,6 +67,16 @@ export async function createSession(ort: OrtModule, model: Uint8Array, options: 
   const sessionOptions: OrtSessionOptions = { executionProviders: options.executionProviders, graphOptimizationLevel: 'all', ...options.extra };
   // onnxruntime-node reads the external data beside the file itself (no 2 GiB buffers in JavaScript).
   if (ort.opensModelFiles && options.modelFile) return ort.InferenceSession.create(options.modelFile, sessionOptions);
+  if (ort.opensModelFiles && options.externalData?.length) {
+    // a model in memory with external data (a LoRA-merged view): this runtime reads external data only from files
+    if (!ort.writeModelFolder) throw new Error('This runtime opens model files itself and cannot take external data as buffers.');
+    const folder = await ort.writeModelFolder(model, options.externalData);
+    try {
+      return await ort.InferenceSession.create(folder.modelFile, sessionOptions);
+    } finally {
+      await folder.remove();
+    }
+  }
   const externalData = options.externalData?.length ? options.externalData : undefined;
   return ort.InferenceSession.create(model, { ...sessionOptions, ...(externalData ? { externalData } : {}) });
 }
