@@ -86,10 +86,11 @@ def _array(tensor, base_dir):
     return numpy_helper.to_array(tensor, base_dir=base_dir)
 
 
-def find_block(weight, candidates):
+def find_block(weight, candidates, taken=frozenset()):
     """Where `weight` (2-D, the export's values) lies among `candidates` ({name: loader}): (name, transposed,
     axis, start, size) for the first initializer holding it whole or as a block of rows (axis 0) or columns
-    (axis 1), compared after a cast to the candidate's type; None when none does."""
+    (axis 1), compared after a cast to the candidate's type, that is not in `taken` ((name, axis, start) of the
+    blocks already placed: two layers with equal weights get a block each); None when none does."""
     import numpy as np
     tolerance = 1e-3 * float(np.abs(weight).max()) + 1e-6
     for name, load in candidates.items():
@@ -107,7 +108,7 @@ def find_block(weight, candidates):
                 cast = w.astype(value.dtype).astype(np.float32)
                 for start in range(0, shape[axis], size):
                     block = value[:, start:start + size] if axis == 1 else value[start:start + size, :]
-                    if float(np.abs(block.astype(np.float32) - cast).max()) <= tolerance:
+                    if (name, axis, start) not in taken and float(np.abs(block.astype(np.float32) - cast).max()) <= tolerance:
                         return name, transposed, axis, start, size
     return None
 
@@ -136,18 +137,19 @@ def build_weight_map(export_graph, export_dir, final_graph, final_dir):
     export_tensors = {t.name: t for t in export_graph.initializer}
     # Fused weights are new initializers (the unfused ones keep their names); 2-D only (the packed projections).
     candidates = {t.name: _Loader(t, final_dir) for t in final_graph.initializer if t.name not in export_tensors and len(t.dims) == 2}
-    modules, unmapped = {}, []
+    modules, unmapped, taken = {}, [], set()
     for module in moved:
         name, layout = before[module]
         tensor = export_tensors[name]
         if len(tensor.dims) != 2:
             unmapped.append(module)
             continue
-        found = find_block(_array(tensor, export_dir), candidates)
+        found = find_block(_array(tensor, export_dir), candidates, taken)
         if found is None:
             unmapped.append(module)
             continue
         target, transposed, axis, start, size = found
+        taken.add((target, axis, start))
         entry = {"initializer": target, "layout": ("out_in" if layout == "in_out" else "in_out") if transposed else layout}
         if size != candidates[target].shape[axis]:
             entry["slice"] = {"axis": axis, "start": start, "size": size}

@@ -60,3 +60,27 @@ def test_unfused_folders_get_no_map(tiny_checkpoint, tmp_path):
     report = prepare(tiny_checkpoint, out, "--parts", "unet", "--target", "portable", "--in-process")
     assert not os.path.exists(os.path.join(out, "unet", "weight_map.json"))
     assert report["parts"]["unet"]["weight_map"] is None
+
+
+def test_equal_weights_get_a_block_each():
+    """Two layers with the same values (a model whose k and v start equal) each get their own block, in order."""
+    from sdprep.weight_map import find_block
+
+    class Loader:
+        def __init__(self, value):
+            self.value, self.shape = value, value.shape
+
+        def __call__(self):
+            return self.value
+
+    q = np.arange(12, dtype=np.float32).reshape(3, 4)
+    kv = np.ones((3, 4), dtype=np.float32)
+    candidates = {"packed": Loader(np.concatenate([q, kv, kv], axis=1))}
+    taken = set()
+    places = []
+    for weight in (q, kv, kv):
+        name, transposed, axis, start, size = find_block(weight, candidates, taken)
+        taken.add((name, axis, start))
+        places.append((transposed, axis, start, size))
+    assert places == [(False, 1, 0, 4), (False, 1, 4, 4), (False, 1, 8, 4)]
+    assert find_block(np.full((3, 4), 7, dtype=np.float32), candidates, taken) is None
