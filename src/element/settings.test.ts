@@ -22,6 +22,15 @@ describe('attribute parsing', () => {
     expect(parseNumberAttribute('abc')).toBeNaN();
   });
 
+  it('reads plain decimal numbers only: what Number() also reads (hex, binary, octal, exponents, padding, Infinity) is NaN', () => {
+    expect(['20', '7.5', '-1', '0.75', '.5', '4294967295', '9007199254740991', '-0'].map(parseNumberAttribute)).toEqual([
+      20, 7.5, -1, 0.75, 0.5, 4294967295, 9007199254740991, 0,
+    ]);
+    for (const bad of ['0x80', '0X10', '0b101', '0o17', '1e3', '1E-3', ' 20', '20 ', '\n20', 'Infinity', '-Infinity', '1_000', '20px', '--1']) {
+      expect(parseNumberAttribute(bad), bad).toBeNaN();
+    }
+  });
+
   it('reads the preview switch: present is on, except "off"/"false"', () => {
     expect(parseSwitchAttribute(null)).toBe(false);
     expect(parseSwitchAttribute('')).toBe(true);
@@ -35,8 +44,8 @@ describe('attribute parsing', () => {
     expect(parseStrengthAttribute('')).toBeUndefined();
     expect(parseStrengthAttribute('1')).toBe(1);
     expect(parseStrengthAttribute('0.3')).toBe(0.3);
-    expect(parseStrengthAttribute('1e-3')).toBe(0.001);
-    for (const bad of ['0', '-0.5', '1.01', 'abc', 'Infinity', 'NaN']) {
+    expect(parseStrengthAttribute('0.001')).toBe(0.001);
+    for (const bad of ['0', '-0.5', '1.01', 'abc', 'Infinity', 'NaN', '1e-3', '0x1', '0b1', ' 0.5', '5e-1']) {
       expect(() => parseStrengthAttribute(bad), bad).toThrow(
         `The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "${bad}").`,
       );
@@ -122,6 +131,33 @@ describe('requestFromAttributes', () => {
     });
   });
 
+  it('refuses every number attribute written as Number() alone reads it, naming the attribute and the value', () => {
+    const numbers = ['steps', 'guidance', 'eta', 'seed', 'width', 'height'] as const;
+    for (const name of numbers) {
+      for (const bad of ['0x80', '0b1000', '0o20', '1e2', '2E1', ' 64', '64\t', 'Infinity', '-Infinity']) {
+        expect(() => requestFromAttributes(reader({ [name]: bad }), shapes, () => 0), `${name}=${bad}`).toThrow(
+          `The ${name} attribute must be a decimal number such as 20 or 7.5 (got "${bad}").`,
+        );
+      }
+    }
+  });
+
+  it('keeps the decimal numbers it took before: counts, scales, seeds up to 2^53-1 (2^32-1 and past), -1 for a random seed', () => {
+    const attributes = { steps: '020', guidance: '7.5', eta: '0.25', width: '96', height: '64' };
+    expect(requestFromAttributes(reader(attributes), shapes, () => 0)).toMatchObject({
+      numInferenceSteps: 20,
+      guidanceScale: 7.5,
+      eta: 0.25,
+      width: 96,
+      height: 64,
+    });
+    for (const seed of [0, 4294967295, 4294967296, 9007199254740991]) {
+      expect(requestFromAttributes(reader({ seed: String(seed) }), shapes, () => 1).seed).toBe(seed);
+    }
+    expect(requestFromAttributes(reader({ seed: '-1' }), shapes, () => 4294967295).seed).toBe(4294967295);
+    expect(requestFromAttributes(reader({ seed: '-0' }), shapes, () => 7).seed).toBe(0);
+  });
+
   it('draws a seed for seed=-1 and for no seed', () => {
     let drawn = 0;
     const draw = () => ++drawn;
@@ -140,7 +176,14 @@ describe('requestFromAttributes', () => {
   });
 
   it.each([
-    [{ steps: 'abc' }, 'numInferenceSteps', 'The steps attribute must be a number (got "abc").'],
+    [{ steps: 'abc' }, 'numInferenceSteps', 'The steps attribute must be a decimal number such as 20 or 7.5 (got "abc").'],
+    [{ steps: '0x80' }, 'numInferenceSteps', 'The steps attribute must be a decimal number such as 20 or 7.5 (got "0x80").'],
+    [{ guidance: '1e1' }, 'guidanceScale', 'The guidance attribute must be a decimal number such as 20 or 7.5 (got "1e1").'],
+    [{ eta: '0b1' }, 'eta', 'The eta attribute must be a decimal number such as 20 or 7.5 (got "0b1").'],
+    [{ seed: '0o17' }, 'seed', 'The seed attribute must be a decimal number such as 20 or 7.5 (got "0o17").'],
+    [{ width: ' 128' }, 'width', 'The width attribute must be a decimal number such as 20 or 7.5 (got " 128").'],
+    [{ height: 'Infinity' }, 'height', 'The height attribute must be a decimal number such as 20 or 7.5 (got "Infinity").'],
+    [{ seed: '9007199254740992' }, 'seed', 'Seed must be a whole number from 0 to 9007199254740991 (got 9007199254740992).'],
     [{ steps: '2.5' }, 'numInferenceSteps', 'Steps must be a whole number from 1 to 1000 (got 2.5).'],
     [{ steps: '0' }, 'numInferenceSteps', 'Steps must be a whole number from 1 to 1000 (got 0).'],
     [{ guidance: '-1' }, 'guidanceScale', 'Guidance scale must be a number from 0 to 50 (got -1).'],

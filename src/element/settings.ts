@@ -8,6 +8,7 @@
  * img2img / inpainting: the decoded init image and mask (image-inputs.ts) join the request with the
  * `strength` attribute (default 0.75, diffusers' and A1111's).
  */
+import { parseDecimal } from '../core/decimal.js';
 import { InvalidRequestError } from '../core/errors.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { ModelGeometry } from '../engine/model/model-geometry.js';
@@ -28,10 +29,14 @@ export type NumberAttribute = 'steps' | 'guidance' | 'eta' | 'seed' | 'width' | 
 
 export { DEFAULT_STRENGTH };
 
-/** A number attribute's value: null when absent or empty, NaN when it is not a number. */
+/**
+ * A number attribute's value: null when absent or empty, NaN when it is not a plain decimal number
+ * (core/decimal.ts: `20`, `7.5`, `-1`, `0.75`; never what Number() also reads: `0x80`, `0b1`, `1e3`,
+ * ` 20`, `Infinity`). -0 reads as 0.
+ */
 export function parseNumberAttribute(value: string | null): number | null {
   if (value === null || value.trim() === '') return null;
-  return Number(value);
+  return (parseDecimal(value) ?? Number.NaN) + 0;
 }
 
 /**
@@ -101,7 +106,7 @@ export function requestFromAttributes(
     const raw = read(name);
     const value = parseNumberAttribute(raw);
     if (value === null) return undefined;
-    if (Number.isNaN(value)) throw new InvalidRequestError(`The ${name} attribute must be a number (got "${raw}").`, field);
+    if (Number.isNaN(value)) throw new InvalidRequestError(`The ${name} attribute must be a decimal number such as 20 or 7.5 (got "${raw}").`, field);
     return value;
   };
   const seed = number('seed', 'seed') ?? RANDOM_SEED;
