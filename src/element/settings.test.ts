@@ -3,7 +3,17 @@ import { InvalidRequestError } from '../core/errors.js';
 import { presets } from '../presets/presets.js';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import type { RgbaImage } from '../core/init-image.js';
-import { parseNumberAttribute, parseStrengthAttribute, parseSwitchAttribute, requestFromAttributes, resolveModel, type AttributeReader } from './settings.js';
+import { parseSchedulerConfig } from '../core/schedulers/config.js';
+import { FAST_LCM_SETTINGS, folderRecommendation } from '../engine/model/model-recommendation.js';
+import {
+  parseNumberAttribute,
+  parseStrengthAttribute,
+  parseSwitchAttribute,
+  requestFromAttributes,
+  resolveModel,
+  withModelRecommendation,
+  type AttributeReader,
+} from './settings.js';
 
 const LIB = 'https://cdn.example/app/lib/';
 const PAGE = 'https://site.example/blog/post.html';
@@ -284,5 +294,45 @@ describe('requestFromAttributes with pictures (img2img / inpainting)', () => {
     expect(() => requestFromAttributes(reader({}), shapes, () => 0, undefined, { mask: init })).toThrow(
       'A mask needs an init image: give the picture to inpaint as well.',
     );
+  });
+});
+
+describe("withModelRecommendation: the loaded folder's sampler settings for the attributes left unset", () => {
+  // What LocalEngine reports for an LCM-distilled folder (its UNet's time_cond_proj_dim) and for shapes-sd's.
+  const pndm = parseSchedulerConfig({ _class_name: 'PNDMScheduler' });
+  const lcm = folderRecommendation({ schedulerConfig: pndm, timeCondProjDim: 256 });
+  const plain = folderRecommendation({ schedulerConfig: pndm, timeCondProjDim: null });
+  const url = resolveModel('https://host.example/lcm-dreamshaper/', specs, PAGE);
+  const make = (attributes: Record<string, string>, preset = url) => {
+    const read = reader({ prompt: 'a fox', ...attributes });
+    return { read, request: requestFromAttributes(read, preset, () => 9) };
+  };
+
+  it('an LCM-distilled model: LCM, 4 steps, guidance 1 where no attribute is set (the URL model had no recommendation)', () => {
+    expect(lcm).toEqual(FAST_LCM_SETTINGS);
+    const { read, request } = make({});
+    expect(request).not.toHaveProperty('scheduler');
+    expect(withModelRecommendation(request, read, lcm)).toEqual({ ...request, scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1 });
+  });
+
+  it("replaces a preset's recommendation too (the folder knows its UNet), as the app writes it over the form", () => {
+    const { read, request } = make({}, shapes);
+    expect(request).toMatchObject({ scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5 });
+    expect(withModelRecommendation(request, read, lcm)).toMatchObject({ scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1, width: 128, seed: 9 });
+  });
+
+  it('an attribute the page set always wins, field by field; an empty attribute counts as unset', () => {
+    const steps = make({ steps: '8' });
+    expect(withModelRecommendation(steps.request, steps.read, lcm)).toMatchObject({ scheduler: 'lcm', numInferenceSteps: 8, guidanceScale: 1 });
+    const all = make({ scheduler: 'euler', steps: '6', guidance: '1.5' });
+    expect(withModelRecommendation(all.request, all.read, lcm)).toEqual(all.request);
+    const empty = make({ scheduler: ' ', guidance: '' });
+    expect(withModelRecommendation(empty.request, empty.read, lcm)).toMatchObject({ scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1 });
+  });
+
+  it('a model that recommends nothing leaves the request as it is', () => {
+    expect(plain).toBeNull();
+    const { read, request } = make({}, shapes);
+    expect(withModelRecommendation(request, read, plain)).toBe(request);
   });
 });
