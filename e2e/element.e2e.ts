@@ -375,7 +375,10 @@ describe('<sd-text-to-image> (production build, library only)', () => {
   it('refuses bad attributes up front (naming the attribute), and a second generate() while one runs', async () => {
     await takeRecorded();
     const bad = await page.evaluate(() => window.run('second', { steps: 'abc' }));
-    expect(bad).toEqual({ ok: false, error: { name: 'InvalidRequestError', message: 'The steps attribute must be a number (got "abc").' } });
+    expect(bad).toEqual({
+      ok: false,
+      error: { name: 'InvalidRequestError', message: 'The steps attribute must be a decimal number such as 20 or 7.5 (got "abc").' },
+    });
     const unknownModel = await page.evaluate(() => window.run('second', { steps: '1', model: 'shapes' }));
     expect(unknownModel.error).toMatchObject({ name: 'InvalidRequestError', message: expect.stringMatching(/Unknown model "shapes"/) });
     const events = await takeRecorded();

@@ -7,7 +7,7 @@ import type { PromptSyntax } from '../core/prompt-syntax.js';
 import { SCHEDULER_LABELS, SCHEDULER_NAMES } from '../core/schedulers/index.js';
 import type { SchedulerName } from '../core/schedulers/scheduler.js';
 import { byId } from './dom.js';
-import type { FieldError, FormField, FormValues, ImageMode, PreviewSetting } from './form-values.js';
+import { formNumber, type FieldError, type FormField, type FormValues, type ImageMode, type PreviewSetting } from './form-values.js';
 import type { Decoder } from '../engine/request/request.js';
 
 type Field = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
@@ -66,7 +66,7 @@ export class GenerationForm {
 
   read(): FormValues {
     const f = this.#fields;
-    const number = (field: Field) => (field.value.trim() === '' ? NaN : Number(field.value));
+    const number = (field: Field) => formNumber(field.value);
     return {
       modelId: f.modelId.value,
       customUrl: f.customUrl.value.trim(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import { imageInputRefusal } from '../engine/model/model-parts.js';
-import { CUSTOM_MODEL_ID, fromRequest, MODE_HINT, modeHint, toRequest, validateForm, type FormValues } from './form-values.js';
+import { CUSTOM_MODEL_ID, formNumber, fromRequest, MODE_HINT, modeHint, toRequest, validateForm, type FormValues } from './form-values.js';
 
 const valid: FormValues = {
   modelId: 'shapes-sd',
@@ -24,6 +24,18 @@ const valid: FormValues = {
   mode: 'txt2img',
   strength: 0.75,
 };
+
+describe('formNumber', () => {
+  it("reads a number field's plain decimal digits, as the element's attributes", () => {
+    expect(['20', '7.5', '-1', '0.75', '4294967295'].map(formNumber)).toEqual([20, 7.5, -1, 0.75, 4294967295]);
+  });
+  it('reads anything else as NaN, which validateForm refuses (a number input lets 1e3 through)', () => {
+    for (const bad of ['', ' ', '1e3', '0x80', '0b1', '0o17', 'Infinity', ' 20']) expect(formNumber(bad), bad).toBeNaN();
+    expect(validateForm({ ...valid, steps: formNumber('1e3') })).toEqual([
+      { field: 'steps', message: 'Steps must be a whole number from 1 to 1000 (got NaN).' },
+    ]);
+  });
+});
 
 describe('validateForm', () => {
   it('accepts a complete form', () => {

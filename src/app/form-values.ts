@@ -6,6 +6,7 @@
  * and, in the picture modes, that a picture is there (and, to inpaint, a painted mask).
  * The form's names map to the request's once, here (steps -> numInferenceSteps). No DOM here.
  */
+import { parseDecimal } from '../core/decimal.js';
 import { imageInputRefusal } from '../engine/model/model-parts.js';
 import type { RgbaImage } from '../core/init-image.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
@@ -78,6 +79,15 @@ export function previewOptions(v: Pick<FormValues, 'preview' | 'vaeDecodeEvery'>
   if (v.preview === 'none') return { previewEvery: 0, vaeDecodeEvery: 0, preview: 'none' };
   if (v.preview === 'vae') return { previewEvery: 1, vaeDecodeEvery: v.vaeDecodeEvery, preview: 'latent' };
   return { previewEvery: 1, vaeDecodeEvery: 0, preview: v.preview };
+}
+
+/**
+ * A number field's text as FormValues holds it: plain decimal digits (core/decimal.ts), as the element's
+ * attributes and the CLI's flags read them; NaN for an empty field and for anything else (an
+ * `<input type="number">` also lets `1e3` through, which Number() reads as 1000), so the validator refuses it.
+ */
+export function formNumber(text: string): number {
+  return parseDecimal(text) ?? Number.NaN;
 }
 
 /** A form field, or the panel's picture and mask (which show their errors too). */

@@ -49,6 +49,57 @@ describe('restoreParameters', () => {
     expect(other.notes).toEqual(['The VAE decoder "Approx NN" is not available here, so the final decode was left as it was.']);
   });
 
+  it("restores A1111's VAE Encoder with the decoder choice, the one choice here that selects both (the tiny encoder where the folder has taesd_encoder/)", () => {
+    const picture = { ...ours, denoisingStrength: 0.6 };
+    const restore = (p: GenerationParameters) => restoreParameters(parseParameters(formatParameters(p)), specs);
+    const both = restore({ ...picture, vaeEncoder: 'TAESD', vaeDecoder: 'TAESD' });
+    expect(both.values.decoder).toBe('tiny');
+    expect(both.notes.filter((note) => /encode|ignored/i.test(note))).toEqual([]);
+    // the tiny decoder alone: a folder without taesd_encoder/ (shapes-sd) makes exactly this, so no note
+    expect(restore({ ...picture, vaeDecoder: 'TAESD' }).notes.filter((note) => /VAE encoder|tiny autoencoder/.test(note))).toEqual([]);
+    const encoderOnly = restore({ ...picture, vaeEncoder: 'TAESD' });
+    expect(encoderOnly.values.decoder).toBe('full');
+    expect(encoderOnly.notes).toContain(
+      'It encoded its picture with the tiny autoencoder (VAE Encoder: TAESD) but decoded it with the full VAE; here the tiny encoder comes only with the tiny decoder, so the full VAE encodes the picture and it may differ.',
+    );
+    expect(restore({ ...picture, vaeEncoder: 'Approx NN' }).notes).toContain(
+      'The VAE encoder "Approx NN" is not available here: the picture is encoded with the model\'s VAE (or the tiny one with the tiny decoder), so it may differ.',
+    );
+  });
+
+  it('reads an A1111 img2img text with `VAE Encoder: TAESD` as a setting, not as an ignored extra', () => {
+    const text =
+      'a fox\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 512x512, Model: v1-5-pruned-emaonly, Denoising strength: 0.75, VAE Encoder: TAESD, VAE Decoder: TAESD, Version: v1.10.1';
+    const { values, notes } = restoreParameters(parseParameters(text), specs);
+    expect(values).toMatchObject({ decoder: 'tiny', strength: 0.75 });
+    expect(notes.join(' ')).not.toMatch(/VAE Encoder|ignored/);
+  });
+
+  it('restores our own img2img PNG encoded and decoded by the tiny autoencoder with the tiny decoder, without a note about it', async () => {
+    const request: ResolvedRequest = {
+      prompt: 'a red circle',
+      negativePrompt: '',
+      promptSyntax: 'plain',
+      scheduler: 'euler',
+      numInferenceSteps: 4,
+      guidanceScale: 7.5,
+      seed: 3,
+      width: 128,
+      height: 128,
+      strength: 0.6,
+      decoder: 'tiny',
+      encoder: 'tiny',
+    };
+    const png = await encodeImagePng({ rgba: new Uint8ClampedArray(4), width: 1, height: 1, request, model: 'shapes-sd-fp32' });
+    const text = readPngTextChunks(png).parameters;
+    expect(text).toMatch(/VAE Encoder: TAESD, VAE Decoder: TAESD$/);
+    const { values, notes } = restoreParameters(parseParameters(text), specs);
+    expect(values.decoder).toBe('tiny');
+    expect(notes).toEqual([
+      'It was made from a picture (denoising strength 0.6, restored): pick that picture (and paint its mask) under "Start from a picture" to make it again.',
+    ]);
+  });
+
   it('round-trips through the PNG text (format, then parse)', () => {
     expect(restoreParameters(parseParameters(formatParameters(ours)), specs).values.scheduler).toBe('euler_a');
     for (const promptSyntax of ['plain', 'a1111'] as const) {

@@ -4,7 +4,8 @@
  * since v1.6, writes the noise schedule apart ("Sampler: DPM++ 2M, Schedule type: Karras"); "PLMS"
  * is its name for the pseudo linear multistep method that diffusers calls PNDM (without the
  * Runge-Kutta warm-up, as SD's scheduler config sets). "Denoising strength" (img2img / inpainting)
- * restores the strength; the picture itself is not in the text. What cannot be restored is said, not hidden:
+ * restores the strength; the picture itself is not in the text. "VAE Decoder: TAESD" restores the tiny decoder,
+ * which also brings the tiny encoder ("VAE Encoder: TAESD") where the folder has one. What cannot be restored is said, not hidden:
  * numbers out of the engine's range (`Size: 0x0`, `Denoising strength: 5`) are left as they were, with a note.
  */
 import { SAMPLER_SETTING_KEYS, type GenerationParameters, type ParsedGenerationParameters } from '../core/parameters.js';
@@ -39,7 +40,7 @@ const NOT_RESTORED = {
 
 /** Settings that only describe the image (or are carried out anyway), not worth a note. */
 // Lora hashes: the prompt's <lora:...> tags restore the set; main.ts notes a LoRA the library lacks (lora-choice.ts loraRestoreNotes).
-const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from', 'VAE Encoder', 'Lora hashes']);
+const HARMLESS_EXTRAS = new Set(['Model hash', 'Version', 'Schedule type', 'VAE hash', 'Seed resize from', 'Lora hashes']);
 
 const ALIASES: Record<string, SchedulerName> = { plms: 'pndm' };
 
@@ -111,6 +112,19 @@ export function restoreParameters(p: GenerationParameters | ParsedGenerationPara
   const vaeDecoder = 'vaeDecoder' in p && p.vaeDecoder !== undefined ? p.vaeDecoder : 'Full';
   if (vaeDecoder === 'TAESD' || vaeDecoder === 'Full') values.decoder = vaeDecoder === 'TAESD' ? 'tiny' : 'full';
   else notes.push(`The VAE decoder "${vaeDecoder}" is not available here, so the final decode was left as it was.`);
+  // A1111's "VAE Encoder" (img2img: what encoded the picture; absent means Full). Here the decoder choice serves both:
+  // the tiny decoder also encodes with the tiny autoencoder where the folder has taesd_encoder/ (pipeline.ts
+  // usesTinyEncoder), so the encoder follows the restored decoder, and what that cannot give is said. Full with the
+  // tiny decoder is what a folder without taesd_encoder/ does (shapes-sd's PNGs): not noted, the folder is not known here.
+  const vaeEncoder = p.vaeEncoder ?? 'Full';
+  if (vaeEncoder !== 'TAESD' && vaeEncoder !== 'Full')
+    notes.push(
+      `The VAE encoder "${vaeEncoder}" is not available here: the picture is encoded with the model's VAE (or the tiny one with the tiny decoder), so it may differ.`,
+    );
+  else if (vaeEncoder === 'TAESD' && values.decoder === 'full')
+    notes.push(
+      'It encoded its picture with the tiny autoencoder (VAE Encoder: TAESD) but decoded it with the full VAE; here the tiny encoder comes only with the tiny decoder, so the full VAE encodes the picture and it may differ.',
+    );
   // A1111 writes "Denoising strength" for its hires fix too (txt2img, with "Hires upscale"): not a picture's.
   const hiresFix = Object.keys(extra).some((key) => key.startsWith('Hires '));
   if (p.denoisingStrength !== undefined && !hiresFix) {

@@ -62,7 +62,8 @@ describe('parseParameters', () => {
       height: 768,
       model: 'v1-5-pruned-emaonly',
       promptSyntax: 'a1111', // an A1111 PNG: its prompt is in A1111's syntax
-      vaeDecoder: 'Full', // no "VAE Decoder": A1111's parse_generation_parameters reads Full
+      vaeEncoder: 'Full', // no "VAE Encoder" / "VAE Decoder": A1111's parse_generation_parameters reads Full
+      vaeDecoder: 'Full',
       extra: { 'Model hash': '6ce0161689', Version: 'v1.6.0' },
     });
   });
@@ -74,6 +75,23 @@ describe('parseParameters', () => {
       vaeDecoder: 'TAESD',
       extra: { Version: 'v1.10.1' },
     });
+  });
+
+  it("writes A1111's `VAE Encoder: TAESD` for the tiny encoder (before the decoder's key, as A1111 adds them), nothing for Full", () => {
+    expect(formatParameters({ ...base, denoisingStrength: 0.6, vaeEncoder: 'TAESD', vaeDecoder: 'TAESD' })).toMatch(
+      /, Denoising strength: 0\.6, VAE Encoder: TAESD, VAE Decoder: TAESD$/,
+    );
+    expect(formatParameters({ ...base, vaeEncoder: 'TAESD' })).toMatch(/, VAE Encoder: TAESD$/);
+    expect(formatParameters({ ...base, vaeEncoder: 'Full' })).not.toMatch(/VAE Encoder/);
+    expect(() => formatParameters({ ...base, extra: { 'VAE Encoder': 'TAESD' } })).toThrow(/"VAE Encoder" is a known field/);
+  });
+
+  it('reads `VAE Encoder` (an A1111 img2img text), absent as Full, and no longer as an extra setting', () => {
+    const text = 'a cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.75, VAE Encoder: TAESD, Version: v1.10.1';
+    expect(parseParameters(text)).toMatchObject({ vaeEncoder: 'TAESD', vaeDecoder: 'Full', denoisingStrength: 0.75, extra: { Version: 'v1.10.1' } });
+    expect(parseParameters(text.replace('VAE Encoder: TAESD', 'VAE Encoder: Full')).vaeEncoder).toBe('Full');
+    expect(parseParameters(text.replace('VAE Encoder: TAESD, ', '')).vaeEncoder).toBe('Full');
+    expect(parseParameters(text.replace('TAESD', '"Approx, NN"')).vaeEncoder).toBe('Approx, NN');
   });
 
   it('reads the docstring example of parse_generation_parameters (no Model, an 8-digit hash)', () => {
@@ -137,9 +155,11 @@ describe('parseParameters', () => {
       { ...base, prompt: 'a (red:1.3) circle BREAK [blue]', promptSyntax: 'plain' },
       { ...base, promptSyntax: 'a1111' },
       { ...base, vaeDecoder: 'TAESD' },
+      { ...base, denoisingStrength: 0.5, vaeEncoder: 'TAESD', vaeDecoder: 'TAESD' },
+      { ...base, denoisingStrength: 0.5, vaeEncoder: 'TAESD' },
     ];
     for (const p of cases) {
-      expect(parseParameters(formatParameters(p))).toEqual({ promptSyntax: 'a1111', vaeDecoder: 'Full', ...p, extra: p.extra ?? {} });
+      expect(parseParameters(formatParameters(p))).toEqual({ promptSyntax: 'a1111', vaeEncoder: 'Full', vaeDecoder: 'Full', ...p, extra: p.extra ?? {} });
     }
   });
 

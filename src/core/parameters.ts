@@ -13,7 +13,9 @@
  * `Prompt syntax: plain` (or `a1111`) records how the prompt was read; A1111 writes no such key, and
  * its prompts are in its own syntax, so a text without it reads as `a1111`.
  * `VAE Decoder: TAESD` is A1111's own key (its "VAE type for decode" setting, written when not Full;
- * a text without it reads as `Full`, as A1111's parse_generation_parameters fills it in).
+ * a text without it reads as `Full`, as A1111's parse_generation_parameters fills it in); so is
+ * `VAE Encoder: TAESD` ("VAE type for encode": written by img2img / inpainting when not Full, before the
+ * decoder's key; absent reads as `Full` too).
  */
 import { parseDecimal } from './decimal.js';
 import { InvalidRequestError } from './errors.js';
@@ -35,6 +37,8 @@ export interface GenerationParameters {
   promptSyntax?: PromptSyntax;
   /** img2img / inpainting only: A1111's "Denoising strength" (the request's strength). */
   denoisingStrength?: number;
+  /** A1111's "VAE Encoder" ('Full' or 'TAESD'; img2img / inpainting: what encoded the init image): written when given and not 'Full'. */
+  vaeEncoder?: string;
   /** A1111's "VAE Decoder" ('Full' or 'TAESD'): written when given and not 'Full'. */
   vaeDecoder?: string;
 }
@@ -43,6 +47,8 @@ export interface GenerationParameters {
 export interface ParsedGenerationParameters extends GenerationParameters {
   /** From `Prompt syntax:`, else 'a1111' (A1111's own PNGs have no such key). */
   promptSyntax: PromptSyntax;
+  /** From `VAE Encoder:`, else 'Full' (A1111's rule). */
+  vaeEncoder: string;
   /** From `VAE Decoder:`, else 'Full' (A1111's rule). */
   vaeDecoder: string;
   /** Other settings in their order, e.g. `{ 'Model hash': '6ce0161689', Version: 'v1.6.0' }`, values unquoted. */
@@ -66,6 +72,7 @@ const KEYS = {
   model: 'Model',
   promptSyntax: 'Prompt syntax',
   denoisingStrength: 'Denoising strength',
+  vaeEncoder: 'VAE Encoder',
   vaeDecoder: 'VAE Decoder',
 } as const;
 const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.values(KEYS));
@@ -106,6 +113,7 @@ export function formatParameters(p: GenerationParameters & { extra?: Readonly<Re
   ];
   if (p.promptSyntax !== undefined) settings.push([KEYS.promptSyntax, p.promptSyntax]);
   if (p.denoisingStrength !== undefined) settings.push([KEYS.denoisingStrength, String(p.denoisingStrength)]);
+  if (p.vaeEncoder !== undefined && p.vaeEncoder !== 'Full') settings.push([KEYS.vaeEncoder, p.vaeEncoder]);
   if (p.vaeDecoder !== undefined && p.vaeDecoder !== 'Full') settings.push([KEYS.vaeDecoder, p.vaeDecoder]);
   for (const [key, value] of Object.entries(p.extra ?? {})) {
     if (KNOWN_KEYS.has(key)) throw new InvalidRequestError(`"${key}" is a known field; set it on the parameters, not in extra.`);
@@ -197,6 +205,7 @@ export function parseParameters(text: string): ParsedGenerationParameters {
     model: settings.get(KEYS.model) ?? '',
     promptSyntax: syntax,
     ...(denoisingStrength === undefined ? {} : { denoisingStrength }),
+    vaeEncoder: settings.get(KEYS.vaeEncoder)?.trim() || 'Full',
     vaeDecoder: settings.get(KEYS.vaeDecoder)?.trim() || 'Full',
     extra,
   };

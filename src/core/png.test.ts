@@ -145,7 +145,7 @@ describe('readPngTextChunks', () => {
       { parameters: formatParameters(p) },
     );
     expect(decodePng(png).chunkTypes).toContain('iTXt'); // the emoji is not Latin-1
-    expect(parseParameters(readPngTextChunks(png).parameters)).toEqual({ ...p, promptSyntax: 'a1111', vaeDecoder: 'Full', extra: {} }); // no 'Prompt syntax' or 'VAE Decoder' key: read as A1111 reads them
+    expect(parseParameters(readPngTextChunks(png).parameters)).toEqual({ ...p, promptSyntax: 'a1111', vaeEncoder: 'Full', vaeDecoder: 'Full', extra: {} }); // no 'Prompt syntax' or 'VAE Encoder/Decoder' key: read as A1111 reads them
   });
 
   it('returns {} for a PNG without text and rejects non-PNG bytes', async () => {

@@ -50,6 +50,12 @@ describe('attribute-backed properties', () => {
     expect(el.steps).toBe(20);
     el.attrs.set('guidance', 'abc');
     expect(el.guidance).toBeNaN();
+    el.attrs.set('steps', '0x80'); // Number() reads 128; the attribute takes decimal digits only
+    expect(el.steps).toBeNaN();
+    el.guidance = 1e-7; // written in decimal digits (String() would write 1e-7, which reads as NaN)
+    expect([el.attrs.get('guidance'), el.guidance]).toEqual(['0.0000001', 1e-7]);
+    el.seed = 9007199254740991;
+    expect([el.attrs.get('seed'), el.seed]).toEqual(['9007199254740991', 9007199254740991]);
     el.steps = null;
     el.timestepSpacing = null;
     expect(el.attrs.has('steps') || el.attrs.has('timestep-spacing')).toBe(false);

@@ -6,13 +6,15 @@
  * fields from it. initImage / mask (a Blob or ImageBitmap, or the attribute's URL) and the read-only
  * busy are the element's own accessors (sd-text-to-image.ts).
  */
+import { formatDecimal } from '../core/decimal.js';
 import { DEFAULT_MODEL, DEFAULT_PROMPT_SYNTAX, DEFAULT_STRENGTH, parseNumberAttribute, parseSwitchAttribute } from './settings.js';
 
 /**
  * How a property reads and writes its attribute:
  * - text: a string; an absent attribute reads as the default ('' without one).
  * - optional-text: a string or null; null removes the attribute.
- * - number: a number (parseNumberAttribute: NaN when it is not one) or null; null removes the attribute.
+ * - number: a number (parseNumberAttribute: plain decimal digits only, NaN for anything else, `0x80` and `1e3` included) or null;
+ *   null removes the attribute; the setter writes decimal digits (formatDecimal).
  *   With a default, an absent attribute reads as the default (the getter's type is then `number`; the setter still takes null).
  * - switch: boolean, off when absent; present is on, save "off" / "false". true sets it (""), false removes it.
  * - default-on-switch: boolean, on when absent; true removes the attribute, false sets "off".
@@ -217,7 +219,7 @@ function accessors(row: AttributeProperty): { get(this: Element): unknown; set(t
         },
         set(value: number | null) {
           if (value === null || value === undefined) this.removeAttribute(name);
-          else this.setAttribute(name, String(value));
+          else this.setAttribute(name, formatDecimal(value)); // decimal digits, as the attribute is read (1e-7 -> 0.0000001)
         },
       };
     }

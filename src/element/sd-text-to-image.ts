@@ -57,7 +57,7 @@ import { progressDetail, sdEvent, type SdCompleteDetail, type SdEventDetails } f
 import { SharedEngine, WORKER_FILE, workerEngine } from './shared-engine.js';
 import { isImageInput, loadImageInputs, type ImageInput, type ImageLoader } from './image-inputs.js';
 import { formatProgress } from '../protocol/progress-text.js';
-import { requestFromAttributes, resolveModel, type AttributeReader } from './settings.js';
+import { requestFromAttributes, resolveModel, withModelRecommendation, type AttributeReader } from './settings.js';
 import { ATTRIBUTE_PROPERTIES, defineAttributeProperties, type AttributeProperties } from './properties.js';
 import { ELEMENT_CSS, elementStyles } from './styles.js';
 
@@ -315,6 +315,8 @@ export class SdTextToImageElement extends ElementBase {
       const { result } = await engine.run({
         spec,
         request,
+        // The loaded folder's recommendation (an LCM-distilled UNet: LCM, 4 steps, guidance 1) for the sampler attributes left unset.
+        forModel: (model) => withModelRecommendation(request, read, model.recommended),
         safetyChecker: this.safetyChecker,
         loraFiles,
         options: {

@@ -3,7 +3,17 @@ import { InvalidRequestError } from '../core/errors.js';
 import { presets } from '../presets/presets.js';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import type { RgbaImage } from '../core/init-image.js';
-import { parseNumberAttribute, parseStrengthAttribute, parseSwitchAttribute, requestFromAttributes, resolveModel, type AttributeReader } from './settings.js';
+import { parseSchedulerConfig } from '../core/schedulers/config.js';
+import { FAST_LCM_SETTINGS, folderRecommendation } from '../engine/model/model-recommendation.js';
+import {
+  parseNumberAttribute,
+  parseStrengthAttribute,
+  parseSwitchAttribute,
+  requestFromAttributes,
+  resolveModel,
+  withModelRecommendation,
+  type AttributeReader,
+} from './settings.js';
 
 const LIB = 'https://cdn.example/app/lib/';
 const PAGE = 'https://site.example/blog/post.html';
@@ -22,6 +32,15 @@ describe('attribute parsing', () => {
     expect(parseNumberAttribute('abc')).toBeNaN();
   });
 
+  it('reads plain decimal numbers only: what Number() also reads (hex, binary, octal, exponents, padding, Infinity) is NaN', () => {
+    expect(['20', '7.5', '-1', '0.75', '.5', '4294967295', '9007199254740991', '-0'].map(parseNumberAttribute)).toEqual([
+      20, 7.5, -1, 0.75, 0.5, 4294967295, 9007199254740991, 0,
+    ]);
+    for (const bad of ['0x80', '0X10', '0b101', '0o17', '1e3', '1E-3', ' 20', '20 ', '\n20', 'Infinity', '-Infinity', '1_000', '20px', '--1']) {
+      expect(parseNumberAttribute(bad), bad).toBeNaN();
+    }
+  });
+
   it('reads the preview switch: present is on, except "off"/"false"', () => {
     expect(parseSwitchAttribute(null)).toBe(false);
     expect(parseSwitchAttribute('')).toBe(true);
@@ -35,8 +54,8 @@ describe('attribute parsing', () => {
     expect(parseStrengthAttribute('')).toBeUndefined();
     expect(parseStrengthAttribute('1')).toBe(1);
     expect(parseStrengthAttribute('0.3')).toBe(0.3);
-    expect(parseStrengthAttribute('1e-3')).toBe(0.001);
-    for (const bad of ['0', '-0.5', '1.01', 'abc', 'Infinity', 'NaN']) {
+    expect(parseStrengthAttribute('0.001')).toBe(0.001);
+    for (const bad of ['0', '-0.5', '1.01', 'abc', 'Infinity', 'NaN', '1e-3', '0x1', '0b1', ' 0.5', '5e-1']) {
       expect(() => parseStrengthAttribute(bad), bad).toThrow(
         `The strength attribute must be a number in (0, 1], how much of the picture is repainted (got "${bad}").`,
       );
@@ -122,6 +141,33 @@ describe('requestFromAttributes', () => {
     });
   });
 
+  it('refuses every number attribute written as Number() alone reads it, naming the attribute and the value', () => {
+    const numbers = ['steps', 'guidance', 'eta', 'seed', 'width', 'height'] as const;
+    for (const name of numbers) {
+      for (const bad of ['0x80', '0b1000', '0o20', '1e2', '2E1', ' 64', '64\t', 'Infinity', '-Infinity']) {
+        expect(() => requestFromAttributes(reader({ [name]: bad }), shapes, () => 0), `${name}=${bad}`).toThrow(
+          `The ${name} attribute must be a decimal number such as 20 or 7.5 (got "${bad}").`,
+        );
+      }
+    }
+  });
+
+  it('keeps the decimal numbers it took before: counts, scales, seeds up to 2^53-1 (2^32-1 and past), -1 for a random seed', () => {
+    const attributes = { steps: '020', guidance: '7.5', eta: '0.25', width: '96', height: '64' };
+    expect(requestFromAttributes(reader(attributes), shapes, () => 0)).toMatchObject({
+      numInferenceSteps: 20,
+      guidanceScale: 7.5,
+      eta: 0.25,
+      width: 96,
+      height: 64,
+    });
+    for (const seed of [0, 4294967295, 4294967296, 9007199254740991]) {
+      expect(requestFromAttributes(reader({ seed: String(seed) }), shapes, () => 1).seed).toBe(seed);
+    }
+    expect(requestFromAttributes(reader({ seed: '-1' }), shapes, () => 4294967295).seed).toBe(4294967295);
+    expect(requestFromAttributes(reader({ seed: '-0' }), shapes, () => 7).seed).toBe(0);
+  });
+
   it('draws a seed for seed=-1 and for no seed', () => {
     let drawn = 0;
     const draw = () => ++drawn;
@@ -140,7 +186,14 @@ describe('requestFromAttributes', () => {
   });
 
   it.each([
-    [{ steps: 'abc' }, 'numInferenceSteps', 'The steps attribute must be a number (got "abc").'],
+    [{ steps: 'abc' }, 'numInferenceSteps', 'The steps attribute must be a decimal number such as 20 or 7.5 (got "abc").'],
+    [{ steps: '0x80' }, 'numInferenceSteps', 'The steps attribute must be a decimal number such as 20 or 7.5 (got "0x80").'],
+    [{ guidance: '1e1' }, 'guidanceScale', 'The guidance attribute must be a decimal number such as 20 or 7.5 (got "1e1").'],
+    [{ eta: '0b1' }, 'eta', 'The eta attribute must be a decimal number such as 20 or 7.5 (got "0b1").'],
+    [{ seed: '0o17' }, 'seed', 'The seed attribute must be a decimal number such as 20 or 7.5 (got "0o17").'],
+    [{ width: ' 128' }, 'width', 'The width attribute must be a decimal number such as 20 or 7.5 (got " 128").'],
+    [{ height: 'Infinity' }, 'height', 'The height attribute must be a decimal number such as 20 or 7.5 (got "Infinity").'],
+    [{ seed: '9007199254740992' }, 'seed', 'Seed must be a whole number from 0 to 9007199254740991 (got 9007199254740992).'],
     [{ steps: '2.5' }, 'numInferenceSteps', 'Steps must be a whole number from 1 to 1000 (got 2.5).'],
     [{ steps: '0' }, 'numInferenceSteps', 'Steps must be a whole number from 1 to 1000 (got 0).'],
     [{ guidance: '-1' }, 'guidanceScale', 'Guidance scale must be a number from 0 to 50 (got -1).'],
@@ -241,5 +294,45 @@ describe('requestFromAttributes with pictures (img2img / inpainting)', () => {
     expect(() => requestFromAttributes(reader({}), shapes, () => 0, undefined, { mask: init })).toThrow(
       'A mask needs an init image: give the picture to inpaint as well.',
     );
+  });
+});
+
+describe("withModelRecommendation: the loaded folder's sampler settings for the attributes left unset", () => {
+  // What LocalEngine reports for an LCM-distilled folder (its UNet's time_cond_proj_dim) and for shapes-sd's.
+  const pndm = parseSchedulerConfig({ _class_name: 'PNDMScheduler' });
+  const lcm = folderRecommendation({ schedulerConfig: pndm, timeCondProjDim: 256 });
+  const plain = folderRecommendation({ schedulerConfig: pndm, timeCondProjDim: null });
+  const url = resolveModel('https://host.example/lcm-dreamshaper/', specs, PAGE);
+  const make = (attributes: Record<string, string>, preset = url) => {
+    const read = reader({ prompt: 'a fox', ...attributes });
+    return { read, request: requestFromAttributes(read, preset, () => 9) };
+  };
+
+  it('an LCM-distilled model: LCM, 4 steps, guidance 1 where no attribute is set (the URL model had no recommendation)', () => {
+    expect(lcm).toEqual(FAST_LCM_SETTINGS);
+    const { read, request } = make({});
+    expect(request).not.toHaveProperty('scheduler');
+    expect(withModelRecommendation(request, read, lcm)).toEqual({ ...request, scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1 });
+  });
+
+  it("replaces a preset's recommendation too (the folder knows its UNet), as the app writes it over the form", () => {
+    const { read, request } = make({}, shapes);
+    expect(request).toMatchObject({ scheduler: 'pndm', numInferenceSteps: 20, guidanceScale: 7.5 });
+    expect(withModelRecommendation(request, read, lcm)).toMatchObject({ scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1, width: 128, seed: 9 });
+  });
+
+  it('an attribute the page set always wins, field by field; an empty attribute counts as unset', () => {
+    const steps = make({ steps: '8' });
+    expect(withModelRecommendation(steps.request, steps.read, lcm)).toMatchObject({ scheduler: 'lcm', numInferenceSteps: 8, guidanceScale: 1 });
+    const all = make({ scheduler: 'euler', steps: '6', guidance: '1.5' });
+    expect(withModelRecommendation(all.request, all.read, lcm)).toEqual(all.request);
+    const empty = make({ scheduler: ' ', guidance: '' });
+    expect(withModelRecommendation(empty.request, empty.read, lcm)).toMatchObject({ scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1 });
+  });
+
+  it('a model that recommends nothing leaves the request as it is', () => {
+    expect(plain).toBeNull();
+    const { read, request } = make({}, shapes);
+    expect(withModelRecommendation(request, read, plain)).toBe(request);
   });
 });

@@ -3,15 +3,19 @@
  * request's (steps -> numInferenceSteps, guidance -> guidanceScale, negative-prompt ->
  * negativePrompt), then the engine's one validator (validateRequest) checks it, so the element
  * refuses exactly what the CLI and the app's form refuse, in the same words. An absent attribute
- * means "what the model recommends" (a preset's `recommended` settings), else the engine's defaults
- * (for the size: the loaded model's default size; with an init image, the picture's size).
+ * means "what the model recommends" (a preset's `recommended` settings, and once the model is loaded the
+ * folder's own: an LCM-distilled UNet's LCM, 4 steps, guidance 1, engine/model/model-recommendation.ts,
+ * as the app sets them), else the engine's defaults (for the size: the loaded model's default size; with
+ * an init image, the picture's size). An attribute the page set always wins.
  * img2img / inpainting: the decoded init image and mask (image-inputs.ts) join the request with the
  * `strength` attribute (default 0.75, diffusers' and A1111's).
  */
+import { parseDecimal } from '../core/decimal.js';
 import { InvalidRequestError } from '../core/errors.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { ModelGeometry } from '../engine/model/model-geometry.js';
 import type { RgbaImage } from '../core/init-image.js';
+import type { SchedulerSettings } from '../engine/model/model-recommendation.js';
 import { DEFAULT_STRENGTH } from '../engine/request/image-request.js';
 import { RANDOM_SEED, validateRequest, type GenerationRequest } from '../engine/request/request.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
@@ -28,10 +32,14 @@ export type NumberAttribute = 'steps' | 'guidance' | 'eta' | 'seed' | 'width' | 
 
 export { DEFAULT_STRENGTH };
 
-/** A number attribute's value: null when absent or empty, NaN when it is not a number. */
+/**
+ * A number attribute's value: null when absent or empty, NaN when it is not a plain decimal number
+ * (core/decimal.ts: `20`, `7.5`, `-1`, `0.75`; never what Number() also reads: `0x80`, `0b1`, `1e3`,
+ * ` 20`, `Infinity`). -0 reads as 0.
+ */
 export function parseNumberAttribute(value: string | null): number | null {
   if (value === null || value.trim() === '') return null;
-  return Number(value);
+  return (parseDecimal(value) ?? Number.NaN) + 0;
 }
 
 /**
@@ -101,7 +109,7 @@ export function requestFromAttributes(
     const raw = read(name);
     const value = parseNumberAttribute(raw);
     if (value === null) return undefined;
-    if (Number.isNaN(value)) throw new InvalidRequestError(`The ${name} attribute must be a number (got "${raw}").`, field);
+    if (Number.isNaN(value)) throw new InvalidRequestError(`The ${name} attribute must be a decimal number such as 20 or 7.5 (got "${raw}").`, field);
     return value;
   };
   const seed = number('seed', 'seed') ?? RANDOM_SEED;
@@ -129,4 +137,21 @@ export function requestFromAttributes(
   if (error) throw new InvalidRequestError(error.message, error.field);
   // Absent fields stay absent: the engine fills in its defaults (and the loaded model's size).
   return Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)) as GenerationRequest;
+}
+
+/**
+ * The request for the loaded model: the sampler settings its folder recommends (LoadedModel.recommended:
+ * an LCM-distilled UNet's scheduler, steps and guidance) replace the preset's or the engine's defaults
+ * in the fields whose attribute is absent or empty; a field the page set keeps its value. Without a
+ * recommendation the request is returned as it is. The values come from the engine and are valid as they are.
+ */
+export function withModelRecommendation(request: GenerationRequest, read: AttributeReader, recommended: SchedulerSettings | null): GenerationRequest {
+  if (!recommended) return request;
+  const unset = (name: 'scheduler' | 'steps' | 'guidance') => !read(name)?.trim();
+  return {
+    ...request,
+    ...(unset('scheduler') ? { scheduler: recommended.scheduler } : {}),
+    ...(unset('steps') ? { numInferenceSteps: recommended.numInferenceSteps } : {}),
+    ...(unset('guidance') ? { guidanceScale: recommended.guidanceScale } : {}),
+  };
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError, ModelFileMissingError, NsfwContentDetectedError } from '../core/errors.js';
 import type { Engine, EngineLoadOptions, GenerateCallOptions, ImageResult, LoadedModel } from '../engine/engine.js';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
+import { FAST_LCM_SETTINGS } from '../engine/model/model-recommendation.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
 import type { GenerationRequest } from '../engine/request/request.js';
 import { SharedEngine } from './shared-engine.js';
@@ -21,6 +22,8 @@ class FakeEngine implements Engine {
   safety: (boolean | undefined)[] = [];
   /** Each load's LoRA files, as `name weight`. */
   loras: string[][] = [];
+  /** Each generate's request, as it reached the engine. */
+  requests: GenerationRequest[] = [];
 
   /** Lets the oldest waiting call finish (waiting for one to wait, if none does yet). */
   async release(): Promise<void> {
@@ -51,12 +54,14 @@ class FakeEngine implements Engine {
       backendReason: null,
       geometry: SD_V1_GEOMETRY,
       hasVaeEncoder: s.id !== 'no-encoder',
-      recommended: null,
+      // A folder named 'lcm' is LCM-distilled: it recommends LCM's fast settings, as LocalEngine reads them from the folder.
+      recommended: s.id === 'lcm' ? { ...FAST_LCM_SETTINGS } : null,
       safetyChecker: false,
     };
   }
   async generate(request: GenerationRequest, options: GenerateCallOptions = {}): Promise<ImageResult> {
     this.log.push(`generate ${request.prompt} with ${this.loaded}`);
+    this.requests.push(request);
     if (request.prompt === this.failOn) throw new Error('bad request');
     await this.#gate();
     if (options.signal?.aborted) throw new CancelledError();
@@ -136,6 +141,25 @@ describe('SharedEngine', () => {
     expect(engine.log).toEqual(['load a', 'generate first with a', 'load b', 'generate second with b', 'load a', 'generate third with a']);
     expect(results.map((r) => r.result.model)).toEqual(['a', 'b', 'a']);
     expect(results[0].result.request.seed).toBe(64);
+  });
+
+  it("generates forModel's request, made from the model the job loaded (its recommendation), when the job gives one", async () => {
+    const engine = new FakeEngine();
+    const shared = new SharedEngine(() => engine);
+    const seen: (string | null)[] = [];
+    const forModel = (model: LoadedModel): GenerationRequest => {
+      seen.push(`${model.id} ${model.recommended?.scheduler ?? 'none'}`);
+      return { prompt: 'fast', seed: 64, ...model.recommended };
+    };
+    await shared.run({ ...job('lcm', 'slow'), forModel });
+    await shared.run({ ...job('a', 'slow'), forModel });
+    await shared.run(job('lcm', 'as given'));
+    expect(seen).toEqual(['lcm lcm', 'a none']);
+    expect(engine.requests).toEqual([
+      { prompt: 'fast', seed: 64, scheduler: 'lcm', numInferenceSteps: 4, guidanceScale: 1 },
+      { prompt: 'fast', seed: 64 },
+      { prompt: 'as given', seed: 64 },
+    ]);
   });
 
   it('rejects a job cancelled while it waits at once, and never runs it', async () => {

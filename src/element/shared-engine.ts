@@ -26,6 +26,12 @@ export interface Job {
   spec: ModelSpec;
   /** Fields left out get the loaded model's defaults (a URL model's size comes from its folder). */
   request: GenerationRequest;
+  /**
+   * The request to generate once the model is loaded, from what it says about itself (the element: the
+   * folder's recommended sampler settings for the attributes left unset, settings.ts withModelRecommendation);
+   * default `request`. `request` still decides what the load must provide (vae_encoder/ for a picture).
+   */
+  forModel?: (model: LoadedModel) => GenerationRequest;
   options?: GenerateCallOptions;
   /** Run the model's safety checker (default true); false only when the embedding page turned it off. */
   safetyChecker?: boolean;
@@ -95,8 +101,13 @@ export class SharedEngine {
       let model: LoadedModel | undefined;
       let result: ImageResult | undefined;
       const engine = this.engine;
+      const forModel = job.forModel;
+      // With forModel, the request is made after the load, from the loaded model (onLoaded comes before generate).
+      const target: Pick<Engine, 'load' | 'generate'> = forModel
+        ? { load: (spec, options) => engine.load(spec, options), generate: (request, options) => engine.generate(model ? forModel(model) : request, options) }
+        : engine;
       await runEngineJob(
-        engine,
+        target,
         {
           spec: job.spec,
           requests: [job.request],

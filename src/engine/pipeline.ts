@@ -235,7 +235,8 @@ export class StableDiffusionPipeline {
       rgba,
       image,
       latents,
-      request: r,
+      // What encoded the init image joins the request (the PNG's `VAE Encoder: TAESD`).
+      request: imageInputs && this.usesTinyEncoder(r.decoder) ? { ...r, encoder: 'tiny' as const } : r,
       model: this.name,
       timings: { textEncoderMs, denoiseMs, stepMs, vaeDecodeMs, totalMs: now() - started },
     };
@@ -289,12 +290,17 @@ export class StableDiffusionPipeline {
     return typeof channels === 'number' ? channels : (this.folder.unetInChannels ?? this.folder.latentChannels);
   }
 
+  /** Whether a picture is encoded with the tiny autoencoder: with `decoder: 'tiny'`, when the folder has taesd_encoder/. */
+  usesTinyEncoder(decoder: Decoder | undefined): boolean {
+    return decoder === 'tiny' && this.folder.hasTinyEncoder;
+  }
+
   /**
    * VAE encode of a (1, 3, H, W) image in [-1, 1]: scaling_factor * the latent distribution's mean, (1, C, h, w);
    * with `decoder: 'tiny'` and taesd_encoder/ in the folder, the tiny autoencoder's latents instead (as diffusers with vae=AutoencoderTiny).
    */
   async encodeImage(image: Float32Array, width: number, height: number, decoder: Decoder = 'full'): Promise<Float32Array> {
-    if (decoder === 'tiny' && this.folder.hasTinyEncoder) {
+    if (this.usesTinyEncoder(decoder)) {
       const latents = await this.tiny.encode(image, width, height);
       if (hasNonFinite(latents)) throw this.nonFinite('The tiny VAE encoder (stage: encode)', 'latents', 'VAE encoder');
       return latents;

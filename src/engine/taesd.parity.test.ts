@@ -71,6 +71,9 @@ for (const model of ['tiny-sd-fp32', 'shapes-sd-fp32'] as const) {
         expect(error.image).toBeLessThanOrEqual(2e-3);
         expect(result.request.decoder).toBe('tiny');
         expect(formatParameters(infotextParameters(result.request, result.model))).toContain('VAE Decoder: TAESD'); // A1111's key
+        // img2img encoded with taesd_encoder: the result says so, and the PNG writes A1111's `VAE Encoder: TAESD`
+        expect(result.request.encoder).toBe(initImage ? 'tiny' : undefined);
+        expect(formatParameters(infotextParameters(result.request, result.model)).includes('VAE Encoder: TAESD')).toBe(initImage !== undefined);
         if (!initImage) {
           // the same latents through the full VAE: a different picture (the test can tell the decoders apart)
           const full = await pipeline.decode(result.latents, result.width, result.height);
@@ -80,6 +83,34 @@ for (const model of ['tiny-sd-fp32', 'shapes-sd-fp32'] as const) {
     }
   });
 }
+
+describe('what encoded the init image, as the result (and the PNG) records it', () => {
+  const folders: TaesdFolder[] = [];
+  afterAll(() => {
+    for (const folder of folders) folder.remove();
+  });
+  const initImage = { width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4).fill(160) };
+  const request = { prompt: 'a red circle', seed: 1, numInferenceSteps: 2, scheduler: 'euler' as const, initImage, strength: 0.5 };
+  const encoderOf = async (parts: readonly string[], decoder: 'full' | 'tiny') => {
+    const folder = folderWithTaesd('fixtures/tiny-sd-fp32', undefined, parts);
+    folders.push(folder);
+    const pipeline = await StableDiffusionPipeline.load(wasmRuntime(), new DirectoryModelSource(folder.dir), { executionProviders: ['wasm'] });
+    try {
+      const result = await pipeline.generate({ ...request, decoder });
+      return [result.request.encoder ?? 'full', formatParameters(infotextParameters(result.request, result.model)).match(/VAE (En|De)coder: \w+/g)];
+    } finally {
+      await pipeline.dispose();
+    }
+  };
+
+  it('taesd_encoder/ with decoder tiny: the tiny one; without taesd_encoder/, or with the full decoder: the full VAE (no key)', {
+    timeout: 60_000,
+  }, async () => {
+    expect(await encoderOf(['taesd_decoder', 'taesd_encoder'], 'tiny')).toEqual(['tiny', ['VAE Encoder: TAESD', 'VAE Decoder: TAESD']]);
+    expect(await encoderOf(['taesd_decoder'], 'tiny')).toEqual(['full', ['VAE Decoder: TAESD']]);
+    expect(await encoderOf(['taesd_decoder', 'taesd_encoder'], 'full')).toEqual(['full', null]);
+  });
+});
 
 describe('decoder: tiny on a folder without taesd_decoder/', () => {
   let pipeline: StableDiffusionPipeline;

@@ -10,7 +10,8 @@ import type { ResolvedRequest } from './request.js';
 
 /**
  * The A1111 infotext fields for a request (seed -1 when it was made from given latents); eta ("Eta DDIM"
- * for DDIM, "Eta" for TCD) and the timestep spacing join as extra settings when the request set them.
+ * for DDIM, "Eta" for TCD) and the timestep spacing join as extra settings when the request set them; the tiny
+ * autoencoder is A1111's `VAE Encoder: TAESD` (it encoded the init image) and `VAE Decoder: TAESD` (it decoded the picture).
  */
 export function infotextParameters(request: ResolvedRequest, model: string): GenerationParameters & { extra: Record<string, string> } {
   const extra: Record<string, string> = {};
@@ -29,6 +30,7 @@ export function infotextParameters(request: ResolvedRequest, model: string): Gen
     model,
     promptSyntax: request.promptSyntax,
     ...(request.strength === undefined ? {} : { denoisingStrength: request.strength }),
+    ...(request.encoder === 'tiny' ? { vaeEncoder: 'TAESD' } : {}),
     ...(request.decoder === 'tiny' ? { vaeDecoder: 'TAESD' } : {}),
   };
 }

@@ -75,6 +75,11 @@ export interface ResolvedRequest {
   timestepSpacing?: TimestepSpacing;
   /** Present only when the tiny autoencoder decoded the picture (the full VAE is the default). */
   decoder?: 'tiny';
+  /**
+   * Present only when the tiny autoencoder encoded the init image (img2img / inpainting with `decoder: 'tiny'`
+   * on a folder with taesd_encoder/; the pipeline sets it, the folder decides); else the full VAE encoded it.
+   */
+  encoder?: 'tiny';
 }
 
 export type RequestField = keyof GenerationRequest;
