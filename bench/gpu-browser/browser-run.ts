@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { startFaultServer } from '../../e2e/lib/fault-server.js';
 import { GpuMemorySampler } from '../lib/gpu-memory.js';
+import { gpuChromiumArgs, packedChromium } from './chromium.js';
 import { serveStatic } from './static-server.js';
 
 const arg = (name: string, fallback?: string): string => {
@@ -47,19 +48,7 @@ const PRESET = arg('preset', 'sd-v1-4');
 const PROMPT = arg('prompt', 'a photograph of an astronaut riding a horse');
 const TIMEOUT_MS = Number(arg('timeout-min', '8')) * 60_000;
 
-/** Debian's flags for a headless run, plus WebGPU; on the GPU machine Dawn finds the NVIDIA ICD (VK_DRIVER_FILES). */
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  // On the GPU machine: no GPU blocklist decision may hide the NVIDIA adapter from WebGPU.
-  ...(ADAPTER === 'swiftshader' ? ['--use-webgpu-adapter=swiftshader'] : ['--ignore-gpu-blocklist']),
-];
+const ARGS = gpuChromiumArgs(ADAPTER);
 
 interface TextEvent {
   t: number;
@@ -172,16 +161,10 @@ async function main(): Promise<void> {
   const files = await startFaultServer({ root: MODEL_DIR });
   const app = await serveStatic(DIST);
   const profile = mkdtempSync(join(tmpdir(), 'sd-browser-run-'));
-  const env = {
-    ...process.env,
-    LD_LIBRARY_PATH: `${CHROMIUM_DIR}/lib${process.env.LD_LIBRARY_PATH ? `:${process.env.LD_LIBRARY_PATH}` : ''}`,
-    FONTCONFIG_FILE: `${CHROMIUM_DIR}/fonts.conf`,
-  } as Record<string, string>;
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: join(CHROMIUM_DIR, 'chromium-headless-shell'),
+    ...packedChromium(CHROMIUM_DIR),
     headless: true,
     args: ARGS,
-    env,
     viewport: { width: 1280, height: 1000 },
   });
   report.browserVersion = context.browser()?.version() ?? null;
