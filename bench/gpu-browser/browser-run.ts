@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { startFaultServer } from '../../e2e/lib/fault-server.js';
+import { progressLog, recordProgressIn, type TextEvent } from '../../e2e/lib/progress-log.js';
 import { GpuMemorySampler } from '../lib/gpu-memory.js';
 import { gpuChromiumArgs, packedChromium } from './chromium.js';
 import { serveStatic } from './static-server.js';
@@ -49,28 +50,6 @@ const PROMPT = arg('prompt', 'a photograph of an astronaut riding a horse');
 const TIMEOUT_MS = Number(arg('timeout-min', '8')) * 60_000;
 
 const ARGS = gpuChromiumArgs(ADAPTER);
-
-interface TextEvent {
-  t: number;
-  text: string;
-}
-
-/** Runs in the page before the app: every progress text and app event, with performance.now(). */
-function recordProgress(): void {
-  const log: { t: number; text: string }[] = [];
-  (window as unknown as { __progress: typeof log }).__progress = log;
-  document.addEventListener('DOMContentLoaded', () => {
-    const target = document.getElementById('progress-text')!;
-    new MutationObserver(() => log.push({ t: performance.now(), text: target.textContent ?? '' })).observe(target, {
-      childList: true,
-      characterData: true,
-      subtree: true,
-    });
-  });
-  for (const name of ['sd-app:state', 'sd-app:image', 'sd-app:model-loaded']) {
-    document.addEventListener(name, (event) => log.push({ t: performance.now(), text: `[${name.slice(7)}] ${JSON.stringify((event as CustomEvent).detail)}` }));
-  }
-}
 
 /** What the page's WebGPU adapter says about itself (the engine asks for the same default adapter). */
 async function adapterInfo(page: Page): Promise<unknown> {
@@ -104,7 +83,6 @@ async function adapterInfo(page: Page): Promise<unknown> {
   });
 }
 
-const progressLog = (page: Page) => page.evaluate(() => (window as unknown as { __progress: TextEvent[] }).__progress);
 const now = (page: Page) => page.evaluate(() => performance.now());
 const settled = (page: Page) =>
   page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.body.dataset.state ?? ''), null, { timeout: TIMEOUT_MS, polling: 200 });
@@ -169,7 +147,8 @@ async function main(): Promise<void> {
   });
   report.browserVersion = context.browser()?.version() ?? null;
   try {
-    await context.addInitScript(recordProgress);
+    // Every progress text and app event, with performance.now().
+    await recordProgressIn(context, { 'sd-app:state': 'detail', 'sd-app:image': 'detail', 'sd-app:model-loaded': 'detail' });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && !m.text().includes('VerifyEachNodeIsAssignedToAnEp') && consoleErrors.push(m.text().slice(0, 400)));
