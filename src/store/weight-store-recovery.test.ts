@@ -6,17 +6,17 @@
  */
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
+import { describe, expect, it } from 'vitest';
+import type { FaultServer } from '../../e2e/lib/fault-server.js';
 import { makeManifest } from '../../tools/make-manifest.js';
 import { sha256Hex as sha, TINY_SD_FP32 as FIXTURE, TINY_SD_WEIGHTS as WEIGHTS, tinySdFile as fixture } from '../testing/tiny-sd-files.js';
-import { testWeightStore } from '../testing/weight-store-testbed.js';
+import { weightStoreTestbed } from '../testing/weight-store-testbed.js';
 import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError } from '../core/errors.js';
 import { ClipTokenizer } from '../engine/text/tokenizer.js';
 import { RESUME_OVERLAP } from './file-download.js';
 import type { FetchLike } from './http.js';
 import type { StoreProgress } from './progress.js';
-import type { WeightStore, WeightStoreOptions } from './weight-store.js';
+import type { WeightStore } from './weight-store.js';
 
 const TEXT_FILES = [
   'model_index.json',
@@ -28,18 +28,9 @@ const TEXT_FILES = [
 ];
 
 let server: FaultServer;
-let counter = 0;
-
-beforeAll(async () => {
-  server = await startFaultServer({ root: FIXTURE });
+const fresh = weightStoreTestbed('r', 'recovery-', (started) => {
+  server = started;
 });
-afterAll(() => server.close());
-beforeEach(() => server.clearFaults());
-
-function fresh(options: WeightStoreOptions = {}) {
-  counter++;
-  return testWeightStore(server.url, `r${counter}`, `recovery-${counter}`, options);
-}
 
 const gets = (path: string, label: string) => server.requests(path, label).filter((r) => r.method === 'GET');
 
@@ -157,11 +148,11 @@ describe('a failed check does not leave the store stuck (issue 25, item 3)', () 
   );
 
   it('a stored file that fails verify() is discarded, so downloading again fetches it afresh', async () => {
-    const { url, label, store } = fresh();
+    const { url, label, dbName, store } = fresh();
     const model = await store.download(url);
     // The bytes and the chunk digests agree, but the whole file is another one than the one recorded.
     const { ChunkStore } = await import('./chunk-store.js');
-    const chunks = new ChunkStore(`recovery-${counter}`);
+    const chunks = new ChunkStore(dbName);
     const record = (await chunks.getFile(model.id, 'tokenizer/vocab.json'))!;
     await chunks.putFile(model.id, { ...record, sha256: 'b'.repeat(64) });
     await expect(store.verify(model.id, { offline: true })).rejects.toThrow(/downloading again fetches it afresh/);

@@ -5,9 +5,9 @@
  */
 import 'fake-indexeddb/auto';
 import { createStore, del, keys } from 'idb-keyval';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError, NetworkError, QuotaExceededError } from '../core/errors.js';
-import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
+import type { FaultServer } from '../../e2e/lib/fault-server.js';
 import { makeManifest } from '../../tools/make-manifest.js';
 import {
   sha256Hex as sha,
@@ -16,32 +16,23 @@ import {
   tinySdFile as fixture,
   TINY_SD_FILES as MODEL_FILES,
 } from '../testing/tiny-sd-files.js';
-import { STORE_CHUNK as CHUNK, testWeightStore } from '../testing/weight-store-testbed.js';
+import { STORE_CHUNK as CHUNK, weightStoreTestbed } from '../testing/weight-store-testbed.js';
 import { countingFetch, type FetchEntry } from '../testing/counting-fetch.js';
 import { ChunkStore } from './chunk-store.js';
 import { RESUME_OVERLAP } from './file-download.js';
 import { HttpModelSource } from './http-model-source.js';
 import { IdbModelSource } from './idb-model-source.js';
 import type { StoreProgress } from './progress.js';
-import { WeightStore, type WeightStoreOptions } from './weight-store.js';
+import { WeightStore } from './weight-store.js';
 
 const WEIGHTS_SIZE = fixture(WEIGHTS).length; // 4 390 912
 const MODEL_BYTES = MODEL_FILES.reduce((sum, path) => sum + fixture(path).length, 0);
 
 let server: FaultServer;
-let counter = 0;
-
-beforeAll(async () => {
-  server = await startFaultServer({ root: FIXTURE });
-});
-afterAll(() => server.close());
-beforeEach(() => server.clearFaults());
-
 /** A fresh model URL (label) and database per test. */
-function fresh(options: WeightStoreOptions = {}) {
-  counter++;
-  return testWeightStore(server.url, `m${counter}`, `store-test-${counter}`, options);
-}
+const fresh = weightStoreTestbed('m', 'store-test-', (started) => {
+  server = started;
+});
 
 const gets = (path: string, label: string) => server.requests(path, label).filter((r) => r.method === 'GET');
 
