@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngTextChunks } from '../src/core/png.js';
 import { decodePng } from '../src/testing/png-decode.js';
 import { REPO_ROOT, startAppServer, type AppServer } from './lib/app-server.js';
+import { type AppEvent, clearAppEvents, modelLoaded, recordAppEvents } from './lib/app-events.js';
 import { launchChromium } from './lib/browser.js';
 
 const PROMPT = 'a red circle on a blue background';
@@ -42,8 +43,6 @@ let browser: Browser;
 let page: Page;
 let cliPng: Uint8Array;
 
-type AppEvent = { type: string; detail: Record<string, unknown> };
-
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sd-app-lora-'));
   const cli = spawnSync(
@@ -55,18 +54,10 @@ beforeAll(async () => {
   cliPng = new Uint8Array(readFileSync(join(dir, 'cli.png')));
   [server, browser] = await Promise.all([startAppServer({ '/tiny-sd/': 'fixtures/tiny-sd-fp32' }), launchChromium({ webgpu: false })]);
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  await context.addInitScript(() => {
-    const events: unknown[] = [];
-    (window as unknown as { __events: unknown[] }).__events = events;
-    for (const type of ['sd-app:state', 'sd-app:model-loaded'])
-      document.addEventListener(type, (event) => events.push({ type, detail: (event as CustomEvent).detail }));
-  });
+  await context.addInitScript(recordAppEvents, ['sd-app:state', 'sd-app:model-loaded']);
   page = await context.newPage();
   await page.goto(server.url);
-  await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
-    timeout: 300_000,
-    polling: 250,
-  });
+  await modelLoaded(page);
   await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 300_000, polling: 250 });
   await page.selectOption('#model', 'custom'); // the tiny-sd fixture by URL, before the first generate() watches the states
   await page.fill('#custom-url', `${server.url}tiny-sd/`);
@@ -79,7 +70,7 @@ afterAll(async () => {
 
 /** Generates the request on the tiny-sd fixture and returns the newest gallery PNG and the progress line seen while generating. */
 async function generate(): Promise<{ png: Uint8Array; states: string[] }> {
-  await page.evaluate(() => void ((window as unknown as { __events: unknown[] }).__events.length = 0));
+  await clearAppEvents(page);
   await page.fill('#prompt', PROMPT);
   await page.fill('#negative-prompt', '');
   await page.selectOption('#prompt-syntax', 'plain');

@@ -7,8 +7,7 @@
  * (`generate --prompt-syntax a1111`, wasm) within 3/255, with the syntax recorded in the PNG.
  * Few steps: SwiftShader takes 10-20 s per UNet call.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -18,6 +17,7 @@ import { readPngTextChunks } from '../src/core/png.js';
 import { decodePng } from '../src/testing/png-decode.js';
 import { startAppServer, REPO_ROOT, type AppServer } from './lib/app-server.js';
 import { launchChromium } from './lib/browser.js';
+import { cliReference } from './lib/cli-reference.js';
 
 /** 86 tokens, weighted: chunk 1 is full after 75 and the comma backtrack moves the last 3 (after the comma at 72) to chunk 2. A1111 counts 75 + 14 = 89/150. */
 const PROMPT = `${Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? '(a red circle:1.2) on a [blue] background' : 'a red circle on a blue background')).join(', ')}, (a green square:1.3) on the left`;
@@ -33,32 +33,18 @@ let reference: Float32Array;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sd-app-prompts-'));
-  const cli = spawnSync(
-    'npx',
-    [
-      'tsx',
-      'src/cli/main.ts',
-      'generate',
-      '--prompt-syntax',
-      'a1111',
-      '--prompt',
-      PROMPT,
-      '--negative-prompt',
-      NEGATIVE,
-      '--seed',
-      String(SEED),
-      '--steps',
-      String(STEPS),
-      '--out',
-      join(dir, 'cli.png'),
-      '--raw',
-      join(dir, 'cli.f32'),
-    ],
-    { cwd: REPO_ROOT, encoding: 'utf8' },
-  );
-  if (cli.status !== 0) throw new Error(`The CLI reference failed:\n${cli.stderr}`);
-  const raw = readFileSync(join(dir, 'cli.f32'));
-  reference = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  ({ image: reference } = await cliReference(dir, [
+    '--prompt-syntax',
+    'a1111',
+    '--prompt',
+    PROMPT,
+    '--negative-prompt',
+    NEGATIVE,
+    '--seed',
+    String(SEED),
+    '--steps',
+    String(STEPS),
+  ]));
   server = await startAppServer();
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();

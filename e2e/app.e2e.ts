@@ -8,8 +8,7 @@
  * the runs use 4 PNDM steps (5 UNet calls: PNDM repeats its first timestep) and fewer for the rerun.
  * The tests share one page and run in order: each builds on the gallery the previous one left.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -18,7 +17,9 @@ import { formatParameters, parseParameters } from '../src/core/parameters.js';
 import { encodePng, readPngTextChunks } from '../src/core/png.js';
 import { decodePng } from '../src/testing/png-decode.js';
 import { startAppServer, REPO_ROOT, type AppServer } from './lib/app-server.js';
+import { type AppEvent, appEvents, clearAppEvents, modelLoaded, recordAppEvents } from './lib/app-events.js';
 import { launchChromium } from './lib/browser.js';
+import { cliReference } from './lib/cli-reference.js';
 import { SCHEDULER_NAMES } from '../src/core/schedulers/index.js';
 
 const PROMPT = 'a blue cross on a yellow background'; // one of shapes-sd's example prompts
@@ -26,12 +27,6 @@ const SEED = 1234;
 const STEPS = 4;
 /** WebGPU (SwiftShader, fp32) vs the CLI on wasm (fp32): float maths differs in the last bits. */
 const TOLERANCE = 3; // of 255
-
-interface RecordedEvent {
-  type: string;
-  detail: Record<string, unknown>;
-  t: number;
-}
 
 let server: AppServer;
 let browser: Browser;
@@ -43,33 +38,12 @@ let appPng: Uint8Array;
 beforeAll(async () => {
   // The reference: the CLI on the wasm backend, same model folder, prompt, seed, steps, PNDM, CFG 7.5.
   const dir = mkdtempSync(join(tmpdir(), 'sd-app-e2e-'));
-  const cli = spawnSync(
-    'npx',
-    [
-      'tsx',
-      'src/cli/main.ts',
-      'generate',
-      '--prompt',
-      PROMPT,
-      '--seed',
-      String(SEED),
-      '--steps',
-      String(STEPS),
-      '--out',
-      join(dir, 'cli.png'),
-      '--raw',
-      join(dir, 'cli.f32'),
-    ],
-    { cwd: REPO_ROOT, encoding: 'utf8' },
-  );
-  if (cli.status !== 0) throw new Error(`The CLI reference failed:\n${cli.stderr}`);
-  const raw = readFileSync(join(dir, 'cli.f32'));
-  reference = { image: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), png: new Uint8Array(readFileSync(join(dir, 'cli.png'))) };
+  reference = await cliReference(dir, ['--prompt', PROMPT, '--seed', String(SEED), '--steps', String(STEPS)]);
 
   server = await startAppServer();
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(recordAppEvents);
+  await context.addInitScript(recordAppEvents, ['sd-app:state', 'sd-app:preview', 'sd-app:image', 'sd-app:model-loaded', 'sd-app:restored']);
   // This suite's point is WebGPU (SwiftShader) against the CLI on wasm: force WebGPU, which the app
   // otherwise leaves for the CPU on a software adapter (e2e/app-software-gpu.e2e.ts).
   await context.addInitScript(() => localStorage.setItem('sd-web:force-webgpu', 'true'));
@@ -81,17 +55,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Runs in the page before the app: keeps every `sd-app:*` event with a timestamp on window.__events. */
-function recordAppEvents(): void {
-  const events: unknown[] = [];
-  (window as unknown as { __events: unknown[] }).__events = events;
-  for (const type of ['sd-app:state', 'sd-app:preview', 'sd-app:image', 'sd-app:model-loaded', 'sd-app:restored']) {
-    document.addEventListener(type, (event) => events.push({ type, detail: (event as CustomEvent).detail, t: performance.now() }));
-  }
-}
-
-const events = (): Promise<RecordedEvent[]> => page.evaluate(() => (window as unknown as { __events: RecordedEvent[] }).__events);
-const clearEvents = () => page.evaluate(() => void ((window as unknown as { __events: unknown[] }).__events.length = 0));
+const events = () => appEvents(page);
+const clearEvents = () => clearAppEvents(page);
 const waitForState = (state: string, timeout = 540_000) => page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout, polling: 250 });
 const galleryCount = () => page.locator('#gallery > li').count();
 
@@ -119,9 +84,7 @@ async function newestPng(): Promise<Uint8Array> {
 describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
   it('opens with the bundled demo selected, says what it is, and offers its example prompts', async () => {
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as unknown as { __events: RecordedEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
-      timeout: 300_000,
-    });
+    await modelLoaded(page);
 
     expect(await page.inputValue('#model')).toBe('shapes-sd');
     const options = await page.locator('#model option').allTextContents();
@@ -207,7 +170,7 @@ describe('the app (WebGPU on SwiftShader, fp32 shapes-sd)', () => {
     await fillSettings({ steps: 8, seed: -1 });
     await clearEvents();
     await page.click('#generate');
-    await page.waitForFunction(() => (window as unknown as { __events: RecordedEvent[] }).__events.some((e) => e.type === 'sd-app:preview'), null, {
+    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:preview'), null, {
       timeout: 300_000,
     });
     await page.click('#cancel');

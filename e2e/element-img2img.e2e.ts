@@ -12,19 +12,17 @@
  * refused by the engine from the folder's file list (model_index.json and HEAD requests), before any
  * graph or weight is fetched and before any session loads, as the same one-line sd-error.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseParameters } from '../src/core/parameters.js';
 import { readPngTextChunks } from '../src/core/png.js';
 import type { ResolvedRequest } from '../src/engine/request/request.js';
 import { decodePng, pngLevelError } from '../src/testing/png-decode.js';
-import { readF32 } from '../src/testing/reference-data.js';
 import { launchChromium } from './lib/browser.js';
+import { cliReference } from './lib/cli-reference.js';
 import { productionBuild, startPreview, type ProductionServer } from './lib/production-server.js';
 
 const FIXTURES = 'fixtures/img2img/public/';
@@ -227,11 +225,7 @@ describe('<sd-text-to-image> img2img / inpainting', () => {
     });
 
     const dir = mkdtempSync(join(tmpdir(), 'sd-element-i2i-'));
-    await promisify(execFile)(process.execPath, [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'generate',
+    const cli = await cliReference(dir, [
       '--model',
       'public/models/shapes-sd-fp32',
       '--prompt',
@@ -250,14 +244,9 @@ describe('<sd-text-to-image> img2img / inpainting', () => {
       FIXTURES + CASE.mask,
       '--strength',
       String(CASE.strength),
-      '--out',
-      join(dir, 'cli.png'),
-      '--raw',
-      join(dir, 'cli.f32'),
     ]);
-    const cliPng = readFileSync(join(dir, 'cli.png'));
-    const levels = pngLevels(png, cliPng);
-    const fromRaw = pngLevelError(png, readF32(join(dir, 'cli.f32')));
+    const levels = pngLevels(png, cli.png);
+    const fromRaw = pngLevelError(png, cli.image);
     console.log(`[element-img2img.e2e] element PNG vs CLI PNG: max ${levels} level(s); vs the CLI's --raw rounded: max ${fromRaw}`);
     expect(levels).toBeLessThanOrEqual(1);
     expect(fromRaw).toBeLessThanOrEqual(1);

@@ -15,7 +15,6 @@
  * Few steps (Euler a, 8 steps at strength 0.6: 4 UNet calls of batch 2) to keep the run short.
  * Screenshots: e2e/screenshots/app-mask-painter.png and app-mask-painter-narrow.png (and in $SD_SHOTS_DIR).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,7 +24,9 @@ import { parseParameters } from '../src/core/parameters.js';
 import { encodePng, readPngTextChunks } from '../src/core/png.js';
 import { decodePng, pngLevelError } from '../src/testing/png-decode.js';
 import { startAppServer, REPO_ROOT, type AppServer } from './lib/app-server.js';
+import { type AppEvent, clearAppEvents, modelLoaded, recordAppEvents } from './lib/app-events.js';
 import { launchChromium } from './lib/browser.js';
+import { cliReference } from './lib/cli-reference.js';
 
 const INIT = join(REPO_ROOT, 'fixtures/img2img/public/init_B.png'); // 128x128, diffusers' reference picture
 const SETTINGS = {
@@ -48,19 +49,8 @@ let page: Page;
 /** Requests for the model folder without vae_encoder/: `METHOD path` below /no-encoder/. */
 const noEncoderRequests: string[] = [];
 
-interface AppEvent {
-  type: string;
-  detail: Record<string, unknown>;
-}
-
-/** Runs in the page before the app: keeps every `sd-app:*` event on window.__events. */
-function recordAppEvents(): void {
-  const events: unknown[] = [];
-  (window as unknown as { __events: unknown[] }).__events = events;
-  for (const type of ['sd-app:state', 'sd-app:preview', 'sd-app:image', 'sd-app:model-loaded', 'sd-app:restored', 'sd-app:picture', 'sd-app:mask']) {
-    document.addEventListener(type, (event) => events.push({ type, detail: (event as CustomEvent).detail }));
-  }
-}
+/** The sd-app:* events this file watches. */
+const WATCHED = ['sd-app:state', 'sd-app:preview', 'sd-app:image', 'sd-app:model-loaded', 'sd-app:restored', 'sd-app:picture', 'sd-app:mask'];
 
 const eventsOf = (p: Page, type: string) =>
   p.evaluate((t) => (window as unknown as { __events: AppEvent[] }).__events.filter((e) => e.type === t).map((e) => e.detail), type);
@@ -128,7 +118,7 @@ beforeAll(async () => {
   );
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, hasTouch: true, acceptDownloads: true });
-  await context.addInitScript(recordAppEvents);
+  await context.addInitScript(recordAppEvents, WATCHED);
   page = await context.newPage();
   await page.goto(server.url);
 });
@@ -175,9 +165,7 @@ describe('the app: inpainting with a painted mask', () => {
   let maskPng: Uint8Array;
 
   it('paints a mask with the mouse and a finger, refuses what it cannot run before any work, and makes the CLI picture for the same mask', async () => {
-    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
-      timeout: 300_000,
-    });
+    await modelLoaded(page);
     const [loaded] = await eventsOf(page, 'sd-app:model-loaded');
     expect(loaded).toMatchObject({ id: 'shapes-sd', precision: 'fp32' }); // public/models/shapes-sd-fp32, the CLI's folder
     await page.fill('#prompt', SETTINGS.prompt);
@@ -293,48 +281,33 @@ describe('the app: inpainting with a painted mask', () => {
     });
 
     // The CLI with the same picture, the downloaded mask and the same parameters.
-    const cli = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'generate',
-        '--model',
-        'public/models/shapes-sd-fp32',
-        '--prompt',
-        SETTINGS.prompt,
-        '--negative-prompt',
-        SETTINGS.negativePrompt,
-        '--scheduler',
-        SETTINGS.scheduler,
-        '--steps',
-        String(SETTINGS.steps),
-        '--guidance',
-        String(SETTINGS.guidance),
-        '--seed',
-        String(SETTINGS.seed),
-        '--init-image',
-        INIT,
-        '--mask',
-        join(work, 'mask.png'),
-        '--strength',
-        String(SETTINGS.strength),
-        '--out',
-        join(work, 'cli.png'),
-        '--raw',
-        join(work, 'cli.f32'),
-      ],
-      { cwd: REPO_ROOT, encoding: 'utf8' },
-    );
-    if (cli.status !== 0) throw new Error(`The CLI reference failed:\n${cli.stderr}`);
-    const cliPng = new Uint8Array(readFileSync(join(work, 'cli.png')));
-    const raw = readFileSync(join(work, 'cli.f32'));
+    const cli = await cliReference(work, [
+      '--model',
+      'public/models/shapes-sd-fp32',
+      '--prompt',
+      SETTINGS.prompt,
+      '--negative-prompt',
+      SETTINGS.negativePrompt,
+      '--scheduler',
+      SETTINGS.scheduler,
+      '--steps',
+      String(SETTINGS.steps),
+      '--guidance',
+      String(SETTINGS.guidance),
+      '--seed',
+      String(SETTINGS.seed),
+      '--init-image',
+      INIT,
+      '--mask',
+      join(work, 'mask.png'),
+      '--strength',
+      String(SETTINGS.strength),
+    ]);
     const app8 = decodePng(appPng).rgba;
-    const cli8 = decodePng(cliPng).rgba;
+    const cli8 = decodePng(cli.png).rgba;
     let vsPng = 0;
     for (let i = 0; i < app8.length; i++) if (i % 4 !== 3) vsPng = Math.max(vsPng, Math.abs(app8[i] - cli8[i]));
-    const vsFloat = pngLevelError(appPng, new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4));
+    const vsFloat = pngLevelError(appPng, cli.image);
     console.log(
       `inpaint, app (wasm in Chromium) vs CLI (wasm in Node), ${painted} pixels painted: max |app PNG - CLI PNG| = ${vsPng}/255, vs the CLI's float image rounded = ${vsFloat}/255`,
     );
@@ -386,7 +359,7 @@ describe('the app: inpainting with a painted mask', () => {
 
   it('a model folder without vae_encoder/: refused before its graphs or weights move; once loaded for text, the mode hint says so and Generate refuses at once', async () => {
     const refusal = '"no-encoder" has no vae_encoder/model.onnx, which img2img and inpainting need: use a model folder exported with its VAE encoder.';
-    const clearEvents = () => page.evaluate(() => void ((window as unknown as { __events: unknown[] }).__events.length = 0));
+    const clearEvents = () => clearAppEvents(page);
     await page.selectOption('#mode', 'img2img');
     expect(await page.isHidden('#mask-canvas')).toBe(true); // image to image shows the picture only
     expect(await page.isHidden('#mask-controls')).toBe(true);
@@ -406,10 +379,7 @@ describe('the app: inpainting with a painted mask', () => {
     // Loaded with Load (text to image needs no encoder): the mode hint names it; Generate in a picture
     // mode is refused in the form before any work (no state change, no request).
     await page.click('#load-model');
-    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
-      timeout: 300_000,
-      polling: 250,
-    });
+    await modelLoaded(page);
     expect(await page.textContent('#mode-hint')).toBe(refusal); // the engine's one refusal (model-parts.ts), on every surface
     await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000, polling: 250 });
     await clearEvents();
@@ -427,16 +397,14 @@ describe('the mask painter at phone width', () => {
 
   beforeAll(async () => {
     const narrow = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    await narrow.addInitScript(recordAppEvents);
+    await narrow.addInitScript(recordAppEvents, WATCHED);
     phone = await narrow.newPage();
     await phone.goto(server.url);
   });
 
   it('paints with a finger drag (touch events, no page scroll) and fits the screen', async () => {
     // Once the page has settled (banner, model status), so only the finger could move the painter.
-    await phone.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
-      timeout: 300_000,
-    });
+    await modelLoaded(phone);
     await phone.selectOption('#mode', 'inpaint');
     await phone.setInputFiles('#init-image-input', INIT);
     await phone.waitForSelector('#painter:not([hidden])');

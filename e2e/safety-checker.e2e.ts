@@ -11,11 +11,12 @@
  *     picture; the kept seed is sd-complete with diffusers' picture; safety-checker="off" set by the page
  *     makes the flagged picture.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngLevelError } from '../src/testing/png-decode.js';
 import { readF32, readJson } from '../src/testing/reference-data.js';
 import { safetyModelDir } from '../src/testing/safety-model.js';
+import { type AppEvent, appEvents, clearAppEvents, modelLoaded, recordAppEvents } from './lib/app-events.js';
 import { launchChromium } from './lib/browser.js';
 import { productionBuild, startPreview, type ProductionServer } from './lib/production-server.js';
 
@@ -47,33 +48,18 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Keeps every sd-app:* event on window.__events (runs before the app). */
-function recordAppEvents(): void {
-  const events: unknown[] = [];
-  (window as unknown as { __events: unknown[] }).__events = events;
-  for (const type of ['sd-app:state', 'sd-app:image', 'sd-app:withheld', 'sd-app:model-loaded']) {
-    document.addEventListener(type, (event) => events.push({ type, detail: (event as CustomEvent).detail }));
-  }
-}
-
-type AppEvent = { type: string; detail: Record<string, unknown> };
-const events = (p: Page) => p.evaluate(() => (window as unknown as { __events: AppEvent[] }).__events);
-
 describe('the app with a model that has a safety checker', () => {
   it('withholds the flagged seed as a placeholder tile (never stored), shows the kept one', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    await context.addInitScript(recordAppEvents);
+    await context.addInitScript(recordAppEvents, ['sd-app:state', 'sd-app:image', 'sd-app:withheld', 'sd-app:model-loaded']);
     const page = await context.newPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as unknown as { __events: AppEvent[] }).__events.some((e) => e.type === 'sd-app:model-loaded'), null, {
-      timeout: 300_000,
-      polling: 250,
-    });
+    await modelLoaded(page);
     expect(await page.isChecked('#safety-checker')).toBe(true);
     await page.selectOption('#model', 'custom');
     await page.fill('#custom-url', `${server.url}safety-model/`);
     const run = async (c: Case) => {
-      await page.evaluate(() => void ((window as unknown as { __events: unknown[] }).__events.length = 0));
+      await clearAppEvents(page);
       await page.fill('#prompt', c.prompt);
       await page.fill('#negative-prompt', '');
       await page.selectOption('#prompt-syntax', 'plain');
@@ -95,7 +81,7 @@ describe('the app with a model that has a safety checker', () => {
         null,
         { timeout: 300_000, polling: 250 },
       );
-      return events(page);
+      return appEvents(page);
     };
 
     const first = await run(flagged);

@@ -15,23 +15,11 @@ import { openStorePage, REPO_ROOT, startStorePageServer, storeCall, storeError, 
 import { RESUME_OVERLAP } from '../src/store/file-download.js';
 import type { StoredModel } from '../src/store/index.js';
 import type { FetchEntry } from '../src/testing/counting-fetch.js';
+import { TINY_SD_FILES as FILES } from '../src/testing/tiny-sd-files.js';
 
 const FIXTURE = `${REPO_ROOT}fixtures/tiny-sd-fp32/`;
 const CHUNK = 100_000;
 const WEIGHTS = 'unet/weights.pb';
-const FILES = [
-  'model_index.json',
-  'scheduler/scheduler_config.json',
-  'text_encoder/model.onnx',
-  'tokenizer/merges.txt',
-  'tokenizer/tokenizer.json',
-  'tokenizer/tokenizer_config.json',
-  'tokenizer/vocab.json',
-  'unet/model.onnx',
-  'unet/weights.pb',
-  'vae_decoder/model.onnx',
-  'vae_encoder/model.onnx',
-];
 const fixture = (path: string) => readFileSync(FIXTURE + path);
 const EXPECTED = Object.fromEntries(
   FILES.map((path) => [path, { size: fixture(path).length, sha256: createHash('sha256').update(fixture(path)).digest('hex') }]),
@@ -55,6 +43,21 @@ afterAll(async () => {
   await Promise.all([pages?.close(), server?.close()]);
 });
 beforeEach(() => server.clearFaults());
+
+/** Starts downloading m in a new tab and closes the tab once more than 1.6 MB of the UNet weights have come in. */
+async function closeTabMidDownload(m: ReturnType<typeof fresh>): Promise<void> {
+  const first = await openStorePage(context, pages);
+  void first.evaluate((args) => window.storeCall('download', args), m).catch(() => {}); // dies with the tab
+  await first.waitForFunction(
+    (path) => {
+      const p = window.storeProgress as { stage: string; file: string; fileLoaded: number } | null;
+      return p?.stage === 'download' && p.file === path && p.fileLoaded > 1_600_000;
+    },
+    WEIGHTS,
+    { polling: 20 },
+  );
+  await first.close();
+}
 
 function fresh() {
   const label = `b${++counter}`;
@@ -177,17 +180,7 @@ describe('weight store in Chromium (module worker, IndexedDB)', () => {
   it('continues in a new tab from the last stored chunk after the tab was closed mid-download', async () => {
     const m = fresh();
     server.fault(`${m.label}/${WEIGHTS}`, { bytesPerSecond: 1_500_000 });
-    const first = await openStorePage(context, pages);
-    void first.evaluate((args) => window.storeCall('download', args), m).catch(() => {}); // dies with the tab
-    await first.waitForFunction(
-      (path) => {
-        const p = window.storeProgress as { stage: string; file: string; fileLoaded: number } | null;
-        return p?.stage === 'download' && p.file === path && p.fileLoaded > 1_600_000;
-      },
-      WEIGHTS,
-      { polling: 20 },
-    );
-    await first.close();
+    await closeTabMidDownload(m);
     server.clearFaults();
 
     const second = await openStorePage(context, pages);
@@ -217,17 +210,7 @@ describe('weight store in Chromium (module worker, IndexedDB)', () => {
     const m = fresh();
     const v1 = { etag: false as const, lastModified: 'Tue, 24 Nov 2026 10:00:00 GMT' };
     server.fault(`${m.label}/${WEIGHTS}`, { ...v1, bytesPerSecond: 1_500_000 });
-    const first = await openStorePage(context, pages);
-    void first.evaluate((args) => window.storeCall('download', args), m).catch(() => {}); // dies with the tab
-    await first.waitForFunction(
-      (path) => {
-        const p = window.storeProgress as { stage: string; file: string; fileLoaded: number } | null;
-        return p?.stage === 'download' && p.file === path && p.fileLoaded > 1_600_000;
-      },
-      WEIGHTS,
-      { polling: 20 },
-    );
-    await first.close();
+    await closeTabMidDownload(m);
     // The new version differs inside the part already stored (byte 500 000) and after it.
     const v2 = fixture(WEIGHTS);
     for (const at of [500_000, 3_000_000]) v2[at]! ^= 0xff;

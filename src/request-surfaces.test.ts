@@ -18,6 +18,7 @@ import type { ModelGeometry } from './engine/model/model-geometry.js';
 import { validateRequest, type RequestField } from './engine/request/request.js';
 import { DirectoryModelSource } from './node/directory-source.js';
 import { presets } from './presets/presets.js';
+import { VALID_FORM_VALUES } from './testing/form-values.js';
 
 const MODEL = 'public/models/shapes-sd-fp32';
 const out = join(mkdtempSync(join(tmpdir(), 'sd-surfaces-')), 'x.png');
@@ -48,27 +49,7 @@ const CASES: Case[] = [
   },
 ];
 
-const formValues: FormValues = {
-  modelId: 'shapes-sd',
-  customUrl: '',
-  prompt: 'a red circle',
-  negativePrompt: '',
-  promptSyntax: 'a1111',
-  scheduler: 'pndm',
-  steps: 20,
-  guidanceScale: 7.5,
-  eta: 0,
-  timestepSpacing: '',
-  seed: 1,
-  width: 128,
-  height: 128,
-  batchCount: 1,
-  vaeDecodeEvery: 0,
-  preview: 'tiny',
-  decoder: 'full',
-  mode: 'txt2img',
-  strength: 0.75,
-};
+const formValues: FormValues = { ...VALID_FORM_VALUES, prompt: 'a red circle', seed: 1 };
 
 function caught(run: () => unknown): { name?: string; field?: string; message?: string } {
   try {

@@ -25,6 +25,7 @@ import numpy as np, torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from ref_arrays import save  # noqa: E402
 torch.set_num_threads(1)
 import diffusers  # noqa: E402
 from diffusers import (StableDiffusionPipeline, StableDiffusionImg2ImgPipeline, LatentConsistencyModelPipeline,  # noqa: E402
@@ -67,12 +68,6 @@ LCM_UNET_CASES = [
     dict(id="lcmunet_1_g1", prompt="a white star", scheduler="lcm", steps=1, guidance=1.0, seed=2),
 ]
 SIZE = 64
-
-
-def save(out, name, array):
-    array = np.ascontiguousarray(array, dtype=np.float32)
-    array.tofile(os.path.join(out, name))
-    return {"file": name, "shape": list(array.shape)}
 
 
 def scheduler_for(case, config):

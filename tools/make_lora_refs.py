@@ -22,6 +22,7 @@ from safetensors.torch import save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from ref_arrays import save  # noqa: E402
 from make_tiny_checkpoint import SCHEDULER, build_tiny  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "..", "fixtures", "tiny-sd-fp32")
@@ -77,12 +78,6 @@ def peft_file(path, unet, te, unet_keep, te_keep, rank, alpha, seed, dtype, std=
     meta["lora_adapter_metadata"] = json.dumps(adapter, indent=2, sort_keys=True)
     save_file(sd, path, metadata=meta)
     return targets
-
-
-def save(out, name, array):
-    array = np.ascontiguousarray(array, dtype=np.float32)
-    array.tofile(os.path.join(out, name))
-    return {"file": name, "shape": list(array.shape)}
 
 
 def main():

@@ -21,6 +21,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from ref_arrays import save  # noqa: E402
 from make_tiny_checkpoint import SCHEDULER, build_tiny  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "..", "fixtures", "tiny-sd-fp32")
@@ -38,12 +39,6 @@ CASES = [
     dict(id="long_prompt_pndm", prompt=LONG, negative_prompt="", scheduler="pndm", steps=6, guidance=7.5, seed=5),
 ]
 SCHEDULERS = {"ddim": "DDIMScheduler", "euler_a": "EulerAncestralDiscreteScheduler", "pndm": "PNDMScheduler"}
-
-
-def save(out, name, array):
-    array = np.ascontiguousarray(array, dtype=np.float32)
-    array.tofile(os.path.join(out, name))
-    return {"file": name, "shape": list(array.shape)}
 
 
 def main():

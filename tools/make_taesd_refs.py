@@ -30,6 +30,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from ref_arrays import save  # noqa: E402
 from make_tiny_checkpoint import SCHEDULER, build_tiny  # noqa: E402
 
 SEED = 22
@@ -155,12 +156,6 @@ def model_parts(name):
                 text_encoder=TextEncoder(os.path.join(SHAPES, "text_encoder", "model.onnx"), cfg("text_encoder")),
                 tokenizer=CLIPTokenizer.from_pretrained(os.path.join(SHAPES, "tokenizer")),
                 scheduler_config=json.load(open(os.path.join(SHAPES, "scheduler", "scheduler_config.json"))))
-
-
-def save(out, name, array):
-    array = np.ascontiguousarray(array, dtype=np.float32)
-    array.tofile(os.path.join(out, name))
-    return {"file": name, "shape": list(array.shape)}
 
 
 def main():

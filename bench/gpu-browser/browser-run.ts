@@ -21,7 +21,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { startFaultServer } from '../../e2e/lib/fault-server.js';
+import { progressLog, recordProgressIn, type TextEvent } from '../../e2e/lib/progress-log.js';
 import { GpuMemorySampler } from '../lib/gpu-memory.js';
+import { gpuChromiumArgs, packedChromium } from './chromium.js';
 import { serveStatic } from './static-server.js';
 
 const arg = (name: string, fallback?: string): string => {
@@ -47,41 +49,7 @@ const PRESET = arg('preset', 'sd-v1-4');
 const PROMPT = arg('prompt', 'a photograph of an astronaut riding a horse');
 const TIMEOUT_MS = Number(arg('timeout-min', '8')) * 60_000;
 
-/** Debian's flags for a headless run, plus WebGPU; on the GPU machine Dawn finds the NVIDIA ICD (VK_DRIVER_FILES). */
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  // On the GPU machine: no GPU blocklist decision may hide the NVIDIA adapter from WebGPU.
-  ...(ADAPTER === 'swiftshader' ? ['--use-webgpu-adapter=swiftshader'] : ['--ignore-gpu-blocklist']),
-];
-
-interface TextEvent {
-  t: number;
-  text: string;
-}
-
-/** Runs in the page before the app: every progress text and app event, with performance.now(). */
-function recordProgress(): void {
-  const log: { t: number; text: string }[] = [];
-  (window as unknown as { __progress: typeof log }).__progress = log;
-  document.addEventListener('DOMContentLoaded', () => {
-    const target = document.getElementById('progress-text')!;
-    new MutationObserver(() => log.push({ t: performance.now(), text: target.textContent ?? '' })).observe(target, {
-      childList: true,
-      characterData: true,
-      subtree: true,
-    });
-  });
-  for (const name of ['sd-app:state', 'sd-app:image', 'sd-app:model-loaded']) {
-    document.addEventListener(name, (event) => log.push({ t: performance.now(), text: `[${name.slice(7)}] ${JSON.stringify((event as CustomEvent).detail)}` }));
-  }
-}
+const ARGS = gpuChromiumArgs(ADAPTER);
 
 /** What the page's WebGPU adapter says about itself (the engine asks for the same default adapter). */
 async function adapterInfo(page: Page): Promise<unknown> {
@@ -115,7 +83,6 @@ async function adapterInfo(page: Page): Promise<unknown> {
   });
 }
 
-const progressLog = (page: Page) => page.evaluate(() => (window as unknown as { __progress: TextEvent[] }).__progress);
 const now = (page: Page) => page.evaluate(() => performance.now());
 const settled = (page: Page) =>
   page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.body.dataset.state ?? ''), null, { timeout: TIMEOUT_MS, polling: 200 });
@@ -172,21 +139,16 @@ async function main(): Promise<void> {
   const files = await startFaultServer({ root: MODEL_DIR });
   const app = await serveStatic(DIST);
   const profile = mkdtempSync(join(tmpdir(), 'sd-browser-run-'));
-  const env = {
-    ...process.env,
-    LD_LIBRARY_PATH: `${CHROMIUM_DIR}/lib${process.env.LD_LIBRARY_PATH ? `:${process.env.LD_LIBRARY_PATH}` : ''}`,
-    FONTCONFIG_FILE: `${CHROMIUM_DIR}/fonts.conf`,
-  } as Record<string, string>;
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: join(CHROMIUM_DIR, 'chromium-headless-shell'),
+    ...packedChromium(CHROMIUM_DIR),
     headless: true,
     args: ARGS,
-    env,
     viewport: { width: 1280, height: 1000 },
   });
   report.browserVersion = context.browser()?.version() ?? null;
   try {
-    await context.addInitScript(recordProgress);
+    // Every progress text and app event, with performance.now().
+    await recordProgressIn(context, { 'sd-app:state': 'detail', 'sd-app:image': 'detail', 'sd-app:model-loaded': 'detail' });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && !m.text().includes('VerifyEachNodeIsAssignedToAnEp') && consoleErrors.push(m.text().slice(0, 400)));

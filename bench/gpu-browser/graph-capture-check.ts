@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { gpuChromiumArgs, packedChromium } from './chromium.js';
 import { serveStatic } from './static-server.js';
 
 const arg = (name: string, fallback: string): string => {
@@ -28,24 +29,10 @@ symlinkSync(unet, join(root, 'model'));
 const dataFiles = readdirSync(unet).filter((name) => name !== 'model.onnx' && !name.endsWith('.json'));
 copyFileSync(join(here, 'graph-capture.html'), join(root, 'index.html'));
 const server = await serveStatic(root);
-const args = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-];
-args.push(arg('adapter', 'swiftshader') === 'swiftshader' ? '--use-webgpu-adapter=swiftshader' : '--ignore-gpu-blocklist');
 const browser = await chromium.launch({
-  executablePath: chromiumDir ? join(chromiumDir, 'chromium-headless-shell') : '/usr/bin/chromium',
+  ...(chromiumDir ? packedChromium(chromiumDir) : { executablePath: '/usr/bin/chromium' }),
   headless: true,
-  args,
-  env: chromiumDir
-    ? ({ ...process.env, LD_LIBRARY_PATH: join(chromiumDir, 'lib'), FONTCONFIG_FILE: join(chromiumDir, 'fonts.conf') } as Record<string, string>)
-    : undefined,
+  args: gpuChromiumArgs(arg('adapter', 'swiftshader')),
 });
 try {
   const page = await browser.newPage();

@@ -24,6 +24,7 @@ import { startAppServer } from '../lib/app-server.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../lib/browser.js';
 import { startFaultServer } from '../lib/fault-server.js';
 import { memorySampler } from '../lib/memory-sampler.js';
+import { progressLog, recordProgressIn } from '../lib/progress-log.js';
 
 const arg = (name: string, fallback?: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,30 +44,6 @@ const MIN_AVAILABLE_MB = Number(arg('min-available-mb', '2500'));
 const MB = 1e6;
 const GB = 1e9;
 
-interface TextEvent {
-  t: number;
-  text: string;
-}
-
-/** Runs in the page before the app: keeps every progress text and app state with a timestamp. */
-function recordProgress(): void {
-  const log: { t: number; text: string }[] = [];
-  (window as unknown as { __progress: typeof log }).__progress = log;
-  document.addEventListener('DOMContentLoaded', () => {
-    const target = document.getElementById('progress-text')!;
-    new MutationObserver(() => log.push({ t: performance.now(), text: target.textContent ?? '' })).observe(target, {
-      childList: true,
-      characterData: true,
-      subtree: true,
-    });
-  });
-  document.addEventListener('sd-app:state', (event) => {
-    const { state, message } = (event as CustomEvent<{ state: string; message?: string }>).detail;
-    log.push({ t: performance.now(), text: `[state ${state}] ${message ?? ''}` });
-  });
-}
-
-const progressLog = (page: Page) => page.evaluate(() => (window as unknown as { __progress: TextEvent[] }).__progress);
 const now = (page: Page) => page.evaluate(() => performance.now());
 const settled = (page: Page) =>
   page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.body.dataset.state ?? ''), null, { timeout: TIMEOUT_MS, polling: 500 });
@@ -104,7 +81,8 @@ async function main(): Promise<void> {
     }
   }, 1000);
   try {
-    await context.addInitScript(recordProgress);
+    // Every progress text and app state, with performance.now().
+    await recordProgressIn(context, { 'sd-app:state': 'state' });
     const page = await context.newPage();
     page.on(
       'console',

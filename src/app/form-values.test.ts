@@ -1,29 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SD_V1_GEOMETRY } from '../engine/model/model-geometry.js';
 import { imageInputRefusal } from '../engine/model/model-parts.js';
-import { CUSTOM_MODEL_ID, formNumber, fromRequest, MODE_HINT, modeHint, toRequest, validateForm, type FormValues } from './form-values.js';
-
-const valid: FormValues = {
-  modelId: 'shapes-sd',
-  customUrl: '',
-  prompt: 'a red circle on a blue background',
-  negativePrompt: '',
-  promptSyntax: 'a1111',
-  scheduler: 'pndm',
-  steps: 20,
-  guidanceScale: 7.5,
-  eta: 0,
-  timestepSpacing: '',
-  seed: -1,
-  width: 128,
-  height: 128,
-  batchCount: 1,
-  vaeDecodeEvery: 0,
-  preview: 'tiny',
-  decoder: 'full',
-  mode: 'txt2img',
-  strength: 0.75,
-};
+import { VALID_FORM_VALUES as valid } from '../testing/form-values.js';
+import { CUSTOM_MODEL_ID, formNumber, fromRequest, MODE_HINT, modeHint, toRequest, validateForm } from './form-values.js';
 
 describe('formNumber', () => {
   it("reads a number field's plain decimal digits, as the element's attributes", () => {

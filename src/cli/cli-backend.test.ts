@@ -7,16 +7,13 @@
  * And --runtime cpu (onnxruntime-node's CPU EP, for real-size portable folders) against diffusers'
  * reference image for the tiny fixture (fixtures/refs, make_fixtures.py), bound 2e-3 as cli.test.ts.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import { cli, cliFailure, readRefsManifest, refsCaseFlags } from '../testing/cli-run.js';
 import { maxAbsDiff, readF32 } from '../testing/reference-data.js';
-import { caseFlags } from '../testing/diffusers-case.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-webgpu-folder-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -25,84 +22,26 @@ it('generate on a WebGPU-only folder says what the folder is and how to make a p
   cpSync('fixtures/tiny-sd-fp32', folder, { recursive: true });
   rmSync(join(folder, 'unet', 'weights.pb'));
   cpSync('fixtures/webgpu-ops/bias-split-gelu-fp32.onnx', join(folder, 'unet', 'model.onnx'));
-  const failure = await run(process.execPath, [
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    'generate',
-    '--model',
-    folder,
-    '--prompt',
-    'x',
-    '--seed',
-    '1',
-    '--steps',
-    '1',
-    '--out',
-    join(dir, 'x.png'),
-  ]).then(
-    () => null,
-    (error: { code: number; stderr: string }) => error,
-  );
-  expect(failure).not.toBeNull();
-  const lines = failure!.stderr
+  const failure = await cliFailure('generate', '--model', folder, '--prompt', 'x', '--seed', '1', '--steps', '1', '--out', join(dir, 'x.png'));
+  const lines = failure.stderr
     .trim()
     .split('\n')
     .filter((l) => !l.startsWith('npm warn'));
-  expect(failure!.code).toBe(2);
+  expect(failure.code).toBe(2);
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(/^BackendMismatchError: The unet model was prepared for WebGPU: it uses com\.microsoft\.BiasSplitGelu/);
   expect(lines[0]).toContain('--target portable');
   expect(lines[0]).not.toMatch(/re-download|may be damaged/);
 }, 120_000);
 
-interface Manifest {
-  latents: { file: string };
-  cases: { scheduler: string; steps: number; guidance: number; prompt: string; image: { file: string } }[];
-}
-
 it('--runtime cpu (onnxruntime-node) matches diffusers on the tiny fixture (raw image max abs <= 2e-3); an unknown runtime is exit 2', async () => {
-  const manifest = JSON.parse(readFileSync('fixtures/refs/manifest.json', 'utf8')) as Manifest;
+  const manifest = readRefsManifest();
   const c = manifest.cases[0]!;
   const raw = join(dir, 'cpu.f32');
-  await run(process.execPath, [
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    'generate',
-    '--runtime',
-    'cpu',
-    '--model',
-    'fixtures/tiny-sd-fp32',
-    ...caseFlags(c),
-    '--latents',
-    `fixtures/${manifest.latents.file}`,
-    '--width',
-    '128',
-    '--height',
-    '128',
-    '--out',
-    join(dir, 'cpu.png'),
-    '--raw',
-    raw,
-  ]);
+  await cli('generate', '--runtime', 'cpu', '--model', 'fixtures/tiny-sd-fp32', ...refsCaseFlags(manifest, c), '--out', join(dir, 'cpu.png'), '--raw', raw);
   const error = maxAbsDiff(readF32(raw), readF32(`fixtures/${c.image.file}`));
   console.log(`CLI --runtime cpu, ${c.scheduler}: raw image max abs ${error.toExponential(2)}`);
   expect(error).toBeLessThanOrEqual(2e-3);
-  const bad = await run(process.execPath, [
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    'generate',
-    '--runtime',
-    'gpu',
-    '--prompt',
-    'x',
-    '--out',
-    join(dir, 'bad.png'),
-  ]).then(
-    () => null,
-    (e: { code: number; stderr: string }) => e,
-  );
+  const bad = await cliFailure('generate', '--runtime', 'gpu', '--prompt', 'x', '--out', join(dir, 'bad.png'));
   expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--runtime must be wasm or cpu') });
 }, 120_000);

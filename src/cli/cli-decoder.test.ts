@@ -3,26 +3,18 @@
  * against diffusers with vae=AutoencoderTiny (fixtures/taesd/, tools/make_taesd_refs.py; --raw within the issue's
  * 2e-3), A1111's `VAE Decoder: TAESD` in the PNG, and a folder without taesd_decoder/ refused with exit status 2.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli, cliFailure as fails } from '../testing/cli-run.js';
 import { parseParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
 import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
 import { folderWithTaesd } from '../testing/taesd-folder.js';
 import { caseFlags } from '../testing/diffusers-case.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-decoder-'));
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
-const fails = (...args: string[]) =>
-  cli(...args).then(
-    () => ({ code: 0, stderr: '' }),
-    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
-  );
 
 describe('npm run cli -- generate --decoder', () => {
   const folder = folderWithTaesd('fixtures/tiny-sd-fp32');

@@ -5,12 +5,11 @@
  * (public/) and against the same cases' references from a contiguous image tensor (extra/).
  * --raw: float image max abs <= 2e-3 (the issue's bound); PNG: within 1/255 of round(reference * 255).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../testing/cli-run.js';
 import { parseParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
 import { pngLevelError } from '../testing/png-decode.js';
@@ -18,9 +17,7 @@ import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
 import { boundsFor, ISSUE_BOUNDS, type Img2ImgCase } from '../testing/img2img-cases.js';
 import { caseFlags } from '../testing/diffusers-case.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-i2i-'));
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
 
 const fixtures = 'fixtures/img2img/public/';
 const { cases } = readJson<{ cases: Img2ImgCase[] }>(`${fixtures}manifest.json`);

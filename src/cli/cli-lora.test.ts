@@ -6,20 +6,17 @@
  * hashlib (sha256 of each file after its header, first 12 hex digits: A1111's addnet hash / shorthash).
  * Bad LoRA input fails before any work with exit status 2, one line, and no file.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../testing/cli-run.js';
 import { parseParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
 import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
 import { safetensorsBytes } from '../testing/safetensors-write.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-lora-'));
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
 const fails = (...args: string[]) =>
   cli(...args).then(
     () => {

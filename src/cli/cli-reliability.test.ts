@@ -3,22 +3,13 @@
  * one failed before its fix (exit 1 with a raw error, a file lost or left half-written, or minutes of
  * work) and must now be refused up front with exit 2 and one line that names the real reason.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cliFailure as fails } from '../testing/cli-run.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-reliab-'));
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
-/** Runs the CLI expecting failure: its exit code and stderr. */
-const fails = (...args: string[]) =>
-  cli(...args).then(
-    () => ({ code: 0, stderr: '' }),
-    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
-  );
 
 describe('issue 25 item 1: --out and --raw naming one file by two spellings', () => {
   it.each([

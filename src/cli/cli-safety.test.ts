@@ -4,18 +4,15 @@
  * one line on stderr naming the safety checker; --no-safety-checker prints diffusers' licence warning and
  * writes the flagged picture (unflagged pictures against diffusers: src/engine/safety/safety-checker.parity.test.ts).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../testing/cli-run.js';
 import { readJson } from '../testing/reference-data.js';
 import { safetyModelDir } from '../testing/safety-model.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-safety-'));
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
 const { cases } = readJson<{
   cases: { id: string; prompt: string; seed: number; steps: number; guidance: number; scheduler: string; nsfw_content_detected: boolean }[];
 }>('fixtures/safety/cases.json');

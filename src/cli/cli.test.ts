@@ -4,26 +4,19 @@
  * PNG pixels: within 1/255 of round(reference * 255) (the quantisation step; any real error shows
  * as more). --raw: float image max abs <= 2e-3 (fp32; issue's bound) or <= 5e-3 (fp16 model).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cli, cliFailure as fails, readRefsManifest, refsCaseFlags } from '../testing/cli-run.js';
 import { parseParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
 import { pngLevelError } from '../testing/png-decode.js';
-import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
-import { caseFlags } from '../testing/diffusers-case.js';
+import { maxAbsDiff, readF32 } from '../testing/reference-data.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-'));
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
 
-const manifest = readJson<{
-  latents: { file: string };
-  cases: { scheduler: string; steps: number; guidance: number; prompt: string; image: { file: string } }[];
-}>('fixtures/refs/manifest.json');
+const manifest = readRefsManifest();
 
 describe('npm run cli -- generate', () => {
   it.each([
@@ -33,22 +26,7 @@ describe('npm run cli -- generate', () => {
     const c = manifest.cases[0];
     const out = join(dir, `${model}.png`);
     const raw = join(dir, `${model}.f32`);
-    await cli(
-      'generate',
-      '--model',
-      `fixtures/${model}`,
-      ...caseFlags(c),
-      '--latents',
-      `fixtures/${manifest.latents.file}`,
-      '--width',
-      '128',
-      '--height',
-      '128',
-      '--out',
-      out,
-      '--raw',
-      raw,
-    );
+    await cli('generate', '--model', `fixtures/${model}`, ...refsCaseFlags(manifest, c), '--out', out, '--raw', raw);
     const reference = readF32(`fixtures/${c.image.file}`);
     const rawError = maxAbsDiff(readF32(raw), reference);
     const levels = pngLevelError(readFileSync(out), reference);
@@ -99,12 +77,6 @@ describe('npm run cli -- generate', () => {
   });
 });
 
-/** Runs the CLI expecting failure: its exit code and stderr. */
-const fails = (...args: string[]) =>
-  cli(...args).then(
-    () => ({ code: 0, stderr: '' }),
-    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
-  );
 const oneLine = (stderr: string) => stderr.trim().split('\n');
 
 describe('issue 12: CLI input and output handling', () => {

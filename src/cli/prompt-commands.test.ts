@@ -4,20 +4,17 @@
  * parse-prompt fragments (weights within 1e-9), encode's conditioning (max abs <= 1e-4), and generate
  * --prompt-syntax a1111 on the 101-token prompt (float image max abs <= 2e-3, PNG records the syntax).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../testing/cli-run.js';
 import { parseParameters } from '../core/parameters.js';
 import { readPngTextChunks } from '../core/png.js';
 import type { PromptFragment } from '../core/prompt-parser.js';
 import { maxAbsDiff, readF32, readJson } from '../testing/reference-data.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sd-cli-prompts-'));
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 1 << 24 });
 const REFS = 'fixtures/a1111-prompts/public';
 const manifest = readJson<{
   parse: { prompt: string; fragments: PromptFragment[] }[];

@@ -66,32 +66,17 @@ describe('the CLI on wasm, then onnxruntime-node', () => {
 
   it('no move with --runtime given, on cpu, or for another error', async () => {
     const tooLarge = (await loadOnWasm(768)) as ModelTooLargeError;
-    expect(
+    /** The choice when onnxruntime-node is installed, its notes dropped. */
+    const withCpu = (given: 'wasm' | undefined, current: CliRuntime, error: unknown) =>
       fallbackRuntime(
-        'wasm',
-        wasm,
-        tooLarge,
+        given,
+        current,
+        error,
         () => undefined,
         () => fakeCpu,
-      ),
-    ).toBeNull();
-    expect(
-      fallbackRuntime(
-        undefined,
-        fakeCpu,
-        tooLarge,
-        () => undefined,
-        () => fakeCpu,
-      ),
-    ).toBeNull();
-    expect(
-      fallbackRuntime(
-        undefined,
-        wasm,
-        new Error('other'),
-        () => undefined,
-        () => fakeCpu,
-      ),
-    ).toBeNull();
+      );
+    expect(withCpu('wasm', wasm, tooLarge)).toBeNull();
+    expect(withCpu(undefined, fakeCpu, tooLarge)).toBeNull();
+    expect(withCpu(undefined, wasm, new Error('other'))).toBeNull();
   });
 });

@@ -48,6 +48,9 @@ function recordingRuntime(runs: Run[]): OrtModule {
 
 const unetRuns = (runs: Run[]) => runs.filter((r) => r.inputs.includes('timestep'));
 const textRuns = (runs: Run[]) => runs.filter((r) => r.inputs.includes('input_ids'));
+/** 4 LCM steps at 64x64 with a negative prompt, at the given guidance. */
+const fourLcmSteps = (pipeline: StableDiffusionPipeline, guidanceScale: number) =>
+  pipeline.generate({ prompt: 'a red circle', negativePrompt: 'green', scheduler: 'lcm', numInferenceSteps: 4, guidanceScale, seed: 1, width: 64, height: 64 });
 
 describe('UNet calls per step by guidance (tiny-sd-fp32)', () => {
   const runs: Run[] = [];
@@ -64,16 +67,7 @@ describe('UNet calls per step by guidance (tiny-sd-fp32)', () => {
     ['guidance 7.5', 2, 7.5],
   ])('%s: 4 LCM steps are 4 UNet calls at batch %i', async (_, batch, guidanceScale) => {
     runs.length = 0;
-    await pipeline.generate({
-      prompt: 'a red circle',
-      negativePrompt: 'green',
-      scheduler: 'lcm',
-      numInferenceSteps: 4,
-      guidanceScale,
-      seed: 1,
-      width: 64,
-      height: 64,
-    });
+    await fourLcmSteps(pipeline, guidanceScale);
     expect(unetRuns(runs).map((r) => r.batch)).toEqual([batch, batch, batch, batch]);
     expect(textRuns(runs)).toHaveLength(batch); // the negative prompt is encoded only for CFG
   });
@@ -102,16 +96,7 @@ describe('an LCM-distilled UNet takes timestep_cond and no CFG', () => {
 
   it('guidance 8: 4 steps are 4 batch-1 calls with timestep_cond, one prompt encoded', async () => {
     runs.length = 0;
-    await pipeline.generate({
-      prompt: 'a red circle',
-      negativePrompt: 'green',
-      scheduler: 'lcm',
-      numInferenceSteps: 4,
-      guidanceScale: 8,
-      seed: 1,
-      width: 64,
-      height: 64,
-    });
+    await fourLcmSteps(pipeline, 8);
     expect(unetRuns(runs)).toEqual(Array(4).fill({ inputs: ['encoder_hidden_states', 'sample', 'timestep', 'timestep_cond'], batch: 1 }));
     expect(textRuns(runs)).toHaveLength(1);
   });

@@ -3,7 +3,6 @@
  * shapes-sd from disk) served on one end of a MessageChannel, a WorkerEngine on the other.
  * Checks ordering of events, transfer of pixel buffers, cancellation and error classes.
  */
-import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,36 +10,20 @@ import { join, resolve } from 'node:path';
 import { InvalidRequestError, ModelFileMissingError } from '../core/errors.js';
 import { readPngTextChunks } from '../core/png.js';
 import type { EngineProgress, Preview } from '../engine/events.js';
-import { LocalEngine } from '../engine/local-engine.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
-import { DirectoryModelStore } from '../node/directory-store.js';
-import { wasmRuntime } from '../node/ort-node.js';
-import { serveEngine, type PortLike } from './worker-host.js';
-import { WorkerEngine } from './worker-engine.js';
-import { wasmOnlyCapabilities } from '../engine/runtime/capabilities.js';
-
-/** Model folders on disk stand in for the browser's WeightStore (tested in src/store). */
-const diskStore = new DirectoryModelStore();
+import { wasmEngineOverChannel } from '../testing/worker-channel.js';
+import type { WorkerEngine } from './worker-engine.js';
 
 const spec: ModelSpec = { id: 'shapes-sd', urls: { fp16: 'public/models/shapes-sd-fp16', fp32: 'public/models/shapes-sd-fp32' } };
-const noGpu = async () => wasmOnlyCapabilities('no WebGPU in Node');
 
 describe('WorkerEngine <-> serveEngine(LocalEngine)', () => {
-  const channel = new MessageChannel();
   let engine: WorkerEngine;
+  let close: () => void;
 
   beforeAll(() => {
-    serveEngine(new LocalEngine({ ort: wasmRuntime(), store: diskStore, detect: noGpu }), channel.port1 as unknown as PortLike);
-    engine = new WorkerEngine(() => ({
-      postMessage: (message) => channel.port2.postMessage(message),
-      addEventListener: (type, listener) => channel.port2.on(type, (data) => listener({ data } as MessageEvent)),
-      terminate: () => channel.port2.close(),
-    }));
+    ({ engine, close } = wasmEngineOverChannel());
   });
-  afterAll(() => {
-    channel.port1.close();
-    channel.port2.close();
-  });
+  afterAll(() => close());
 
   it('refuses to generate before a model is loaded, as the same error class', async () => {
     await expect(engine.generate({ prompt: 'x', seed: 1 })).rejects.toBeInstanceOf(InvalidRequestError);

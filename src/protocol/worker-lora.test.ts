@@ -8,18 +8,13 @@
  * Removing it (a load without LoRA files) gives the base picture back byte for byte.
  */
 import { readFileSync } from 'node:fs';
-import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalEngine } from '../engine/local-engine.js';
 import { LoraInputReader } from '../engine/lora/lora-inputs.js';
 import type { ModelSpec } from '../engine/model/model-spec.js';
-import { wasmOnlyCapabilities } from '../engine/runtime/capabilities.js';
-import { DirectoryModelStore } from '../node/directory-store.js';
-import { wasmRuntime } from '../node/ort-node.js';
 import { caseRequest, type DiffusersCase } from '../testing/diffusers-case.js';
 import { readF32, readJson } from '../testing/reference-data.js';
-import { serveEngine, type PortLike } from './worker-host.js';
-import { WorkerEngine } from './worker-engine.js';
+import { wasmEngineOverChannel } from '../testing/worker-channel.js';
+import type { WorkerEngine } from './worker-engine.js';
 
 interface Case {
   id: string;
@@ -31,7 +26,6 @@ const request = { ...caseRequest(manifest.request), seed: manifest.request.seed,
 const kohya = manifest.cases.find((c) => c.id === 'kohya_attn_te')!;
 const base = manifest.cases.find((c) => c.id === 'base')!;
 const spec: ModelSpec = { id: 'tiny-sd', urls: { fp32: 'fixtures/tiny-sd-fp32' } };
-const noGpu = async () => wasmOnlyCapabilities('no WebGPU in Node');
 const loraBlob = (name: string) => new Blob([readFileSync(`fixtures/lora/${name}.safetensors`)]);
 
 /** Max |rgba / 255 - reference| over RGB, the reference being diffusers' NCHW float image. */
@@ -44,21 +38,13 @@ function maxDiffToReference(rgba: Uint8ClampedArray, ref: Float32Array, width: n
 }
 
 describe('LoRA files through WorkerEngine <-> serveEngine(LocalEngine)', () => {
-  const channel = new MessageChannel();
   let engine: WorkerEngine;
+  let close: () => void;
 
   beforeAll(() => {
-    serveEngine(new LocalEngine({ ort: wasmRuntime(), store: new DirectoryModelStore(), detect: noGpu }), channel.port1 as unknown as PortLike);
-    engine = new WorkerEngine(() => ({
-      postMessage: (message) => channel.port2.postMessage(message),
-      addEventListener: (type, listener) => channel.port2.on(type, (data) => listener({ data } as MessageEvent)),
-      terminate: () => channel.port2.close(),
-    }));
+    ({ engine, close } = wasmEngineOverChannel());
   });
-  afterAll(() => {
-    channel.port1.close();
-    channel.port2.close();
-  });
+  afterAll(() => close());
 
   it('merges a LoRA posted with the load (diffusers within 2e-3 + 0.5/255), then gives back the base picture byte for byte', async () => {
     const baseRef = readF32(`fixtures/lora/${base.image.file}`);

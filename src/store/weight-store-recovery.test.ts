@@ -5,24 +5,19 @@
  * fake-indexeddb, Node's fetch and the fault server (e2e/lib) over fixtures/tiny-sd-fp32.
  */
 import 'fake-indexeddb/auto';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
+import { describe, expect, it } from 'vitest';
+import type { FaultServer } from '../../e2e/lib/fault-server.js';
 import { makeManifest } from '../../tools/make-manifest.js';
+import { sha256Hex as sha, TINY_SD_FP32 as FIXTURE, TINY_SD_WEIGHTS as WEIGHTS, tinySdFile as fixture } from '../testing/tiny-sd-files.js';
+import { weightStoreTestbed } from '../testing/weight-store-testbed.js';
 import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError } from '../core/errors.js';
 import { ClipTokenizer } from '../engine/text/tokenizer.js';
 import { RESUME_OVERLAP } from './file-download.js';
 import type { FetchLike } from './http.js';
 import type { StoreProgress } from './progress.js';
-import { WeightStore, type WeightStoreOptions } from './weight-store.js';
+import type { WeightStore } from './weight-store.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/tiny-sd-fp32/', import.meta.url));
-const CHUNK = 100_000;
-const WEIGHTS = 'unet/weights.pb';
-const fixture = (path: string) => new Uint8Array(readFileSync(FIXTURE + path));
-const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const TEXT_FILES = [
   'model_index.json',
   'scheduler/scheduler_config.json',
@@ -33,29 +28,9 @@ const TEXT_FILES = [
 ];
 
 let server: FaultServer;
-let counter = 0;
-
-beforeAll(async () => {
-  server = await startFaultServer({ root: FIXTURE });
+const fresh = weightStoreTestbed('r', 'recovery-', (started) => {
+  server = started;
 });
-afterAll(() => server.close());
-beforeEach(() => server.clearFaults());
-
-function fresh(options: WeightStoreOptions = {}) {
-  const label = `r${++counter}`;
-  const make = (extra: WeightStoreOptions = {}) =>
-    new WeightStore({
-      dbName: `recovery-${counter}`,
-      chunkSize: CHUNK,
-      retry: { baseDelayMs: 1, maxDelayMs: 4 },
-      storage: null,
-      locks: null,
-      progressIntervalMs: 0,
-      ...options,
-      ...extra,
-    });
-  return { label, url: `${server.url}${label}/`, store: make(), make };
-}
 
 const gets = (path: string, label: string) => server.requests(path, label).filter((r) => r.method === 'GET');
 
@@ -173,11 +148,11 @@ describe('a failed check does not leave the store stuck (issue 25, item 3)', () 
   );
 
   it('a stored file that fails verify() is discarded, so downloading again fetches it afresh', async () => {
-    const { url, label, store } = fresh();
+    const { url, label, dbName, store } = fresh();
     const model = await store.download(url);
     // The bytes and the chunk digests agree, but the whole file is another one than the one recorded.
     const { ChunkStore } = await import('./chunk-store.js');
-    const chunks = new ChunkStore(`recovery-${counter}`);
+    const chunks = new ChunkStore(dbName);
     const record = (await chunks.getFile(model.id, 'tokenizer/vocab.json'))!;
     await chunks.putFile(model.id, { ...record, sha256: 'b'.repeat(64) });
     await expect(store.verify(model.id, { offline: true })).rejects.toThrow(/downloading again fetches it afresh/);

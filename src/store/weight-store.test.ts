@@ -4,69 +4,35 @@
  * (not a multiple of 64, so the saved SHA-256 state carries a partial block across chunks).
  */
 import 'fake-indexeddb/auto';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createStore, del, keys } from 'idb-keyval';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CancelledError, IntegrityError, ModelFileMissingError, ModelFormatError, NetworkError, QuotaExceededError } from '../core/errors.js';
-import { startFaultServer, type FaultServer } from '../../e2e/lib/fault-server.js';
+import type { FaultServer } from '../../e2e/lib/fault-server.js';
 import { makeManifest } from '../../tools/make-manifest.js';
+import {
+  sha256Hex as sha,
+  TINY_SD_FP32 as FIXTURE,
+  TINY_SD_WEIGHTS as WEIGHTS,
+  tinySdFile as fixture,
+  TINY_SD_FILES as MODEL_FILES,
+} from '../testing/tiny-sd-files.js';
+import { STORE_CHUNK as CHUNK, weightStoreTestbed } from '../testing/weight-store-testbed.js';
 import { countingFetch, type FetchEntry } from '../testing/counting-fetch.js';
 import { ChunkStore } from './chunk-store.js';
 import { RESUME_OVERLAP } from './file-download.js';
 import { HttpModelSource } from './http-model-source.js';
 import { IdbModelSource } from './idb-model-source.js';
 import type { StoreProgress } from './progress.js';
-import { WeightStore, type WeightStoreOptions } from './weight-store.js';
+import { WeightStore } from './weight-store.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/tiny-sd-fp32/', import.meta.url));
-const CHUNK = 100_000;
-const WEIGHTS = 'unet/weights.pb';
-const fixture = (path: string) => new Uint8Array(readFileSync(FIXTURE + path));
-const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const WEIGHTS_SIZE = fixture(WEIGHTS).length; // 4 390 912
-const MODEL_FILES = [
-  'model_index.json',
-  'scheduler/scheduler_config.json',
-  'text_encoder/model.onnx',
-  'tokenizer/merges.txt',
-  'tokenizer/tokenizer.json',
-  'tokenizer/tokenizer_config.json',
-  'tokenizer/vocab.json',
-  'unet/model.onnx',
-  'unet/weights.pb',
-  'vae_decoder/model.onnx',
-  'vae_encoder/model.onnx',
-];
 const MODEL_BYTES = MODEL_FILES.reduce((sum, path) => sum + fixture(path).length, 0);
 
 let server: FaultServer;
-let counter = 0;
-
-beforeAll(async () => {
-  server = await startFaultServer({ root: FIXTURE });
-});
-afterAll(() => server.close());
-beforeEach(() => server.clearFaults());
-
 /** A fresh model URL (label) and database per test. */
-function fresh(options: WeightStoreOptions = {}) {
-  const label = `m${++counter}`;
-  const dbName = `store-test-${counter}`;
-  const make = (extra: WeightStoreOptions = {}) =>
-    new WeightStore({
-      dbName,
-      chunkSize: CHUNK,
-      retry: { baseDelayMs: 1, maxDelayMs: 4 },
-      storage: null,
-      locks: null,
-      progressIntervalMs: 0,
-      ...options,
-      ...extra,
-    });
-  return { label, dbName, url: `${server.url}${label}/`, id: `${server.url}${label}/`, store: make(), make };
-}
+const fresh = weightStoreTestbed('m', 'store-test-', (started) => {
+  server = started;
+});
 
 const gets = (path: string, label: string) => server.requests(path, label).filter((r) => r.method === 'GET');
 
