@@ -49,7 +49,12 @@ async function stage<T>(name: string, run: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
   const value = await run();
   const cpu = process.cpuUsage(cpu0);
-  const row = { wallS: +((performance.now() - t0) / 1000).toFixed(1), cpuS: +((cpu.user + cpu.system) / 1e6).toFixed(1), rssMb: rssMb(), peakRssMb: await peakRssMb() };
+  const row = {
+    wallS: +((performance.now() - t0) / 1000).toFixed(1),
+    cpuS: +((cpu.user + cpu.system) / 1e6).toFixed(1),
+    rssMb: rssMb(),
+    peakRssMb: await peakRssMb(),
+  };
   results[name] = row;
   console.log(`${name}: ${row.wallS} s wall, ${row.cpuS} s CPU, RSS ${row.rssMb} MB, peak RSS so far ${row.peakRssMb} MB`);
   return value;
