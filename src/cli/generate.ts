@@ -23,6 +23,7 @@ import { cliRuntime, fallbackRuntime, type CliRuntime } from './runtime-choice.j
 import { cliLoras, type CliLoras } from './lora-flags.js';
 import { stepLines } from './step-lines.js';
 import { SAFETY_CHECKER_OFF_WARNING } from '../engine/safety/safety-off-warning.js';
+import { withRecommendation } from '../engine/model/model-recommendation.js';
 
 const FLAGS = {
   model: { type: 'string' },
@@ -136,11 +137,17 @@ async function generateWith(
         { needsVaeEncoder: request.initImage !== undefined, safetyChecker: values.safetyChecker, request, loras: lora.loras },
       )
       .catch(inFlagWords);
-    // An LCM-distilled folder recommends LCM, 4 steps, guidance 1 for the sampler flags not given.
-    if (model.recommended && values.scheduler === undefined && values.steps === undefined && values.guidance === undefined) {
-      Object.assign(request, model.recommended);
+    // An LCM-distilled folder recommends LCM, 4 steps, guidance 1 for the sampler flags not given (field by field, as the app and the element).
+    const { request: recommended, taken } = withRecommendation(request, model.recommended, {
+      scheduler: values.scheduler !== undefined,
+      steps: values.steps !== undefined,
+      guidance: values.guidance !== undefined,
+    });
+    if (taken.length) {
+      Object.assign(request, recommended);
+      const flag = { scheduler: '--scheduler', numInferenceSteps: '--steps', guidanceScale: '--guidance' } as const;
       process.stderr.write(
-        `${model.name} is LCM-distilled: --scheduler ${model.recommended.scheduler} --steps ${model.recommended.numInferenceSteps} --guidance ${model.recommended.guidanceScale} (its recommendation; give any of them to choose yourself).\n`,
+        `${model.name} is LCM-distilled: ${taken.map((field) => `${flag[field]} ${recommended[field]}`).join(' ')} (its recommendation for the flags not given).\n`,
       );
     }
     const promptSyntax = request.promptSyntax;

@@ -15,7 +15,7 @@ import { InvalidRequestError } from '../core/errors.js';
 import type { PromptSyntax } from '../core/prompt-syntax.js';
 import type { ModelGeometry } from '../engine/model/model-geometry.js';
 import type { RgbaImage } from '../core/init-image.js';
-import type { SchedulerSettings } from '../engine/model/model-recommendation.js';
+import { type SchedulerSettings, withRecommendation } from '../engine/model/model-recommendation.js';
 import { DEFAULT_STRENGTH } from '../engine/request/image-request.js';
 import { RANDOM_SEED, validateRequest, type GenerationRequest } from '../engine/request/request.js';
 import { presetGeometry, type ModelPreset } from '../presets/model-preset.js';
@@ -146,12 +146,6 @@ export function requestFromAttributes(
  * recommendation the request is returned as it is. The values come from the engine and are valid as they are.
  */
 export function withModelRecommendation(request: GenerationRequest, read: AttributeReader, recommended: SchedulerSettings | null): GenerationRequest {
-  if (!recommended) return request;
-  const unset = (name: 'scheduler' | 'steps' | 'guidance') => !read(name)?.trim();
-  return {
-    ...request,
-    ...(unset('scheduler') ? { scheduler: recommended.scheduler } : {}),
-    ...(unset('steps') ? { numInferenceSteps: recommended.numInferenceSteps } : {}),
-    ...(unset('guidance') ? { guidanceScale: recommended.guidanceScale } : {}),
-  };
+  const given = (name: 'scheduler' | 'steps' | 'guidance') => Boolean(read(name)?.trim());
+  return withRecommendation(request, recommended, { scheduler: given('scheduler'), steps: given('steps'), guidance: given('guidance') }).request;
 }

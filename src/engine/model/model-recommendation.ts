@@ -23,3 +23,28 @@ export function isLcmDistilled(folder: Pick<ModelFolder, 'schedulerConfig' | 'ti
 export function folderRecommendation(folder: Pick<ModelFolder, 'schedulerConfig' | 'timeCondProjDim'>): SchedulerSettings | null {
   return isLcmDistilled(folder) ? { ...FAST_LCM_SETTINGS } : null;
 }
+
+/** Which sampler settings the user gave (a flag, an attribute, a form field): those keep their values. */
+export interface GivenSamplerSettings {
+  scheduler: boolean;
+  steps: boolean;
+  guidance: boolean;
+}
+
+/**
+ * The request with the folder's recommendation in each sampler field the user did not give, field by field
+ * (an LCM-distilled folder with only --steps 8 given: LCM, 8 steps, guidance 1), as the CLI, the app and the
+ * element all apply it; `taken`: the fields that took the recommendation. Without one, the request as it is.
+ */
+export function withRecommendation<R extends Partial<SchedulerSettings>>(
+  request: R,
+  recommended: SchedulerSettings | null,
+  given: GivenSamplerSettings,
+): { request: R; taken: (keyof SchedulerSettings)[] } {
+  if (!recommended) return { request, taken: [] };
+  const taken: (keyof SchedulerSettings)[] = [];
+  if (!given.scheduler) taken.push('scheduler');
+  if (!given.steps) taken.push('numInferenceSteps');
+  if (!given.guidance) taken.push('guidanceScale');
+  return { request: { ...request, ...Object.fromEntries(taken.map((field) => [field, recommended[field]])) }, taken };
+}
