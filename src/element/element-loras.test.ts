@@ -12,7 +12,7 @@ import { readPngTextChunks } from '../core/png.js';
 import type { ResolvedRequest } from '../engine/request/request.js';
 import { encodeImagePng } from '../engine/request/png-file.js';
 import { decodePng } from '../testing/png-decode.js';
-import { checkElementLoras, pngWithLoras, resolveElementLoras } from './element-loras.js';
+import { checkElementLoras, chooseElementLoras, pngWithLoras, resolveElementLoras } from './element-loras.js';
 
 const LORA_PATH = 'fixtures/lora/kohya_attn_te.safetensors';
 const LORA_BYTES = new Uint8Array(readFileSync(LORA_PATH));
@@ -88,8 +88,9 @@ describe('element loras', () => {
   it("writes the PNG with the LoRA's tag and `Lora hashes`, as the CLI does for the same file and weight; without LoRAs the engine's PNG", async () => {
     const result = await engineResult();
     const fetcher = (async () => new Response(LORA_BYTES)) as unknown as typeof fetch;
-    const loras = await resolveElementLoras([{ file: 'loras/kohya_attn_te.safetensors', weight: 0.8 }], 'https://site.test/', new Map(), fetcher);
-    const png = await pngWithLoras(result, loras, new WeakMap());
+    const choice = chooseElementLoras(result.request.prompt, [{ file: 'loras/kohya_attn_te.safetensors', weight: 0.8 }]);
+    const loras = await resolveElementLoras(choice.loras, 'https://site.test/', new Map(), fetcher);
+    const png = await pngWithLoras(result, choice.infotextPrompt, loras, new WeakMap());
 
     const cli = await cliLoras(result.request.prompt, [`${LORA_PATH}:0.8`], undefined);
     expect(cli.extra).toEqual({ 'Lora hashes': `kohya_attn_te: ${LORA_HASH}` });
@@ -104,7 +105,7 @@ describe('element loras', () => {
     });
     expect(Buffer.from(decodePng(png).rgba).equals(Buffer.from(decodePng(result.png).rgba))).toBe(true);
 
-    expect(await pngWithLoras(result, [], new WeakMap())).toBe(result.png);
+    expect(await pngWithLoras(result, result.request.prompt, [], new WeakMap())).toBe(result.png);
     expect(readPngTextChunks(result.png).parameters).not.toContain('Lora');
   });
 
@@ -113,17 +114,14 @@ describe('element loras', () => {
     const nameless = new Blob([LORA_BYTES]);
     const file = new File([LORA_BYTES], 'Detail, v2.SafeTensors');
     const read = vi.spyOn(nameless, 'arrayBuffer');
-    const loras = await resolveElementLoras(
-      [
-        { file, weight: -0.5 },
-        { file: nameless, weight: 1 },
-      ],
-      'https://site.test/',
-      new Map(),
-    );
+    const choice = chooseElementLoras(result.request.prompt, [
+      { file, weight: -0.5 },
+      { file: nameless, weight: 1 },
+    ]);
+    const loras = await resolveElementLoras(choice.loras, 'https://site.test/', new Map());
     const hashes = new WeakMap<Blob, Promise<string>>();
-    const png = await pngWithLoras(result, loras, hashes);
-    await pngWithLoras(result, loras, hashes);
+    const png = await pngWithLoras(result, choice.infotextPrompt, loras, hashes);
+    await pngWithLoras(result, choice.infotextPrompt, loras, hashes);
     expect(read).toHaveBeenCalledTimes(1);
     // A1111 drops ',' and ':' from the names in `Lora hashes` only; the tags keep the name as it is.
     expect(parseParameters(readPngTextChunks(png).parameters!)).toMatchObject({
@@ -136,7 +134,7 @@ describe('element loras', () => {
     const result = await engineResult();
     const broken = new File([LORA_BYTES.subarray(0, 100)], 'broken.safetensors');
     const loras = await resolveElementLoras([{ file: broken, weight: 1 }], 'https://site.test/', new Map());
-    await expect(pngWithLoras(result, loras, new WeakMap())).rejects.toThrow(
+    await expect(pngWithLoras(result, result.request.prompt, loras, new WeakMap())).rejects.toThrow(
       /^broken\.safetensors is not a readable \.safetensors file \([^\n]*\): download it again\.$/,
     );
   });
