@@ -6,8 +6,10 @@
  * for the app: the base picture; `loras = [{ file: URL of kohya_attn_te.safetensors, weight: 0.8 }]` gives the
  * CLI's picture for the same request and `--lora FILE:0.8` (max 1/255, as app.e2e.ts allows between a page
  * and the CLI) with the same parameters text (tagged prompt, `Lora hashes`); `loras = []` gives the base PNG back
- * byte for byte. A truncated .safetensors File is one sd-error naming the file (one line, shown as the status),
- * and the next generate() without it makes the base PNG again.
+ * byte for byte. A1111's `<lora:kohya_attn_te:0.8>` prompt tag with the file listed at weight 0 gives the CLI's
+ * picture and parameters text again (the tag out of the encoded prompt, the PNG's prompt as typed); a tag naming no
+ * listed LoRA is one sd-error. A truncated .safetensors File is one sd-error naming the file (one line, shown as the
+ * status), and the next generate() without it makes the base PNG again.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -69,7 +71,7 @@ afterAll(async () => {
 });
 
 /** Sets #first's attributes and `loras`, generates, and reports the PNG, the events and the element's state. */
-function generate(loras: LoraSpec[]): Promise<Outcome> {
+function generate(loras: LoraSpec[], prompt = PROMPT): Promise<Outcome> {
   return page.evaluate(
     async ([attributes, specs]) => {
       const element = document.getElementById('first') as HTMLElementTagNameMap['sd-text-to-image'];
@@ -102,7 +104,7 @@ function generate(loras: LoraSpec[]): Promise<Outcome> {
         failed: element.hasAttribute('data-failed'),
       };
     },
-    [{ ...ATTRIBUTES, model: `${server.url}tiny-sd-fp32/` }, loras] as const,
+    [{ ...ATTRIBUTES, prompt, model: `${server.url}tiny-sd-fp32/` }, loras] as const,
   );
 }
 
@@ -137,6 +139,29 @@ describe('<sd-text-to-image> loras', () => {
     const element = parseParameters(elementText);
     expect(element.prompt).toBe(`${PROMPT} <lora:kohya_attn_te:0.8>`);
     expect(element.extra['Lora hashes']).toMatch(/^kohya_attn_te: [0-9a-f]{12}$/);
+
+    // A1111's prompt tag: the LoRA listed at weight 0 is used at the tag's 0.8, the tag is not text the encoder reads
+    // (the CLI's picture again), and the PNG keeps the prompt as typed, which is the CLI's record.
+    const tagged = await generate([{ url: `/fixtures/lora/kohya_attn_te.safetensors`, weight: 0 }], `${PROMPT} <lora:kohya_attn_te:0.8>`);
+    expect(tagged.fired).toEqual(['sd-complete']);
+    const taggedPng = Uint8Array.from(tagged.png!);
+    const taggedVsCli = maxLevelDiff(taggedPng, cliPng);
+    console.log(`[element-lora.e2e] element with <lora:kohya_attn_te:0.8> in the prompt (loras weight 0) vs CLI --lora ${LORA}:0.8: max ${taggedVsCli}/255`);
+    expect(taggedVsCli).toBeLessThanOrEqual(1);
+    expect(tagged.request?.prompt).toBe(`${PROMPT} `);
+    expect(readPngTextChunks(taggedPng).parameters).toBe(cliText);
+
+    const unknown = await generate([{ url: `/fixtures/lora/kohya_attn_te.safetensors`, weight: 1 }], `${PROMPT} <lora:style:1>`);
+    expect(unknown.png).toBeNull();
+    expect(unknown.fired).toEqual(['sd-error']);
+    expect(unknown.errors).toEqual([
+      {
+        name: 'InvalidRequestError',
+        message: "The prompt names <lora:style>, but the element's loras property has no style: add style.safetensors to loras ({ file, weight }).",
+        field: 'prompt',
+      },
+    ]);
+    expect(unknown.status).toBe(unknown.errors[0]!.message);
 
     const cleared = await generate([]);
     expect(Buffer.from(cleared.png!).equals(Buffer.from(basePng))).toBe(true);

@@ -2,12 +2,13 @@
  * Which LoRAs a generation uses, from the app's library (lora-library.ts): the enabled ones at their
  * weights, and those named by `<lora:name:weight>` tags in the prompt (AUTOMATIC1111's syntax,
  * core/lora/lora-prompt.ts, taken out of the text the text encoder reads), a tag overriding the
- * enabled entry of the same name. As the CLI (cli/lora-flags.ts): the PNG's prompt keeps its tags and
- * gets a tag per enabled LoRA, so that a pasted PNG names the set, and `Lora hashes` as A1111 writes it.
+ * enabled entry of the same name (engine/lora/lora-choice.ts selectLoras, shared with the web component).
+ * As the CLI (cli/lora-flags.ts): the PNG's prompt keeps its tags and gets a tag per enabled LoRA, so that
+ * a pasted PNG names the set, and `Lora hashes` as A1111 writes it.
  */
-import { InvalidRequestError } from '../core/errors.js';
 import { loraHashesValue } from '../core/lora/lora-hash.js';
 import { extractLoraTags } from '../core/lora/lora-prompt.js';
+import { chosenLoraInputs, selectLoras } from '../engine/lora/lora-choice.js';
 import type { LoraInput } from '../engine/lora/lora-inputs.js';
 import type { LoraEntry } from './lora-library.js';
 
@@ -32,37 +33,16 @@ export function promptWithoutLoraTags(prompt: string): string {
   }
 }
 
-/** Throws InvalidRequestError (field 'prompt') for a tag that names no LoRA of the library. */
+/** Throws InvalidRequestError (field 'prompt') for a tag that names no LoRA of the library (engine/lora/lora-choice.ts). */
 export function chooseLoras(prompt: string, library: readonly LoraEntry[]): LoraChoice {
-  const tags = extractLoraTags(prompt);
-  const byName = new Map(library.map((e) => [e.name, e] as const));
-  const tagged = new Set(tags.loras.map((t) => t.name));
-  const chosen: { entry: LoraEntry; weight: number; unetWeight?: number }[] = [];
-  const enabledTags: string[] = [];
-  for (const entry of library) {
-    if (!entry.enabled || tagged.has(entry.name)) continue;
-    chosen.push({ entry, weight: entry.weight });
-    enabledTags.push(`<lora:${entry.name}:${entry.weight}>`);
-  }
-  for (const tag of tags.loras) {
-    const entry = byName.get(tag.name);
-    if (!entry)
-      throw new InvalidRequestError(
-        `The prompt names <lora:${tag.name}>, but your LoRAs have no ${tag.name}: add ${tag.name}.safetensors under LoRAs.`,
-        'prompt',
-      );
-    chosen.push({ entry, weight: tag.weight, ...(tag.unetWeight === undefined ? {} : { unetWeight: tag.unetWeight }) });
-  }
+  const { chosen, ...selection } = selectLoras(
+    prompt,
+    library,
+    (name) => `The prompt names <lora:${name}>, but your LoRAs have no ${name}: add ${name}.safetensors under LoRAs.`,
+  );
   return {
-    prompt: tags.prompt,
-    loraFiles: chosen.map(({ entry, weight, unetWeight }) => ({
-      name: `${entry.name}.safetensors`,
-      data: entry.data,
-      weight,
-      ...(unetWeight === undefined ? {} : { unetWeight }),
-    })),
-    summary: chosen.map(({ entry, weight }) => `${entry.name} ${weight}`).join(', '),
-    infotextPrompt: enabledTags.length ? `${prompt} ${enabledTags.join(' ')}` : prompt,
+    ...selection,
+    loraFiles: chosenLoraInputs(chosen),
     extra: chosen.length ? { 'Lora hashes': loraHashesValue(chosen.map(({ entry }) => entry)) } : {},
   };
 }

@@ -14,7 +14,10 @@
  *   Property: `mask: Blob | ImageBitmap | string | null`, as initImage.
  * Property only: `loras: { file: Blob | string, weight: number }[]` (default []): LoRA `.safetensors` files (a Blob, or a URL
  *   resolved against the page, fetched once) merged into the model for the next generate(); [] gives the base model back.
- *   The PNG then names them as the app and the CLI do: `<lora:name:weight>` after the prompt and `Lora hashes` (element-loras.ts).
+ *   The list is the library of the prompt's `<lora:name:weight>` tags, as the app's: a tag sets the weight of the LoRA it names
+ *   (weight 0 is off unless tagged), a tag naming none is an sd-error before any work, and the text encoder reads the prompt
+ *   without the tags. The PNG names the set as the app and the CLI do: the prompt as typed, a tag after it for each LoRA no
+ *   tag named, and `Lora hashes` (element-loras.ts).
  * @attr busy - set by the element while it generates (read-only, for styling `:host([busy])`). Property: `busy: boolean`.
  *
  * With init-image (or initImage) the element runs img2img, inpainting with a mask as well, and fires the same events; a picture
@@ -47,7 +50,7 @@
  * @cssprop --sd-input-background - the prompt box background (transparent)
  * @cssprop --sd-error-color - the status text after an error (#dc2626)
  */
-import { checkElementLoras, pngWithLoras, resolveElementLoras, type ElementLora } from './element-loras.js';
+import { checkElementLoras, chooseElementLoras, pngWithLoras, resolveElementLoras, type ElementLora } from './element-loras.js';
 import { decodeImageSource } from '../browser/decode-image.js';
 import { CancelledError, errorToJSON, InvalidRequestError } from '../core/errors.js';
 import type { EngineProgress, Preview } from '../engine/events.js';
@@ -297,16 +300,18 @@ export class SdTextToImageElement extends ElementBase {
       const spec = resolveModel(this.getAttribute('model'), presets(SdTextToImageElement.#assets()), document.baseURI);
       // A snapshot of the attributes: changing them while this runs affects the next generate().
       const snapshot = new Map(REQUEST_ATTRIBUTES.map((name) => [name, this.getAttribute(name)]));
-      const read: AttributeReader = (name) => snapshot.get(name) ?? null;
+      // The prompt's <lora:name:weight> tags name LoRAs of the loras property (element-loras.ts, as the app's
+      // library): a tag naming none is refused now; the text encoder reads the prompt without them.
+      const loraChoice = chooseElementLoras(snapshot.get('prompt') ?? '', this.#loras);
+      const read: AttributeReader = (name) => (name === 'prompt' ? loraChoice.prompt : (snapshot.get(name) ?? null));
       const pictures = { initImage: this.initImage, mask: this.mask };
-      const loras = this.#loras;
       // The request, checked now (not after a download) by the engine's validator; the engine checks it
       // again against the loaded model (its size multiple) before any work. The attributes first, then
       // the pictures (fetched and decoded here, in the page) with them: size, mask size, strength.
       const textRequest = requestFromAttributes(read, spec, Self.randomSeed);
       const images = await loadImageInputs(pictures.initImage, pictures.mask, Self.imageLoader());
       const request = images.initImage ? requestFromAttributes(read, spec, () => textRequest.seed!, undefined, images) : textRequest;
-      const loraFiles = await resolveElementLoras(loras, document.baseURI, this.#loraBlobs);
+      const loraFiles = await resolveElementLoras(loraChoice.loras, document.baseURI, this.#loraBlobs);
       if (signal.aborted) throw new CancelledError();
       this.#syncAspect(request.width ?? images.initImage?.width ?? null, request.height ?? images.initImage?.height ?? null);
       const previews = this.preview;
@@ -327,8 +332,8 @@ export class SdTextToImageElement extends ElementBase {
         },
       });
       this.#syncAspect(result.width, result.height);
-      // With LoRAs the PNG names them (tags after the prompt, `Lora hashes`), as the app's and the CLI's do.
-      const png = await pngWithLoras(result, loraFiles, this.#loraHashes);
+      // With LoRAs the PNG names them (the prompt as typed, a tag for each LoRA no tag named, `Lora hashes`), as the app's and the CLI's do.
+      const png = await pngWithLoras(result, loraChoice.infotextPrompt, loraFiles, this.#loraHashes);
       const detail: SdCompleteDetail = {
         blob: new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
         width: result.width,
