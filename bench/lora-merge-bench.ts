@@ -26,6 +26,7 @@ import { loraPartFiles } from '../src/engine/lora/lora-parts.js';
 import { DirectoryModelSource } from '../src/node/directory-source.js';
 import { wasmRuntime } from '../src/node/ort-node.js';
 import { safetensorsBytes } from '../src/testing/safetensors-write.js';
+import { inMemoryBytes, peakRssMb, rssMb } from './lib/process-memory.js';
 
 interface Layer {
   part: 'unet' | 'text_encoder';
@@ -35,9 +36,6 @@ interface Layer {
 const SHARD = 1 << 30;
 const RANK = 64;
 const ALPHA = 32;
-
-const peakRssMb = async () => Number(/VmHWM:\s+(\d+)/.exec(await readFile('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
-const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 
 /** A filler of n values (a short pattern repeated: the values do not change the merge's cost). */
 function pattern(n: number, seed: number): Float32Array {
@@ -145,7 +143,7 @@ async function merge(dir: string, kernel: string): Promise<void> {
   const merged = await loraPartFiles(new DirectoryModelSource(dir), [{ file, weight: 1 }], kernel === 'js' ? {} : wasmRuntime());
   const t2 = performance.now();
   const cpu = process.cpuUsage(cpu0);
-  const mergedBytes = [...merged.values()].reduce((n, f) => n + f.externalData.reduce((m, e) => m + (typeof e.data === 'string' ? 0 : e.data.length), 0), 0);
+  const mergedBytes = inMemoryBytes(merged.values());
   const result = {
     kernel,
     layers: file.layers.length,

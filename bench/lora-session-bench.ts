@@ -22,10 +22,9 @@ import { createSession, type OrtModule, type OrtSession } from '../src/engine/ru
 import { DirectoryModelSource } from '../src/node/directory-source.js';
 import { nativeRuntime } from '../src/node/ort-native.js';
 import { wasmRuntime } from '../src/node/ort-node.js';
+import { inMemoryBytes, peakRssMb, rssMb } from './lib/process-memory.js';
 
 const PARTS = ['text_encoder', 'unet'] as const;
-const peakRssMb = async () => Math.round(Number(/VmHWM:\s+(\d+)/.exec(await readFile('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024);
-const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 
 const { values } = parseArgs({
   options: {
@@ -52,8 +51,8 @@ async function stage<T>(name: string, run: () => Promise<T>): Promise<T> {
   const row = {
     wallS: +((performance.now() - t0) / 1000).toFixed(1),
     cpuS: +((cpu.user + cpu.system) / 1e6).toFixed(1),
-    rssMb: rssMb(),
-    peakRssMb: await peakRssMb(),
+    rssMb: Math.round(rssMb()),
+    peakRssMb: Math.round(await peakRssMb()),
   };
   results[name] = row;
   console.log(`${name}: ${row.wallS} s wall, ${row.cpuS} s CPU, RSS ${row.rssMb} MB, peak RSS so far ${row.peakRssMb} MB`);
@@ -76,7 +75,7 @@ const base = mergeOnly ? [] : await stage('sessions from the stored files (text 
 const file = await stage('LoRA file read and parsed', async () => readLoraFile(values.lora!, new Uint8Array(await readFile(values.lora!))));
 results.layers = file.layers.length;
 const merged = await stage('merge (match, read, merge, relocate)', () => loraPartFiles(source, [{ file, weight: Number(values.weight) }], ort));
-const mergedBytes = [...merged.values()].reduce((n, f) => n + f.externalData.reduce((m, e) => m + (typeof e.data === 'string' ? 0 : e.data.length), 0), 0);
+const mergedBytes = inMemoryBytes(merged.values());
 results.mergedMb = Math.round(mergedBytes / 2 ** 20);
 console.log(`merged: ${file.layers.length} LoRA layers into ${[...merged.keys()].join(' + ')}, ${results.mergedMb} MB of merged tensors`);
 if (!mergeOnly) {

@@ -10,6 +10,7 @@
 import { copyFile, link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { normalizeExternalLocation } from '../core/onnx/external-data.js';
 import type { ExternalDataEntry, ModelFolderOnDisk } from '../engine/runtime/ort.js';
 
 export async function writeModelFolder(model: Uint8Array, externalData: readonly ExternalDataEntry[]): Promise<ModelFolderOnDisk> {
@@ -17,8 +18,7 @@ export async function writeModelFolder(model: Uint8Array, externalData: readonly
   try {
     await writeFile(join(folder, 'model.onnx'), model);
     for (const { path, data } of externalData) {
-      const target = join(folder, path);
-      if (!resolve(target).startsWith(resolve(folder))) throw new Error(`external data location ${path} leaves the model's folder`);
+      const target = join(folder, normalizeExternalLocation(path, 'the merged model')); // relative, no `..`: inside the folder
       await mkdir(dirname(target), { recursive: true });
       if (typeof data !== 'string') await writeFile(target, data);
       else await linkOrCopy(resolve(data), target);

@@ -161,5 +161,5 @@ async function partWeights(source: ModelSource, part: LoraPart, model: Uint8Arra
   const mapPath = `${part}/${WEIGHT_MAP_FILE}`;
   if (!(await source.has(mapPath))) return graph;
   const where = `${source.name}/${mapPath}`;
-  return withWeightMap(graph, parseWeightMap(new TextDecoder().decode(await source.readBytes(mapPath)), where), where);
+  return withWeightMap(graph, parseWeightMap(await source.readText(mapPath), where), where);
 }

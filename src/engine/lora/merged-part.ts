@@ -47,10 +47,14 @@ export async function mergePart(
     return current.bytes;
   };
   // one entry per initializer: the layers packed in one (a fused Attention's q, k, v) merge into the same copy
-  const byInitializer = new Map<string, Target[]>();
-  for (const target of targets.values()) byInitializer.set(target.info.name, [...(byInitializer.get(target.info.name) ?? []), target]);
+  const byInitializer = new Map<InitializerInfo, Target[]>();
+  for (const target of targets.values()) {
+    const group = byInitializer.get(target.info);
+    if (group) group.push(target);
+    else byInitializer.set(target.info, [target]);
+  }
   const order = (info: InitializerInfo) => [info.external?.location ?? '', info.external?.offset ?? 0] as const;
-  const sorted = [...byInitializer.values()].sort(([a], [b]) => order(a!.info)[0].localeCompare(order(b!.info)[0]) || order(a!.info)[1] - order(b!.info)[1]);
+  const sorted = [...byInitializer].sort(([a], [b]) => order(a)[0].localeCompare(order(b)[0]) || order(a)[1] - order(b)[1]);
   const taken = new Set(files.externalData.map((e) => e.path));
   let location = 'lora-merged.bin';
   for (let n = 2; taken.has(location); n++) location = `lora-merged-${n}.bin`;
@@ -58,14 +62,14 @@ export async function mergePart(
   // the merged tensors' places in one buffer, known from the dims before any is computed (no second copy)
   const relocations: Relocation[] = [];
   let offset = 0;
-  for (const [{ info }] of sorted as [Target, ...Target[]][]) {
+  for (const [info] of sorted) {
     const length = info.dims.reduce((a, b) => a * b, 1) * (info.dataType === FLOAT16 ? 2 : 4);
     relocations.push({ info, location, offset, length });
     offset += length + ((ALIGN - (length % ALIGN)) % ALIGN);
   }
   const data = new Uint8Array(offset);
-  for (const [k, group] of sorted.entries()) {
-    const { info, module } = group[0]!;
+  for (const [k, [info, group]] of sorted.entries()) {
+    const { module } = group[0]!;
     const where = group.map((t) => t.module.module).join(', ');
     if (info.dataType !== FLOAT && info.dataType !== FLOAT16)
       throw new LoraError(`${modelName}: ${module.module}'s weight is stored as ONNX type ${info.dataType}; LoRAs merge into float32 or float16 weights.`);
